@@ -1,0 +1,45 @@
+# -*- Python -*-
+# lit configuration of the Reuse Attention compiler's regression tests.
+
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "UNIFORM"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".py"]
+config.excludes = [
+    "Inputs",
+    "CMakeLists.txt",
+    "README.md",
+    "lit.cfg.py",
+    "lit.site.cfg.py",
+]
+
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.uniform_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%uniform_src_root", config.uniform_src_root))
+config.substitutions.append(("%python", config.python_executable))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# Our tools first, then LLVM's (FileCheck, not, count).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.uniform_tools_dir, append_path=True)
+
+tool_dirs = [config.uniform_tools_dir, config.llvm_tools_dir]
+tools = ["uniform-opt"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Optional features.
+if config.have_cuda_gpu:
+    config.available_features.add("cuda-gpu")
+if config.ptxas_executable and os.path.exists(config.ptxas_executable):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.ptxas_executable))
