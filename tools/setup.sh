@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+#===- setup.sh - Set up a machine, build, and run the bundled example -----===#
+#
+# Usage: tools/setup.sh [--no-example] [--build-dir DIR]
+#
+# Idempotent: installs the Debian packages the project needs (only those that
+# are missing, so it is quick when everything is there), configures the build
+# with CMake + Ninja against LLVM/MLIR 22, builds every tool, and (unless
+# --no-example) runs the main job on a bundled example.
+#
+#===-----------------------------------------------------------------------===#
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="$ROOT/build"
+RUN_EXAMPLE=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --no-example) RUN_EXAMPLE=0; shift ;;
+    --build-dir) BUILD_DIR="$(realpath -m "$2")"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "setup.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+
+# Every system package the project needs, from Debian 12's archive
+# (LLVM/MLIR 22 come from bookworm-security).
+PACKAGES=(
+  cmake ninja-build ccache g++ git
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  libgtest-dev
+  python3 python3-numpy
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "setup.sh: installing ${missing[*]}"
+  SUDO=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup.sh: need root (or sudo) to install packages" >&2; exit 1; }
+    SUDO=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -q
+  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+fi
+
+# Configure once; later runs only build what changed.
+if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+  cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir
+fi
+# Two cores: keep the build to two jobs so links never run out of memory.
+cmake --build "$BUILD_DIR" -- -j"$(nproc)"
+
+if [[ $RUN_EXAMPLE -eq 1 ]]; then
+  "$ROOT/examples/run-example.sh" "$BUILD_DIR"
+fi
