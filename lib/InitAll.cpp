@@ -8,7 +8,7 @@
 #include "uniform/InitAll.h"
 
 #include "uniform/Dialect/Attn/IR/AttnDialect.h"
-//TMP#include "uniform/Dialect/Attn/Transforms/Passes.h"
+#include "uniform/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
@@ -113,7 +113,7 @@ void uniform::registerAllDialects(DialectRegistry &registry) {
 
 void uniform::registerAllPasses() {
   // This project's passes and pipelines.
-  //TMP attn::registerAttnPasses();
+  attn::registerAttnPasses();
 
   // Upstream passes the pipelines are built from, so that each step can be
   // run on its own from the command line.

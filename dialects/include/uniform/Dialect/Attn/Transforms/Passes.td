@@ -1,0 +1,105 @@
+//===- Passes.td - Attention dialect passes ----------------*- tablegen -*-===//
+//
+// Passes that work on the `attn` dialect alone.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef UNIFORM_DIALECT_ATTN_TRANSFORMS_PASSES_TD
+#define UNIFORM_DIALECT_ATTN_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def AttnReuseHeads : Pass<"attn-reuse-heads"> {
+  let summary = "Rewrite attention whose heads share one attention matrix "
+                "into Reuse Attention";
+  let description = [{
+    Removes redundant attention matrices without changing results:
+
+    1. An `attn.mha` whose query, key and bias are provably identical across
+       the head axis becomes an `attn.reuse`. Sharing is proven structurally:
+       `linalg.broadcast` along H, a `linalg.generic` whose input maps ignore
+       H, `tosa.tile` or `tensor.concat` of a value with head extent 1 (or of
+       one head-invariant value repeated), `tensor.expand_shape` inserting a
+       unit head dim, elementwise ops of head-invariant values, splat
+       constants, dense constants whose per-head slices are bitwise equal, and
+       a bias without a head dimension or with head extent 1.
+    2. H per-head attention ops (`attn.mha` or `attn.reuse` with one head)
+       that share query, key, bias and scale (the same values, or values CSE
+       would merge) and whose results are concatenated along the head or
+       channel axis (`tensor.concat`, `tosa.concat`, or a chain of
+       `tensor.insert_slice`) become one `attn.reuse` whose value operand
+       stacks the heads' values, followed by the reshape that restores the
+       concatenated layout.
+
+    Where sharing cannot be proven the IR is left unchanged; with
+    `report=true` a remark on the op says why, and every rewrite is
+    reported with the number of attention matrices it removed.
+
+    `allow-approximation=true` also rewrites genuine multi-head attention by
+    replacing query, key and bias by their mean over the head axis. This
+    changes results (a warning is emitted for each such rewrite) and exists
+    for architecture exploration only.
+
+    Example:
+
+    ```mlir
+    %qb = linalg.broadcast ins(%q : tensor<1x49x16xf32>)
+            outs(%e : tensor<1x4x49x16xf32>) dimensions = [1]
+    %kb = linalg.broadcast ins(%k : tensor<1x49x16xf32>)
+            outs(%e : tensor<1x4x49x16xf32>) dimensions = [1]
+    %0 = attn.mha %qb, %kb, %v scale(2.5e-01) : ... -> tensor<1x4x49x32xf32>
+    // becomes
+    %0 = attn.reuse %q, %k, %v scale(2.5e-01) : ... -> tensor<1x4x49x32xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark for every rewrite and every rejected candidate">,
+    Option<"allowApproximation", "allow-approximation", "bool",
+           /*default=*/"false",
+           "Also merge heads that do not share queries and keys by averaging "
+           "them over the head axis (changes results)">,
+  ];
+  let statistics = [
+    Statistic<"numOpsRewritten", "ops-rewritten",
+              "Number of attention ops (or concat groups) rewritten into attn.reuse">,
+    Statistic<"numHeadsMerged", "heads-merged",
+              "Number of heads whose attention matrix is now shared">,
+    Statistic<"numMatricesRemoved", "matrices-removed",
+              "Number of attention matrices removed per batch item">,
+    Statistic<"numApproximated", "approximated",
+              "Number of rewrites that change results (allow-approximation)">,
+    Statistic<"numRejected", "candidates-rejected",
+              "Number of candidates left unchanged">,
+  ];
+}
+
+def AttnCostReport : Pass<"attn-cost-report"> {
+  let summary = "Print the cost of every attention op and the total";
+  let description = [{
+    An analysis that changes nothing. For every `attn.mha` and `attn.reuse`
+    it prints B, H, N, M, Dk, Dv, the attention matrices computed (B * H for
+    `attn.mha`, B for `attn.reuse`), the FLOPs of the score product
+    (2 * matrices * N * M * Dk) and of the value product (2 * B * H * N * M *
+    Dv), the softmax element count (matrices * N * M) and the bytes of
+    attention matrix that a materialising lowering writes (softmax elements
+    * 4: the lowering keeps scores in f32 for every element type). Ops with
+    dynamic dimensions are listed with `?` and left out of the total.
+
+    Running it before and after `attn-reuse-heads` shows the saving.
+    `format=json` prints the same data as one JSON object for tools.
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"text\"",
+           "Output format: 'text' (a table) or 'json'">,
+    Option<"outputFile", "output-file", "std::string", /*default=*/"\"-\"",
+           "Where to write the report ('-' is stdout)">,
+  ];
+}
+
+#endif // UNIFORM_DIALECT_ATTN_TRANSFORMS_PASSES_TD
