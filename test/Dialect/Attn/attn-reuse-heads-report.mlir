@@ -3,7 +3,7 @@
 // RUN: uniform-opt %s --split-input-file --attn-reuse-heads=report=true --verify-diagnostics
 // Without report=true the pass is silent.
 // RUN: uniform-opt %s --split-input-file --attn-reuse-heads 2>&1 | FileCheck %s --check-prefix=QUIET
-// QUIET-NOT: remark
+// QUIET-NOT: remark:
 
 // expected-remark @below {{attn-reuse-heads: 1 rewritten, 4 heads merged, 3 attention matrices removed per batch item, 0 approximate, 0 candidates rejected}}
 module {
