@@ -167,35 +167,46 @@ struct AttnCostReportPass
   static void printText(raw_ostream &os, ArrayRef<Entry> entries) {
     os << "=== attn-cost-report: " << entries.size() << " attention op"
        << (entries.size() == 1 ? "" : "s") << " ===\n";
-    auto row = [&](ArrayRef<std::string> cells) {
-      static const int widths[] = {-12, -16, -18, 5, 4, 6, 6, 5, 5,
-                                   9,   14,  14,  12, 14};
-      for (auto [i, cell] : llvm::enumerate(cells)) {
-        int w = widths[i];
-        if (w < 0)
-          os << llvm::left_justify(cell, -w);
-        else
-          os << llvm::right_justify(cell, w);
-        os << (i + 1 == cells.size() ? "\n" : " ");
-      }
-    };
-    row({"op", "function", "location", "B", "H", "N", "M", "Dk", "Dv",
-         "matrices", "score-flops", "value-flops", "softmax-elems",
-         "matrix-bytes"});
+    using Row = SmallVector<std::string, 14>;
+    std::vector<Row> rows;
+    rows.push_back({"op", "function", "location", "B", "H", "N", "M", "Dk",
+                    "Dv", "matrices", "score-flops", "value-flops",
+                    "softmax-elems", "matrix-bytes"});
     for (const Entry &e : entries) {
       const AttentionCost &c = e.cost;
-      row({e.op, "@" + e.function, e.location, formatDim(c.dims.batch),
-           formatDim(c.dims.heads), formatDim(c.dims.queryLen),
-           formatDim(c.dims.keyLen), formatDim(c.dims.keyDim),
-           formatDim(c.dims.valueDim), formatCount(c.matrices),
-           formatCount(c.scoreFlops), formatCount(c.valueFlops),
-           formatCount(c.softmaxElems), formatCount(c.matrixBytes)});
+      rows.push_back({e.op, "@" + e.function, e.location,
+                      formatDim(c.dims.batch), formatDim(c.dims.heads),
+                      formatDim(c.dims.queryLen), formatDim(c.dims.keyLen),
+                      formatDim(c.dims.keyDim), formatDim(c.dims.valueDim),
+                      formatCount(c.matrices), formatCount(c.scoreFlops),
+                      formatCount(c.valueFlops), formatCount(c.softmaxElems),
+                      formatCount(c.matrixBytes)});
     }
     int64_t numDynamic = 0;
     AttentionCost sum = total(entries, numDynamic);
-    row({"total", "", "", "", "", "", "", "", "", formatCount(sum.matrices),
-         formatCount(sum.scoreFlops), formatCount(sum.valueFlops),
-         formatCount(sum.softmaxElems), formatCount(sum.matrixBytes)});
+    rows.push_back({"total", "", "", "", "", "", "", "", "",
+                    formatCount(sum.matrices), formatCount(sum.scoreFlops),
+                    formatCount(sum.valueFlops), formatCount(sum.softmaxElems),
+                    formatCount(sum.matrixBytes)});
+    // Text columns are left-aligned, numbers right-aligned, each as wide as
+    // its widest cell.
+    SmallVector<size_t> widths(rows.front().size(), 0);
+    for (const Row &row : rows)
+      for (auto [i, cell] : llvm::enumerate(row))
+        widths[i] = std::max(widths[i], cell.size());
+    for (const Row &row : rows) {
+      std::string line;
+      llvm::raw_string_ostream ls(line);
+      for (auto [i, cell] : llvm::enumerate(row)) {
+        if (i)
+          ls << "  ";
+        if (i < 3)
+          ls << llvm::left_justify(cell, widths[i]);
+        else
+          ls << llvm::right_justify(cell, widths[i]);
+      }
+      os << StringRef(line).rtrim() << "\n";
+    }
     if (numDynamic)
       os << "(" << numDynamic << " op" << (numDynamic == 1 ? "" : "s")
          << " with dynamic dimensions left out of the total)\n";
