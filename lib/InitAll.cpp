@@ -8,7 +8,9 @@
 #include "uniform/InitAll.h"
 
 #include "uniform/Dialect/Attn/IR/AttnDialect.h"
+#include "uniform/Conversion/Passes.h"
 #include "uniform/Dialect/Attn/Transforms/Passes.h"
+#include "uniform/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
@@ -114,6 +116,8 @@ void uniform::registerAllDialects(DialectRegistry &registry) {
 void uniform::registerAllPasses() {
   // This project's passes and pipelines.
   attn::registerAttnPasses();
+  registerUniformConversionPasses();
+  registerPipelines();
 
   // Upstream passes the pipelines are built from, so that each step can be
   // run on its own from the command line.

@@ -1,0 +1,42 @@
+//===- Passes.h - Conversion passes -----------------------------*- C++ -*-===//
+//
+// Declares the project's conversion passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef UNIFORM_CONVERSION_PASSES_H
+#define UNIFORM_CONVERSION_PASSES_H
+
+#include "uniform/Conversion/AttnToLinalg.h"
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace arith {
+class ArithDialect;
+} // namespace arith
+namespace linalg {
+class LinalgDialect;
+} // namespace linalg
+namespace math {
+class MathDialect;
+} // namespace math
+namespace scf {
+class SCFDialect;
+} // namespace scf
+namespace tensor {
+class TensorDialect;
+} // namespace tensor
+} // namespace mlir
+
+namespace uniform {
+
+#define GEN_PASS_DECL
+#include "uniform/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "uniform/Conversion/Passes.h.inc"
+
+} // namespace uniform
+
+#endif // UNIFORM_CONVERSION_PASSES_H

@@ -1,0 +1,81 @@
+//===- CpuPipeline.cpp - uniform-cpu-pipeline -----------------------------===//
+//
+// Graph-level IR to the LLVM dialect: reuse, attention and TOSA lowering,
+// one-shot bufferization, loops, and the LLVM conversions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Pipelines/Pipelines.h"
+#include "uniform/Pipelines/Passes.h"
+
+#include "uniform/Conversion/Passes.h"
+#include "uniform/Dialect/Attn/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void uniform::buildCpuPipeline(OpPassManager &pm,
+                               const CpuPipelineOptions &options) {
+  pm.addPass(createPrepareEntryPoints());
+
+  // Graph level: share attention matrices, then lower attention and TOSA to
+  // linalg on tensors.
+  if (options.reuseHeads)
+    pm.addPass(attn::createAttnReuseHeads());
+  ConvertAttnToLinalgOptions attnOptions;
+  attnOptions.strategy = options.strategy;
+  attnOptions.tileM = options.tileM;
+  pm.addPass(createConvertAttnToLinalg(attnOptions));
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tosa::createTosaToLinalgNamed());
+  funcPm.addPass(tosa::createTosaToLinalg());
+  funcPm.addPass(createTosaToArithPass());
+  funcPm.addPass(createTosaToTensorPass());
+  funcPm.addPass(createDecomposeAggregatedOps());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Buffers: identity layouts at function boundaries so that callers pass
+  // plain strided descriptors; ownership-based deallocation.
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // Loops and the LLVM dialect.
+  pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void uniform::registerPipelines() {
+  registerUniformPipelinePasses();
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "uniform-cpu-pipeline",
+      "Lower graph-level IR (attn, TOSA, linalg on tensors) to the LLVM "
+      "dialect for the CPU",
+      buildCpuPipeline);
+}

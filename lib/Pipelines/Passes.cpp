@@ -1,0 +1,61 @@
+//===- Passes.cpp - Passes the pipelines are built from -------------------===//
+//
+// `uniform-decompose-aggregated-ops` and `uniform-prepare-entry-points`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Pipelines/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Pass/Pass.h"
+
+namespace uniform {
+#define GEN_PASS_DEF_DECOMPOSEAGGREGATEDOPS
+#define GEN_PASS_DEF_PREPAREENTRYPOINTS
+#include "uniform/Pipelines/Passes.h.inc"
+} // namespace uniform
+
+using namespace mlir;
+
+namespace {
+struct DecomposeAggregatedOpsPass
+    : public uniform::impl::DecomposeAggregatedOpsBase<
+          DecomposeAggregatedOpsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::AggregatedOpInterface> ops;
+    getOperation()->walk(
+        [&](linalg::AggregatedOpInterface op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::AggregatedOpInterface op : ops) {
+      rewriter.setInsertionPoint(op);
+      FailureOr<SmallVector<Value>> results = op.decomposeOperation(rewriter);
+      if (failed(results)) {
+        op->emitError("failed to decompose aggregated op");
+        return signalPassFailure();
+      }
+      rewriter.replaceOp(op, *results);
+    }
+  }
+};
+
+struct PrepareEntryPointsPass
+    : public uniform::impl::PrepareEntryPointsBase<PrepareEntryPointsPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal() || !func.isPublic())
+        continue;
+      func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                    UnitAttr::get(&getContext()));
+      func->setAttr("uniform.signature",
+                    TypeAttr::get(func.getFunctionType()));
+    }
+  }
+};
+} // namespace

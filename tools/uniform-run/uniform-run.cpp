@@ -1,0 +1,441 @@
+//===- uniform-run.cpp - Run a module lowered for the CPU -----------------===//
+//
+// Executes an entry point of a module lowered by `uniform-cpu-pipeline` with
+// MLIR's ExecutionEngine, reading inputs from and writing outputs to NumPy
+// .npy files:
+//
+//   uniform-run model.cpu.mlir --entry forward --input x.npy --output y.npy
+//
+// Every input is checked against the entry's tensor signature (recorded by
+// the pipeline as `uniform.signature`) before anything runs; outputs are
+// written only when everything succeeded, each through a temporary file and
+// a rename, so a failed run never leaves a partial or clobbered output.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Runtime/Npy.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+using namespace mlir;
+using namespace uniform;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFilename(cl::Positional,
+                                          cl::desc("<module.mlir>"),
+                                          cl::Required);
+static cl::opt<std::string>
+    entryName("entry", cl::desc("Entry point to run (default: the only "
+                                "public function with a signature)"),
+              cl::init(""));
+static cl::list<std::string> inputFiles("input",
+                                        cl::desc("Input .npy, in order"),
+                                        cl::value_desc("file.npy"));
+static cl::list<std::string> outputFiles("output",
+                                         cl::desc("Output .npy, in order"),
+                                         cl::value_desc("file.npy"));
+static cl::opt<unsigned> benchmarkRuns(
+    "benchmark",
+    cl::desc("Time N runs after a warm-up and print min/median/max"),
+    cl::init(0));
+static cl::opt<bool> printSummary(
+    "print-summary",
+    cl::desc("Print shape, min, max and mean of every output"),
+    cl::init(false));
+static cl::opt<unsigned> optLevel("O", cl::desc("JIT optimization level"),
+                                  cl::init(3), cl::Prefix);
+static cl::list<std::string>
+    sharedLibs("shared-libs", cl::desc("Extra libraries to load"),
+               cl::CommaSeparated);
+
+namespace {
+/// An input or output of the entry point, as declared by its signature.
+struct TensorSpec {
+  std::string name;
+  RankedTensorType type;
+  NpyDType dtype;
+};
+
+/// A memref descriptor with identity layout, as the lowered entry takes it.
+struct Descriptor {
+  void *allocated = nullptr;
+  void *aligned = nullptr;
+  int64_t offset = 0;
+  std::vector<int64_t> sizes, strides;
+};
+} // namespace
+
+static int fail(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "uniform-run") << message << "\n";
+  return 1;
+}
+
+static std::string typeToString(Type type) {
+  std::string str;
+  llvm::raw_string_ostream os(str);
+  os << type;
+  return str;
+}
+
+static std::optional<NpyDType> toDType(Type type) {
+  if (type.isF32())
+    return NpyDType::Float32;
+  if (type.isF16())
+    return NpyDType::Float16;
+  if (type.isInteger(64) || type.isIndex())
+    return NpyDType::Int64;
+  return std::nullopt;
+}
+
+static std::string describe(NpyDType dtype, llvm::ArrayRef<int64_t> shape) {
+  return (getNpyDTypeName(dtype) + " array of shape " + formatShape(shape))
+      .str();
+}
+
+/// Reads the element at `index` of a float32/float16/int64 array as double.
+static double elementAsDouble(const NpyArray &array, int64_t index) {
+  const char *p = array.data.data() + index * getNpyDTypeSize(array.dtype);
+  switch (array.dtype) {
+  case NpyDType::Float32: {
+    float f;
+    std::memcpy(&f, p, 4);
+    return f;
+  }
+  case NpyDType::Float16: {
+    uint16_t bits;
+    std::memcpy(&bits, p, 2);
+    return llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits))
+        .convertToFloat();
+  }
+  case NpyDType::Int64: {
+    int64_t i;
+    std::memcpy(&i, p, 8);
+    return static_cast<double>(i);
+  }
+  }
+  return 0;
+}
+
+/// Writes `contents` to `path` through a temporary file in the same folder
+/// and a rename: `path` is either untouched or complete.
+static llvm::Error writeAtomically(llvm::StringRef path,
+                                   llvm::StringRef contents) {
+  llvm::SmallString<256> tmp;
+  int fd;
+  llvm::SmallString<256> model(path);
+  model += ".tmp-%%%%%%";
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tmp))
+    return llvm::createStringError(ec, "cannot create a file next to '" +
+                                           path + "': " + ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << contents;
+    os.close();
+    if (os.has_error()) {
+      llvm::sys::fs::remove(tmp);
+      return llvm::createStringError(os.error(), "cannot write '" + tmp +
+                                                     "': " +
+                                                     os.error().message());
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
+    llvm::sys::fs::remove(tmp);
+    return llvm::createStringError(ec, "cannot write '" + path +
+                                           "': " + ec.message());
+  }
+  return llvm::Error::success();
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "uniform-run: execute a module lowered by uniform-cpu-pipeline\n");
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  DialectRegistry registry;
+  registry.insert<LLVM::LLVMDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+
+  llvm::SourceMgr sourceMgr;
+  std::string errorMessage;
+  auto file = openInputFile(inputFilename, &errorMessage);
+  if (!file)
+    return fail(errorMessage);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return fail("cannot parse '" + inputFilename +
+                "' as a module in the LLVM dialect; lower it with "
+                "uniform-opt --uniform-cpu-pipeline first");
+
+  // Find the entry and its tensor-level signature.
+  LLVM::LLVMFuncOp entry;
+  SmallVector<LLVM::LLVMFuncOp> candidates;
+  for (auto func : module->getOps<LLVM::LLVMFuncOp>()) {
+    if (func.isExternal() || !func->hasAttr("uniform.signature"))
+      continue;
+    if (func.getName().starts_with("_mlir_ciface_"))
+      continue;
+    candidates.push_back(func);
+    if (func.getName() == entryName)
+      entry = func;
+  }
+  if (entryName.empty()) {
+    if (candidates.size() != 1)
+      return fail("'" + inputFilename + "' has " +
+                  llvm::Twine(candidates.size()) +
+                  " entry points; choose one with --entry");
+    entry = candidates.front();
+  }
+  if (!entry)
+    return fail("no entry point '" + entryName + "' in '" + inputFilename +
+                "' (an entry is a public function lowered by "
+                "uniform-cpu-pipeline)");
+  auto signature = dyn_cast<FunctionType>(
+      cast<TypeAttr>(entry->getAttr("uniform.signature")).getValue());
+  if (!signature)
+    return fail("malformed uniform.signature on '" + entry.getName() + "'");
+
+  auto specs = [&](TypeRange types, StringRef kind,
+                   SmallVectorImpl<TensorSpec> &out) -> LogicalResult {
+    for (auto [i, type] : llvm::enumerate(types)) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      std::optional<NpyDType> dtype =
+          tensor ? toDType(tensor.getElementType()) : std::nullopt;
+      if (!dtype) {
+        fail("entry '" + entry.getName() + "': " + kind + " #" +
+             llvm::Twine(i) + " has type " + typeToString(type) +
+             ", which .npy exchange does not support (ranked tensors of "
+             "f32, f16 or i64 only)");
+        return failure();
+      }
+      out.push_back({(kind + " #" + llvm::Twine(i)).str(), tensor, *dtype});
+    }
+    return success();
+  };
+  SmallVector<TensorSpec> inputs, results;
+  if (failed(specs(signature.getInputs(), "input", inputs)) ||
+      failed(specs(signature.getResults(), "result", results)))
+    return 1;
+
+  if (inputFiles.size() != inputs.size())
+    return fail("entry '" + entry.getName() + "' takes " +
+                llvm::Twine(inputs.size()) + " inputs, but " +
+                llvm::Twine(inputFiles.size()) + " --input files were given");
+  if (!outputFiles.empty() && outputFiles.size() != results.size())
+    return fail("entry '" + entry.getName() + "' returns " +
+                llvm::Twine(results.size()) + " results, but " +
+                llvm::Twine(outputFiles.size()) +
+                " --output files were given");
+
+  // Read and check every input before compiling anything.
+  std::vector<NpyArray> arrays;
+  for (auto [spec, path] : llvm::zip(inputs, inputFiles)) {
+    llvm::Expected<NpyArray> array = readNpyFile(path);
+    if (!array)
+      return fail(llvm::toString(array.takeError()));
+    ArrayRef<int64_t> expected = spec.type.getShape();
+    bool shapeOk = array->shape.size() == expected.size();
+    for (size_t d = 0; shapeOk && d < expected.size(); ++d)
+      shapeOk = ShapedType::isDynamic(expected[d]) ||
+                expected[d] == array->shape[d];
+    if (array->dtype != spec.dtype || !shapeOk) {
+      std::string expectedShape = typeToString(spec.type);
+      return fail(spec.name + " of '" + entry.getName() + "' ('" + path +
+                  "'): expected " +
+                  describe(spec.dtype, llvm::to_vector(llvm::map_range(
+                                           expected,
+                                           [](int64_t d) { return d; }))) +
+                  " (" + expectedShape + "), but the file holds " +
+                  describe(array->dtype, array->shape));
+    }
+    arrays.push_back(std::move(*array));
+  }
+
+  // Compile for this host, with its CPU features.
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder)
+    return fail(llvm::toString(tmBuilder.takeError()));
+  tmBuilder->setCodeGenOptLevel(optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+                                : optLevel == 0 ? llvm::CodeGenOptLevel::None
+                                                : llvm::CodeGenOptLevel::Default);
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm)
+    return fail(llvm::toString(tm.takeError()));
+  auto transformer =
+      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm->get());
+  SmallVector<StringRef> libs;
+  for (const std::string &lib : sharedLibs)
+    libs.push_back(lib);
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.sharedLibPaths = libs;
+  auto engine = ExecutionEngine::create(*module, engineOptions,
+                                        std::move(*tm));
+  if (!engine)
+    return fail("cannot compile '" + inputFilename +
+                "': " + llvm::toString(engine.takeError()));
+
+  // Packed arguments: every field of every input descriptor, then a pointer
+  // to the storage of the returned struct of descriptors.
+  std::vector<Descriptor> inDescs(arrays.size());
+  SmallVector<void *> args;
+  for (auto [desc, array] : llvm::zip(inDescs, arrays)) {
+    desc.allocated = desc.aligned = array.data.data();
+    desc.sizes = array.shape;
+    desc.strides.assign(array.shape.size(), 1);
+    for (int64_t d = static_cast<int64_t>(array.shape.size()) - 2; d >= 0;
+         --d)
+      desc.strides[d] = desc.strides[d + 1] * array.shape[d + 1];
+  }
+  for (Descriptor &desc : inDescs) {
+    args.push_back(&desc.allocated);
+    args.push_back(&desc.aligned);
+    args.push_back(&desc.offset);
+    for (int64_t &s : desc.sizes)
+      args.push_back(&s);
+    for (int64_t &s : desc.strides)
+      args.push_back(&s);
+  }
+  size_t resultWords = 0;
+  for (const TensorSpec &spec : results)
+    resultWords += 3 + 2 * spec.type.getRank();
+  std::vector<int64_t> resultStorage(std::max<size_t>(resultWords, 1));
+  void *resultPtr = resultStorage.data();
+  if (!results.empty())
+    args.push_back(resultPtr);
+
+  auto readResults = [&]() {
+    std::vector<Descriptor> out;
+    const int64_t *p = resultStorage.data();
+    for (const TensorSpec &spec : results) {
+      Descriptor d;
+      d.allocated = reinterpret_cast<void *>(p[0]);
+      d.aligned = reinterpret_cast<void *>(p[1]);
+      d.offset = p[2];
+      int64_t rank = spec.type.getRank();
+      d.sizes.assign(p + 3, p + 3 + rank);
+      d.strides.assign(p + 3 + rank, p + 3 + 2 * rank);
+      p += 3 + 2 * rank;
+      out.push_back(std::move(d));
+    }
+    return out;
+  };
+  auto freeResults = [&](const std::vector<Descriptor> &descs) {
+    llvm::DenseSet<void *> freed;
+    for (const Descriptor &d : descs)
+      if (d.allocated && freed.insert(d.allocated).second)
+        std::free(d.allocated);
+  };
+  auto run = [&]() -> llvm::Error {
+    return (*engine)->invokePacked(entry.getName(), args);
+  };
+
+  if (benchmarkRuns > 0) {
+    if (llvm::Error err = run())
+      return fail(llvm::toString(std::move(err)));
+    freeResults(readResults());
+    std::vector<double> ms;
+    for (unsigned i = 0; i < benchmarkRuns; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      if (llvm::Error err = run())
+        return fail(llvm::toString(std::move(err)));
+      auto stop = std::chrono::steady_clock::now();
+      freeResults(readResults());
+      ms.push_back(std::chrono::duration<double, std::milli>(stop - start)
+                       .count());
+    }
+    std::sort(ms.begin(), ms.end());
+    double median = ms.size() % 2 ? ms[ms.size() / 2]
+                                  : (ms[ms.size() / 2 - 1] +
+                                     ms[ms.size() / 2]) / 2;
+    llvm::outs() << llvm::format(
+        "benchmark: %s: %u runs: min %.4f ms, median %.4f ms, max %.4f ms\n",
+        entry.getName().str().c_str(), unsigned(benchmarkRuns), ms.front(), median,
+        ms.back());
+  }
+
+  if (llvm::Error err = run())
+    return fail(llvm::toString(std::move(err)));
+  std::vector<Descriptor> outDescs = readResults();
+
+  // Gather each result into a C-order array.
+  std::vector<NpyArray> outArrays;
+  for (auto [spec, d] : llvm::zip(results, outDescs)) {
+    NpyArray array;
+    array.dtype = spec.dtype;
+    array.shape = d.sizes;
+    int64_t elt = getNpyDTypeSize(spec.dtype);
+    int64_t n = array.numElements();
+    array.data.resize(n * elt);
+    int64_t rank = d.sizes.size();
+    std::vector<int64_t> index(rank, 0);
+    const char *base = static_cast<const char *>(d.aligned);
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t linear = d.offset;
+      for (int64_t k = 0; k < rank; ++k)
+        linear += index[k] * d.strides[k];
+      std::memcpy(array.data.data() + i * elt, base + linear * elt, elt);
+      for (int64_t k = rank - 1; k >= 0; --k) {
+        if (++index[k] < d.sizes[k])
+          break;
+        index[k] = 0;
+      }
+    }
+    outArrays.push_back(std::move(array));
+  }
+  freeResults(outDescs);
+
+  if (printSummary) {
+    for (auto [spec, array] : llvm::zip(results, outArrays)) {
+      int64_t n = array.numElements();
+      double lo = 0, hi = 0, sum = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        double v = elementAsDouble(array, i);
+        lo = i == 0 ? v : std::min(lo, v);
+        hi = i == 0 ? v : std::max(hi, v);
+        sum += v;
+      }
+      llvm::outs() << spec.name << ": " << getNpyDTypeName(array.dtype)
+                   << " " << formatShape(array.shape)
+                   << llvm::format(" min %.6g max %.6g mean %.6g\n", lo, hi,
+                                   n ? sum / n : 0.0);
+    }
+  }
+
+  for (auto [path, array] : llvm::zip(outputFiles, outArrays))
+    if (llvm::Error err = writeAtomically(path, serializeNpy(array)))
+      return fail(llvm::toString(std::move(err)));
+  return 0;
+}
