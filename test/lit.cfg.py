@@ -10,9 +10,10 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "UNIFORM"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test", ".py"]
+config.suffixes = [".mlir", ".test"]
 config.excludes = [
     "Inputs",
+    "lib",
     "CMakeLists.txt",
     "README.md",
     "lit.cfg.py",
@@ -25,6 +26,22 @@ config.test_exec_root = os.path.join(config.uniform_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%uniform_src_root", config.uniform_src_root))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(
+    (
+        "%attn_ref",
+        config.python_executable
+        + " "
+        + os.path.join(config.uniform_src_root, "test", "lib", "attention_reference.py"),
+    )
+)
+config.substitutions.append(
+    (
+        "%differential",
+        config.python_executable
+        + " "
+        + os.path.join(config.uniform_src_root, "test", "lib", "differential.py"),
+    )
+)
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
@@ -34,7 +51,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.uniform_tools_dir, append_path=True)
 
 tool_dirs = [config.uniform_tools_dir, config.llvm_tools_dir]
-tools = ["uniform-opt"]
+tools = ["uniform-opt", "uniform-run"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Optional features.
@@ -43,3 +60,13 @@ if config.have_cuda_gpu:
 if config.ptxas_executable and os.path.exists(config.ptxas_executable):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", config.ptxas_executable))
+
+# NumPy from Debian's python3-numpy, for the integration tests' references.
+import subprocess
+
+if subprocess.call(
+    [config.python_executable, "-c", "import numpy"],
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL,
+) == 0:
+    config.available_features.add("numpy")

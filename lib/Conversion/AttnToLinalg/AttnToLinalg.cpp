@@ -167,8 +167,9 @@ Value AttentionBuilder::scores(Value keyTile, Value biasTile,
                      {map(sr + 1, qDims), map(sr + 1, kDims),
                       map(sr + 1, sDims)},
                      iterators, [&](OpBuilder &nb, ValueRange args) -> Value {
-                       Value prod = arith::MulFOp::create(
-                           nb, loc, f32(nb, args[0]), f32(nb, args[1]));
+                       Value lhs = f32(nb, args[0]);
+                       Value rhs = f32(nb, args[1]);
+                       Value prod = arith::MulFOp::create(nb, loc, lhs, rhs);
                        return arith::AddFOp::create(nb, loc, args[2], prod);
                      });
 
@@ -433,7 +434,7 @@ struct ConvertAttnToLinalgPass
     if (tileM <= 0) {
       emitError(getOperation()->getLoc())
           << "convert-attn-to-linalg: tile-m must be positive, but is "
-          << tileM;
+          << static_cast<int64_t>(tileM);
       return signalPassFailure();
     }
     options.tileM = tileM;
