@@ -23,7 +23,8 @@ def parse(spec):
     d.setdefault("kind", "reuse")
     d.setdefault("bias", "none")
     d.setdefault("dtype", "f32")
-    d["scale"] = float(d.get("scale", d["Dk"] ** -0.5))
+    # The op carries an f32 scale: the reference uses the same rounded value.
+    d["scale"] = float(np.float32(float(d.get("scale", d["Dk"] ** -0.5))))
     return d
 
 

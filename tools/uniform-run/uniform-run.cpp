@@ -295,7 +295,12 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(tm.takeError()));
   auto transformer =
       makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm->get());
-  SmallVector<StringRef> libs;
+  // MLIR's C runner utilities provide `memrefCopy`, which lowered strided
+  // copies call.
+  SmallVector<StringRef> libs = {UNIFORM_MLIR_C_RUNNER_UTILS};
+  if (!llvm::sys::fs::exists(libs.front()))
+    return fail(llvm::Twine("MLIR's runtime library '") + libs.front() +
+                "' is missing; install mlir-22-tools / libmlir-22-dev");
   for (const std::string &lib : sharedLibs)
     libs.push_back(lib);
   ExecutionEngineOptions engineOptions;

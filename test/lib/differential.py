@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Differential test of the CPU path against the NumPy reference.
+
+Each case is compiled with `uniform-opt --uniform-cpu-pipeline`, run with
+`uniform-run` on random inputs, and compared with attention_reference.py.
+
+  differential.py --bin DIR --specs "SPEC;SPEC;..." [--strategies materialize,online:16]
+  differential.py --bin DIR --random COUNT --seed S
+
+SPEC is as in attention_reference.py. Random cases draw the kind, B, H, N,
+M, Dk, Dv, the bias form, the element type and the strategy (with a random
+tile size) from a seeded generator, so every run checks the same cases. The
+last line is "N passed, M failed"; the exit status is non-zero on failure.
+Tolerances (max abs error against a float64 reference): 1e-4 for f32, 5e-3
+for f16 (the f16 result is rounded once, after f32 accumulation).
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import attention_reference as ref  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+TOLERANCE = {"f32": 1e-4, "f16": 5e-3}
+
+
+def run_case(bindir, spec, strategy, workdir):
+    for name in os.listdir(workdir):
+        os.remove(os.path.join(workdir, name))
+    mlir = os.path.join(workdir, "case.mlir")
+    with open(mlir, "w") as f:
+        old = sys.stdout
+        sys.stdout = f
+        try:
+            ref.gen(spec, workdir)
+        finally:
+            sys.stdout = old
+    name, _, tile = strategy.partition(":")
+    pipeline = f"--uniform-cpu-pipeline=strategy={name}"
+    if tile:
+        pipeline += f" tile-m={tile}"
+    lowered = os.path.join(workdir, "case.ll.mlir")
+    subprocess.run([os.path.join(bindir, "uniform-opt"), mlir, pipeline, "-o", lowered],
+                   check=True)
+    args = [os.path.join(bindir, "uniform-run"), lowered, "--entry", "forward"]
+    for arg in ("q", "k", "v", "b"):
+        path = os.path.join(workdir, arg + ".npy")
+        if os.path.exists(path):
+            args += ["--input", path]
+    out = os.path.join(workdir, "out.npy")
+    args += ["--output", out]
+    subprocess.run(args, check=True)
+    got = np.load(out).astype(np.float64)
+    want = np.load(os.path.join(workdir, "ref.npy")).astype(np.float64)
+    if got.shape != want.shape:
+        return float("inf")
+    return float(np.max(np.abs(got - want))) if got.size else 0.0
+
+
+def random_cases(count, seed):
+    rng = random.Random(seed)
+    cases = []
+    for i in range(count):
+        kind = rng.choice(["reuse", "mha"])
+        B = rng.choice([1, 1, 2, 3])
+        H = rng.randint(1, 5)
+        N = rng.choice([1, 2, 7, 16, 33, 49, rng.randint(1, 80)])
+        M = rng.choice([1, 3, 7, 16, 49, 64, rng.randint(1, 80)])
+        Dk = rng.choice([1, 3, 8, 16, 32, rng.randint(1, 64)])
+        Dv = rng.choice([1, 4, 16, 32, rng.randint(1, 64)])
+        biases = ["none", "NM", "BNM", "M", "1"] + (["HNM", "BHNM"] if kind == "mha" else [])
+        bias = rng.choice(biases)
+        dtype = rng.choice(["f32", "f32", "f16"])
+        strategy = rng.choice(["materialize", f"online:{rng.choice([1, 4, 7, 16, 64])}"])
+        spec = (f"kind={kind},B={B},H={H},N={N},M={M},Dk={Dk},Dv={Dv},"
+                f"bias={bias},dtype={dtype},seed={seed * 100000 + i}")
+        cases.append((spec, strategy))
+    return cases
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", required=True)
+    p.add_argument("--specs")
+    p.add_argument("--strategies", default="materialize,online:16")
+    p.add_argument("--random", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+
+    cases = []
+    if a.specs:
+        for spec in a.specs.split(";"):
+            for strategy in a.strategies.split(","):
+                cases.append((spec.strip(), strategy))
+    cases += random_cases(a.random, a.seed)
+
+    passed = failed = 0
+    worst = (0.0, None)
+    with tempfile.TemporaryDirectory() as workdir:
+        for spec, strategy in cases:
+            dtype = ref.parse(spec)["dtype"]
+            tol = TOLERANCE[dtype]
+            try:
+                err = run_case(a.bin, spec, strategy, workdir)
+            except subprocess.CalledProcessError as e:
+                print(f"FAIL {spec} {strategy}: {e}")
+                failed += 1
+                continue
+            ok = err <= tol
+            print(f"{'ok  ' if ok else 'FAIL'} {spec} {strategy}: max abs error {err:.3g}"
+                  f" (tolerance {tol:g})")
+            if ok:
+                passed += 1
+            else:
+                failed += 1
+            if err / tol > worst[0]:
+                worst = (err / tol, f"{spec} {strategy}: {err:.3g}")
+    print(f"worst error relative to tolerance: {worst[0]:.3f} ({worst[1]})")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
