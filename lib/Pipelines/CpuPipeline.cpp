@@ -53,6 +53,7 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   // Loops and the LLVM dialect.
   pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());

@@ -1,0 +1,43 @@
+// uniform-cpu-pipeline: graph-level IR (attn, TOSA, linalg on tensors) to the
+// LLVM dialect, with C-interface entry points and the tensor signature that
+// uniform-run reads.
+// RUN: uniform-opt %s --uniform-cpu-pipeline | FileCheck %s
+// RUN: uniform-opt %s --uniform-cpu-pipeline="strategy=online tile-m=8" | FileCheck %s
+// RUN: uniform-opt %s --uniform-cpu-pipeline="reuse-heads=false" | FileCheck %s
+// RUN: uniform-opt %s --pass-pipeline="builtin.module(uniform-cpu-pipeline{strategy=online tile-m=4 reuse-heads=true})" | FileCheck %s
+// RUN: not uniform-opt %s --uniform-cpu-pipeline="strategy=bogus" 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: convert-attn-to-linalg: unknown strategy 'bogus'
+
+// CHECK-NOT:   attn.
+// CHECK-NOT:   tosa.
+// CHECK-NOT:   linalg.
+// CHECK-NOT:   memref.
+// CHECK-NOT:   func.func
+// CHECK-LABEL: llvm.func @forward(
+// CHECK-SAME:    attributes {llvm.emit_c_interface, uniform.signature = (tensor<1x8x4xf32>, tensor<1x2x8x4xf32>, tensor<8x8xf32>) -> tensor<1x1x8x4xf32>}
+// CHECK:       llvm.func @_mlir_ciface_forward(
+// Private functions and declarations are not entries.
+// CHECK:       llvm.func @private_helper(
+// CHECK-NOT:   uniform.signature
+// CHECK-NOT:   llvm.func @_mlir_ciface_private_helper
+// CHECK:       llvm.func @helper_is_not_an_entry(
+// CHECK-NOT:   uniform.signature
+// CHECK-NOT:   llvm.func @_mlir_ciface_helper_is_not_an_entry
+func.func @forward(%x: tensor<1x8x4xf32>, %v: tensor<1x2x8x4xf32>, %b: tensor<8x8xf32>)
+    -> tensor<1x1x8x4xf32> {
+  %s = tosa.clamp %x {min_val = -1.0 : f32, max_val = 1.0 : f32} : (tensor<1x8x4xf32>) -> tensor<1x8x4xf32>
+  %e = tensor.empty() : tensor<1x2x8x4xf32>
+  %qb = linalg.broadcast ins(%s : tensor<1x8x4xf32>) outs(%e : tensor<1x2x8x4xf32>) dimensions = [1]
+  %0 = attn.mha %qb, %qb, %v bias(%b : tensor<8x8xf32>) scale(0.5)
+      : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  %1 = call @private_helper(%0) : (tensor<1x2x8x4xf32>) -> tensor<1x1x8x4xf32>
+  return %1 : tensor<1x1x8x4xf32>
+}
+
+func.func private @private_helper(%t: tensor<1x2x8x4xf32>) -> tensor<1x1x8x4xf32> {
+  %s = tensor.extract_slice %t[0, 0, 0, 0] [1, 1, 8, 4] [1, 1, 1, 1] : tensor<1x2x8x4xf32> to tensor<1x1x8x4xf32>
+  return %s : tensor<1x1x8x4xf32>
+}
+
+// Declarations are not entries.
+func.func private @helper_is_not_an_entry(tensor<4xf32>) -> tensor<4xf32>
