@@ -149,21 +149,40 @@ Value AttentionBuilder::scores(Value keyTile, Value biasTile,
                           }),
       b.getF32Type());
 
-  // Contraction over Dk, loops (batch dims..., N, M, k).
-  SmallVector<unsigned> qDims, kDims, sDims;
-  for (unsigned i = 0; i + 1 < sr; ++i)
-    qDims.push_back(i); // batch dims and N
-  qDims.push_back(sr);
-  for (unsigned i = 0; i + 2 < sr; ++i)
-    kDims.push_back(i); // batch dims
-  kDims.push_back(sr - 1);
-  kDims.push_back(sr);
+  // K^T [batch dims..., Dk, Mt], so that the contraction's innermost loop
+  // runs over contiguous keys of K^T and of the scores (it vectorizes once
+  // lowered to loops).
+  auto keyType = cast<RankedTensorType>(keyTile.getType());
+  SmallVector<OpFoldResult> keySizes = tensor::getMixedSizes(b, loc, keyTile);
+  SmallVector<OpFoldResult> keyTSizes(keySizes);
+  std::swap(keyTSizes[sr - 2], keyTSizes[sr - 1]);
+  SmallVector<int64_t> keyTShape(keyType.getShape());
+  std::swap(keyTShape[sr - 2], keyTShape[sr - 1]);
+  Value keyTInit = tensor::EmptyOp::create(b, loc, keyTSizes,
+                                           keyType.getElementType());
+  SmallVector<int64_t> perm;
   for (unsigned i = 0; i < sr; ++i)
+    perm.push_back(i);
+  std::swap(perm[sr - 2], perm[sr - 1]);
+  Value keyT = linalg::TransposeOp::create(b, loc, keyTile, keyTInit, perm)
+                   .getResult()[0];
+
+  // Contraction over Dk, loops (batch dims..., N, k, M): the reduction is not
+  // innermost, so the inner loop is a parallel, contiguous one over M.
+  SmallVector<unsigned> qDims, kDims, sDims;
+  for (unsigned i = 0; i + 2 < sr; ++i) {
+    qDims.push_back(i);
+    kDims.push_back(i);
     sDims.push_back(i);
-  SmallVector<IteratorType> iterators(sr, IteratorType::parallel);
+  }
+  qDims.append({sr - 2, sr - 1}); // N, k
+  kDims.append({sr - 1, sr});     // k, M
+  sDims.append({sr - 2, sr});     // N, M
+  SmallVector<IteratorType> iterators(sr - 1, IteratorType::parallel);
   iterators.push_back(IteratorType::reduction);
+  iterators.push_back(IteratorType::parallel);
   Value acc = filled(shape, 0.0f);
-  Value qk = generic(type, {query, keyTile}, acc,
+  Value qk = generic(type, {query, keyT}, acc,
                      {map(sr + 1, qDims), map(sr + 1, kDims),
                       map(sr + 1, sDims)},
                      iterators, [&](OpBuilder &nb, ValueRange args) -> Value {
@@ -207,13 +226,15 @@ Value AttentionBuilder::scores(Value keyTile, Value biasTile,
 }
 
 /// acc + P * V: one contraction over the keys for every head at once,
-/// loops (b, h, n, d, m), result [B, H, N, Dv] f32.
+/// loops (b, h, n, m, d) with the reduction over m outside the contiguous
+/// loop over d; result [B, H, N, Dv] f32.
 Value AttentionBuilder::valueProduct(Value probs, Value valueTile, Value acc) {
-  AffineMap pMap = isReuse ? map(5, {0, 2, 4}) : map(5, {0, 1, 2, 4});
-  AffineMap vMap = map(5, {0, 1, 4, 3});
-  AffineMap oMap = map(5, {0, 1, 2, 3});
-  SmallVector<IteratorType> iterators(4, IteratorType::parallel);
-  iterators.push_back(IteratorType::reduction);
+  AffineMap pMap = isReuse ? map(5, {0, 2, 3}) : map(5, {0, 1, 2, 3});
+  AffineMap vMap = map(5, {0, 1, 3, 4});
+  AffineMap oMap = map(5, {0, 1, 2, 4});
+  SmallVector<IteratorType> iterators = {
+      IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+      IteratorType::reduction, IteratorType::parallel};
   return generic(acc.getType(), {probs, valueTile}, acc, {pMap, vMap, oMap},
                  iterators, [&](OpBuilder &nb, ValueRange args) -> Value {
                    Value prod = arith::MulFOp::create(nb, loc, args[0],

@@ -24,7 +24,8 @@
 // CHECK:           %[[VT:.+]] = tensor.extract_slice %[[V]][0, 0, %[[M0]], 0] [1, 4, %[[T]], 8] [1, 1, 1, 1] : tensor<1x4x50x8xf32> to tensor<1x4x?x8xf32>
 // CHECK:           %[[BT:.+]] = tensor.extract_slice %[[BIAS]][0, %[[M0]]] [49, %[[T]]] [1, 1] : tensor<49x50xf32> to tensor<49x?xf32>
 // The only score tensors are N x tile: [1, 49, ?].
-// CHECK:           linalg.generic {{.*}} ins(%[[Q]], %[[KT]] : tensor<1x49x16xf32>, tensor<1x?x16xf32>) outs(%{{.*}} : tensor<1x49x?xf32>)
+// CHECK:           %[[KTT:.+]] = linalg.transpose ins(%[[KT]] : tensor<1x?x16xf32>) outs(%{{.*}} : tensor<1x16x?xf32>)
+// CHECK:           linalg.generic {{.*}} ins(%[[Q]], %[[KTT]] : tensor<1x49x16xf32>, tensor<1x16x?xf32>) outs(%{{.*}} : tensor<1x49x?xf32>)
 // CHECK:           %[[S:.+]] = linalg.generic {{.*}} ins(%{{.*}}, %[[BT]] : tensor<1x49x?xf32>, tensor<49x?xf32>)
 // CHECK:           %[[TMAX:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[S]] : tensor<1x49x?xf32>)
 // CHECK:             arith.maximumf
