@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 #===- setup.sh - Set up a machine, build, and run the bundled example -----===#
 #
-# Usage: tools/setup.sh [--no-example] [--build-dir DIR]
+# Usage: tools/setup.sh [--no-example] [--bench] [--build-dir DIR]
 #
 # Idempotent: installs the Debian packages the project needs (only those that
 # are missing, so it is quick when everything is there), configures the build
 # with CMake + Ninja against LLVM/MLIR 22, builds every tool, and (unless
-# --no-example) runs the main job on a bundled example.
+# --no-example) runs the main job on a bundled example. --bench also installs
+# what bench/attention_bench.py compares against (PyTorch, OpenBLAS,
+# matplotlib).
 #
 #===-----------------------------------------------------------------------===#
 set -euo pipefail
@@ -14,9 +16,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="$ROOT/build"
 RUN_EXAMPLE=1
+BENCH=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --no-example) RUN_EXAMPLE=0; shift ;;
+    --bench) BENCH=1; shift ;;
     --build-dir) BUILD_DIR="$(realpath -m "$2")"; shift 2 ;;
     -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$1'" >&2; exit 2 ;;
@@ -31,6 +35,10 @@ PACKAGES=(
   libgtest-dev
   python3 python3-numpy
 )
+if [[ $BENCH -eq 1 ]]; then
+  # A fair PyTorch CPU baseline needs OpenBLAS, not the reference BLAS.
+  PACKAGES+=(python3-torch python3-matplotlib libopenblas0-pthread)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
