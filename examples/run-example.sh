@@ -3,20 +3,37 @@
 #
 # Usage: examples/run-example.sh [BUILD_DIR]
 #
-# Parses and verifies the bundled UniForm attention layer, reports its cost,
-# rewrites shared-matrix attention into Reuse Attention (with a remark per
-# decision), cleans up, reports the cost again and prints the result.
+# 1. Parses and verifies the bundled UniForm attention layer, reports its
+#    cost, rewrites shared-matrix attention into Reuse Attention (a remark per
+#    decision), reports the cost again and prints the rewritten IR.
+# 2. Compiles it for the CPU (uniform-cpu-pipeline) and runs the per-head
+#    UniForm layer on random inputs with uniform-run.
 #
 #===-----------------------------------------------------------------------===#
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${1:-$ROOT/build}"
+BIN="$BUILD_DIR/bin"
 EXAMPLE="$ROOT/examples/attention/uniform-layer.mlir"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
 
-echo "== uniform-opt --attn-cost-report --attn-reuse-heads=report=true --canonicalize --attn-cost-report $EXAMPLE"
-"$BUILD_DIR/bin/uniform-opt" "$EXAMPLE" \
+echo "== uniform-opt --attn-cost-report --attn-reuse-heads=report=true --canonicalize --attn-cost-report"
+"$BIN/uniform-opt" "$EXAMPLE" \
   --mlir-print-op-on-diagnostic=false \
   --attn-cost-report \
   --attn-reuse-heads=report=true \
   --canonicalize \
   --attn-cost-report
+
+echo
+echo "== uniform-opt --uniform-cpu-pipeline, then uniform-run --entry uniform_per_head"
+"$BIN/uniform-opt" "$EXAMPLE" --uniform-cpu-pipeline -o "$WORK/layer.cpu.mlir"
+/usr/bin/python3 "$ROOT/test/lib/make_inputs.py" 0 \
+  "$WORK/q.npy=1x49x32" "$WORK/k.npy=1x49x32" "$WORK/bias.npy=49x49" \
+  "$WORK/v0.npy=1x1x49x32" "$WORK/v1.npy=1x1x49x32" "$WORK/v2.npy=1x1x49x32" \
+  "$WORK/v3.npy=1x1x49x32"
+"$BIN/uniform-run" "$WORK/layer.cpu.mlir" --entry uniform_per_head \
+  --input "$WORK/q.npy" --input "$WORK/k.npy" --input "$WORK/bias.npy" \
+  --input "$WORK/v0.npy" --input "$WORK/v1.npy" --input "$WORK/v2.npy" \
+  --input "$WORK/v3.npy" --output "$WORK/out.npy" --print-summary --benchmark 20

@@ -66,6 +66,8 @@ if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
 fi
 # Two cores: keep the build to two jobs so links never run out of memory.
 cmake --build "$BUILD_DIR" -- -j"$(nproc)"
+# The Markdown reference of the dialect and passes, in $BUILD_DIR/docs.
+cmake --build "$BUILD_DIR" --target uniform-doc >/dev/null
 
 if [[ $RUN_EXAMPLE -eq 1 ]]; then
   "$ROOT/examples/run-example.sh" "$BUILD_DIR"
