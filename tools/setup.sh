@@ -58,6 +58,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 fi
 
+# Let ccache share results between clones in different folders (CI builds a
+# fresh clone elsewhere): paths under the project are hashed relatively.
+export CCACHE_BASEDIR="$ROOT"
+export CCACHE_NOHASHDIR=true
+
 # Configure once; later runs only build what changed.
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
   cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" \
