@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/TransformOps/BufferizationTransformOps.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -139,5 +140,6 @@ void uniform::registerAllPasses() {
   vector::registerVectorPasses();
 
   tosa::registerTosaToLinalgPipelines();
+  bufferization::registerBufferizationPipelines();
   gpu::registerGPUToNVVMPipeline();
 }
