@@ -26,6 +26,11 @@ config.test_exec_root = os.path.join(config.uniform_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%uniform_src_root", config.uniform_src_root))
 config.substitutions.append(("%uniform_tools_dir", config.uniform_tools_dir))
+config.substitutions.append(
+    ("%uniform_plugin", os.path.join(config.uniform_obj_root, "lib", "UniformPlugin.so"))
+)
+# Debian's stock mlir-opt, for the plugin tests.
+config.substitutions.append(("%stock_mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(
     (
