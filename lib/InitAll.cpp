@@ -73,6 +73,16 @@
 
 using namespace mlir;
 
+void uniform::registerAttnDialect(DialectRegistry &registry) {
+  registry.insert<attn::AttnDialect>();
+}
+
+void uniform::registerUniformPasses() {
+  attn::registerAttnPasses();
+  registerUniformConversionPasses();
+  registerPipelines();
+}
+
 void uniform::registerAllDialects(DialectRegistry &registry) {
   registry.insert<attn::AttnDialect, affine::AffineDialect,
                   arith::ArithDialect, bufferization::BufferizationDialect,
@@ -116,9 +126,7 @@ void uniform::registerAllDialects(DialectRegistry &registry) {
 
 void uniform::registerAllPasses() {
   // This project's passes and pipelines.
-  attn::registerAttnPasses();
-  registerUniformConversionPasses();
-  registerPipelines();
+  registerUniformPasses();
 
   // Upstream passes the pipelines are built from, so that each step can be
   // run on its own from the command line.

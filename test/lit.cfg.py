@@ -26,6 +26,7 @@ config.test_exec_root = os.path.join(config.uniform_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%uniform_src_root", config.uniform_src_root))
 config.substitutions.append(("%uniform_tools_dir", config.uniform_tools_dir))
+config.substitutions.append(("%uniform_obj_root", config.uniform_obj_root))
 config.substitutions.append(
     ("%uniform_plugin", os.path.join(config.uniform_obj_root, "lib", "UniformPlugin.so"))
 )
