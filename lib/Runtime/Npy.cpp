@@ -52,7 +52,12 @@ std::string uniform::formatShape(ArrayRef<int64_t> shape) {
   std::string str;
   raw_string_ostream os(str);
   os << "[";
-  interleaveComma(shape, os);
+  interleaveComma(shape, os, [&](int64_t d) {
+    if (d < 0)
+      os << "?";
+    else
+      os << d;
+  });
   os << "]";
   return str;
 }

@@ -57,7 +57,7 @@ def reference(d, q, k, v, b):
     return np.einsum("bhnm,bhmd->bhnd", softmax(s, -1), v)
 
 
-def gen(spec, outdir):
+def gen(spec, outdir, out=sys.stdout):
     d = parse(spec)
     rng = np.random.default_rng(d["seed"])
     np_dtype = {"f32": np.float32, "f16": np.float16}[d["dtype"]]
@@ -88,11 +88,11 @@ def gen(spec, outdir):
         args.append(f"%b: {ty(b.shape)}")
         bias = f" bias(%b : {ty(b.shape)})"
     res = ty((B, H, N, Dv))
-    print(f"func.func @forward({', '.join(args)}) -> {res} {{")
+    print(f"func.func @forward({', '.join(args)}) -> {res} {{", file=out)
     print(f"  %0 = attn.{d['kind']} %q, %k, %v{bias} scale({d['scale']!r})"
-          f" : {ty(qs)}, {ty(ks)}, {ty((B, H, M, Dv))} -> {res}")
-    print(f"  return %0 : {res}")
-    print("}")
+          f" : {ty(qs)}, {ty(ks)}, {ty((B, H, M, Dv))} -> {res}", file=out)
+    print(f"  return %0 : {res}", file=out)
+    print("}", file=out)
 
 
 def cmp(a, b, tol):

@@ -35,12 +35,7 @@ def run_case(bindir, spec, strategy, workdir):
         os.remove(os.path.join(workdir, name))
     mlir = os.path.join(workdir, "case.mlir")
     with open(mlir, "w") as f:
-        old = sys.stdout
-        sys.stdout = f
-        try:
-            ref.gen(spec, workdir)
-        finally:
-            sys.stdout = old
+        ref.gen(spec, workdir, out=f)
     name, _, tile = strategy.partition(":")
     pipeline = f"--uniform-cpu-pipeline=strategy={name}"
     if tile:

@@ -274,9 +274,7 @@ int main(int argc, char **argv) {
       std::string expectedShape = typeToString(spec.type);
       return fail(spec.name + " of '" + entry.getName() + "' ('" + path +
                   "'): expected " +
-                  describe(spec.dtype, llvm::to_vector(llvm::map_range(
-                                           expected,
-                                           [](int64_t d) { return d; }))) +
+                  describe(spec.dtype, expected) +
                   " (" + expectedShape + "), but the file holds " +
                   describe(array->dtype, array->shape));
     }

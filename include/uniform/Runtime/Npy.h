@@ -45,7 +45,8 @@ llvm::Expected<NpyArray> readNpyFile(llvm::StringRef path);
 /// Serializes `array` as a version 1.0 .npy file.
 std::string serializeNpy(const NpyArray &array);
 
-/// Formats a shape as "[2, 3, 4]".
+/// Formats a shape as "[2, 3, 4]"; a negative (dynamic) extent prints as
+/// "?".
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 
 } // namespace uniform

@@ -156,8 +156,6 @@ Value AttentionBuilder::scores(Value keyTile, Value biasTile,
   SmallVector<OpFoldResult> keySizes = tensor::getMixedSizes(b, loc, keyTile);
   SmallVector<OpFoldResult> keyTSizes(keySizes);
   std::swap(keyTSizes[sr - 2], keyTSizes[sr - 1]);
-  SmallVector<int64_t> keyTShape(keyType.getShape());
-  std::swap(keyTShape[sr - 2], keyTShape[sr - 1]);
   Value keyTInit = tensor::EmptyOp::create(b, loc, keyTSizes,
                                            keyType.getElementType());
   SmallVector<int64_t> perm;

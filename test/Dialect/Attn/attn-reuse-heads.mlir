@@ -238,6 +238,29 @@ func.func @per_head_insert_slice_chain(%q: tensor<1x8x4xf32>, %k: tensor<1x8x4xf
 
 // -----
 
+// A three-insert chain: the values stack in offset order, and the whole
+// chain is erased.
+// CHECK-LABEL: func.func @per_head_insert_slice_chain3(
+// CHECK-SAME:    %{{.*}}: tensor<1x8x4xf32>, %[[V0:[a-z0-9]+]]: tensor<1x1x8x4xf32>, %[[V1:[a-z0-9]+]]: tensor<1x1x8x4xf32>, %[[V2:[a-z0-9]+]]: tensor<1x1x8x4xf32>
+// CHECK:         %[[VS:.+]] = tensor.concat dim(1) %[[V0]], %[[V1]], %[[V2]]
+// CHECK:         %[[R:.+]] = attn.reuse {{.*}}, %[[VS]] scale
+// CHECK-NOT:     tensor.insert_slice
+// CHECK:         return %[[R]]
+func.func @per_head_insert_slice_chain3(%q: tensor<1x8x4xf32>, %v0: tensor<1x1x8x4xf32>,
+                                        %v1: tensor<1x1x8x4xf32>, %v2: tensor<1x1x8x4xf32>)
+    -> tensor<1x3x8x4xf32> {
+  %0 = attn.reuse %q, %q, %v0 scale(0.5) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  %1 = attn.reuse %q, %q, %v1 scale(0.5) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  %2 = attn.reuse %q, %q, %v2 scale(0.5) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  %e = tensor.empty() : tensor<1x3x8x4xf32>
+  %i0 = tensor.insert_slice %2 into %e[0, 2, 0, 0] [1, 1, 8, 4] [1, 1, 1, 1] : tensor<1x1x8x4xf32> into tensor<1x3x8x4xf32>
+  %i1 = tensor.insert_slice %0 into %i0[0, 0, 0, 0] [1, 1, 8, 4] [1, 1, 1, 1] : tensor<1x1x8x4xf32> into tensor<1x3x8x4xf32>
+  %i2 = tensor.insert_slice %1 into %i1[0, 1, 0, 0] [1, 1, 8, 4] [1, 1, 1, 1] : tensor<1x1x8x4xf32> into tensor<1x3x8x4xf32>
+  return %i2 : tensor<1x3x8x4xf32>
+}
+
+// -----
+
 // Not a candidate: IR without provable sharing is left exactly as it was
 // (no folding, no dead-code elimination of unrelated ops).
 // CHECK-LABEL: func.func @unchanged(

@@ -50,48 +50,49 @@ static int64_t getMhaBiasHeadDim(RankedTensorType biasType) {
   return biasType.getRank() - 3;
 }
 
-FailureOr<bool> attn::matchSharedHeads(MultiHeadAttentionOp op,
-                                       bool allowApproximation,
-                                       std::string *reason) {
+FailureOr<SharedHeadsMatch>
+attn::matchSharedHeads(MultiHeadAttentionOp op, bool allowApproximation,
+                       std::string *reason) {
   AttentionDims dims = inferAttentionDims(false, op.getQueryType(),
                                           op.getKeyType(), op.getValueType());
   if (dims.heads == 1)
     return fail(reason, "it has a single head");
 
-  std::string why;
-  LogicalResult exact = success();
-  std::string message;
-  if (failed(proveInvariantAlongDim(op.getQuery(), 1, &why))) {
-    message = "queries are not provably identical across heads: " + why;
-    exact = failure();
-  } else if (failed(proveInvariantAlongDim(op.getKey(), 1, &why))) {
-    message = "keys are not provably identical across heads: " + why;
-    exact = failure();
-  } else if (RankedTensorType biasType = op.getBiasType()) {
+  SharedHeadsMatch match;
+  std::string whyQuery, whyKey, whyBias;
+  match.queryShared =
+      succeeded(proveInvariantAlongDim(op.getQuery(), 1, &whyQuery));
+  match.keyShared = succeeded(proveInvariantAlongDim(op.getKey(), 1, &whyKey));
+  match.biasShared = true;
+  if (RankedTensorType biasType = op.getBiasType()) {
     int64_t headDim = getMhaBiasHeadDim(biasType);
-    if (headDim >= 0 &&
-        failed(proveInvariantAlongDim(op.getBias(), headDim, &why))) {
-      message = "bias is not provably identical across heads: " + why;
-      exact = failure();
-    }
+    match.biasShared =
+        headDim < 0 ||
+        succeeded(proveInvariantAlongDim(op.getBias(), headDim, &whyBias));
   }
-  if (succeeded(exact))
-    return false;
+  if (match.isExact())
+    return match;
+
+  std::string message =
+      !match.queryShared
+          ? "queries are not provably identical across heads: " + whyQuery
+      : !match.keyShared
+          ? "keys are not provably identical across heads: " + whyKey
+          : "bias is not provably identical across heads: " + whyBias;
   if (!allowApproximation)
     return fail(reason, message);
   if (ShapedType::isDynamic(dims.heads))
     return fail(reason, message + "; the approximation needs a static head "
                                   "count");
-  return true;
+  return match;
 }
 
-/// Returns the head-free form of `value` along `dim`: exact when invariant,
-/// the mean otherwise.
+/// Returns the head-free form of `value` along `dim`: slice 0 when `shared`,
+/// the mean otherwise (matchSharedHeads made sure the head count is static).
 static Value getSharedOrMean(OpBuilder &b, Location loc, Value value,
-                             int64_t dim) {
-  if (succeeded(proveInvariantAlongDim(value, dim)))
+                             int64_t dim, bool shared) {
+  if (shared)
     return buildInvariantSlice(b, loc, value, dim);
-  // matchSharedHeads made sure the head count is static.
   return *buildMeanAlongDim(b, loc, value, dim);
 }
 
@@ -100,23 +101,25 @@ attn::rewriteSharedHeadsToReuse(RewriterBase &rewriter,
                                 MultiHeadAttentionOp op,
                                 const ReuseHeadsOptions &options,
                                 std::string *reason) {
-  FailureOr<bool> approximate =
+  FailureOr<SharedHeadsMatch> match =
       matchSharedHeads(op, options.allowApproximation, reason);
-  if (failed(approximate))
+  if (failed(match))
     return failure();
 
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
-  Value query = getSharedOrMean(rewriter, loc, op.getQuery(), 1);
+  Value query =
+      getSharedOrMean(rewriter, loc, op.getQuery(), 1, match->queryShared);
   // Self-attention on one tensor keeps sharing it.
   Value key = op.getKey() == op.getQuery()
                   ? query
-                  : getSharedOrMean(rewriter, loc, op.getKey(), 1);
+                  : getSharedOrMean(rewriter, loc, op.getKey(), 1,
+                                    match->keyShared);
   Value bias = op.getBias();
   if (RankedTensorType biasType = op.getBiasType()) {
     int64_t headDim = getMhaBiasHeadDim(biasType);
     if (headDim >= 0)
-      bias = getSharedOrMean(rewriter, loc, bias, headDim);
+      bias = getSharedOrMean(rewriter, loc, bias, headDim, match->biasShared);
   }
   auto reuse = ReuseAttentionOp::create(rewriter, loc, op.getResultType(),
                                         query, key, op.getValue(), bias,
@@ -126,7 +129,7 @@ attn::rewriteSharedHeadsToReuse(RewriterBase &rewriter,
   AttentionDims dims = inferAttentionDims(false, op.getQueryType(),
                                           op.getKeyType(), op.getValueType());
   ReuseRewriteInfo info;
-  info.approximate = *approximate;
+  info.approximate = !match->isExact();
   if (!ShapedType::isDynamic(dims.heads)) {
     info.heads = dims.heads;
     info.matricesRemoved = dims.heads - 1;
@@ -151,7 +154,8 @@ namespace {
 struct ConcatView {
   SmallVector<Value> pieces;
   int64_t axis = 0;
-  /// Ops of an insert_slice chain other than the root, to erase afterwards.
+  /// The inserts of a chain other than the root, from the root back: the
+  /// order in which they become dead and are erased.
   SmallVector<Operation *> chain;
 };
 
@@ -178,23 +182,24 @@ static FailureOr<ConcatView> getInsertSliceView(tensor::InsertSliceOp root,
   RankedTensorType destType = root.getDestType();
   if (!destType.hasStaticShape())
     return fail(reason, "the insert_slice chain has a dynamic shape");
-  struct Slice {
-    Value source;
-    int64_t offset;
-    int64_t size;
-  };
-  SmallVector<Slice> slices;
+
+  // The chain, from the root back: every insert but the root feeds only the
+  // next one.
+  SmallVector<tensor::InsertSliceOp> inserts;
+  for (tensor::InsertSliceOp cur = root; cur;) {
+    inserts.push_back(cur);
+    auto next = cur.getDest().getDefiningOp<tensor::InsertSliceOp>();
+    cur = next && next->hasOneUse() ? next : tensor::InsertSliceOp();
+  }
+
+  // Every slice is static, unit-stride and full except along one axis.
   std::optional<int64_t> axis;
-  ConcatView view;
-  tensor::InsertSliceOp cur = root;
-  while (cur) {
-    if (cur != root)
-      view.chain.push_back(cur);
-    if (cur.getSourceType().getRank() != destType.getRank() ||
-        !cur.hasUnitStride())
+  for (tensor::InsertSliceOp insert : inserts) {
+    if (insert.getSourceType().getRank() != destType.getRank() ||
+        !insert.hasUnitStride())
       return fail(reason, "an insert_slice is rank-reducing or strided");
-    ArrayRef<int64_t> offsets = cur.getStaticOffsets();
-    ArrayRef<int64_t> sizes = cur.getStaticSizes();
+    ArrayRef<int64_t> offsets = insert.getStaticOffsets();
+    ArrayRef<int64_t> sizes = insert.getStaticSizes();
     if (ShapedType::isDynamicShape(offsets) ||
         ShapedType::isDynamicShape(sizes))
       return fail(reason, "an insert_slice has dynamic offsets or sizes");
@@ -205,38 +210,29 @@ static FailureOr<ConcatView> getInsertSliceView(tensor::InsertSliceOp root,
         return fail(reason, "the insert_slices do not tile one axis");
       axis = d;
     }
-    slices.push_back({cur.getSource(), axis ? offsets[*axis] : 0,
-                      axis ? sizes[*axis] : 0});
-    auto next = cur.getDest().getDefiningOp<tensor::InsertSliceOp>();
-    if (next && !next->hasOneUse())
-      next = nullptr;
-    cur = next;
   }
   if (!axis)
     return fail(reason, "the insert_slices do not tile one axis");
-  // Earlier slices are recorded with an offset on the axis only once the
-  // axis is known: recompute them all.
-  slices.clear();
-  SmallVector<Operation *> inserts = {root.getOperation()};
-  llvm::append_range(inserts, view.chain);
-  for (Operation *op : inserts) {
-    auto insert = cast<tensor::InsertSliceOp>(op);
-    slices.push_back({insert.getSource(), insert.getStaticOffsets()[*axis],
-                      insert.getStaticSizes()[*axis]});
-  }
-  llvm::sort(slices,
-             [](const Slice &a, const Slice &b) { return a.offset < b.offset; });
+
+  // The chain in use order from the root, which is the order to erase it in.
+  ConcatView view;
+  view.axis = *axis;
+  for (tensor::InsertSliceOp insert : llvm::drop_begin(inserts))
+    view.chain.push_back(insert);
+
+  // Sorted by offset, the slices must cover the axis exactly once.
+  llvm::sort(inserts, [&](tensor::InsertSliceOp a, tensor::InsertSliceOp b) {
+    return a.getStaticOffsets()[*axis] < b.getStaticOffsets()[*axis];
+  });
   int64_t expected = 0;
-  for (const Slice &slice : slices) {
-    if (slice.offset != expected)
+  for (tensor::InsertSliceOp insert : inserts) {
+    if (insert.getStaticOffsets()[*axis] != expected)
       return fail(reason, "the insert_slices overlap or leave gaps");
-    expected += slice.size;
+    expected += insert.getStaticSizes()[*axis];
+    view.pieces.push_back(insert.getSource());
   }
   if (expected != destType.getDimSize(*axis))
     return fail(reason, "the insert_slices do not fill the destination");
-  view.axis = *axis;
-  for (const Slice &slice : slices)
-    view.pieces.push_back(slice.source);
   return view;
 }
 
@@ -610,10 +606,13 @@ struct AttnReuseHeadsPass
     root->walk([&](Operation *op) {
       std::string reason;
       if (auto mha = dyn_cast<MultiHeadAttentionOp>(op)) {
-        if (failed(matchSharedHeads(mha, allowApproximation, &reason)) &&
-            inferAttentionDims(false, mha.getQueryType(), mha.getKeyType(),
-                               mha.getValueType())
-                    .heads != 1) {
+        // Single-head ops are candidates only as part of a concatenation.
+        bool singleHead = inferAttentionDims(false, mha.getQueryType(),
+                                             mha.getKeyType(),
+                                             mha.getValueType())
+                              .heads == 1;
+        if (!singleHead &&
+            failed(matchSharedHeads(mha, allowApproximation, &reason))) {
           ++rejected;
           if (report)
             op->emitRemark() << "attn.mha not rewritten: " << reason;

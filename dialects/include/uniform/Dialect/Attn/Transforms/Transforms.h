@@ -69,13 +69,24 @@ struct ReuseHeadsOptions {
   std::function<void(ReuseAttentionOp, const ReuseRewriteInfo &)> onRewrite;
 };
 
+/// Which operands of an `attn.mha` are identical across the head axis. A
+/// bias without a head dimension (or no bias) counts as shared.
+struct SharedHeadsMatch {
+  bool queryShared = false;
+  bool keyShared = false;
+  bool biasShared = false;
+  /// True when the rewrite keeps results exactly.
+  bool isExact() const { return queryShared && keyShared && biasShared; }
+};
+
 /// Checks whether `op` can become an `attn.reuse`: its query, key and bias
 /// must be identical across the head axis (or, with `allowApproximation`, the
-/// head count must be static). Returns whether the rewrite would be
-/// approximate, or failure with the reason in `reason`.
-mlir::FailureOr<bool> matchSharedHeads(MultiHeadAttentionOp op,
-                                       bool allowApproximation,
-                                       std::string *reason = nullptr);
+/// head count must be static, and whatever is not shared is averaged).
+/// Returns which operands are shared, or failure with the reason in
+/// `reason`.
+mlir::FailureOr<SharedHeadsMatch>
+matchSharedHeads(MultiHeadAttentionOp op, bool allowApproximation,
+                 std::string *reason = nullptr);
 
 /// Rewrites `op` into an `attn.reuse` whose query, key and bias drop the head
 /// axis. Exact unless `allowApproximation` was needed (see matchSharedHeads).
