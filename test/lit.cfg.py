@@ -67,6 +67,10 @@ if config.have_cuda_gpu:
 if config.ptxas_executable and os.path.exists(config.ptxas_executable):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", config.ptxas_executable))
+    # The toolkit that holds it, for uniform-gpu-pipeline's `toolkit=`.
+    config.substitutions.append(
+        ("%cuda_toolkit",
+         os.path.dirname(os.path.dirname(config.ptxas_executable))))
 
 # NumPy from Debian's python3-numpy, for the integration tests' references.
 import subprocess

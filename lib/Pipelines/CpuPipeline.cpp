@@ -86,4 +86,27 @@ void uniform::registerPipelines() {
       "Lower graph-level IR (attn, TOSA, linalg on tensors) to the LLVM "
       "dialect for the CPU",
       buildCpuPipeline);
+  // Registered by hand rather than with PassPipelineRegistration so that
+  // invalid options are an error before any pass runs (gpu-module-to-binary
+  // reports an unknown format without failing).
+  registerPassPipeline(
+      "uniform-gpu-pipeline",
+      "Lower graph-level IR (attn, TOSA, linalg on tensors) to host code and "
+      "a GPU binary for NVIDIA GPUs (default sm_87)",
+      [](OpPassManager &pm, StringRef optionsStr,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        GpuPipelineOptions options;
+        if (failed(options.parseFromString(optionsStr)))
+          return failure();
+        LogicalResult valid = success();
+        if (failed(verifyGpuPipelineOptions(options, [&](const Twine &msg) {
+              valid = errorHandler(msg);
+            })))
+          return failure();
+        buildGpuPipeline(pm, options);
+        return valid;
+      },
+      [](function_ref<void(const detail::PassOptions &)> optHandler) {
+        optHandler(GpuPipelineOptions());
+      });
 }

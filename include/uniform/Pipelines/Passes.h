@@ -1,7 +1,8 @@
 //===- Passes.h - Passes the pipelines are built from -----------*- C++ -*-===//
 //
-// Declares `uniform-decompose-aggregated-ops` and
-// `uniform-prepare-entry-points`.
+// Declares `uniform-decompose-aggregated-ops`,
+// `uniform-prepare-entry-points`, `uniform-gpu-map-parallel-loops` and
+// `uniform-gpu-device-memory`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,15 +13,27 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
+namespace affine {
+class AffineDialect;
+} // namespace affine
 namespace arith {
 class ArithDialect;
 } // namespace arith
+namespace func {
+class FuncOp;
+} // namespace func
+namespace gpu {
+class GPUDialect;
+} // namespace gpu
 namespace linalg {
 class LinalgDialect;
 } // namespace linalg
 namespace math {
 class MathDialect;
 } // namespace math
+namespace scf {
+class SCFDialect;
+} // namespace scf
 namespace tensor {
 class TensorDialect;
 } // namespace tensor

@@ -36,4 +36,51 @@ def PrepareEntryPoints : Pass<"uniform-prepare-entry-points", "::mlir::ModuleOp"
   }];
 }
 
+def GpuMapParallelLoops
+    : Pass<"uniform-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Map the loop nests of bufferized linalg onto GPU blocks "
+                "and threads";
+  let description = [{
+    Prepares host functions for `convert-parallel-loops-to-gpu`. Every
+    outermost `scf.parallel` (as `convert-linalg-to-parallel-loops` makes
+    them) is collapsed into a single dimension over all of its iterations,
+    tiled by `block-size` (or by its trip count, when that is a smaller
+    constant) and mapped: the tile loop onto `block x`, the loop inside it
+    onto `thread x`. Neighbouring threads then handle
+    neighbouring elements of the innermost (contiguous) dimension, so
+    global memory accesses coalesce, and any number of dimensions, static
+    or dynamic, maps without running out of grid dimensions. Reduction
+    loops stay sequential inside each thread.
+
+    A top-level `scf.for` nest that touches memory (an op whose loops are
+    all reductions, such as a full reduction to a scalar) would otherwise
+    run on the host against device memory: it is wrapped into a
+    single-iteration parallel loop, i.e. one thread of one block.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+def GpuDeviceMemory
+    : Pass<"uniform-gpu-device-memory", "::mlir::func::FuncOp"> {
+  let summary = "Place the buffers of host functions in GPU memory";
+  let description = [{
+    Runs after `convert-parallel-loops-to-gpu`, on host functions whose
+    arguments are device buffers. Rewrites `memref.alloc` into `gpu.alloc`,
+    `memref.dealloc` into `gpu.dealloc` and `memref.copy` into
+    `gpu.memcpy`. Any other operation outside a `gpu.launch` that reads or
+    writes a buffer would dereference device memory on the host: it is
+    reported as an error that names the operation.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // UNIFORM_PIPELINES_PASSES_TD

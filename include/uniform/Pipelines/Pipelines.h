@@ -3,6 +3,8 @@
 // `uniform-cpu-pipeline`: graph-level IR (attn, TOSA, linalg on tensors) to
 // the LLVM dialect with C-interface entry points, for `uniform-run` and any
 // host that links the result.
+// `uniform-gpu-pipeline`: the same input to host code in the LLVM dialect
+// plus a `gpu.binary` for NVIDIA GPUs (sm_87, Jetson AGX Orin, by default).
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,11 +34,63 @@ struct CpuPipelineOptions
                         llvm::cl::init(64)};
 };
 
+/// Options of `uniform-gpu-pipeline`.
+struct GpuPipelineOptions
+    : public mlir::PassPipelineOptions<GpuPipelineOptions> {
+  Option<bool> reuseHeads{
+      *this, "reuse-heads",
+      llvm::cl::desc("Run attn-reuse-heads (exact) before lowering"),
+      llvm::cl::init(true)};
+  Option<std::string> strategy{
+      *this, "strategy",
+      llvm::cl::desc("Attention lowering: 'materialize' or 'online'"),
+      llvm::cl::init("materialize")};
+  Option<int64_t> tileM{*this, "tile-m",
+                        llvm::cl::desc("Keys per tile of the online strategy"),
+                        llvm::cl::init(64)};
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("Target GPU (sm_87: Jetson Orin)"),
+                           llvm::cl::init("sm_87")};
+  Option<std::string> features{
+      *this, "features", llvm::cl::desc("PTX features (PTX ISA version)"),
+      llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Kernel binary: 'isa' (PTX text), 'bin' (cubin) or "
+                     "'fatbin' (cubin and PTX); bin and fatbin run ptxas"),
+      llvm::cl::init("fatbin")};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit: libdevice for math functions and "
+                     "bin/ptxas (default: $CUDA_ROOT, $CUDA_HOME, "
+                     "$CUDA_PATH, then /usr/local/cuda; ptxas also from "
+                     "$PATH)"),
+      llvm::cl::init("")};
+  Option<int> optLevel{*this, "opt-level",
+                       llvm::cl::desc("LLVM optimization level for kernels"),
+                       llvm::cl::init(3)};
+  Option<int64_t> blockSize{
+      *this, "block-size",
+      llvm::cl::desc("Threads per block of the loop-nest kernels"),
+      llvm::cl::init(256)};
+};
+
 /// Appends the CPU pipeline to `pm` (which must be anchored on a module).
 void buildCpuPipeline(mlir::OpPassManager &pm,
                       const CpuPipelineOptions &options);
 
-/// Registers `uniform-cpu-pipeline` and the helper passes it is built from.
+/// Checks the options of the GPU pipeline (format, block-size), reporting
+/// the first problem through `emitError`.
+mlir::LogicalResult
+verifyGpuPipelineOptions(const GpuPipelineOptions &options,
+                         llvm::function_ref<void(const llvm::Twine &)> emitError);
+
+/// Appends the GPU pipeline to `pm` (which must be anchored on a module).
+/// The options must pass verifyGpuPipelineOptions.
+void buildGpuPipeline(mlir::OpPassManager &pm,
+                      const GpuPipelineOptions &options);
+
+/// Registers `uniform-cpu-pipeline`, `uniform-gpu-pipeline` and the helper passes it is built from.
 void registerPipelines();
 
 } // namespace uniform

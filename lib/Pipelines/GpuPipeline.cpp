@@ -1,0 +1,152 @@
+//===- GpuPipeline.cpp - uniform-gpu-pipeline -----------------------------===//
+//
+// Graph-level IR to host code plus a GPU binary for NVIDIA GPUs: reuse,
+// attention and TOSA lowering, one-shot bufferization, every loop nest mapped
+// onto blocks and threads, host buffers in device memory, and MLIR's NVVM
+// lowering with serialization by ptxas.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Pipelines/Pipelines.h"
+#include "uniform/Pipelines/Passes.h"
+
+#include "uniform/Conversion/Passes.h"
+#include "uniform/Dialect/Attn/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Utils.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/Support/FileSystem.h"
+
+using namespace mlir;
+
+/// The CUDA toolkit gives libdevice (math functions such as __nv_expf, also
+/// for PTX output) and ptxas. An explicit `toolkit=` wins; then MLIR's own
+/// search ($CUDA_ROOT, $CUDA_HOME, $CUDA_PATH); then the default install
+/// location.
+static std::string findCudaToolkit(StringRef requested) {
+  if (!requested.empty() || !NVVM::getCUDAToolkitPath().empty())
+    return requested.str();
+  const char *defaultPath = "/usr/local/cuda";
+  if (llvm::sys::fs::exists(llvm::Twine(defaultPath) +
+                            "/nvvm/libdevice/libdevice.10.bc"))
+    return defaultPath;
+  return "";
+}
+
+LogicalResult uniform::verifyGpuPipelineOptions(
+    const GpuPipelineOptions &options,
+    llvm::function_ref<void(const llvm::Twine &)> emitError) {
+  StringRef format = options.format;
+  if (format != "isa" && format != "bin" && format != "fatbin") {
+    emitError("uniform-gpu-pipeline: unknown format '" + format +
+              "' (expected isa, bin or fatbin)");
+    return failure();
+  }
+  if (options.blockSize < 1 || options.blockSize > 1024) {
+    emitError("uniform-gpu-pipeline: block-size must be in [1, 1024], got " +
+              llvm::Twine(static_cast<int64_t>(options.blockSize)));
+    return failure();
+  }
+  return success();
+}
+
+void uniform::buildGpuPipeline(OpPassManager &pm,
+                               const GpuPipelineOptions &options) {
+  pm.addPass(createPrepareEntryPoints());
+
+  // Graph level, as on the CPU.
+  if (options.reuseHeads)
+    pm.addPass(attn::createAttnReuseHeads());
+  ConvertAttnToLinalgOptions attnOptions;
+  attnOptions.strategy = options.strategy;
+  attnOptions.tileM = options.tileM;
+  pm.addPass(createConvertAttnToLinalg(attnOptions));
+  OpPassManager &funcPm = pm.nest<func::FuncOp>();
+  funcPm.addPass(tosa::createTosaToLinalgNamed());
+  funcPm.addPass(tosa::createTosaToLinalg());
+  funcPm.addPass(createTosaToArithPass());
+  funcPm.addPass(createTosaToTensorPass());
+  funcPm.addPass(createDecomposeAggregatedOps());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // Every loop nest becomes a kernel; the host keeps allocation, copies and
+  // launches, on device memory.
+  OpPassManager &kernelPm = pm.nest<func::FuncOp>();
+  kernelPm.addPass(createConvertLinalgToParallelLoopsPass());
+  GpuMapParallelLoopsOptions mapOptions;
+  mapOptions.blockSize = options.blockSize;
+  kernelPm.addPass(createGpuMapParallelLoops(mapOptions));
+  kernelPm.addPass(createConvertParallelLoopToGpuPass());
+  kernelPm.addPass(createGpuDeviceMemory());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Without the sink pass constants become kernel parameters; without
+  // symbol-dce a host copy of a kernel's shared-memory global survives.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createSymbolDCEPass());
+  // The host's allocations, copies and launches become asynchronous ops on
+  // one stream: gpu-to-llvm lowers gpu.alloc/memcpy/dealloc only in that
+  // form.
+  pm.nest<func::FuncOp>().addPass(createGpuAsyncRegionPass());
+
+  // MLIR's gpu-lower-to-nvvm-pipeline, step by step, so that the CUDA
+  // toolkit (for ptxas) can be given.
+  pm.addPass(createConvertNVGPUToNVVMPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertNVVMToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  GpuNVVMAttachTargetOptions targetOptions;
+  targetOptions.chip = options.chip;
+  targetOptions.features = options.features;
+  targetOptions.optLevel = options.optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(targetOptions));
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createArithToLLVMConversionPass());
+  ConvertIndexToLLVMPassOptions indexOptions;
+  indexOptions.indexBitwidth = 64;
+  pm.addPass(createConvertIndexToLLVMPass(indexOptions));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  OpPassManager &gpuPm = pm.nest<gpu::GPUModuleOp>();
+  ConvertGpuOpsToNVVMOpsOptions nvvmOptions;
+  nvvmOptions.indexBitwidth = 64;
+  gpuPm.addPass(createConvertGpuOpsToNVVMOps(nvvmOptions));
+  gpuPm.addPass(createCanonicalizerPass());
+  gpuPm.addPass(createCSEPass());
+  gpuPm.addPass(createReconcileUnrealizedCastsPass());
+
+  pm.addPass(createGpuToLLVMConversionPass());
+  GpuModuleToBinaryPassOptions binaryOptions;
+  binaryOptions.compilationTarget = options.format;
+  binaryOptions.toolkitPath = findCudaToolkit(options.toolkit);
+  pm.addPass(createGpuModuleToBinaryPass(binaryOptions));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}

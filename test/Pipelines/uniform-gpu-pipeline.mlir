@@ -1,0 +1,48 @@
+// uniform-gpu-pipeline: graph-level IR to host code in the LLVM dialect that
+// allocates device memory and launches kernels on one stream, plus one
+// gpu.binary per kernel for sm_87 (PTX text with format=isa; no ptxas needed).
+// RUN: uniform-opt %s --uniform-gpu-pipeline=format=isa | FileCheck %s
+// RUN: uniform-opt %s --uniform-gpu-pipeline="format=isa strategy=online tile-m=4" | FileCheck %s
+// RUN: uniform-opt %s --uniform-gpu-pipeline="format=isa chip=sm_80 features=+ptx75" | FileCheck %s --check-prefix=SM80
+// RUN: uniform-opt %s --uniform-gpu-pipeline="format=isa block-size=32" | FileCheck %s --check-prefix=B32
+// RUN: not uniform-opt %s --uniform-gpu-pipeline=format=bogus 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: not uniform-opt %s --uniform-gpu-pipeline="format=isa strategy=bogus" 2>&1 | FileCheck %s --check-prefix=STRATEGY
+
+// Without a ptxas, bin and fatbin fail with a clear error and write nothing.
+// RUN: rm -f %t.mlir
+// RUN: not env -u CUDA_ROOT -u CUDA_HOME -u CUDA_PATH PATH=%t.nonexistent uniform-opt %s --uniform-gpu-pipeline="format=bin toolkit=%t.nonexistent" -o %t.mlir 2>&1 | FileCheck %s --check-prefix=NOPTXAS
+// RUN: not test -e %t.mlir
+// NOPTXAS: error: Couldn't find the `ptxas` binary
+
+// RUN: not uniform-opt %s --uniform-gpu-pipeline=block-size=0 2>&1 | FileCheck %s --check-prefix=BLOCK
+// FORMAT: error: uniform-gpu-pipeline: unknown format 'bogus' (expected isa, bin or fatbin)
+// BLOCK: error: uniform-gpu-pipeline: block-size must be in [1, 1024], got 0
+// STRATEGY: convert-attn-to-linalg: unknown strategy 'bogus'
+
+// CHECK-NOT:   attn.
+// CHECK-NOT:   linalg.
+// CHECK-NOT:   memref.
+// CHECK-NOT:   gpu.alloc
+// CHECK-LABEL: llvm.func @forward(
+// CHECK-SAME:    uniform.signature = (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x3x8x4xf32>, tensor<8x8xf32>) -> tensor<2x3x8x4xf32>
+// CHECK:         llvm.call @mgpuStreamCreate()
+// CHECK:         llvm.call @mgpuMemAlloc(
+// CHECK:         gpu.launch_func <%{{.*}} : !llvm.ptr> @forward_kernel::@forward_kernel blocks in
+// CHECK:         llvm.call @mgpuMemFree(
+// CHECK:         llvm.call @mgpuStreamSynchronize(
+// CHECK:         llvm.call @mgpuStreamDestroy(
+// CHECK:       llvm.func @_mlir_ciface_forward(
+// CHECK:       gpu.binary @forward_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_87", features = "+ptx80">
+// CHECK-SAME:    assembly = "{{.*}}.target sm_87{{.*}}.visible .entry forward_kernel(
+
+// SM80: gpu.binary @forward_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx75">
+// SM80-SAME: .target sm_80
+
+// block-size bounds the threads of every kernel.
+// B32-NOT: .maxntid {{[0-9][0-9][0-9]}}
+// B32: .maxntid 32, 1, 1
+// B32-NOT: .maxntid {{[0-9][0-9][0-9]}}
+func.func @forward(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16xf32>, %v: tensor<2x3x8x4xf32>, %b: tensor<8x8xf32>) -> tensor<2x3x8x4xf32> {
+  %0 = attn.reuse %q, %k, %v bias(%b : tensor<8x8xf32>) scale(0.25) : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x3x8x4xf32> -> tensor<2x3x8x4xf32>
+  return %0 : tensor<2x3x8x4xf32>
+}
