@@ -41,6 +41,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace mlir;
 using namespace uniform;
@@ -171,8 +174,24 @@ static llvm::Error writeAtomically(llvm::StringRef path,
   return llvm::Error::success();
 }
 
+/// Compiled modules allocate their temporaries (attention matrices, softmax
+/// statistics) on every call and free them on return. glibc serves blocks
+/// above 128 KiB with fresh mmap()s and trims freed heap memory, so each call
+/// page-faults its temporaries in again: at UniForm sizes that is more than
+/// half the run time, and it varies with where the blocks land. Keep freed
+/// memory in the process instead (up to glibc's 32 MiB mmap limit), as a
+/// caching allocator would; hosts that embed compiled modules should do the
+/// same.
+static void keepFreedMemory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+#endif
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
+  keepFreedMemory();
   cl::ParseCommandLineOptions(
       argc, argv,
       "uniform-run: execute a module lowered by uniform-cpu-pipeline\n");
