@@ -8,6 +8,8 @@
 #    decision), reports the cost again and prints the rewritten IR.
 # 2. Compiles it for the CPU (uniform-cpu-pipeline) and runs the per-head
 #    UniForm layer on random inputs with uniform-run.
+# 3. Compiles it for Jetson AGX Orin (uniform-gpu-pipeline, sm_87) and, when
+#    the CUDA toolkit's ptxas is present, prints the per-kernel ptxas report.
 #
 #===-----------------------------------------------------------------------===#
 set -euo pipefail
@@ -37,3 +39,13 @@ echo "== uniform-opt --uniform-cpu-pipeline, then uniform-run --entry uniform_pe
   --input "$WORK/q.npy" --input "$WORK/k.npy" --input "$WORK/bias.npy" \
   --input "$WORK/v0.npy" --input "$WORK/v1.npy" --input "$WORK/v2.npy" \
   --input "$WORK/v3.npy" --output "$WORK/out.npy" --print-summary --benchmark 20
+
+echo
+echo "== uniform-opt --uniform-gpu-pipeline=format=isa (sm_87), then tools/ptxas-report.py"
+"$BIN/uniform-opt" "$EXAMPLE" --uniform-gpu-pipeline=format=isa -o "$WORK/layer.sm_87.mlir"
+echo "$(grep -c 'gpu.binary' "$WORK/layer.sm_87.mlir") kernels for sm_87"
+if command -v ptxas >/dev/null || [ -x /usr/local/cuda/bin/ptxas ]; then
+  /usr/bin/python3 "$ROOT/tools/ptxas-report.py" "$WORK/layer.sm_87.mlir" --chip sm_87
+else
+  echo "(no ptxas: install the CUDA toolkit for the per-kernel report)"
+fi
