@@ -58,7 +58,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.uniform_tools_dir, append_path=True)
 
 tool_dirs = [config.uniform_tools_dir, config.llvm_tools_dir]
-tools = ["uniform-opt", "uniform-run"]
+tools = ["uniform-opt", "uniform-run", "uniform-cuda-query"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Optional features.

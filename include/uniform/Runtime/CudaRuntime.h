@@ -1,0 +1,35 @@
+/*===- CudaRuntime.h - uniform's CUDA runtime --------------------*- C -*-===*\
+|*                                                                            *|
+|* libUniformCudaRuntime.so implements the mgpu* functions that host code    *|
+|* from uniform-gpu-pipeline calls (module load, launch, streams, events,     *|
+|* device memory) on the CUDA driver API, which it loads with dlopen() on     *|
+|* first use. The two functions below let a host check for a usable device   *|
+|* before it runs compiled code: a failing mgpu* call prints the driver's    *|
+|* error and exits the process.                                               *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef UNIFORM_RUNTIME_CUDARUNTIME_H
+#define UNIFORM_RUNTIME_CUDARUNTIME_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Loads the driver, initializes it and retains the primary context of
+/// device $UNIFORM_CUDA_DEVICE (default 0). Returns 1 when a device is
+/// usable; otherwise 0, with the reason (for example "no CUDA driver: cannot
+/// load libcuda.so.1 (...)" or "cuInit failed: CUDA_ERROR_NO_DEVICE") in
+/// `message` when it is not null.
+int uniformCudaInit(char *message, size_t size);
+
+/// The device's name and compute capability; 0 when no device is usable.
+int uniformCudaDeviceInfo(char *name, size_t size, int *major, int *minor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UNIFORM_RUNTIME_CUDARUNTIME_H */

@@ -1,0 +1,311 @@
+//===- CudaRuntime.cpp - The mgpu* entry points on the CUDA driver API ----===//
+//
+// Host code from uniform-gpu-pipeline (MLIR's gpu-to-llvm lowering) calls the
+// `mgpu*` functions below to load the embedded kernels, allocate device
+// memory and launch kernels on a stream. Debian's MLIR ships no CUDA runtime
+// wrappers, so this library provides them on the CUDA driver API.
+//
+// libcuda is loaded with dlopen() on first use, so the library builds and
+// links without the CUDA toolkit and a host without a driver gets a clear
+// message instead of a loader error. `uniformCudaInit` lets a host check for
+// a usable device before it runs compiled code; a failing `mgpu*` call
+// (which compiled code cannot handle) prints the driver's error and exits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Runtime/CudaRuntime.h"
+
+#include <dlfcn.h>
+
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+// The few driver API types and constants used here (cuda.h's values), so
+// that cuda.h is not needed to build.
+namespace {
+using CUresult = int;
+using CUdevice = int;
+using CUdeviceptr = unsigned long long;
+using CUcontext = struct CUctx_st *;
+using CUmodule = struct CUmod_st *;
+using CUfunction = struct CUfunc_st *;
+using CUstream = struct CUstream_st *;
+using CUevent = struct CUevent_st *;
+constexpr CUresult kSuccess = 0;
+constexpr unsigned kStreamNonBlocking = 0x1;
+constexpr unsigned kEventDisableTiming = 0x2;
+constexpr unsigned kMemAttachGlobal = 0x1;
+constexpr int kAttrComputeMajor = 75;
+constexpr int kAttrComputeMinor = 76;
+constexpr int kJitOptimizationLevel = 7;
+
+/// The driver entry points, resolved once.
+struct Driver {
+#define UNIFORM_CU_FN(name, symbol, ret, ...) ret (*name)(__VA_ARGS__) = nullptr;
+#include "CudaDriverFunctions.def"
+  void *handle = nullptr;
+  CUcontext context = nullptr;
+  CUdevice device = 0;
+  std::string error;
+};
+
+Driver &driver() {
+  static Driver d;
+  return d;
+}
+
+std::once_flag initOnce;
+
+void initialize() {
+  Driver &d = driver();
+  const char *names[] = {"libcuda.so.1", "libcuda.so"};
+  for (const char *name : names)
+    if ((d.handle = dlopen(name, RTLD_NOW | RTLD_GLOBAL)))
+      break;
+  if (!d.handle) {
+    const char *why = dlerror();
+    d.error = std::string("no CUDA driver: cannot load libcuda.so.1 (") +
+              (why ? why : "not found") + ")";
+    return;
+  }
+#define UNIFORM_CU_FN(name, symbol, ret, ...)                                  \
+  d.name = reinterpret_cast<ret (*)(__VA_ARGS__)>(dlsym(d.handle, symbol));    \
+  if (!d.name) {                                                               \
+    d.error = std::string("the CUDA driver lacks ") + symbol;                  \
+    return;                                                                    \
+  }
+#include "CudaDriverFunctions.def"
+
+  auto fail = [&](const char *what, CUresult result) {
+    const char *name = nullptr;
+    if (d.cuGetErrorName(result, &name) != kSuccess || !name)
+      name = "unknown error";
+    d.error = std::string(what) + " failed: " + name;
+  };
+  if (CUresult r = d.cuInit(0))
+    return fail("cuInit", r);
+  int count = 0;
+  if (CUresult r = d.cuDeviceGetCount(&count))
+    return fail("cuDeviceGetCount", r);
+  if (count == 0) {
+    d.error = "no CUDA device";
+    return;
+  }
+  int ordinal = 0;
+  if (const char *env = std::getenv("UNIFORM_CUDA_DEVICE"))
+    ordinal = std::atoi(env);
+  if (CUresult r = d.cuDeviceGet(&d.device, ordinal))
+    return fail("cuDeviceGet", r);
+  if (CUresult r = d.cuDevicePrimaryCtxRetain(&d.context, d.device))
+    return fail("cuDevicePrimaryCtxRetain", r);
+}
+
+/// Makes the primary context current on this thread; exits with the reason
+/// when no device is usable (compiled code has no way to handle it).
+void ensureContext() {
+  std::call_once(initOnce, initialize);
+  Driver &d = driver();
+  if (!d.error.empty()) {
+    std::fprintf(stderr, "uniform-cuda-runtime: %s\n", d.error.c_str());
+    std::exit(1);
+  }
+  d.cuCtxSetCurrent(d.context);
+}
+
+void check(CUresult result, const char *call) {
+  if (result == kSuccess)
+    return;
+  const char *name = nullptr;
+  const char *text = nullptr;
+  Driver &d = driver();
+  if (d.cuGetErrorName(result, &name) != kSuccess || !name)
+    name = "unknown error";
+  if (d.cuGetErrorString(result, &text) != kSuccess || !text)
+    text = "";
+  std::fprintf(stderr, "uniform-cuda-runtime: %s failed: %s (%s)\n", call,
+               name, text);
+  std::exit(1);
+}
+} // namespace
+
+#define CHECK(call) check(d.call, #call)
+
+extern "C" {
+
+int uniformCudaInit(char *message, size_t size) {
+  std::call_once(initOnce, initialize);
+  Driver &d = driver();
+  if (d.error.empty()) {
+    if (message && size)
+      message[0] = '\0';
+    return 1;
+  }
+  if (message && size)
+    std::snprintf(message, size, "%s", d.error.c_str());
+  return 0;
+}
+
+int uniformCudaDeviceInfo(char *name, size_t size, int *major, int *minor) {
+  if (!uniformCudaInit(nullptr, 0))
+    return 0;
+  Driver &d = driver();
+  if (name && size && d.cuDeviceGetName(name, static_cast<int>(size),
+                                        d.device) != kSuccess)
+    return 0;
+  if (major && d.cuDeviceGetAttribute(major, kAttrComputeMajor, d.device))
+    return 0;
+  if (minor && d.cuDeviceGetAttribute(minor, kAttrComputeMinor, d.device))
+    return 0;
+  return 1;
+}
+
+CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
+  ensureContext();
+  Driver &d = driver();
+  CUmodule module = nullptr;
+  CHECK(cuModuleLoadData(&module, data));
+  return module;
+}
+
+CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
+  ensureContext();
+  Driver &d = driver();
+  CUmodule module = nullptr;
+  int options[] = {kJitOptimizationLevel};
+  void *values[] = {reinterpret_cast<void *>(static_cast<intptr_t>(optLevel))};
+  CHECK(cuModuleLoadDataEx(&module, data, 1, options, values));
+  return module;
+}
+
+void mgpuModuleUnload(CUmodule module) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuModuleUnload(module));
+}
+
+CUfunction mgpuModuleGetFunction(CUmodule module, const char *name) {
+  ensureContext();
+  Driver &d = driver();
+  CUfunction function = nullptr;
+  CHECK(cuModuleGetFunction(&function, module, name));
+  return function;
+}
+
+void mgpuLaunchKernel(CUfunction function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, CUstream stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                       smem, stream, params, extra));
+}
+
+CUstream mgpuStreamCreate() {
+  ensureContext();
+  Driver &d = driver();
+  CUstream stream = nullptr;
+  CHECK(cuStreamCreate(&stream, kStreamNonBlocking));
+  return stream;
+}
+
+void mgpuStreamDestroy(CUstream stream) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuStreamDestroy(stream));
+}
+
+void mgpuStreamSynchronize(CUstream stream) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuStreamSynchronize(stream));
+}
+
+void mgpuStreamWaitEvent(CUstream stream, CUevent event) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuStreamWaitEvent(stream, event, 0));
+}
+
+CUevent mgpuEventCreate() {
+  ensureContext();
+  Driver &d = driver();
+  CUevent event = nullptr;
+  CHECK(cuEventCreate(&event, kEventDisableTiming));
+  return event;
+}
+
+void mgpuEventDestroy(CUevent event) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuEventDestroy(event));
+}
+
+void mgpuEventSynchronize(CUevent event) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuEventSynchronize(event));
+}
+
+void mgpuEventRecord(CUevent event, CUstream stream) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuEventRecord(event, stream));
+}
+
+void *mgpuMemAlloc(uint64_t sizeBytes, CUstream stream, bool isHostShared) {
+  ensureContext();
+  Driver &d = driver();
+  CUdeviceptr ptr = 0;
+  if (sizeBytes == 0)
+    return nullptr;
+  if (isHostShared)
+    CHECK(cuMemAllocManaged(&ptr, sizeBytes, kMemAttachGlobal));
+  else
+    CHECK(cuMemAlloc(&ptr, sizeBytes));
+  return reinterpret_cast<void *>(ptr);
+}
+
+void mgpuMemFree(void *ptr, CUstream /*stream*/) {
+  if (!ptr)
+    return;
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)));
+}
+
+void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, CUstream stream) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                      reinterpret_cast<CUdeviceptr>(src), sizeBytes, stream));
+}
+
+void mgpuMemset32(void *dst, unsigned int value, size_t count,
+                  CUstream stream) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                         stream));
+}
+
+void mgpuMemset16(void *dst, unsigned short value, size_t count,
+                  CUstream stream) {
+  ensureContext();
+  Driver &d = driver();
+  CHECK(cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
+                         stream));
+}
+
+void mgpuSetDefaultDevice(int32_t device) {
+  // Takes effect before the first use of the runtime only.
+  std::string value = std::to_string(device);
+  setenv("UNIFORM_CUDA_DEVICE", value.c_str(), /*overwrite=*/1);
+}
+
+} // extern "C"

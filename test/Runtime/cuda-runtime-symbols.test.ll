@@ -1,0 +1,22 @@
+; Every mgpu* function of MLIR 22's gpu-to-llvm lowering and GPU offloading
+; translation for the operations uniform-gpu-pipeline can produce (launches,
+; streams, events, allocation, copies, fills, module loading).
+declare ptr @mgpuModuleLoad(ptr, i64)
+declare ptr @mgpuModuleLoadJIT(ptr, i32)
+declare void @mgpuModuleUnload(ptr)
+declare ptr @mgpuModuleGetFunction(ptr, ptr)
+declare void @mgpuLaunchKernel(ptr, i64, i64, i64, i64, i64, i64, i32, ptr, ptr, ptr, i64)
+declare ptr @mgpuStreamCreate()
+declare void @mgpuStreamDestroy(ptr)
+declare void @mgpuStreamSynchronize(ptr)
+declare void @mgpuStreamWaitEvent(ptr, ptr)
+declare ptr @mgpuEventCreate()
+declare void @mgpuEventDestroy(ptr)
+declare void @mgpuEventSynchronize(ptr)
+declare void @mgpuEventRecord(ptr, ptr)
+declare ptr @mgpuMemAlloc(i64, ptr, i8)
+declare void @mgpuMemFree(ptr, ptr)
+declare void @mgpuMemcpy(ptr, ptr, i64, ptr)
+declare void @mgpuMemset32(ptr, i32, i64, ptr)
+declare void @mgpuMemset16(ptr, i16, i64, ptr)
+declare void @mgpuSetDefaultDevice(i32)
