@@ -8,6 +8,8 @@
 #include "uniform/Pipelines/Pipelines.h"
 #include "uniform/Pipelines/Passes.h"
 
+#include "PipelineParts.h"
+
 #include "uniform/Conversion/Passes.h"
 #include "uniform/Dialect/Attn/Transforms/Passes.h"
 
@@ -23,17 +25,19 @@
 
 using namespace mlir;
 
-void uniform::buildCpuPipeline(OpPassManager &pm,
-                               const CpuPipelineOptions &options) {
+void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
+                                             bool reuseHeads,
+                                             StringRef strategy,
+                                             int64_t tileM) {
   pm.addPass(createPrepareEntryPoints());
 
   // Graph level: share attention matrices, then lower attention and TOSA to
   // linalg on tensors.
-  if (options.reuseHeads)
+  if (reuseHeads)
     pm.addPass(attn::createAttnReuseHeads());
   ConvertAttnToLinalgOptions attnOptions;
-  attnOptions.strategy = options.strategy;
-  attnOptions.tileM = options.tileM;
+  attnOptions.strategy = strategy.str();
+  attnOptions.tileM = tileM;
   pm.addPass(createConvertAttnToLinalg(attnOptions));
   OpPassManager &funcPm = pm.nest<func::FuncOp>();
   funcPm.addPass(tosa::createTosaToLinalgNamed());
@@ -44,9 +48,9 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
 
-  // Buffers: identity layouts at function boundaries so that callers pass
-  // plain strided descriptors; ownership-based deallocation.
+void uniform::detail::addBufferizationPasses(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = true;
   bufferizeOptions.functionBoundaryTypeConversion =
@@ -54,6 +58,13 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void uniform::buildCpuPipeline(OpPassManager &pm,
+                               const CpuPipelineOptions &options) {
+  detail::addGraphToLinalgPasses(pm, options.reuseHeads, options.strategy,
+                                 options.tileM);
+  detail::addBufferizationPasses(pm);
 
   // Loops and the LLVM dialect.
   pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
@@ -106,7 +117,7 @@ void uniform::registerPipelines() {
         buildGpuPipeline(pm, options);
         return valid;
       },
-      [](function_ref<void(const detail::PassOptions &)> optHandler) {
+      [](function_ref<void(const mlir::detail::PassOptions &)> optHandler) {
         optHandler(GpuPipelineOptions());
       });
 }

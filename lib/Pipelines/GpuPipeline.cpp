@@ -10,6 +10,8 @@
 #include "uniform/Pipelines/Pipelines.h"
 #include "uniform/Pipelines/Passes.h"
 
+#include "PipelineParts.h"
+
 #include "uniform/Conversion/Passes.h"
 #include "uniform/Dialect/Attn/Transforms/Passes.h"
 
@@ -63,32 +65,10 @@ LogicalResult uniform::verifyGpuPipelineOptions(
 
 void uniform::buildGpuPipeline(OpPassManager &pm,
                                const GpuPipelineOptions &options) {
-  pm.addPass(createPrepareEntryPoints());
-
-  // Graph level, as on the CPU.
-  if (options.reuseHeads)
-    pm.addPass(attn::createAttnReuseHeads());
-  ConvertAttnToLinalgOptions attnOptions;
-  attnOptions.strategy = options.strategy;
-  attnOptions.tileM = options.tileM;
-  pm.addPass(createConvertAttnToLinalg(attnOptions));
-  OpPassManager &funcPm = pm.nest<func::FuncOp>();
-  funcPm.addPass(tosa::createTosaToLinalgNamed());
-  funcPm.addPass(tosa::createTosaToLinalg());
-  funcPm.addPass(createTosaToArithPass());
-  funcPm.addPass(createTosaToTensorPass());
-  funcPm.addPass(createDecomposeAggregatedOps());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-
-  bufferization::OneShotBufferizePassOptions bufferizeOptions;
-  bufferizeOptions.bufferizeFunctionBoundaries = true;
-  bufferizeOptions.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
-  bufferization::buildBufferDeallocationPipeline(pm);
-  pm.addPass(createConvertBufferizationToMemRefPass());
+  // Graph level and bufferization, as on the CPU.
+  detail::addGraphToLinalgPasses(pm, options.reuseHeads, options.strategy,
+                                 options.tileM);
+  detail::addBufferizationPasses(pm);
 
   // Every loop nest becomes a kernel; the host keeps allocation, copies and
   // launches, on device memory.

@@ -1,0 +1,25 @@
+//===- PipelineParts.h - Steps shared by the CPU and GPU pipelines -*- C++ -*-===//
+//
+// Internal to lib/Pipelines.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef UNIFORM_LIB_PIPELINES_PIPELINEPARTS_H
+#define UNIFORM_LIB_PIPELINES_PIPELINEPARTS_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace uniform::detail {
+
+/// Entry points, attn-reuse-heads (when `reuseHeads`), attention and TOSA
+/// lowering to linalg on tensors, softmax decomposition, elementwise fusion.
+void addGraphToLinalgPasses(mlir::OpPassManager &pm, bool reuseHeads,
+                            llvm::StringRef strategy, int64_t tileM);
+
+/// One-shot bufferization with identity layouts at function boundaries (so
+/// callers pass plain strided descriptors) and ownership-based deallocation.
+void addBufferizationPasses(mlir::OpPassManager &pm);
+
+} // namespace uniform::detail
+
+#endif // UNIFORM_LIB_PIPELINES_PIPELINEPARTS_H
