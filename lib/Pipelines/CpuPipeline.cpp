@@ -64,6 +64,11 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
                                const CpuPipelineOptions &options) {
   detail::addGraphToLinalgPasses(pm, options.reuseHeads, options.strategy,
                                  options.tileM);
+  // Vectorizable exp and reductions (softmax), before loops exist.
+  CpuFastMathOptions fastMathOptions;
+  fastMathOptions.approximateExp = options.approximateExp;
+  fastMathOptions.reassociateReductions = options.reassociateReductions;
+  pm.nest<func::FuncOp>().addPass(createCpuFastMath(fastMathOptions));
   detail::addBufferizationPasses(pm);
 
   // Loops and the LLVM dialect.

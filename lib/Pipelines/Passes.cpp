@@ -11,6 +11,9 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -19,6 +22,7 @@
 namespace uniform {
 #define GEN_PASS_DEF_DECOMPOSEAGGREGATEDOPS
 #define GEN_PASS_DEF_PREPAREENTRYPOINTS
+#define GEN_PASS_DEF_CPUFASTMATH
 #include "uniform/Pipelines/Passes.h.inc"
 } // namespace uniform
 
@@ -56,6 +60,46 @@ struct PrepareEntryPointsPass
       func->setAttr("uniform.signature",
                     TypeAttr::get(func.getFunctionType()));
     }
+  }
+};
+struct CpuFastMathPass
+    : public uniform::impl::CpuFastMathBase<CpuFastMathPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (reassociateReductions)
+      func.walk([](linalg::GenericOp op) { reassociateCombiner(op); });
+    if (approximateExp) {
+      RewritePatternSet patterns(&getContext());
+      populateMathPolynomialApproximationPatterns(
+          patterns, [](StringRef name) {
+            return name == math::ExpOp::getOperationName();
+          });
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+  }
+
+  /// Marks `out = combine(in, out)` reassociable when it is the whole body
+  /// of a reduction.
+  static void reassociateCombiner(linalg::GenericOp op) {
+    if (op.getNumReductionLoops() == 0 || op.getNumDpsInits() != 1)
+      return;
+    Block &body = op.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    Operation *combiner = yield.getValues()[0].getDefiningOp();
+    if (!combiner || combiner->getBlock() != &body ||
+        !isa<arith::AddFOp, arith::MaximumFOp, arith::MinimumFOp>(combiner))
+      return;
+    Value acc = body.getArguments().back();
+    if (!llvm::is_contained(combiner->getOperands(), acc))
+      return;
+    auto fmf = cast<arith::ArithFastMathInterface>(combiner);
+    arith::FastMathFlags flags = fmf.getFastMathFlagsAttr().getValue();
+    combiner->setAttr(fmf.getFastMathAttrName(),
+                      arith::FastMathFlagsAttr::get(
+                          op.getContext(), flags | arith::FastMathFlags::reassoc));
   }
 };
 } // namespace

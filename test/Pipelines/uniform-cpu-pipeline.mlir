@@ -6,6 +6,16 @@
 // RUN: uniform-opt %s --uniform-cpu-pipeline="reuse-heads=false" | FileCheck %s
 // RUN: uniform-opt %s --pass-pipeline="builtin.module(uniform-cpu-pipeline{strategy=online tile-m=4 reuse-heads=true})" | FileCheck %s
 // RUN: not uniform-opt %s --uniform-cpu-pipeline="strategy=bogus" 2>&1 | FileCheck %s --check-prefix=BAD
+// By default softmax's exp is a polynomial and its sum may be reassociated
+// (uniform-cpu-fast-math); both can be turned off.
+// RUN: uniform-opt %s --uniform-cpu-pipeline | FileCheck %s --check-prefix=FAST
+// RUN: uniform-opt %s --uniform-cpu-pipeline="approximate-exp=false reassociate-reductions=false" | FileCheck %s --check-prefix=EXACT
+// FAST-NOT:  llvm.intr.exp
+// FAST:      fastmath<{{.*}}reassoc
+// FAST-NOT:  llvm.intr.exp
+// EXACT-NOT: reassoc
+// EXACT:     llvm.intr.exp
+// EXACT-NOT: reassoc
 // BAD: convert-attn-to-linalg: unknown strategy 'bogus'
 
 // CHECK-NOT:   attn.

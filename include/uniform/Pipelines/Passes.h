@@ -1,6 +1,6 @@
 //===- Passes.h - Passes the pipelines are built from -----------*- C++ -*-===//
 //
-// Declares `uniform-decompose-aggregated-ops`,
+// Declares `uniform-decompose-aggregated-ops`, `uniform-cpu-fast-math`,
 // `uniform-prepare-entry-points`, `uniform-gpu-map-parallel-loops` and
 // `uniform-gpu-device-memory`.
 //
@@ -34,6 +34,9 @@ class MathDialect;
 namespace scf {
 class SCFDialect;
 } // namespace scf
+namespace vector {
+class VectorDialect;
+} // namespace vector
 namespace tensor {
 class TensorDialect;
 } // namespace tensor

@@ -36,6 +36,37 @@ def PrepareEntryPoints : Pass<"uniform-prepare-entry-points", "::mlir::ModuleOp"
   }];
 }
 
+def CpuFastMath : Pass<"uniform-cpu-fast-math", "::mlir::func::FuncOp"> {
+  let summary = "Make softmax's exp and reductions vectorizable on the CPU";
+  let description = [{
+    Two rewrites, each behind an option, for the CPU pipeline:
+
+    - `approximate-exp`: f32 `math.exp` becomes MLIR's polynomial
+      approximation (range reduction plus a minimax polynomial, a few ulp
+      from libm), plain arithmetic that LLVM vectorizes, instead of a scalar
+      call to libm's `expf` per element.
+    - `reassociate-reductions`: the combiner of every `linalg.generic` with
+      reduction iterators whose body is a single `arith.addf`,
+      `arith.maximumf` or `arith.minimumf` of the input and the accumulator
+      gets the `reassoc` fast-math flag, so that LLVM may split the
+      reduction into vector lanes. This changes the order of a sum's
+      additions (as every vectorized BLAS and PyTorch's softmax do); max and
+      min are unaffected.
+  }];
+  let options = [
+    Option<"approximateExp", "approximate-exp", "bool", /*default=*/"true",
+           "Replace f32 math.exp with a vectorizable polynomial">,
+    Option<"reassociateReductions", "reassociate-reductions", "bool",
+           /*default=*/"true",
+           "Allow float add/max/min reductions to be reassociated">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def GpuMapParallelLoops
     : Pass<"uniform-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
   let summary = "Map the loop nests of bufferized linalg onto GPU blocks "

@@ -32,6 +32,16 @@ struct CpuPipelineOptions
   Option<int64_t> tileM{*this, "tile-m",
                         llvm::cl::desc("Keys per tile of the online strategy"),
                         llvm::cl::init(64)};
+  Option<bool> approximateExp{
+      *this, "approximate-exp",
+      llvm::cl::desc("Vectorizable polynomial exp instead of libm's expf "
+                     "(uniform-cpu-fast-math)"),
+      llvm::cl::init(true)};
+  Option<bool> reassociateReductions{
+      *this, "reassociate-reductions",
+      llvm::cl::desc("Let float sum/max reductions be vectorized "
+                     "(uniform-cpu-fast-math)"),
+      llvm::cl::init(true)};
 };
 
 /// Options of `uniform-gpu-pipeline`.

@@ -19,8 +19,9 @@
 // CHECK:         %[[KTV:.+]] = linalg.transpose ins(%[[KA]] : tensor<64x49x16xf32>) outs(%{{.*}} : tensor<64x16x49xf32>) permutation = [0, 2, 1]
 // The one score product: [B, N, M], reducing over Dk.
 // CHECK:         %[[QK:.+]] = linalg.generic {indexing_maps = [#[[Q]], #[[KT]], #[[S]]], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%[[QA]], %[[KTV]] : tensor<64x49x16xf32>, tensor<64x16x49xf32>) outs(%{{.*}} : tensor<64x49x49xf32>)
-// CHECK:           arith.mulf
-// CHECK:           arith.addf
+// Multiply-add that the backend may fuse into an FMA.
+// CHECK:           %[[PROD:.+]] = arith.mulf %{{.*}}, %{{.*}} fastmath<contract> : f32
+// CHECK:           arith.addf %{{.*}}, %[[PROD]] fastmath<contract> : f32
 // CHECK:         %[[SB:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[BIAS]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[QK]], %[[BA]] : tensor<64x49x49xf32>, tensor<49x49xf32>)
 // CHECK:           %[[SCALE:.+]] = arith.constant 2.500000e-01 : f32
 // CHECK:           arith.mulf %{{.*}}, %[[SCALE]]
@@ -69,7 +70,7 @@ func.func @mha(%q: tensor<2x3x7x8xf32>, %k: tensor<2x3x5x8xf32>, %v: tensor<2x3x
 // CHECK:         ^bb0(%[[A:[a-z0-9_]+]]: f16, %[[B:[a-z0-9_]+]]: f16, %[[ACC:[a-z0-9_]+]]: f32):
 // CHECK:           %[[AE:.+]] = arith.extf %[[A]] : f16 to f32
 // CHECK:           %[[BE:.+]] = arith.extf %[[B]] : f16 to f32
-// CHECK:           arith.mulf %[[AE]], %[[BE]] : f32
+// CHECK:           arith.mulf %[[AE]], %[[BE]] fastmath<contract> : f32
 // CHECK:         linalg.softmax {{.*}} -> tensor<1x8x8xf32>
 // CHECK:         %[[OUT32:.+]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x8x4xf32>)
 // CHECK:         %[[OUT:.+]] = linalg.generic {{.*}} ins(%[[OUT32]] : tensor<1x2x8x4xf32>) outs(%{{.*}} : tensor<1x2x8x4xf16>)
