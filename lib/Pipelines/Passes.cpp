@@ -82,7 +82,7 @@ struct CpuFastMathPass
   }
 
   /// Marks `out = combine(in, out)` reassociable when it is the whole body
-  /// of a reduction.
+  /// of a reduction of an input.
   static void reassociateCombiner(linalg::GenericOp op) {
     if (op.getNumReductionLoops() == 0 || op.getNumDpsInits() != 1)
       return;
@@ -92,8 +92,15 @@ struct CpuFastMathPass
     if (!combiner || combiner->getBlock() != &body ||
         !isa<arith::AddFOp, arith::MaximumFOp, arith::MinimumFOp>(combiner))
       return;
+    // Exactly `combine(in, acc)` with `in` an input element: a plain
+    // reduction. Contractions (`acc + a * b`) are left alone: their
+    // reduction loop is not the one to vectorize.
     Value acc = body.getArguments().back();
-    if (!llvm::is_contained(combiner->getOperands(), acc))
+    Value lhs = combiner->getOperand(0), rhs = combiner->getOperand(1);
+    Value in = lhs == acc ? rhs : lhs;
+    auto inArg = dyn_cast<BlockArgument>(in);
+    if ((lhs != acc && rhs != acc) || !inArg || inArg.getOwner() != &body ||
+        inArg == acc)
       return;
     auto fmf = cast<arith::ArithFastMathInterface>(combiner);
     arith::FastMathFlags flags = fmf.getFastMathFlagsAttr().getValue();

@@ -62,14 +62,15 @@ func.func @softmax_parts(%x: tensor<4x8xf32>, %acc: tensor<4xf32>, %y: tensor<4x
 
 // -----
 
-// Reductions whose combiner is not a lone add/max/min of the accumulator,
-// and f64 exp, are left alone.
+// Reductions whose combiner is not a lone add/max/min of an input and the
+// accumulator (here a sum of squares and a contraction), and f64 exp, are
+// left alone.
 #map = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT:     fastmath<reassoc>
 // CHECK:         math.exp %{{.*}} : f64
-func.func @left_alone(%x: tensor<4x8xf32>, %acc: tensor<4xf32>, %d: f64) -> (tensor<4xf32>, f64) {
+func.func @left_alone(%x: tensor<4x8xf32>, %acc: tensor<4xf32>, %d: f64) -> (tensor<4xf32>, tensor<4xf32>, f64) {
   %r = linalg.generic {indexing_maps = [#map, #row], iterator_types = ["parallel", "reduction"]}
       ins(%x : tensor<4x8xf32>) outs(%acc : tensor<4xf32>) {
   ^bb0(%in: f32, %out: f32):
@@ -77,6 +78,13 @@ func.func @left_alone(%x: tensor<4x8xf32>, %acc: tensor<4xf32>, %d: f64) -> (ten
     %s = arith.addf %sq, %in : f32
     linalg.yield %s : f32
   } -> tensor<4xf32>
+  %c = linalg.generic {indexing_maps = [#map, #map, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x, %x : tensor<4x8xf32>, tensor<4x8xf32>) outs(%acc : tensor<4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
   %e = math.exp %d : f64
-  return %r, %e : tensor<4xf32>, f64
+  return %r, %c, %e : tensor<4xf32>, tensor<4xf32>, f64
 }

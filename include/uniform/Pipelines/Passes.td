@@ -47,8 +47,9 @@ def CpuFastMath : Pass<"uniform-cpu-fast-math", "::mlir::func::FuncOp"> {
       call to libm's `expf` per element.
     - `reassociate-reductions`: the combiner of every `linalg.generic` with
       reduction iterators whose body is a single `arith.addf`,
-      `arith.maximumf` or `arith.minimumf` of the input and the accumulator
-      gets the `reassoc` fast-math flag, so that LLVM may split the
+      `arith.maximumf` or `arith.minimumf` of an input element and the
+      accumulator (a plain reduction, not a contraction) gets the `reassoc`
+      fast-math flag, so that LLVM may split the
       reduction into vector lanes. This changes the order of a sum's
       additions (as every vectorized BLAS and PyTorch's softmax do); max and
       min are unaffected.
