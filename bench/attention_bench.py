@@ -99,6 +99,46 @@ def time_ours(build, workdir, kind, strategy, cfg, arrays, reps):
     return float(m.group(1))
 
 
+def score_part(build, src, dst):
+    """Writes to `dst` the score part of the attention in `src` as our
+    pipeline computes it: convert-attn-to-linalg's own IR up to and
+    including linalg.softmax, returned instead of the value product."""
+    out = subprocess.run([os.path.join(build, "bin", "uniform-opt"), src,
+                          "--convert-attn-to-linalg"], check=True,
+                         capture_output=True, text=True).stdout
+    m = re.search(r"(%[\w]+) = linalg\.softmax .* -> (tensor<[^>]+>)", out)
+    ret = re.search(r"return (%[\w]+) : (tensor<[^>]+>)", out)
+    if not m or not ret:
+        sys.exit("cannot find the softmax in convert-attn-to-linalg's output")
+    value, ty = m.group(1), m.group(2)
+    out = out.replace(ret.group(0), f"return {value} : {ty}")
+    out = re.sub(r"\) -> tensor<[^>]+> \{", f") -> {ty} {{", out, count=1)
+    with open(dst, "w") as f:
+        f.write(out)
+
+
+def time_scores(build, workdir, kind, cfg, arrays, reps):
+    """The score part alone (scores, scale, bias, softmax), materialize."""
+    _, B, H, N, Dk, Dv, bias, _ = cfg
+    src = os.path.join(workdir, f"{kind}.mlir")
+    with open(src, "w") as f:
+        f.write(module(kind, B, H, N, Dk, Dv, bias))
+    scores = os.path.join(workdir, f"{kind}-scores.mlir")
+    score_part(build, src, scores)
+    lowered = os.path.join(workdir, f"{kind}-scores.ll.mlir")
+    subprocess.run([os.path.join(build, "bin", "uniform-opt"), scores,
+                    "--uniform-cpu-pipeline=reuse-heads=false", "-o", lowered],
+                   check=True)
+    cmd = [os.path.join(build, "bin", "uniform-run"), lowered, "--entry",
+           "forward", "--benchmark", str(reps)]
+    for i, a in enumerate(arrays):
+        path = os.path.join(workdir, f"in{i}.npy")
+        np.save(path, a)
+        cmd += ["--input", path]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"median ([0-9.]+) ms", out).group(1))
+
+
 def time_torch(kind, cfg, arrays, reps):
     import torch
     torch.set_num_threads(1)
@@ -156,6 +196,8 @@ def main():
                 for strategy in ("materialize", "online"):
                     row[f"ours_{kind}_{strategy}_ms"] = time_ours(
                         a.build, workdir, kind, strategy, cfg, arrays, reps)
+                row[f"ours_{kind}_scores_ms"] = time_scores(
+                    a.build, workdir, kind, cfg, arrays, reps)
                 row[f"torch_{kind}_ms"] = time_torch(kind, cfg, arrays, reps)
             rows.append(row)
             r = row
@@ -175,6 +217,11 @@ def main():
                   f"   torch/ours (mha): "
                   f"{r['torch_mha_ms'] / min(r['ours_mha_materialize_ms'], r['ours_mha_online_ms']):.2f}x",
                   flush=True)
+            print(f"  (a') score part (scores + softmax): reuse "
+                  f"{r['ours_reuse_scores_ms']:.3f} ms, mha "
+                  f"{r['ours_mha_scores_ms']:.3f} ms, mha/reuse "
+                  f"{r['ours_mha_scores_ms'] / r['ours_reuse_scores_ms']:.2f}x "
+                  f"(H = {H})", flush=True)
 
     csv_path = os.path.join(a.out, "attention.csv")
     with open(csv_path, "w", newline="") as f:
