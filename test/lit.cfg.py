@@ -58,7 +58,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.uniform_tools_dir, append_path=True)
 
 tool_dirs = [config.uniform_tools_dir, config.llvm_tools_dir]
-tools = ["uniform-opt", "uniform-run", "uniform-cuda-query"]
+tools = ["uniform-opt", "uniform-run", "uniform-cuda-query", "uniform-compile"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Optional features.
@@ -71,6 +71,12 @@ if config.ptxas_executable and os.path.exists(config.ptxas_executable):
     config.substitutions.append(
         ("%cuda_toolkit",
          os.path.dirname(os.path.dirname(config.ptxas_executable))))
+
+# Debian's cross toolchain for uniform-compile --host-triple=aarch64-linux-gnu.
+import shutil
+
+if shutil.which("aarch64-linux-gnu-g++"):
+    config.available_features.add("aarch64-cross")
 
 # NumPy from Debian's python3-numpy, for the integration tests' references.
 import subprocess

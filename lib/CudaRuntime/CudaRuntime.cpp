@@ -164,7 +164,18 @@ int uniformCudaDeviceInfo(char *name, size_t size, int *major, int *minor) {
   return 1;
 }
 
+/// Libraries from uniform-compile load their kernels from a global
+/// constructor: without a usable device that must not end the process that
+/// merely loads the library. The reason is reported by the first call that
+/// needs the device (or by uniformCudaInit).
+static bool deviceUsable() {
+  std::call_once(initOnce, initialize);
+  return driver().error.empty();
+}
+
 CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
+  if (!deviceUsable())
+    return nullptr;
   ensureContext();
   Driver &d = driver();
   CUmodule module = nullptr;
@@ -173,6 +184,8 @@ CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
 }
 
 CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
+  if (!deviceUsable())
+    return nullptr;
   ensureContext();
   Driver &d = driver();
   CUmodule module = nullptr;
@@ -183,6 +196,8 @@ CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
 }
 
 void mgpuModuleUnload(CUmodule module) {
+  if (!module)
+    return;
   ensureContext();
   Driver &d = driver();
   CHECK(cuModuleUnload(module));

@@ -5,7 +5,8 @@
 |* device memory) on the CUDA driver API, which it loads with dlopen() on     *|
 |* first use. The two functions below let a host check for a usable device   *|
 |* before it runs compiled code: a failing mgpu* call prints the driver's    *|
-|* error and exits the process.                                               *|
+|* error and exits the process. Loading kernels (from a library's global      *|
+|* constructor) never fails: without a device, the first launch reports it.   *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 

@@ -1,0 +1,433 @@
+//===- uniform-compile.cpp - Ahead-of-time shared libraries ---------------===//
+//
+//   uniform-compile model.mlir -o libNAME.so [--target=cpu|cuda]
+//       [--chip=sm_87] [--host-triple=aarch64-linux-gnu] [--host-cpu=CPU]
+//
+// Runs uniform-cpu-pipeline or uniform-gpu-pipeline on graph-level MLIR,
+// compiles the host code with LLVM for the host triple, and links a shared
+// library with the system's (cross) C++ driver: for --target=cuda the kernels
+// are embedded as a fatbin (cubin for --chip plus PTX) and our CUDA runtime
+// is compiled in, so the library needs nothing beyond libc, libm, libstdc++,
+// libgcc_s and, at run time, libcuda. `libNAME.h` beside it declares the
+// entry points with their memref descriptors. Outputs appear only when
+// everything succeeded.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/InitAll.h"
+#include "uniform/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <optional>
+#include <string>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFilename(cl::Positional,
+                                          cl::desc("<graph-level .mlir>"),
+                                          cl::Required);
+static cl::opt<std::string> outputFilename("o",
+                                           cl::desc("Output libNAME.so"),
+                                           cl::value_desc("file"),
+                                           cl::Required);
+static cl::opt<std::string>
+    targetKind("target", cl::desc("Where the model runs: cpu or cuda"),
+               cl::init("cpu"));
+static cl::opt<std::string>
+    chip("chip", cl::desc("GPU for --target=cuda (sm_87: Jetson Orin)"),
+         cl::init("sm_87"));
+static cl::opt<std::string>
+    hostTriple("host-triple",
+               cl::desc("Triple of the host code (default: this machine; "
+                        "aarch64-linux-gnu for Jetson)"),
+               cl::init(""));
+static cl::opt<std::string>
+    hostCpu("host-cpu",
+            cl::desc("CPU the host code is tuned for (default: generic)"),
+            cl::init("generic"));
+static cl::opt<std::string>
+    compilerDriver("cxx",
+                   cl::desc("C++ driver that links the library (default: "
+                            "g++, or TRIPLE-g++ for another triple)"),
+                   cl::init(""));
+static cl::opt<std::string>
+    toolkit("toolkit",
+            cl::desc("CUDA toolkit for libdevice and ptxas (see "
+                     "uniform-gpu-pipeline)"),
+            cl::init(""));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "uniform-compile: error: " << message << "\n";
+  return 1;
+}
+
+/// C type of a tensor element, or nothing when the header cannot express it.
+static std::optional<std::string> cElementType(Type type) {
+  if (type.isF32())
+    return std::string("float");
+  if (type.isF64())
+    return std::string("double");
+  if (type.isF16() || type.isBF16())
+    return std::string("uint16_t");
+  if (auto integer = dyn_cast<IntegerType>(type)) {
+    switch (integer.getWidth()) {
+    case 1:
+    case 8:
+      return std::string("int8_t");
+    case 16:
+      return std::string("int16_t");
+    case 32:
+      return std::string("int32_t");
+    case 64:
+      return std::string("int64_t");
+    default:
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
+static std::string descriptorName(const std::string &element, int64_t rank) {
+  std::string name = element;
+  if (name.size() > 2 && llvm::StringRef(name).ends_with("_t"))
+    name.resize(name.size() - 2);
+  return "uniform_memref_" + name + "_" + std::to_string(rank) + "d";
+}
+
+/// Writes the C header that declares every entry point's C interface.
+static LogicalResult writeHeader(ModuleOp module, llvm::StringRef libName,
+                                 bool cuda, llvm::raw_ostream &os) {
+  std::string guard = libName.upper() + "_H";
+  for (char &c : guard)
+    if (!llvm::isAlnum(c))
+      c = '_';
+  std::string decls, types;
+  llvm::StringSet<> emitted;
+  auto descriptor = [&](Type type, Location loc) -> std::optional<std::string> {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    std::optional<std::string> element =
+        tensor ? cElementType(tensor.getElementType()) : std::nullopt;
+    if (!element) {
+      emitError(loc) << "uniform-compile: the C header cannot express " << type
+                     << " (ranked tensors of float, f16, bf16 or integers "
+                        "only)";
+      return std::nullopt;
+    }
+    int64_t rank = tensor.getRank();
+    std::string name = descriptorName(*element, rank);
+    if (emitted.insert(name).second) {
+      types += "typedef struct {\n  " + *element + " *allocated;\n  " +
+               *element + " *aligned;\n  int64_t offset;\n";
+      if (rank > 0)
+        types += "  int64_t sizes[" + std::to_string(rank) +
+                 "];\n  int64_t strides[" + std::to_string(rank) + "];\n";
+      types += "} " + name + ";\n\n";
+    }
+    return name;
+  };
+
+  bool any = false;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal() || !func.isPublic())
+      continue;
+    any = true;
+    FunctionType type = func.getFunctionType();
+    std::string comment = "/* " + func.getName().str() + ": ";
+    llvm::raw_string_ostream cs(comment);
+    cs << type << " */\n";
+    std::string params;
+    std::string resultDecl;
+    if (type.getNumResults() == 1) {
+      std::optional<std::string> r = descriptor(type.getResult(0), func.getLoc());
+      if (!r)
+        return failure();
+      params += *r + " *result";
+    } else if (type.getNumResults() > 1) {
+      std::string structName = "uniform_" + func.getName().str() + "_results";
+      resultDecl = "typedef struct {\n";
+      for (auto [i, t] : llvm::enumerate(type.getResults())) {
+        std::optional<std::string> r = descriptor(t, func.getLoc());
+        if (!r)
+          return failure();
+        resultDecl += "  " + *r + " r" + std::to_string(i) + ";\n";
+      }
+      resultDecl += "} " + structName + ";\n\n";
+      params += structName + " *results";
+    }
+    for (auto [i, t] : llvm::enumerate(type.getInputs())) {
+      std::optional<std::string> a = descriptor(t, func.getLoc());
+      if (!a)
+        return failure();
+      if (!params.empty())
+        params += ", ";
+      params += *a + " *arg" + std::to_string(i);
+    }
+    decls += resultDecl + comment + "void _mlir_ciface_" +
+             func.getName().str() + "(" + params + ");\n\n";
+  }
+  if (!any)
+    return emitError(module.getLoc(),
+                     "uniform-compile: no public function with a body to "
+                     "export");
+
+  os << "/* " << libName << ".h: generated by uniform-compile. */\n"
+     << "#ifndef " << guard << "\n#define " << guard << "\n\n"
+     << "#include <stddef.h>\n#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "/* Buffers are MLIR memref descriptors (C order: strides in elements). "
+     << (cuda ? "With --target=cuda every buffer, argument or result, is "
+                "device memory; results are allocated by the call and "
+                "freed by the caller (cuMemFree). */\n\n"
+              : "Results are allocated by the call (aligned_alloc) and "
+                "freed by the caller with free(result.allocated). */\n\n")
+     << types << decls
+     << (cuda ? "/* From the CUDA runtime linked into the library: 1 when a "
+                "device is usable,\n   else 0 with the reason in `message`. "
+                "Call it before the entry points. */\n"
+                "int uniformCudaInit(char *message, size_t size);\n\n"
+              : "")
+     << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* "
+     << guard << " */\n";
+  return success();
+}
+
+/// Finds the CUDA runtime's source: installed beside the tool or in the
+/// source tree this tool was built from.
+static std::optional<std::string> findRuntimeSource(const char *argv0) {
+  std::string exe = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&findRuntimeSource));
+  llvm::SmallString<256> installed(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(exe)));
+  llvm::sys::path::append(installed, "share", "uniform", "runtime",
+                          "CudaRuntime.cpp");
+  if (llvm::sys::fs::exists(installed))
+    return std::string(installed);
+  llvm::SmallString<256> source(UNIFORM_SOURCE_DIR);
+  llvm::sys::path::append(source, "lib", "CudaRuntime", "CudaRuntime.cpp");
+  if (llvm::sys::fs::exists(source))
+    return std::string(source);
+  return std::nullopt;
+}
+
+static int run(llvm::StringRef program, llvm::ArrayRef<llvm::StringRef> args) {
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(program, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    std::string command;
+    for (llvm::StringRef a : args)
+      command += a.str() + " ";
+    return fail("command failed (" +
+                (message.empty() ? "exit " + std::to_string(rc) : message) +
+                "): " + command);
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "uniform-compile: graph-level MLIR to a self-contained shared library\n");
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
+  llvm::InitializeAllAsmPrinters();
+
+  bool cuda = targetKind == "cuda";
+  if (!cuda && targetKind != "cpu")
+    return fail("unknown --target '" + targetKind + "' (expected cpu or cuda)");
+  llvm::StringRef outName = llvm::sys::path::filename(outputFilename);
+  if (!outName.starts_with("lib") || !outName.ends_with(".so"))
+    return fail("the output must be named libNAME.so, got '" + outputFilename +
+                "'");
+  llvm::StringRef libName = outName.drop_back(3);
+  llvm::SmallString<256> headerPath(outputFilename);
+  llvm::sys::path::replace_extension(headerPath, "h");
+
+  // The host: triple, target machine, and the driver that links.
+  llvm::Triple native(llvm::sys::getDefaultTargetTriple());
+  llvm::Triple triple(hostTriple.empty()
+                          ? native.str()
+                          : llvm::Triple::normalize(hostTriple));
+  bool cross = triple.getArch() != native.getArch();
+  std::string error;
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return fail("unsupported --host-triple '" + triple.str() + "': " + error);
+  std::unique_ptr<llvm::TargetMachine> tm(llvmTarget->createTargetMachine(
+      triple, hostCpu, "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  if (!tm)
+    return fail("cannot create a target machine for " + triple.str());
+  std::string driverName = compilerDriver;
+  if (driverName.empty())
+    driverName = cross ? (triple.getArchName() + "-linux-gnu-g++").str()
+                       : std::string("g++");
+  llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName(driverName);
+  if (driver && !llvm::sys::fs::can_execute(*driver))
+    driver = std::make_error_code(std::errc::no_such_file_or_directory);
+  if (!driver)
+    return fail("cannot find the C++ driver '" + driverName +
+                "' that links the library" +
+                (cross ? " (install g++-" + triple.getArchName().str() +
+                             "-linux-gnu)"
+                       : std::string()));
+
+  // Parse and lower.
+  DialectRegistry registry;
+  uniform::registerAllDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  std::string openError;
+  auto file = openInputFile(inputFilename, &openError);
+  if (!file)
+    return fail(openError);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  std::string header;
+  {
+    llvm::raw_string_ostream hs(header);
+    if (failed(writeHeader(*module, libName, cuda, hs)))
+      return 1;
+  }
+
+  PassManager pm(&context);
+  if (cuda) {
+    uniform::GpuPipelineOptions options;
+    options.chip = chip;
+    options.format = "fatbin";
+    options.toolkit = toolkit;
+    if (failed(uniform::verifyGpuPipelineOptions(
+            options, [](const llvm::Twine &msg) { fail(msg); })))
+      return 1;
+    uniform::buildGpuPipeline(pm, options);
+  } else {
+    uniform::buildCpuPipeline(pm, uniform::CpuPipelineOptions());
+  }
+  if (failed(pm.run(*module)))
+    return 1;
+
+  // Host code (and, for CUDA, the embedded kernels) to an object file.
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, libName);
+  if (!llvmModule)
+    return fail("cannot translate the lowered module to LLVM IR");
+  llvmModule->setTargetTriple(triple);
+  llvmModule->setDataLayout(tm->createDataLayout());
+  if (llvm::Error err =
+          makeOptimizingTransformer(3, 0, tm.get())(llvmModule.get()))
+    return fail("LLVM optimization failed: " + toString(std::move(err)));
+
+  llvm::SmallString<128> workDir;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("uniform-compile", workDir))
+    return fail("cannot create a temporary directory: " + ec.message());
+  auto cleanup = llvm::make_scope_exit(
+      [&] { llvm::sys::fs::remove_directories(workDir); });
+  llvm::SmallString<128> objectPath(workDir);
+  llvm::sys::path::append(objectPath, "model.o");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(objectPath, ec);
+    if (ec)
+      return fail("cannot write " + objectPath + ": " + ec.message());
+    llvm::legacy::PassManager codegen;
+    if (tm->addPassesToEmitFile(codegen, os, nullptr,
+                                llvm::CodeGenFileType::ObjectFile))
+      return fail("the target cannot emit object files");
+    codegen.run(*llvmModule);
+  }
+
+  // Link, into a temporary name first.
+  llvm::SmallString<128> tmpLib(workDir);
+  llvm::sys::path::append(tmpLib, outName);
+  std::string soname = "-Wl,-soname," + outName.str();
+  llvm::SmallVector<std::string> linkArgs = {
+      *driver, "-shared", "-o", std::string(tmpLib), std::string(objectPath)};
+  if (cuda) {
+    std::optional<std::string> runtime = findRuntimeSource(argv[0]);
+    if (!runtime)
+      return fail("cannot find the CUDA runtime's source (CudaRuntime.cpp)");
+    llvm::SmallString<128> runtimeObject(workDir);
+    llvm::sys::path::append(runtimeObject, "runtime.o");
+    llvm::SmallString<256> include(UNIFORM_SOURCE_DIR);
+    llvm::sys::path::append(include, "include");
+    llvm::SmallString<256> installedInclude(
+        llvm::sys::path::parent_path(llvm::sys::path::parent_path(
+            llvm::sys::path::parent_path(llvm::sys::path::parent_path(
+                *runtime)))));
+    llvm::sys::path::append(installedInclude, "include");
+    std::vector<std::string> compileArgs = {
+        *driver, "-c", "-fPIC", "-O2", "-std=c++17",
+        ("-I" + include).str(), ("-I" + installedInclude).str(), *runtime,
+        "-o", std::string(runtimeObject)};
+    llvm::SmallVector<llvm::StringRef> compile(compileArgs.begin(),
+                                               compileArgs.end());
+    if (int rc = run(*driver, compile))
+      return rc;
+    linkArgs.push_back(std::string(runtimeObject));
+    linkArgs.push_back("-ldl");
+  }
+  linkArgs.append({"-lm", "-Wl,--no-undefined", soname});
+  llvm::SmallVector<llvm::StringRef> linkRefs(linkArgs.begin(),
+                                               linkArgs.end());
+  if (int rc = run(*driver, linkRefs))
+    return rc;
+
+  // Only now the outputs, each through a temporary file and a rename.
+  std::string headerError;
+  auto headerOut = openOutputFile(headerPath, &headerError);
+  if (!headerOut)
+    return fail(headerError);
+  headerOut->os() << header;
+  headerOut->os().flush();
+  if (std::error_code ec = llvm::sys::fs::copy_file(
+          tmpLib, outputFilename + ".uniform-tmp"))
+    return fail("cannot write '" + outputFilename + "': " + ec.message());
+  if (std::error_code ec = llvm::sys::fs::rename(
+          outputFilename + ".uniform-tmp", outputFilename)) {
+    llvm::sys::fs::remove(outputFilename + ".uniform-tmp");
+    return fail("cannot write '" + outputFilename + "': " + ec.message());
+  }
+  llvm::sys::fs::setPermissions(outputFilename,
+                                llvm::sys::fs::all_read |
+                                    llvm::sys::fs::all_exe |
+                                    llvm::sys::fs::owner_write);
+  headerOut->keep();
+  return 0;
+}
