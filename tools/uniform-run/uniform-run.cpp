@@ -13,8 +13,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "uniform/InitAll.h"
 #include "uniform/Runtime/Npy.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -30,6 +32,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -75,6 +78,72 @@ static cl::opt<unsigned> optLevel("O", cl::desc("JIT optimization level"),
 static cl::list<std::string>
     sharedLibs("shared-libs", cl::desc("Extra libraries to load"),
                cl::CommaSeparated);
+static cl::opt<std::string>
+    device("device",
+           cl::desc("Where the module runs: cpu (uniform-cpu-pipeline) or "
+                    "cuda (uniform-gpu-pipeline)"),
+           cl::init("cpu"));
+static cl::opt<bool> dryRun(
+    "dry-run",
+    cl::desc("Check the inputs and compile the module, but do not run it"),
+    cl::init(false));
+static cl::opt<std::string> cudaRuntime(
+    "cuda-runtime",
+    cl::desc("libUniformCudaRuntime.so for --device=cuda (default: the "
+             "one built or installed with this tool)"),
+    cl::init(""));
+
+namespace {
+/// The CUDA runtime's entry points that uniform-run itself calls: the
+/// device check, and the transfers of inputs and results.
+struct CudaApi {
+  int (*init)(char *, size_t) = nullptr;
+  void *(*streamCreate)() = nullptr;
+  void (*streamSynchronize)(void *) = nullptr;
+  void (*streamDestroy)(void *) = nullptr;
+  void *(*memAlloc)(uint64_t, void *, bool) = nullptr;
+  void (*memFree)(void *, void *) = nullptr;
+  void (*memcpy)(void *, void *, size_t, void *) = nullptr;
+};
+} // namespace
+
+/// Loads the runtime for --device=cuda (the device is checked later, so that
+/// --dry-run can compile a GPU module on a machine without one).
+static llvm::Expected<CudaApi> loadCudaRuntime(const char *argv0) {
+  std::string path = cudaRuntime;
+  if (path.empty()) {
+    std::string exe = llvm::sys::fs::getMainExecutable(
+        argv0, reinterpret_cast<void *>(&loadCudaRuntime));
+    llvm::SmallString<256> installed(
+        llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
+    llvm::sys::path::append(installed, "lib", "libUniformCudaRuntime.so");
+    path = llvm::sys::fs::exists(installed) ? std::string(installed)
+                                            : std::string(UNIFORM_CUDA_RUNTIME);
+  }
+  std::string error;
+  auto lib = llvm::sys::DynamicLibrary::getPermanentLibrary(path.c_str(),
+                                                             &error);
+  if (!lib.isValid())
+    return llvm::createStringError("cannot load the CUDA runtime '" + path +
+                                   "': " + error);
+  CudaApi api;
+  auto get = [&](auto &fn, const char *name) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+        lib.getAddressOfSymbol(name));
+    return fn != nullptr;
+  };
+  if (!get(api.init, "uniformCudaInit") ||
+      !get(api.streamCreate, "mgpuStreamCreate") ||
+      !get(api.streamSynchronize, "mgpuStreamSynchronize") ||
+      !get(api.streamDestroy, "mgpuStreamDestroy") ||
+      !get(api.memAlloc, "mgpuMemAlloc") || !get(api.memFree, "mgpuMemFree") ||
+      !get(api.memcpy, "mgpuMemcpy"))
+    return llvm::createStringError("'" + path +
+                                   "' is not uniform's CUDA runtime");
+  // The engine resolves the module's mgpu* calls against this library.
+  sharedLibs.push_back(path);
+  return api;
+}
 
 namespace {
 /// An input or output of the entry point, as declared by its signature.
@@ -194,14 +263,19 @@ int main(int argc, char **argv) {
   keepFreedMemory();
   cl::ParseCommandLineOptions(
       argc, argv,
-      "uniform-run: execute a module lowered by uniform-cpu-pipeline\n");
+      "uniform-run: execute a module lowered by uniform-cpu-pipeline (or "
+      "by uniform-gpu-pipeline, with --device=cuda)\n");
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
+  bool onCuda = device == "cuda";
+  if (!onCuda && device != "cpu")
+    return fail("unknown --device '" + device + "' (expected cpu or cuda)");
+
+  // The LLVM dialect for either pipeline's output, plus the GPU and NVVM
+  // dialects and translations for uniform-gpu-pipeline's.
   DialectRegistry registry;
-  registry.insert<LLVM::LLVMDialect>();
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
+  uniform::registerAllDialects(registry);
   MLIRContext context(registry);
 
   llvm::SourceMgr sourceMgr;
@@ -217,6 +291,17 @@ int main(int argc, char **argv) {
     return fail("cannot parse '" + inputFilename +
                 "' as a module in the LLVM dialect; lower it with "
                 "uniform-opt --uniform-cpu-pipeline first");
+
+  // Only lowered modules run: LLVM dialect (and, from the GPU pipeline,
+  // gpu.binary) at the top level.
+  for (Operation &op : module->getBody()->getOperations()) {
+    if (isa<LLVM::LLVMDialect>(op.getDialect()) || isa<gpu::BinaryOp>(op))
+      continue;
+    return fail("'" + inputFilename + "' is not lowered ('" +
+                op.getName().getStringRef() +
+                "' at the top level); lower it with uniform-opt "
+                "--uniform-cpu-pipeline (or --uniform-gpu-pipeline) first");
+  }
 
   // Find the entry and its tensor-level signature.
   LLVM::LLVMFuncOp entry;
@@ -245,6 +330,15 @@ int main(int argc, char **argv) {
       cast<TypeAttr>(entry->getAttr("uniform.signature")).getValue());
   if (!signature)
     return fail("malformed uniform.signature on '" + entry.getName() + "'");
+  bool hasKernels = !module->getOps<gpu::BinaryOp>().empty();
+  if (hasKernels && !onCuda)
+    return fail("'" + inputFilename +
+                "' was lowered by uniform-gpu-pipeline: run it with "
+                "--device=cuda");
+  if (!hasKernels && onCuda)
+    return fail("'" + inputFilename +
+                "' has no GPU kernels: lower it with uniform-opt "
+                "--uniform-gpu-pipeline for --device=cuda");
 
   auto specs = [&](TypeRange types, StringRef kind,
                    SmallVectorImpl<TensorSpec> &out) -> LogicalResult {
@@ -300,6 +394,14 @@ int main(int argc, char **argv) {
     arrays.push_back(std::move(*array));
   }
 
+  CudaApi cuda;
+  if (onCuda) {
+    llvm::Expected<CudaApi> api = loadCudaRuntime(argv[0]);
+    if (!api)
+      return fail(llvm::toString(api.takeError()));
+    cuda = *api;
+  }
+
   // Compile for this host, with its CPU features.
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder)
@@ -328,13 +430,41 @@ int main(int argc, char **argv) {
   if (!engine)
     return fail("cannot compile '" + inputFilename +
                 "': " + llvm::toString(engine.takeError()));
+  if (dryRun) {
+    // Materialize the entry: code generation and symbol resolution (for a
+    // GPU module, against the CUDA runtime), without running constructors.
+    if (auto fn = (*engine)->lookupPacked(entry.getName()); !fn)
+      return fail("cannot compile '" + inputFilename +
+                  "': " + llvm::toString(fn.takeError()));
+    llvm::outs() << "uniform-run: compiled '" << entry.getName() << "' for "
+                 << device << " and checked its inputs; not run (--dry-run)\n";
+    return 0;
+  }
+
+  // With --device=cuda: a device, then the inputs in device memory.
+  void *stream = nullptr;
+  std::vector<void *> deviceInputs;
+  if (onCuda) {
+    char message[512];
+    if (!cuda.init(message, sizeof(message)))
+      return fail(llvm::Twine("no usable CUDA device: ") + message);
+    stream = cuda.streamCreate();
+    for (NpyArray &array : arrays) {
+      void *ptr = cuda.memAlloc(array.data.size(), stream, false);
+      if (!array.data.empty())
+        cuda.memcpy(ptr, array.data.data(), array.data.size(), stream);
+      deviceInputs.push_back(ptr);
+    }
+    cuda.streamSynchronize(stream);
+  }
 
   // Packed arguments: every field of every input descriptor, then a pointer
   // to the storage of the returned struct of descriptors.
   std::vector<Descriptor> inDescs(arrays.size());
   SmallVector<void *> args;
-  for (auto [desc, array] : llvm::zip(inDescs, arrays)) {
-    desc.allocated = desc.aligned = array.data.data();
+  for (auto [i, desc, array] : llvm::enumerate(inDescs, arrays)) {
+    desc.allocated = desc.aligned =
+        onCuda ? deviceInputs[i] : static_cast<void *>(array.data.data());
     desc.sizes = array.shape;
     desc.strides.assign(array.shape.size(), 1);
     for (int64_t d = static_cast<int64_t>(array.shape.size()) - 2; d >= 0;
@@ -376,9 +506,14 @@ int main(int argc, char **argv) {
   };
   auto freeResults = [&](const std::vector<Descriptor> &descs) {
     llvm::DenseSet<void *> freed;
-    for (const Descriptor &d : descs)
-      if (d.allocated && freed.insert(d.allocated).second)
+    for (const Descriptor &d : descs) {
+      if (!d.allocated || !freed.insert(d.allocated).second)
+        continue;
+      if (onCuda)
+        cuda.memFree(d.allocated, stream);
+      else
         std::free(d.allocated);
+    }
   };
   auto run = [&]() -> llvm::Error {
     return (*engine)->invokePacked(entry.getName(), args);
@@ -412,9 +547,32 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(std::move(err)));
   std::vector<Descriptor> outDescs = readResults();
 
+  // Device results: copy the span each one covers to the host.
+  std::vector<std::vector<char>> hostCopies;
+  std::vector<Descriptor> hostDescs = outDescs;
+  if (onCuda) {
+    for (auto [spec, d] : llvm::zip(results, hostDescs)) {
+      int64_t elt = getNpyDTypeSize(spec.dtype);
+      int64_t extent = 1;
+      bool empty = false;
+      for (auto [size, stride] : llvm::zip(d.sizes, d.strides)) {
+        empty |= size == 0;
+        extent += (size - 1) * stride;
+      }
+      hostCopies.emplace_back(empty ? 0 : extent * elt);
+      if (!empty)
+        cuda.memcpy(hostCopies.back().data(),
+                    static_cast<char *>(d.aligned) + d.offset * elt,
+                    extent * elt, stream);
+      d.aligned = hostCopies.back().data();
+      d.offset = 0;
+    }
+    cuda.streamSynchronize(stream);
+  }
+
   // Gather each result into a C-order array.
   std::vector<NpyArray> outArrays;
-  for (auto [spec, d] : llvm::zip(results, outDescs)) {
+  for (auto [spec, d] : llvm::zip(results, hostDescs)) {
     NpyArray array;
     array.dtype = spec.dtype;
     array.shape = d.sizes;
@@ -438,6 +596,12 @@ int main(int argc, char **argv) {
     outArrays.push_back(std::move(array));
   }
   freeResults(outDescs);
+  if (onCuda) {
+    for (void *ptr : deviceInputs)
+      cuda.memFree(ptr, stream);
+    cuda.streamSynchronize(stream);
+    cuda.streamDestroy(stream);
+  }
 
   if (printSummary) {
     for (auto [spec, array] : llvm::zip(results, outArrays)) {
