@@ -271,6 +271,11 @@ int main(int argc, char **argv) {
     return fail("the output must be named libNAME.so, got '" + outputFilename +
                 "'");
   llvm::StringRef libName = outName.drop_back(3);
+  if (llvm::StringRef(inputFilename).ends_with(".onnx"))
+    return fail("'" + inputFilename +
+                "': ONNX input needs the importer (uniform-translate "
+                "--import-onnx), which this build does not have yet; give "
+                "graph-level MLIR");
   llvm::SmallString<256> headerPath(outputFilename);
   llvm::sys::path::replace_extension(headerPath, "h");
 
