@@ -79,6 +79,7 @@
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -97,6 +98,24 @@ void uniform::registerUniformPasses() {
   registerUniformConversionPasses();
   registerPipelines();
 }
+
+namespace {
+/// `gpu.barrier` orders the block's reads and writes of shared memory, but
+/// MLIR 22 gives it no memory effects, and ownership-based deallocation
+/// rejects ops with unknown effects. Kernels built before bufferization
+/// (convert-attn-to-nvgpu) contain barriers, so declare what it does.
+struct BarrierMemoryEffects
+    : public MemoryEffectOpInterface::ExternalModel<BarrierMemoryEffects,
+                                                    gpu::BarrierOp> {
+  void getEffects(
+      Operation *op,
+      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+          &effects) const {
+    effects.emplace_back(MemoryEffects::Read::get());
+    effects.emplace_back(MemoryEffects::Write::get());
+  }
+};
+} // namespace
 
 void uniform::registerAllDialects(DialectRegistry &registry) {
   registry.insert<attn::AttnDialect, affine::AffineDialect,
@@ -148,6 +167,10 @@ void uniform::registerAllDialects(DialectRegistry &registry) {
   registerConvertNVVMToLLVMInterface(registry);
   ub::registerConvertUBToLLVMInterface(registry);
   vector::registerConvertVectorToLLVMInterface(registry);
+
+  registry.addExtension(+[](MLIRContext *ctx, gpu::GPUDialect *) {
+    gpu::BarrierOp::attachInterface<BarrierMemoryEffects>(*ctx);
+  });
 
   // Serialization of gpu.module to PTX/cubin for NVIDIA targets.
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);

@@ -28,13 +28,16 @@ using namespace mlir;
 void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
                                              bool reuseHeads,
                                              StringRef strategy,
-                                             int64_t tileM) {
+                                             int64_t tileM,
+                                             bool fusedGpuAttention) {
   pm.addPass(createPrepareEntryPoints());
 
   // Graph level: share attention matrices, then lower attention and TOSA to
   // linalg on tensors.
   if (reuseHeads)
     pm.addPass(attn::createAttnReuseHeads());
+  if (fusedGpuAttention)
+    pm.addPass(createConvertAttnToNVGPU());
   ConvertAttnToLinalgOptions attnOptions;
   attnOptions.strategy = strategy.str();
   attnOptions.tileM = tileM;

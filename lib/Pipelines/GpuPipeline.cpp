@@ -55,6 +55,12 @@ LogicalResult uniform::verifyGpuPipelineOptions(
               "' (expected isa, bin or fatbin)");
     return failure();
   }
+  StringRef precision = options.precision;
+  if (precision != "f32" && precision != "f16") {
+    emitError("uniform-gpu-pipeline: unknown precision '" + precision +
+              "' (expected f32 or f16)");
+    return failure();
+  }
   if (options.blockSize < 1 || options.blockSize > 1024) {
     emitError("uniform-gpu-pipeline: block-size must be in [1, 1024], got " +
               llvm::Twine(static_cast<int64_t>(options.blockSize)));
@@ -67,7 +73,9 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
                                const GpuPipelineOptions &options) {
   // Graph level and bufferization, as on the CPU.
   detail::addGraphToLinalgPasses(pm, options.reuseHeads, options.strategy,
-                                 options.tileM);
+                                 options.tileM,
+                                 /*fusedGpuAttention=*/options.precision ==
+                                     "f16");
   detail::addBufferizationPasses(pm);
 
   // Every loop nest becomes a kernel; the host keeps allocation, copies and

@@ -11,10 +11,13 @@
 
 namespace uniform::detail {
 
-/// Entry points, attn-reuse-heads (when `reuseHeads`), attention and TOSA
-/// lowering to linalg on tensors, softmax decomposition, elementwise fusion.
+/// Entry points, attn-reuse-heads (when `reuseHeads`), fused tensor-core
+/// kernels for the attention that fits them (when `fusedGpuAttention`),
+/// attention and TOSA lowering to linalg on tensors, softmax decomposition,
+/// elementwise fusion.
 void addGraphToLinalgPasses(mlir::OpPassManager &pm, bool reuseHeads,
-                            llvm::StringRef strategy, int64_t tileM);
+                            llvm::StringRef strategy, int64_t tileM,
+                            bool fusedGpuAttention = false);
 
 /// One-shot bufferization with identity layouts at function boundaries (so
 /// callers pass plain strided descriptors) and ownership-based deallocation.

@@ -15,6 +15,19 @@
 // NOPTXAS: error: Couldn't find the `ptxas` binary
 
 // RUN: not uniform-opt %s --uniform-gpu-pipeline=block-size=0 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: not uniform-opt %s --uniform-gpu-pipeline=precision=f8 2>&1 | FileCheck %s --check-prefix=PRECISION
+// PRECISION: error: uniform-gpu-pipeline: unknown precision 'f8' (expected f32 or f16)
+// precision=f16: the bundled UniForm layer's Reuse Attention is one fused
+// kernel on tensor cores instead of SIMT kernels (this file's Dv = 4 is too
+// narrow for it: Dv must be a multiple of 8).
+// RUN: uniform-opt %uniform_src_root/examples/attention/uniform-layer.mlir --uniform-gpu-pipeline="format=isa precision=f16" | FileCheck %s --check-prefix=F16
+// Two kernels: the copy that stacks the four heads' values (tensor.concat
+// from attn-reuse-heads) and the fused attention.
+// F16-LABEL:   llvm.func @uniform_per_head(
+// F16-COUNT-2:   gpu.launch_func
+// F16-NOT:       gpu.launch_func
+// F16-LABEL:   llvm.func @_mlir_ciface_uniform_per_head(
+// F16:         gpu.binary @uniform_per_head_kernel {{.*}}mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // FORMAT: error: uniform-gpu-pipeline: unknown format 'bogus' (expected isa, bin or fatbin)
 // BLOCK: error: uniform-gpu-pipeline: block-size must be in [1, 1024], got 0
 // STRATEGY: convert-attn-to-linalg: unknown strategy 'bogus'

@@ -15,6 +15,21 @@ namespace mlir {
 namespace arith {
 class ArithDialect;
 } // namespace arith
+namespace bufferization {
+class BufferizationDialect;
+} // namespace bufferization
+namespace gpu {
+class GPUDialect;
+} // namespace gpu
+namespace memref {
+class MemRefDialect;
+} // namespace memref
+namespace nvgpu {
+class NVGPUDialect;
+} // namespace nvgpu
+namespace vector {
+class VectorDialect;
+} // namespace vector
 namespace linalg {
 class LinalgDialect;
 } // namespace linalg

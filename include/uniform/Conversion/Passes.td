@@ -44,4 +44,44 @@ def ConvertAttnToLinalg : Pass<"convert-attn-to-linalg"> {
   ];
 }
 
+def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
+  let summary = "Fused tensor-core kernels for small-window attention";
+  let description = [{
+    Rewrites `attn.reuse` and `attn.mha` whose windows are small (N and M at
+    most 64, as in UniForm's 7x7 windows) into one `gpu.launch` each, on
+    tensors (`bufferization.to_buffer` in, `bufferization.to_tensor` out):
+
+    - Q, K and V are staged in shared memory as f16 (workgroup
+      attributions), zero-padded to 16 rows per warp and 16 keys;
+    - every warp computes 16 query rows of the scores with `nvgpu.mma.sync`
+      16x8x16 (f16 inputs, f32 accumulation), adds scale, bias and the key
+      mask, and does the softmax in registers, the row maximum and sum
+      reduced over each quad of lanes with `gpu.shuffle xor`;
+    - the probabilities, converted to f16, are the A operand of the value
+      product straight from the accumulators (no shared-memory round trip),
+      and `nvgpu.mma.sync` multiplies them by the staged values, 8 columns
+      at a time;
+    - `attn.reuse`: one block per batch element computes the attention
+      matrix once and applies it to every head (the value tile is H*Dv
+      wide); `attn.mha`: one block per batch element and head.
+
+    The N x M matrix never goes to global memory. Inputs are rounded to f16
+    (accumulation and softmax stay f32), so this is the `precision=f16`
+    path of `uniform-gpu-pipeline`. Handled: static shapes, one batch
+    dimension, Dk a multiple of 16, Dv a multiple of 8, f32 or f16, no bias
+    or an [N, M] bias, staged tiles within 48 KiB. Other ops are left for
+    `convert-attn-to-linalg`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // UNIFORM_CONVERSION_PASSES_TD

@@ -79,6 +79,12 @@ struct GpuPipelineOptions
   Option<int> optLevel{*this, "opt-level",
                        llvm::cl::desc("LLVM optimization level for kernels"),
                        llvm::cl::init(3)};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("Attention math: 'f32' (SIMT kernels) or 'f16' (fused "
+                     "tensor-core kernels where the shapes allow, f16 "
+                     "inputs, f32 accumulation and softmax)"),
+      llvm::cl::init("f32")};
   Option<int64_t> blockSize{
       *this, "block-size",
       llvm::cl::desc("Threads per block of the loop-nest kernels"),

@@ -1,0 +1,79 @@
+// convert-attn-to-nvgpu: small-window attention becomes one fused kernel on
+// tensor cores; shapes outside the kernel are left for convert-attn-to-linalg.
+// RUN: uniform-opt %s --split-input-file --convert-attn-to-nvgpu | FileCheck %s
+
+// Reuse Attention of the UniForm example (4 heads of 32, a 7x7 window, an
+// [N, M] bias): one block per image computes the matrix once for all heads.
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_q : memref<64x32xf16, #gpu.address_space<workgroup>> {alignment = 16 : i64}
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k : memref<64x32xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v : memref<64x128xf16, #gpu.address_space<workgroup>>
+// CHECK-LABEL: func.func @reuse
+// CHECK-DAG:     %[[Q:.*]] = bufferization.to_buffer %arg0 read_only : tensor<2x49x32xf32> to memref<2x49x32xf32>
+// CHECK-DAG:     %[[OUT:.*]] = memref.alloc() : memref<2x4x49x32xf32>
+// CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %[[C2]], {{.*}} = %{{.*}}, {{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]],
+// CHECK:           memref.get_global @__uniform_attn_smem_q
+// Staging: f32 to f16, zero past the last token.
+// CHECK:           scf.for
+// CHECK:             arith.truncf {{.*}} : f32 to f16
+// CHECK:           gpu.barrier
+// Scores: 2 k-steps (Dk = 32) x 8 key tiles.
+// CHECK-COUNT-16:  nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// Softmax over each quad of lanes.
+// CHECK:           gpu.shuffle xor
+// CHECK:           math.exp
+// Values: 16 column tiles (H*Dv = 128) x 4 key steps.
+// CHECK-COUNT-64:  nvgpu.mma.sync
+// CHECK-NOT:       nvgpu.mma.sync
+// CHECK:           memref.store {{.*}}, %[[OUT]]
+// CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT:     attn.reuse
+func.func @reuse(%q: tensor<2x49x32xf32>, %k: tensor<2x49x32xf32>, %v: tensor<2x4x49x32xf32>,
+                 %b: tensor<49x49xf32>) -> tensor<2x4x49x32xf32> {
+  %0 = attn.reuse %q, %k, %v bias(%b : tensor<49x49xf32>) scale(0.25)
+      : tensor<2x49x32xf32>, tensor<2x49x32xf32>, tensor<2x4x49x32xf32> -> tensor<2x4x49x32xf32>
+  return %0 : tensor<2x4x49x32xf32>
+}
+
+// -----
+
+// Multi-head attention, f16: one block per image and head; 16 tokens need
+// one warp and one 16-key step.
+// CHECK-LABEL: func.func @mha_f16
+// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %[[C3]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C32]],
+// CHECK-COUNT-4:   nvgpu.mma.sync
+// CHECK:           gpu.shuffle xor
+// CHECK-COUNT-2:   nvgpu.mma.sync
+// CHECK-NOT:       nvgpu.mma.sync
+func.func @mha_f16(%q: tensor<8x3x16x32xf16>, %k: tensor<8x3x16x32xf16>, %v: tensor<8x3x16x16xf16>)
+    -> tensor<8x3x16x16xf16> {
+  %0 = attn.mha %q, %k, %v scale(0.17677669)
+      : tensor<8x3x16x32xf16>, tensor<8x3x16x32xf16>, tensor<8x3x16x16xf16> -> tensor<8x3x16x16xf16>
+  return %0 : tensor<8x3x16x16xf16>
+}
+
+// -----
+
+// Outside the kernel: Dk not a multiple of 16, windows over 64 tokens, a
+// per-head bias, dynamic shapes. All stay attn ops.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT:     gpu.launch
+// CHECK-COUNT-4: attn.
+func.func @left_alone(%q: tensor<1x49x24xf32>, %k: tensor<1x49x24xf32>, %v: tensor<1x2x49x8xf32>,
+                      %ql: tensor<1x65x32xf32>, %vl: tensor<1x2x65x8xf32>,
+                      %qh: tensor<1x2x49x32xf32>, %vh: tensor<1x2x49x8xf32>, %bh: tensor<2x49x49xf32>,
+                      %qd: tensor<?x49x32xf32>, %vd: tensor<?x2x49x8xf32>)
+    -> (tensor<1x2x49x8xf32>, tensor<1x2x65x8xf32>, tensor<1x2x49x8xf32>, tensor<?x2x49x8xf32>) {
+  %0 = attn.reuse %q, %k, %v scale(0.2)
+      : tensor<1x49x24xf32>, tensor<1x49x24xf32>, tensor<1x2x49x8xf32> -> tensor<1x2x49x8xf32>
+  %1 = attn.reuse %ql, %ql, %vl scale(0.2)
+      : tensor<1x65x32xf32>, tensor<1x65x32xf32>, tensor<1x2x65x8xf32> -> tensor<1x2x65x8xf32>
+  %2 = attn.mha %qh, %qh, %vh bias(%bh : tensor<2x49x49xf32>) scale(0.2)
+      : tensor<1x2x49x32xf32>, tensor<1x2x49x32xf32>, tensor<1x2x49x8xf32> -> tensor<1x2x49x8xf32>
+  %3 = attn.reuse %qd, %qd, %vd scale(0.2)
+      : tensor<?x49x32xf32>, tensor<?x49x32xf32>, tensor<?x2x49x8xf32> -> tensor<?x2x49x8xf32>
+  return %0, %1, %2, %3 : tensor<1x2x49x8xf32>, tensor<1x2x65x8xf32>, tensor<1x2x49x8xf32>, tensor<?x2x49x8xf32>
+}
