@@ -28,6 +28,7 @@
 #include "mlir/Target/LLVM/NVVM/Utils.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 
 using namespace mlir;
@@ -59,6 +60,18 @@ LogicalResult uniform::verifyGpuPipelineOptions(
   if (precision != "f32" && precision != "f16") {
     emitError("uniform-gpu-pipeline: unknown precision '" + precision +
               "' (expected f32 or f16)");
+    return failure();
+  }
+  // mma.sync m16n8k16 with f16 inputs needs sm_80 or newer.
+  unsigned smVersion = 0;
+  if (precision == "f16" &&
+      (!StringRef(options.chip).starts_with("sm_") ||
+       StringRef(options.chip).drop_front(3).take_while(llvm::isDigit)
+           .getAsInteger(10, smVersion) ||
+       smVersion < 80)) {
+    emitError("uniform-gpu-pipeline: precision=f16 needs the tensor cores of "
+              "sm_80 or newer (chip=" +
+              options.chip + "); use precision=f32");
     return failure();
   }
   if (options.blockSize < 1 || options.blockSize > 1024) {

@@ -56,14 +56,15 @@ struct KernelShape {
   int64_t keysPad;   // keys rounded up to 16
   int64_t valueCols; // columns of the value tile: H*Dv (reuse) or Dv (mha)
   Type elementType;
-  Value bias; // [N, M] or null
+  Value bias; // broadcast to the scores by NumPy's rules, or null
 };
 
 constexpr int64_t kMaxSharedBytes = 48 * 1024;
 
 /// Whether `op` fits the kernel: static shapes, one batch dimension, N and M
-/// at most 64, Dk a multiple of 16, Dv a multiple of 8, f32 or f16, no bias
-/// or an [N, M] bias, and the staged tiles within 48 KiB of shared memory.
+/// at most 64, Dk a multiple of 16, Dv a multiple of 8, f32 or f16, a static
+/// bias (any form the op accepts: [N, M], per head, per image) or none, and
+/// the staged tiles within 48 KiB of shared memory.
 template <typename OpTy>
 static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
   RankedTensorType q = op.getQueryType(), k = op.getKeyType(),
@@ -94,8 +95,7 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
     return failure();
   if (Value bias = op.getBias()) {
     RankedTensorType b = op.getBiasType();
-    if (b.getRank() != 2 || !b.hasStaticShape() || b.getDimSize(0) != s.n ||
-        b.getDimSize(1) != s.m ||
+    if (!b.hasStaticShape() ||
         (!b.getElementType().isF32() && !b.getElementType().isF16()))
       return failure();
     s.bias = bias;
@@ -193,6 +193,20 @@ Value KernelBuilder::build(Value query, Value key, Value value,
   MLIRContext *ctx = b.getContext();
   Value qBuf = buffer(query), kBuf = buffer(key), vBuf = buffer(value);
   Value biasBuf = s.bias ? buffer(s.bias) : Value();
+  // Scores are [B, H, N, M] (mha) or [B, N, M] (reuse); the bias is aligned
+  // to their trailing dimensions, and its extent-1 dimensions broadcast.
+  auto biasIndex = [&](Value batch, Value head, Value row, Value col) {
+    SmallVector<Value> scoreIx = {batch};
+    if (!s.reuse)
+      scoreIx.push_back(head);
+    scoreIx.append({row, col});
+    auto type = cast<RankedTensorType>(s.bias.getType());
+    SmallVector<Value> ix;
+    int64_t offset = static_cast<int64_t>(scoreIx.size()) - type.getRank();
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      ix.push_back(type.getDimSize(i) == 1 ? idx(0) : scoreIx[offset + i]);
+    return ix;
+  };
   auto outType =
       MemRefType::get(resultType.getShape(), resultType.getElementType());
   Value out = memref::AllocOp::create(b, outType);
@@ -322,7 +336,7 @@ Value KernelBuilder::build(Value query, Value key, Value value,
             Value ok = arith::AndIOp::create(b, keyOk, rowOk);
             Value bias = guarded(ok, f32, [&] {
               return toF32(memref::LoadOp::create(
-                  b, biasBuf, ValueRange{rows[r], cols[c]}));
+                  b, biasBuf, biasIndex(batch, head, rows[r], cols[c])));
             });
             x = arith::AddFOp::create(b, x, bias);
           }

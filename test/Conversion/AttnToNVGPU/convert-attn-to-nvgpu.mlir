@@ -57,23 +57,38 @@ func.func @mha_f16(%q: tensor<8x3x16x32xf16>, %k: tensor<8x3x16x32xf16>, %v: ten
 
 // -----
 
-// Outside the kernel: Dk not a multiple of 16, windows over 64 tokens, a
-// per-head bias, dynamic shapes. All stay attn ops.
+// A per-head bias ([H, N, M], as EfficientViT exports it): each block reads
+// the bias of its own head.
+// CHECK-LABEL: func.func @mha_head_bias
+// CHECK:         %[[BIAS:.*]] = bufferization.to_buffer %arg3 read_only : tensor<2x49x49xf32>
+// CHECK:         gpu.launch blocks(%[[BX:[a-z0-9]+]], %[[HEAD:[a-z0-9]+]], %[[BZ:[a-z0-9]+]]) in
+// CHECK:           memref.load %[[BIAS]][%[[HEAD]], %{{.*}}, %{{.*}}] : memref<2x49x49xf32>
+func.func @mha_head_bias(%q: tensor<1x2x49x32xf32>, %k: tensor<1x2x49x32xf32>, %v: tensor<1x2x49x8xf32>,
+                         %b: tensor<2x49x49xf32>) -> tensor<1x2x49x8xf32> {
+  %0 = attn.mha %q, %k, %v bias(%b : tensor<2x49x49xf32>) scale(0.2)
+      : tensor<1x2x49x32xf32>, tensor<1x2x49x32xf32>, tensor<1x2x49x8xf32> -> tensor<1x2x49x8xf32>
+  return %0 : tensor<1x2x49x8xf32>
+}
+
+// -----
+
+// Outside the kernel: Dk not a multiple of 16, windows over 64 tokens, Dv
+// not a multiple of 8, dynamic shapes. All stay attn ops.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT:     gpu.launch
 // CHECK-COUNT-4: attn.
 func.func @left_alone(%q: tensor<1x49x24xf32>, %k: tensor<1x49x24xf32>, %v: tensor<1x2x49x8xf32>,
                       %ql: tensor<1x65x32xf32>, %vl: tensor<1x2x65x8xf32>,
-                      %qh: tensor<1x2x49x32xf32>, %vh: tensor<1x2x49x8xf32>, %bh: tensor<2x49x49xf32>,
+                      %qh: tensor<1x2x49x32xf32>, %vh: tensor<1x2x49x4xf32>, %bh: tensor<2x49x49xf32>,
                       %qd: tensor<?x49x32xf32>, %vd: tensor<?x2x49x8xf32>)
-    -> (tensor<1x2x49x8xf32>, tensor<1x2x65x8xf32>, tensor<1x2x49x8xf32>, tensor<?x2x49x8xf32>) {
+    -> (tensor<1x2x49x8xf32>, tensor<1x2x65x8xf32>, tensor<1x2x49x4xf32>, tensor<?x2x49x8xf32>) {
   %0 = attn.reuse %q, %k, %v scale(0.2)
       : tensor<1x49x24xf32>, tensor<1x49x24xf32>, tensor<1x2x49x8xf32> -> tensor<1x2x49x8xf32>
   %1 = attn.reuse %ql, %ql, %vl scale(0.2)
       : tensor<1x65x32xf32>, tensor<1x65x32xf32>, tensor<1x2x65x8xf32> -> tensor<1x2x65x8xf32>
   %2 = attn.mha %qh, %qh, %vh bias(%bh : tensor<2x49x49xf32>) scale(0.2)
-      : tensor<1x2x49x32xf32>, tensor<1x2x49x32xf32>, tensor<1x2x49x8xf32> -> tensor<1x2x49x8xf32>
+      : tensor<1x2x49x32xf32>, tensor<1x2x49x32xf32>, tensor<1x2x49x4xf32> -> tensor<1x2x49x4xf32>
   %3 = attn.reuse %qd, %qd, %vd scale(0.2)
       : tensor<?x49x32xf32>, tensor<?x49x32xf32>, tensor<?x2x49x8xf32> -> tensor<?x2x49x8xf32>
-  return %0, %1, %2, %3 : tensor<1x2x49x8xf32>, tensor<1x2x65x8xf32>, tensor<1x2x49x8xf32>, tensor<?x2x49x8xf32>
+  return %0, %1, %2, %3 : tensor<1x2x49x8xf32>, tensor<1x2x65x8xf32>, tensor<1x2x49x4xf32>, tensor<?x2x49x8xf32>
 }
