@@ -52,19 +52,24 @@ namespace {
 struct KernelShape {
   bool reuse;
   int64_t batch, heads, n, m, dk, dv;
-  int64_t warps;     // 16 query rows each
-  int64_t keysPad;   // keys rounded up to 16
-  int64_t valueCols; // columns of the value tile: H*Dv (reuse) or Dv (mha)
+  int64_t warps;       // 16 query rows each
+  int64_t queryBlocks; // blocks along the queries (16 * warps rows each)
+  int64_t keyTileRows; // keys staged per step: all of them (rounded up to
+                       // 16) for one step, else 64
+  int64_t keySteps;    // steps of the online softmax over the keys
+  int64_t valueCols;   // columns of the value tile: H*Dv (reuse) or Dv (mha)
+  int64_t chunk;       // value columns per block (at most 128)
+  int64_t chunks;      // valueCols / chunk
   Type elementType;
   Value bias; // broadcast to the scores by NumPy's rules, or null
 };
 
 constexpr int64_t kMaxSharedBytes = 48 * 1024;
 
-/// Whether `op` fits the kernel: static shapes, one batch dimension, N and M
-/// at most 64, Dk a multiple of 16, Dv a multiple of 8, f32 or f16, a static
-/// bias (any form the op accepts: [N, M], per head, per image) or none, and
-/// the staged tiles within 48 KiB of shared memory.
+/// Whether `op` fits the kernel: static shapes, one batch dimension, Dk a
+/// multiple of 16, Dv a multiple of 8, f32 or f16, a static bias (any form
+/// the op accepts: [N, M], per head, per image) or none, and the staged
+/// tiles within 48 KiB of shared memory.
 template <typename OpTy>
 static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
   RankedTensorType q = op.getQueryType(), k = op.getKeyType(),
@@ -90,8 +95,8 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
   s.dk = q.getDimSize(q.getRank() - 1);
   s.m = k.getDimSize(k.getRank() - 2);
   s.dv = v.getDimSize(3);
-  if (s.n < 1 || s.n > 64 || s.m < 1 || s.m > 64 || s.dk % 16 != 0 ||
-      s.dv % 8 != 0 || v.getDimSize(0) != s.batch)
+  if (s.n < 1 || s.m < 1 || s.dk % 16 != 0 || s.dv % 8 != 0 ||
+      v.getDimSize(0) != s.batch)
     return failure();
   if (Value bias = op.getBias()) {
     RankedTensorType b = op.getBiasType();
@@ -100,11 +105,22 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
       return failure();
     s.bias = bias;
   }
-  s.warps = llvm::divideCeil(s.n, 16);
-  s.keysPad = llvm::alignTo(s.m, 16);
+  s.warps = std::min<int64_t>(4, llvm::divideCeil(s.n, 16));
+  s.queryBlocks = llvm::divideCeil(s.n, 16 * s.warps);
+  s.keySteps = llvm::divideCeil(s.m, 64);
+  s.keyTileRows = s.keySteps == 1 ? llvm::alignTo(s.m, 16) : 64;
   s.valueCols = reuse ? s.heads * s.dv : s.dv;
-  int64_t bytes =
-      2 * (16 * s.warps * s.dk + s.keysPad * s.dk + s.keysPad * s.valueCols);
+  // The widest chunk of at most 128 columns that divides the value tile:
+  // its accumulators stay in registers.
+  s.chunk = 8;
+  for (int64_t c = 128; c >= 8; c -= 8)
+    if (s.valueCols % c == 0) {
+      s.chunk = c;
+      break;
+    }
+  s.chunks = s.valueCols / s.chunk;
+  int64_t bytes = 2 * (16 * s.warps * s.dk + s.keyTileRows * s.dk +
+                       s.keyTileRows * s.chunk);
   if (bytes > kMaxSharedBytes)
     return failure();
   return s;
@@ -135,16 +151,16 @@ private:
       return v;
     return arith::ExtFOp::create(b, f32, v);
   }
+  Value add(Value a, int64_t c) { return arith::AddIOp::create(b, a, idx(c)); }
+  Value ult(Value a, int64_t c) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, a, idx(c));
+  }
   Value buffer(Value tensor) {
     auto t = cast<RankedTensorType>(tensor.getType());
     return bufferization::ToBufferOp::create(
         b, MemRefType::get(t.getShape(), t.getElementType()), tensor,
         /*readOnly=*/true);
   }
-  /// Copies rows [0, rows) x cols of `load(row, col)` into `tile` (f16),
-  /// zero-filling rows >= validRows; all threads of the block take part.
-  void stage(Value tile, int64_t rows, int64_t cols, int64_t validRows,
-             function_ref<Value(Value, Value)> load);
   /// `cond ? make() : 0`, with make()'s ops (loads) only executed when
   /// `cond` holds.
   Value guarded(Value cond, Type type, function_ref<Value()> make) {
@@ -157,6 +173,11 @@ private:
         b, arith::ConstantOp::create(b, b.getFloatAttr(type, 0)).getResult());
     return ifOp.getResult(0);
   }
+  /// Copies `load(row, col)` for rows x cols into `tile` as f16, zero where
+  /// `valid(row)` fails; all threads of the block take part.
+  void stage(Value tile, int64_t rows, int64_t cols,
+             function_ref<Value(Value)> valid,
+             function_ref<Value(Value, Value)> load);
   Value loadPair(Value tile, Value row, Value col) {
     return vector::LoadOp::create(b, VectorType::get({2}, f16), tile,
                                   ValueRange{row, col});
@@ -172,19 +193,17 @@ private:
 } // namespace
 
 void KernelBuilder::stage(Value tile, int64_t rows, int64_t cols,
-                          int64_t validRows,
+                          function_ref<Value(Value)> valid,
                           function_ref<Value(Value, Value)> load) {
   int64_t threads = 32 * s.warps;
-  Value total = idx(rows * cols), step = idx(threads);
-  scf::ForOp loop = scf::ForOp::create(b, tid, total, step);
+  scf::ForOp loop =
+      scf::ForOp::create(b, tid, idx(rows * cols), idx(threads));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value i = loop.getInductionVar();
   Value row = arith::DivUIOp::create(b, i, idx(cols));
   Value col = arith::RemUIOp::create(b, i, idx(cols));
-  Value inside =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, idx(validRows));
-  Value v = guarded(inside, f16, [&] { return toF16(load(row, col)); });
+  Value v = guarded(valid(row), f16, [&] { return toF16(load(row, col)); });
   memref::StoreOp::create(b, v, tile, ValueRange{row, col});
 }
 
@@ -211,17 +230,17 @@ Value KernelBuilder::build(Value query, Value key, Value value,
       MemRefType::get(resultType.getShape(), resultType.getElementType());
   Value out = memref::AllocOp::create(b, outType);
 
+  // Shared memory as workgroup globals (kernel outlining moves them into the
+  // GPU module): workgroup attributions would not survive buffer
+  // deallocation, which adds ownership arguments to the launch's block.
   auto shared = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   auto tileType = [&](int64_t rows, int64_t cols) {
     return MemRefType::get({rows, cols}, f16, MemRefLayoutAttrInterface(),
                            shared);
   };
-  // Shared memory as workgroup globals (kernel outlining moves them into the
-  // GPU module): workgroup attributions would not survive buffer
-  // deallocation, which adds ownership arguments to the launch's block.
   MemRefType tiles[3] = {tileType(16 * s.warps, s.dk),
-                         tileType(s.keysPad, s.dk),
-                         tileType(s.keysPad, s.valueCols)};
+                         tileType(s.keyTileRows, s.dk),
+                         tileType(s.keyTileRows, s.chunk)};
   const char *names[3] = {"q", "k", "v"};
   SmallVector<memref::GlobalOp> globals;
   for (int i = 0; i < 3; ++i) {
@@ -235,9 +254,10 @@ Value KernelBuilder::build(Value query, Value key, Value value,
     globals.push_back(global);
   }
   Value one = idx(1);
-  Value gridY = idx(s.reuse ? 1 : s.heads);
-  auto launch = gpu::LaunchOp::create(b, idx(s.batch), gridY, one,
-                                      idx(32 * s.warps), one, one);
+  int64_t gridZ = (s.reuse ? 1 : s.heads) * s.chunks;
+  auto launch =
+      gpu::LaunchOp::create(b, idx(s.batch), idx(s.queryBlocks), idx(gridZ),
+                            idx(32 * s.warps), one, one);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
@@ -247,33 +267,21 @@ Value KernelBuilder::build(Value query, Value key, Value value,
                                             globals[i].getSymName());
     Value qs = smem[0], ks = smem[1], vs = smem[2];
     Value batch = launch.getBlockIds().x;
-    Value head = launch.getBlockIds().y;
+    Value qBase = arith::MulIOp::create(b, launch.getBlockIds().y,
+                                        idx(16 * s.warps));
+    Value z = launch.getBlockIds().z;
+    Value head = arith::DivUIOp::create(b, z, idx(s.chunks));
+    Value colBase = arith::MulIOp::create(
+        b, arith::RemUIOp::create(b, z, idx(s.chunks)), idx(s.chunk));
     tid = launch.getThreadIds().x;
-
-    // Stage Q, K and V (all heads for reuse) in shared memory as f16.
-    stage(qs, 16 * s.warps, s.dk, s.n, [&](Value row, Value col) {
-      SmallVector<Value> ix = {batch};
+    auto headOf = [&](Value col) { // column of the value tile -> (h, d)
+      Value c = arith::AddIOp::create(b, colBase, col);
       if (!s.reuse)
-        ix.push_back(head);
-      ix.append({row, col});
-      return memref::LoadOp::create(b, qBuf, ix).getResult();
-    });
-    stage(ks, s.keysPad, s.dk, s.m, [&](Value row, Value col) {
-      SmallVector<Value> ix = {batch};
-      if (!s.reuse)
-        ix.push_back(head);
-      ix.append({row, col});
-      return memref::LoadOp::create(b, kBuf, ix).getResult();
-    });
-    stage(vs, s.keysPad, s.valueCols, s.m, [&](Value row, Value col) {
-      Value h = s.reuse ? arith::DivUIOp::create(b, col, idx(s.dv)).getResult()
-                        : head;
-      Value d = s.reuse ? arith::RemUIOp::create(b, col, idx(s.dv)).getResult()
-                        : col;
-      return memref::LoadOp::create(b, vBuf, ValueRange{batch, h, row, d})
-          .getResult();
-    });
-    gpu::BarrierOp::create(b);
+        return std::make_pair(head, c);
+      return std::make_pair(
+          arith::DivUIOp::create(b, c, idx(s.dv)).getResult(),
+          arith::RemUIOp::create(b, c, idx(s.dv)).getResult());
+    };
 
     Value lane = arith::RemUIOp::create(b, tid, idx(32));
     Value warp = arith::DivUIOp::create(b, tid, idx(32));
@@ -281,8 +289,10 @@ Value KernelBuilder::build(Value query, Value key, Value value,
     Value t2 = arith::MulIOp::create(
         b, arith::RemUIOp::create(b, lane, idx(4)), idx(2));
     Value row0 = arith::AddIOp::create(
-        b, arith::MulIOp::create(b, warp, idx(16)), g);
-    Value row1 = arith::AddIOp::create(b, row0, idx(8));
+        b, arith::MulIOp::create(b, warp, idx(16)), g); // within the block
+    Value row1 = add(row0, 8);
+    Value gRow[2] = {arith::AddIOp::create(b, qBase, row0),
+                     arith::AddIOp::create(b, qBase, row1)};
 
     auto aType = VectorType::get({4, 2}, f16);
     auto bType = VectorType::get({2, 2}, f16);
@@ -291,137 +301,199 @@ Value KernelBuilder::build(Value query, Value key, Value value,
     Value zeroAcc = arith::ConstantOp::create(
         b, cType, DenseElementsAttr::get(cType, b.getF32FloatAttr(0)));
 
-    // Scores: 16 query rows per warp against keysPad keys, 8 keys a tile.
-    int64_t keyTiles = s.keysPad / 8;
-    SmallVector<Value> acc(keyTiles, zeroAcc);
+    // Q once, as A fragments in registers.
+    stage(qs, 16 * s.warps, s.dk,
+          [&](Value row) {
+            return ult(arith::AddIOp::create(b, qBase, row), s.n);
+          },
+          [&](Value row, Value col) {
+            SmallVector<Value> ix = {batch};
+            if (!s.reuse)
+              ix.push_back(head);
+            ix.append({arith::AddIOp::create(b, qBase, row), col});
+            return memref::LoadOp::create(b, qBuf, ix).getResult();
+          });
+    gpu::BarrierOp::create(b);
+    SmallVector<Value> qFrag;
     for (int64_t kk = 0; kk < s.dk / 16; ++kk) {
-      Value c0 = arith::AddIOp::create(b, t2, idx(16 * kk));
-      Value c8 = arith::AddIOp::create(b, c0, idx(8));
-      Value aFrag = arith::ConstantOp::create(
+      Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
+      Value frag = arith::ConstantOp::create(
           b, aType, DenseElementsAttr::get(aType, b.getF16FloatAttr(0)));
       Value parts[4] = {loadPair(qs, row0, c0), loadPair(qs, row1, c0),
                         loadPair(qs, row0, c8), loadPair(qs, row1, c8)};
       for (int64_t i = 0; i < 4; ++i)
-        aFrag = vector::InsertOp::create(b, parts[i], aFrag, i);
-      for (int64_t j = 0; j < keyTiles; ++j) {
-        Value keyRow = arith::AddIOp::create(b, g, idx(8 * j));
-        Value bFrag = arith::ConstantOp::create(
-            b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
-        bFrag = vector::InsertOp::create(b, loadPair(ks, keyRow, c0), bFrag, 0);
-        bFrag = vector::InsertOp::create(b, loadPair(ks, keyRow, c8), bFrag, 1);
-        acc[j] = nvgpu::MmaSyncOp::create(b, aFrag, bFrag, acc[j], shape);
-      }
+        frag = vector::InsertOp::create(b, parts[i], frag, i);
+      qFrag.push_back(frag);
     }
 
-    // Scale, bias and the key mask; then the softmax of each row, whose
-    // values are spread over the four lanes of a quad.
+    // The online softmax over key steps: running row maximum and sum (two
+    // rows per lane), and the output accumulators, rescaled at each step.
     Value minusInf = f32c(-std::numeric_limits<float>::infinity());
-    Value scaleV = f32c(scale);
-    SmallVector<std::array<Value, 4>> sv(keyTiles); // (r0,c) (r0,c+1) (r1,c) (r1,c+1)
-    for (int64_t j = 0; j < keyTiles; ++j) {
-      Value col0 = arith::AddIOp::create(b, t2, idx(8 * j));
-      Value col1 = arith::AddIOp::create(b, col0, idx(1));
-      Value rows[2] = {row0, row1};
-      Value cols[2] = {col0, col1};
-      for (int64_t r = 0; r < 2; ++r) {
-        for (int64_t c = 0; c < 2; ++c) {
-          Value x = vector::ExtractOp::create(b, acc[j],
-                                              ArrayRef<int64_t>{r, c});
-          x = arith::MulFOp::create(b, x, scaleV);
-          Value keyOk = arith::CmpIOp::create(b, arith::CmpIPredicate::ult,
-                                              cols[c], idx(s.m));
-          if (biasBuf) {
-            Value rowOk = arith::CmpIOp::create(
-                b, arith::CmpIPredicate::ult, rows[r], idx(s.n));
-            Value ok = arith::AndIOp::create(b, keyOk, rowOk);
-            Value bias = guarded(ok, f32, [&] {
-              return toF32(memref::LoadOp::create(
-                  b, biasBuf, biasIndex(batch, head, rows[r], cols[c])));
-            });
-            x = arith::AddFOp::create(b, x, bias);
+    int64_t outTiles = s.chunk / 8;
+    SmallVector<Value> init = {minusInf, minusInf, f32c(0), f32c(0)};
+    init.append(outTiles, zeroAcc);
+    auto keyLoop = scf::ForOp::create(b, idx(0), idx(s.keySteps), one, init);
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(keyLoop.getBody());
+      Value keyBase =
+          arith::MulIOp::create(b, keyLoop.getInductionVar(), idx(64));
+      ValueRange carried = keyLoop.getRegionIterArgs();
+      Value oldMax[2] = {carried[0], carried[1]};
+      Value oldSum[2] = {carried[2], carried[3]};
+      SmallVector<Value> o(carried.begin() + 4, carried.end());
+
+      // Stage this step's keys and values (after everyone is done with the
+      // previous step's).
+      gpu::BarrierOp::create(b);
+      auto keyValid = [&](Value row) {
+        return ult(arith::AddIOp::create(b, keyBase, row), s.m);
+      };
+      stage(ks, s.keyTileRows, s.dk, keyValid, [&](Value row, Value col) {
+        SmallVector<Value> ix = {batch};
+        if (!s.reuse)
+          ix.push_back(head);
+        ix.append({arith::AddIOp::create(b, keyBase, row), col});
+        return memref::LoadOp::create(b, kBuf, ix).getResult();
+      });
+      stage(vs, s.keyTileRows, s.chunk, keyValid, [&](Value row, Value col) {
+        auto [h, d] = headOf(col);
+        return memref::LoadOp::create(
+                   b, vBuf,
+                   ValueRange{batch, h, arith::AddIOp::create(b, keyBase, row),
+                              d})
+            .getResult();
+      });
+      gpu::BarrierOp::create(b);
+
+      // Scores of 16 rows per warp against the step's keys, 8 keys a tile.
+      int64_t keyTiles = s.keyTileRows / 8;
+      SmallVector<Value> acc(keyTiles, zeroAcc);
+      for (int64_t kk = 0; kk < s.dk / 16; ++kk) {
+        Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
+        for (int64_t j = 0; j < keyTiles; ++j) {
+          Value keyRow = add(g, 8 * j);
+          Value bFrag = arith::ConstantOp::create(
+              b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
+          bFrag =
+              vector::InsertOp::create(b, loadPair(ks, keyRow, c0), bFrag, 0);
+          bFrag =
+              vector::InsertOp::create(b, loadPair(ks, keyRow, c8), bFrag, 1);
+          acc[j] = nvgpu::MmaSyncOp::create(b, qFrag[kk], bFrag, acc[j], shape);
+        }
+      }
+
+      // Scale, bias and the key mask.
+      Value scaleV = f32c(scale);
+      SmallVector<std::array<Value, 4>> sv(keyTiles); // (r0,c) (r0,c+1) (r1,c) (r1,c+1)
+      for (int64_t j = 0; j < keyTiles; ++j) {
+        Value col0 = arith::AddIOp::create(b, keyBase, add(t2, 8 * j));
+        Value cols[2] = {col0, add(col0, 1)};
+        for (int64_t r = 0; r < 2; ++r) {
+          for (int64_t c = 0; c < 2; ++c) {
+            Value x = vector::ExtractOp::create(b, acc[j],
+                                                ArrayRef<int64_t>{r, c});
+            x = arith::MulFOp::create(b, x, scaleV);
+            Value keyOk = ult(cols[c], s.m);
+            if (biasBuf) {
+              Value ok = arith::AndIOp::create(b, keyOk, ult(gRow[r], s.n));
+              Value bias = guarded(ok, f32, [&] {
+                return toF32(memref::LoadOp::create(
+                    b, biasBuf, biasIndex(batch, head, gRow[r], cols[c])));
+              });
+              x = arith::AddFOp::create(b, x, bias);
+            }
+            sv[j][2 * r + c] = arith::SelectOp::create(b, keyOk, x, minusInf);
           }
-          sv[j][2 * r + c] = arith::SelectOp::create(b, keyOk, x, minusInf);
         }
       }
-    }
-    auto quadReduce = [&](Value v, bool isMax) {
-      for (int32_t offset : {1, 2}) {
-        Value other = gpu::ShuffleOp::create(b, v, offset, 32,
-                                             gpu::ShuffleMode::XOR)
-                          .getShuffleResult();
-        v = isMax ? arith::MaximumFOp::create(b, v, other).getResult()
-                  : arith::AddFOp::create(b, v, other).getResult();
-      }
-      return v;
-    };
-    Value rowMax[2], rowSum[2];
-    for (int64_t r = 0; r < 2; ++r) {
-      Value m = minusInf;
-      for (int64_t j = 0; j < keyTiles; ++j)
-        for (int64_t c = 0; c < 2; ++c)
-          m = arith::MaximumFOp::create(b, m, sv[j][2 * r + c]);
-      rowMax[r] = quadReduce(m, /*isMax=*/true);
-    }
-    Value zeroF = f32c(0);
-    for (int64_t r = 0; r < 2; ++r) {
-      Value sum = zeroF;
-      for (int64_t j = 0; j < keyTiles; ++j)
-        for (int64_t c = 0; c < 2; ++c) {
-          Value p = math::ExpOp::create(
-              b, arith::SubFOp::create(b, sv[j][2 * r + c], rowMax[r]));
-          sv[j][2 * r + c] = p;
-          sum = arith::AddFOp::create(b, sum, p);
+
+      // Softmax statistics: each row's values are spread over a quad.
+      auto quadReduce = [&](Value v, bool isMax) {
+        for (int32_t offset : {1, 2}) {
+          Value other = gpu::ShuffleOp::create(b, v, offset, 32,
+                                               gpu::ShuffleMode::XOR)
+                            .getShuffleResult();
+          v = isMax ? arith::MaximumFOp::create(b, v, other).getResult()
+                    : arith::AddFOp::create(b, v, other).getResult();
         }
-      rowSum[r] = quadReduce(sum, /*isMax=*/false);
+        return v;
+      };
+      Value newMax[2], newSum[2], corr[2];
+      for (int64_t r = 0; r < 2; ++r) {
+        Value m = oldMax[r];
+        Value tileMax = minusInf;
+        for (int64_t j = 0; j < keyTiles; ++j)
+          for (int64_t c = 0; c < 2; ++c)
+            tileMax = arith::MaximumFOp::create(b, tileMax, sv[j][2 * r + c]);
+        newMax[r] = arith::MaximumFOp::create(b, m, quadReduce(tileMax, true));
+        // exp(-inf - finite) = 0 on the first step.
+        corr[r] = math::ExpOp::create(
+            b, arith::SubFOp::create(b, oldMax[r], newMax[r]));
+        Value sum = f32c(0);
+        for (int64_t j = 0; j < keyTiles; ++j)
+          for (int64_t c = 0; c < 2; ++c) {
+            Value p = math::ExpOp::create(
+                b, arith::SubFOp::create(b, sv[j][2 * r + c], newMax[r]));
+            sv[j][2 * r + c] = p;
+            sum = arith::AddFOp::create(b, sum, p);
+          }
+        newSum[r] = arith::AddFOp::create(
+            b, arith::MulFOp::create(b, oldSum[r], corr[r]),
+            quadReduce(sum, false));
+      }
+
+      // P as the A operand, 16 keys at a time, straight from the registers.
+      SmallVector<Value> pFrag;
+      for (int64_t kk = 0; kk < s.keyTileRows / 16; ++kk) {
+        SmallVector<Value> e;
+        for (int64_t part = 0; part < 4; ++part) {
+          int64_t j = 2 * kk + part / 2; // [2], [3] come from the next tile
+          int64_t r = part % 2;          // [1], [3] are row g + 8
+          e.push_back(toF16(sv[j][2 * r]));
+          e.push_back(toF16(sv[j][2 * r + 1]));
+        }
+        pFrag.push_back(vector::FromElementsOp::create(b, aType, e));
+      }
+
+      // O = O * corr + P V, 8 columns of the chunk at a time.
+      Value corrV = vector::FromElementsOp::create(
+          b, cType, ValueRange{corr[0], corr[0], corr[1], corr[1]});
+      for (int64_t ct = 0; ct < outTiles; ++ct) {
+        Value colB = add(g, 8 * ct);
+        Value acc2 = arith::MulFOp::create(b, o[ct], corrV);
+        for (int64_t kk = 0; kk < s.keyTileRows / 16; ++kk) {
+          Value k0 = add(t2, 16 * kk);
+          Value e[4];
+          for (int64_t i = 0; i < 4; ++i)
+            e[i] = memref::LoadOp::create(
+                b, vs, ValueRange{add(k0, (i / 2) * 8 + i % 2), colB});
+          Value bFrag = vector::FromElementsOp::create(b, bType, e);
+          acc2 = nvgpu::MmaSyncOp::create(b, pFrag[kk], bFrag, acc2, shape);
+        }
+        o[ct] = acc2;
+      }
+      SmallVector<Value> yields = {newMax[0], newMax[1], newSum[0], newSum[1]};
+      yields.append(o.begin(), o.end());
+      scf::YieldOp::create(b, yields);
     }
 
-    // P as the A operand, 16 keys at a time, straight from the registers.
-    SmallVector<Value> pFrag;
-    for (int64_t kk = 0; kk < s.keysPad / 16; ++kk) {
-      SmallVector<Value> e;
-      for (int64_t part = 0; part < 4; ++part) {
-        int64_t j = 2 * kk + part / 2; // [2], [3] come from the next tile
-        int64_t r = part % 2;          // [1], [3] are row g + 8
-        e.push_back(toF16(sv[j][2 * r]));
-        e.push_back(toF16(sv[j][2 * r + 1]));
-      }
-      pFrag.push_back(vector::FromElementsOp::create(b, aType, e));
-    }
-
-    // O = P V for each 8 columns of the value tile, then / sum and store.
-    Value inv[2] = {arith::DivFOp::create(b, f32c(1), rowSum[0]),
-                    arith::DivFOp::create(b, f32c(1), rowSum[1])};
-    Value rowOk[2] = {
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row0, idx(s.n)),
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row1, idx(s.n))};
-    Value gRow[2] = {row0, row1};
-    for (int64_t ct = 0; ct < s.valueCols / 8; ++ct) {
-      Value colB = arith::AddIOp::create(b, g, idx(8 * ct));
-      Value o = zeroAcc;
-      for (int64_t kk = 0; kk < s.keysPad / 16; ++kk) {
-        Value k0 = arith::AddIOp::create(b, t2, idx(16 * kk));
-        Value e[4];
-        for (int64_t i = 0; i < 4; ++i) {
-          Value keyRow = arith::AddIOp::create(b, k0, idx((i / 2) * 8 + i % 2));
-          e[i] = memref::LoadOp::create(b, vs, ValueRange{keyRow, colB});
-        }
-        Value bFrag = vector::FromElementsOp::create(b, bType, e);
-        o = nvgpu::MmaSyncOp::create(b, pFrag[kk], bFrag, o, shape);
-      }
+    // O / sum, rows inside N.
+    ValueRange results = keyLoop.getResults();
+    Value inv[2] = {arith::DivFOp::create(b, f32c(1), results[2]),
+                    arith::DivFOp::create(b, f32c(1), results[3])};
+    for (int64_t ct = 0; ct < outTiles; ++ct) {
+      Value o = results[4 + ct];
       for (int64_t r = 0; r < 2; ++r) {
         OpBuilder::InsertionGuard g2(b);
-        auto ifOp = scf::IfOp::create(b, rowOk[r], /*withElse=*/false);
+        auto ifOp = scf::IfOp::create(b, ult(gRow[r], s.n), /*withElse=*/false);
         b.setInsertionPointToStart(&ifOp.getThenRegion().front());
         for (int64_t c = 0; c < 2; ++c) {
           Value x = vector::ExtractOp::create(b, o, ArrayRef<int64_t>{r, c});
           x = arith::MulFOp::create(b, x, inv[r]);
           if (!s.elementType.isF32())
             x = arith::TruncFOp::create(b, s.elementType, x);
-          Value col = arith::AddIOp::create(b, t2, idx(8 * ct + c));
-          Value h = s.reuse ? arith::DivUIOp::create(b, col, idx(s.dv)).getResult()
-                            : head;
-          Value d = s.reuse ? arith::RemUIOp::create(b, col, idx(s.dv)).getResult()
-                            : col;
+          auto [h, d] = headOf(add(t2, 8 * ct + c));
           memref::StoreOp::create(b, x, out, ValueRange{batch, h, gRow[r], d});
         }
       }

@@ -43,7 +43,7 @@ func.func @reuse(%q: tensor<2x49x32xf32>, %k: tensor<2x49x32xf32>, %v: tensor<2x
 // CHECK-LABEL: func.func @mha_f16
 // CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
-// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %[[C3]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C32]],
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %{{.*}}, {{.*}} = %[[C3]]) threads({{.*}}) in ({{.*}} = %[[C32]],
 // CHECK-COUNT-4:   nvgpu.mma.sync
 // CHECK:           gpu.shuffle xor
 // CHECK-COUNT-2:   nvgpu.mma.sync
@@ -61,7 +61,8 @@ func.func @mha_f16(%q: tensor<8x3x16x32xf16>, %k: tensor<8x3x16x32xf16>, %v: ten
 // the bias of its own head.
 // CHECK-LABEL: func.func @mha_head_bias
 // CHECK:         %[[BIAS:.*]] = bufferization.to_buffer %arg3 read_only : tensor<2x49x49xf32>
-// CHECK:         gpu.launch blocks(%[[BX:[a-z0-9]+]], %[[HEAD:[a-z0-9]+]], %[[BZ:[a-z0-9]+]]) in
+// CHECK:         gpu.launch blocks(%[[BX:[a-z0-9]+]], %[[BY:[a-z0-9]+]], %[[BZ:[a-z0-9]+]]) in
+// CHECK:           %[[HEAD:.*]] = arith.divui %[[BZ]], %{{.*}} : index
 // CHECK:           memref.load %[[BIAS]][%[[HEAD]], %{{.*}}, %{{.*}}] : memref<2x49x49xf32>
 func.func @mha_head_bias(%q: tensor<1x2x49x32xf32>, %k: tensor<1x2x49x32xf32>, %v: tensor<1x2x49x8xf32>,
                          %b: tensor<2x49x49xf32>) -> tensor<1x2x49x8xf32> {
@@ -72,20 +73,43 @@ func.func @mha_head_bias(%q: tensor<1x2x49x32xf32>, %k: tensor<1x2x49x32xf32>, %
 
 // -----
 
-// Outside the kernel: Dk not a multiple of 16, windows over 64 tokens, Dv
-// not a multiple of 8, dynamic shapes. All stay attn ops.
+// Long sequences: blocks of 64 queries, and an online softmax over steps of
+// 64 keys carrying the row maximum, the row sum and the output tiles; a
+// value tile of 3 x 64 columns is split into 2 chunks of 96 (grid z).
+// CHECK-LABEL: func.func @long
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}})
+// CHECK:           %[[STEPS:.*]] = arith.constant 3 : index
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// CHECK:             gpu.barrier
+// CHECK-COUNT-8:     nvgpu.mma.sync
+// CHECK:             gpu.shuffle xor
+// The correction of the running statistics: exp(old max - new max).
+// CHECK:             arith.subf
+// CHECK-NEXT:        math.exp
+// CHECK:             scf.yield
+func.func @long(%q: tensor<1x100x16xf32>, %k: tensor<1x150x16xf32>, %v: tensor<1x3x150x64xf32>)
+    -> tensor<1x3x100x64xf32> {
+  %0 = attn.reuse %q, %k, %v scale(0.25)
+      : tensor<1x100x16xf32>, tensor<1x150x16xf32>, tensor<1x3x150x64xf32> -> tensor<1x3x100x64xf32>
+  return %0 : tensor<1x3x100x64xf32>
+}
+
+// -----
+
+// Outside the kernel: Dk not a multiple of 16, Dv not a multiple of 8,
+// dynamic shapes, tiles over 48 KiB. All stay attn ops.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT:     gpu.launch
 // CHECK-COUNT-4: attn.
 func.func @left_alone(%q: tensor<1x49x24xf32>, %k: tensor<1x49x24xf32>, %v: tensor<1x2x49x8xf32>,
-                      %ql: tensor<1x65x32xf32>, %vl: tensor<1x2x65x8xf32>,
+                      %ql: tensor<1x65x512xf32>, %vl: tensor<1x2x65x8xf32>,
                       %qh: tensor<1x2x49x32xf32>, %vh: tensor<1x2x49x4xf32>, %bh: tensor<2x49x49xf32>,
                       %qd: tensor<?x49x32xf32>, %vd: tensor<?x2x49x8xf32>)
     -> (tensor<1x2x49x8xf32>, tensor<1x2x65x8xf32>, tensor<1x2x49x4xf32>, tensor<?x2x49x8xf32>) {
   %0 = attn.reuse %q, %k, %v scale(0.2)
       : tensor<1x49x24xf32>, tensor<1x49x24xf32>, tensor<1x2x49x8xf32> -> tensor<1x2x49x8xf32>
   %1 = attn.reuse %ql, %ql, %vl scale(0.2)
-      : tensor<1x65x32xf32>, tensor<1x65x32xf32>, tensor<1x2x65x8xf32> -> tensor<1x2x65x8xf32>
+      : tensor<1x65x512xf32>, tensor<1x65x512xf32>, tensor<1x2x65x8xf32> -> tensor<1x2x65x8xf32>
   %2 = attn.mha %qh, %qh, %vh bias(%bh : tensor<2x49x49xf32>) scale(0.2)
       : tensor<1x2x49x32xf32>, tensor<1x2x49x32xf32>, tensor<1x2x49x4xf32> -> tensor<1x2x49x4xf32>
   %3 = attn.reuse %qd, %qd, %vd scale(0.2)
