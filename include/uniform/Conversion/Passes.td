@@ -45,32 +45,34 @@ def ConvertAttnToLinalg : Pass<"convert-attn-to-linalg"> {
 }
 
 def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
-  let summary = "Fused tensor-core kernels for small-window attention";
+  let summary = "Fused tensor-core attention kernels";
   let description = [{
-    Rewrites `attn.reuse` and `attn.mha` whose windows are small (N and M at
-    most 64, as in UniForm's 7x7 windows) into one `gpu.launch` each, on
+    Rewrites `attn.reuse` and `attn.mha` into one `gpu.launch` each, on
     tensors (`bufferization.to_buffer` in, `bufferization.to_tensor` out):
 
-    - Q, K and V are staged in shared memory as f16 (workgroup
-      attributions), zero-padded to 16 rows per warp and 16 keys;
-    - every warp computes 16 query rows of the scores with `nvgpu.mma.sync`
-      16x8x16 (f16 inputs, f32 accumulation), adds scale, bias and the key
-      mask, and does the softmax in registers, the row maximum and sum
-      reduced over each quad of lanes with `gpu.shuffle xor`;
+    - a block holds 16 to 64 queries (a warp per 16 rows), staged in shared
+      memory as f16 (workgroup globals) and kept as A fragments;
+    - keys and values come in steps of 64 (UniForm's windows, N and M at
+      most 64, take one step), staged in shared memory as f16;
+    - every warp computes its scores with `nvgpu.mma.sync` 16x8x16 (f32
+      accumulation), adds scale, bias and the key mask, and updates an
+      online softmax in registers: row maximum and sum reduced over each
+      quad of lanes with `gpu.shuffle xor`, the running output rescaled by
+      exp(old max - new max);
     - the probabilities, converted to f16, are the A operand of the value
-      product straight from the accumulators (no shared-memory round trip),
-      and `nvgpu.mma.sync` multiplies them by the staged values, 8 columns
-      at a time;
-    - `attn.reuse`: one block per batch element computes the attention
-      matrix once and applies it to every head (the value tile is H*Dv
-      wide); `attn.mha`: one block per batch element and head.
+      product straight from the accumulators, multiplied by the staged
+      values with `nvgpu.mma.sync`;
+    - `attn.reuse`: one block computes each query tile's matrix once and
+      applies it to every head (the value tile is H*Dv wide, split into
+      chunks of at most 128 columns along grid z so that the accumulators
+      stay in registers); `attn.mha`: one block per head.
 
     The N x M matrix never goes to global memory. Inputs are rounded to f16
     (accumulation and softmax stay f32), so this is the `precision=f16`
-    path of `uniform-gpu-pipeline`. Handled: static shapes, one batch
-    dimension, Dk a multiple of 16, Dv a multiple of 8, f32 or f16, any
-    static bias form the op accepts (shared, per head, per image) or none,
-    staged tiles within 48 KiB. Other ops are left for
+    path of `uniform-gpu-pipeline` (sm_80 and newer). Handled: static
+    shapes, one batch dimension, Dk a multiple of 16, Dv a multiple of 8,
+    f32 or f16, any static bias form the op accepts (shared, per head, per
+    image) or none, staged tiles within 48 KiB. Other ops are left for
     `convert-attn-to-linalg`.
   }];
   let dependentDialects = [

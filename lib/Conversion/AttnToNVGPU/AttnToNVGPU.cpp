@@ -1,15 +1,16 @@
 //===- AttnToNVGPU.cpp - Fused tensor-core attention kernels --------------===//
 //
-// Rewrites small-window attention (N, M <= 64, as in UniForm) into one fused
-// kernel per op: a gpu.launch whose warps compute the scores with
-// `nvgpu.mma.sync` (16x8x16, f16 inputs, f32 accumulation), apply scale,
-// bias and the key mask, do the softmax in registers (quad shuffles for row
-// maximum and sum), and multiply the probabilities, reused as the A operand
-// straight from the accumulators, by the values with `nvgpu.mma.sync` again.
-// Q, K and V are staged in shared memory as f16. For `attn.reuse` one block
-// computes the attention matrix once and applies it to every head's values
-// (the value tile is H*Dv wide); for `attn.mha` each block does one head.
-// The N x M matrix never leaves registers.
+// Rewrites attention into one fused kernel per op: a gpu.launch whose warps
+// compute the scores with `nvgpu.mma.sync` (16x8x16, f16 inputs, f32
+// accumulation), apply scale, bias and the key mask, run an online softmax in
+// registers over steps of 64 keys (quad shuffles for row maximum and sum,
+// the output rescaled at each step), and multiply the probabilities, reused
+// as the A operand straight from the accumulators, by the values with
+// `nvgpu.mma.sync` again. Q, K and V are staged in shared memory as f16. For
+// `attn.reuse` one block computes a query tile's attention matrix once and
+// applies it to every head's values (the value tile is H*Dv wide, in chunks
+// of at most 128 columns); for `attn.mha` each block does one head. The
+// N x M matrix never leaves registers.
 //
 // Fragment layouts (PTX ISA, mma.m16n8k16 with f16 A/B and f32 C), with
 // g = lane / 4 and t = lane % 4:
