@@ -7,7 +7,8 @@ development machine (no GPU needed; ptxas from the CUDA toolkit is).
 
 For every configuration, an `attn.reuse` (one attention matrix for all heads)
 and the equivalent `attn.mha` (H matrices) in f16 are compiled with
-`uniform-compile --target=cuda` into DIR/lib<config>-<kind>.so (plus .h), and
+`uniform-compile --target=cuda --precision=f16` (the fused tensor-core
+kernels) into DIR/lib<config>-<kind>.so (plus .h), and
 DIR/manifest.json records shapes, dtypes and FLOP counts. Copy DIR to the GPU
 machine (for a Jetson, build with --host-triple=aarch64-linux-gnu) and run
 run.py there; it needs PyTorch but no MLIR. `--target cpu` builds CPU
@@ -85,7 +86,8 @@ def main():
             cmd = [compile_tool, src, "-o", os.path.join(a.out, lib),
                    f"--target={a.target}"]
             if a.target == "cuda":
-                cmd.append(f"--chip={a.chip}")
+                # The fused tensor-core kernels (f16 inputs, f32 softmax).
+                cmd += [f"--chip={a.chip}", "--precision=f16"]
             if a.host_triple:
                 cmd.append(f"--host-triple={a.host_triple}")
             subprocess.run(cmd, check=True)

@@ -1,7 +1,8 @@
 //===- uniform-compile.cpp - Ahead-of-time shared libraries ---------------===//
 //
 //   uniform-compile model.mlir -o libNAME.so [--target=cpu|cuda]
-//       [--chip=sm_87] [--host-triple=aarch64-linux-gnu] [--host-cpu=CPU]
+//       [--chip=sm_87] [--precision=f16] [--host-triple=aarch64-linux-gnu]
+//       [--host-cpu=CPU]
 //
 // Runs uniform-cpu-pipeline or uniform-gpu-pipeline on graph-level MLIR,
 // compiles the host code with LLVM for the host triple, and links a shared
@@ -80,6 +81,11 @@ static cl::opt<std::string>
                    cl::desc("C++ driver that links the library (default: "
                             "g++, or TRIPLE-g++ for another triple)"),
                    cl::init(""));
+static cl::opt<std::string> precision(
+    "precision",
+    cl::desc("Attention math for --target=cuda: f32 (SIMT kernels) or f16 "
+             "(fused tensor-core kernels, sm_80 and newer)"),
+    cl::init("f32"));
 static cl::opt<std::string>
     toolkit("toolkit",
             cl::desc("CUDA toolkit for libdevice and ptxas (see "
@@ -336,6 +342,7 @@ int main(int argc, char **argv) {
     options.chip = chip;
     options.format = "fatbin";
     options.toolkit = toolkit;
+    options.precision = precision;
     if (failed(uniform::verifyGpuPipelineOptions(
             options, [](const llvm::Twine &msg) { fail(msg); })))
       return 1;
