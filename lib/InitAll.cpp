@@ -79,7 +79,6 @@
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -99,23 +98,6 @@ void uniform::registerUniformPasses() {
   registerPipelines();
 }
 
-namespace {
-/// `gpu.barrier` orders the block's reads and writes of shared memory, but
-/// MLIR 22 gives it no memory effects, and ownership-based deallocation
-/// rejects ops with unknown effects. Kernels built before bufferization
-/// (convert-attn-to-nvgpu) contain barriers, so declare what it does.
-struct BarrierMemoryEffects
-    : public MemoryEffectOpInterface::ExternalModel<BarrierMemoryEffects,
-                                                    gpu::BarrierOp> {
-  void getEffects(
-      Operation *op,
-      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
-          &effects) const {
-    effects.emplace_back(MemoryEffects::Read::get());
-    effects.emplace_back(MemoryEffects::Write::get());
-  }
-};
-} // namespace
 
 void uniform::registerAllDialects(DialectRegistry &registry) {
   registry.insert<attn::AttnDialect, affine::AffineDialect,
@@ -168,9 +150,7 @@ void uniform::registerAllDialects(DialectRegistry &registry) {
   ub::registerConvertUBToLLVMInterface(registry);
   vector::registerConvertVectorToLLVMInterface(registry);
 
-  registry.addExtension(+[](MLIRContext *ctx, gpu::GPUDialect *) {
-    gpu::BarrierOp::attachInterface<BarrierMemoryEffects>(*ctx);
-  });
+  registerGpuBarrierMemoryEffects(registry);
 
   // Serialization of gpu.module to PTX/cubin for NVIDIA targets.
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);

@@ -47,6 +47,23 @@ static std::string findCudaToolkit(StringRef requested) {
   return "";
 }
 
+/// 87 for "sm_87"; nothing for a chip name of another form.
+static std::optional<unsigned> smVersion(StringRef chip) {
+  unsigned version = 0;
+  if (!chip.consume_front("sm_") ||
+      chip.take_while(llvm::isDigit).getAsInteger(10, version))
+    return std::nullopt;
+  return version;
+}
+
+/// Whether attention gets the fused tensor-core kernels: precision=f16, or
+/// precision=auto on sm_80 and newer.
+static bool useTensorCores(const uniform::GpuPipelineOptions &options) {
+  StringRef precision = options.precision;
+  return precision == "f16" ||
+         (precision == "auto" && smVersion(options.chip).value_or(0) >= 80);
+}
+
 LogicalResult uniform::verifyGpuPipelineOptions(
     const GpuPipelineOptions &options,
     llvm::function_ref<void(const llvm::Twine &)> emitError) {
@@ -57,18 +74,12 @@ LogicalResult uniform::verifyGpuPipelineOptions(
     return failure();
   }
   StringRef precision = options.precision;
-  if (precision != "f32" && precision != "f16") {
+  if (precision != "auto" && precision != "f32" && precision != "f16") {
     emitError("uniform-gpu-pipeline: unknown precision '" + precision +
-              "' (expected f32 or f16)");
+              "' (expected auto, f32 or f16)");
     return failure();
   }
-  // mma.sync m16n8k16 with f16 inputs needs sm_80 or newer.
-  unsigned smVersion = 0;
-  if (precision == "f16" &&
-      (!StringRef(options.chip).starts_with("sm_") ||
-       StringRef(options.chip).drop_front(3).take_while(llvm::isDigit)
-           .getAsInteger(10, smVersion) ||
-       smVersion < 80)) {
+  if (precision == "f16" && smVersion(options.chip).value_or(0) < 80) {
     emitError("uniform-gpu-pipeline: precision=f16 needs the tensor cores of "
               "sm_80 or newer (chip=" +
               options.chip + "); use precision=f32");
@@ -87,8 +98,7 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   // Graph level and bufferization, as on the CPU.
   detail::addGraphToLinalgPasses(pm, options.reuseHeads, options.strategy,
                                  options.tileM,
-                                 /*fusedGpuAttention=*/options.precision ==
-                                     "f16");
+                                 /*fusedGpuAttention=*/useTensorCores(options));
   detail::addBufferizationPasses(pm);
 
   // Every loop nest becomes a kernel; the host keeps allocation, copies and

@@ -16,7 +16,7 @@
 
 // RUN: not uniform-opt %s --uniform-gpu-pipeline=block-size=0 2>&1 | FileCheck %s --check-prefix=BLOCK
 // RUN: not uniform-opt %s --uniform-gpu-pipeline=precision=f8 2>&1 | FileCheck %s --check-prefix=PRECISION
-// PRECISION: error: uniform-gpu-pipeline: unknown precision 'f8' (expected f32 or f16)
+// PRECISION: error: uniform-gpu-pipeline: unknown precision 'f8' (expected auto, f32 or f16)
 // RUN: not uniform-opt %s --uniform-gpu-pipeline="precision=f16 chip=sm_75" 2>&1 | FileCheck %s --check-prefix=OLDCHIP
 // OLDCHIP: error: uniform-gpu-pipeline: precision=f16 needs the tensor cores of sm_80 or newer (chip=sm_75); use precision=f32
 // precision=f16: the bundled UniForm layer's Reuse Attention is one fused

@@ -83,9 +83,9 @@ static cl::opt<std::string>
                    cl::init(""));
 static cl::opt<std::string> precision(
     "precision",
-    cl::desc("Attention math for --target=cuda: f32 (SIMT kernels) or f16 "
-             "(fused tensor-core kernels, sm_80 and newer)"),
-    cl::init("f32"));
+    cl::desc("Attention math for --target=cuda: auto (f16 on sm_80 and "
+             "newer), f16 (fused tensor-core kernels) or f32 (SIMT kernels)"),
+    cl::init("auto"));
 static cl::opt<std::string>
     toolkit("toolkit",
             cl::desc("CUDA toolkit for libdevice and ptxas (see "

@@ -44,7 +44,18 @@ class TensorDialect;
 } // namespace tensor
 } // namespace mlir
 
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
 namespace uniform {
+
+/// `gpu.barrier` orders a block's shared-memory reads and writes, but MLIR 22
+/// gives it no memory effects, and ownership-based buffer deallocation
+/// rejects ops with unknown effects. Kernels that convert-attn-to-nvgpu
+/// builds before bufferization contain barriers: this declares their
+/// effects (the pass registers it itself as a dependent extension).
+void registerGpuBarrierMemoryEffects(mlir::DialectRegistry &registry);
 
 #define GEN_PASS_DECL
 #include "uniform/Conversion/Passes.h.inc"

@@ -81,10 +81,11 @@ struct GpuPipelineOptions
                        llvm::cl::init(3)};
   Option<std::string> precision{
       *this, "precision",
-      llvm::cl::desc("Attention math: 'f32' (SIMT kernels) or 'f16' (fused "
-                     "tensor-core kernels where the shapes allow, f16 "
-                     "inputs, f32 accumulation and softmax)"),
-      llvm::cl::init("f32")};
+      llvm::cl::desc("Attention math: 'f16' (fused tensor-core kernels "
+                     "where the shapes allow: f16 inputs, f32 accumulation "
+                     "and softmax; sm_80 and newer), 'f32' (SIMT kernels) "
+                     "or 'auto' (f16 on sm_80 and newer, else f32)"),
+      llvm::cl::init("auto")};
   Option<int64_t> blockSize{
       *this, "block-size",
       llvm::cl::desc("Threads per block of the loop-nest kernels"),

@@ -35,6 +35,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -507,6 +508,30 @@ Value KernelBuilder::build(Value query, Value key, Value value,
 }
 
 namespace {
+/// `gpu.barrier` orders the block's reads and writes of shared memory, but
+/// MLIR 22 gives it no memory effects, and ownership-based deallocation
+/// rejects ops with unknown effects. Kernels built before bufferization
+/// (convert-attn-to-nvgpu) contain barriers, so declare what it does.
+struct BarrierMemoryEffects
+    : public MemoryEffectOpInterface::ExternalModel<BarrierMemoryEffects,
+                                                    gpu::BarrierOp> {
+  void getEffects(
+      Operation *op,
+      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+          &effects) const {
+    effects.emplace_back(MemoryEffects::Read::get());
+    effects.emplace_back(MemoryEffects::Write::get());
+  }
+};
+} // namespace
+
+void uniform::registerGpuBarrierMemoryEffects(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, gpu::GPUDialect *) {
+    gpu::BarrierOp::attachInterface<BarrierMemoryEffects>(*ctx);
+  });
+}
+
+namespace {
 template <typename OpTy>
 struct AttnToNVGPUPattern : public OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
@@ -532,6 +557,13 @@ struct AttnToNVGPUPattern : public OpRewritePattern<OpTy> {
 
 struct ConvertAttnToNVGPUPass
     : public uniform::impl::ConvertAttnToNVGPUBase<ConvertAttnToNVGPUPass> {
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    // Whatever runs this pass (uniform-opt, or mlir-opt with the plugin)
+    // must see the barriers' effects in the buffer deallocation after it.
+    uniform::registerGpuBarrierMemoryEffects(registry);
+  }
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<AttnToNVGPUPattern<attn::ReuseAttentionOp>,
