@@ -18,9 +18,11 @@
 
 namespace uniform {
 
-/// Options of `uniform-cpu-pipeline`.
-struct CpuPipelineOptions
-    : public mlir::PassPipelineOptions<CpuPipelineOptions> {
+/// The graph-level options both pipelines share.
+template <typename Derived>
+struct AttentionLoweringOptions : public mlir::PassPipelineOptions<Derived> {
+  template <typename T>
+  using Option = typename mlir::PassPipelineOptions<Derived>::template Option<T>;
   Option<bool> reuseHeads{
       *this, "reuse-heads",
       llvm::cl::desc("Run attn-reuse-heads (exact) before lowering"),
@@ -32,6 +34,11 @@ struct CpuPipelineOptions
   Option<int64_t> tileM{*this, "tile-m",
                         llvm::cl::desc("Keys per tile of the online strategy"),
                         llvm::cl::init(64)};
+};
+
+/// Options of `uniform-cpu-pipeline`.
+struct CpuPipelineOptions
+    : public AttentionLoweringOptions<CpuPipelineOptions> {
   Option<bool> approximateExp{
       *this, "approximate-exp",
       llvm::cl::desc("Vectorizable polynomial exp instead of libm's expf "
@@ -46,18 +53,7 @@ struct CpuPipelineOptions
 
 /// Options of `uniform-gpu-pipeline`.
 struct GpuPipelineOptions
-    : public mlir::PassPipelineOptions<GpuPipelineOptions> {
-  Option<bool> reuseHeads{
-      *this, "reuse-heads",
-      llvm::cl::desc("Run attn-reuse-heads (exact) before lowering"),
-      llvm::cl::init(true)};
-  Option<std::string> strategy{
-      *this, "strategy",
-      llvm::cl::desc("Attention lowering: 'materialize' or 'online'"),
-      llvm::cl::init("materialize")};
-  Option<int64_t> tileM{*this, "tile-m",
-                        llvm::cl::desc("Keys per tile of the online strategy"),
-                        llvm::cl::init(64)};
+    : public AttentionLoweringOptions<GpuPipelineOptions> {
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("Target GPU (sm_87: Jetson Orin)"),
                            llvm::cl::init("sm_87")};
