@@ -31,7 +31,19 @@ config.substitutions.append(
     ("%uniform_plugin", os.path.join(config.uniform_obj_root, "lib", "UniformPlugin.so"))
 )
 # Debian's stock mlir-opt, for the plugin tests.
-config.substitutions.append(("%stock_mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
+stock_mlir_opt = os.path.join(config.llvm_tools_dir, "mlir-opt")
+if getattr(config, "uniform_sanitize", False):
+    # An uninstrumented host loading our sanitized plugin needs the
+    # sanitizer runtimes first in its library list.
+    import subprocess as _sp
+
+    runtimes = [
+        _sp.run(["g++", f"-print-file-name={lib}"], capture_output=True,
+                text=True).stdout.strip()
+        for lib in ("libasan.so", "libubsan.so")
+    ]
+    stock_mlir_opt = f"env LD_PRELOAD={':'.join(runtimes)} {stock_mlir_opt}"
+config.substitutions.append(("%stock_mlir_opt", stock_mlir_opt))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(
     (
