@@ -70,7 +70,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.uniform_tools_dir, append_path=True)
 
 tool_dirs = [config.uniform_tools_dir, config.llvm_tools_dir]
-tools = ["uniform-opt", "uniform-run", "uniform-cuda-query", "uniform-compile"]
+tools = ["uniform-opt", "uniform-run", "uniform-cuda-query", "uniform-compile", "uniform-translate"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Optional features.
@@ -99,3 +99,11 @@ if subprocess.call(
     stderr=subprocess.DEVNULL,
 ) == 0:
     config.available_features.add("numpy")
+
+# Debian's python3-onnx builds the importer's test models.
+if subprocess.call(
+    [config.python_executable, "-c", "import onnx"],
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL,
+) == 0:
+    config.available_features.add("onnx")

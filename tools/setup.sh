@@ -34,6 +34,8 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libgtest-dev
   python3 python3-numpy
+  # uniform-translate --import-onnx, and the models of its tests.
+  libonnx-dev libprotobuf-dev python3-onnx
   # uniform-compile --host-triple=aarch64-linux-gnu (Jetson's CPU).
   g++-aarch64-linux-gnu
 )

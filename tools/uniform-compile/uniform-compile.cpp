@@ -1,10 +1,11 @@
 //===- uniform-compile.cpp - Ahead-of-time shared libraries ---------------===//
 //
-//   uniform-compile model.mlir -o libNAME.so [--target=cpu|cuda]
+//   uniform-compile model.{mlir,onnx} -o libNAME.so [--target=cpu|cuda]
 //       [--chip=sm_87] [--precision=f16] [--host-triple=aarch64-linux-gnu]
 //       [--host-cpu=CPU]
 //
-// Runs uniform-cpu-pipeline or uniform-gpu-pipeline on graph-level MLIR,
+// Imports an ONNX model (or reads graph-level MLIR), runs
+// uniform-cpu-pipeline or uniform-gpu-pipeline on it,
 // compiles the host code with LLVM for the host triple, and links a shared
 // library with the system's (cross) C++ driver: for --target=cuda the kernels
 // are embedded as a fatbin (cubin for --chip plus PTX) and our CUDA runtime
@@ -17,6 +18,7 @@
 
 #include "uniform/InitAll.h"
 #include "uniform/Pipelines/Pipelines.h"
+#include "uniform/Target/ONNX/ImportONNX.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -277,11 +279,6 @@ int main(int argc, char **argv) {
     return fail("the output must be named libNAME.so, got '" + outputFilename +
                 "'");
   llvm::StringRef libName = outName.drop_back(3);
-  if (llvm::StringRef(inputFilename).ends_with(".onnx"))
-    return fail("'" + inputFilename +
-                "': ONNX input needs the importer (uniform-translate "
-                "--import-onnx), which this build does not have yet; give "
-                "graph-level MLIR");
   llvm::SmallString<256> headerPath(outputFilename);
   llvm::sys::path::replace_extension(headerPath, "h");
 
@@ -325,9 +322,21 @@ int main(int argc, char **argv) {
     return fail(openError);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return 1;
+  OwningOpRef<ModuleOp> module;
+  if (llvm::StringRef(inputFilename).ends_with(".onnx")) {
+    // ONNX models go through the same importer as uniform-translate.
+    std::string importError;
+    auto imported = uniform::importONNX(
+        sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer(),
+        &context, importError);
+    if (failed(imported))
+      return fail("cannot import '" + inputFilename + "': " + importError);
+    module = std::move(*imported);
+  } else {
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return 1;
+  }
 
   std::string header;
   {

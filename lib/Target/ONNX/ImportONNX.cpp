@@ -1,0 +1,539 @@
+//===- ImportONNX.cpp - ONNX models to TOSA -------------------------------===//
+//
+// Parses a model with Debian's libonnx (protobuf, checker, shape inference
+// with data propagation) and emits one func.func of TOSA (plus tensor ops)
+// whose arguments and results are the graph's inputs and outputs. This file
+// is compiled with C++ exceptions: libonnx reports problems by throwing.
+//
+// Supported today (f32): Add, Sub, Mul, Div, MatMul, Gemm, Transpose,
+// Reshape, Softmax, Relu, Sigmoid, Tanh, Exp, Sqrt, Reciprocal, Identity,
+// Constant, with NumPy broadcasting and static shapes. Anything else is an
+// error naming the op type, the node and the opset.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Target/ONNX/ImportONNX.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+
+#include "llvm/Support/SourceMgr.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <limits>
+#include <numeric>
+
+using namespace mlir;
+
+namespace {
+/// The reason an import failed; thrown inside this file only.
+struct ImportError {
+  std::string message;
+};
+
+[[noreturn]] void fail(const llvm::Twine &message) {
+  throw ImportError{message.str()};
+}
+
+class Importer {
+public:
+  Importer(MLIRContext *ctx, const onnx::ModelProto &model, int64_t opset)
+      : ctx(ctx), model(model), opset(opset), b(ctx) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  RankedTensorType typeOf(const onnx::ValueInfoProto &info);
+  RankedTensorType typeOf(Value v) {
+    return cast<RankedTensorType>(v.getType());
+  }
+  Value constant(const onnx::TensorProto &tensor);
+  Value lookup(const std::string &name, const onnx::NodeProto &node);
+  void convert(const onnx::NodeProto &node);
+
+  // TOSA helpers.
+  Value reshape(Value v, ArrayRef<int64_t> shape);
+  std::pair<Value, Value> broadcastRanks(Value a, Value c);
+  Value binary(StringRef op, Value a, Value c);
+  Value matmul(Value a, Value c);
+  Value scalarLike(float value, Value like);
+  RankedTensorType broadcastType(Value a, Value c);
+
+  MLIRContext *ctx;
+  const onnx::ModelProto &model;
+  int64_t opset;
+  OpBuilder b;
+  Location loc = UnknownLoc::get(ctx);
+  llvm::StringMap<Value> values;
+  llvm::StringMap<RankedTensorType> inferred;
+  llvm::StringMap<const onnx::TensorProto *> constants;
+  std::vector<std::unique_ptr<onnx::TensorProto>> ownedConstants;
+};
+} // namespace
+
+RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info) {
+  if (!info.type().has_tensor_type())
+    fail("'" + info.name() + "' is not a tensor");
+  const auto &tt = info.type().tensor_type();
+  if (tt.elem_type() != onnx::TensorProto::FLOAT)
+    fail("'" + info.name() + "' has element type " +
+         onnx::TensorProto::DataType_Name(
+             static_cast<onnx::TensorProto::DataType>(tt.elem_type())) +
+         "; only FLOAT tensors are supported");
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tt.shape().dim()) {
+    if (!dim.has_dim_value())
+      fail("'" + info.name() +
+           "' has a dynamic dimension; give the model static input shapes");
+    shape.push_back(dim.dim_value());
+  }
+  return RankedTensorType::get(shape, b.getF32Type());
+}
+
+Value Importer::constant(const onnx::TensorProto &tensor) {
+  if (tensor.data_type() != onnx::TensorProto::FLOAT &&
+      tensor.data_type() != onnx::TensorProto::INT64)
+    fail("initializer '" + tensor.name() + "' has an unsupported data type");
+  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t(1),
+                              std::multiplies<int64_t>());
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
+    fail("initializer '" + tensor.name() + "' uses external data");
+  if (tensor.data_type() == onnx::TensorProto::FLOAT) {
+    std::vector<float> data;
+    if (tensor.has_raw_data()) {
+      if (static_cast<int64_t>(tensor.raw_data().size()) != 4 * n)
+        fail("initializer '" + tensor.name() + "' is truncated");
+      data.resize(n);
+      std::memcpy(data.data(), tensor.raw_data().data(), 4 * n);
+    } else {
+      if (tensor.float_data_size() != n)
+        fail("initializer '" + tensor.name() + "' is truncated");
+      data.assign(tensor.float_data().begin(), tensor.float_data().end());
+    }
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    return tosa::ConstOp::create(b, loc, type,
+                                 DenseElementsAttr::get(type, ArrayRef(data)));
+  }
+  // INT64 constants only feed shapes (Reshape); they are read directly.
+  return Value();
+}
+
+Value Importer::lookup(const std::string &name, const onnx::NodeProto &node) {
+  auto it = values.find(name);
+  if (it == values.end() || !it->second)
+    fail("node '" + node.name() + "' (" + node.op_type() +
+         ") uses '" + name + "', which is not a float tensor defined before it");
+  return it->second;
+}
+
+Value Importer::reshape(Value v, ArrayRef<int64_t> shape) {
+  if (typeOf(v).getShape() == shape)
+    return v;
+  auto shapeType = tosa::shapeType::get(ctx, shape.size());
+  Value s = tosa::ConstShapeOp::create(
+      b, loc, shapeType,
+      DenseIntElementsAttr::get(
+          RankedTensorType::get({static_cast<int64_t>(shape.size())},
+                                b.getIndexType()),
+          shape));
+  return tosa::ReshapeOp::create(
+      b, loc, RankedTensorType::get(shape, typeOf(v).getElementType()), v, s);
+}
+
+/// TOSA broadcasts only between equal ranks: prepend unit dimensions.
+std::pair<Value, Value> Importer::broadcastRanks(Value a, Value c) {
+  int64_t ra = typeOf(a).getRank(), rc = typeOf(c).getRank();
+  auto lift = [&](Value v, int64_t rank) {
+    SmallVector<int64_t> shape(rank - typeOf(v).getRank(), 1);
+    llvm::append_range(shape, typeOf(v).getShape());
+    return reshape(v, shape);
+  };
+  if (ra < rc)
+    a = lift(a, rc);
+  if (rc < ra)
+    c = lift(c, ra);
+  return {a, c};
+}
+
+RankedTensorType Importer::broadcastType(Value a, Value c) {
+  SmallVector<int64_t> shape;
+  for (auto [x, y] : llvm::zip(typeOf(a).getShape(), typeOf(c).getShape())) {
+    if (x != y && x != 1 && y != 1)
+      fail(llvm::formatv("shapes {0} and {1} do not broadcast",
+                         typeOf(a), typeOf(c)));
+    shape.push_back(x == 1 ? y : x);
+  }
+  return RankedTensorType::get(shape, typeOf(a).getElementType());
+}
+
+Value Importer::scalarLike(float value, Value like) {
+  SmallVector<int64_t> ones(typeOf(like).getRank(), 1);
+  auto type = RankedTensorType::get(ones, b.getF32Type());
+  return tosa::ConstOp::create(b, loc, type,
+                               DenseElementsAttr::get(type, value));
+}
+
+Value Importer::binary(StringRef op, Value a, Value c) {
+  std::tie(a, c) = broadcastRanks(a, c);
+  RankedTensorType type = broadcastType(a, c);
+  if (op == "Add")
+    return tosa::AddOp::create(b, loc, type, a, c);
+  if (op == "Sub")
+    return tosa::SubOp::create(b, loc, type, a, c);
+  if (op == "Div")
+    c = tosa::ReciprocalOp::create(b, loc, typeOf(c), c);
+  auto shiftType = RankedTensorType::get({1}, b.getI8Type());
+  Value shift = tosa::ConstOp::create(
+      b, loc, shiftType,
+      DenseElementsAttr::get(shiftType, b.getI8IntegerAttr(0).getValue()));
+  return tosa::MulOp::create(b, loc, type, a, c, shift);
+}
+
+/// NumPy matmul on TOSA's [N, H, C] x [N, C, W]: batch dimensions are
+/// folded into N, or into H when only the left operand has them.
+Value Importer::matmul(Value a, Value c) {
+  RankedTensorType ta = typeOf(a), tc = typeOf(c);
+  if (ta.getRank() < 2 || tc.getRank() < 2)
+    fail("MatMul of vectors is not supported");
+  int64_t m = ta.getDimSize(ta.getRank() - 2), k = ta.getDimSize(ta.getRank() - 1);
+  int64_t k2 = tc.getDimSize(tc.getRank() - 2), n = tc.getDimSize(tc.getRank() - 1);
+  if (k != k2)
+    fail(llvm::formatv("MatMul of {0} and {1}: inner dimensions differ", ta, tc));
+  auto batchOf = [](RankedTensorType t) {
+    return std::accumulate(t.getShape().begin(), t.getShape().end() - 2,
+                           int64_t(1), std::multiplies<int64_t>());
+  };
+  int64_t ba = batchOf(ta), bc = batchOf(tc);
+  SmallVector<int64_t> outShape;
+  Value lhs, rhs;
+  if (bc == 1) {
+    // [..., M, K] x [K, N]: all rows of the left operand at once.
+    outShape.assign(ta.getShape().begin(), ta.getShape().end() - 1);
+    outShape.push_back(n);
+    lhs = reshape(a, {1, ba * m, k});
+    rhs = reshape(c, {1, k, n});
+  } else if (ta.getShape().drop_back(2) == tc.getShape().drop_back(2)) {
+    outShape.assign(ta.getShape().begin(), ta.getShape().end() - 1);
+    outShape.push_back(n);
+    lhs = reshape(a, {ba, m, k});
+    rhs = reshape(c, {ba, k, n});
+  } else {
+    fail(llvm::formatv("MatMul of {0} and {1}: broadcast batch dimensions "
+                       "are not supported",
+                       ta, tc));
+  }
+  auto zpType = RankedTensorType::get({1}, b.getF32Type());
+  Value zp = tosa::ConstOp::create(b, loc, zpType,
+                                   DenseElementsAttr::get(zpType, 0.0f));
+  int64_t rows = typeOf(lhs).getDimSize(1), batch = typeOf(lhs).getDimSize(0);
+  Value product = tosa::MatMulOp::create(
+      b, loc, RankedTensorType::get({batch, rows, n}, b.getF32Type()), lhs,
+      rhs, zp, zp);
+  return reshape(product, outShape);
+}
+
+static const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
+                                            StringRef name) {
+  for (const auto &attr : node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+void Importer::convert(const onnx::NodeProto &node) {
+  StringRef op = node.op_type();
+  auto in = [&](int i) { return lookup(node.input(i), node); };
+  Value result;
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+    result = binary(op, in(0), in(1));
+  } else if (op == "MatMul") {
+    result = matmul(in(0), in(1));
+  } else if (op == "Gemm") {
+    Value a = in(0), c = in(1);
+    auto flag = [&](StringRef name) {
+      const auto *attr = findAttr(node, name);
+      return attr ? attr->i() : 0;
+    };
+    auto real = [&](StringRef name) {
+      const auto *attr = findAttr(node, name);
+      return attr ? attr->f() : 1.0f;
+    };
+    auto transpose2 = [&](Value v) {
+      RankedTensorType t = typeOf(v);
+      return tosa::TransposeOp::create(
+          b, loc,
+          RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)},
+                                t.getElementType()),
+          v, b.getDenseI32ArrayAttr({1, 0}));
+    };
+    if (flag("transA"))
+      a = transpose2(a);
+    if (flag("transB"))
+      c = transpose2(c);
+    result = matmul(a, c);
+    if (real("alpha") != 1.0f)
+      result = binary("Mul", result, scalarLike(real("alpha"), result));
+    if (node.input_size() > 2 && !node.input(2).empty()) {
+      Value bias = in(2);
+      if (real("beta") != 1.0f)
+        bias = binary("Mul", bias, scalarLike(real("beta"), bias));
+      result = binary("Add", result, bias);
+    }
+  } else if (op == "Transpose") {
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    SmallVector<int32_t> perm;
+    if (const auto *attr = findAttr(node, "perm"))
+      perm.assign(attr->ints().begin(), attr->ints().end());
+    else
+      for (int64_t i = t.getRank() - 1; i >= 0; --i)
+        perm.push_back(i);
+    SmallVector<int64_t> shape;
+    for (int32_t p : perm)
+      shape.push_back(t.getDimSize(p));
+    result = tosa::TransposeOp::create(
+        b, loc, RankedTensorType::get(shape, t.getElementType()), x,
+        b.getDenseI32ArrayAttr(perm));
+  } else if (op == "Reshape") {
+    auto it = constants.find(node.input(1));
+    if (it == constants.end())
+      fail("Reshape node '" + node.name() +
+           "': the shape must be a constant (after shape inference)");
+    const onnx::TensorProto &s = *it->second;
+    std::vector<int64_t> shape;
+    if (s.has_raw_data()) {
+      shape.resize(s.raw_data().size() / 8);
+      std::memcpy(shape.data(), s.raw_data().data(), 8 * shape.size());
+    } else {
+      shape.assign(s.int64_data().begin(), s.int64_data().end());
+    }
+    // ONNX's 0 copies the input's extent and -1 takes the rest.
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    int64_t known = 1, inferredAt = -1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] == 0 && static_cast<int64_t>(i) < t.getRank())
+        shape[i] = t.getDimSize(i);
+      if (shape[i] == -1)
+        inferredAt = i;
+      else
+        known *= shape[i];
+    }
+    if (inferredAt >= 0)
+      shape[inferredAt] = t.getNumElements() / std::max<int64_t>(known, 1);
+    int64_t total = std::accumulate(shape.begin(), shape.end(), int64_t(1),
+                                    std::multiplies<int64_t>());
+    if (total != t.getNumElements())
+      fail("Reshape node '" + node.name() + "': the new shape does not hold " +
+           std::to_string(t.getNumElements()) + " elements");
+    result = reshape(x, SmallVector<int64_t>(shape.begin(), shape.end()));
+  } else if (op == "Softmax") {
+    // exp(x - max) / sum, over one axis (opset 13: default -1).
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    int64_t axis = -1;
+    if (const auto *attr = findAttr(node, "axis"))
+      axis = attr->i();
+    if (axis < 0)
+      axis += t.getRank();
+    SmallVector<int64_t> reduced(t.getShape());
+    reduced[axis] = 1;
+    auto rType = RankedTensorType::get(reduced, t.getElementType());
+    Value max = tosa::ReduceMaxOp::create(b, loc, rType, x,
+                                          b.getI32IntegerAttr(axis));
+    Value e = tosa::ExpOp::create(b, loc, t,
+                                  tosa::SubOp::create(b, loc, t, x, max));
+    Value sum = tosa::ReduceSumOp::create(b, loc, rType, e,
+                                          b.getI32IntegerAttr(axis));
+    result = binary("Mul", e, tosa::ReciprocalOp::create(b, loc, rType, sum));
+  } else if (op == "Relu") {
+    Value x = in(0);
+    result = tosa::ClampOp::create(
+        b, loc, typeOf(x), x, b.getF32FloatAttr(0),
+        b.getF32FloatAttr(std::numeric_limits<float>::max()),
+        tosa::NanPropagationModeAttr::get(ctx,
+                                          tosa::NanPropagationMode::PROPAGATE));
+  } else if (op == "Sigmoid") {
+    result = tosa::SigmoidOp::create(b, loc, typeOf(in(0)), in(0));
+  } else if (op == "Tanh") {
+    result = tosa::TanhOp::create(b, loc, typeOf(in(0)), in(0));
+  } else if (op == "Exp") {
+    result = tosa::ExpOp::create(b, loc, typeOf(in(0)), in(0));
+  } else if (op == "Reciprocal") {
+    result = tosa::ReciprocalOp::create(b, loc, typeOf(in(0)), in(0));
+  } else if (op == "Sqrt") {
+    Value x = in(0);
+    result = tosa::ReciprocalOp::create(
+        b, loc, typeOf(x), tosa::RsqrtOp::create(b, loc, typeOf(x), x));
+  } else if (op == "Identity") {
+    result = in(0);
+  } else if (op == "Constant") {
+    const auto *attr = findAttr(node, "value");
+    if (!attr || !attr->has_t())
+      fail("Constant node '" + node.name() + "' has no tensor value");
+    onnx::TensorProto t = attr->t();
+    t.set_name(node.output(0));
+    if (t.data_type() == onnx::TensorProto::INT64) {
+      auto *copy = new onnx::TensorProto(t); // owned by the model's lifetime
+      ownedConstants.emplace_back(copy);
+      constants[node.output(0)] = copy;
+      return;
+    }
+    result = constant(t);
+  } else {
+    fail("unsupported ONNX op '" + node.op_type() + "' (node '" +
+         node.name() + "', opset " + std::to_string(opset) + ")");
+  }
+  // The shape inference's type for the output must match what we built.
+  auto expected = inferred.find(node.output(0));
+  if (expected != inferred.end() && expected->second != typeOf(result))
+    fail(llvm::formatv("node '{0}' ({1}): built {2}, but ONNX infers {3}",
+                       node.name(), node.op_type(), typeOf(result),
+                       expected->second));
+  values[node.output(0)] = result;
+}
+
+OwningOpRef<ModuleOp> Importer::run() {
+  const onnx::GraphProto &graph = model.graph();
+  // Inputs first: their problems (dynamic or non-float) are the ones users
+  // can fix.
+  llvm::StringSet<> initializerNames;
+  for (const auto &init : graph.initializer())
+    initializerNames.insert(init.name());
+  SmallVector<Type> argTypes;
+  SmallVector<const onnx::ValueInfoProto *> args;
+  for (const auto &input : graph.input()) {
+    if (initializerNames.contains(input.name()))
+      continue;
+    argTypes.push_back(typeOf(input));
+    args.push_back(&input);
+  }
+  for (const auto &info : graph.value_info())
+    if (info.type().has_tensor_type() &&
+        info.type().tensor_type().elem_type() == onnx::TensorProto::FLOAT) {
+      bool isStatic = true;
+      for (const auto &dim : info.type().tensor_type().shape().dim())
+        isStatic &= dim.has_dim_value();
+      if (isStatic && info.type().tensor_type().has_shape())
+        inferred[info.name()] = typeOf(info);
+    }
+  for (const auto &info : graph.output())
+    inferred[info.name()] = typeOf(info);
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  SmallVector<Type> resultTypes;
+  for (const auto &output : graph.output())
+    resultTypes.push_back(typeOf(output));
+  std::string name = graph.name().empty() ? "main" : graph.name();
+  for (char &c : name)
+    if (!llvm::isAlnum(c) && c != '_')
+      c = '_';
+  auto func = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType(argTypes, resultTypes));
+  // The graph's names, for tools that bind inputs and outputs by name.
+  SmallVector<Attribute> inNames, outNames;
+  for (const auto *arg : args)
+    inNames.push_back(b.getStringAttr(arg->name()));
+  for (const auto &output : graph.output())
+    outNames.push_back(b.getStringAttr(output.name()));
+  func->setAttr("onnx.input_names", b.getArrayAttr(inNames));
+  func->setAttr("onnx.output_names", b.getArrayAttr(outNames));
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  for (auto [arg, info] : llvm::zip(body->getArguments(), args))
+    values[info->name()] = arg;
+  for (const auto &init : graph.initializer()) {
+    if (init.data_type() == onnx::TensorProto::INT64)
+      constants[init.name()] = &init;
+    else
+      values[init.name()] = constant(init);
+  }
+  for (const auto &node : graph.node()) {
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      fail("unsupported ONNX op '" + node.op_type() + "' from domain '" +
+           node.domain() + "' (node '" + node.name() + "')");
+    loc = NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
+                                                           : node.name()));
+    convert(node);
+  }
+  loc = UnknownLoc::get(ctx);
+  SmallVector<Value> results;
+  for (const auto &output : graph.output()) {
+    onnx::NodeProto none;
+    none.set_name("<graph output>");
+    results.push_back(lookup(output.name(), none));
+  }
+  func::ReturnOp::create(b, loc, results);
+  return module;
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
+                    std::string &error) {
+  context->loadDialect<func::FuncDialect, tosa::TosaDialect>();
+  try {
+    onnx::ModelProto model;
+    if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+        !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+      fail("not a valid ONNX model (the protobuf is malformed or truncated)");
+    int64_t opset = -1;
+    for (const auto &import : model.opset_import())
+      if (import.domain().empty() || import.domain() == "ai.onnx")
+        opset = import.version();
+    if (opset < 13 || opset > 17)
+      fail("unsupported opset " + std::to_string(opset) +
+           " (opsets 13 to 17 are supported)");
+    onnx::checker::check_model(model);
+    onnx::ShapeInferenceOptions options;
+    options.check_type = true;
+    options.error_mode = 1;
+    options.enable_data_propagation = true;
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                       options);
+    Importer importer(context, model, opset);
+    return importer.run();
+  } catch (const ImportError &e) {
+    error = e.message;
+  } catch (const std::exception &e) {
+    error = std::string("invalid ONNX model: ") + e.what();
+  }
+  return failure();
+}
+
+void uniform::registerImportONNXTranslation() {
+  TranslateToMLIRRegistration registration(
+      "import-onnx", "Import an ONNX model (opsets 13 to 17) as TOSA",
+      [](llvm::SourceMgr &sourceMgr,
+         MLIRContext *context) -> OwningOpRef<Operation *> {
+        const llvm::MemoryBuffer *buffer =
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        std::string error;
+        auto module = importONNX(buffer->getBuffer(), context, error);
+        if (failed(module)) {
+          emitError(FileLineColLoc::get(
+                        context, buffer->getBufferIdentifier(), 0, 0))
+              << "cannot import ONNX model: " << error;
+          return nullptr;
+        }
+        return OwningOpRef<Operation *>(module->release());
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<func::FuncDialect, tosa::TosaDialect>();
+      });
+}

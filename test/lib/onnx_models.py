@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Small ONNX models for the importer's tests, built with onnx.helper
+(python3-onnx), and NumPy references.
+
+  onnx_models.py attention OUT.onnx          single-head attention with bias
+  onnx_models.py mlp OUT.onnx                Gemm, Relu, Sigmoid, Reshape, Div
+  onnx_models.py unsupported OUT.onnx        a Celu node
+  onnx_models.py opset12 OUT.onnx            attention at opset 12
+  onnx_models.py dynamic OUT.onnx            a dynamic batch dimension
+  onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+N, D = 49, 32
+RNG = np.random.default_rng(0)
+BIAS = RNG.standard_normal((N, N)).astype(np.float32)
+W1 = RNG.standard_normal((16, 24)).astype(np.float32)
+B1 = RNG.standard_normal((24,)).astype(np.float32)
+
+
+def attention(opset=17, batch=2):
+    nodes = [
+        helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 2, 1], name="kt"),
+        helper.make_node("MatMul", ["q", "kt"], ["s"], name="qk"),
+        helper.make_node("Mul", ["s", "scale"], ["s2"], name="scale"),
+        helper.make_node("Add", ["s2", "bias"], ["s3"], name="add_bias"),
+        helper.make_node("Softmax", ["s3"], ["p"], axis=-1, name="softmax"),
+        helper.make_node("MatMul", ["p", "v"], ["o"], name="pv"),
+    ]
+    shape = [batch, N, D]
+    g = helper.make_graph(
+        nodes, "attention",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, shape) for n in "qkv"],
+        [helper.make_tensor_value_info("o", TensorProto.FLOAT, shape)],
+        [numpy_helper.from_array(BIAS, "bias"),
+         numpy_helper.from_array(np.array(D ** -0.5, np.float32), "scale")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def mlp():
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transB=0, alpha=0.5, name="fc1"),
+        helper.make_node("Relu", ["h"], ["r"], name="relu"),
+        helper.make_node("Reshape", ["r", "shape"], ["r2"], name="reshape"),
+        helper.make_node("Sigmoid", ["r2"], ["sg"], name="sigmoid"),
+        helper.make_node("Div", ["sg", "two"], ["y"], name="halve"),
+    ]
+    g = helper.make_graph(
+        nodes, "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 4, 6])],
+        [numpy_helper.from_array(W1, "w1"), numpy_helper.from_array(B1, "b1"),
+         numpy_helper.from_array(np.array([0, 4, -1], np.int64), "shape"),
+         numpy_helper.from_array(np.array([2.0], np.float32), "two")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def unsupported():
+    g = helper.make_graph(
+        [helper.make_node("Celu", ["x"], ["y"], name="my_celu")], "celu",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def dynamic():
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")], "dynamic",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def reference(name, d):
+    rng = np.random.default_rng(1)
+    if name == "attention":
+        q, k, v = (rng.standard_normal((2, N, D)).astype(np.float32) for _ in range(3))
+        for i, a in enumerate((q, k, v)):
+            np.save(os.path.join(d, f"in{i}.npy"), a)
+        s = q.astype(np.float64) @ k.transpose(0, 2, 1) * np.float32(D ** -0.5) + BIAS
+        p = np.exp(s - s.max(-1, keepdims=True))
+        p /= p.sum(-1, keepdims=True)
+        ref = p @ v
+    else:
+        x = rng.standard_normal((4, 16)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        h = np.maximum(0.5 * (x.astype(np.float64) @ W1) + B1, 0).reshape(4, 4, 6)
+        ref = 1 / (1 + np.exp(-h)) / 2
+    np.save(os.path.join(d, "ref.npy"), ref.astype(np.float32))
+
+
+def main():
+    kind = sys.argv[1]
+    if kind == "reference":
+        reference(sys.argv[2], sys.argv[3])
+        return 0
+    model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
+             "opset12": lambda: attention(opset=12), "dynamic": dynamic}[kind]()
+    onnx.save(model, sys.argv[2])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
