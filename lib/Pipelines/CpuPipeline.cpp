@@ -34,6 +34,9 @@ void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
 
   // Graph level: share attention matrices, then lower attention and TOSA to
   // linalg on tensors.
+  // Attention in imported TOSA graphs becomes attn ops first.
+  pm.addPass(createAttnRaise());
+  pm.addPass(createCanonicalizerPass());
   if (reuseHeads)
     pm.addPass(attn::createAttnReuseHeads());
   if (fusedGpuAttention)

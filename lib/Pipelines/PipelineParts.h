@@ -11,7 +11,7 @@
 
 namespace uniform::detail {
 
-/// Entry points, attn-reuse-heads (when `reuseHeads`), fused tensor-core
+/// Entry points, attn-raise, attn-reuse-heads (when `reuseHeads`), fused tensor-core
 /// kernels for the attention that fits them (when `fusedGpuAttention`),
 /// attention and TOSA lowering to linalg on tensors, softmax decomposition,
 /// elementwise fusion.

@@ -8,6 +8,8 @@
 #define UNIFORM_CONVERSION_PASSES_H
 
 #include "uniform/Conversion/AttnToLinalg.h"
+#include "uniform/Conversion/TosaToAttn.h"
+#include "uniform/Dialect/Attn/IR/AttnDialect.h"
 
 #include "mlir/Pass/Pass.h"
 

@@ -87,4 +87,23 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
   ];
 }
 
+def AttnRaise : Pass<"attn-raise"> {
+  let summary = "Find attention in TOSA graphs and raise it to attn ops";
+  let description = [{
+    Matches the value product `tosa.matmul(P, V)` whose P is the softmax
+    over the last axis in the decomposed form that the ONNX importer and
+    TOSA producers emit (`reduce_max`, `sub`, `exp`, `reduce_sum`,
+    `reciprocal`, `mul`) of `tosa.matmul(Q, transpose(K, [0, 2, 1]))`,
+    optionally multiplied by a constant scale and plus a bias. It is
+    replaced by a single-head `attn.reuse` (V viewed as [B, 1, M, Dv], the
+    result collapsed back). Heads that share Q, K, bias and scale are then
+    merged by `attn-reuse-heads`. Anything the pattern cannot prove is left
+    untouched.
+  }];
+  let dependentDialects = [
+    "::uniform::attn::AttnDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // UNIFORM_CONVERSION_PASSES_TD

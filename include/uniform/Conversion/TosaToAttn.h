@@ -1,0 +1,24 @@
+//===- TosaToAttn.h - Find attention in TOSA graphs -------------*- C++ -*-===//
+//
+// The patterns of `attn-raise`, for pipelines that raise attention
+// themselves.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef UNIFORM_CONVERSION_TOSATOATTN_H
+#define UNIFORM_CONVERSION_TOSATOATTN_H
+
+namespace mlir {
+class RewritePatternSet;
+} // namespace mlir
+
+namespace uniform {
+
+/// Adds the pattern that replaces TOSA attention (score matmul against
+/// transposed keys, optional constant scale and bias, the decomposed
+/// softmax, value matmul) with a single-head `attn.reuse`.
+void populateTosaToAttnPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace uniform
+
+#endif // UNIFORM_CONVERSION_TOSATOATTN_H

@@ -1,0 +1,92 @@
+// attn-raise: attention as the ONNX importer emits it becomes attn.reuse.
+// RUN: uniform-opt %s --split-input-file --attn-raise | FileCheck %s
+
+// CHECK-LABEL: func.func @imported
+// CHECK-SAME:    (%[[Q:.*]]: tensor<2x49x32xf32>, %[[K:.*]]: tensor<2x49x32xf32>, %[[V:.*]]: tensor<2x49x32xf32>, %[[B:.*]]: tensor<49x49xf32>)
+// CHECK:         %[[V4:.*]] = tensor.expand_shape %[[V]] {{\[\[}}0, 1], [2], [3]] output_shape [2, 1, 49, 32]
+// CHECK:         %[[A:.*]] = attn.reuse %[[Q]], %[[K]], %[[V4]] bias(%[[B]] : tensor<49x49xf32>) scale(1.250000e-01)
+// CHECK-SAME:      -> tensor<2x1x49x32xf32>
+// CHECK:         %[[O:.*]] = tensor.collapse_shape %[[A]] {{\[\[}}0, 1], [2], [3]] : tensor<2x1x49x32xf32> into tensor<2x49x32xf32>
+// CHECK:         return %[[O]]
+func.func @imported(%q: tensor<2x49x32xf32>, %k: tensor<2x49x32xf32>, %v: tensor<2x49x32xf32>, %bias: tensor<49x49xf32>) -> tensor<2x49x32xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %scale = "tosa.const"() <{values = dense<0.125> : tensor<1x1x1xf32>}> : () -> tensor<1x1x1xf32>
+  %kt = tosa.transpose %k {perms = array<i32: 0, 2, 1>} : (tensor<2x49x32xf32>) -> tensor<2x32x49xf32>
+  %s = tosa.matmul %q, %kt, %zp, %zp : (tensor<2x49x32xf32>, tensor<2x32x49xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x49x49xf32>
+  %s2 = tosa.mul %s, %scale, %shift : (tensor<2x49x49xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<2x49x49xf32>
+  %bshape = tosa.const_shape {values = dense<[1, 49, 49]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %b3 = tosa.reshape %bias, %bshape : (tensor<49x49xf32>, !tosa.shape<3>) -> tensor<1x49x49xf32>
+  %x = tosa.add %s2, %b3 : (tensor<2x49x49xf32>, tensor<1x49x49xf32>) -> tensor<2x49x49xf32>
+  %m = tosa.reduce_max %x {axis = 2 : i32} : (tensor<2x49x49xf32>) -> tensor<2x49x1xf32>
+  %d = tosa.sub %x, %m : (tensor<2x49x49xf32>, tensor<2x49x1xf32>) -> tensor<2x49x49xf32>
+  %e = tosa.exp %d : (tensor<2x49x49xf32>) -> tensor<2x49x49xf32>
+  %sum = tosa.reduce_sum %e {axis = 2 : i32} : (tensor<2x49x49xf32>) -> tensor<2x49x1xf32>
+  %r = tosa.reciprocal %sum : (tensor<2x49x1xf32>) -> tensor<2x49x1xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<2x49x49xf32>, tensor<2x49x1xf32>, tensor<1xi8>) -> tensor<2x49x49xf32>
+  %o = tosa.matmul %p, %v, %zp, %zp : (tensor<2x49x49xf32>, tensor<2x49x32xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x49x32xf32>
+  return %o : tensor<2x49x32xf32>
+}
+
+// -----
+
+// Without scale or bias: scale 1, no bias.
+// CHECK-LABEL: func.func @plain
+// CHECK:         attn.reuse %{{.*}}, %{{.*}}, %{{.*}} scale(1.000000e+00) : tensor<1x16x8xf32>, tensor<1x16x8xf32>, tensor<1x1x16x8xf32>
+func.func @plain(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16x8xf32>) -> tensor<1x16x8xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %kt = tosa.transpose %k {perms = array<i32: 0, 2, 1>} : (tensor<1x16x8xf32>) -> tensor<1x8x16xf32>
+  %x = tosa.matmul %q, %kt, %zp, %zp : (tensor<1x16x8xf32>, tensor<1x8x16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x16xf32>
+  %m = tosa.reduce_max %x {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %d = tosa.sub %x, %m : (tensor<1x16x16xf32>, tensor<1x16x1xf32>) -> tensor<1x16x16xf32>
+  %e = tosa.exp %d : (tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %sum = tosa.reduce_sum %e {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %r = tosa.reciprocal %sum : (tensor<1x16x1xf32>) -> tensor<1x16x1xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<1x16x16xf32>, tensor<1x16x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %o = tosa.matmul %p, %v, %zp, %zp : (tensor<1x16x16xf32>, tensor<1x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x8xf32>
+  return %o : tensor<1x16x8xf32>
+}
+
+// -----
+
+// Not attention, left untouched: the softmax is over the wrong axis, the
+// scale is not a constant, the keys are not transposed.
+// CHECK-LABEL: func.func @not_attention
+// CHECK-NOT:     attn.
+// CHECK-COUNT-3: tosa.matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x16x16xf32>, tensor<1x16x8xf32>
+func.func @not_attention(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16x8xf32>,
+                         %s: tensor<1x1x1xf32>, %kt2: tensor<1x8x16xf32>)
+    -> (tensor<1x16x8xf32>, tensor<1x16x8xf32>, tensor<1x16x8xf32>) {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %kt = tosa.transpose %k {perms = array<i32: 0, 2, 1>} : (tensor<1x16x8xf32>) -> tensor<1x8x16xf32>
+  %x = tosa.matmul %q, %kt, %zp, %zp : (tensor<1x16x8xf32>, tensor<1x8x16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x16xf32>
+  // Softmax over axis 1.
+  %m = tosa.reduce_max %x {axis = 1 : i32} : (tensor<1x16x16xf32>) -> tensor<1x1x16xf32>
+  %d = tosa.sub %x, %m : (tensor<1x16x16xf32>, tensor<1x1x16xf32>) -> tensor<1x16x16xf32>
+  %e = tosa.exp %d : (tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %sum = tosa.reduce_sum %e {axis = 1 : i32} : (tensor<1x16x16xf32>) -> tensor<1x1x16xf32>
+  %r = tosa.reciprocal %sum : (tensor<1x1x16xf32>) -> tensor<1x1x16xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<1x16x16xf32>, tensor<1x1x16xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %o1 = tosa.matmul %p, %v, %zp, %zp : (tensor<1x16x16xf32>, tensor<1x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x8xf32>
+  // A scale that is an argument.
+  %x2 = tosa.mul %x, %s, %shift : (tensor<1x16x16xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %m2 = tosa.reduce_max %x2 {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %d2 = tosa.sub %x2, %m2 : (tensor<1x16x16xf32>, tensor<1x16x1xf32>) -> tensor<1x16x16xf32>
+  %e2 = tosa.exp %d2 : (tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %sum2 = tosa.reduce_sum %e2 {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %r2 = tosa.reciprocal %sum2 : (tensor<1x16x1xf32>) -> tensor<1x16x1xf32>
+  %p2 = tosa.mul %e2, %r2, %shift : (tensor<1x16x16xf32>, tensor<1x16x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %o2 = tosa.matmul %p2, %v, %zp, %zp : (tensor<1x16x16xf32>, tensor<1x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x8xf32>
+  // Keys that are not a transpose.
+  %x3 = tosa.matmul %q, %kt2, %zp, %zp : (tensor<1x16x8xf32>, tensor<1x8x16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x16xf32>
+  %m3 = tosa.reduce_max %x3 {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %d3 = tosa.sub %x3, %m3 : (tensor<1x16x16xf32>, tensor<1x16x1xf32>) -> tensor<1x16x16xf32>
+  %e3 = tosa.exp %d3 : (tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %sum3 = tosa.reduce_sum %e3 {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %r3 = tosa.reciprocal %sum3 : (tensor<1x16x1xf32>) -> tensor<1x16x1xf32>
+  %p3 = tosa.mul %e3, %r3, %shift : (tensor<1x16x16xf32>, tensor<1x16x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %o3 = tosa.matmul %p3, %v, %zp, %zp : (tensor<1x16x16xf32>, tensor<1x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x8xf32>
+  return %o1, %o2, %o3 : tensor<1x16x8xf32>, tensor<1x16x8xf32>, tensor<1x16x8xf32>
+}
