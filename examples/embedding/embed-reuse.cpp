@@ -1,7 +1,8 @@
 //===- embed-reuse.cpp - Embedding the Reuse Attention rewrites -----------===//
 //
 // A user's own tool: it registers only what it needs, runs its own pass
-// around `populateAttnReuseHeadsPatterns` (counting what it rewrote through
+// around `populateTosaToAttnPatterns` and `populateAttnReuseHeadsPatterns`
+// (counting what the latter rewrote through
 // the options' callback), cleans up with canonicalize and, with --lower,
 // appends our CPU pipeline through `buildCpuPipeline`.
 //
@@ -9,10 +10,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "uniform/Conversion/TosaToAttn.h"
+#include "uniform/Dialect/Attn/IR/AttnDialect.h"
 #include "uniform/Dialect/Attn/Transforms/Transforms.h"
 #include "uniform/InitAll.h"
 #include "uniform/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -32,6 +36,10 @@ struct ShareAttentionPass
     : public PassWrapper<ShareAttentionPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ShareAttentionPass)
   StringRef getArgument() const final { return "share-attention"; }
+  // The ops the patterns create: attn (raising, reuse) and tensor reshapes.
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<uniform::attn::AttnDialect, tensor::TensorDialect>();
+  }
 
   void runOnOperation() override {
     uniform::attn::ReuseHeadsOptions options;
@@ -41,6 +49,8 @@ struct ShareAttentionPass
       removed += info.matricesRemoved;
     };
     RewritePatternSet patterns(&getContext());
+    // Raise attention written in TOSA, then share matrices between heads.
+    uniform::populateTosaToAttnPatterns(patterns);
     uniform::attn::populateAttnReuseHeadsPatterns(patterns, options);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

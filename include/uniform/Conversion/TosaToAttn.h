@@ -16,7 +16,9 @@ namespace uniform {
 
 /// Adds the pattern that replaces TOSA attention (score matmul against
 /// transposed keys, optional constant scale and bias, the decomposed
-/// softmax, value matmul) with a single-head `attn.reuse`.
+/// softmax, value matmul) with a single-head `attn.reuse`. The pass that
+/// applies them must have the attn and tensor dialects loaded (list them in
+/// its getDependentDialects).
 void populateTosaToAttnPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace uniform
