@@ -7,6 +7,9 @@
   onnx_models.py unsupported OUT.onnx        a Celu node
   onnx_models.py opset12 OUT.onnx            attention at opset 12
   onnx_models.py dynamic OUT.onnx            a dynamic batch dimension
+  onnx_models.py cnn OUT.onnx                Conv (strided, depthwise), BatchNorm,
+                                             HardSwish, Clip, GlobalAveragePool,
+                                             Flatten, Concat, ReduceMean, Unsqueeze
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
 """
 import os
@@ -76,6 +79,59 @@ def dynamic():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
+C_IN, C_OUT = 8, 16
+CW1 = RNG.standard_normal((C_OUT, C_IN, 3, 3)).astype(np.float32) * 0.2
+CB1 = RNG.standard_normal((C_OUT,)).astype(np.float32)
+BN = [RNG.uniform(0.5, 1.5, C_OUT).astype(np.float32), RNG.standard_normal(C_OUT).astype(np.float32),
+      RNG.standard_normal(C_OUT).astype(np.float32), RNG.uniform(0.5, 2.0, C_OUT).astype(np.float32)]
+DW = RNG.standard_normal((C_OUT, 1, 3, 3)).astype(np.float32) * 0.3
+
+
+def cnn():
+    f = TensorProto.FLOAT
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], strides=[2, 2], pads=[1, 1, 1, 1], name="conv1"),
+        helper.make_node("BatchNormalization", ["c1", "s", "bb", "mean", "var"], ["bn"], epsilon=1e-5, name="bn"),
+        helper.make_node("HardSwish", ["bn"], ["hs"], name="hswish"),
+        helper.make_node("Conv", ["hs", "dw"], ["c2"], group=C_OUT, pads=[1, 1, 1, 1], name="dwconv"),
+        helper.make_node("Clip", ["c2", "lo", "hi"], ["cl"], name="relu6"),
+        helper.make_node("GlobalAveragePool", ["cl"], ["gap"], name="gap"),
+        helper.make_node("Flatten", ["gap"], ["flat"], axis=1, name="flatten"),
+        helper.make_node("ReduceMean", ["cl"], ["rm"], axes=[1], keepdims=0, name="mean_c"),
+        helper.make_node("Flatten", ["rm"], ["rmf"], axis=1, name="flatten2"),
+        helper.make_node("Concat", ["flat", "rmf"], ["y0"], axis=1, name="concat"),
+        helper.make_node("Unsqueeze", ["y0", "ax"], ["y"], name="unsqueeze"),
+    ]
+    inits = [numpy_helper.from_array(CW1, "w1"), numpy_helper.from_array(CB1, "b1"),
+             numpy_helper.from_array(BN[0], "s"), numpy_helper.from_array(BN[1], "bb"),
+             numpy_helper.from_array(BN[2], "mean"), numpy_helper.from_array(BN[3], "var"),
+             numpy_helper.from_array(DW, "dw"),
+             numpy_helper.from_array(np.array(0.0, np.float32), "lo"),
+             numpy_helper.from_array(np.array(6.0, np.float32), "hi"),
+             numpy_helper.from_array(np.array([1], np.int64), "ax")]
+    g = helper.make_graph(nodes, "cnn", [helper.make_tensor_value_info("x", f, [2, C_IN, 15, 15])],
+                          [helper.make_tensor_value_info("y", f, [2, 1, C_OUT + 64])], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+
+
+def conv2d(x, w, b=None, stride=1, pad=1, groups=1):
+    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    n, c, h, wd = x.shape
+    o, ig, kh, kw = w.shape
+    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    out = np.zeros((n, o, oh, ow))
+    per = o // groups
+    for g in range(groups):
+        xs = x[:, g * ig:(g + 1) * ig]
+        for i in range(kh):
+            for j in range(kw):
+                patch = xs[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
+                out[:, g * per:(g + 1) * per] += np.einsum("nchw,oc->nohw", patch, w[g * per:(g + 1) * per, :, i, j])
+    if b is not None:
+        out += b[None, :, None, None]
+    return out
+
+
 def reference(name, d):
     rng = np.random.default_rng(1)
     if name == "attention":
@@ -86,6 +142,18 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "cnn":
+        x = rng.standard_normal((2, C_IN, 15, 15)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        c1 = conv2d(x.astype(np.float64), CW1, CB1, stride=2, pad=1)
+        s_, b_, m_, v_ = (a[None, :, None, None].astype(np.float64) for a in BN)
+        bn = (c1 - m_) / np.sqrt(v_ + 1e-5) * s_ + b_
+        hs = bn * np.clip(bn / 6 + 0.5, 0, 1)
+        c2 = conv2d(hs, DW, None, stride=1, pad=1, groups=C_OUT)
+        cl = np.clip(c2, 0, 6)
+        gap = cl.mean(axis=(2, 3))
+        rm = cl.mean(axis=1).reshape(2, -1)
+        ref = np.concatenate([gap, rm], axis=1)[:, None, :]
     else:
         x = rng.standard_normal((4, 16)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -100,7 +168,8 @@ def main():
         reference(sys.argv[2], sys.argv[3])
         return 0
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
-             "opset12": lambda: attention(opset=12), "dynamic": dynamic}[kind]()
+             "opset12": lambda: attention(opset=12), "dynamic": dynamic,
+             "cnn": cnn}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

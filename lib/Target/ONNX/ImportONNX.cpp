@@ -5,8 +5,10 @@
 // whose arguments and results are the graph's inputs and outputs. This file
 // is compiled with C++ exceptions: libonnx reports problems by throwing.
 //
-// Supported today (f32): Add, Sub, Mul, Div, MatMul, Gemm, Transpose,
-// Reshape, Softmax, Relu, Sigmoid, Tanh, Exp, Sqrt, Reciprocal, Identity,
+// Supported today (f32): Add, Sub, Mul, Div, MatMul, Gemm, Conv (group 1 or
+// depthwise), BatchNormalization, GlobalAveragePool, ReduceMean, Transpose,
+// Reshape, Flatten, Unsqueeze, Squeeze, Concat, Softmax, Relu, Sigmoid,
+// Tanh, Exp, Sqrt, Reciprocal, Clip, HardSigmoid, HardSwish, Identity,
 // Constant, with NumPy broadcasting and static shapes. Anything else is an
 // error naming the op type, the node and the opset.
 //
@@ -71,6 +73,7 @@ private:
   Value binary(StringRef op, Value a, Value c);
   Value matmul(Value a, Value c);
   Value scalarLike(float value, Value like);
+  Value conv(const onnx::NodeProto &node, Value x, Value w, Value bias);
   RankedTensorType broadcastType(Value a, Value c);
 
   MLIRContext *ctx;
@@ -248,6 +251,86 @@ Value Importer::matmul(Value a, Value c) {
 }
 
 static const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
+                                            StringRef name);
+
+/// ONNX Conv (NCHW, weights [O, I/group, KH, KW]) as tosa.conv2d (group 1)
+/// or tosa.depthwise_conv2d (group = input channels), in NHWC between two
+/// transposes that cancel against their neighbours'.
+Value Importer::conv(const onnx::NodeProto &node, Value x, Value w,
+                     Value bias) {
+  RankedTensorType xt = typeOf(x), wt = typeOf(w);
+  if (xt.getRank() != 4)
+    fail("Conv node '" + node.name() + "': only 2-D convolutions are supported");
+  auto ints = [&](StringRef name, SmallVector<int64_t> fallback) {
+    if (const auto *attr = findAttr(node, name))
+      return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+    return fallback;
+  };
+  if (const auto *attr = findAttr(node, "auto_pad");
+      attr && attr->s() != "NOTSET")
+    fail("Conv node '" + node.name() + "': auto_pad is not supported");
+  int64_t group = findAttr(node, "group") ? findAttr(node, "group")->i() : 1;
+  SmallVector<int64_t> strides = ints("strides", {1, 1});
+  SmallVector<int64_t> dil = ints("dilations", {1, 1});
+  SmallVector<int64_t> pads = ints("pads", {0, 0, 0, 0}); // t, l, b, r
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), h = xt.getDimSize(2),
+          wd = xt.getDimSize(3);
+  int64_t o = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  // TOSA wants the padded extent to fit the strides exactly; ONNX floors:
+  // drop the rows and columns the last window never reaches.
+  int64_t padH[2] = {pads[0], pads[2]}, padW[2] = {pads[1], pads[3]};
+  auto outDim = [&](int64_t in, int64_t k, int64_t *pad, int64_t stride,
+                    int64_t d) {
+    int64_t span = in - 1 + pad[0] + pad[1] - (k - 1) * d;
+    int64_t extra = span % stride;
+    if (extra > pad[1])
+      fail("Conv node '" + node.name() +
+           "': this padding and stride are not supported");
+    pad[1] -= extra;
+    return (span - extra) / stride + 1;
+  };
+  int64_t oh = outDim(h, kh, padH, strides[0], dil[0]);
+  int64_t ow = outDim(wd, kw, padW, strides[1], dil[1]);
+  Value nhwc = tosa::TransposeOp::create(
+      b, loc, RankedTensorType::get({n, h, wd, c}, b.getF32Type()), x,
+      b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+  if (!bias) {
+    auto type = RankedTensorType::get({o}, b.getF32Type());
+    bias = tosa::ConstOp::create(b, loc, type,
+                                 DenseElementsAttr::get(type, 0.0f));
+  }
+  auto padAttr = b.getDenseI64ArrayAttr({padH[0], padH[1], padW[0], padW[1]});
+  auto outType = RankedTensorType::get({n, oh, ow, o}, b.getF32Type());
+  Value y;
+  if (group == 1) {
+    Value ohwi = tosa::TransposeOp::create(
+        b, loc, RankedTensorType::get({o, kh, kw, c}, b.getF32Type()), w,
+        b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+    y = tosa::Conv2DOp::create(b, loc, outType, nhwc, ohwi, bias, padAttr,
+                               b.getDenseI64ArrayAttr(strides),
+                               b.getDenseI64ArrayAttr(dil),
+                               TypeAttr::get(b.getF32Type()));
+  } else if (group == c && wt.getDimSize(1) == 1 && o % c == 0) {
+    int64_t m = o / c;
+    Value w4 = reshape(w, {c, m, kh, kw});
+    Value hwcm = tosa::TransposeOp::create(
+        b, loc, RankedTensorType::get({kh, kw, c, m}, b.getF32Type()), w4,
+        b.getDenseI32ArrayAttr({2, 3, 0, 1}));
+    y = tosa::DepthwiseConv2DOp::create(b, loc, outType, nhwc, hwcm, bias,
+                                        padAttr,
+                                        b.getDenseI64ArrayAttr(strides),
+                                        b.getDenseI64ArrayAttr(dil),
+                                        TypeAttr::get(b.getF32Type()));
+  } else {
+    fail("Conv node '" + node.name() + "': group " + std::to_string(group) +
+         " is not supported (1 or depthwise only)");
+  }
+  return tosa::TransposeOp::create(
+      b, loc, RankedTensorType::get({n, o, oh, ow}, b.getF32Type()), y,
+      b.getDenseI32ArrayAttr({0, 3, 1, 2}));
+}
+
+static const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
                                             StringRef name) {
   for (const auto &attr : node.attribute())
     if (attr.name() == name)
@@ -395,6 +478,120 @@ void Importer::convert(const onnx::NodeProto &node) {
       return;
     }
     result = constant(t);
+  } else if (op == "Conv") {
+    result = conv(node, in(0), in(1),
+                  node.input_size() > 2 && !node.input(2).empty() ? in(2)
+                                                                  : Value());
+  } else if (op == "BatchNormalization") {
+    // Inference form: (x - mean) / sqrt(var + eps) * scale + bias, per
+    // channel (axis 1).
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    float eps = 1e-5f;
+    if (const auto *attr = findAttr(node, "epsilon"))
+      eps = attr->f();
+    SmallVector<int64_t> channel(t.getRank(), 1);
+    channel[1] = t.getDimSize(1);
+    auto perChannel = [&](Value v) { return reshape(v, channel); };
+    Value scaleV = perChannel(in(1)), biasV = perChannel(in(2));
+    Value mean = perChannel(in(3)), var = perChannel(in(4));
+    Value inv = tosa::RsqrtOp::create(
+        b, loc, typeOf(var), binary("Add", var, scalarLike(eps, var)));
+    result = binary("Add",
+                    binary("Mul", binary("Sub", x, mean),
+                           binary("Mul", inv, scaleV)),
+                    biasV);
+  } else if (op == "GlobalAveragePool" || op == "ReduceMean") {
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    SmallVector<int64_t> axes;
+    bool keep = true;
+    if (op == "GlobalAveragePool") {
+      for (int64_t i = 2; i < t.getRank(); ++i)
+        axes.push_back(i);
+    } else {
+      if (const auto *attr = findAttr(node, "axes"))
+        axes.assign(attr->ints().begin(), attr->ints().end());
+      else
+        for (int64_t i = 0; i < t.getRank(); ++i)
+          axes.push_back(i);
+      if (const auto *attr = findAttr(node, "keepdims"))
+        keep = attr->i() != 0;
+    }
+    int64_t count = 1;
+    SmallVector<int64_t> shape(t.getShape());
+    Value v = x;
+    for (int64_t axis : axes) {
+      if (axis < 0)
+        axis += t.getRank();
+      count *= shape[axis];
+      shape[axis] = 1;
+      v = tosa::ReduceSumOp::create(
+          b, loc, RankedTensorType::get(shape, t.getElementType()), v,
+          b.getI32IntegerAttr(axis));
+    }
+    v = binary("Mul", v, scalarLike(1.0f / count, v));
+    result = keep ? v
+                  : reshape(v, SmallVector<int64_t>(
+                                   inferred.lookup(node.output(0)).getShape()));
+  } else if (op == "Flatten" || op == "Unsqueeze" || op == "Squeeze") {
+    // Pure reshapes: the target shape is ONNX's inferred one.
+    auto it = inferred.find(node.output(0));
+    if (it == inferred.end())
+      fail(node.op_type() + " node '" + node.name() +
+           "': its output shape is not known after shape inference");
+    result = reshape(in(0), SmallVector<int64_t>(it->second.getShape()));
+  } else if (op == "Concat") {
+    SmallVector<Value> inputs;
+    for (int i = 0; i < node.input_size(); ++i)
+      inputs.push_back(in(i));
+    int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : 0;
+    RankedTensorType t = typeOf(inputs[0]);
+    if (axis < 0)
+      axis += t.getRank();
+    SmallVector<int64_t> shape(t.getShape());
+    shape[axis] = 0;
+    for (Value v : inputs)
+      shape[axis] += typeOf(v).getDimSize(axis);
+    result = tosa::ConcatOp::create(
+        b, loc, RankedTensorType::get(shape, t.getElementType()), inputs,
+        b.getI32IntegerAttr(axis));
+  } else if (op == "Clip" || op == "HardSigmoid" || op == "HardSwish") {
+    Value x = in(0);
+    auto clamp = [&](Value v, float lo, float hi) {
+      return tosa::ClampOp::create(
+          b, loc, typeOf(v), v, b.getF32FloatAttr(lo), b.getF32FloatAttr(hi),
+          tosa::NanPropagationModeAttr::get(
+              ctx, tosa::NanPropagationMode::PROPAGATE));
+    };
+    if (op == "Clip") {
+      auto bound = [&](int i, float fallback) {
+        if (node.input_size() <= i || node.input(i).empty())
+          return fallback;
+        auto it = values.find(node.input(i));
+        std::optional<float> v;
+        if (it != values.end() && it->second)
+          if (auto c = it->second.getDefiningOp<tosa::ConstOp>())
+            if (auto dense = dyn_cast<DenseElementsAttr>(c.getValues());
+                dense && dense.isSplat())
+              v = dense.getSplatValue<APFloat>().convertToFloat();
+        if (!v)
+          fail("Clip node '" + node.name() + "': min and max must be constants");
+        return *v;
+      };
+      result = clamp(x, bound(1, std::numeric_limits<float>::lowest()),
+                     bound(2, std::numeric_limits<float>::max()));
+    } else {
+      float alpha = 1.0f / 6, beta = 0.5f;
+      if (op == "HardSigmoid") {
+        alpha = findAttr(node, "alpha") ? findAttr(node, "alpha")->f() : 0.2f;
+        beta = findAttr(node, "beta") ? findAttr(node, "beta")->f() : 0.5f;
+      }
+      Value hs = clamp(binary("Add", binary("Mul", x, scalarLike(alpha, x)),
+                              scalarLike(beta, x)),
+                       0.0f, 1.0f);
+      result = op == "HardSwish" ? binary("Mul", x, hs) : hs;
+    }
   } else {
     fail("unsupported ONNX op '" + node.op_type() + "' (node '" +
          node.name() + "', opset " + std::to_string(opset) + ")");
