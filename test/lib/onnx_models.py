@@ -10,6 +10,9 @@
   onnx_models.py cnn OUT.onnx                Conv (strided, depthwise), BatchNorm,
                                              HardSwish, Clip, GlobalAveragePool,
                                              Flatten, Concat, ReduceMean, Unsqueeze
+  onnx_models.py vit OUT.onnx                LayerNormalization, qkv MatMul, Split,
+                                             heads by Shape/Gather/Concat/Reshape,
+                                             Erf GELU, Pow, MaxPool, AveragePool, Slice
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
 """
 import os
@@ -114,6 +117,63 @@ def cnn():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
 
 
+T, E, HEADS = 16, 32, 4
+LN_S = RNG.uniform(0.5, 1.5, E).astype(np.float32)
+LN_B = RNG.standard_normal(E).astype(np.float32)
+WQKV = (RNG.standard_normal((E, 3 * E)) * 0.2).astype(np.float32)
+
+
+def vit():
+    f, i64 = TensorProto.FLOAT, TensorProto.INT64
+    c = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    nodes = [
+        helper.make_node("LayerNormalization", ["x", "ln_s", "ln_b"], ["ln"], axis=-1, epsilon=1e-5, name="ln"),
+        helper.make_node("MatMul", ["ln", "wqkv"], ["qkv"], name="qkv"),
+        helper.make_node("Split", ["qkv", "split"], ["q", "k", "v"], axis=2, name="split"),
+        # [B, T, E] -> [B, T, H, E/H] from the runtime shape, as `view` exports it.
+        helper.make_node("Shape", ["q"], ["shp"], name="shape"),
+        helper.make_node("Gather", ["shp", "i0"], ["b"], axis=0, name="g0"),
+        helper.make_node("Gather", ["shp", "i1"], ["t"], axis=0, name="g1"),
+        helper.make_node("Unsqueeze", ["b", "ax0"], ["bu"], name="u0"),
+        helper.make_node("Unsqueeze", ["t", "ax0"], ["tu"], name="u1"),
+        helper.make_node("Concat", ["bu", "tu", "hd"], ["newshape"], axis=0, name="cat"),
+        helper.make_node("Reshape", ["q", "newshape"], ["qh"], name="rq"),
+        helper.make_node("Reshape", ["k", "newshape"], ["kh"], name="rk"),
+        helper.make_node("Reshape", ["v", "newshape"], ["vh"], name="rv"),
+        helper.make_node("Transpose", ["qh"], ["qt"], perm=[0, 2, 1, 3], name="tq"),
+        helper.make_node("Transpose", ["kh"], ["kt"], perm=[0, 2, 3, 1], name="tk"),
+        helper.make_node("Transpose", ["vh"], ["vt"], perm=[0, 2, 1, 3], name="tv"),
+        helper.make_node("MatMul", ["qt", "kt"], ["s"], name="qk"),
+        helper.make_node("Div", ["s", "sqrtd"], ["s2"], name="scale"),
+        helper.make_node("Softmax", ["s2"], ["p"], axis=-1, name="softmax"),
+        helper.make_node("MatMul", ["p", "vt"], ["o"], name="pv"),
+        # GELU with Erf, and Pow.
+        helper.make_node("Div", ["o", "sqrt2"], ["og"], name="g_div"),
+        helper.make_node("Erf", ["og"], ["oe"], name="erf"),
+        helper.make_node("Add", ["oe", "one"], ["oe1"], name="g_add"),
+        helper.make_node("Mul", ["o", "oe1"], ["om"], name="g_mul"),
+        helper.make_node("Mul", ["om", "half"], ["gelu"], name="g_half"),
+        helper.make_node("Pow", ["gelu", "two"], ["sq"], name="pow"),
+        # Pooling over (T, E/H) as an image, and a Slice.
+        helper.make_node("MaxPool", ["sq"], ["mp"], kernel_shape=[2, 2], strides=[2, 2], name="maxpool"),
+        helper.make_node("AveragePool", ["sq"], ["ap"], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1], name="avgpool"),
+        helper.make_node("Slice", ["ap", "st", "en", "axs"], ["sl"], name="slice"),
+        helper.make_node("Add", ["mp", "sl"], ["y"], name="out"),
+    ]
+    inits = [numpy_helper.from_array(LN_S, "ln_s"), numpy_helper.from_array(LN_B, "ln_b"),
+             numpy_helper.from_array(WQKV, "wqkv"), c("split", [E, E, E]), c("i0", 0), c("i1", 1),
+             c("ax0", [0]), c("hd", [HEADS, E // HEADS]),
+             numpy_helper.from_array(np.array(np.sqrt(E // HEADS), np.float32), "sqrtd"),
+             numpy_helper.from_array(np.array(np.sqrt(2), np.float32), "sqrt2"),
+             numpy_helper.from_array(np.array(1.0, np.float32), "one"),
+             numpy_helper.from_array(np.array(0.5, np.float32), "half"),
+             numpy_helper.from_array(np.array(2.0, np.float32), "two"),
+             c("st", [0, 0]), c("en", [T // 2, E // HEADS // 2]), c("axs", [2, 3])]
+    g = helper.make_graph(nodes, "vit", [helper.make_tensor_value_info("x", f, [2, T, E])],
+                          [helper.make_tensor_value_info("y", f, [2, HEADS, T // 2, E // HEADS // 2])], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
 def conv2d(x, w, b=None, stride=1, pad=1, groups=1):
     x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     n, c, h, wd = x.shape
@@ -142,6 +202,32 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "vit":
+        from math import erf
+        x = rng.standard_normal((2, T, E)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        x64 = x.astype(np.float64)
+        mu = x64.mean(-1, keepdims=True)
+        var = ((x64 - mu) ** 2).mean(-1, keepdims=True)
+        ln = (x64 - mu) / np.sqrt(var + 1e-5) * LN_S + LN_B
+        q, k, v = np.split(ln @ WQKV, 3, axis=2)
+        heads = lambda a: a.reshape(2, T, HEADS, E // HEADS).transpose(0, 2, 1, 3)
+        q, k, v = heads(q), heads(k), heads(v)
+        sc = q @ k.transpose(0, 1, 3, 2) / np.sqrt(E // HEADS)
+        p = np.exp(sc - sc.max(-1, keepdims=True))
+        p /= p.sum(-1, keepdims=True)
+        o = p @ v
+        gelu = o * 0.5 * (1 + np.vectorize(erf)(o / np.sqrt(2)))
+        sq = gelu ** 2
+        hh, ww = sq.shape[2], sq.shape[3]
+        mp = sq.reshape(2, HEADS, hh // 2, 2, ww // 2, 2).max(axis=(3, 5))
+        padded = np.pad(sq, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        ones = np.pad(np.ones((hh, ww)), 1)
+        ap = np.zeros_like(sq)
+        for i in range(hh):
+            for j in range(ww):
+                ap[:, :, i, j] = padded[:, :, i:i + 3, j:j + 3].sum((2, 3)) / ones[i:i + 3, j:j + 3].sum()
+        ref = mp + ap[:, :, :T // 2, :E // HEADS // 2]
     elif name == "cnn":
         x = rng.standard_normal((2, C_IN, 15, 15)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -169,7 +255,7 @@ def main():
         return 0
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
-             "cnn": cnn}[kind]()
+             "cnn": cnn, "vit": vit}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

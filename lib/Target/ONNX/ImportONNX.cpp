@@ -51,6 +51,12 @@ struct ImportError {
   throw ImportError{message.str()};
 }
 
+/// A small int64 tensor known at import time: shapes and their arithmetic.
+struct IntTensor {
+  SmallVector<int64_t> shape;
+  std::vector<int64_t> data;
+};
+
 class Importer {
 public:
   Importer(MLIRContext *ctx, const onnx::ModelProto &model, int64_t opset)
@@ -83,8 +89,13 @@ private:
   Location loc = UnknownLoc::get(ctx);
   llvm::StringMap<Value> values;
   llvm::StringMap<RankedTensorType> inferred;
-  llvm::StringMap<const onnx::TensorProto *> constants;
-  std::vector<std::unique_ptr<onnx::TensorProto>> ownedConstants;
+  llvm::StringMap<IntTensor> ints;
+
+  static IntTensor intFromProto(const onnx::TensorProto &t);
+  const IntTensor &intInput(const onnx::NodeProto &node, int i);
+  bool foldShapeArithmetic(const onnx::NodeProto &node);
+  Value shapeValue(ArrayRef<int64_t> values);
+  Value slice(Value x, ArrayRef<int64_t> start, ArrayRef<int64_t> size);
 };
 } // namespace
 
@@ -340,6 +351,8 @@ static const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
 
 void Importer::convert(const onnx::NodeProto &node) {
   StringRef op = node.op_type();
+  if (foldShapeArithmetic(node))
+    return;
   auto in = [&](int i) { return lookup(node.input(i), node); };
   Value result;
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
@@ -393,18 +406,7 @@ void Importer::convert(const onnx::NodeProto &node) {
         b, loc, RankedTensorType::get(shape, t.getElementType()), x,
         b.getDenseI32ArrayAttr(perm));
   } else if (op == "Reshape") {
-    auto it = constants.find(node.input(1));
-    if (it == constants.end())
-      fail("Reshape node '" + node.name() +
-           "': the shape must be a constant (after shape inference)");
-    const onnx::TensorProto &s = *it->second;
-    std::vector<int64_t> shape;
-    if (s.has_raw_data()) {
-      shape.resize(s.raw_data().size() / 8);
-      std::memcpy(shape.data(), s.raw_data().data(), 8 * shape.size());
-    } else {
-      shape.assign(s.int64_data().begin(), s.int64_data().end());
-    }
+    std::vector<int64_t> shape = intInput(node, 1).data;
     // ONNX's 0 copies the input's extent and -1 takes the rest.
     Value x = in(0);
     RankedTensorType t = typeOf(x);
@@ -472,9 +474,7 @@ void Importer::convert(const onnx::NodeProto &node) {
     onnx::TensorProto t = attr->t();
     t.set_name(node.output(0));
     if (t.data_type() == onnx::TensorProto::INT64) {
-      auto *copy = new onnx::TensorProto(t); // owned by the model's lifetime
-      ownedConstants.emplace_back(copy);
-      constants[node.output(0)] = copy;
+      ints[node.output(0)] = intFromProto(t);
       return;
     }
     result = constant(t);
@@ -592,6 +592,145 @@ void Importer::convert(const onnx::NodeProto &node) {
                        0.0f, 1.0f);
       result = op == "HardSwish" ? binary("Mul", x, hs) : hs;
     }
+  } else if (op == "LayerNormalization") {
+    // (x - mean) / sqrt(var + eps) * scale + bias over the axes >= axis.
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : -1;
+    if (axis < 0)
+      axis += t.getRank();
+    float eps = findAttr(node, "epsilon") ? findAttr(node, "epsilon")->f()
+                                          : 1e-5f;
+    auto mean = [&](Value v) {
+      SmallVector<int64_t> shape(t.getShape());
+      int64_t count = 1;
+      for (int64_t a = axis; a < t.getRank(); ++a) {
+        count *= shape[a];
+        shape[a] = 1;
+        v = tosa::ReduceSumOp::create(
+            b, loc, RankedTensorType::get(shape, t.getElementType()), v,
+            b.getI32IntegerAttr(a));
+      }
+      return binary("Mul", v, scalarLike(1.0f / count, v));
+    };
+    Value centered = binary("Sub", x, mean(x));
+    Value var = mean(binary("Mul", centered, centered));
+    Value inv = tosa::RsqrtOp::create(
+        b, loc, typeOf(var), binary("Add", var, scalarLike(eps, var)));
+    result = binary("Mul", binary("Mul", centered, inv), in(1));
+    if (node.input_size() > 2 && !node.input(2).empty())
+      result = binary("Add", result, in(2));
+    if (node.output_size() > 1)
+      fail("LayerNormalization node '" + node.name() +
+           "': the mean and inverse-deviation outputs are not supported");
+  } else if (op == "Erf") {
+    result = tosa::ErfOp::create(b, loc, typeOf(in(0)), in(0));
+  } else if (op == "Pow") {
+    Value x = in(0), e = in(1);
+    std::optional<float> exponent;
+    if (auto c = e.getDefiningOp<tosa::ConstOp>())
+      if (auto dense = dyn_cast<DenseElementsAttr>(c.getValues());
+          dense && dense.isSplat())
+        exponent = dense.getSplatValue<APFloat>().convertToFloat();
+    if (exponent == 2.0f)
+      result = binary("Mul", x, x);
+    else if (exponent == 0.5f)
+      result = tosa::ReciprocalOp::create(
+          b, loc, typeOf(x), tosa::RsqrtOp::create(b, loc, typeOf(x), x));
+    else {
+      auto [bx, be] = broadcastRanks(x, e);
+      result = tosa::PowOp::create(b, loc, broadcastType(bx, be), bx, be);
+    }
+  } else if (op == "Slice") {
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    const IntTensor &starts = intInput(node, 1), &ends = intInput(node, 2);
+    std::vector<int64_t> axes, steps;
+    if (node.input_size() > 3 && !node.input(3).empty())
+      axes = intInput(node, 3).data;
+    else
+      for (size_t i = 0; i < starts.data.size(); ++i)
+        axes.push_back(i);
+    if (node.input_size() > 4 && !node.input(4).empty())
+      steps = intInput(node, 4).data;
+    SmallVector<int64_t> start(t.getRank(), 0), size(t.getShape());
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int64_t a = axes[i] < 0 ? axes[i] + t.getRank() : axes[i];
+      if (!steps.empty() && steps[i] != 1)
+        fail("Slice node '" + node.name() + "': steps other than 1");
+      int64_t dim = t.getDimSize(a);
+      auto clampIndex = [&](int64_t v) {
+        if (v < 0)
+          v += dim;
+        return std::clamp<int64_t>(v, 0, dim);
+      };
+      int64_t lo = clampIndex(starts.data[i]), hi = clampIndex(ends.data[i]);
+      start[a] = lo;
+      size[a] = std::max<int64_t>(hi - lo, 0);
+    }
+    result = slice(x, start, size);
+  } else if (op == "Split") {
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : 0;
+    if (axis < 0)
+      axis += t.getRank();
+    std::vector<int64_t> sizes;
+    if (node.input_size() > 1 && !node.input(1).empty())
+      sizes = intInput(node, 1).data;
+    else
+      sizes.assign(node.output_size(), t.getDimSize(axis) / node.output_size());
+    int64_t offset = 0;
+    for (int i = 0; i < node.output_size(); ++i) {
+      SmallVector<int64_t> start(t.getRank(), 0), size(t.getShape());
+      start[axis] = offset;
+      size[axis] = sizes[i];
+      offset += sizes[i];
+      values[node.output(i)] = slice(x, start, size);
+    }
+    return;
+  } else if (op == "MaxPool" || op == "AveragePool") {
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    if (t.getRank() != 4)
+      fail(node.op_type() + " node '" + node.name() + "': 2-D pooling only");
+    auto ints2 = [&](StringRef name, SmallVector<int64_t> fallback) {
+      if (const auto *attr = findAttr(node, name))
+        return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+      return fallback;
+    };
+    SmallVector<int64_t> kernel = ints2("kernel_shape", {1, 1});
+    SmallVector<int64_t> strides = ints2("strides", {1, 1});
+    SmallVector<int64_t> pads = ints2("pads", {0, 0, 0, 0});
+    if ((findAttr(node, "ceil_mode") && findAttr(node, "ceil_mode")->i()) ||
+        (op == "AveragePool" && findAttr(node, "count_include_pad") &&
+         findAttr(node, "count_include_pad")->i()))
+      fail(node.op_type() + " node '" + node.name() +
+           "': ceil_mode and count_include_pad are not supported");
+    RankedTensorType outT = inferred.lookup(node.output(0));
+    if (!outT)
+      fail(node.op_type() + " node '" + node.name() + "': unknown output shape");
+    int64_t n = t.getDimSize(0), c = t.getDimSize(1);
+    Value nhwc = tosa::TransposeOp::create(
+        b, loc,
+        RankedTensorType::get({n, t.getDimSize(2), t.getDimSize(3), c},
+                              b.getF32Type()),
+        x, b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+    auto outType = RankedTensorType::get(
+        {n, outT.getDimSize(2), outT.getDimSize(3), c}, b.getF32Type());
+    auto pad = b.getDenseI64ArrayAttr({pads[0], pads[2], pads[1], pads[3]});
+    Value y = op == "MaxPool"
+                  ? tosa::MaxPool2dOp::create(
+                        b, loc, outType, nhwc, b.getDenseI64ArrayAttr(kernel),
+                        b.getDenseI64ArrayAttr(strides), pad)
+                        .getResult()
+                  : tosa::AvgPool2dOp::create(
+                        b, loc, outType, nhwc, b.getDenseI64ArrayAttr(kernel),
+                        b.getDenseI64ArrayAttr(strides), pad,
+                        TypeAttr::get(b.getF32Type()))
+                        .getResult();
+    result = tosa::TransposeOp::create(b, loc, outT, y,
+                                       b.getDenseI32ArrayAttr({0, 3, 1, 2}));
   } else {
     fail("unsupported ONNX op '" + node.op_type() + "' (node '" +
          node.name() + "', opset " + std::to_string(opset) + ")");
@@ -603,6 +742,150 @@ void Importer::convert(const onnx::NodeProto &node) {
                        node.name(), node.op_type(), typeOf(result),
                        expected->second));
   values[node.output(0)] = result;
+}
+
+IntTensor Importer::intFromProto(const onnx::TensorProto &t) {
+  IntTensor r;
+  r.shape.assign(t.dims().begin(), t.dims().end());
+  if (t.has_raw_data()) {
+    r.data.resize(t.raw_data().size() / 8);
+    std::memcpy(r.data.data(), t.raw_data().data(), 8 * r.data.size());
+  } else {
+    r.data.assign(t.int64_data().begin(), t.int64_data().end());
+  }
+  return r;
+}
+
+const IntTensor &Importer::intInput(const onnx::NodeProto &node, int i) {
+  auto it = ints.find(node.input(i));
+  if (it == ints.end())
+    fail(node.op_type() + " node '" + node.name() + "': input '" +
+         node.input(i) +
+         "' must be known at import time (a constant or shape arithmetic)");
+  return it->second;
+}
+
+Value Importer::shapeValue(ArrayRef<int64_t> values) {
+  return tosa::ConstShapeOp::create(
+      b, loc, tosa::shapeType::get(ctx, values.size()),
+      DenseIntElementsAttr::get(
+          RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                b.getIndexType()),
+          values));
+}
+
+Value Importer::slice(Value x, ArrayRef<int64_t> start,
+                      ArrayRef<int64_t> size) {
+  return tosa::SliceOp::create(
+      b, loc, RankedTensorType::get(size, typeOf(x).getElementType()), x,
+      shapeValue(start), shapeValue(size));
+}
+
+/// Evaluates the int64 shape arithmetic that exports of `x.chunk`, `flatten`
+/// and `view` produce (Shape, Gather, Unsqueeze, Squeeze, Concat, Cast,
+/// Slice, Add, Sub, Mul, Div, Constant, ConstantOfShape... on known int64
+/// tensors), so that the graph becomes static. Returns whether `node` was
+/// folded.
+bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
+  StringRef op = node.op_type();
+  auto known = [&](int i) {
+    return i < node.input_size() && ints.count(node.input(i));
+  };
+  auto set = [&](IntTensor t) {
+    ints[node.output(0)] = std::move(t);
+    return true;
+  };
+  if (op == "Shape") {
+    auto it = values.find(node.input(0));
+    if (it == values.end() || !it->second)
+      return false;
+    ArrayRef<int64_t> shape = typeOf(it->second).getShape();
+    int64_t rank = shape.size();
+    int64_t start = findAttr(node, "start") ? findAttr(node, "start")->i() : 0;
+    int64_t end = findAttr(node, "end") ? findAttr(node, "end")->i() : rank;
+    if (start < 0)
+      start += rank;
+    if (end < 0)
+      end += rank;
+    start = std::clamp<int64_t>(start, 0, rank);
+    end = std::clamp<int64_t>(end, start, rank);
+    IntTensor r;
+    r.data.assign(shape.begin() + start, shape.begin() + end);
+    r.shape = {static_cast<int64_t>(r.data.size())};
+    return set(r);
+  }
+  if (!known(0))
+    return false;
+  const IntTensor &x = ints[node.input(0)];
+  if (op == "Cast" || op == "Identity")
+    return set(x);
+  if (op == "Gather" && known(1)) {
+    int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : 0;
+    if (axis != 0 || x.shape.size() != 1)
+      return false;
+    const IntTensor &idx = ints[node.input(1)];
+    IntTensor r;
+    r.shape = idx.shape;
+    for (int64_t i : idx.data)
+      r.data.push_back(x.data.at(i < 0 ? i + x.data.size() : i));
+    return set(r);
+  }
+  if (op == "Unsqueeze" || op == "Squeeze") {
+    IntTensor r = x;
+    r.shape.clear();
+    int64_t n = r.data.size();
+    if (op == "Unsqueeze")
+      r.shape = {n};
+    else if (n != 1)
+      r.shape = {n};
+    return set(r);
+  }
+  if (op == "Concat") {
+    IntTensor r;
+    for (int i = 0; i < node.input_size(); ++i) {
+      if (!known(i))
+        return false;
+      const IntTensor &part = ints[node.input(i)];
+      r.data.insert(r.data.end(), part.data.begin(), part.data.end());
+    }
+    r.shape = {static_cast<int64_t>(r.data.size())};
+    return set(r);
+  }
+  if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div") && known(1)) {
+    const IntTensor &y = ints[node.input(1)];
+    size_t n = std::max(x.data.size(), y.data.size());
+    if ((x.data.size() != n && x.data.size() != 1) ||
+        (y.data.size() != n && y.data.size() != 1))
+      return false;
+    IntTensor r;
+    r.shape = x.data.size() == n ? x.shape : y.shape;
+    for (size_t i = 0; i < n; ++i) {
+      int64_t a = x.data[x.data.size() == 1 ? 0 : i];
+      int64_t c = y.data[y.data.size() == 1 ? 0 : i];
+      if (op == "Div" && c == 0)
+        fail("node '" + node.name() + "' divides a shape by zero");
+      r.data.push_back(op == "Add"   ? a + c
+                       : op == "Sub" ? a - c
+                       : op == "Mul" ? a * c
+                                     : a / c);
+    }
+    return set(r);
+  }
+  if (op == "Slice" && known(1) && known(2) && x.shape.size() == 1) {
+    int64_t n = x.data.size();
+    auto clampIndex = [&](int64_t v) {
+      if (v < 0)
+        v += n;
+      return std::clamp<int64_t>(v, 0, n);
+    };
+    int64_t lo = clampIndex(ints[node.input(1)].data.at(0));
+    int64_t hi = clampIndex(ints[node.input(2)].data.at(0));
+    IntTensor r;
+    r.data.assign(x.data.begin() + lo, x.data.begin() + std::max(lo, hi));
+    r.shape = {static_cast<int64_t>(r.data.size())};
+    return set(r);
+  }
+  return false;
 }
 
 OwningOpRef<ModuleOp> Importer::run() {
@@ -657,7 +940,7 @@ OwningOpRef<ModuleOp> Importer::run() {
     values[info->name()] = arg;
   for (const auto &init : graph.initializer()) {
     if (init.data_type() == onnx::TensorProto::INT64)
-      constants[init.name()] = &init;
+      ints[init.name()] = intFromProto(init);
     else
       values[init.name()] = constant(init);
   }
