@@ -93,12 +93,14 @@ def AttnRaise : Pass<"attn-raise"> {
     Matches the value product `tosa.matmul(P, V)` whose P is the softmax
     over the last axis in the decomposed form that the ONNX importer and
     TOSA producers emit (`reduce_max`, `sub`, `exp`, `reduce_sum`,
-    `reciprocal`, `mul`) of `tosa.matmul(Q, transpose(K, [0, 2, 1]))`,
-    optionally multiplied by a constant scale and plus a bias. It is
-    replaced by a single-head `attn.reuse` (V viewed as [B, 1, M, Dv], the
-    result collapsed back). Heads that share Q, K, bias and scale are then
-    merged by `attn-reuse-heads`. Anything the pattern cannot prove is left
-    untouched.
+    `reciprocal`, `mul`) of `tosa.matmul(Q, B)`, optionally multiplied by a
+    constant scale (or divided by one) and plus a bias; K is B transposed.
+    Single-head 3-D attention becomes an `attn.reuse` with one head (V
+    viewed as [B, 1, M, Dv], the result collapsed back); heads that share Q,
+    K, bias and scale are then merged by `attn-reuse-heads`. Multi-head
+    attention whose heads are folded into the matmul batch ([B*H, N, .]
+    reshaped from [B, H, N, .], as the importer emits it) becomes one
+    `attn.mha`. Anything the pattern cannot prove is left untouched.
   }];
   let dependentDialects = [
     "::uniform::attn::AttnDialect",

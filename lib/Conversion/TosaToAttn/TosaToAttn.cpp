@@ -39,6 +39,13 @@ using namespace uniform;
 static std::optional<float> splatValue(Value v) {
   while (auto reshape = v.getDefiningOp<tosa::ReshapeOp>())
     v = reshape.getInput1();
+  // A division by a constant arrives as a multiplication by its reciprocal.
+  if (auto reciprocal = v.getDefiningOp<tosa::ReciprocalOp>()) {
+    std::optional<float> x = splatValue(reciprocal.getInput1());
+    if (!x || *x == 0.0f)
+      return std::nullopt;
+    return 1.0f / *x;
+  }
   DenseElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
       !attr.getElementType().isF32())
@@ -51,6 +58,22 @@ static bool isZeroShift(Value shift) {
   DenseElementsAttr attr;
   return matchPattern(shift, m_Constant(&attr)) && attr.isSplat() &&
          attr.getSplatValue<APInt>().isZero();
+}
+
+/// The [B, H, X, Y] tensor that `v` ([B*H, X, Y]) was reshaped from, as the
+/// importer folds the head dimension into TOSA matmul's batch.
+static Value unfoldHeads(Value v) {
+  auto reshape = v.getDefiningOp<tosa::ReshapeOp>();
+  if (!reshape)
+    return Value();
+  auto from = cast<RankedTensorType>(reshape.getInput1().getType());
+  auto to = cast<RankedTensorType>(v.getType());
+  if (from.getRank() != 4 || to.getRank() != 3 || !from.hasStaticShape() ||
+      from.getDimSize(0) * from.getDimSize(1) != to.getDimSize(0) ||
+      from.getDimSize(2) != to.getDimSize(1) ||
+      from.getDimSize(3) != to.getDimSize(2))
+    return Value();
+  return reshape.getInput1();
 }
 
 /// Whether `op` is a reduction of `input` over `axis`.
@@ -66,8 +89,15 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
 
   LogicalResult matchAndRewrite(tosa::MatMulOp pv,
                                 PatternRewriter &rewriter) const override {
-    // P = e * reciprocal(reduce_sum(e, 2)), e = exp(x - reduce_max(x, 2)).
-    auto mul = pv.getA().getDefiningOp<tosa::MulOp>();
+    // Multi-head attention arrives with its heads folded into the batch of
+    // TOSA's 3-D matmul: P [B*H, N, M] and V [B*H, M, Dv] reshaped from 4-D.
+    Value p4 = unfoldHeads(pv.getA()), v4In = unfoldHeads(pv.getB());
+    bool multiHead = p4 && v4In;
+    Value probs = multiHead ? p4 : pv.getA();
+    int64_t axis = multiHead ? 3 : 2;
+
+    // P = e * reciprocal(reduce_sum(e, axis)), e = exp(x - reduce_max(x, axis)).
+    auto mul = probs.getDefiningOp<tosa::MulOp>();
     if (!mul || !isZeroShift(mul.getShift()))
       return rewriter.notifyMatchFailure(pv, "A is not a normalization");
     Value e = mul.getInput1(), recip = mul.getInput2();
@@ -75,21 +105,26 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
     if (!reciprocal)
       std::swap(e, recip), reciprocal = recip.getDefiningOp<tosa::ReciprocalOp>();
     if (!reciprocal ||
-        !isReduce<tosa::ReduceSumOp>(reciprocal.getInput1(), e, 2))
+        !isReduce<tosa::ReduceSumOp>(reciprocal.getInput1(), e, axis))
       return rewriter.notifyMatchFailure(pv, "no softmax sum");
     auto exp = e.getDefiningOp<tosa::ExpOp>();
     auto sub = exp ? exp.getInput1().getDefiningOp<tosa::SubOp>() : nullptr;
     if (!sub || !isReduce<tosa::ReduceMaxOp>(sub.getInput2(), sub.getInput1(),
-                                             2))
+                                             axis))
       return rewriter.notifyMatchFailure(pv, "no softmax max");
     Value x = sub.getInput1();
 
     // x = s [* scale] [+ bias].
     Value bias;
+    auto isScores = [&](Value v) {
+      return v.getDefiningOp<tosa::MatMulOp>() ||
+             v.getDefiningOp<tosa::MulOp>() ||
+             (multiHead && v.getDefiningOp<tosa::ReshapeOp>());
+    };
     if (auto add = x.getDefiningOp<tosa::AddOp>()) {
       x = add.getInput1();
       bias = add.getInput2();
-      if (!x.getDefiningOp<tosa::MatMulOp>() && !x.getDefiningOp<tosa::MulOp>())
+      if (!isScores(x))
         std::swap(x, bias);
     }
     float scale = 1.0f;
@@ -107,17 +142,47 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
       scale = *s;
       x = scores;
     }
+    if (multiHead) {
+      // The scores [B, H, N, M] are the 3-D product reshaped back.
+      auto back = x.getDefiningOp<tosa::ReshapeOp>();
+      if (!back)
+        return rewriter.notifyMatchFailure(pv, "no multi-head score product");
+      x = back.getInput1();
+    }
     auto qk = x.getDefiningOp<tosa::MatMulOp>();
     if (!qk)
       return rewriter.notifyMatchFailure(pv, "no score product");
-    auto kt = qk.getB().getDefiningOp<tosa::TransposeOp>();
-    if (!kt || kt.getPerms() != ArrayRef<int32_t>{0, 2, 1})
-      return rewriter.notifyMatchFailure(pv, "keys are not transposed");
     for (Value zp : {qk.getAZp(), qk.getBZp(), pv.getAZp(), pv.getBZp()})
       if (auto z = splatValue(zp); !z || *z != 0.0f)
         return rewriter.notifyMatchFailure(pv, "non-zero zero points");
-
-    Value q = qk.getA(), k = kt.getInput1(), v = pv.getB();
+    Value q = qk.getA(), kT = qk.getB(), v = pv.getB();
+    if (multiHead) {
+      q = unfoldHeads(q);
+      kT = unfoldHeads(kT);
+      v = v4In;
+      if (!q || !kT)
+        return rewriter.notifyMatchFailure(pv, "heads of Q or K not found");
+    }
+    // The score product is Q * B for some B = K^T; K is B transposed back
+    // (a transpose of a transpose folds away).
+    Location loc = pv.getLoc();
+    auto kTType = cast<RankedTensorType>(kT.getType());
+    SmallVector<int32_t> perm;
+    for (int64_t i = 0; i + 2 < kTType.getRank(); ++i)
+      perm.push_back(i);
+    perm.append({static_cast<int32_t>(kTType.getRank() - 1),
+                 static_cast<int32_t>(kTType.getRank() - 2)});
+    SmallVector<int64_t> kShape(kTType.getShape());
+    std::swap(kShape[kShape.size() - 1], kShape[kShape.size() - 2]);
+    Value k;
+    if (auto t = kT.getDefiningOp<tosa::TransposeOp>();
+        t && t.getPerms() == ArrayRef<int32_t>(perm))
+      k = t.getInput1(); // the exporter's own K^T
+    else
+      k = tosa::TransposeOp::create(
+          rewriter, loc,
+          RankedTensorType::get(kShape, kTType.getElementType()), kT,
+          rewriter.getDenseI32ArrayAttr(perm));
     auto qType = cast<RankedTensorType>(q.getType());
     auto vType = cast<RankedTensorType>(v.getType());
     auto outType = cast<RankedTensorType>(pv.getType());
@@ -137,8 +202,22 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
       }
     }
 
+    if (multiHead) {
+      // attn.mha [B, H, N, Dv], folded back into [B*H, N, Dv] for pv's users.
+      auto q4 = cast<RankedTensorType>(q.getType());
+      auto mha = attn::MultiHeadAttentionOp::create(
+          rewriter, loc,
+          RankedTensorType::get({q4.getDimSize(0), q4.getDimSize(1),
+                                 q4.getDimSize(2), vType.getDimSize(3)},
+                                outType.getElementType()),
+          q, k, v, bias, rewriter.getF32FloatAttr(scale));
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          pv, outType, mha.getResult(),
+          SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+      return success();
+    }
+
     // V [B, M, Dv] as one head: [B, 1, M, Dv]; the result back to [B, N, Dv].
-    Location loc = pv.getLoc();
     int64_t batch = vType.getDimSize(0), keys = vType.getDimSize(1),
             dv = vType.getDimSize(2);
     auto v4Type = RankedTensorType::get({batch, 1, keys, dv},

@@ -51,10 +51,13 @@ func.func @plain(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16
 // -----
 
 // Not attention, left untouched: the softmax is over the wrong axis, the
-// scale is not a constant, the keys are not transposed.
+// scale is not a constant. Keys given already transposed are still
+// attention: K is their transpose.
 // CHECK-LABEL: func.func @not_attention
-// CHECK-NOT:     attn.
-// CHECK-COUNT-3: tosa.matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x16x16xf32>, tensor<1x16x8xf32>
+// CHECK-SAME:    %[[KT2:[a-z0-9]+]]: tensor<1x8x16xf32>)
+// CHECK-COUNT-2: tosa.matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x16x16xf32>, tensor<1x16x8xf32>
+// CHECK:         %[[K3:.*]] = tosa.transpose %[[KT2]] {perms = array<i32: 0, 2, 1>} : (tensor<1x8x16xf32>) -> tensor<1x16x8xf32>
+// CHECK:         attn.reuse %{{.*}}, %[[K3]], %{{.*}} scale(1.000000e+00)
 func.func @not_attention(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16x8xf32>,
                          %s: tensor<1x1x1xf32>, %kt2: tensor<1x8x16xf32>)
     -> (tensor<1x16x8xf32>, tensor<1x16x8xf32>, tensor<1x16x8xf32>) {
