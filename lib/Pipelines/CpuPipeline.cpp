@@ -37,6 +37,8 @@ void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
   // Attention in imported TOSA graphs becomes attn ops first.
   pm.addPass(createAttnRaise());
   pm.addPass(createCanonicalizerPass());
+  // Heads raised one by one share their (re-created) Q and K transposes.
+  pm.addPass(createCSEPass());
   if (reuseHeads)
     pm.addPass(attn::createAttnReuseHeads());
   if (fusedGpuAttention)

@@ -13,6 +13,8 @@
   onnx_models.py vit OUT.onnx                LayerNormalization, qkv MatMul, Split,
                                              heads by Shape/Gather/Concat/Reshape,
                                              Erf GELU, Pow, MaxPool, AveragePool, Slice
+  onnx_models.py uniform OUT.onnx            UniForm's Reuse Attention core: q, k as
+                                             [B, C/4, N], O = V * A^T per head, concat
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
 """
 import os
@@ -174,6 +176,35 @@ def vit():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
+UC, UN, UH = 64, 49, 4
+
+
+def uniform():
+    f = TensorProto.FLOAT
+    nodes = [
+        helper.make_node("Transpose", ["q"], ["qt"], perm=[0, 2, 1], name="qt"),
+        helper.make_node("MatMul", ["qt", "k"], ["s"], name="qk"),
+        helper.make_node("Mul", ["s", "scale"], ["s2"], name="scale"),
+        helper.make_node("Add", ["s2", "bias"], ["s3"], name="add_bias"),
+        helper.make_node("Softmax", ["s3"], ["a"], axis=-1, name="softmax"),
+        helper.make_node("Transpose", ["a"], ["at"], perm=[0, 2, 1], name="at"),
+        helper.make_node("Split", ["v", "split"], [f"v{i}" for i in range(UH)], axis=1, name="heads"),
+    ] + [helper.make_node("MatMul", [f"v{i}", "at"], [f"o{i}"], name=f"head{i}") for i in range(UH)] + [
+        helper.make_node("Concat", [f"o{i}" for i in range(UH)], ["o"], axis=1, name="concat"),
+        helper.make_node("Relu", ["o"], ["y"], name="relu"),
+    ]
+    g = helper.make_graph(
+        nodes, "uniform_attention",
+        [helper.make_tensor_value_info("q", f, [2, UC // 4, UN]),
+         helper.make_tensor_value_info("k", f, [2, UC // 4, UN]),
+         helper.make_tensor_value_info("v", f, [2, UC, UN])],
+        [helper.make_tensor_value_info("y", f, [2, UC, UN])],
+        [numpy_helper.from_array(BIAS, "bias"),
+         numpy_helper.from_array(np.array(0.25, np.float32), "scale"),
+         numpy_helper.from_array(np.array([UC // UH] * UH, np.int64), "split")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
 def conv2d(x, w, b=None, stride=1, pad=1, groups=1):
     x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     n, c, h, wd = x.shape
@@ -202,6 +233,16 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "uniform":
+        q = rng.standard_normal((2, UC // 4, UN)).astype(np.float32)
+        k = rng.standard_normal((2, UC // 4, UN)).astype(np.float32)
+        v = rng.standard_normal((2, UC, UN)).astype(np.float32)
+        for i, a in enumerate((q, k, v)):
+            np.save(os.path.join(d, f"in{i}.npy"), a)
+        sc = q.transpose(0, 2, 1).astype(np.float64) @ k * 0.25 + BIAS
+        a = np.exp(sc - sc.max(-1, keepdims=True))
+        a /= a.sum(-1, keepdims=True)
+        ref = np.maximum(v @ a.transpose(0, 2, 1), 0)
     elif name == "vit":
         from math import erf
         x = rng.standard_normal((2, T, E)).astype(np.float32)
@@ -255,7 +296,7 @@ def main():
         return 0
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
-             "cnn": cnn, "vit": vit}[kind]()
+             "cnn": cnn, "vit": vit, "uniform": uniform}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

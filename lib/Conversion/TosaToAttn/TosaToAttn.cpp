@@ -6,6 +6,7 @@
 //   X = S [* scale] [+ bias]                              (constant scale)
 //   P = exp(X - reduce_max(X, 2)) * reciprocal(reduce_sum(exp(...), 2))
 //   O = tosa.matmul(P, V)                                  [B, N, Dv]
+//   (or UniForm's O^T = tosa.matmul(V^T, transpose(P)),     [B, Dv, N])
 //
 // (the decomposed softmax that the ONNX importer and TOSA producers emit)
 // and replaces O by a single-head `attn.reuse` (V seen as [B, 1, M, Dv]).
@@ -94,6 +95,17 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
     Value p4 = unfoldHeads(pv.getA()), v4In = unfoldHeads(pv.getB());
     bool multiHead = p4 && v4In;
     Value probs = multiHead ? p4 : pv.getA();
+    // UniForm's form: O^T = V^T * P^T, i.e. tosa.matmul(Vt [B, Dv, M],
+    // transpose(P, [0, 2, 1])); the result is [B, Dv, N].
+    Value valuesT;
+    if (!multiHead) {
+      if (auto pT = pv.getB().getDefiningOp<tosa::TransposeOp>();
+          pT && pT.getPerms() == ArrayRef<int32_t>{0, 2, 1} &&
+          pT.getInput1().getDefiningOp<tosa::MulOp>()) {
+        probs = pT.getInput1();
+        valuesT = pv.getA();
+      }
+    }
     int64_t axis = multiHead ? 3 : 2;
 
     // P = e * reciprocal(reduce_sum(e, axis)), e = exp(x - reduce_max(x, axis)).
@@ -156,6 +168,21 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
       if (auto z = splatValue(zp); !z || *z != 0.0f)
         return rewriter.notifyMatchFailure(pv, "non-zero zero points");
     Value q = qk.getA(), kT = qk.getB(), v = pv.getB();
+    Location loc = pv.getLoc();
+    auto transpose3 = [&](Value x) -> Value {
+      auto t = cast<RankedTensorType>(x.getType());
+      if (auto op = x.getDefiningOp<tosa::TransposeOp>();
+          op && op.getPerms() == ArrayRef<int32_t>{0, 2, 1})
+        return op.getInput1();
+      return tosa::TransposeOp::create(
+          rewriter, loc,
+          RankedTensorType::get(
+              {t.getDimSize(0), t.getDimSize(2), t.getDimSize(1)},
+              t.getElementType()),
+          x, rewriter.getDenseI32ArrayAttr({0, 2, 1}));
+    };
+    if (valuesT)
+      v = transpose3(valuesT); // V [B, M, Dv]
     if (multiHead) {
       q = unfoldHeads(q);
       kT = unfoldHeads(kT);
@@ -165,7 +192,6 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
     }
     // The score product is Q * B for some B = K^T; K is B transposed back
     // (a transpose of a transpose folds away).
-    Location loc = pv.getLoc();
     auto kTType = cast<RankedTensorType>(kT.getType());
     SmallVector<int32_t> perm;
     for (int64_t i = 0; i + 2 < kTType.getRank(); ++i)
@@ -185,7 +211,14 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
           rewriter.getDenseI32ArrayAttr(perm));
     auto qType = cast<RankedTensorType>(q.getType());
     auto vType = cast<RankedTensorType>(v.getType());
-    auto outType = cast<RankedTensorType>(pv.getType());
+    auto pvType = cast<RankedTensorType>(pv.getType());
+    // The [B, N, Dv] result the attention op computes.
+    auto outType =
+        valuesT ? RankedTensorType::get({pvType.getDimSize(0),
+                                         pvType.getDimSize(2),
+                                         pvType.getDimSize(1)},
+                                        pvType.getElementType())
+                : pvType;
     if (!qType.getElementType().isF32() || !vType.hasStaticShape() ||
         !qType.hasStaticShape())
       return rewriter.notifyMatchFailure(pv, "static f32 shapes only");
@@ -233,6 +266,8 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
     Value result = tensor::CollapseShapeOp::create(
         rewriter, loc, outType, attnOp.getResult(),
         SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+    if (valuesT)
+      result = transpose3(result); // back to [B, Dv, N]
     rewriter.replaceOp(pv, result);
     return success();
   }

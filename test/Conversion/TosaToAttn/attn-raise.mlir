@@ -93,3 +93,36 @@ func.func @not_attention(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: ten
   %o3 = tosa.matmul %p3, %v, %zp, %zp : (tensor<1x16x16xf32>, tensor<1x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x8xf32>
   return %o1, %o2, %o3 : tensor<1x16x8xf32>, tensor<1x16x8xf32>, tensor<1x16x8xf32>
 }
+
+// -----
+
+// UniForm's form, O^T = V^T * A^T with q and k as [B, C, N] (scores
+// transpose(q) * k): V^T [B, Dv, M] becomes V, and the result is transposed
+// back to [B, Dv, N].
+// CHECK-LABEL: func.func @uniform_vat
+// CHECK-SAME:    (%[[Q:.*]]: tensor<1x16x49xf32>, %[[K:.*]]: tensor<1x16x49xf32>, %[[VT:.*]]: tensor<1x32x49xf32>)
+// CHECK-DAG:     %[[QT:.*]] = tosa.transpose %[[Q]] {perms = array<i32: 0, 2, 1>}
+// CHECK-DAG:     %[[KK:.*]] = tosa.transpose %[[K]] {perms = array<i32: 0, 2, 1>} : (tensor<1x16x49xf32>) -> tensor<1x49x16xf32>
+// CHECK-DAG:     %[[V:.*]] = tosa.transpose %[[VT]] {perms = array<i32: 0, 2, 1>} : (tensor<1x32x49xf32>) -> tensor<1x49x32xf32>
+// CHECK:         %[[V4:.*]] = tensor.expand_shape %[[V]]
+// CHECK:         %[[A:.*]] = attn.reuse %[[QT]], %[[KK]], %[[V4]] scale(2.500000e-01)
+// CHECK:         %[[O:.*]] = tensor.collapse_shape %[[A]]
+// CHECK:         %[[OT:.*]] = tosa.transpose %[[O]] {perms = array<i32: 0, 2, 1>} : (tensor<1x49x32xf32>) -> tensor<1x32x49xf32>
+// CHECK:         return %[[OT]]
+func.func @uniform_vat(%q: tensor<1x16x49xf32>, %k: tensor<1x16x49xf32>, %vt: tensor<1x32x49xf32>) -> tensor<1x32x49xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %scale = "tosa.const"() <{values = dense<0.25> : tensor<1x1x1xf32>}> : () -> tensor<1x1x1xf32>
+  %qt = tosa.transpose %q {perms = array<i32: 0, 2, 1>} : (tensor<1x16x49xf32>) -> tensor<1x49x16xf32>
+  %s = tosa.matmul %qt, %k, %zp, %zp : (tensor<1x49x16xf32>, tensor<1x16x49xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x49x49xf32>
+  %x = tosa.mul %s, %scale, %shift : (tensor<1x49x49xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x49x49xf32>
+  %m = tosa.reduce_max %x {axis = 2 : i32} : (tensor<1x49x49xf32>) -> tensor<1x49x1xf32>
+  %d = tosa.sub %x, %m : (tensor<1x49x49xf32>, tensor<1x49x1xf32>) -> tensor<1x49x49xf32>
+  %e = tosa.exp %d : (tensor<1x49x49xf32>) -> tensor<1x49x49xf32>
+  %sum = tosa.reduce_sum %e {axis = 2 : i32} : (tensor<1x49x49xf32>) -> tensor<1x49x1xf32>
+  %r = tosa.reciprocal %sum : (tensor<1x49x1xf32>) -> tensor<1x49x1xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<1x49x49xf32>, tensor<1x49x1xf32>, tensor<1xi8>) -> tensor<1x49x49xf32>
+  %pt = tosa.transpose %p {perms = array<i32: 0, 2, 1>} : (tensor<1x49x49xf32>) -> tensor<1x49x49xf32>
+  %o = tosa.matmul %vt, %pt, %zp, %zp : (tensor<1x32x49xf32>, tensor<1x49x49xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x32x49xf32>
+  return %o : tensor<1x32x49xf32>
+}
