@@ -100,7 +100,9 @@ def AttnRaise : Pass<"attn-raise"> {
     K, bias and scale are then merged by `attn-reuse-heads`. Multi-head
     attention whose heads are folded into the matmul batch ([B*H, N, .]
     reshaped from [B, H, N, .], as the importer emits it) becomes one
-    `attn.mha`. Anything the pattern cannot prove is left untouched.
+    `attn.mha`. UniForm's per-head products `V_i * A^T`, concatenated along
+    channels as [B, Dv, N] results, become one `attn.reuse` over the
+    stacked values. Anything the patterns cannot prove is left untouched.
   }];
   let dependentDialects = [
     "::uniform::attn::AttnDialect",

@@ -204,11 +204,24 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
     if (auto t = kT.getDefiningOp<tosa::TransposeOp>();
         t && t.getPerms() == ArrayRef<int32_t>(perm))
       k = t.getInput1(); // the exporter's own K^T
-    else
+    // Heads raised one by one reuse the first one's transpose of the same
+    // keys, so that they share K (attn-reuse-heads and the head merge below
+    // compare operands by identity).
+    for (Operation *user : kT.getUsers()) {
+      auto t = dyn_cast<tosa::TransposeOp>(user);
+      if (!k && t && t.getPerms() == ArrayRef<int32_t>(perm) &&
+          t->getBlock() == pv->getBlock() && t->isBeforeInBlock(pv))
+        k = t.getResult();
+    }
+    if (!k) {
+      // Right after the keys, where every later head's product can use it.
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointAfterValue(kT);
       k = tosa::TransposeOp::create(
           rewriter, loc,
           RankedTensorType::get(kShape, kTType.getElementType()), kT,
           rewriter.getDenseI32ArrayAttr(perm));
+    }
     auto qType = cast<RankedTensorType>(q.getType());
     auto vType = cast<RankedTensorType>(v.getType());
     auto pvType = cast<RankedTensorType>(pv.getType());
@@ -273,6 +286,70 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
   }
 };
 
+/// UniForm's heads after raising: tosa.concat along axis 1 of
+/// transpose(collapse(attn.reuse_i)) results ([B, Dv_i, N] each), every
+/// attn.reuse single-headed over the same Q, K, bias and scale. One
+/// attn.reuse over the stacked values computes them all: its [B, H, N, Dv]
+/// result, transposed to [B, H, Dv, N] and collapsed to [B, H*Dv, N], is the
+/// concatenation.
+struct MergeTransposedHeads : public OpRewritePattern<tosa::ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::ConcatOp concat,
+                                PatternRewriter &rewriter) const override {
+    if (concat.getAxis() != 1 || concat.getInput1().size() < 2)
+      return failure();
+    SmallVector<attn::ReuseAttentionOp> heads;
+    for (Value operand : concat.getInput1()) {
+      auto t = operand.getDefiningOp<tosa::TransposeOp>();
+      auto collapse =
+          t ? t.getInput1().getDefiningOp<tensor::CollapseShapeOp>() : nullptr;
+      auto op = collapse ? collapse.getSrc()
+                               .getDefiningOp<attn::ReuseAttentionOp>()
+                         : nullptr;
+      if (!t || t.getPerms() != ArrayRef<int32_t>{0, 2, 1} || !op ||
+          op.getValueType().getDimSize(1) != 1 ||
+          !op.getValueType().hasStaticShape())
+        return rewriter.notifyMatchFailure(concat, "not transposed heads");
+      heads.push_back(op);
+    }
+    attn::ReuseAttentionOp first = heads.front();
+    int64_t dv = first.getValueType().getDimSize(3);
+    for (attn::ReuseAttentionOp op : heads)
+      if (op.getQuery() != first.getQuery() || op.getKey() != first.getKey() ||
+          op.getBias() != first.getBias() ||
+          op.getScale() != first.getScale() ||
+          op.getValueType().getDimSize(3) != dv)
+        return rewriter.notifyMatchFailure(concat, "heads do not share A");
+
+    Location loc = concat.getLoc();
+    SmallVector<Value> values;
+    for (attn::ReuseAttentionOp op : heads)
+      values.push_back(op.getValue());
+    RankedTensorType v1 = first.getValueType();
+    int64_t h = heads.size();
+    auto vType = RankedTensorType::get(
+        {v1.getDimSize(0), h, v1.getDimSize(2), dv}, v1.getElementType());
+    Value stacked = tosa::ConcatOp::create(rewriter, loc, vType, values,
+                                           rewriter.getI32IntegerAttr(1));
+    auto r1 = cast<RankedTensorType>(first.getResult().getType());
+    int64_t b = r1.getDimSize(0), n = r1.getDimSize(2);
+    auto merged = attn::ReuseAttentionOp::create(
+        rewriter, loc,
+        RankedTensorType::get({b, h, n, dv}, r1.getElementType()),
+        first.getQuery(), first.getKey(), stacked, first.getBias(),
+        first.getScaleAttr());
+    Value t = tosa::TransposeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({b, h, dv, n}, r1.getElementType()),
+        merged.getResult(), rewriter.getDenseI32ArrayAttr({0, 1, 3, 2}));
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        concat, concat.getType(), t,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+    return success();
+  }
+};
+
 struct AttnRaisePass
     : public uniform::impl::AttnRaiseBase<AttnRaisePass> {
   void runOnOperation() override {
@@ -285,5 +362,5 @@ struct AttnRaisePass
 } // namespace
 
 void uniform::populateTosaToAttnPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseAttention>(patterns.getContext());
+  patterns.add<RaiseAttention, MergeTransposedHeads>(patterns.getContext());
 }

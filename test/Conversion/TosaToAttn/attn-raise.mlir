@@ -55,8 +55,9 @@ func.func @plain(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16
 // attention: K is their transpose.
 // CHECK-LABEL: func.func @not_attention
 // CHECK-SAME:    %[[KT2:[a-z0-9]+]]: tensor<1x8x16xf32>)
-// CHECK-COUNT-2: tosa.matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x16x16xf32>, tensor<1x16x8xf32>
+// The keys' transpose goes right after them, where any head can share it.
 // CHECK:         %[[K3:.*]] = tosa.transpose %[[KT2]] {perms = array<i32: 0, 2, 1>} : (tensor<1x8x16xf32>) -> tensor<1x16x8xf32>
+// CHECK-COUNT-2: tosa.matmul %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x16x16xf32>, tensor<1x16x8xf32>
 // CHECK:         attn.reuse %{{.*}}, %[[K3]], %{{.*}} scale(1.000000e+00)
 func.func @not_attention(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16x8xf32>,
                          %s: tensor<1x1x1xf32>, %kt2: tensor<1x8x16xf32>)
@@ -125,4 +126,28 @@ func.func @uniform_vat(%q: tensor<1x16x49xf32>, %k: tensor<1x16x49xf32>, %vt: te
   %pt = tosa.transpose %p {perms = array<i32: 0, 2, 1>} : (tensor<1x49x49xf32>) -> tensor<1x49x49xf32>
   %o = tosa.matmul %vt, %pt, %zp, %zp : (tensor<1x32x49xf32>, tensor<1x49x49xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x32x49xf32>
   return %o : tensor<1x32x49xf32>
+}
+
+// -----
+
+// UniForm's heads after raising: single-head attn.reuse ops over the same
+// q, k, bias and scale, transposed to [B, Dv, N] and concatenated along
+// channels, become one attn.reuse over the stacked values.
+// CHECK-LABEL: func.func @merge_heads
+// CHECK:         %[[V:.*]] = tosa.concat %arg2, %arg3 {axis = 1 : i32} : (tensor<1x1x49x8xf32>, tensor<1x1x49x8xf32>) -> tensor<1x2x49x8xf32>
+// CHECK:         %[[A:.*]] = attn.reuse %arg0, %arg1, %[[V]] scale(2.500000e-01)
+// CHECK-SAME:      -> tensor<1x2x49x8xf32>
+// CHECK:         %[[T:.*]] = tosa.transpose %[[A]] {perms = array<i32: 0, 1, 3, 2>} : (tensor<1x2x49x8xf32>) -> tensor<1x2x8x49xf32>
+// CHECK:         %[[C:.*]] = tensor.collapse_shape %[[T]] {{\[\[}}0], [1, 2], [3]] : tensor<1x2x8x49xf32> into tensor<1x16x49xf32>
+// CHECK:         return %[[C]]
+func.func @merge_heads(%q: tensor<1x49x16xf32>, %k: tensor<1x49x16xf32>, %v0: tensor<1x1x49x8xf32>,
+                       %v1: tensor<1x1x49x8xf32>) -> tensor<1x16x49xf32> {
+  %a0 = attn.reuse %q, %k, %v0 scale(0.25) : tensor<1x49x16xf32>, tensor<1x49x16xf32>, tensor<1x1x49x8xf32> -> tensor<1x1x49x8xf32>
+  %a1 = attn.reuse %q, %k, %v1 scale(0.25) : tensor<1x49x16xf32>, tensor<1x49x16xf32>, tensor<1x1x49x8xf32> -> tensor<1x1x49x8xf32>
+  %c0 = tensor.collapse_shape %a0 [[0, 1], [2], [3]] : tensor<1x1x49x8xf32> into tensor<1x49x8xf32>
+  %c1 = tensor.collapse_shape %a1 [[0, 1], [2], [3]] : tensor<1x1x49x8xf32> into tensor<1x49x8xf32>
+  %t0 = tosa.transpose %c0 {perms = array<i32: 0, 2, 1>} : (tensor<1x49x8xf32>) -> tensor<1x8x49xf32>
+  %t1 = tosa.transpose %c1 {perms = array<i32: 0, 2, 1>} : (tensor<1x49x8xf32>) -> tensor<1x8x49xf32>
+  %o = tosa.concat %t0, %t1 {axis = 1 : i32} : (tensor<1x8x49xf32>, tensor<1x8x49xf32>) -> tensor<1x16x49xf32>
+  return %o : tensor<1x16x49xf32>
 }
