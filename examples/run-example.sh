@@ -10,6 +10,10 @@
 #    UniForm layer on random inputs with uniform-run.
 # 3. Compiles it for Jetson AGX Orin (uniform-gpu-pipeline, sm_87) and, when
 #    the CUDA toolkit's ptxas is present, prints the per-kernel ptxas report.
+# 4. Builds UniForm's Reuse Attention core as an ONNX model (four heads over
+#    one attention matrix, as exported), imports it, raises it to one
+#    attn.reuse (cost report before and after), compiles it for the CPU and
+#    runs it against NumPy, and compiles it for sm_87.
 #
 #===-----------------------------------------------------------------------===#
 set -euo pipefail
@@ -49,3 +53,21 @@ if command -v ptxas >/dev/null || [ -x /usr/local/cuda/bin/ptxas ]; then
 else
   echo "(no ptxas: install the CUDA toolkit for the per-kernel report)"
 fi
+
+echo
+echo "== ONNX: uniform-translate --import-onnx on UniForm's attention core, attn-raise, attn-cost-report"
+/usr/bin/python3 "$ROOT/test/lib/onnx_models.py" uniform "$WORK/uniform.onnx"
+"$BIN/uniform-translate" --import-onnx "$WORK/uniform.onnx" -o "$WORK/uniform.mlir"
+"$BIN/uniform-opt" "$WORK/uniform.mlir" --attn-cost-report --attn-raise --canonicalize \
+  --attn-cost-report -o "$WORK/uniform.raised.mlir"
+grep -o 'attn.reuse .* -> tensor<[0-9x]*xf32>' "$WORK/uniform.raised.mlir" || true
+
+echo
+echo "== ONNX model on the CPU (uniform-cpu-pipeline, uniform-run) against NumPy; and for sm_87"
+"$BIN/uniform-opt" "$WORK/uniform.mlir" --uniform-cpu-pipeline -o "$WORK/uniform.cpu.mlir"
+/usr/bin/python3 "$ROOT/test/lib/onnx_models.py" reference uniform "$WORK"
+"$BIN/uniform-run" "$WORK/uniform.cpu.mlir" --input "$WORK/in0.npy" --input "$WORK/in1.npy" \
+  --input "$WORK/in2.npy" --output "$WORK/out.npy"
+/usr/bin/python3 "$ROOT/test/lib/compare_npy.py" "$WORK/out.npy" "$WORK/ref.npy" 1e-5
+"$BIN/uniform-opt" "$WORK/uniform.mlir" --uniform-gpu-pipeline=format=isa -o "$WORK/uniform.sm_87.mlir"
+echo "$(grep -c 'gpu.binary' "$WORK/uniform.sm_87.mlir") kernels for sm_87"
