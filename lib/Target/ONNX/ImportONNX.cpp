@@ -19,7 +19,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
@@ -46,6 +48,9 @@ namespace {
 struct ImportError {
   std::string message;
 };
+
+/// Initializers with more elements than this become dense_resource blobs.
+constexpr int64_t kInlineElements = 256;
 
 [[noreturn]] void fail(const llvm::Twine &message) {
   throw ImportError{message.str()};
@@ -140,6 +145,22 @@ Value Importer::constant(const onnx::TensorProto &tensor) {
       data.assign(tensor.float_data().begin(), tensor.float_data().end());
     }
     auto type = RankedTensorType::get(shape, b.getF32Type());
+    // Weights go into the module's resource section (printed once, as a hex
+    // blob, outside the IR); small constants such as scales stay inline,
+    // where folders and attn-raise can read them.
+    if (n > kInlineElements) {
+      std::string blobName = tensor.name().empty() ? "onnx_weight"
+                                                   : tensor.name();
+      for (char &c : blobName)
+        if (!llvm::isAlnum(c) && c != '_' && c != '.')
+          c = '_';
+      return tosa::ConstOp::create(
+          b, loc, type,
+          DenseResourceElementsAttr::get(
+              type, blobName,
+              HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                  ArrayRef<float>(data))));
+    }
     return tosa::ConstOp::create(b, loc, type,
                                  DenseElementsAttr::get(type, ArrayRef(data)));
   }
