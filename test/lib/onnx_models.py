@@ -15,6 +15,8 @@
                                              Erf GELU, Pow, MaxPool, AveragePool, Slice
   onnx_models.py uniform OUT.onnx            UniForm's Reuse Attention core: q, k as
                                              [B, C/4, N], O = V * A^T per head, concat
+  onnx_models.py gather OUT.onnx             Gather with constant indices on an
+                                             input (axis 1) and on a table (axis 0)
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
 """
 import os
@@ -176,6 +178,23 @@ def vit():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
+TABLE = RNG.standard_normal((4, 6)).astype(np.float32)
+GIDX = np.array([[0, 4], [2, -1]], np.int64)
+TIDX = np.array([[1, 3], [0, 2]], np.int64)
+
+
+def gather():
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("Gather", ["x", "gidx"], ["g"], axis=1, name="gather_x"),
+             helper.make_node("Gather", ["table", "tidx"], ["t"], axis=0, name="gather_table"),
+             helper.make_node("Add", ["g", "t"], ["y"], name="add")]
+    g = helper.make_graph(nodes, "gather", [helper.make_tensor_value_info("x", f, [2, 5, 6])],
+                          [helper.make_tensor_value_info("y", f, [2, 2, 2, 6])],
+                          [numpy_helper.from_array(TABLE, "table"), numpy_helper.from_array(GIDX, "gidx"),
+                           numpy_helper.from_array(TIDX, "tidx")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
 UC, UN, UH = 64, 49, 4
 
 
@@ -233,6 +252,10 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "gather":
+        x = rng.standard_normal((2, 5, 6)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        ref = np.take(x, GIDX, axis=1) + np.take(TABLE, TIDX, axis=0)
     elif name == "uniform":
         q = rng.standard_normal((2, UC // 4, UN)).astype(np.float32)
         k = rng.standard_normal((2, UC // 4, UN)).astype(np.float32)
@@ -296,7 +319,7 @@ def main():
         return 0
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
-             "cnn": cnn, "vit": vit, "uniform": uniform}[kind]()
+             "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

@@ -6,7 +6,8 @@
 // is compiled with C++ exceptions: libonnx reports problems by throwing.
 //
 // Supported today (f32): Add, Sub, Mul, Div, MatMul, Gemm, Conv (group 1 or
-// depthwise), BatchNormalization, GlobalAveragePool, ReduceMean, Transpose,
+// depthwise), BatchNormalization, GlobalAveragePool, ReduceMean, Gather
+// (constant indices), Transpose,
 // Reshape, Flatten, Unsqueeze, Squeeze, Concat, Softmax, Relu, Sigmoid,
 // Tanh, Exp, Sqrt, Reciprocal, Clip, HardSigmoid, HardSwish, Identity,
 // Constant, with NumPy broadcasting and static shapes. Anything else is an
@@ -613,6 +614,69 @@ void Importer::convert(const onnx::NodeProto &node) {
                        0.0f, 1.0f);
       result = op == "HardSwish" ? binary("Mul", x, hs) : hs;
     }
+  } else if (op == "Gather") {
+    // Constant indices: tosa.gather on [1, K, C] with the gathered axis
+    // moved to the front (a constant table is folded instead).
+    Value data = in(0);
+    RankedTensorType t = typeOf(data);
+    const IntTensor &idx = intInput(node, 1);
+    int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : 0;
+    if (axis < 0)
+      axis += t.getRank();
+    int64_t k = t.getDimSize(axis);
+    SmallVector<int64_t> indices;
+    for (int64_t i : idx.data) {
+      if (i < -k || i >= k)
+        fail("Gather node '" + node.name() + "': index " + std::to_string(i) +
+             " is out of range");
+      indices.push_back(i < 0 ? i + k : i);
+    }
+    SmallVector<int32_t> perm = {static_cast<int32_t>(axis)};
+    SmallVector<int64_t> rest;
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      if (i != axis) {
+        perm.push_back(i);
+        rest.push_back(t.getDimSize(i));
+      }
+    int64_t restSize = std::accumulate(rest.begin(), rest.end(), int64_t(1),
+                                       std::multiplies<int64_t>());
+    SmallVector<int64_t> movedShape = {k};
+    llvm::append_range(movedShape, rest);
+    Value moved = axis == 0 ? data
+                            : tosa::TransposeOp::create(
+                                  b, loc,
+                                  RankedTensorType::get(movedShape,
+                                                        t.getElementType()),
+                                  data, b.getDenseI32ArrayAttr(perm));
+    int64_t w = indices.size();
+    auto idxType = RankedTensorType::get({1, w}, b.getI32Type());
+    SmallVector<int32_t> idx32(indices.begin(), indices.end());
+    Value idxV = tosa::ConstOp::create(
+        b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(idx32)));
+    Value gathered = tosa::GatherOp::create(
+        b, loc, RankedTensorType::get({1, w, restSize}, t.getElementType()),
+        reshape(moved, {1, k, restSize}), idxV);
+    // [indices..., rest...], then the rest's dimensions back in place.
+    SmallVector<int64_t> flatShape(idx.shape);
+    llvm::append_range(flatShape, rest);
+    Value r = reshape(gathered, flatShape);
+    int64_t ir = idx.shape.size();
+    if (axis != 0) {
+      SmallVector<int32_t> back;
+      SmallVector<int64_t> outShape;
+      for (int64_t i = 0; i < axis; ++i)
+        back.push_back(ir + i);
+      for (int64_t i = 0; i < ir; ++i)
+        back.push_back(i);
+      for (int64_t i = axis; i < static_cast<int64_t>(rest.size()); ++i)
+        back.push_back(ir + i);
+      for (int32_t p : back)
+        outShape.push_back(flatShape[p]);
+      r = tosa::TransposeOp::create(
+          b, loc, RankedTensorType::get(outShape, t.getElementType()), r,
+          b.getDenseI32ArrayAttr(back));
+    }
+    result = r;
   } else if (op == "LayerNormalization") {
     // (x - mean) / sqrt(var + eps) * scale + bias over the axes >= axis.
     Value x = in(0);
