@@ -17,6 +17,8 @@
                                              [B, C/4, N], O = V * A^T per head, concat
   onnx_models.py gather OUT.onnx             Gather with constant indices on an
                                              input (axis 1) and on a table (axis 0)
+  onnx_models.py pad OUT.onnx                Pad to whole 7x7 windows (constant 0.5),
+                                             Expand of a per-channel vector
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
 """
 import os
@@ -195,6 +197,23 @@ def gather():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
+CHAN = RNG.standard_normal((4, 1, 1)).astype(np.float32)
+
+
+def pad():
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("Pad", ["x", "pads", "pv"], ["p"], mode="constant", name="pad"),
+             helper.make_node("Expand", ["chan", "eshape"], ["e"], name="expand"),
+             helper.make_node("Mul", ["p", "e"], ["y"], name="mul")]
+    g = helper.make_graph(nodes, "pad", [helper.make_tensor_value_info("x", f, [1, 4, 12, 10])],
+                          [helper.make_tensor_value_info("y", f, [1, 4, 14, 14])],
+                          [numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0, 2, 4], np.int64), "pads"),
+                           numpy_helper.from_array(np.array(0.5, np.float32), "pv"),
+                           numpy_helper.from_array(CHAN, "chan"),
+                           numpy_helper.from_array(np.array([1, 4, 14, 14], np.int64), "eshape")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
 UC, UN, UH = 64, 49, 4
 
 
@@ -252,6 +271,10 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "pad":
+        x = rng.standard_normal((1, 4, 12, 10)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        ref = np.pad(x, ((0, 0), (0, 0), (0, 2), (0, 4)), constant_values=0.5) * CHAN
     elif name == "gather":
         x = rng.standard_normal((2, 5, 6)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -319,7 +342,7 @@ def main():
         return 0
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
-             "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather}[kind]()
+             "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "pad": pad}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

@@ -677,6 +677,65 @@ void Importer::convert(const onnx::NodeProto &node) {
           b.getDenseI32ArrayAttr(back));
     }
     result = r;
+  } else if (op == "Pad") {
+    // Constant mode with constant pads [begin..., end...] (as windowed
+    // attention pads its feature map to whole windows).
+    Value x = in(0);
+    RankedTensorType t = typeOf(x);
+    if (const auto *attr = findAttr(node, "mode");
+        attr && attr->s() != "constant")
+      fail("Pad node '" + node.name() + "': mode '" + attr->s() +
+           "' is not supported (constant only)");
+    std::vector<int64_t> pads = intInput(node, 1).data;
+    if (node.input_size() > 3 && !node.input(3).empty())
+      fail("Pad node '" + node.name() + "': the axes input is not supported");
+    if (static_cast<int64_t>(pads.size()) != 2 * t.getRank())
+      fail("Pad node '" + node.name() + "': expected " +
+           std::to_string(2 * t.getRank()) + " pads");
+    float value = 0.0f;
+    if (node.input_size() > 2 && !node.input(2).empty()) {
+      Value c = in(2);
+      auto constOp = c.getDefiningOp<tosa::ConstOp>();
+      auto dense = constOp ? dyn_cast<DenseElementsAttr>(constOp.getValues())
+                           : DenseElementsAttr();
+      if (!dense || !dense.isSplat())
+        fail("Pad node '" + node.name() + "': the pad value must be a constant");
+      value = dense.getSplatValue<APFloat>().convertToFloat();
+    }
+    SmallVector<int64_t> padding, shape;
+    for (int64_t i = 0; i < t.getRank(); ++i) {
+      if (pads[i] < 0 || pads[i + t.getRank()] < 0)
+        fail("Pad node '" + node.name() + "': negative pads are not supported");
+      padding.append({pads[i], pads[i + t.getRank()]});
+      shape.push_back(t.getDimSize(i) + pads[i] + pads[i + t.getRank()]);
+    }
+    auto cType = RankedTensorType::get({1}, b.getF32Type());
+    Value padConst = tosa::ConstOp::create(
+        b, loc, cType, DenseElementsAttr::get(cType, value));
+    result = tosa::PadOp::create(
+        b, loc, RankedTensorType::get(shape, t.getElementType()), x,
+        shapeValue(padding), padConst);
+  } else if (op == "Expand") {
+    // Broadcast to a constant shape: tile the unit dimensions.
+    Value x = in(0);
+    std::vector<int64_t> target = intInput(node, 1).data;
+    int64_t rank = std::max<int64_t>(typeOf(x).getRank(), target.size());
+    SmallVector<int64_t> lifted(rank - typeOf(x).getRank(), 1);
+    llvm::append_range(lifted, typeOf(x).getShape());
+    x = reshape(x, lifted);
+    SmallVector<int64_t> full(rank - target.size(), 1);
+    full.append(target.begin(), target.end());
+    SmallVector<int64_t> multiples, shape;
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t d = lifted[i], want = full[i];
+      if (d != want && d != 1 && want != 1)
+        fail("Expand node '" + node.name() + "': shapes do not broadcast");
+      multiples.push_back(d == 1 ? want : 1);
+      shape.push_back(std::max(d, want));
+    }
+    result = tosa::TileOp::create(
+        b, loc, RankedTensorType::get(shape, typeOf(x).getElementType()), x,
+        shapeValue(multiples));
   } else if (op == "LayerNormalization") {
     // (x - mean) / sqrt(var + eps) * scale + bias over the axes >= axis.
     Value x = in(0);
