@@ -19,6 +19,8 @@
                                              input (axis 1) and on a table (axis 0)
   onnx_models.py pad OUT.onnx                Pad to whole 7x7 windows (constant 0.5),
                                              Expand of a per-channel vector
+  onnx_models.py shapes OUT.onnx             Range, Equal, Where, ConstantOfShape in
+                                             the shape arithmetic of a Reshape
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
 """
 import os
@@ -214,6 +216,25 @@ def pad():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
+def shapes():
+    f = TensorProto.FLOAT
+    c = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shp"], name="shape"),
+        helper.make_node("Range", ["zero", "three", "one"], ["r"], name="range"),
+        helper.make_node("Equal", ["r", "one1"], ["eq"], name="equal"),
+        helper.make_node("Where", ["eq", "minus1", "shp"], ["w"], name="where"),
+        helper.make_node("Reshape", ["x", "w"], ["xr"], name="reshape"),
+        helper.make_node("ConstantOfShape", ["shp"], ["k"], name="cos",
+                         value=numpy_helper.from_array(np.array([1.5], np.float32))),
+        helper.make_node("Add", ["xr", "k"], ["y"], name="add"),
+    ]
+    g = helper.make_graph(nodes, "shapes", [helper.make_tensor_value_info("x", f, [2, 3, 4])],
+                          [helper.make_tensor_value_info("y", f, [2, 3, 4])],
+                          [c("zero", 0), c("three", 3), c("one", 1), c("one1", [1]), c("minus1", [-1])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
 UC, UN, UH = 64, 49, 4
 
 
@@ -271,6 +292,10 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "shapes":
+        x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        ref = x + 1.5
     elif name == "pad":
         x = rng.standard_normal((1, 4, 12, 10)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -342,7 +367,7 @@ def main():
         return 0
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
-             "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "pad": pad}[kind]()
+             "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "pad": pad, "shapes": shapes}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

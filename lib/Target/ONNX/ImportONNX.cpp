@@ -927,8 +927,8 @@ Value Importer::slice(Value x, ArrayRef<int64_t> start,
 
 /// Evaluates the int64 shape arithmetic that exports of `x.chunk`, `flatten`
 /// and `view` produce (Shape, Gather, Unsqueeze, Squeeze, Concat, Cast,
-/// Slice, Add, Sub, Mul, Div, Constant, ConstantOfShape... on known int64
-/// tensors), so that the graph becomes static. Returns whether `node` was
+/// Slice, Add, Sub, Mul, Div, Equal, Where, Range, ConstantOfShape on known
+/// int64 tensors), so that the graph becomes static. Returns whether `node` was
 /// folded.
 bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
   StringRef op = node.op_type();
@@ -958,9 +958,74 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
     r.shape = {static_cast<int64_t>(r.data.size())};
     return set(r);
   }
+  if (op == "Range" && known(0) && known(1) && known(2)) {
+    int64_t start = ints[node.input(0)].data.at(0);
+    int64_t limit = ints[node.input(1)].data.at(0);
+    int64_t delta = ints[node.input(2)].data.at(0);
+    if (delta == 0)
+      fail("Range node '" + node.name() + "' has a zero step");
+    IntTensor r;
+    for (int64_t v = start; delta > 0 ? v < limit : v > limit; v += delta)
+      r.data.push_back(v);
+    r.shape = {static_cast<int64_t>(r.data.size())};
+    return set(r);
+  }
+  if (op == "ConstantOfShape" && known(0)) {
+    const IntTensor &shapeT = ints[node.input(0)];
+    SmallVector<int64_t> shape(shapeT.data.begin(), shapeT.data.end());
+    int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t(1),
+                                std::multiplies<int64_t>());
+    const auto *attr = findAttr(node, "value");
+    int type = attr ? attr->t().data_type() : onnx::TensorProto::FLOAT;
+    if (type == onnx::TensorProto::INT64) {
+      IntTensor r;
+      r.shape = shape;
+      r.data.assign(n, intFromProto(attr->t()).data.at(0));
+      return set(r);
+    }
+    if (type != onnx::TensorProto::FLOAT)
+      fail("ConstantOfShape node '" + node.name() +
+           "': only float and int64 values are supported");
+    float value = 0.0f;
+    if (attr) {
+      const onnx::TensorProto &t = attr->t();
+      if (t.has_raw_data() && t.raw_data().size() == 4)
+        std::memcpy(&value, t.raw_data().data(), 4);
+      else if (t.float_data_size() == 1)
+        value = t.float_data(0);
+    }
+    auto type2 = RankedTensorType::get(shape, b.getF32Type());
+    values[node.output(0)] = tosa::ConstOp::create(
+        b, loc, type2, DenseElementsAttr::get(type2, value));
+    return true;
+  }
+  if (op == "Where" && known(0) && known(1) && known(2)) {
+    const IntTensor &c = ints[node.input(0)], &x = ints[node.input(1)],
+                    &y = ints[node.input(2)];
+    size_t n = std::max({c.data.size(), x.data.size(), y.data.size()});
+    auto at = [&](const IntTensor &t, size_t i) {
+      return t.data.size() == 1 ? t.data[0] : t.data.at(i);
+    };
+    IntTensor r;
+    r.shape = c.data.size() == n ? c.shape : x.data.size() == n ? x.shape
+                                                                : y.shape;
+    for (size_t i = 0; i < n; ++i)
+      r.data.push_back(at(c, i) ? at(x, i) : at(y, i));
+    return set(r);
+  }
   if (!known(0))
     return false;
   const IntTensor &x = ints[node.input(0)];
+  if (op == "Equal" && known(1)) {
+    const IntTensor &y = ints[node.input(1)];
+    size_t n = std::max(x.data.size(), y.data.size());
+    IntTensor r;
+    r.shape = x.data.size() == n ? x.shape : y.shape;
+    for (size_t i = 0; i < n; ++i)
+      r.data.push_back(x.data[x.data.size() == 1 ? 0 : i] ==
+                       y.data[y.data.size() == 1 ? 0 : i]);
+    return set(r);
+  }
   if (op == "Cast" || op == "Identity")
     return set(x);
   if (op == "Gather" && known(1)) {
