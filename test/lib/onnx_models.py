@@ -96,6 +96,7 @@ CB1 = RNG.standard_normal((C_OUT,)).astype(np.float32)
 BN = [RNG.uniform(0.5, 1.5, C_OUT).astype(np.float32), RNG.standard_normal(C_OUT).astype(np.float32),
       RNG.standard_normal(C_OUT).astype(np.float32), RNG.uniform(0.5, 2.0, C_OUT).astype(np.float32)]
 DW = RNG.standard_normal((C_OUT, 1, 3, 3)).astype(np.float32) * 0.3
+GW = RNG.standard_normal((8, 4, 3, 3)).astype(np.float32) * 0.3
 
 
 def cnn():
@@ -112,6 +113,8 @@ def cnn():
         helper.make_node("Flatten", ["rm"], ["rmf"], axis=1, name="flatten2"),
         helper.make_node("Concat", ["flat", "rmf"], ["y0"], axis=1, name="concat"),
         helper.make_node("Unsqueeze", ["y0", "ax"], ["y"], name="unsqueeze"),
+        # A grouped convolution (4 groups of 4 channels), as a second output.
+        helper.make_node("Conv", ["c2", "gw"], ["gc"], group=4, pads=[0, 0, 0, 0], name="gconv"),
     ]
     inits = [numpy_helper.from_array(CW1, "w1"), numpy_helper.from_array(CB1, "b1"),
              numpy_helper.from_array(BN[0], "s"), numpy_helper.from_array(BN[1], "bb"),
@@ -119,9 +122,11 @@ def cnn():
              numpy_helper.from_array(DW, "dw"),
              numpy_helper.from_array(np.array(0.0, np.float32), "lo"),
              numpy_helper.from_array(np.array(6.0, np.float32), "hi"),
-             numpy_helper.from_array(np.array([1], np.int64), "ax")]
+             numpy_helper.from_array(np.array([1], np.int64), "ax"),
+             numpy_helper.from_array(GW, "gw")]
     g = helper.make_graph(nodes, "cnn", [helper.make_tensor_value_info("x", f, [2, C_IN, 15, 15])],
-                          [helper.make_tensor_value_info("y", f, [2, 1, C_OUT + 64])], inits)
+                          [helper.make_tensor_value_info("y", f, [2, 1, C_OUT + 64]),
+                           helper.make_tensor_value_info("gc", f, [2, 8, 6, 6])], inits)
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
 
 
@@ -352,6 +357,7 @@ def reference(name, d):
         gap = cl.mean(axis=(2, 3))
         rm = cl.mean(axis=1).reshape(2, -1)
         ref = np.concatenate([gap, rm], axis=1)[:, None, :]
+        np.save(os.path.join(d, "ref1.npy"), conv2d(c2, GW, None, stride=1, pad=0, groups=4).astype(np.float32))
     else:
         x = rng.standard_normal((4, 16)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)

@@ -5,8 +5,7 @@
 // whose arguments and results are the graph's inputs and outputs. This file
 // is compiled with C++ exceptions: libonnx reports problems by throwing.
 //
-// Supported today (f32): Add, Sub, Mul, Div, MatMul, Gemm, Conv (group 1 or
-// depthwise), BatchNormalization, GlobalAveragePool, ReduceMean, Gather
+// Supported today (f32): Add, Sub, Mul, Div, MatMul, Gemm, Conv (any group), BatchNormalization, GlobalAveragePool, ReduceMean, Gather
 // (constant indices), Transpose,
 // Reshape, Flatten, Unsqueeze, Squeeze, Concat, Softmax, Relu, Sigmoid,
 // Tanh, Exp, Sqrt, Reciprocal, Clip, HardSigmoid, HardSwish, Identity,
@@ -286,9 +285,10 @@ Value Importer::matmul(Value a, Value c) {
 static const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
                                             StringRef name);
 
-/// ONNX Conv (NCHW, weights [O, I/group, KH, KW]) as tosa.conv2d (group 1)
-/// or tosa.depthwise_conv2d (group = input channels), in NHWC between two
-/// transposes that cancel against their neighbours'.
+/// ONNX Conv (NCHW, weights [O, I/group, KH, KW]) as tosa.conv2d (group 1),
+/// tosa.depthwise_conv2d (group = input channels) or one tosa.conv2d per
+/// group, in NHWC between two transposes that cancel against their
+/// neighbours'.
 Value Importer::conv(const onnx::NodeProto &node, Value x, Value w,
                      Value bias) {
   RankedTensorType xt = typeOf(x), wt = typeOf(w);
@@ -354,9 +354,29 @@ Value Importer::conv(const onnx::NodeProto &node, Value x, Value w,
                                         b.getDenseI64ArrayAttr(strides),
                                         b.getDenseI64ArrayAttr(dil),
                                         TypeAttr::get(b.getF32Type()));
+  } else if (c % group == 0 && o % group == 0 &&
+             wt.getDimSize(1) == c / group) {
+    // Grouped: one convolution per group on its channel slices, outputs
+    // concatenated along channels (NHWC: the last dimension).
+    int64_t ci = c / group, co = o / group;
+    SmallVector<Value> parts;
+    for (int64_t g = 0; g < group; ++g) {
+      Value xg = slice(nhwc, {0, 0, 0, g * ci}, {n, h, wd, ci});
+      Value wg = slice(w, {g * co, 0, 0, 0}, {co, ci, kh, kw});
+      Value bg = slice(bias, {g * co}, {co});
+      Value ohwi = tosa::TransposeOp::create(
+          b, loc, RankedTensorType::get({co, kh, kw, ci}, b.getF32Type()), wg,
+          b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+      parts.push_back(tosa::Conv2DOp::create(
+          b, loc, RankedTensorType::get({n, oh, ow, co}, b.getF32Type()), xg,
+          ohwi, bg, padAttr, b.getDenseI64ArrayAttr(strides),
+          b.getDenseI64ArrayAttr(dil), TypeAttr::get(b.getF32Type())));
+    }
+    y = tosa::ConcatOp::create(b, loc, outType, parts,
+                               b.getI32IntegerAttr(3));
   } else {
     fail("Conv node '" + node.name() + "': group " + std::to_string(group) +
-         " is not supported (1 or depthwise only)");
+         " does not divide the channels");
   }
   return tosa::TransposeOp::create(
       b, loc, RankedTensorType::get({n, o, oh, ow}, b.getF32Type()), y,
