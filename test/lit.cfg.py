@@ -107,3 +107,11 @@ if subprocess.call(
     stderr=subprocess.DEVNULL,
 ) == 0:
     config.available_features.add("onnx")
+
+# Debian's python3-torch (tools/setup.sh --bench) exports the PyTorch models.
+if subprocess.call(
+    [config.python_executable, "-c", "import torch"],
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL,
+) == 0:
+    config.available_features.add("torch")
