@@ -90,28 +90,21 @@ import shutil
 if shutil.which("aarch64-linux-gnu-g++"):
     config.available_features.add("aarch64-cross")
 
-# NumPy from Debian's python3-numpy, for the integration tests' references.
+# Python modules from Debian's packages, for references and test models.
 import subprocess
 
-if subprocess.call(
-    [config.python_executable, "-c", "import numpy"],
-    stdout=subprocess.DEVNULL,
-    stderr=subprocess.DEVNULL,
-) == 0:
-    config.available_features.add("numpy")
 
-# Debian's python3-onnx builds the importer's test models.
-if subprocess.call(
-    [config.python_executable, "-c", "import onnx"],
-    stdout=subprocess.DEVNULL,
-    stderr=subprocess.DEVNULL,
-) == 0:
-    config.available_features.add("onnx")
+def python_has(module):
+    return subprocess.call(
+        [config.python_executable, "-c", f"import {module}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) == 0
 
-# Debian's python3-torch (tools/setup.sh --bench) exports the PyTorch models.
-if subprocess.call(
-    [config.python_executable, "-c", "import torch"],
-    stdout=subprocess.DEVNULL,
-    stderr=subprocess.DEVNULL,
-) == 0:
-    config.available_features.add("torch")
+
+# python3-numpy: the integration tests' references; python3-onnx: the
+# importer's test models; python3-torch (tools/setup.sh --bench): PyTorch
+# exports.
+for module in ("numpy", "onnx", "torch"):
+    if python_has(module):
+        config.available_features.add(module)

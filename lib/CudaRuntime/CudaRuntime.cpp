@@ -117,6 +117,12 @@ void ensureContext() {
   d.cuCtxSetCurrent(d.context);
 }
 
+/// The driver, with the device's context current on this thread.
+Driver &ready() {
+  ensureContext();
+  return driver();
+}
+
 void check(CUresult result, const char *call) {
   if (result == kSuccess)
     return;
@@ -176,8 +182,7 @@ static bool deviceUsable() {
 CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
   if (!deviceUsable())
     return nullptr;
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CUmodule module = nullptr;
   CHECK(cuModuleLoadData(&module, data));
   return module;
@@ -186,8 +191,7 @@ CUmodule mgpuModuleLoad(void *data, size_t /*size*/) {
 CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
   if (!deviceUsable())
     return nullptr;
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CUmodule module = nullptr;
   int options[] = {kJitOptimizationLevel};
   void *values[] = {reinterpret_cast<void *>(static_cast<intptr_t>(optLevel))};
@@ -198,14 +202,12 @@ CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
 void mgpuModuleUnload(CUmodule module) {
   if (!module)
     return;
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuModuleUnload(module));
 }
 
 CUfunction mgpuModuleGetFunction(CUmodule module, const char *name) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CUfunction function = nullptr;
   CHECK(cuModuleGetFunction(&function, module, name));
   return function;
@@ -215,67 +217,57 @@ void mgpuLaunchKernel(CUfunction function, intptr_t gridX, intptr_t gridY,
                       intptr_t gridZ, intptr_t blockX, intptr_t blockY,
                       intptr_t blockZ, int32_t smem, CUstream stream,
                       void **params, void **extra, size_t /*paramsCount*/) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
                        smem, stream, params, extra));
 }
 
 CUstream mgpuStreamCreate() {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CUstream stream = nullptr;
   CHECK(cuStreamCreate(&stream, kStreamNonBlocking));
   return stream;
 }
 
 void mgpuStreamDestroy(CUstream stream) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuStreamDestroy(stream));
 }
 
 void mgpuStreamSynchronize(CUstream stream) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuStreamSynchronize(stream));
 }
 
 void mgpuStreamWaitEvent(CUstream stream, CUevent event) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuStreamWaitEvent(stream, event, 0));
 }
 
 CUevent mgpuEventCreate() {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CUevent event = nullptr;
   CHECK(cuEventCreate(&event, kEventDisableTiming));
   return event;
 }
 
 void mgpuEventDestroy(CUevent event) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuEventDestroy(event));
 }
 
 void mgpuEventSynchronize(CUevent event) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuEventSynchronize(event));
 }
 
 void mgpuEventRecord(CUevent event, CUstream stream) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuEventRecord(event, stream));
 }
 
 void *mgpuMemAlloc(uint64_t sizeBytes, CUstream stream, bool isHostShared) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CUdeviceptr ptr = 0;
   if (sizeBytes == 0)
     return nullptr;
@@ -289,30 +281,26 @@ void *mgpuMemAlloc(uint64_t sizeBytes, CUstream stream, bool isHostShared) {
 void mgpuMemFree(void *ptr, CUstream /*stream*/) {
   if (!ptr)
     return;
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)));
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, CUstream stream) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuMemcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
                       reinterpret_cast<CUdeviceptr>(src), sizeBytes, stream));
 }
 
 void mgpuMemset32(void *dst, unsigned int value, size_t count,
                   CUstream stream) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
                          stream));
 }
 
 void mgpuMemset16(void *dst, unsigned short value, size_t count,
                   CUstream stream) {
-  ensureContext();
-  Driver &d = driver();
+  Driver &d = ready();
   CHECK(cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
                          stream));
 }

@@ -159,8 +159,7 @@ struct GpuMapParallelLoopsPass
     }
     // Fold the bound arithmetic that collapsing emits, so that static trip
     // counts are visible (no patterns: loops keep their structure).
-    if (failed(foldFunction(func)))
-      return signalPassFailure();
+    foldFunction(func);
 
     for (scf::ParallelOp loop : collapsed) {
       // Loops shorter than a block get a block of their own size.
@@ -181,16 +180,15 @@ struct GpuMapParallelLoopsPass
           failed(gpu::setMappingAttr(inner, mapping(gpu::Processor::ThreadX))))
         return signalPassFailure();
     }
-    if (failed(foldFunction(func)))
-      return signalPassFailure();
+    foldFunction(func);
   }
 
   /// Folds constants and erases dead ops without any rewrite pattern.
-  LogicalResult foldFunction(func::FuncOp func) {
+  static void foldFunction(func::FuncOp func) {
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    // Not converging is harmless: the fold is only cosmetic for tiling.
     (void)applyPatternsGreedily(func, FrozenRewritePatternSet(), config);
-    return success();
   }
 };
 

@@ -84,6 +84,7 @@ private:
   Value binary(StringRef op, Value a, Value c);
   Value matmul(Value a, Value c);
   Value scalarLike(float value, Value like);
+  static std::optional<float> splatOf(Value v);
   Value conv(const onnx::NodeProto &node, Value x, Value w, Value bias);
   RankedTensorType broadcastType(Value a, Value c);
 
@@ -123,16 +124,17 @@ RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info) {
   return RankedTensorType::get(shape, b.getF32Type());
 }
 
+/// A FLOAT initializer or Constant as tosa.const (INT64 ones are shape data
+/// and go to `ints` instead).
 Value Importer::constant(const onnx::TensorProto &tensor) {
-  if (tensor.data_type() != onnx::TensorProto::FLOAT &&
-      tensor.data_type() != onnx::TensorProto::INT64)
+  if (tensor.data_type() != onnx::TensorProto::FLOAT)
     fail("initializer '" + tensor.name() + "' has an unsupported data type");
   SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
   int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t(1),
                               std::multiplies<int64_t>());
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
     fail("initializer '" + tensor.name() + "' uses external data");
-  if (tensor.data_type() == onnx::TensorProto::FLOAT) {
+  {
     std::vector<float> data;
     if (tensor.has_raw_data()) {
       if (static_cast<int64_t>(tensor.raw_data().size()) != 4 * n)
@@ -164,8 +166,6 @@ Value Importer::constant(const onnx::TensorProto &tensor) {
     return tosa::ConstOp::create(b, loc, type,
                                  DenseElementsAttr::get(type, ArrayRef(data)));
   }
-  // INT64 constants only feed shapes (Reshape); they are read directly.
-  return Value();
 }
 
 Value Importer::lookup(const std::string &name, const onnx::NodeProto &node) {
@@ -179,15 +179,9 @@ Value Importer::lookup(const std::string &name, const onnx::NodeProto &node) {
 Value Importer::reshape(Value v, ArrayRef<int64_t> shape) {
   if (typeOf(v).getShape() == shape)
     return v;
-  auto shapeType = tosa::shapeType::get(ctx, shape.size());
-  Value s = tosa::ConstShapeOp::create(
-      b, loc, shapeType,
-      DenseIntElementsAttr::get(
-          RankedTensorType::get({static_cast<int64_t>(shape.size())},
-                                b.getIndexType()),
-          shape));
   return tosa::ReshapeOp::create(
-      b, loc, RankedTensorType::get(shape, typeOf(v).getElementType()), v, s);
+      b, loc, RankedTensorType::get(shape, typeOf(v).getElementType()), v,
+      shapeValue(shape));
 }
 
 /// TOSA broadcasts only between equal ranks: prepend unit dimensions.
@@ -214,6 +208,16 @@ RankedTensorType Importer::broadcastType(Value a, Value c) {
     shape.push_back(x == 1 ? y : x);
   }
   return RankedTensorType::get(shape, typeOf(a).getElementType());
+}
+
+/// The value of a splat float tosa.const, if `v` is one.
+std::optional<float> Importer::splatOf(Value v) {
+  auto c = v ? v.getDefiningOp<tosa::ConstOp>() : nullptr;
+  auto dense = c ? dyn_cast<DenseElementsAttr>(c.getValues())
+                 : DenseElementsAttr();
+  if (!dense || !dense.isSplat())
+    return std::nullopt;
+  return dense.getSplatValue<APFloat>().convertToFloat();
 }
 
 Value Importer::scalarLike(float value, Value like) {
@@ -610,13 +614,7 @@ void Importer::convert(const onnx::NodeProto &node) {
       auto bound = [&](int i, float fallback) {
         if (node.input_size() <= i || node.input(i).empty())
           return fallback;
-        auto it = values.find(node.input(i));
-        std::optional<float> v;
-        if (it != values.end() && it->second)
-          if (auto c = it->second.getDefiningOp<tosa::ConstOp>())
-            if (auto dense = dyn_cast<DenseElementsAttr>(c.getValues());
-                dense && dense.isSplat())
-              v = dense.getSplatValue<APFloat>().convertToFloat();
+        std::optional<float> v = splatOf(values.lookup(node.input(i)));
         if (!v)
           fail("Clip node '" + node.name() + "': min and max must be constants");
         return *v;
@@ -714,13 +712,10 @@ void Importer::convert(const onnx::NodeProto &node) {
            std::to_string(2 * t.getRank()) + " pads");
     float value = 0.0f;
     if (node.input_size() > 2 && !node.input(2).empty()) {
-      Value c = in(2);
-      auto constOp = c.getDefiningOp<tosa::ConstOp>();
-      auto dense = constOp ? dyn_cast<DenseElementsAttr>(constOp.getValues())
-                           : DenseElementsAttr();
-      if (!dense || !dense.isSplat())
+      std::optional<float> v = splatOf(in(2));
+      if (!v)
         fail("Pad node '" + node.name() + "': the pad value must be a constant");
-      value = dense.getSplatValue<APFloat>().convertToFloat();
+      value = *v;
     }
     SmallVector<int64_t> padding, shape;
     for (int64_t i = 0; i < t.getRank(); ++i) {
@@ -791,11 +786,7 @@ void Importer::convert(const onnx::NodeProto &node) {
     result = tosa::ErfOp::create(b, loc, typeOf(in(0)), in(0));
   } else if (op == "Pow") {
     Value x = in(0), e = in(1);
-    std::optional<float> exponent;
-    if (auto c = e.getDefiningOp<tosa::ConstOp>())
-      if (auto dense = dyn_cast<DenseElementsAttr>(c.getValues());
-          dense && dense.isSplat())
-        exponent = dense.getSplatValue<APFloat>().convertToFloat();
+    std::optional<float> exponent = splatOf(e);
     if (exponent == 2.0f)
       result = binary("Mul", x, x);
     else if (exponent == 0.5f)
