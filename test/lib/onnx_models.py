@@ -21,6 +21,11 @@
                                              Expand of a per-channel vector
   onnx_models.py shapes OUT.onnx             Range, Equal, Where, ConstantOfShape in
                                              the shape arithmetic of a Reshape
+  onnx_models.py huge-input OUT.onnx         an input declared 10^5 x 10^5 x 10^5
+  onnx_models.py huge-constant OUT.onnx      ConstantOfShape of 10^6 x 10^6 x 10^6
+  onnx_models.py huge-range OUT.onnx         an (unused) Range of 10^12 int64 elements
+  onnx_models.py many-nodes OUT.onnx         2,000,001 Relu nodes (40 MB; written
+                                             straight as protobuf bytes)
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
 """
 import os
@@ -88,6 +93,62 @@ def dynamic():
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])])
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def huge_input():
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")], "huge",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [10**5] * 3)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [10**5] * 3)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def huge_constant():
+    shape = numpy_helper.from_array(np.array([10**6] * 3, np.int64), "shape")
+    g = helper.make_graph(
+        [helper.make_node("ConstantOfShape", ["shape"], ["c"], name="fill"),
+         helper.make_node("Add", ["x", "c"], ["y"], name="add")], "huge",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [10**6] * 3)],
+        initializer=[shape])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def huge_range():
+    ints = [numpy_helper.from_array(np.array(v, np.int64), n)
+            for n, v in [("start", 0), ("limit", 10**12), ("delta", 1)]]
+    g = helper.make_graph(
+        [helper.make_node("Range", ["start", "limit", "delta"], ["r"], name="range"),
+         helper.make_node("Relu", ["x"], ["y"], name="relu")], "huge",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])],
+        initializer=ints)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def write_many_nodes(path, count=2_000_001):
+    """A model whose graph has `count` Relu nodes. onnx.helper would take
+    minutes for this many; the graph's bytes are one node's bytes repeated
+    (a protobuf message is the concatenation of its fields)."""
+    node = helper.make_node("Relu", ["x"], ["x"]).SerializeToString()
+    head = helper.make_graph(
+        [], "many", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])]).SerializeToString()
+    graph = head + (b"\x0a" + _varint(len(node)) + node) * count
+    model = helper.make_model(helper.make_graph([], "m", [], []),
+                              opset_imports=[helper.make_opsetid("", 17)])
+    model.ClearField("graph")
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString() + b"\x3a" + _varint(len(graph)) + graph)
+
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
 
 
 C_IN, C_OUT = 8, 16
@@ -371,9 +432,14 @@ def main():
     if kind == "reference":
         reference(sys.argv[2], sys.argv[3])
         return 0
+    if kind == "many-nodes":
+        write_many_nodes(sys.argv[2])
+        return 0
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
-             "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "pad": pad, "shapes": shapes}[kind]()
+             "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "pad": pad, "shapes": shapes,
+             "huge-input": huge_input, "huge-constant": huge_constant,
+             "huge-range": huge_range}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

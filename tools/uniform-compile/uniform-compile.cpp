@@ -18,6 +18,7 @@
 
 #include "uniform/InitAll.h"
 #include "uniform/Pipelines/Pipelines.h"
+#include "uniform/Support/OutputFile.h"
 #include "uniform/Target/ONNX/ImportONNX.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -39,11 +40,11 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
@@ -281,6 +282,17 @@ int main(int argc, char **argv) {
   llvm::StringRef libName = outName.drop_back(3);
   llvm::SmallString<256> headerPath(outputFilename);
   llvm::sys::path::replace_extension(headerPath, "h");
+  // Both outputs start as temporaries next to their paths (a bad path fails
+  // now) and appear only when everything succeeded.
+  std::string outputError;
+  std::unique_ptr<uniform::OutputFile> libOut =
+      uniform::OutputFile::create(outputFilename, outputError);
+  if (!libOut)
+    return fail(outputError);
+  std::unique_ptr<uniform::OutputFile> headerOut =
+      uniform::OutputFile::create(headerPath, outputError);
+  if (!headerOut)
+    return fail(outputError);
 
   // The host: triple, target machine, and the driver that links.
   llvm::Triple native(llvm::sys::getDefaultTargetTriple());
@@ -378,7 +390,7 @@ int main(int argc, char **argv) {
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("uniform-compile", workDir))
     return fail("cannot create a temporary directory: " + ec.message());
-  auto cleanup = llvm::make_scope_exit(
+  llvm::scope_exit cleanup(
       [&] { llvm::sys::fs::remove_directories(workDir); });
   llvm::SmallString<128> objectPath(workDir);
   llvm::sys::path::append(objectPath, "model.o");
@@ -430,25 +442,18 @@ int main(int argc, char **argv) {
   if (int rc = run(*driver, linkRefs))
     return rc;
 
-  // Only now the outputs, each through a temporary file and a rename.
-  std::string headerError;
-  auto headerOut = openOutputFile(headerPath, &headerError);
-  if (!headerOut)
-    return fail(headerError);
+  // Only now the outputs appear: the library first, so that a header never
+  // describes a library that is not there.
+  auto libBytes = llvm::MemoryBuffer::getFile(tmpLib);
+  if (!libBytes)
+    return fail("cannot read " + tmpLib + ": " + libBytes.getError().message());
+  libOut->os() << (*libBytes)->getBuffer();
   headerOut->os() << header;
-  headerOut->os().flush();
-  if (std::error_code ec = llvm::sys::fs::copy_file(
-          tmpLib, outputFilename + ".uniform-tmp"))
-    return fail("cannot write '" + outputFilename + "': " + ec.message());
-  if (std::error_code ec = llvm::sys::fs::rename(
-          outputFilename + ".uniform-tmp", outputFilename)) {
-    llvm::sys::fs::remove(outputFilename + ".uniform-tmp");
-    return fail("cannot write '" + outputFilename + "': " + ec.message());
-  }
-  llvm::sys::fs::setPermissions(outputFilename,
-                                llvm::sys::fs::all_read |
+  if (failed(libOut->setPermissions(llvm::sys::fs::all_read |
                                     llvm::sys::fs::all_exe |
-                                    llvm::sys::fs::owner_write);
-  headerOut->keep();
+                                    llvm::sys::fs::owner_write,
+                                    error)) ||
+      failed(libOut->commit(error)) || failed(headerOut->commit(error)))
+    return fail(error);
   return 0;
 }

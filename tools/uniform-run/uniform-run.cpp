@@ -15,6 +15,7 @@
 
 #include "uniform/InitAll.h"
 #include "uniform/Runtime/Npy.h"
+#include "uniform/Support/OutputFile.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -213,36 +214,6 @@ static double elementAsDouble(const NpyArray &array, int64_t index) {
   return 0;
 }
 
-/// Writes `contents` to `path` through a temporary file in the same folder
-/// and a rename: `path` is either untouched or complete.
-static llvm::Error writeAtomically(llvm::StringRef path,
-                                   llvm::StringRef contents) {
-  llvm::SmallString<256> tmp;
-  int fd;
-  llvm::SmallString<256> model(path);
-  model += ".tmp-%%%%%%";
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(model, fd, tmp))
-    return llvm::createStringError(ec, "cannot create a file next to '" +
-                                           path + "': " + ec.message());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << contents;
-    os.close();
-    if (os.has_error()) {
-      llvm::sys::fs::remove(tmp);
-      return llvm::createStringError(os.error(), "cannot write '" + tmp +
-                                                     "': " +
-                                                     os.error().message());
-    }
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
-    llvm::sys::fs::remove(tmp);
-    return llvm::createStringError(ec, "cannot write '" + path +
-                                           "': " + ec.message());
-  }
-  return llvm::Error::success();
-}
-
 /// Compiled modules allocate their temporaries (attention matrices, softmax
 /// statistics) on every call and free them on return. glibc serves blocks
 /// above 128 KiB with fresh mmap()s and trims freed heap memory, so each call
@@ -277,6 +248,17 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   uniform::registerAllDialects(registry);
   MLIRContext context(registry);
+
+  // Open the outputs (as temporaries) before reading anything, so that a bad
+  // output path fails at once, and a run that fails or is killed at any
+  // point leaves them untouched.
+  std::vector<std::unique_ptr<uniform::OutputFile>> outputs;
+  for (const std::string &path : outputFiles) {
+    std::string error;
+    outputs.push_back(uniform::OutputFile::create(path, error));
+    if (!outputs.back())
+      return fail(error);
+  }
 
   llvm::SourceMgr sourceMgr;
   std::string errorMessage;
@@ -620,8 +602,12 @@ int main(int argc, char **argv) {
     }
   }
 
-  for (auto [path, array] : llvm::zip(outputFiles, outArrays))
-    if (llvm::Error err = writeAtomically(path, serializeNpy(array)))
-      return fail(llvm::toString(std::move(err)));
+  // Every output is complete before any of them appears.
+  std::string error;
+  for (auto [file, array] : llvm::zip(outputs, outArrays))
+    file->os() << serializeNpy(array);
+  for (auto &file : outputs)
+    if (failed(file->commit(error)))
+      return fail(error);
   return 0;
 }

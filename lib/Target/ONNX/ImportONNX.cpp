@@ -32,13 +32,18 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 
+#include <google/protobuf/io/coded_stream.h>
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <cmath>
 #include <limits>
+#include <optional>
 #include <numeric>
 
 using namespace mlir;
@@ -52,6 +57,10 @@ struct ImportError {
 /// Initializers with more elements than this become dense_resource blobs.
 constexpr int64_t kInlineElements = 256;
 
+/// int64 tensors are shape data, evaluated at import time; more elements
+/// than this are an error.
+constexpr int64_t kMaxIntElements = int64_t(1) << 24;
+
 [[noreturn]] void fail(const llvm::Twine &message) {
   throw ImportError{message.str()};
 }
@@ -64,8 +73,9 @@ struct IntTensor {
 
 class Importer {
 public:
-  Importer(MLIRContext *ctx, const onnx::ModelProto &model, int64_t opset)
-      : ctx(ctx), model(model), opset(opset), b(ctx) {}
+  Importer(MLIRContext *ctx, const onnx::ModelProto &model, int64_t opset,
+           const uniform::ImportONNXOptions &options)
+      : ctx(ctx), model(model), opset(opset), options(options), b(ctx) {}
 
   OwningOpRef<ModuleOp> run();
 
@@ -91,13 +101,19 @@ private:
   MLIRContext *ctx;
   const onnx::ModelProto &model;
   int64_t opset;
+  const uniform::ImportONNXOptions &options;
   OpBuilder b;
   Location loc = UnknownLoc::get(ctx);
   llvm::StringMap<Value> values;
   llvm::StringMap<RankedTensorType> inferred;
   llvm::StringMap<IntTensor> ints;
 
-  static IntTensor intFromProto(const onnx::TensorProto &t);
+  IntTensor intFromProto(const onnx::TensorProto &t);
+  int64_t numElements(ArrayRef<int64_t> shape, const Twine &what,
+                      int64_t limit);
+  int64_t numElements(ArrayRef<int64_t> shape, const Twine &what) {
+    return numElements(shape, what, options.maxTensorElements);
+  }
   const IntTensor &intInput(const onnx::NodeProto &node, int i);
   bool foldShapeArithmetic(const onnx::NodeProto &node);
   Value shapeValue(ArrayRef<int64_t> values);
@@ -121,7 +137,30 @@ RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info) {
            "' has a dynamic dimension; give the model static input shapes");
     shape.push_back(dim.dim_value());
   }
+  numElements(shape, "'" + info.name() + "'");
   return RankedTensorType::get(shape, b.getF32Type());
+}
+
+/// The number of elements of a tensor of `shape`. Negative dimensions, and
+/// more elements than `limit`, are errors naming `what`: a model that
+/// declares absurd sizes is rejected here, before anything is allocated.
+int64_t Importer::numElements(ArrayRef<int64_t> shape, const Twine &what,
+                              int64_t limit) {
+  int64_t n = 1;
+  bool tooLarge = false;
+  for (int64_t d : shape) {
+    if (d < 0)
+      fail(what + " has a negative dimension (" + Twine(d) + ")");
+    tooLarge |= llvm::MulOverflow(n, d, n);
+  }
+  if (tooLarge || n > limit) {
+    std::string dims;
+    llvm::raw_string_ostream os(dims);
+    llvm::interleave(shape, os, "x");
+    fail(what + " has shape " + dims + ", more than " + Twine(limit) +
+         " elements (the import limit; see --onnx-max-tensor-elements)");
+  }
+  return n;
 }
 
 /// A FLOAT initializer or Constant as tosa.const (INT64 ones are shape data
@@ -130,8 +169,7 @@ Value Importer::constant(const onnx::TensorProto &tensor) {
   if (tensor.data_type() != onnx::TensorProto::FLOAT)
     fail("initializer '" + tensor.name() + "' has an unsupported data type");
   SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
-  int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t(1),
-                              std::multiplies<int64_t>());
+  int64_t n = numElements(shape, "initializer '" + tensor.name() + "'");
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
     fail("initializer '" + tensor.name() + "' uses external data");
   {
@@ -890,6 +928,8 @@ void Importer::convert(const onnx::NodeProto &node) {
     fail("unsupported ONNX op '" + node.op_type() + "' (node '" +
          node.name() + "', opset " + std::to_string(opset) + ")");
   }
+  numElements(typeOf(result).getShape(),
+              node.op_type() + " node '" + node.name() + "'");
   // The shape inference's type for the output must match what we built.
   auto expected = inferred.find(node.output(0));
   if (expected != inferred.end() && expected->second != typeOf(result))
@@ -902,10 +942,18 @@ void Importer::convert(const onnx::NodeProto &node) {
 IntTensor Importer::intFromProto(const onnx::TensorProto &t) {
   IntTensor r;
   r.shape.assign(t.dims().begin(), t.dims().end());
+  int64_t n = numElements(r.shape, "int64 tensor '" + t.name() + "'",
+                          kMaxIntElements);
+  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+    fail("int64 tensor '" + t.name() + "' uses external data");
   if (t.has_raw_data()) {
-    r.data.resize(t.raw_data().size() / 8);
-    std::memcpy(r.data.data(), t.raw_data().data(), 8 * r.data.size());
+    if (static_cast<int64_t>(t.raw_data().size()) != 8 * n)
+      fail("int64 tensor '" + t.name() + "' is truncated");
+    r.data.resize(n);
+    std::memcpy(r.data.data(), t.raw_data().data(), 8 * n);
   } else {
+    if (t.int64_data_size() != n)
+      fail("int64 tensor '" + t.name() + "' is truncated");
     r.data.assign(t.int64_data().begin(), t.int64_data().end());
   }
   return r;
@@ -975,6 +1023,11 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
     int64_t delta = ints[node.input(2)].data.at(0);
     if (delta == 0)
       fail("Range node '" + node.name() + "' has a zero step");
+    // ceil((limit - start) / delta) elements, computed without overflow.
+    double count = std::ceil((static_cast<double>(limit) - start) / delta);
+    if (count > kMaxIntElements)
+      fail("Range node '" + node.name() + "' has more than " +
+           Twine(kMaxIntElements) + " elements");
     IntTensor r;
     for (int64_t v = start; delta > 0 ? v < limit : v > limit; v += delta)
       r.data.push_back(v);
@@ -984,10 +1037,12 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
   if (op == "ConstantOfShape" && known(0)) {
     const IntTensor &shapeT = ints[node.input(0)];
     SmallVector<int64_t> shape(shapeT.data.begin(), shapeT.data.end());
-    int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t(1),
-                                std::multiplies<int64_t>());
     const auto *attr = findAttr(node, "value");
     int type = attr ? attr->t().data_type() : onnx::TensorProto::FLOAT;
+    int64_t n = numElements(
+        shape, "ConstantOfShape node '" + node.name() + "'",
+        type == onnx::TensorProto::INT64 ? kMaxIntElements
+                                         : options.maxTensorElements);
     if (type == onnx::TensorProto::INT64) {
       IntTensor r;
       r.shape = shape;
@@ -1183,14 +1238,79 @@ OwningOpRef<ModuleOp> Importer::run() {
   return module;
 }
 
+/// Counts the nodes of the model's main graph straight from the protobuf wire
+/// format, without decoding the model (which costs far more memory than the
+/// file). Returns std::nullopt when the bytes are not well-formed; the real
+/// parse then reports that.
+static std::optional<int64_t> countGraphNodes(llvm::StringRef bytes) {
+  using google::protobuf::io::CodedInputStream;
+  // Field numbers and wire types of onnx.proto's ModelProto.graph and
+  // GraphProto.node.
+  constexpr uint32_t kModelGraph = 7, kGraphNode = 1;
+  constexpr uint32_t kVarint = 0, kFixed64 = 1, kLengthDelimited = 2,
+                     kFixed32 = 5;
+  CodedInputStream in(reinterpret_cast<const uint8_t *>(bytes.data()),
+                      static_cast<int>(bytes.size()));
+  auto skip = [&](uint32_t tag) {
+    uint64_t varint;
+    uint32_t length;
+    switch (tag & 7) {
+    case kVarint:
+      return in.ReadVarint64(&varint);
+    case kFixed64:
+      return in.Skip(8);
+    case kLengthDelimited:
+      return in.ReadVarint32(&length) && in.Skip(static_cast<int>(length));
+    case kFixed32:
+      return in.Skip(4);
+    default: // Groups: not used by onnx.proto.
+      return false;
+    }
+  };
+  int64_t nodes = 0;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag != (kModelGraph << 3 | kLengthDelimited)) {
+      if (!skip(tag))
+        return std::nullopt;
+      continue;
+    }
+    uint32_t length;
+    if (!in.ReadVarint32(&length))
+      return std::nullopt;
+    CodedInputStream::Limit limit = in.PushLimit(static_cast<int>(length));
+    while (uint32_t graphTag = in.ReadTag()) {
+      if (graphTag == (kGraphNode << 3 | kLengthDelimited))
+        ++nodes;
+      if (!skip(graphTag))
+        return std::nullopt;
+    }
+    if (!in.ConsumedEntireMessage())
+      return std::nullopt;
+    in.PopLimit(limit);
+  }
+  if (!in.ConsumedEntireMessage())
+    return std::nullopt;
+  return nodes;
+}
+
 FailureOr<OwningOpRef<ModuleOp>>
 uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
-                    std::string &error) {
+                    std::string &error, const ImportONNXOptions &options) {
   context->loadDialect<func::FuncDialect, tosa::TosaDialect>();
   try {
+    // Protobuf cannot parse messages over 2 GiB; larger models keep their
+    // weights in external data files, which are not supported.
+    if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+      fail("the file is " + Twine(bytes.size()) +
+           " bytes; ONNX models over 2 GiB (protobuf's limit) need external "
+           "data, which is not supported");
+    if (std::optional<int64_t> nodes = countGraphNodes(bytes);
+        nodes && *nodes > options.maxNodes)
+      fail("the graph has " + Twine(*nodes) + " nodes, more than " +
+           Twine(options.maxNodes) +
+           " (the import limit; see --onnx-max-nodes)");
     onnx::ModelProto model;
-    if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
-        !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
       fail("not a valid ONNX model (the protobuf is malformed or truncated)");
     int64_t opset = -1;
     for (const auto &import : model.opset_import())
@@ -1200,13 +1320,13 @@ uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
       fail("unsupported opset " + std::to_string(opset) +
            " (opsets 13 to 17 are supported)");
     onnx::checker::check_model(model);
-    onnx::ShapeInferenceOptions options;
-    options.check_type = true;
-    options.error_mode = 1;
-    options.enable_data_propagation = true;
+    onnx::ShapeInferenceOptions inferenceOptions;
+    inferenceOptions.check_type = true;
+    inferenceOptions.error_mode = 1;
+    inferenceOptions.enable_data_propagation = true;
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       options);
-    Importer importer(context, model, opset);
+                                       inferenceOptions);
+    Importer importer(context, model, opset, options);
     return importer.run();
   } catch (const ImportError &e) {
     error = e.message;
@@ -1217,6 +1337,15 @@ uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
 }
 
 void uniform::registerImportONNXTranslation() {
+  static llvm::cl::opt<int64_t> maxNodes(
+      "onnx-max-nodes",
+      llvm::cl::desc("Reject ONNX graphs with more nodes than this"),
+      llvm::cl::init(ImportONNXOptions().maxNodes));
+  static llvm::cl::opt<int64_t> maxTensorElements(
+      "onnx-max-tensor-elements",
+      llvm::cl::desc("Reject ONNX models with a tensor of more elements "
+                     "than this"),
+      llvm::cl::init(ImportONNXOptions().maxTensorElements));
   TranslateToMLIRRegistration registration(
       "import-onnx", "Import an ONNX model (opsets 13 to 17) as TOSA",
       [](llvm::SourceMgr &sourceMgr,
@@ -1224,7 +1353,11 @@ void uniform::registerImportONNXTranslation() {
         const llvm::MemoryBuffer *buffer =
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
         std::string error;
-        auto module = importONNX(buffer->getBuffer(), context, error);
+        ImportONNXOptions options;
+        options.maxNodes = maxNodes;
+        options.maxTensorElements = maxTensorElements;
+        auto module =
+            importONNX(buffer->getBuffer(), context, error, options);
         if (failed(module)) {
           emitError(FileLineColLoc::get(
                         context, buffer->getBufferIdentifier(), 0, 0))

@@ -12,16 +12,29 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <cstdint>
 #include <string>
 
 namespace uniform {
 
+/// Resource limits of the importer: models beyond them are rejected with a
+/// diagnostic before they can exhaust memory.
+struct ImportONNXOptions {
+  /// Graphs with more nodes are rejected before the model is decoded.
+  int64_t maxNodes = 1'000'000;
+  /// Tensors (inputs, outputs, weights, intermediate results) with more
+  /// elements are rejected. The default, 2^32, is 16 GiB of f32.
+  int64_t maxTensorElements = int64_t(1) << 32;
+};
+
 /// Imports the serialized model in `bytes`. On failure returns failure() with
 /// a message naming the problem (malformed file, unsupported opset, op type
-/// with node name and opset, dynamic or non-float tensors) in `error`.
+/// with node name and opset, dynamic or non-float tensors, exceeded limits)
+/// in `error`.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importONNX(llvm::StringRef bytes, mlir::MLIRContext *context,
-           std::string &error);
+           std::string &error,
+           const ImportONNXOptions &options = ImportONNXOptions());
 
 /// Registers `--import-onnx` for uniform-translate.
 void registerImportONNXTranslation();
