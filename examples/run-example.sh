@@ -10,10 +10,10 @@
 #    UniForm layer on random inputs with uniform-run.
 # 3. Compiles it for Jetson AGX Orin (uniform-gpu-pipeline, sm_87) and, when
 #    the CUDA toolkit's ptxas is present, prints the per-kernel ptxas report.
-# 4. Builds UniForm's Reuse Attention core as an ONNX model (four heads over
-#    one attention matrix, as exported), imports it, raises it to one
-#    attn.reuse (cost report before and after), compiles it for the CPU and
-#    runs it against NumPy, and compiles it for sm_87.
+# 4. Exports UniForm-m0 (examples/uniform/models.py) from PyTorch to ONNX,
+#    imports it, raises its attention (six attn.reuse ops) and prints the
+#    cost report, compiles it for the CPU and runs it against PyTorch's
+#    output, and compiles it for sm_87 (ptxas report of the fused kernels).
 #
 #===-----------------------------------------------------------------------===#
 set -euo pipefail
@@ -55,19 +55,31 @@ else
 fi
 
 echo
-echo "== ONNX: uniform-translate --import-onnx on UniForm's attention core, attn-raise, attn-cost-report"
-/usr/bin/python3 "$ROOT/test/lib/onnx_models.py" uniform "$WORK/uniform.onnx"
-"$BIN/uniform-translate" --import-onnx "$WORK/uniform.onnx" -o "$WORK/uniform.mlir"
-"$BIN/uniform-opt" "$WORK/uniform.mlir" --attn-cost-report --attn-raise --canonicalize \
-  --attn-cost-report -o "$WORK/uniform.raised.mlir"
-grep -o 'attn.reuse .* -> tensor<[0-9x]*xf32>' "$WORK/uniform.raised.mlir" || true
-
+echo "== PyTorch -> ONNX: UniForm-m0 (examples/uniform/models.py) at 224x224, opset 17"
+/usr/bin/python3 "$ROOT/examples/uniform/export.py" m0 "$WORK/m0.onnx" --check "$WORK"
+echo "== uniform-translate --import-onnx"
+start=$EPOCHREALTIME
+"$BIN/uniform-translate" --import-onnx "$WORK/m0.onnx" -o "$WORK/m0.mlir"
+awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "imported in %.2f s\n", b - a }'
 echo
-echo "== ONNX model on the CPU (uniform-cpu-pipeline, uniform-run) against NumPy; and for sm_87"
-"$BIN/uniform-opt" "$WORK/uniform.mlir" --uniform-cpu-pipeline -o "$WORK/uniform.cpu.mlir"
-/usr/bin/python3 "$ROOT/test/lib/onnx_models.py" reference uniform "$WORK"
-"$BIN/uniform-run" "$WORK/uniform.cpu.mlir" --input "$WORK/in0.npy" --input "$WORK/in1.npy" \
-  --input "$WORK/in2.npy" --output "$WORK/out.npy"
-/usr/bin/python3 "$ROOT/test/lib/compare_npy.py" "$WORK/out.npy" "$WORK/ref.npy" 1e-5
-"$BIN/uniform-opt" "$WORK/uniform.mlir" --uniform-gpu-pipeline=format=isa -o "$WORK/uniform.sm_87.mlir"
-echo "$(grep -c 'gpu.binary' "$WORK/uniform.sm_87.mlir") kernels for sm_87"
+echo "== uniform-opt --attn-raise --canonicalize --cse --attn-reuse-heads --attn-cost-report"
+"$BIN/uniform-opt" "$WORK/m0.mlir" --attn-raise --canonicalize --cse --attn-reuse-heads \
+  --attn-cost-report -o "$WORK/m0.raised.mlir"
+grep -o '= attn\.[a-z]* .* -> tensor<[0-9x]*xf32>' "$WORK/m0.raised.mlir" | sed 's/^= //'
+echo
+echo "== uniform-cpu-pipeline, uniform-run, against PyTorch's output"
+"$BIN/uniform-opt" "$WORK/m0.mlir" --uniform-cpu-pipeline -o "$WORK/m0.cpu.mlir"
+"$BIN/uniform-run" "$WORK/m0.cpu.mlir" -O1 --input "$WORK/in0.npy" --output "$WORK/out.npy"
+/usr/bin/python3 "$ROOT/test/lib/compare_npy.py" "$WORK/out.npy" "$WORK/ref.npy" 1e-4
+echo
+echo "== uniform-gpu-pipeline=format=isa (sm_87, f16 attention)"
+"$BIN/uniform-opt" "$WORK/m0.mlir" --uniform-gpu-pipeline=format=isa -o "$WORK/m0.sm_87.mlir"
+if command -v ptxas >/dev/null || [ -x /usr/local/cuda/bin/ptxas ]; then
+  /usr/bin/python3 "$ROOT/tools/ptxas-report.py" "$WORK/m0.sm_87.mlir" --chip sm_87 --no-spills \
+    > "$WORK/m0.ptxas.txt"
+  awk 'NR == 1 || ($8 ~ /^[0-9]+$/ && $8 > 0)' "$WORK/m0.ptxas.txt"
+  tail -n 1 "$WORK/m0.ptxas.txt"
+else
+  echo "$(grep -c 'gpu.binary' "$WORK/m0.sm_87.mlir") kernels for sm_87"
+  echo "(no ptxas: install the CUDA toolkit for the per-kernel report)"
+fi

@@ -7,8 +7,8 @@
 # are missing, so it is quick when everything is there), configures the build
 # with CMake + Ninja against LLVM/MLIR 22, builds every tool, and (unless
 # --no-example) runs the main job on a bundled example. --bench also installs
-# what bench/attention_bench.py compares against (PyTorch, OpenBLAS,
-# matplotlib).
+# what bench/attention_bench.py needs besides PyTorch (OpenBLAS, for a fair
+# CPU baseline, and matplotlib).
 #
 #===-----------------------------------------------------------------------===#
 set -euo pipefail
@@ -34,14 +34,16 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libgtest-dev
   python3 python3-numpy
-  # uniform-translate --import-onnx, and the models of its tests.
-  libonnx-dev libprotobuf-dev python3-onnx
+  # uniform-translate --import-onnx, and the models of its tests; PyTorch
+  # for the UniForm models of examples/uniform (the main job and the
+  # end-to-end tests export them to ONNX).
+  libonnx-dev libprotobuf-dev python3-onnx python3-torch
   # uniform-compile --host-triple=aarch64-linux-gnu (Jetson's CPU).
   g++-aarch64-linux-gnu
 )
 if [[ $BENCH -eq 1 ]]; then
   # A fair PyTorch CPU baseline needs OpenBLAS, not the reference BLAS.
-  PACKAGES+=(python3-torch python3-matplotlib libopenblas0-pthread)
+  PACKAGES+=(python3-matplotlib libopenblas0-pthread)
 fi
 
 missing=()

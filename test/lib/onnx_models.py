@@ -21,6 +21,11 @@
                                              Expand of a per-channel vector
   onnx_models.py shapes OUT.onnx             Range, Equal, Where, ConstantOfShape in
                                              the shape arithmetic of a Reshape
+  onnx_models.py window-pad OUT.onnx         pad 9x9 to whole 7x7 windows with the
+                                             int64 chain torch emits for F.pad (Mod,
+                                             Reshape, Slice step -1, Transpose of
+                                             shape data), then Flatten; the output's
+                                             declared shape is symbolic
   onnx_models.py huge-input OUT.onnx         an input declared 10^5 x 10^5 x 10^5
   onnx_models.py huge-constant OUT.onnx      ConstantOfShape of 10^6 x 10^6 x 10^6
   onnx_models.py huge-range OUT.onnx         an (unused) Range of 10^12 int64 elements
@@ -92,6 +97,49 @@ def dynamic():
         [helper.make_node("Relu", ["x"], ["y"], name="relu")], "dynamic",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def window_pad():
+    def const(name, values, dims=None):
+        return helper.make_node("Constant", [], [name], value=numpy_helper.from_array(
+            np.array(values, np.int64).reshape(dims if dims is not None else [len(values)]), name))
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"]),
+        const("axis_h", [2], []), const("axis_w", [3], []), const("window", [7], []),
+        helper.make_node("Gather", ["shape", "axis_h"], ["h"], axis=0),
+        helper.make_node("Gather", ["shape", "axis_w"], ["w"], axis=0),
+        # (7 - h % 7) % 7, as torch writes it.
+        helper.make_node("Mod", ["h", "window"], ["h_mod"]),
+        helper.make_node("Sub", ["window", "h_mod"], ["h_rest"]),
+        helper.make_node("Mod", ["h_rest", "window"], ["pad_h"]),
+        helper.make_node("Mod", ["w", "window"], ["w_mod"]),
+        helper.make_node("Sub", ["window", "w_mod"], ["w_rest"]),
+        helper.make_node("Mod", ["w_rest", "window"], ["pad_w"]),
+        const("zero", [0]), const("unsqueeze_axes", [0]),
+        helper.make_node("Unsqueeze", ["pad_h", "unsqueeze_axes"], ["pad_h1"]),
+        helper.make_node("Unsqueeze", ["pad_w", "unsqueeze_axes"], ["pad_w1"]),
+        # F.pad's (left, right, top, bottom) -> ONNX's begins then ends.
+        helper.make_node("Concat", ["zero", "pad_w1", "zero", "pad_h1"], ["torch_pads"], axis=0),
+        const("four", [4]),
+        helper.make_node("ConstantOfShape", ["four"], ["rest"],
+                         value=numpy_helper.from_array(np.array([0], np.int64))),
+        helper.make_node("Concat", ["torch_pads", "rest"], ["all_pads"], axis=0),
+        const("pairs", [-1, 2]),
+        helper.make_node("Reshape", ["all_pads", "pairs"], ["pads2"]),
+        const("start", [-1]), const("end", [-(2**63) + 1]), const("axes", [0]), const("step", [-1]),
+        helper.make_node("Slice", ["pads2", "start", "end", "axes", "step"], ["reversed"]),
+        helper.make_node("Transpose", ["reversed"], ["by_side"], perm=[1, 0]),
+        const("flat", [-1]),
+        helper.make_node("Reshape", ["by_side", "flat"], ["pads_i"]),
+        helper.make_node("Cast", ["pads_i"], ["pads"], to=TensorProto.INT64),
+        helper.make_node("Pad", ["x", "pads"], ["padded"], name="pad"),
+        helper.make_node("Flatten", ["padded"], ["y"], name="flatten", axis=2),
+    ]
+    g = helper.make_graph(
+        nodes, "window_pad",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 9, 9])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["a", "b"])])
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
@@ -358,6 +406,10 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "window-pad":
+        x = rng.standard_normal((1, 4, 9, 9)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        ref = np.pad(x, ((0, 0), (0, 0), (0, 5), (0, 5))).reshape(4, 196)
     elif name == "shapes":
         x = rng.standard_normal((2, 3, 4)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -438,7 +490,7 @@ def main():
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
              "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "pad": pad, "shapes": shapes,
-             "huge-input": huge_input, "huge-constant": huge_constant,
+             "window-pad": window_pad, "huge-input": huge_input, "huge-constant": huge_constant,
              "huge-range": huge_range}[kind]()
     onnx.save(model, sys.argv[2])
     return 0

@@ -116,6 +116,12 @@ private:
   }
   const IntTensor &intInput(const onnx::NodeProto &node, int i);
   bool foldShapeArithmetic(const onnx::NodeProto &node);
+  static SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape);
+  IntTensor gatherStrided(const IntTensor &x, ArrayRef<int64_t> shape,
+                          ArrayRef<int64_t> strides, int64_t offset);
+  IntTensor elementwiseInts(const onnx::NodeProto &node,
+                            ArrayRef<const IntTensor *> args,
+                            llvm::function_ref<int64_t(ArrayRef<int64_t>)> fn);
   Value shapeValue(ArrayRef<int64_t> values);
   Value slice(Value x, ArrayRef<int64_t> start, ArrayRef<int64_t> size);
 };
@@ -615,16 +621,63 @@ void Importer::convert(const onnx::NodeProto &node) {
           b.getI32IntegerAttr(axis));
     }
     v = binary("Mul", v, scalarLike(1.0f / count, v));
-    result = keep ? v
-                  : reshape(v, SmallVector<int64_t>(
-                                   inferred.lookup(node.output(0)).getShape()));
+    if (!keep) {
+      SmallVector<int64_t> kept;
+      for (auto [i, d] : llvm::enumerate(t.getShape()))
+        if (!llvm::is_contained(axes, static_cast<int64_t>(i)) &&
+            !llvm::is_contained(axes, static_cast<int64_t>(i) - t.getRank()))
+          kept.push_back(d);
+      v = reshape(v, kept);
+    }
+    result = v;
   } else if (op == "Flatten" || op == "Unsqueeze" || op == "Squeeze") {
-    // Pure reshapes: the target shape is ONNX's inferred one.
-    auto it = inferred.find(node.output(0));
-    if (it == inferred.end())
-      fail(node.op_type() + " node '" + node.name() +
-           "': its output shape is not known after shape inference");
-    result = reshape(in(0), SmallVector<int64_t>(it->second.getShape()));
+    // Pure reshapes.
+    Value x = in(0);
+    ArrayRef<int64_t> shape = typeOf(x).getShape();
+    int64_t rank = shape.size();
+    auto normAxis = [&](int64_t axis, int64_t r) {
+      if (axis < -r || axis >= r)
+        fail(op + " node '" + node.name() + "': axis " + Twine(axis) +
+             " is out of range for rank " + Twine(r));
+      return axis < 0 ? axis + r : axis;
+    };
+    SmallVector<int64_t> axes;
+    if (op != "Flatten") {
+      if (node.input_size() > 1 && !node.input(1).empty())
+        llvm::append_range(axes, intInput(node, 1).data);
+      else if (const auto *attr = findAttr(node, "axes"))
+        axes.assign(attr->ints().begin(), attr->ints().end());
+    }
+    SmallVector<int64_t> outShape;
+    if (op == "Flatten") {
+      const auto *attr = findAttr(node, "axis");
+      int64_t axis = attr ? attr->i() : 1;
+      axis = axis == rank ? rank : normAxis(axis, rank);
+      int64_t outer = 1, inner = 1;
+      for (int64_t i = 0; i < rank; ++i)
+        (i < axis ? outer : inner) *= shape[i];
+      outShape = {outer, inner};
+    } else if (op == "Unsqueeze") {
+      int64_t outRank = rank + axes.size();
+      SmallVector<bool> inserted(outRank, false);
+      for (int64_t a : axes)
+        inserted[normAxis(a, outRank)] = true;
+      for (int64_t i = 0, j = 0; i < outRank; ++i)
+        outShape.push_back(inserted[i] ? 1 : shape[j++]);
+    } else {
+      SmallVector<bool> removed(rank, axes.empty());
+      for (int64_t a : axes) {
+        int64_t axis = normAxis(a, rank);
+        if (shape[axis] != 1)
+          fail("Squeeze node '" + node.name() + "': dimension " +
+               Twine(axis) + " is not 1");
+        removed[axis] = true;
+      }
+      for (int64_t i = 0; i < rank; ++i)
+        if (!removed[i] || shape[i] != 1)
+          outShape.push_back(shape[i]);
+    }
+    result = reshape(x, outShape);
   } else if (op == "Concat") {
     SmallVector<Value> inputs;
     for (int i = 0; i < node.input_size(); ++i)
@@ -928,6 +981,8 @@ void Importer::convert(const onnx::NodeProto &node) {
     fail("unsupported ONNX op '" + node.op_type() + "' (node '" +
          node.name() + "', opset " + std::to_string(opset) + ")");
   }
+  if (!result)
+    return;
   numElements(typeOf(result).getShape(),
               node.op_type() + " node '" + node.name() + "'");
   // The shape inference's type for the output must match what we built.
@@ -984,11 +1039,13 @@ Value Importer::slice(Value x, ArrayRef<int64_t> start,
       shapeValue(start), shapeValue(size));
 }
 
-/// Evaluates the int64 shape arithmetic that exports of `x.chunk`, `flatten`
-/// and `view` produce (Shape, Gather, Unsqueeze, Squeeze, Concat, Cast,
-/// Slice, Add, Sub, Mul, Div, Equal, Where, Range, ConstantOfShape on known
-/// int64 tensors), so that the graph becomes static. Returns whether `node` was
-/// folded.
+/// Evaluates the int64 shape arithmetic that exports of `x.chunk`, `flatten`,
+/// `view` and window padding produce, so that the graph becomes static:
+/// Shape and Size (of any tensor), Range, ConstantOfShape, elementwise
+/// Add/Sub/Mul/Div/Mod/Neg/Abs, comparisons, Max/Min, Where, Not/And/Or (with
+/// broadcasting), and Cast, Identity, Reshape, Transpose, Slice (any axes and
+/// steps), Squeeze, Unsqueeze, Concat, Gather and Expand of known int64
+/// tensors. Returns whether `node` was folded.
 bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
   StringRef op = node.op_type();
   auto known = [&](int i) {
@@ -998,21 +1055,35 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
     ints[node.output(0)] = std::move(t);
     return true;
   };
-  if (op == "Shape") {
-    auto it = values.find(node.input(0));
-    if (it == values.end() || !it->second)
-      return false;
-    ArrayRef<int64_t> shape = typeOf(it->second).getShape();
+  auto attrInt = [&](StringRef name, int64_t dflt) {
+    const auto *attr = findAttr(node, name);
+    return attr ? attr->i() : dflt;
+  };
+  if (op == "Shape" || op == "Size") {
+    SmallVector<int64_t> shape;
+    if (known(0)) {
+      shape = ints[node.input(0)].shape;
+    } else {
+      auto it = values.find(node.input(0));
+      if (it == values.end() || !it->second)
+        return false;
+      shape.assign(typeOf(it->second).getShape().begin(),
+                   typeOf(it->second).getShape().end());
+    }
+    IntTensor r;
+    if (op == "Size") {
+      r.data = {std::accumulate(shape.begin(), shape.end(), int64_t(1),
+                                std::multiplies<int64_t>())};
+      return set(r);
+    }
     int64_t rank = shape.size();
-    int64_t start = findAttr(node, "start") ? findAttr(node, "start")->i() : 0;
-    int64_t end = findAttr(node, "end") ? findAttr(node, "end")->i() : rank;
+    int64_t start = attrInt("start", 0), end = attrInt("end", rank);
     if (start < 0)
       start += rank;
     if (end < 0)
       end += rank;
     start = std::clamp<int64_t>(start, 0, rank);
     end = std::clamp<int64_t>(end, start, rank);
-    IntTensor r;
     r.data.assign(shape.begin() + start, shape.begin() + end);
     r.shape = {static_cast<int64_t>(r.data.size())};
     return set(r);
@@ -1065,102 +1136,348 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
         b, loc, type2, DenseElementsAttr::get(type2, value));
     return true;
   }
-  if (op == "Where" && known(0) && known(1) && known(2)) {
-    const IntTensor &c = ints[node.input(0)], &x = ints[node.input(1)],
-                    &y = ints[node.input(2)];
-    size_t n = std::max({c.data.size(), x.data.size(), y.data.size()});
-    auto at = [&](const IntTensor &t, size_t i) {
-      return t.data.size() == 1 ? t.data[0] : t.data.at(i);
-    };
-    IntTensor r;
-    r.shape = c.data.size() == n ? c.shape : x.data.size() == n ? x.shape
-                                                                : y.shape;
-    for (size_t i = 0; i < n; ++i)
-      r.data.push_back(at(c, i) ? at(x, i) : at(y, i));
-    return set(r);
+  // Elementwise operations with NumPy broadcasting.
+  static const llvm::StringSet<> elementwise = {
+      "Add", "Sub", "Mul", "Div", "Mod", "Equal", "Less", "Greater",
+      "LessOrEqual", "GreaterOrEqual", "Max", "Min", "Where", "Neg", "Abs",
+      "Not", "And", "Or"};
+  if (elementwise.contains(op)) {
+    SmallVector<const IntTensor *> args;
+    for (int i = 0; i < node.input_size(); ++i) {
+      if (!known(i))
+        return false;
+      args.push_back(&ints[node.input(i)]);
+    }
+    bool cMod = attrInt("fmod", 0) != 0;
+    return set(elementwiseInts(
+        node, args, [&](ArrayRef<int64_t> v) -> int64_t {
+          auto divisor = [&]() {
+            if (v[1] == 0)
+              fail(op + " node '" + node.name() +
+                   "' divides shape data by zero");
+            return v[1];
+          };
+          if (op == "Add")
+            return v[0] + v[1];
+          if (op == "Sub")
+            return v[0] - v[1];
+          if (op == "Mul")
+            return v[0] * v[1];
+          if (op == "Div")
+            return v[0] / divisor();
+          if (op == "Mod") {
+            // fmod=0 (integers): the result has the sign of the divisor,
+            // as in Python; fmod=1: the sign of the dividend, as in C.
+            int64_t r = v[0] % divisor();
+            if (!cMod && r != 0 && ((r < 0) != (v[1] < 0)))
+              r += v[1];
+            return r;
+          }
+          if (op == "Equal")
+            return v[0] == v[1];
+          if (op == "Less")
+            return v[0] < v[1];
+          if (op == "Greater")
+            return v[0] > v[1];
+          if (op == "LessOrEqual")
+            return v[0] <= v[1];
+          if (op == "GreaterOrEqual")
+            return v[0] >= v[1];
+          if (op == "Max")
+            return *std::max_element(v.begin(), v.end());
+          if (op == "Min")
+            return *std::min_element(v.begin(), v.end());
+          if (op == "Where")
+            return v[0] ? v[1] : v[2];
+          if (op == "Neg")
+            return -v[0];
+          if (op == "Abs")
+            return std::abs(v[0]);
+          if (op == "Not")
+            return !v[0];
+          if (op == "And")
+            return v[0] && v[1];
+          return v[0] || v[1]; // Or
+        }));
   }
   if (!known(0))
     return false;
   const IntTensor &x = ints[node.input(0)];
-  if (op == "Equal" && known(1)) {
-    const IntTensor &y = ints[node.input(1)];
-    size_t n = std::max(x.data.size(), y.data.size());
-    IntTensor r;
-    r.shape = x.data.size() == n ? x.shape : y.shape;
-    for (size_t i = 0; i < n; ++i)
-      r.data.push_back(x.data[x.data.size() == 1 ? 0 : i] ==
-                       y.data[y.data.size() == 1 ? 0 : i]);
+  int64_t rank = x.shape.size();
+  auto normAxis = [&](int64_t axis, int64_t r) {
+    if (axis < -r || axis >= r)
+      fail(op + " node '" + node.name() + "': axis " + Twine(axis) +
+           " is out of range for rank " + Twine(r));
+    return axis < 0 ? axis + r : axis;
+  };
+  if (op == "Cast") {
+    int64_t to = attrInt("to", onnx::TensorProto::INT64);
+    if (to == onnx::TensorProto::FLOAT) {
+      // Shape data used as a float tensor (sizes in a normalisation, say).
+      SmallVector<float> data(x.data.begin(), x.data.end());
+      auto type = RankedTensorType::get(x.shape, b.getF32Type());
+      values[node.output(0)] = tosa::ConstOp::create(
+          b, loc, type, DenseElementsAttr::get(type, ArrayRef<float>(data)));
+      return true;
+    }
+    return set(x);
+  }
+  if (op == "Identity")
+    return set(x);
+  if (op == "Reshape" && known(1)) {
+    SmallVector<int64_t> shape(ints[node.input(1)].data.begin(),
+                               ints[node.input(1)].data.end());
+    int64_t inferred = -1, product = 1;
+    for (auto [i, d] : llvm::enumerate(shape)) {
+      if (d == 0 && attrInt("allowzero", 0) == 0)
+        d = i < x.shape.size() ? x.shape[i] : 0;
+      if (d == -1 && inferred == -1)
+        inferred = i;
+      else if (d < 0)
+        fail("Reshape node '" + node.name() + "': bad shape data");
+      else
+        product *= d;
+    }
+    if (inferred >= 0)
+      shape[inferred] = product ? x.data.size() / product : 0;
+    IntTensor r = x;
+    r.shape = shape;
+    if (numElements(shape, "Reshape node '" + node.name() + "'",
+                    kMaxIntElements) != static_cast<int64_t>(x.data.size()))
+      fail("Reshape node '" + node.name() + "': the new shape does not hold " +
+           Twine(x.data.size()) + " elements");
     return set(r);
   }
-  if (op == "Cast" || op == "Identity")
-    return set(x);
-  if (op == "Gather" && known(1)) {
-    int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : 0;
-    if (axis != 0 || x.shape.size() != 1)
-      return false;
-    const IntTensor &idx = ints[node.input(1)];
-    IntTensor r;
-    r.shape = idx.shape;
-    for (int64_t i : idx.data)
-      r.data.push_back(x.data.at(i < 0 ? i + x.data.size() : i));
-    return set(r);
+  if (op == "Transpose") {
+    SmallVector<int64_t> perm;
+    if (const auto *attr = findAttr(node, "perm"))
+      perm.assign(attr->ints().begin(), attr->ints().end());
+    else
+      for (int64_t i = rank - 1; i >= 0; --i)
+        perm.push_back(i);
+    if (static_cast<int64_t>(perm.size()) != rank)
+      fail("Transpose node '" + node.name() + "': perm has the wrong rank");
+    SmallVector<int64_t> outShape;
+    SmallVector<int64_t> inStrides = stridesOf(x.shape), outStrides;
+    for (int64_t &p : perm) {
+      p = normAxis(p, rank);
+      outShape.push_back(x.shape[p]);
+      outStrides.push_back(inStrides[p]);
+    }
+    return set(gatherStrided(x, outShape, outStrides, 0));
+  }
+  if (op == "Slice" && known(1) && known(2)) {
+    const IntTensor &starts = ints[node.input(1)], &ends = ints[node.input(2)];
+    std::vector<int64_t> axes, steps;
+    if (known(3))
+      axes = ints[node.input(3)].data;
+    else
+      for (size_t i = 0; i < starts.data.size(); ++i)
+        axes.push_back(i);
+    if (known(4))
+      steps = ints[node.input(4)].data;
+    else
+      steps.assign(starts.data.size(), 1);
+    if (ends.data.size() != starts.data.size() ||
+        axes.size() != starts.data.size() || steps.size() != starts.data.size())
+      fail("Slice node '" + node.name() +
+           "': starts, ends, axes and steps differ in length");
+    SmallVector<int64_t> outShape(x.shape.begin(), x.shape.end());
+    SmallVector<int64_t> strides = stridesOf(x.shape);
+    SmallVector<int64_t> outStrides(strides);
+    int64_t offset = 0;
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int64_t axis = normAxis(axes[i], rank), dim = x.shape[axis];
+      int64_t step = steps[i];
+      if (step == 0)
+        fail("Slice node '" + node.name() + "' has a zero step");
+      int64_t lo = starts.data[i], hi = ends.data[i];
+      lo = lo < 0 ? lo + dim : lo;
+      hi = hi < 0 ? hi + dim : hi;
+      // ONNX clamps to [0, dim] going forwards and [-1, dim - 1] backwards.
+      lo = step > 0 ? std::clamp<int64_t>(lo, 0, dim)
+                    : std::clamp<int64_t>(lo, 0, dim - 1);
+      hi = step > 0 ? std::clamp<int64_t>(hi, 0, dim)
+                    : std::clamp<int64_t>(hi, -1, dim - 1);
+      int64_t count =
+          step > 0 ? (hi - lo + step - 1) / step : (lo - hi - step - 1) / -step;
+      outShape[axis] = std::max<int64_t>(count, 0);
+      outStrides[axis] = strides[axis] * step;
+      offset += lo * strides[axis];
+    }
+    return set(gatherStrided(x, outShape, outStrides, offset));
   }
   if (op == "Unsqueeze" || op == "Squeeze") {
+    std::vector<int64_t> axes;
+    if (known(1))
+      axes = ints[node.input(1)].data;
+    else if (const auto *attr = findAttr(node, "axes"))
+      axes.assign(attr->ints().begin(), attr->ints().end());
     IntTensor r = x;
-    r.shape.clear();
-    int64_t n = r.data.size();
-    if (op == "Unsqueeze")
-      r.shape = {n};
-    else if (n != 1)
-      r.shape = {n};
+    if (op == "Unsqueeze") {
+      int64_t outRank = rank + axes.size();
+      SmallVector<bool> inserted(outRank, false);
+      for (int64_t a : axes)
+        inserted[normAxis(a, outRank)] = true;
+      r.shape.clear();
+      for (int64_t i = 0, j = 0; i < outRank; ++i)
+        r.shape.push_back(inserted[i] ? 1 : x.shape[j++]);
+    } else {
+      SmallVector<bool> removed(rank, axes.empty());
+      for (int64_t a : axes)
+        removed[normAxis(a, rank)] = true;
+      r.shape.clear();
+      for (int64_t i = 0; i < rank; ++i)
+        if (!removed[i] || x.shape[i] != 1)
+          r.shape.push_back(x.shape[i]);
+    }
     return set(r);
   }
   if (op == "Concat") {
-    IntTensor r;
+    SmallVector<const IntTensor *> parts;
     for (int i = 0; i < node.input_size(); ++i) {
       if (!known(i))
         return false;
-      const IntTensor &part = ints[node.input(i)];
-      r.data.insert(r.data.end(), part.data.begin(), part.data.end());
+      parts.push_back(&ints[node.input(i)]);
     }
-    r.shape = {static_cast<int64_t>(r.data.size())};
+    int64_t axis = normAxis(attrInt("axis", 0), std::max<int64_t>(rank, 1));
+    IntTensor r;
+    r.shape.assign(x.shape.begin(), x.shape.end());
+    if (r.shape.empty())
+      r.shape = {1};
+    r.shape[axis] = 0;
+    for (const IntTensor *part : parts) {
+      if (part->shape.size() != x.shape.size())
+        fail("Concat node '" + node.name() + "': inputs differ in rank");
+      r.shape[axis] += part->shape.empty() ? 1 : part->shape[axis];
+    }
+    int64_t outer = 1;
+    for (int64_t i = 0; i < axis; ++i)
+      outer *= x.shape[i];
+    for (int64_t o = 0; o < outer; ++o)
+      for (const IntTensor *part : parts) {
+        int64_t chunk = part->data.size() / std::max<int64_t>(outer, 1);
+        r.data.insert(r.data.end(), part->data.begin() + o * chunk,
+                      part->data.begin() + (o + 1) * chunk);
+      }
     return set(r);
   }
-  if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div") && known(1)) {
-    const IntTensor &y = ints[node.input(1)];
-    size_t n = std::max(x.data.size(), y.data.size());
-    if ((x.data.size() != n && x.data.size() != 1) ||
-        (y.data.size() != n && y.data.size() != 1))
-      return false;
+  if (op == "Gather" && known(1)) {
+    if (rank == 0)
+      fail("Gather node '" + node.name() + "' gathers from a scalar");
+    int64_t axis = normAxis(attrInt("axis", 0), rank);
+    const IntTensor &idx = ints[node.input(1)];
     IntTensor r;
-    r.shape = x.data.size() == n ? x.shape : y.shape;
-    for (size_t i = 0; i < n; ++i) {
-      int64_t a = x.data[x.data.size() == 1 ? 0 : i];
-      int64_t c = y.data[y.data.size() == 1 ? 0 : i];
-      if (op == "Div" && c == 0)
-        fail("node '" + node.name() + "' divides a shape by zero");
-      r.data.push_back(op == "Add"   ? a + c
-                       : op == "Sub" ? a - c
-                       : op == "Mul" ? a * c
-                                     : a / c);
-    }
+    r.shape.assign(x.shape.begin(), x.shape.begin() + axis);
+    r.shape.append(idx.shape.begin(), idx.shape.end());
+    r.shape.append(x.shape.begin() + axis + 1, x.shape.end());
+    numElements(r.shape, "Gather node '" + node.name() + "'", kMaxIntElements);
+    int64_t outer = 1, inner = 1, dim = x.shape[axis];
+    for (int64_t i = 0; i < axis; ++i)
+      outer *= x.shape[i];
+    for (int64_t i = axis + 1; i < rank; ++i)
+      inner *= x.shape[i];
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i : idx.data) {
+        if (i < -dim || i >= dim)
+          fail("Gather node '" + node.name() + "': index " + Twine(i) +
+               " is out of range for a dimension of " + Twine(dim));
+        int64_t base = (o * dim + (i < 0 ? i + dim : i)) * inner;
+        r.data.insert(r.data.end(), x.data.begin() + base,
+                      x.data.begin() + base + inner);
+      }
     return set(r);
   }
-  if (op == "Slice" && known(1) && known(2) && x.shape.size() == 1) {
-    int64_t n = x.data.size();
-    auto clampIndex = [&](int64_t v) {
-      if (v < 0)
-        v += n;
-      return std::clamp<int64_t>(v, 0, n);
-    };
-    int64_t lo = clampIndex(ints[node.input(1)].data.at(0));
-    int64_t hi = clampIndex(ints[node.input(2)].data.at(0));
-    IntTensor r;
-    r.data.assign(x.data.begin() + lo, x.data.begin() + std::max(lo, hi));
-    r.shape = {static_cast<int64_t>(r.data.size())};
-    return set(r);
+  if (op == "Expand" && known(1)) {
+    IntTensor shape;
+    shape.shape.assign(ints[node.input(1)].data.begin(),
+                       ints[node.input(1)].data.end());
+    shape.data.assign(
+        numElements(shape.shape, "Expand node '" + node.name() + "'",
+                    kMaxIntElements),
+        0);
+    return set(elementwiseInts(node, {&x, &shape},
+                               [](ArrayRef<int64_t> v) { return v[0]; }));
   }
   return false;
+}
+
+/// Row-major strides of `shape`.
+SmallVector<int64_t> Importer::stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// The elements of `x` at `offset + sum(index[d] * strides[d])` for every
+/// index of `shape`: transposes and strided slices.
+IntTensor Importer::gatherStrided(const IntTensor &x, ArrayRef<int64_t> shape,
+                                  ArrayRef<int64_t> strides, int64_t offset) {
+  IntTensor r;
+  r.shape.assign(shape.begin(), shape.end());
+  int64_t n = numElements(shape, "shape data", kMaxIntElements);
+  SmallVector<int64_t> index(shape.size(), 0);
+  for (int64_t e = 0; e < n; ++e) {
+    int64_t at = offset;
+    for (size_t d = 0; d < shape.size(); ++d)
+      at += index[d] * strides[d];
+    r.data.push_back(x.data.at(at));
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return r;
+}
+
+/// Applies `fn` elementwise to `args` broadcast together, NumPy style.
+IntTensor Importer::elementwiseInts(
+    const onnx::NodeProto &node, ArrayRef<const IntTensor *> args,
+    llvm::function_ref<int64_t(ArrayRef<int64_t>)> fn) {
+  size_t outRank = 0;
+  for (const IntTensor *a : args)
+    outRank = std::max(outRank, a->shape.size());
+  SmallVector<int64_t> shape(outRank, 1);
+  for (const IntTensor *a : args)
+    for (size_t i = 0; i < a->shape.size(); ++i) {
+      int64_t d = a->shape[i], &o = shape[outRank - a->shape.size() + i];
+      if (d != o && d != 1 && o != 1)
+        fail(node.op_type() + " node '" + node.name() +
+             "': shapes do not broadcast");
+      if (d != 1)
+        o = d;
+    }
+  // Each operand's strides in the output's index space (0 where broadcast).
+  SmallVector<SmallVector<int64_t>> strides;
+  for (const IntTensor *a : args) {
+    SmallVector<int64_t> own = stridesOf(a->shape), s(outRank, 0);
+    for (size_t i = 0; i < a->shape.size(); ++i)
+      if (a->shape[i] != 1)
+        s[outRank - a->shape.size() + i] = own[i];
+    strides.push_back(s);
+  }
+  IntTensor r;
+  r.shape = shape;
+  int64_t n = numElements(shape, node.op_type() + " node '" + node.name() + "'",
+                          kMaxIntElements);
+  SmallVector<int64_t> index(outRank, 0), operands(args.size());
+  for (int64_t e = 0; e < n; ++e) {
+    for (size_t k = 0; k < args.size(); ++k) {
+      int64_t at = 0;
+      for (size_t d = 0; d < outRank; ++d)
+        at += index[d] * strides[k][d];
+      operands[k] = args[k]->data.at(at);
+    }
+    r.data.push_back(fn(operands));
+    for (int64_t d = static_cast<int64_t>(outRank) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return r;
 }
 
 OwningOpRef<ModuleOp> Importer::run() {
@@ -1187,20 +1504,26 @@ OwningOpRef<ModuleOp> Importer::run() {
       if (isStatic && info.type().tensor_type().has_shape())
         inferred[info.name()] = typeOf(info);
     }
-  for (const auto &info : graph.output())
-    inferred[info.name()] = typeOf(info);
+  // Declared output shapes are checked where they are static; exporters
+  // leave symbolic dimensions where their own tracing lost the shape (after
+  // int64 Mod, say), and the import computes those.
+  for (const auto &info : graph.output()) {
+    const auto &tt = info.type().tensor_type();
+    if (info.type().has_tensor_type() &&
+        llvm::all_of(tt.shape().dim(),
+                     [](const auto &dim) { return dim.has_dim_value(); }))
+      inferred[info.name()] = typeOf(info);
+  }
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
-  SmallVector<Type> resultTypes;
-  for (const auto &output : graph.output())
-    resultTypes.push_back(typeOf(output));
   std::string name = graph.name().empty() ? "main" : graph.name();
   for (char &c : name)
     if (!llvm::isAlnum(c) && c != '_')
       c = '_';
+  // The result types are set once the graph is converted.
   auto func = func::FuncOp::create(b, loc, name,
-                                   b.getFunctionType(argTypes, resultTypes));
+                                   b.getFunctionType(argTypes, {}));
   // The graph's names, for tools that bind inputs and outputs by name.
   SmallVector<Attribute> inNames, outNames;
   for (const auto *arg : args)
@@ -1230,11 +1553,21 @@ OwningOpRef<ModuleOp> Importer::run() {
   loc = UnknownLoc::get(ctx);
   SmallVector<Value> results;
   for (const auto &output : graph.output()) {
+    if (!output.type().has_tensor_type() ||
+        output.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT)
+      typeOf(output); // Reports the non-float output.
     onnx::NodeProto none;
     none.set_name("<graph output>");
-    results.push_back(lookup(output.name(), none));
+    Value result = lookup(output.name(), none);
+    auto expected = inferred.find(output.name());
+    if (expected != inferred.end() && expected->second != typeOf(result))
+      fail(llvm::formatv("graph output '{0}' is declared {1}, but computes {2}",
+                         output.name(), expected->second, typeOf(result)));
+    results.push_back(result);
   }
   func::ReturnOp::create(b, loc, results);
+  func.setFunctionType(
+      b.getFunctionType(argTypes, ValueRange(results).getTypes()));
   return module;
 }
 

@@ -9,16 +9,16 @@
 // RUN: not uniform-opt %s --attn-cost-report=output-file=%t.missing/dir/report.txt -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADFILE
 
 // CHECK:      === attn-cost-report: 2 attention ops ===
-// CHECK-NEXT: op function location B H N M Dk Dv matrices score-flops value-flops softmax-elems matrix-bytes
-// CHECK-NEXT: attn.mha @layer attn-cost-report.mlir:{{[0-9]+}}:{{[0-9]+}} 64 4 49 49 16 48 256 19668992 59006976 614656 2458624
-// CHECK-NEXT: attn.mha @dynamic attn-cost-report.mlir:{{[0-9]+}}:{{[0-9]+}} ? 2 16 16 8 8 ? ? ? ? ?
-// CHECK-NEXT: total 256 19668992 59006976 614656 2458624
+// CHECK-NEXT: op function location B H N M Dk Dv matrices score-flops value-flops softmax-elems matrix-bytes saved-score-flops saved-bytes
+// CHECK-NEXT: attn.mha @layer attn-cost-report.mlir:{{[0-9]+}}:{{[0-9]+}} 64 4 49 49 16 48 256 19668992 59006976 614656 2458624 0 0
+// CHECK-NEXT: attn.mha @dynamic attn-cost-report.mlir:{{[0-9]+}}:{{[0-9]+}} ? 2 16 16 8 8 ? ? ? ? ? ? ?
+// CHECK-NEXT: total 256 19668992 59006976 614656 2458624 0 0
 // CHECK-NEXT: (1 op with dynamic dimensions left out of the total)
 // CHECK:      === attn-cost-report: 2 attention ops ===
 // CHECK-NEXT: op
-// CHECK-NEXT: attn.reuse @layer attn-cost-report.mlir:{{[0-9]+}}:{{[0-9]+}} 64 4 49 49 16 48 64 4917248 59006976 153664 614656
+// CHECK-NEXT: attn.reuse @layer attn-cost-report.mlir:{{[0-9]+}}:{{[0-9]+}} 64 4 49 49 16 48 64 4917248 59006976 153664 614656 14751744 1843968
 // CHECK-NEXT: attn.mha @dynamic
-// CHECK-NEXT: total 64 4917248 59006976 153664 614656
+// CHECK-NEXT: total 64 4917248 59006976 153664 614656 14751744 1843968
 
 // JSON:      "ops": [
 // JSON:          "B": 64,
@@ -32,6 +32,8 @@
 // JSON-NEXT:     "matrices": 256,
 // JSON-NEXT:     "matrix_bytes": 2458624,
 // JSON-NEXT:     "op": "attn.mha",
+// JSON-NEXT:     "saved_matrix_bytes": 0,
+// JSON-NEXT:     "saved_score_flops": 0,
 // JSON-NEXT:     "score_flops": 19668992,
 // JSON-NEXT:     "softmax_elements": 614656,
 // JSON-NEXT:     "value_flops": 59006976
@@ -42,6 +44,8 @@
 // JSON-NEXT:   "matrices": 256,
 // JSON-NEXT:   "matrix_bytes": 2458624,
 // JSON-NEXT:   "ops": 2,
+// JSON-NEXT:   "saved_matrix_bytes": 0,
+// JSON-NEXT:   "saved_score_flops": 0,
 // JSON-NEXT:   "score_flops": 19668992,
 // JSON-NEXT:   "softmax_elements": 614656,
 // JSON-NEXT:   "value_flops": 59006976

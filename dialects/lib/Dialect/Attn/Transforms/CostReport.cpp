@@ -60,8 +60,14 @@ AttentionCost attn::computeAttentionCost(Operation *op) {
       product({2, d.batch, d.heads, d.queryLen, d.keyLen, d.valueDim});
   cost.softmaxElems = product({cost.matrices, d.queryLen, d.keyLen});
   cost.matrixBytes = product({cost.softmaxElems, 4});
+  int64_t perHead = product({d.batch, d.heads});
+  int64_t skipped = perHead < 0 ? -1 : perHead - cost.matrices;
+  cost.savedScoreFlops =
+      product({2, skipped, d.queryLen, d.keyLen, d.keyDim});
+  cost.savedMatrixBytes = product({4, skipped, d.queryLen, d.keyLen});
   if (cost.scoreFlops < 0 || cost.valueFlops < 0 || cost.softmaxElems < 0 ||
-      cost.matrixBytes < 0)
+      cost.matrixBytes < 0 || cost.savedScoreFlops < 0 ||
+      cost.savedMatrixBytes < 0)
     cost.matrices = -1;
   return cost;
 }
@@ -148,7 +154,7 @@ struct AttnCostReportPass
   static AttentionCost total(ArrayRef<Entry> entries, int64_t &numDynamic) {
     AttentionCost sum;
     sum.matrices = sum.scoreFlops = sum.valueFlops = sum.softmaxElems =
-        sum.matrixBytes = 0;
+        sum.matrixBytes = sum.savedScoreFlops = sum.savedMatrixBytes = 0;
     numDynamic = 0;
     for (const Entry &e : entries) {
       if (!e.cost.isStatic()) {
@@ -160,6 +166,8 @@ struct AttnCostReportPass
       sum.valueFlops += e.cost.valueFlops;
       sum.softmaxElems += e.cost.softmaxElems;
       sum.matrixBytes += e.cost.matrixBytes;
+      sum.savedScoreFlops += e.cost.savedScoreFlops;
+      sum.savedMatrixBytes += e.cost.savedMatrixBytes;
     }
     return sum;
   }
@@ -167,11 +175,12 @@ struct AttnCostReportPass
   static void printText(raw_ostream &os, ArrayRef<Entry> entries) {
     os << "=== attn-cost-report: " << entries.size() << " attention op"
        << (entries.size() == 1 ? "" : "s") << " ===\n";
-    using Row = SmallVector<std::string, 14>;
+    using Row = SmallVector<std::string, 16>;
     std::vector<Row> rows;
     rows.push_back({"op", "function", "location", "B", "H", "N", "M", "Dk",
                     "Dv", "matrices", "score-flops", "value-flops",
-                    "softmax-elems", "matrix-bytes"});
+                    "softmax-elems", "matrix-bytes", "saved-score-flops",
+                    "saved-bytes"});
     for (const Entry &e : entries) {
       const AttentionCost &c = e.cost;
       rows.push_back({e.op, "@" + e.function, e.location,
@@ -180,14 +189,18 @@ struct AttnCostReportPass
                       formatDim(c.dims.keyDim), formatDim(c.dims.valueDim),
                       formatCount(c.matrices), formatCount(c.scoreFlops),
                       formatCount(c.valueFlops), formatCount(c.softmaxElems),
-                      formatCount(c.matrixBytes)});
+                      formatCount(c.matrixBytes),
+                      formatCount(c.savedScoreFlops),
+                      formatCount(c.savedMatrixBytes)});
     }
     int64_t numDynamic = 0;
     AttentionCost sum = total(entries, numDynamic);
     rows.push_back({"total", "", "", "", "", "", "", "", "",
                     formatCount(sum.matrices), formatCount(sum.scoreFlops),
                     formatCount(sum.valueFlops), formatCount(sum.softmaxElems),
-                    formatCount(sum.matrixBytes)});
+                    formatCount(sum.matrixBytes),
+                    formatCount(sum.savedScoreFlops),
+                    formatCount(sum.savedMatrixBytes)});
     // Text columns are left-aligned, numbers right-aligned, each as wide as
     // its widest cell.
     SmallVector<size_t> widths(rows.front().size(), 0);
@@ -228,7 +241,10 @@ struct AttnCostReportPass
                                 {"score_flops", count(c.scoreFlops)},
                                 {"value_flops", count(c.valueFlops)},
                                 {"softmax_elements", count(c.softmaxElems)},
-                                {"matrix_bytes", count(c.matrixBytes)}};
+                                {"matrix_bytes", count(c.matrixBytes)},
+                                {"saved_score_flops", count(c.savedScoreFlops)},
+                                {"saved_matrix_bytes",
+                                 count(c.savedMatrixBytes)}};
     };
     llvm::json::Array ops;
     for (const Entry &e : entries) {

@@ -131,6 +131,11 @@ struct AttentionCost {
   int64_t valueFlops = -1;   ///< 2 * B * H * N * M * Dv
   int64_t softmaxElems = -1; ///< matrices * N * M
   int64_t matrixBytes = -1;  ///< softmaxElems * 4 (f32 scores)
+  /// What sharing one matrix across the heads saves against per-head
+  /// attention (one matrix per head and batch): the score FLOPs and matrix
+  /// bytes of the B * (H - 1) matrices not computed. 0 for attn.mha.
+  int64_t savedScoreFlops = -1;
+  int64_t savedMatrixBytes = -1;
   bool isStatic() const { return matrices >= 0; }
 };
 
