@@ -21,6 +21,8 @@
                                              Expand of a per-channel vector
   onnx_models.py shapes OUT.onnx             Range, Equal, Where, ConstantOfShape in
                                              the shape arithmetic of a Reshape
+  onnx_models.py gather-dynamic OUT.onnx     Gather with indices given at run time (an
+                                             int64 input, negative ones too), axis 1
   onnx_models.py window-pad OUT.onnx         pad 9x9 to whole 7x7 windows with the
                                              int64 chain torch emits for F.pad (Mod,
                                              Reshape, Slice step -1, Transpose of
@@ -97,6 +99,16 @@ def dynamic():
         [helper.make_node("Relu", ["x"], ["y"], name="relu")], "dynamic",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def gather_dynamic():
+    g = helper.make_graph(
+        [helper.make_node("Gather", ["x", "idx"], ["g"], name="gather", axis=1),
+         helper.make_node("Relu", ["g"], ["y"], name="relu")], "gather_dynamic",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 5, 3]),
+         helper.make_tensor_value_info("idx", TensorProto.INT64, [2, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2, 2, 3])])
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
@@ -406,6 +418,12 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "gather-dynamic":
+        x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+        idx = np.array([[4, 0], [-1, -5]], np.int64)
+        np.save(os.path.join(d, "in0.npy"), x)
+        np.save(os.path.join(d, "in1.npy"), idx)
+        ref = np.maximum(np.take(x, idx, axis=1), 0)
     elif name == "window-pad":
         x = rng.standard_normal((1, 4, 9, 9)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -490,7 +508,7 @@ def main():
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
              "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "pad": pad, "shapes": shapes,
-             "window-pad": window_pad, "huge-input": huge_input, "huge-constant": huge_constant,
+             "window-pad": window_pad, "gather-dynamic": gather_dynamic, "huge-input": huge_input, "huge-constant": huge_constant,
              "huge-range": huge_range}[kind]()
     onnx.save(model, sys.argv[2])
     return 0

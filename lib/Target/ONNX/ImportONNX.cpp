@@ -80,7 +80,8 @@ public:
   OwningOpRef<ModuleOp> run();
 
 private:
-  RankedTensorType typeOf(const onnx::ValueInfoProto &info);
+  RankedTensorType typeOf(const onnx::ValueInfoProto &info,
+                          bool allowInt64 = false);
   RankedTensorType typeOf(Value v) {
     return cast<RankedTensorType>(v.getType());
   }
@@ -127,11 +128,13 @@ private:
 };
 } // namespace
 
-RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info) {
+RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info,
+                                  bool allowInt64) {
   if (!info.type().has_tensor_type())
     fail("'" + info.name() + "' is not a tensor");
   const auto &tt = info.type().tensor_type();
-  if (tt.elem_type() != onnx::TensorProto::FLOAT)
+  bool isInt64 = tt.elem_type() == onnx::TensorProto::INT64;
+  if (tt.elem_type() != onnx::TensorProto::FLOAT && !(isInt64 && allowInt64))
     fail("'" + info.name() + "' has element type " +
          onnx::TensorProto::DataType_Name(
              static_cast<onnx::TensorProto::DataType>(tt.elem_type())) +
@@ -144,7 +147,8 @@ RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info) {
     shape.push_back(dim.dim_value());
   }
   numElements(shape, "'" + info.name() + "'");
-  return RankedTensorType::get(shape, b.getF32Type());
+  return RankedTensorType::get(shape, isInt64 ? Type(b.getI64Type())
+                                              : Type(b.getF32Type()));
 }
 
 /// The number of elements of a tensor of `shape`. Negative dimensions, and
@@ -217,6 +221,10 @@ Value Importer::lookup(const std::string &name, const onnx::NodeProto &node) {
   if (it == values.end() || !it->second)
     fail("node '" + node.name() + "' (" + node.op_type() +
          ") uses '" + name + "', which is not a float tensor defined before it");
+  if (!typeOf(it->second).getElementType().isF32())
+    fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" + name +
+         "', an int64 tensor known only at run time; only Gather's indices "
+         "may be");
   return it->second;
 }
 
@@ -724,15 +732,29 @@ void Importer::convert(const onnx::NodeProto &node) {
       result = op == "HardSwish" ? binary("Mul", x, hs) : hs;
     }
   } else if (op == "Gather") {
-    // Constant indices: tosa.gather on [1, K, C] with the gathered axis
-    // moved to the front (a constant table is folded instead).
+    // tosa.gather on [1, K, C] with the gathered axis moved to the front (a
+    // constant table with constant indices is folded instead). Indices are
+    // constants, import-time shape data, or an int64 tensor known only at
+    // run time (a graph input).
     Value data = in(0);
     RankedTensorType t = typeOf(data);
-    const IntTensor &idx = intInput(node, 1);
     int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : 0;
+    if (axis < -t.getRank() || axis >= t.getRank())
+      fail("Gather node '" + node.name() + "': axis " + Twine(axis) +
+           " is out of range");
     if (axis < 0)
       axis += t.getRank();
     int64_t k = t.getDimSize(axis);
+    IntTensor idx;
+    Value runtimeIndices;
+    if (auto it = values.find(node.input(1));
+        it != values.end() && it->second && !ints.count(node.input(1))) {
+      runtimeIndices = it->second;
+      idx.shape.assign(typeOf(runtimeIndices).getShape().begin(),
+                       typeOf(runtimeIndices).getShape().end());
+    } else {
+      idx = intInput(node, 1);
+    }
     SmallVector<int64_t> indices;
     for (int64_t i : idx.data) {
       if (i < -k || i >= k)
@@ -757,11 +779,38 @@ void Importer::convert(const onnx::NodeProto &node) {
                                   RankedTensorType::get(movedShape,
                                                         t.getElementType()),
                                   data, b.getDenseI32ArrayAttr(perm));
-    int64_t w = indices.size();
+    int64_t w = runtimeIndices ? typeOf(runtimeIndices).getNumElements()
+                               : static_cast<int64_t>(indices.size());
     auto idxType = RankedTensorType::get({1, w}, b.getI32Type());
-    SmallVector<int32_t> idx32(indices.begin(), indices.end());
-    Value idxV = tosa::ConstOp::create(
-        b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(idx32)));
+    Value idxV;
+    if (runtimeIndices) {
+      // i32 indices, negative ones counted from the end (i + K where i < 0),
+      // then clamped into [0, K - 1]: an index out of range reads the
+      // nearest row instead of memory outside the tensor.
+      Value i32 = tosa::CastOp::create(
+          b, loc, idxType,
+          reshape(runtimeIndices, {1, w}));
+      auto splat = [&](int32_t v) {
+        return tosa::ConstOp::create(
+            b, loc, RankedTensorType::get({1, 1}, b.getI32Type()),
+            DenseElementsAttr::get(
+                RankedTensorType::get({1, 1}, b.getI32Type()), v));
+      };
+      auto boolType = RankedTensorType::get({1, w}, b.getI1Type());
+      Value negative =
+          tosa::GreaterOp::create(b, loc, boolType, splat(0), i32);
+      Value wrapped = tosa::AddOp::create(b, loc, idxType, i32,
+                                          splat(static_cast<int32_t>(k)));
+      Value fixed =
+          tosa::SelectOp::create(b, loc, idxType, negative, wrapped, i32);
+      idxV = tosa::ClampOp::create(
+          b, loc, idxType, fixed, b.getI32IntegerAttr(0),
+          b.getI32IntegerAttr(static_cast<int32_t>(k - 1)));
+    } else {
+      SmallVector<int32_t> idx32(indices.begin(), indices.end());
+      idxV = tosa::ConstOp::create(
+          b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(idx32)));
+    }
     Value gathered = tosa::GatherOp::create(
         b, loc, RankedTensorType::get({1, w, restSize}, t.getElementType()),
         reshape(moved, {1, k, restSize}), idxV);
@@ -953,10 +1002,23 @@ void Importer::convert(const onnx::NodeProto &node) {
          findAttr(node, "count_include_pad")->i()))
       fail(node.op_type() + " node '" + node.name() +
            "': ceil_mode and count_include_pad are not supported");
-    RankedTensorType outT = inferred.lookup(node.output(0));
-    if (!outT)
-      fail(node.op_type() + " node '" + node.name() + "': unknown output shape");
+    if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
+        llvm::any_of(kernel, [](int64_t k) { return k < 1; }) ||
+        llvm::any_of(strides, [](int64_t s) { return s < 1; }))
+      fail(node.op_type() + " node '" + node.name() +
+           "': bad kernel_shape, strides or pads");
     int64_t n = t.getDimSize(0), c = t.getDimSize(1);
+    // floor((in + pads - kernel) / stride) + 1 (ceil_mode is rejected).
+    SmallVector<int64_t> outHW;
+    for (int i = 0; i < 2; ++i) {
+      int64_t span = t.getDimSize(2 + i) + pads[i] + pads[2 + i] - kernel[i];
+      if (span < 0)
+        fail(node.op_type() + " node '" + node.name() +
+             "': the kernel is larger than the padded input");
+      outHW.push_back(span / strides[i] + 1);
+    }
+    auto outT = RankedTensorType::get({n, c, outHW[0], outHW[1]},
+                                      b.getF32Type());
     Value nhwc = tosa::TransposeOp::create(
         b, loc,
         RankedTensorType::get({n, t.getDimSize(2), t.getDimSize(3), c},
@@ -1492,7 +1554,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   for (const auto &input : graph.input()) {
     if (initializerNames.contains(input.name()))
       continue;
-    argTypes.push_back(typeOf(input));
+    // int64 inputs are indices for Gather.
+    argTypes.push_back(typeOf(input, /*allowInt64=*/true));
     args.push_back(&input);
   }
   for (const auto &info : graph.value_info())
