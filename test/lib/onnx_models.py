@@ -21,6 +21,9 @@
                                              Expand of a per-channel vector
   onnx_models.py shapes OUT.onnx             Range, Equal, Where, ConstantOfShape in
                                              the shape arithmetic of a Reshape
+  onnx_models.py reductions OUT.onnx         ReduceSum (axes input, keepdims 0),
+                                             ReduceMax (negative axis), ReduceMin,
+                                             ReduceMean over all axes
   onnx_models.py gather-dynamic OUT.onnx     Gather with indices given at run time (an
                                              int64 input, negative ones too), axis 1
   onnx_models.py window-pad OUT.onnx         pad 9x9 to whole 7x7 windows with the
@@ -99,6 +102,22 @@ def dynamic():
         [helper.make_node("Relu", ["x"], ["y"], name="relu")], "dynamic",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def reductions():
+    axes = numpy_helper.from_array(np.array([1], np.int64), "axes")
+    g = helper.make_graph(
+        [helper.make_node("ReduceSum", ["x", "axes"], ["sum"], name="sum", keepdims=0),
+         helper.make_node("ReduceMax", ["x"], ["max"], name="max", axes=[-1]),
+         helper.make_node("ReduceMin", ["x"], ["min"], name="min", axes=[0, 2]),
+         helper.make_node("ReduceMean", ["x"], ["mean"], name="mean", keepdims=0)],
+        "reductions", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+        [helper.make_tensor_value_info("sum", TensorProto.FLOAT, [2, 4]),
+         helper.make_tensor_value_info("max", TensorProto.FLOAT, [2, 3, 1]),
+         helper.make_tensor_value_info("min", TensorProto.FLOAT, [1, 3, 1]),
+         helper.make_tensor_value_info("mean", TensorProto.FLOAT, [])],
+        initializer=[axes])
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
@@ -418,6 +437,13 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "reductions":
+        x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        for i, r in enumerate([x.sum(1), x.max(-1, keepdims=True),
+                               x.min((0, 2), keepdims=True), x.mean()]):
+            np.save(os.path.join(d, f"ref{i}.npy"), np.asarray(r, np.float32))
+        return
     elif name == "gather-dynamic":
         x = rng.standard_normal((2, 5, 3)).astype(np.float32)
         idx = np.array([[4, 0], [-1, -5]], np.int64)
@@ -508,7 +534,8 @@ def main():
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
              "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "pad": pad, "shapes": shapes,
-             "window-pad": window_pad, "gather-dynamic": gather_dynamic, "huge-input": huge_input, "huge-constant": huge_constant,
+             "window-pad": window_pad, "gather-dynamic": gather_dynamic,
+             "reductions": reductions, "huge-input": huge_input, "huge-constant": huge_constant,
              "huge-range": huge_range}[kind]()
     onnx.save(model, sys.argv[2])
     return 0

@@ -599,42 +599,68 @@ void Importer::convert(const onnx::NodeProto &node) {
                     binary("Mul", binary("Sub", x, mean),
                            binary("Mul", inv, scaleV)),
                     biasV);
-  } else if (op == "GlobalAveragePool" || op == "ReduceMean") {
+  } else if (op == "GlobalAveragePool" || op == "ReduceMean" ||
+             op == "ReduceSum" || op == "ReduceMax" || op == "ReduceMin") {
     Value x = in(0);
     RankedTensorType t = typeOf(x);
+    int64_t rank = t.getRank();
     SmallVector<int64_t> axes;
     bool keep = true;
     if (op == "GlobalAveragePool") {
-      for (int64_t i = 2; i < t.getRank(); ++i)
+      for (int64_t i = 2; i < rank; ++i)
         axes.push_back(i);
     } else {
+      // Axes: an attribute up to opset 17, except ReduceSum's, which is an
+      // input from opset 13 (empty: all axes, or none with
+      // noop_with_empty_axes).
+      bool noopWhenEmpty = false;
       if (const auto *attr = findAttr(node, "axes"))
         axes.assign(attr->ints().begin(), attr->ints().end());
-      else
-        for (int64_t i = 0; i < t.getRank(); ++i)
+      else if (node.input_size() > 1 && !node.input(1).empty())
+        llvm::append_range(axes, intInput(node, 1).data);
+      if (const auto *attr = findAttr(node, "noop_with_empty_axes"))
+        noopWhenEmpty = attr->i() != 0;
+      if (axes.empty() && !noopWhenEmpty)
+        for (int64_t i = 0; i < rank; ++i)
           axes.push_back(i);
       if (const auto *attr = findAttr(node, "keepdims"))
         keep = attr->i() != 0;
     }
+    SmallVector<bool> reduced(rank, false);
+    for (int64_t axis : axes) {
+      if (axis < -rank || axis >= rank)
+        fail(op + " node '" + node.name() + "': axis " + Twine(axis) +
+             " is out of range for rank " + Twine(rank));
+      int64_t a = axis < 0 ? axis + rank : axis;
+      if (reduced[a])
+        fail(op + " node '" + node.name() + "': axis " + Twine(axis) +
+             " is repeated");
+      reduced[a] = true;
+    }
     int64_t count = 1;
     SmallVector<int64_t> shape(t.getShape());
     Value v = x;
-    for (int64_t axis : axes) {
-      if (axis < 0)
-        axis += t.getRank();
-      count *= shape[axis];
-      shape[axis] = 1;
-      v = tosa::ReduceSumOp::create(
-          b, loc, RankedTensorType::get(shape, t.getElementType()), v,
-          b.getI32IntegerAttr(axis));
+    for (int64_t a = 0; a < rank; ++a) {
+      if (!reduced[a])
+        continue;
+      count *= shape[a];
+      shape[a] = 1;
+      auto type = RankedTensorType::get(shape, t.getElementType());
+      auto axisAttr = b.getI32IntegerAttr(a);
+      if (op == "ReduceMax")
+        v = tosa::ReduceMaxOp::create(b, loc, type, v, axisAttr);
+      else if (op == "ReduceMin")
+        v = tosa::ReduceMinOp::create(b, loc, type, v, axisAttr);
+      else
+        v = tosa::ReduceSumOp::create(b, loc, type, v, axisAttr);
     }
-    v = binary("Mul", v, scalarLike(1.0f / count, v));
+    if ((op == "ReduceMean" || op == "GlobalAveragePool") && count != 1)
+      v = binary("Mul", v, scalarLike(1.0f / count, v));
     if (!keep) {
       SmallVector<int64_t> kept;
-      for (auto [i, d] : llvm::enumerate(t.getShape()))
-        if (!llvm::is_contained(axes, static_cast<int64_t>(i)) &&
-            !llvm::is_contained(axes, static_cast<int64_t>(i) - t.getRank()))
-          kept.push_back(d);
+      for (int64_t a = 0; a < rank; ++a)
+        if (!reduced[a])
+          kept.push_back(t.getDimSize(a));
       v = reshape(v, kept);
     }
     result = v;
