@@ -102,10 +102,20 @@ def AttnRaise : Pass<"attn-raise"> {
     reshaped from [B, H, N, .], as the importer emits it) becomes one
     `attn.mha`. UniForm's per-head products `V_i * A^T`, concatenated along
     channels as [B, Dv, N] results, become one `attn.reuse` over the
-    stacked values. Anything the patterns cannot prove is left untouched.
+    stacked values.
+
+    On linalg on tensors it matches `linalg.batch_matmul(P, V)` whose P is
+    `linalg.softmax` over the keys of `linalg.batch_matmul(Q, KT)`,
+    optionally scaled by a constant (`linalg.mul`/`linalg.div`, or an
+    elementwise `linalg.generic` multiplying or dividing by a constant) and
+    plus a bias (`linalg.add`; a [N, M] bias through `linalg.broadcast`), and
+    raises it to a single-head `attn.reuse` the same way.
+
+    Anything the patterns cannot prove is left untouched.
   }];
   let dependentDialects = [
     "::uniform::attn::AttnDialect",
+    "::mlir::linalg::LinalgDialect",
     "::mlir::tensor::TensorDialect",
   ];
 }

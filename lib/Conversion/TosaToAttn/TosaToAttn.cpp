@@ -20,6 +20,7 @@
 
 #include "uniform/Dialect/Attn/IR/AttnOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
@@ -355,6 +356,7 @@ struct AttnRaisePass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateTosaToAttnPatterns(patterns);
+    populateLinalgToAttnPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

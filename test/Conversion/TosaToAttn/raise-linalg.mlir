@@ -1,0 +1,96 @@
+// RUN: uniform-opt %s --split-input-file --attn-raise --canonicalize --cse | FileCheck %s
+
+// attn-raise on linalg on tensors: batch_matmul against transposed keys, a
+// constant scale (here an elementwise linalg.generic), a [N, M] bias
+// broadcast along the batch, linalg.softmax over the keys, batch_matmul with
+// the values: one single-head attn.reuse over K = KT transposed back.
+
+// CHECK-LABEL: func.func @generic_scale_broadcast_bias(
+// CHECK-SAME:    %[[Q:.*]]: tensor<2x49x16xf32>, %[[KT:.*]]: tensor<2x16x49xf32>, %[[V:.*]]: tensor<2x49x32xf32>, %[[B:.*]]: tensor<49x49xf32>)
+// CHECK:         %[[K:.*]] = linalg.transpose ins(%[[KT]] : tensor<2x16x49xf32>) outs(%{{.*}} : tensor<2x49x16xf32>) permutation = [0, 2, 1]
+// CHECK:         %[[V4:.*]] = tensor.expand_shape %[[V]] {{\[\[}}0, 1], [2], [3]] output_shape [2, 1, 49, 32]
+// CHECK:         %[[O:.*]] = attn.reuse %[[Q]], %[[K]], %[[V4]] bias(%[[B]] : tensor<49x49xf32>) scale(2.500000e-01)
+// CHECK:         %[[R:.*]] = tensor.collapse_shape %[[O]] {{\[\[}}0, 1], [2], [3]] : tensor<2x1x49x32xf32> into tensor<2x49x32xf32>
+// CHECK:         return %[[R]]
+// CHECK-NOT:     linalg.softmax
+func.func @generic_scale_broadcast_bias(%q: tensor<2x49x16xf32>, %kt: tensor<2x16x49xf32>, %v: tensor<2x49x32xf32>, %bias: tensor<49x49xf32>) -> tensor<2x49x32xf32> {
+  %cst = arith.constant 0.0 : f32
+  %c = arith.constant 0.25 : f32
+  %e = tensor.empty() : tensor<2x49x49xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<2x49x49xf32>) -> tensor<2x49x49xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<2x49x16xf32>, tensor<2x16x49xf32>) outs(%z : tensor<2x49x49xf32>) -> tensor<2x49x49xf32>
+  %scaled = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%s : tensor<2x49x49xf32>) outs(%e : tensor<2x49x49xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<2x49x49xf32>
+  %bb = linalg.broadcast ins(%bias : tensor<49x49xf32>) outs(%e : tensor<2x49x49xf32>) dimensions = [0]
+  %x = linalg.add ins(%scaled, %bb : tensor<2x49x49xf32>, tensor<2x49x49xf32>) outs(%e : tensor<2x49x49xf32>) -> tensor<2x49x49xf32>
+  %p = linalg.softmax dimension(2) ins(%x : tensor<2x49x49xf32>) outs(%e : tensor<2x49x49xf32>) -> tensor<2x49x49xf32>
+  %e2 = tensor.empty() : tensor<2x49x32xf32>
+  %z2 = linalg.fill ins(%cst : f32) outs(%e2 : tensor<2x49x32xf32>) -> tensor<2x49x32xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<2x49x49xf32>, tensor<2x49x32xf32>) outs(%z2 : tensor<2x49x32xf32>) -> tensor<2x49x32xf32>
+  return %o : tensor<2x49x32xf32>
+}
+
+// -----
+
+// KT is the exporter's own transpose of K, so K is used directly; the scale
+// is a division by a filled constant (linalg.div), and there is no bias.
+
+// CHECK-LABEL: func.func @div_scale_own_transpose(
+// CHECK-SAME:    %[[Q:.*]]: tensor<1x16x8xf32>, %[[K:.*]]: tensor<1x16x8xf32>, %[[V:.*]]: tensor<1x16x4xf32>)
+// CHECK-NOT:     linalg.transpose
+// CHECK:         attn.reuse %[[Q]], %[[K]], %{{.*}} scale(5.000000e-01) : tensor<1x16x8xf32>, tensor<1x16x8xf32>, tensor<1x1x16x4xf32> -> tensor<1x1x16x4xf32>
+func.func @div_scale_own_transpose(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16x4xf32>) -> tensor<1x16x4xf32> {
+  %cst = arith.constant 0.0 : f32
+  %two = arith.constant 2.0 : f32
+  %et = tensor.empty() : tensor<1x8x16xf32>
+  %kt = linalg.transpose ins(%k : tensor<1x16x8xf32>) outs(%et : tensor<1x8x16xf32>) permutation = [0, 2, 1]
+  %e = tensor.empty() : tensor<1x16x16xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<1x16x8xf32>, tensor<1x8x16xf32>) outs(%z : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %d = linalg.fill ins(%two : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %x = linalg.div ins(%s, %d : tensor<1x16x16xf32>, tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %p = linalg.softmax dimension(2) ins(%x : tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %e2 = tensor.empty() : tensor<1x16x4xf32>
+  %z2 = linalg.fill ins(%cst : f32) outs(%e2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%z2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  return %o : tensor<1x16x4xf32>
+}
+
+// -----
+
+// Not attention, left alone: the softmax runs over the queries (dimension
+// 1), and in the second function the scale is not a constant.
+
+// CHECK-LABEL: func.func @softmax_over_queries
+// CHECK-NOT:     attn.
+// CHECK:         linalg.softmax dimension(1)
+func.func @softmax_over_queries(%q: tensor<1x16x8xf32>, %kt: tensor<1x8x16xf32>, %v: tensor<1x16x4xf32>) -> tensor<1x16x4xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16x16xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<1x16x8xf32>, tensor<1x8x16xf32>) outs(%z : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %p = linalg.softmax dimension(1) ins(%s : tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %e2 = tensor.empty() : tensor<1x16x4xf32>
+  %z2 = linalg.fill ins(%cst : f32) outs(%e2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%z2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  return %o : tensor<1x16x4xf32>
+}
+
+// CHECK-LABEL: func.func @scale_not_constant
+// CHECK-NOT:     attn.
+// CHECK:         linalg.softmax dimension(2)
+func.func @scale_not_constant(%q: tensor<1x16x8xf32>, %kt: tensor<1x8x16xf32>, %v: tensor<1x16x4xf32>, %f: tensor<1x16x16xf32>) -> tensor<1x16x4xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16x16xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<1x16x8xf32>, tensor<1x8x16xf32>) outs(%z : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %x = linalg.mul ins(%s, %f : tensor<1x16x16xf32>, tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %p = linalg.softmax dimension(2) ins(%x : tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %e2 = tensor.empty() : tensor<1x16x4xf32>
+  %z2 = linalg.fill ins(%cst : f32) outs(%e2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%z2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  return %o : tensor<1x16x4xf32>
+}
