@@ -47,6 +47,8 @@ def kernel(q, k, v, bias, scale, reuse):
     up to 64 rows x column chunks of the value tile), the online softmax
     over key steps of 64, and the fragments of every warp."""
     N, Dk = q.shape
+    # Q and K tiles are Dk rounded up to the k-step of 16, zero beyond Dk.
+    dk_tile = -(-Dk // 16) * 16
     M = k.shape[0]
     H, _, Dv = v.shape
     warps = min(4, -(-N // 16))
@@ -60,9 +62,9 @@ def kernel(q, k, v, bias, scale, reuse):
     out = np.zeros((H, N, Dv), np.float32)
     lanes = range(32)
     for qb in range(query_blocks):
-        qs = np.zeros((qrows, Dk), f16)
+        qs = np.zeros((qrows, dk_tile), f16)
         rows_here = min(qrows, N - qb * qrows)
-        qs[:rows_here] = q[qb * qrows:qb * qrows + rows_here]
+        qs[:rows_here, :Dk] = q[qb * qrows:qb * qrows + rows_here]
         for chunk_index in range(cols // chunk):
             col_base = chunk_index * chunk
             for w in range(warps):
@@ -72,7 +74,7 @@ def kernel(q, k, v, bias, scale, reuse):
                 row1 = [r + 8 for r in row0]
                 grow = [[qb * qrows + row0[l] for l in lanes], [qb * qrows + row1[l] for l in lanes]]
                 qfrag = []
-                for kk in range(Dk // 16):
+                for kk in range(dk_tile // 16):
                     c0 = [t2[l] + 16 * kk for l in lanes]
                     qfrag.append([np.array([qs[row0[l], c0[l]:c0[l] + 2], qs[row1[l], c0[l]:c0[l] + 2],
                                             qs[row0[l], c0[l] + 8:c0[l] + 10], qs[row1[l], c0[l] + 8:c0[l] + 10]])
@@ -82,16 +84,16 @@ def kernel(q, k, v, bias, scale, reuse):
                 o = [[np.zeros((2, 2), np.float32) for _ in lanes] for _ in range(chunk // 8)]
                 for step in range(key_steps):
                     key_base = 64 * step
-                    ks = np.zeros((key_rows, Dk), f16)
+                    ks = np.zeros((key_rows, dk_tile), f16)
                     vs = np.zeros((key_rows, chunk), f16)
                     n_keys = max(0, min(key_rows, M - key_base))
-                    ks[:n_keys] = k[key_base:key_base + n_keys]
+                    ks[:n_keys, :Dk] = k[key_base:key_base + n_keys]
                     for c in range(chunk):
                         col = col_base + c
                         vs[:n_keys, c] = v[col // Dv, key_base:key_base + n_keys, col % Dv]
                     tiles = key_rows // 8
                     acc = [[np.zeros((2, 2), np.float32) for _ in lanes] for _ in range(tiles)]
-                    for kk in range(Dk // 16):
+                    for kk in range(dk_tile // 16):
                         c0 = [t2[l] + 16 * kk for l in lanes]
                         for j in range(tiles):
                             kr = [g[l] + 8 * j for l in lanes]
@@ -193,7 +195,9 @@ def main():
     cases = [(49, 49, 32, 4, 32, True), (16, 16, 96, 4, 96, False),
              (1, 7, 16, 1, 8, True), (64, 64, 16, 2, 8, False),
              (33, 20, 48, 3, 16, True), (80, 150, 16, 3, 64, True),
-             (130, 64, 32, 1, 24, False)]
+             (130, 64, 32, 1, 24, False),
+             # Dk padded to the k-step: UniForm-l's stage 2 (72), and 8.
+             (49, 49, 72, 3, 96, True), (20, 33, 8, 2, 8, False)]
     worst = 0.0
     for N, M, Dk, H, Dv, has_bias in cases:
         q = rng.standard_normal((N, Dk)).astype(np.float32)

@@ -70,7 +70,8 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
     The N x M matrix never goes to global memory. Inputs are rounded to f16
     (accumulation and softmax stay f32), so this is the `precision=f16`
     path of `uniform-gpu-pipeline` (sm_80 and newer). Handled: static
-    shapes, one batch dimension, Dk a multiple of 16, Dv a multiple of 8,
+    shapes, one batch dimension, any Dk (the Q and K tiles are padded with
+    zero columns to a multiple of 16), Dv a multiple of 8,
     f32 or f16, any static bias form the op accepts (shared, per head, per
     image) or none, staged tiles within 48 KiB. Other ops are left for
     `convert-attn-to-linalg`.

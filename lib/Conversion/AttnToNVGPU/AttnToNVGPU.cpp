@@ -54,6 +54,7 @@ namespace {
 struct KernelShape {
   bool reuse;
   int64_t batch, heads, n, m, dk, dv;
+  int64_t dkTile; // Dk rounded up to the mma k-step of 16 (zero columns)
   int64_t warps;       // 16 query rows each
   int64_t queryBlocks; // blocks along the queries (16 * warps rows each)
   int64_t keyTileRows; // keys staged per step: all of them (rounded up to
@@ -68,8 +69,8 @@ struct KernelShape {
 
 constexpr int64_t kMaxSharedBytes = 48 * 1024;
 
-/// Whether `op` fits the kernel: static shapes, one batch dimension, Dk a
-/// multiple of 16, Dv a multiple of 8, f32 or f16, a static bias (any form
+/// Whether `op` fits the kernel: static shapes, one batch dimension, Dv a
+/// multiple of 8 (Dk is padded with zero columns to a multiple of 16), f32 or f16, a static bias (any form
 /// the op accepts: [N, M], per head, per image) or none, and the staged
 /// tiles within 48 KiB of shared memory.
 template <typename OpTy>
@@ -97,7 +98,7 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
   s.dk = q.getDimSize(q.getRank() - 1);
   s.m = k.getDimSize(k.getRank() - 2);
   s.dv = v.getDimSize(3);
-  if (s.n < 1 || s.m < 1 || s.dk % 16 != 0 || s.dv % 8 != 0 ||
+  if (s.n < 1 || s.m < 1 || s.dk < 1 || s.dv % 8 != 0 ||
       v.getDimSize(0) != s.batch)
     return failure();
   if (Value bias = op.getBias()) {
@@ -107,6 +108,7 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
       return failure();
     s.bias = bias;
   }
+  s.dkTile = llvm::alignTo(s.dk, 16);
   s.warps = std::min<int64_t>(4, llvm::divideCeil(s.n, 16));
   s.queryBlocks = llvm::divideCeil(s.n, 16 * s.warps);
   s.keySteps = llvm::divideCeil(s.m, 64);
@@ -121,7 +123,7 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
       break;
     }
   s.chunks = s.valueCols / s.chunk;
-  int64_t bytes = 2 * (16 * s.warps * s.dk + s.keyTileRows * s.dk +
+  int64_t bytes = 2 * (16 * s.warps * s.dkTile + s.keyTileRows * s.dkTile +
                        s.keyTileRows * s.chunk);
   if (bytes > kMaxSharedBytes)
     return failure();
@@ -178,8 +180,15 @@ private:
   /// Copies `load(row, col)` for rows x cols into `tile` as f16, zero where
   /// `valid(row)` fails; all threads of the block take part.
   void stage(Value tile, int64_t rows, int64_t cols,
-             function_ref<Value(Value)> valid,
+             function_ref<Value(Value, Value)> valid,
              function_ref<Value(Value, Value)> load);
+  /// `valid` and, where Dk is padded, `col < Dk`: the padding columns of the
+  /// Q and K tiles are zeros, which add nothing to the scores.
+  Value inKeyWidth(Value valid, Value col) {
+    if (s.dkTile == s.dk)
+      return valid;
+    return arith::AndIOp::create(b, valid, ult(col, s.dk));
+  }
   Value loadPair(Value tile, Value row, Value col) {
     return vector::LoadOp::create(b, VectorType::get({2}, f16), tile,
                                   ValueRange{row, col});
@@ -195,7 +204,7 @@ private:
 } // namespace
 
 void KernelBuilder::stage(Value tile, int64_t rows, int64_t cols,
-                          function_ref<Value(Value)> valid,
+                          function_ref<Value(Value, Value)> valid,
                           function_ref<Value(Value, Value)> load) {
   int64_t threads = 32 * s.warps;
   scf::ForOp loop =
@@ -205,7 +214,8 @@ void KernelBuilder::stage(Value tile, int64_t rows, int64_t cols,
   Value i = loop.getInductionVar();
   Value row = arith::DivUIOp::create(b, i, idx(cols));
   Value col = arith::RemUIOp::create(b, i, idx(cols));
-  Value v = guarded(valid(row), f16, [&] { return toF16(load(row, col)); });
+  Value v =
+      guarded(valid(row, col), f16, [&] { return toF16(load(row, col)); });
   memref::StoreOp::create(b, v, tile, ValueRange{row, col});
 }
 
@@ -240,8 +250,8 @@ Value KernelBuilder::build(Value query, Value key, Value value,
     return MemRefType::get({rows, cols}, f16, MemRefLayoutAttrInterface(),
                            shared);
   };
-  MemRefType tiles[3] = {tileType(16 * s.warps, s.dk),
-                         tileType(s.keyTileRows, s.dk),
+  MemRefType tiles[3] = {tileType(16 * s.warps, s.dkTile),
+                         tileType(s.keyTileRows, s.dkTile),
                          tileType(s.keyTileRows, s.chunk)};
   const char *names[3] = {"q", "k", "v"};
   SmallVector<memref::GlobalOp> globals;
@@ -304,9 +314,10 @@ Value KernelBuilder::build(Value query, Value key, Value value,
         b, cType, DenseElementsAttr::get(cType, b.getF32FloatAttr(0)));
 
     // Q once, as A fragments in registers.
-    stage(qs, 16 * s.warps, s.dk,
-          [&](Value row) {
-            return ult(arith::AddIOp::create(b, qBase, row), s.n);
+    stage(qs, 16 * s.warps, s.dkTile,
+          [&](Value row, Value col) {
+            return inKeyWidth(
+                ult(arith::AddIOp::create(b, qBase, row), s.n), col);
           },
           [&](Value row, Value col) {
             SmallVector<Value> ix = {batch};
@@ -317,7 +328,7 @@ Value KernelBuilder::build(Value query, Value key, Value value,
           });
     gpu::BarrierOp::create(b);
     SmallVector<Value> qFrag;
-    for (int64_t kk = 0; kk < s.dk / 16; ++kk) {
+    for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
       Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
       Value frag = arith::ConstantOp::create(
           b, aType, DenseElementsAttr::get(aType, b.getF16FloatAttr(0)));
@@ -351,14 +362,20 @@ Value KernelBuilder::build(Value query, Value key, Value value,
       auto keyValid = [&](Value row) {
         return ult(arith::AddIOp::create(b, keyBase, row), s.m);
       };
-      stage(ks, s.keyTileRows, s.dk, keyValid, [&](Value row, Value col) {
+      stage(ks, s.keyTileRows, s.dkTile,
+            [&](Value row, Value col) {
+              return inKeyWidth(keyValid(row), col);
+            },
+            [&](Value row, Value col) {
         SmallVector<Value> ix = {batch};
         if (!s.reuse)
           ix.push_back(head);
         ix.append({arith::AddIOp::create(b, keyBase, row), col});
         return memref::LoadOp::create(b, kBuf, ix).getResult();
       });
-      stage(vs, s.keyTileRows, s.chunk, keyValid, [&](Value row, Value col) {
+      stage(vs, s.keyTileRows, s.chunk,
+            [&](Value row, Value) { return keyValid(row); },
+            [&](Value row, Value col) {
         auto [h, d] = headOf(col);
         return memref::LoadOp::create(
                    b, vBuf,
@@ -371,7 +388,7 @@ Value KernelBuilder::build(Value query, Value key, Value value,
       // Scores of 16 rows per warp against the step's keys, 8 keys a tile.
       int64_t keyTiles = s.keyTileRows / 8;
       SmallVector<Value> acc(keyTiles, zeroAcc);
-      for (int64_t kk = 0; kk < s.dk / 16; ++kk) {
+      for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
         Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
         for (int64_t j = 0; j < keyTiles; ++j) {
           Value keyRow = add(g, 8 * j);
