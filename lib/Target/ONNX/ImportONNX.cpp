@@ -16,6 +16,7 @@
 
 #include "uniform/Target/ONNX/ImportONNX.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Builders.h"
@@ -88,6 +89,7 @@ private:
   Value constant(const onnx::TensorProto &tensor);
   Value lookup(const std::string &name, const onnx::NodeProto &node);
   void convert(const onnx::NodeProto &node);
+  void opaque(const onnx::NodeProto &node);
 
   // TOSA helpers.
   Value reshape(Value v, ArrayRef<int64_t> shape);
@@ -1065,9 +1067,13 @@ void Importer::convert(const onnx::NodeProto &node) {
                         .getResult();
     result = tosa::TransposeOp::create(b, loc, outT, y,
                                        b.getDenseI32ArrayAttr({0, 3, 1, 2}));
+  } else if (options.allowUnregistered) {
+    opaque(node);
+    return;
   } else {
     fail("unsupported ONNX op '" + node.op_type() + "' (node '" +
-         node.name() + "', opset " + std::to_string(opset) + ")");
+         node.name() + "', opset " + std::to_string(opset) +
+         "; --onnx-allow-unregistered imports it as an opaque op)");
   }
   if (!result)
     return;
@@ -1080,6 +1086,73 @@ void Importer::convert(const onnx::NodeProto &node) {
                        node.name(), node.op_type(), typeOf(result),
                        expected->second));
   values[node.output(0)] = result;
+}
+
+/// An op the importer does not know, as an unregistered `onnx.<OpType>` op
+/// for inspection: the node's float operands (import-time int64 data as
+/// i64 constants), its attributes, and result types from ONNX's shape
+/// inference. The module then needs --allow-unregistered-dialect to parse.
+void Importer::opaque(const onnx::NodeProto &node) {
+  std::string name = "onnx." + node.op_type();
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    name = "onnx." + node.domain() + "." + node.op_type();
+  OperationState state(loc, name);
+  for (const std::string &input : node.input()) {
+    if (input.empty())
+      continue;
+    if (auto it = ints.find(input); it != ints.end()) {
+      auto type = RankedTensorType::get(it->second.shape, b.getI64Type());
+      state.operands.push_back(arith::ConstantOp::create(
+          b, loc, type,
+          DenseElementsAttr::get(type, ArrayRef<int64_t>(it->second.data))));
+      continue;
+    }
+    auto it = values.find(input);
+    if (it == values.end() || !it->second)
+      fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" +
+           input + "', which is not defined before it");
+    state.operands.push_back(it->second);
+  }
+  for (const std::string &output : node.output()) {
+    auto it = inferred.find(output);
+    if (it == inferred.end())
+      fail("node '" + node.name() + "' (" + node.op_type() +
+           "): the type of its output '" + output +
+           "' is unknown after shape inference, so it cannot be imported "
+           "even as an opaque op");
+    state.types.push_back(it->second);
+  }
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    Attribute value;
+    switch (attr.type()) {
+    case onnx::AttributeProto::INT:
+      value = b.getI64IntegerAttr(attr.i());
+      break;
+    case onnx::AttributeProto::FLOAT:
+      value = b.getF32FloatAttr(attr.f());
+      break;
+    case onnx::AttributeProto::STRING:
+      value = b.getStringAttr(attr.s());
+      break;
+    case onnx::AttributeProto::INTS:
+      value = b.getDenseI64ArrayAttr(
+          SmallVector<int64_t>(attr.ints().begin(), attr.ints().end()));
+      break;
+    case onnx::AttributeProto::FLOATS:
+      value = b.getDenseF32ArrayAttr(
+          SmallVector<float>(attr.floats().begin(), attr.floats().end()));
+      break;
+    default:
+      value = b.getStringAttr("<" +
+                              onnx::AttributeProto::AttributeType_Name(
+                                  attr.type()) +
+                              " attribute>");
+    }
+    state.addAttribute(attr.name(), value);
+  }
+  Operation *op = b.create(state);
+  for (auto [output, result] : llvm::zip(node.output(), op->getResults()))
+    values[output] = result;
 }
 
 IntTensor Importer::intFromProto(const onnx::TensorProto &t) {
@@ -1632,7 +1705,8 @@ OwningOpRef<ModuleOp> Importer::run() {
       values[init.name()] = constant(init);
   }
   for (const auto &node : graph.node()) {
-    if (!node.domain().empty() && node.domain() != "ai.onnx")
+    if (!node.domain().empty() && node.domain() != "ai.onnx" &&
+        !options.allowUnregistered)
       fail("unsupported ONNX op '" + node.op_type() + "' from domain '" +
            node.domain() + "' (node '" + node.name() + "')");
     loc = NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
@@ -1718,7 +1792,10 @@ static std::optional<int64_t> countGraphNodes(llvm::StringRef bytes) {
 FailureOr<OwningOpRef<ModuleOp>>
 uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
                     std::string &error, const ImportONNXOptions &options) {
-  context->loadDialect<func::FuncDialect, tosa::TosaDialect>();
+  context->loadDialect<arith::ArithDialect, func::FuncDialect,
+                       tosa::TosaDialect>();
+  if (options.allowUnregistered)
+    context->allowUnregisteredDialects();
   try {
     // Protobuf cannot parse messages over 2 GiB; larger models keep their
     // weights in external data files, which are not supported.
@@ -1759,6 +1836,11 @@ uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
 }
 
 void uniform::registerImportONNXTranslation() {
+  static llvm::cl::opt<bool> allowUnregistered(
+      "onnx-allow-unregistered",
+      llvm::cl::desc("Import ONNX ops the importer does not support as "
+                     "opaque onnx.<OpType> ops, for inspection"),
+      llvm::cl::init(false));
   static llvm::cl::opt<int64_t> maxNodes(
       "onnx-max-nodes",
       llvm::cl::desc("Reject ONNX graphs with more nodes than this"),
@@ -1778,6 +1860,7 @@ void uniform::registerImportONNXTranslation() {
         ImportONNXOptions options;
         options.maxNodes = maxNodes;
         options.maxTensorElements = maxTensorElements;
+        options.allowUnregistered = allowUnregistered;
         auto module =
             importONNX(buffer->getBuffer(), context, error, options);
         if (failed(module)) {
@@ -1789,6 +1872,7 @@ void uniform::registerImportONNXTranslation() {
         return OwningOpRef<Operation *>(module->release());
       },
       [](DialectRegistry &registry) {
-        registry.insert<func::FuncDialect, tosa::TosaDialect>();
+        registry.insert<arith::ArithDialect, func::FuncDialect,
+                        tosa::TosaDialect>();
       });
 }

@@ -25,6 +25,10 @@ struct ImportONNXOptions {
   /// Tensors (inputs, outputs, weights, intermediate results) with more
   /// elements are rejected. The default, 2^32, is 16 GiB of f32.
   int64_t maxTensorElements = int64_t(1) << 32;
+  /// Import unsupported ops as unregistered `onnx.<OpType>` ops (for
+  /// inspection; nothing lowers them) instead of failing. Allows
+  /// unregistered dialects in the context.
+  bool allowUnregistered = false;
 };
 
 /// Imports the serialized model in `bytes`. On failure returns failure() with
