@@ -1318,18 +1318,27 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
                    "' divides shape data by zero");
             return v[1];
           };
+          int64_t r;
+          auto overflow = [&]() -> int64_t {
+            fail(op + " node '" + node.name() + "' overflows int64");
+          };
           if (op == "Add")
-            return v[0] + v[1];
+            return llvm::AddOverflow(v[0], v[1], r) ? overflow() : r;
           if (op == "Sub")
-            return v[0] - v[1];
+            return llvm::SubOverflow(v[0], v[1], r) ? overflow() : r;
           if (op == "Mul")
-            return v[0] * v[1];
+            return llvm::MulOverflow(v[0], v[1], r) ? overflow() : r;
+          if ((op == "Div" || op == "Mod") && v[1] == -1)
+            return op == "Mod" ? 0
+                   : v[0] == std::numeric_limits<int64_t>::min()
+                       ? overflow()
+                       : -v[0];
           if (op == "Div")
             return v[0] / divisor();
           if (op == "Mod") {
             // fmod=0 (integers): the result has the sign of the divisor,
             // as in Python; fmod=1: the sign of the dividend, as in C.
-            int64_t r = v[0] % divisor();
+            r = v[0] % divisor();
             if (!cMod && r != 0 && ((r < 0) != (v[1] < 0)))
               r += v[1];
             return r;
@@ -1350,10 +1359,11 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
             return *std::min_element(v.begin(), v.end());
           if (op == "Where")
             return v[0] ? v[1] : v[2];
-          if (op == "Neg")
-            return -v[0];
-          if (op == "Abs")
-            return std::abs(v[0]);
+          if (op == "Neg" || op == "Abs") {
+            if (v[0] == std::numeric_limits<int64_t>::min())
+              return overflow();
+            return op == "Neg" ? -v[0] : std::abs(v[0]);
+          }
           if (op == "Not")
             return !v[0];
           if (op == "And")
@@ -1453,15 +1463,23 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
       if (step == 0)
         fail("Slice node '" + node.name() + "' has a zero step");
       int64_t lo = starts.data[i], hi = ends.data[i];
-      lo = lo < 0 ? lo + dim : lo;
-      hi = hi < 0 ? hi + dim : hi;
+      if (dim == 0) {
+        outShape[axis] = 0;
+        continue;
+      }
+      // Starts and ends may be anything from INT64_MIN to INT64_MAX.
+      lo = lo < 0 ? std::max<int64_t>(lo, -dim - 1) + dim : lo;
+      hi = hi < 0 ? std::max<int64_t>(hi, -dim - 1) + dim : hi;
       // ONNX clamps to [0, dim] going forwards and [-1, dim - 1] backwards.
       lo = step > 0 ? std::clamp<int64_t>(lo, 0, dim)
                     : std::clamp<int64_t>(lo, 0, dim - 1);
       hi = step > 0 ? std::clamp<int64_t>(hi, 0, dim)
                     : std::clamp<int64_t>(hi, -1, dim - 1);
-      int64_t count =
-          step > 0 ? (hi - lo + step - 1) / step : (lo - hi - step - 1) / -step;
+      if (step == std::numeric_limits<int64_t>::min())
+        fail("Slice node '" + node.name() + "' has an invalid step");
+      // Written so that no step, however large, overflows.
+      int64_t count = step > 0 ? (hi > lo ? 1 + (hi - lo - 1) / step : 0)
+                               : (lo > hi ? 1 + (lo - hi - 1) / -step : 0);
       outShape[axis] = std::max<int64_t>(count, 0);
       outStrides[axis] = strides[axis] * step;
       offset += lo * strides[axis];
