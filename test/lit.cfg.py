@@ -70,10 +70,15 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.uniform_tools_dir, append_path=True)
 
 tool_dirs = [config.uniform_tools_dir, config.llvm_tools_dir]
-tools = ["uniform-opt", "uniform-run", "uniform-cuda-query", "uniform-compile", "uniform-translate"]
+tools = ["uniform-opt", "uniform-run", "uniform-cuda-query", "uniform-compile", "uniform-translate",
+         "uniform-fuzz-onnx", "uniform-fuzz-mlir"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Optional features.
+# -DUNIFORM_FUZZ=ON links the fuzz targets with libFuzzer, whose main fuzzes
+# a directory instead of replaying it.
+if getattr(config, "uniform_fuzz", False):
+    config.available_features.add("libfuzzer")
 if config.have_cuda_gpu:
     config.available_features.add("cuda-gpu")
 if config.ptxas_executable and os.path.exists(config.ptxas_executable):

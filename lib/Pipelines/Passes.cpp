@@ -18,6 +18,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
 
 namespace uniform {
 #define GEN_PASS_DEF_DECOMPOSEAGGREGATEDOPS
@@ -49,9 +52,50 @@ struct DecomposeAggregatedOpsPass
   }
 };
 
+/// Whether a tensor or memref of `type` has more elements, or bytes, than a
+/// 64-bit size holds (each static extent may be as large as INT64_MAX).
+static bool exceedsAddressSpace(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank())
+    return false;
+  int64_t size = 1;
+  for (int64_t extent : shaped.getShape())
+    if (!ShapedType::isDynamic(extent) &&
+        llvm::MulOverflow(size, extent, size))
+      return true;
+  Type element = shaped.getElementType();
+  if (!element.isIntOrIndexOrFloat())
+    return false;
+  int64_t bytes = llvm::divideCeil(element.getIntOrFloatBitWidth(), 8);
+  return llvm::MulOverflow(size, std::max<int64_t>(bytes, 1), size);
+}
+
 struct PrepareEntryPointsPass
     : public uniform::impl::PrepareEntryPointsBase<PrepareEntryPointsPass> {
   void runOnOperation() override {
+    // Buffer sizes and constant folding (upstream linalg's, which aborts)
+    // overflow on such tensors: reject the program up front.
+    WalkResult tooLarge = getOperation().walk([](Operation *op) {
+      auto check = [&](Type type) {
+        if (!exceedsAddressSpace(type))
+          return false;
+        op->emitOpError() << "has a value of type " << type
+                          << " whose size does not fit in 64 bits";
+        return true;
+      };
+      for (Type type : op->getResultTypes())
+        if (check(type))
+          return WalkResult::interrupt();
+      for (Region &region : op->getRegions())
+        for (Block &block : region)
+          for (Type type : block.getArgumentTypes())
+            if (check(type))
+              return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (tooLarge.wasInterrupted())
+      return signalPassFailure();
+
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal() || !func.isPublic())
         continue;

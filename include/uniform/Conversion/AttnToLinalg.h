@@ -16,7 +16,8 @@ namespace uniform {
 enum class AttentionLoweringStrategy {
   /// Scores, softmax and value product as whole tensors.
   Materialize,
-  /// Flash-style loop over key tiles with an online softmax.
+  /// Flash-style loop over key tiles with an online softmax. Ops with a
+  /// static extent of 0 have nothing to tile and are materialized.
   Online,
 };
 

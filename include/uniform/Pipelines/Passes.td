@@ -33,6 +33,12 @@ def PrepareEntryPoints : Pass<"uniform-prepare-entry-points", "::mlir::ModuleOp"
     tensor-level signature in `uniform.signature` (a `FunctionType`), which
     survives lowering to the LLVM dialect. `uniform-run` reads it to check
     the element type and shape of every input and to interpret the results.
+
+    Programs with a tensor whose size in elements or bytes does not fit in
+    64 bits (static extents go up to INT64_MAX) are rejected with an error
+    naming the op and the type: no buffer can hold them, and later passes
+    that compute their size (linalg's constant folding, bufferization)
+    would overflow.
   }];
 }
 

@@ -413,6 +413,19 @@ Value AttentionBuilder::buildOnline(int64_t tileM) {
   return finish(out);
 }
 
+/// Whether an operand or the result of `op` has a static extent of 0. MLIR
+/// rejects every slice of such a dimension (its offset 0 is out of bounds),
+/// and the online strategy slices all of them; there is nothing to tile
+/// anyway, so these ops take the materialize lowering.
+static bool hasZeroExtent(Operation *op) {
+  auto isEmpty = [](Type type) {
+    auto shaped = dyn_cast<RankedTensorType>(type);
+    return shaped && llvm::is_contained(shaped.getShape(), 0);
+  };
+  return llvm::any_of(op->getOperandTypes(), isEmpty) ||
+         llvm::any_of(op->getResultTypes(), isEmpty);
+}
+
 FailureOr<Value>
 uniform::lowerAttentionToLinalg(RewriterBase &rewriter, Operation *op,
                                 const AttnToLinalgOptions &options) {
@@ -423,9 +436,10 @@ uniform::lowerAttentionToLinalg(RewriterBase &rewriter, Operation *op,
     return failure();
   rewriter.setInsertionPoint(op);
   AttentionBuilder builder(rewriter, op);
-  Value result = options.strategy == AttentionLoweringStrategy::Online
-                     ? builder.buildOnline(options.tileM)
-                     : builder.buildMaterialize();
+  bool online = options.strategy == AttentionLoweringStrategy::Online &&
+                !hasZeroExtent(op);
+  Value result = online ? builder.buildOnline(options.tileM)
+                        : builder.buildMaterialize();
   rewriter.replaceOp(op, result);
   return result;
 }

@@ -39,6 +39,8 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <limits>
 
 namespace uniform {
@@ -108,12 +110,19 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
       return failure();
     s.bias = bias;
   }
+  // Static extents go up to INT64_MAX, and the arithmetic below must not
+  // overflow: a larger Dk alone overflows shared memory (16 query rows of
+  // Dk f16 values), and H * (H * Dv) bounds the launch's grid z, H * chunks.
+  int64_t gridZ;
+  if (s.dk > kMaxSharedBytes ||
+      llvm::MulOverflow(reuse ? s.heads : 1, s.dv, s.valueCols) ||
+      llvm::MulOverflow(reuse ? 1 : s.heads, s.valueCols, gridZ))
+    return failure();
   s.dkTile = llvm::alignTo(s.dk, 16);
   s.warps = std::min<int64_t>(4, llvm::divideCeil(s.n, 16));
   s.queryBlocks = llvm::divideCeil(s.n, 16 * s.warps);
   s.keySteps = llvm::divideCeil(s.m, 64);
   s.keyTileRows = s.keySteps == 1 ? llvm::alignTo(s.m, 16) : 64;
-  s.valueCols = reuse ? s.heads * s.dv : s.dv;
   // The widest chunk of at most 128 columns that divides the value tile:
   // its accumulators stay in registers.
   s.chunk = 8;

@@ -26,6 +26,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace uniform;
 
@@ -135,6 +137,10 @@ struct RaiseLinalgAttention : public OpRewritePattern<linalg::BatchMatmulOp> {
       scale = *s;
       x = scores;
     }
+    // attn ops take a finite, positive scale; other graphs are not raised.
+    if (!std::isfinite(scale) || scale <= 0.0f)
+      return rewriter.notifyMatchFailure(pv,
+                                         "scale is not finite and positive");
     auto qk = x.getDefiningOp<linalg::BatchMatmulOp>();
     if (!isPlainBatchMatmul(qk))
       return rewriter.notifyMatchFailure(pv, "no score product");

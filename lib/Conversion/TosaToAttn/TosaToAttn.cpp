@@ -28,6 +28,8 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cmath>
+
 namespace uniform {
 #define GEN_PASS_DEF_ATTNRAISE
 #include "uniform/Conversion/Passes.h.inc"
@@ -155,6 +157,10 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
       scale = *s;
       x = scores;
     }
+    // attn ops take a finite, positive scale; other graphs are not raised.
+    if (!std::isfinite(scale) || scale <= 0.0f)
+      return rewriter.notifyMatchFailure(pv,
+                                         "scale is not finite and positive");
     if (multiHead) {
       // The scores [B, H, N, M] are the 3-D product reshaped back.
       auto back = x.getDefiningOp<tosa::ReshapeOp>();

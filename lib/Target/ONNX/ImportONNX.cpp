@@ -90,6 +90,10 @@ private:
   Value lookup(const std::string &name, const onnx::NodeProto &node);
   void convert(const onnx::NodeProto &node);
   void opaque(const onnx::NodeProto &node);
+  /// The attribute `name` of `node` (or `dflt`) as an axis of a tensor of
+  /// `rank`, negative values counted from the end; out of range is an error.
+  int64_t axisAttr(const onnx::NodeProto &node, StringRef name, int64_t dflt,
+                   int64_t rank);
 
   // TOSA helpers.
   Value reshape(Value v, ArrayRef<int64_t> shape);
@@ -114,7 +118,11 @@ private:
   IntTensor intFromProto(const onnx::TensorProto &t);
   int64_t numElements(ArrayRef<int64_t> shape, const Twine &what,
                       int64_t limit);
+  /// The elements of a float tensor: also rejects empty dimensions, which
+  /// TOSA does not have.
   int64_t numElements(ArrayRef<int64_t> shape, const Twine &what) {
+    if (llvm::is_contained(shape, 0))
+      fail(what + " has an empty dimension, which TOSA cannot represent");
     return numElements(shape, what, options.maxTensorElements);
   }
   const IntTensor &intInput(const onnx::NodeProto &node, int i);
@@ -364,6 +372,17 @@ Value Importer::conv(const onnx::NodeProto &node, Value x, Value w,
   SmallVector<int64_t> strides = ints("strides", {1, 1});
   SmallVector<int64_t> dil = ints("dilations", {1, 1});
   SmallVector<int64_t> pads = ints("pads", {0, 0, 0, 0}); // t, l, b, r
+  // libonnx's checker lets some of these through (group 0, say).
+  auto positive = [](ArrayRef<int64_t> v) {
+    return llvm::all_of(v, [](int64_t x) { return x >= 1; });
+  };
+  if (wt.getRank() != 4 || group < 1 || strides.size() != 2 ||
+      dil.size() != 2 || pads.size() != 4 || !positive(strides) ||
+      !positive(dil) || llvm::any_of(pads, [](int64_t p) { return p < 0; }) ||
+      wt.getDimSize(0) % group != 0 || xt.getDimSize(1) % group != 0 ||
+      wt.getDimSize(1) * group != xt.getDimSize(1))
+    fail("Conv node '" + node.name() +
+         "': inconsistent weight shape, group, strides, dilations or pads");
   int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), h = xt.getDimSize(2),
           wd = xt.getDimSize(3);
   int64_t o = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
@@ -499,6 +518,15 @@ void Importer::convert(const onnx::NodeProto &node) {
     else
       for (int64_t i = t.getRank() - 1; i >= 0; --i)
         perm.push_back(i);
+    SmallVector<bool> seen(t.getRank(), false);
+    for (int32_t &p : perm) {
+      if (static_cast<int64_t>(perm.size()) != t.getRank() || p < -t.getRank() ||
+          p >= t.getRank() || seen[p < 0 ? p + t.getRank() : p])
+        fail("Transpose node '" + node.name() +
+             "': perm is not a permutation of the input's axes");
+      p = p < 0 ? p + t.getRank() : p;
+      seen[p] = true;
+    }
     SmallVector<int64_t> shape;
     for (int32_t p : perm)
       shape.push_back(t.getDimSize(p));
@@ -531,11 +559,7 @@ void Importer::convert(const onnx::NodeProto &node) {
     // exp(x - max) / sum, over one axis (opset 13: default -1).
     Value x = in(0);
     RankedTensorType t = typeOf(x);
-    int64_t axis = -1;
-    if (const auto *attr = findAttr(node, "axis"))
-      axis = attr->i();
-    if (axis < 0)
-      axis += t.getRank();
+    int64_t axis = axisAttr(node, "axis", -1, t.getRank());
     SmallVector<int64_t> reduced(t.getShape());
     reduced[axis] = 1;
     auto rType = RankedTensorType::get(reduced, t.getElementType());
@@ -718,14 +742,15 @@ void Importer::convert(const onnx::NodeProto &node) {
     SmallVector<Value> inputs;
     for (int i = 0; i < node.input_size(); ++i)
       inputs.push_back(in(i));
-    int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : 0;
     RankedTensorType t = typeOf(inputs[0]);
-    if (axis < 0)
-      axis += t.getRank();
+    int64_t axis = axisAttr(node, "axis", 0, t.getRank());
     SmallVector<int64_t> shape(t.getShape());
     shape[axis] = 0;
-    for (Value v : inputs)
+    for (Value v : inputs) {
+      if (typeOf(v).getRank() != t.getRank())
+        fail("Concat node '" + node.name() + "': inputs differ in rank");
       shape[axis] += typeOf(v).getDimSize(axis);
+    }
     result = tosa::ConcatOp::create(
         b, loc, RankedTensorType::get(shape, t.getElementType()), inputs,
         b.getI32IntegerAttr(axis));
@@ -923,9 +948,7 @@ void Importer::convert(const onnx::NodeProto &node) {
     // (x - mean) / sqrt(var + eps) * scale + bias over the axes >= axis.
     Value x = in(0);
     RankedTensorType t = typeOf(x);
-    int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : -1;
-    if (axis < 0)
-      axis += t.getRank();
+    int64_t axis = axisAttr(node, "axis", -1, t.getRank());
     float eps = findAttr(node, "epsilon") ? findAttr(node, "epsilon")->f()
                                           : 1e-5f;
     auto mean = [&](Value v) {
@@ -976,8 +999,16 @@ void Importer::convert(const onnx::NodeProto &node) {
         axes.push_back(i);
     if (node.input_size() > 4 && !node.input(4).empty())
       steps = intInput(node, 4).data;
+    if (ends.data.size() != starts.data.size() ||
+        axes.size() != starts.data.size() ||
+        (!steps.empty() && steps.size() != starts.data.size()))
+      fail("Slice node '" + node.name() +
+           "': starts, ends, axes and steps differ in length");
     SmallVector<int64_t> start(t.getRank(), 0), size(t.getShape());
     for (size_t i = 0; i < axes.size(); ++i) {
+      if (axes[i] < -t.getRank() || axes[i] >= t.getRank())
+        fail("Slice node '" + node.name() + "': axis " + Twine(axes[i]) +
+             " is out of range");
       int64_t a = axes[i] < 0 ? axes[i] + t.getRank() : axes[i];
       if (!steps.empty() && steps[i] != 1)
         fail("Slice node '" + node.name() + "': steps other than 1");
@@ -995,14 +1026,18 @@ void Importer::convert(const onnx::NodeProto &node) {
   } else if (op == "Split") {
     Value x = in(0);
     RankedTensorType t = typeOf(x);
-    int64_t axis = findAttr(node, "axis") ? findAttr(node, "axis")->i() : 0;
-    if (axis < 0)
-      axis += t.getRank();
+    int64_t axis = axisAttr(node, "axis", 0, t.getRank());
     std::vector<int64_t> sizes;
     if (node.input_size() > 1 && !node.input(1).empty())
       sizes = intInput(node, 1).data;
     else
       sizes.assign(node.output_size(), t.getDimSize(axis) / node.output_size());
+    if (static_cast<int64_t>(sizes.size()) != node.output_size() ||
+        llvm::any_of(sizes, [](int64_t n) { return n < 0; }) ||
+        std::accumulate(sizes.begin(), sizes.end(), int64_t(0)) !=
+            t.getDimSize(axis))
+      fail("Split node '" + node.name() + "': the split sizes do not add up "
+           "to the dimension of " + Twine(t.getDimSize(axis)));
     int64_t offset = 0;
     for (int i = 0; i < node.output_size(); ++i) {
       SmallVector<int64_t> start(t.getRank(), 0), size(t.getShape());
@@ -1032,9 +1067,15 @@ void Importer::convert(const onnx::NodeProto &node) {
            "': ceil_mode and count_include_pad are not supported");
     if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
         llvm::any_of(kernel, [](int64_t k) { return k < 1; }) ||
-        llvm::any_of(strides, [](int64_t s) { return s < 1; }))
+        llvm::any_of(strides, [](int64_t s) { return s < 1; }) ||
+        llvm::any_of(pads, [](int64_t p) { return p < 0; }))
       fail(node.op_type() + " node '" + node.name() +
            "': bad kernel_shape, strides or pads");
+    // TOSA's pools pad by less than the kernel on every side.
+    if (pads[0] >= kernel[0] || pads[2] >= kernel[0] ||
+        pads[1] >= kernel[1] || pads[3] >= kernel[1])
+      fail(node.op_type() + " node '" + node.name() +
+           "': padding as large as the kernel is not supported");
     int64_t n = t.getDimSize(0), c = t.getDimSize(1);
     // floor((in + pads - kernel) / stride) + 1 (ceil_mode is rejected).
     SmallVector<int64_t> outHW;
@@ -1086,6 +1127,16 @@ void Importer::convert(const onnx::NodeProto &node) {
                        node.name(), node.op_type(), typeOf(result),
                        expected->second));
   values[node.output(0)] = result;
+}
+
+int64_t Importer::axisAttr(const onnx::NodeProto &node, StringRef name,
+                           int64_t dflt, int64_t rank) {
+  const auto *attr = findAttr(node, name);
+  int64_t axis = attr ? attr->i() : dflt;
+  if (axis < -rank || axis >= rank)
+    fail(node.op_type() + " node '" + node.name() + "': " + name + " " +
+         Twine(axis) + " is out of range for rank " + Twine(rank));
+  return axis < 0 ? axis + rank : axis;
 }
 
 /// An op the importer does not know, as an unregistered `onnx.<OpType>` op
@@ -1271,10 +1322,10 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
     SmallVector<int64_t> shape(shapeT.data.begin(), shapeT.data.end());
     const auto *attr = findAttr(node, "value");
     int type = attr ? attr->t().data_type() : onnx::TensorProto::FLOAT;
-    int64_t n = numElements(
-        shape, "ConstantOfShape node '" + node.name() + "'",
-        type == onnx::TensorProto::INT64 ? kMaxIntElements
-                                         : options.maxTensorElements);
+    std::string what = "ConstantOfShape node '" + node.name() + "'";
+    int64_t n = type == onnx::TensorProto::INT64
+                    ? numElements(shape, what, kMaxIntElements)
+                    : numElements(shape, what);
     if (type == onnx::TensorProto::INT64) {
       IntTensor r;
       r.shape = shape;
@@ -1807,6 +1858,105 @@ static std::optional<int64_t> countGraphNodes(llvm::StringRef bytes) {
   return nodes;
 }
 
+/// Checks, before libonnx sees them, what Debian's libonnx 1.12 trusts and
+/// crashes on (found by fuzzing): every tensor's data must match its shape
+/// and type (onnx::ParseData sizes its buffer from the shape but copies all
+/// of raw_data), and the convolutions and pools this importer supports must
+/// be 2-D (convPoolShapeInference reads past the input's dimensions when the
+/// weight has more).
+static void validateTensor(const onnx::TensorProto &t) {
+  int64_t n = 1;
+  for (int64_t d : t.dims())
+    if (d < 0 || llvm::MulOverflow(n, d, n))
+      fail("tensor '" + t.name() + "' has an invalid shape");
+  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+    return;
+  int64_t elementBytes = 0, values = -1;
+  switch (t.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    elementBytes = 4, values = t.float_data_size();
+    break;
+  case onnx::TensorProto::DOUBLE:
+    elementBytes = 8, values = t.double_data_size();
+    break;
+  case onnx::TensorProto::INT64:
+    elementBytes = 8, values = t.int64_data_size();
+    break;
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    elementBytes = t.data_type() == onnx::TensorProto::UINT32 ? 4 : 8;
+    values = t.uint64_data_size();
+    break;
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT8:
+  case onnx::TensorProto::BOOL:
+    elementBytes = t.data_type() == onnx::TensorProto::INT32 ? 4
+                   : t.data_type() == onnx::TensorProto::INT8 ||
+                           t.data_type() == onnx::TensorProto::UINT8 ||
+                           t.data_type() == onnx::TensorProto::BOOL
+                       ? 1
+                       : 2;
+    values = t.int32_data_size();
+    break;
+  default: // Strings and complex numbers: never read as numbers here.
+    return;
+  }
+  int64_t bytes;
+  if (t.has_raw_data()) {
+    if (llvm::MulOverflow(n, elementBytes, bytes) ||
+        static_cast<int64_t>(t.raw_data().size()) != bytes)
+      fail("tensor '" + t.name() + "' holds " + Twine(t.raw_data().size()) +
+           " bytes of data, but its shape and type need " +
+           Twine(n) + " elements of " + Twine(elementBytes) + " bytes");
+  } else if (values != n) {
+    fail("tensor '" + t.name() + "' holds " + Twine(values) +
+         " values, but its shape needs " + Twine(n));
+  }
+}
+
+static void validateGraph(const onnx::GraphProto &graph) {
+  for (const onnx::TensorProto &t : graph.initializer())
+    validateTensor(t);
+  llvm::StringMap<int64_t> inputRanks;
+  for (const onnx::ValueInfoProto &info : graph.input())
+    if (info.type().tensor_type().has_shape())
+      inputRanks[info.name()] = info.type().tensor_type().shape().dim_size();
+  for (const onnx::TensorProto &t : graph.initializer())
+    inputRanks[t.name()] = t.dims_size();
+  for (const onnx::NodeProto &node : graph.node()) {
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.has_t())
+        validateTensor(attr.t());
+      for (const onnx::TensorProto &t : attr.tensors())
+        validateTensor(t);
+      if (attr.has_g())
+        validateGraph(attr.g());
+      for (const onnx::GraphProto &g : attr.graphs())
+        validateGraph(g);
+    }
+    StringRef op = node.op_type();
+    if (op != "Conv" && op != "ConvTranspose" && op != "MaxPool" &&
+        op != "AveragePool")
+      continue;
+    for (int i = 0; i < std::min(node.input_size(), 2); ++i) {
+      auto it = inputRanks.find(node.input(i));
+      if (it != inputRanks.end() && it->second != 4)
+        fail(op + " node '" + node.name() + "': input '" + node.input(i) +
+             "' has rank " + Twine(it->second) +
+             "; only 2-D convolutions and pools (rank 4) are supported");
+    }
+    for (const onnx::AttributeProto &attr : node.attribute())
+      if (attr.name() == "kernel_shape" && attr.ints_size() != 2)
+        fail(op + " node '" + node.name() +
+             "': only 2-D kernels are supported");
+  }
+}
+
 FailureOr<OwningOpRef<ModuleOp>>
 uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
                     std::string &error, const ImportONNXOptions &options) {
@@ -1836,13 +1986,20 @@ uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
     if (opset < 13 || opset > 17)
       fail("unsupported opset " + std::to_string(opset) +
            " (opsets 13 to 17 are supported)");
+    validateGraph(model.graph());
     onnx::checker::check_model(model);
+    // Shape inference first without data propagation, which reports
+    // inconsistent graphs; libonnx 1.12's data propagation dereferences null
+    // on some of them instead.
     onnx::ShapeInferenceOptions inferenceOptions;
     inferenceOptions.check_type = true;
     inferenceOptions.error_mode = 1;
+    inferenceOptions.enable_data_propagation = false;
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(), inferenceOptions);
     inferenceOptions.enable_data_propagation = true;
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       inferenceOptions);
+    onnx::shape_inference::InferShapes(
+        model, onnx::OpSchemaRegistry::Instance(), inferenceOptions);
     Importer importer(context, model, opset, options);
     return importer.run();
   } catch (const ImportError &e) {

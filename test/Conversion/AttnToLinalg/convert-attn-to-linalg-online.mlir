@@ -65,3 +65,32 @@ func.func @mha_online(%q: tensor<2x3x8x4xf32>, %k: tensor<2x3x?x4xf32>, %v: tens
       : tensor<2x3x8x4xf32>, tensor<2x3x?x4xf32>, tensor<2x3x?x4xf32> -> tensor<2x3x8x4xf32>
   return %0 : tensor<2x3x8x4xf32>
 }
+
+// -----
+
+// A static extent of 0 leaves nothing to tile, and MLIR rejects any slice of
+// such a dimension: the op is materialized (found by uniform-fuzz-mlir; the
+// loop's slices failed verification).
+// CHECK-LABEL: func.func @empty_batch(
+// CHECK-NOT:     scf.for
+// CHECK-NOT:     tensor.extract_slice
+// CHECK:         linalg.softmax
+// CHECK-NOT:     scf.for
+// CHECK:         return %{{.*}} : tensor<0x8x16x8xf16>
+func.func @empty_batch(%q: tensor<0x16x8xf16>, %k: tensor<0x16x8xf16>, %v: tensor<0x8x16x8xf16>)
+    -> tensor<0x8x16x8xf16> {
+  %0 = attn.reuse %q, %k, %v scale(0.125)
+      : tensor<0x16x8xf16>, tensor<0x16x8xf16>, tensor<0x8x16x8xf16> -> tensor<0x8x16x8xf16>
+  return %0 : tensor<0x8x16x8xf16>
+}
+
+// CHECK-LABEL: func.func @empty_heads(
+// CHECK-NOT:     scf.for
+// CHECK:         linalg.softmax
+// CHECK:         return %{{.*}} : tensor<1x0x49x8xf32>
+func.func @empty_heads(%q: tensor<1x0x49x32xf32>, %k: tensor<1x0x49x32xf32>, %v: tensor<1x0x49x8xf32>,
+                       %b: tensor<0x49x49xf32>) -> tensor<1x0x49x8xf32> {
+  %0 = attn.mha %q, %k, %v bias(%b : tensor<0x49x49xf32>) scale(0.2)
+      : tensor<1x0x49x32xf32>, tensor<1x0x49x32xf32>, tensor<1x0x49x8xf32> -> tensor<1x0x49x8xf32>
+  return %0 : tensor<1x0x49x8xf32>
+}

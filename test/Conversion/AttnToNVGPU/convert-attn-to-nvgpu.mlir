@@ -136,3 +136,24 @@ func.func @left_alone(%ql: tensor<1x65x512xf32>, %vl: tensor<1x2x65x8xf32>,
       : tensor<?x49x32xf32>, tensor<?x49x32xf32>, tensor<?x2x49x8xf32> -> tensor<?x2x49x8xf32>
   return %1, %2, %3 : tensor<1x2x65x8xf32>, tensor<1x2x49x4xf32>, tensor<?x2x49x8xf32>
 }
+
+// -----
+
+// Static extents up to INT64_MAX are valid; the kernel's size arithmetic
+// (Dk padded to 16, H * Dv) must not overflow into a "fitting" kernel
+// (found by uniform-fuzz-mlir under UBSan). All stay attn ops.
+// CHECK-LABEL: func.func @huge_extents
+// CHECK-NOT:     gpu.launch
+// CHECK-COUNT-3: attn.
+func.func @huge_extents(%q: tensor<2x4x17x9223372036854775807xf32>, %v: tensor<2x4x17x32xf32>,
+                        %qr: tensor<1x16x16xf16>, %vr: tensor<1x9223372036854775807x16x8xf16>,
+                        %vm: tensor<1x9223372036854775807x16x8xf16>, %qm: tensor<1x9223372036854775807x16x16xf16>)
+    -> (tensor<2x4x17x32xf32>, tensor<1x9223372036854775807x16x8xf16>, tensor<1x9223372036854775807x16x8xf16>) {
+  %0 = attn.mha %q, %q, %v scale(0.25)
+      : tensor<2x4x17x9223372036854775807xf32>, tensor<2x4x17x9223372036854775807xf32>, tensor<2x4x17x32xf32> -> tensor<2x4x17x32xf32>
+  %1 = attn.reuse %qr, %qr, %vr scale(0.25)
+      : tensor<1x16x16xf16>, tensor<1x16x16xf16>, tensor<1x9223372036854775807x16x8xf16> -> tensor<1x9223372036854775807x16x8xf16>
+  %2 = attn.mha %qm, %qm, %vm scale(0.25)
+      : tensor<1x9223372036854775807x16x16xf16>, tensor<1x9223372036854775807x16x16xf16>, tensor<1x9223372036854775807x16x8xf16> -> tensor<1x9223372036854775807x16x8xf16>
+  return %0, %1, %2 : tensor<2x4x17x32xf32>, tensor<1x9223372036854775807x16x8xf16>, tensor<1x9223372036854775807x16x8xf16>
+}

@@ -151,3 +151,40 @@ func.func @merge_heads(%q: tensor<1x49x16xf32>, %k: tensor<1x49x16xf32>, %v0: te
   %o = tosa.concat %t0, %t1 {axis = 1 : i32} : (tensor<1x8x49xf32>, tensor<1x8x49xf32>) -> tensor<1x16x49xf32>
   return %o : tensor<1x16x49xf32>
 }
+
+// -----
+
+// Attention whose constant scale attn ops cannot take (they need a finite,
+// positive one) stays TOSA: zero (here 1.25e-400, which is 0 in f32) and
+// negative. Found by uniform-fuzz-mlir: the pass raised these into an
+// attn.reuse that failed verification.
+// CHECK-LABEL: func.func @scale_not_positive
+// CHECK-NOT:     attn.
+// CHECK-COUNT-2: tosa.reduce_max
+// CHECK-NOT:     attn.
+func.func @scale_not_positive(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16x8xf32>)
+    -> (tensor<1x16x8xf32>, tensor<1x16x8xf32>) {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %zero = "tosa.const"() <{values = dense<1.25e-400> : tensor<1x1x1xf32>}> : () -> tensor<1x1x1xf32>
+  %neg = "tosa.const"() <{values = dense<-0.125> : tensor<1x1x1xf32>}> : () -> tensor<1x1x1xf32>
+  %kt = tosa.transpose %k {perms = array<i32: 0, 2, 1>} : (tensor<1x16x8xf32>) -> tensor<1x8x16xf32>
+  %s = tosa.matmul %q, %kt, %zp, %zp : (tensor<1x16x8xf32>, tensor<1x8x16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x16xf32>
+  %x = tosa.mul %s, %zero, %shift : (tensor<1x16x16xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %m = tosa.reduce_max %x {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %d = tosa.sub %x, %m : (tensor<1x16x16xf32>, tensor<1x16x1xf32>) -> tensor<1x16x16xf32>
+  %e = tosa.exp %d : (tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %sum = tosa.reduce_sum %e {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %r = tosa.reciprocal %sum : (tensor<1x16x1xf32>) -> tensor<1x16x1xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<1x16x16xf32>, tensor<1x16x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %o = tosa.matmul %p, %v, %zp, %zp : (tensor<1x16x16xf32>, tensor<1x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x8xf32>
+  %x2 = tosa.mul %s, %neg, %shift : (tensor<1x16x16xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %m2 = tosa.reduce_max %x2 {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %d2 = tosa.sub %x2, %m2 : (tensor<1x16x16xf32>, tensor<1x16x1xf32>) -> tensor<1x16x16xf32>
+  %e2 = tosa.exp %d2 : (tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %sum2 = tosa.reduce_sum %e2 {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %r2 = tosa.reciprocal %sum2 : (tensor<1x16x1xf32>) -> tensor<1x16x1xf32>
+  %p2 = tosa.mul %e2, %r2, %shift : (tensor<1x16x16xf32>, tensor<1x16x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %o2 = tosa.matmul %p2, %v, %zp, %zp : (tensor<1x16x16xf32>, tensor<1x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x8xf32>
+  return %o, %o2 : tensor<1x16x8xf32>, tensor<1x16x8xf32>
+}

@@ -94,3 +94,26 @@ func.func @scale_not_constant(%q: tensor<1x16x8xf32>, %kt: tensor<1x8x16xf32>, %
   %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%z2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
   return %o : tensor<1x16x4xf32>
 }
+
+// -----
+
+// A negative constant scale: attn ops need a finite, positive one, so the
+// graph stays linalg (found by uniform-fuzz-mlir).
+
+// CHECK-LABEL: func.func @scale_negative
+// CHECK-NOT:     attn.
+// CHECK:         linalg.softmax dimension(2)
+func.func @scale_negative(%q: tensor<1x16x8xf32>, %kt: tensor<1x8x16xf32>, %v: tensor<1x16x4xf32>) -> tensor<1x16x4xf32> {
+  %cst = arith.constant 0.0 : f32
+  %c = arith.constant -0.25 : f32
+  %e = tensor.empty() : tensor<1x16x16xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<1x16x8xf32>, tensor<1x8x16xf32>) outs(%z : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %f = linalg.fill ins(%c : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %x = linalg.mul ins(%s, %f : tensor<1x16x16xf32>, tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %p = linalg.softmax dimension(2) ins(%x : tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %e2 = tensor.empty() : tensor<1x16x4xf32>
+  %z2 = linalg.fill ins(%cst : f32) outs(%e2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%z2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  return %o : tensor<1x16x4xf32>
+}

@@ -224,3 +224,23 @@ func.func @mixed(%q: tensor<1x8x4xf32>, %k: tensor<1x8x4xf32>, %v0: tensor<1x1x8
   return %c, %m : tensor<1x3x8x4xf32>, tensor<1x2x8x4xf32>
 }
 }
+
+// -----
+
+// Head counts are static extents, up to INT64_MAX; the totals saturate
+// instead of overflowing (found by uniform-fuzz-mlir under UBSan).
+// expected-remark @below {{attn-reuse-heads: 2 rewritten, 9223372036854775807 heads merged, 9223372036854775807 attention matrices removed per batch item, 0 approximate, 0 candidates rejected}}
+module {
+func.func @huge_head_counts(%q: tensor<1x8x4xf32>, %v: tensor<1x9223372036854775807x8x4xf32>)
+    -> (tensor<1x9223372036854775807x8x4xf32>, tensor<1x9223372036854775807x8x4xf32>) {
+  %e = tensor.empty() : tensor<1x9223372036854775807x8x4xf32>
+  %qb = linalg.broadcast ins(%q : tensor<1x8x4xf32>) outs(%e : tensor<1x9223372036854775807x8x4xf32>) dimensions = [1]
+  // expected-remark @below {{attention rewritten into attn.reuse: 9223372036854775807 heads share one attention matrix, 9223372036854775806 attention matrices removed per batch item}}
+  %0 = attn.mha %qb, %qb, %v scale(0.5)
+      : tensor<1x9223372036854775807x8x4xf32>, tensor<1x9223372036854775807x8x4xf32>, tensor<1x9223372036854775807x8x4xf32> -> tensor<1x9223372036854775807x8x4xf32>
+  // expected-remark @below {{attention rewritten into attn.reuse: 9223372036854775807 heads share one attention matrix, 9223372036854775806 attention matrices removed per batch item}}
+  %1 = attn.mha %qb, %qb, %v scale(0.25)
+      : tensor<1x9223372036854775807x8x4xf32>, tensor<1x9223372036854775807x8x4xf32>, tensor<1x9223372036854775807x8x4xf32> -> tensor<1x9223372036854775807x8x4xf32>
+  return %0, %1 : tensor<1x9223372036854775807x8x4xf32>, tensor<1x9223372036854775807x8x4xf32>
+}
+}

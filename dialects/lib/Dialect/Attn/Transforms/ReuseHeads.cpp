@@ -18,7 +18,10 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <limits>
 
 namespace uniform {
 namespace attn {
@@ -571,10 +574,15 @@ struct AttnReuseHeadsPass
     struct {
       int64_t rewritten = 0, heads = 0, removed = 0, approximated = 0;
     } summary;
+    // Head counts are static extents, up to INT64_MAX: the totals saturate.
+    auto accumulate = [](int64_t &total, int64_t count) {
+      if (llvm::AddOverflow(total, count, total))
+        total = std::numeric_limits<int64_t>::max();
+    };
     options.onRewrite = [&](ReuseAttentionOp op, const ReuseRewriteInfo &info) {
       ++summary.rewritten;
-      summary.heads += info.heads;
-      summary.removed += info.matricesRemoved;
+      accumulate(summary.heads, info.heads);
+      accumulate(summary.removed, info.matricesRemoved);
       summary.approximated += info.approximate;
       ++numOpsRewritten;
       numHeadsMerged += info.heads;

@@ -1,0 +1,29 @@
+// uniform-prepare-entry-points: public functions become C-callable entry
+// points with their tensor signature recorded; programs with a tensor whose
+// size does not fit in 64 bits are rejected.
+// RUN: uniform-opt %s --split-input-file --verify-diagnostics --uniform-prepare-entry-points | FileCheck %s
+
+// CHECK-LABEL: func.func @fits(
+// CHECK-SAME:    attributes {llvm.emit_c_interface, uniform.signature = (tensor<2x4611686018427387903xi8>) -> tensor<2x4611686018427387903xi8>}
+func.func @fits(%a: tensor<2x4611686018427387903xi8>) -> tensor<2x4611686018427387903xi8> {
+  return %a : tensor<2x4611686018427387903xi8>
+}
+
+// -----
+
+// More elements than 64 bits count. Found by uniform-fuzz-mlir:
+// uniform-cpu-pipeline aborted in linalg-fuse-elementwise-ops ("SmallVector
+// unable to grow"), which folds the keys' transpose of such a constant.
+func.func @too_many_elements() -> tensor<1x2x9223372036854775807x4xf32> {
+  // expected-error @below {{'arith.constant' op has a value of type 'tensor<1x2x9223372036854775807x4xf32>' whose size does not fit in 64 bits}}
+  %c = arith.constant dense<5.000000e-01> : tensor<1x2x9223372036854775807x4xf32>
+  return %c : tensor<1x2x9223372036854775807x4xf32>
+}
+
+// -----
+
+// 2^62 elements fit; their 2^64 bytes do not.
+// expected-error @below {{'func.func' op has a value of type 'tensor<4611686018427387904xf32>' whose size does not fit in 64 bits}}
+func.func @too_many_bytes(%a: tensor<4611686018427387904xf32>) -> tensor<4611686018427387904xf32> {
+  return %a : tensor<4611686018427387904xf32>
+}
