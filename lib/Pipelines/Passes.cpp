@@ -16,7 +16,9 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ShapedOpInterfaces.h"
 #include "mlir/Pass/Pass.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -91,6 +93,20 @@ struct PrepareEntryPointsPass
           for (Type type : block.getArgumentTypes())
             if (check(type))
               return WalkResult::interrupt();
+      // tensor.dim / memref.dim of a constant index outside the rank is
+      // undefined behaviour, and MLIR 22's gpu.alloc canonicalization
+      // (SimplifyDimOfAllocOp) reads out of bounds on a negative one.
+      if (auto dim = dyn_cast<ShapedDimOpInterface>(op)) {
+        auto shaped = dyn_cast<ShapedType>(dim.getShapedValue().getType());
+        std::optional<int64_t> index = getConstantIntValue(dim.getDimension());
+        if (shaped && shaped.hasRank() && index &&
+            (*index < 0 || *index >= shaped.getRank())) {
+          op->emitOpError() << "index " << *index
+                            << " is out of range for a value of rank "
+                            << shaped.getRank();
+          return WalkResult::interrupt();
+        }
+      }
       return WalkResult::advance();
     });
     if (tooLarge.wasInterrupted())

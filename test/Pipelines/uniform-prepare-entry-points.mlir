@@ -27,3 +27,26 @@ func.func @too_many_elements() -> tensor<1x2x9223372036854775807x4xf32> {
 func.func @too_many_bytes(%a: tensor<4611686018427387904xf32>) -> tensor<4611686018427387904xf32> {
   return %a : tensor<4611686018427387904xf32>
 }
+
+// -----
+
+// A tensor.dim or memref.dim of a constant index outside the rank has no
+// defined result; MLIR 22's gpu.alloc canonicalization reads out of bounds
+// on a negative one (test/Fuzz/mlir/upstream-gpu-memref-dim-negative-index).
+func.func @dim_out_of_range(%t: tensor<4x8xf32>, %m: memref<2xf32>) -> (index, index) {
+  %neg = arith.constant -1 : index
+  %zero = arith.constant 0 : index
+  // expected-error @below {{'tensor.dim' op index -1 is out of range for a value of rank 2}}
+  %0 = tensor.dim %t, %neg : tensor<4x8xf32>
+  %1 = memref.dim %m, %zero : memref<2xf32>
+  return %0, %1 : index, index
+}
+
+// -----
+
+func.func @memref_dim_out_of_range(%m: memref<2xf32>) -> index {
+  %one = arith.constant 1 : index
+  // expected-error @below {{'memref.dim' op index 1 is out of range for a value of rank 1}}
+  %0 = memref.dim %m, %one : memref<2xf32>
+  return %0 : index
+}
