@@ -6,7 +6,8 @@
 OUTPUT must exist (the previous output). The tool's input is expected to be
 a FIFO that nobody writes, so the tool blocks while reading it; by then it
 must already hold its output as a temporary `OUTPUT.tmp-XXXXXX`. Once that
-temporary exists the tool gets SIGNAL (INT, TERM or KILL). Checks, printed
+temporary exists and the tool is blocked (asleep for 200 ms), it gets SIGNAL
+(INT, TERM or KILL). Checks, printed
 one per line for FileCheck:
   - the tool died of SIGNAL;
   - OUTPUT is byte-for-byte the previous output;
@@ -59,6 +60,24 @@ def check(proc, sig, output, previous):
             return 1
         time.sleep(0.002)
     print("temporary output exists")
+    # LLVM registers the temporary for removal on signals just after creating
+    # it; signal the tool once it is blocked reading the FIFO (asleep for
+    # 200 ms in a row), well past that point.
+    asleep_since = None
+    while True:
+        with open(f"/proc/{proc.pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        now = time.monotonic()
+        if state != "S":
+            asleep_since = None
+        elif asleep_since is None:
+            asleep_since = now
+        elif now - asleep_since > 0.2:
+            break
+        if now > deadline:
+            print("error: the tool never blocked on its input")
+            return 1
+        time.sleep(0.01)
     proc.send_signal(sig)
     try:
         rc = proc.wait(timeout=60)
