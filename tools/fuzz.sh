@@ -43,23 +43,8 @@ done
 
 # clang-22 and libFuzzer/ASan/UBSan runtimes, from bookworm-security like
 # the rest of LLVM 22.
-missing=()
-for pkg in clang-22 libclang-rt-22-dev; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$pkg")
-  fi
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "fuzz.sh: installing ${missing[*]}"
-  SUDO=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "fuzz.sh: need root (or sudo) to install packages" >&2; exit 1; }
-    SUDO=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${SUDO[@]}" apt-get update -q
-  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
-fi
+source "$ROOT/tools/install-packages.sh"
+install_missing_packages fuzz.sh clang-22 libclang-rt-22-dev
 
 export CCACHE_BASEDIR="$ROOT"
 export CCACHE_NOHASHDIR=true

@@ -46,23 +46,8 @@ if [[ $BENCH -eq 1 ]]; then
   PACKAGES+=(python3-matplotlib libopenblas0-pthread)
 fi
 
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$pkg")
-  fi
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  echo "setup.sh: installing ${missing[*]}"
-  SUDO=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "setup.sh: need root (or sudo) to install packages" >&2; exit 1; }
-    SUDO=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${SUDO[@]}" apt-get update -q
-  "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
-fi
+source "$ROOT/tools/install-packages.sh"
+install_missing_packages setup.sh "${PACKAGES[@]}"
 
 # Let ccache share results between clones in different folders (CI builds a
 # fresh clone elsewhere): paths under the project are hashed relatively.
