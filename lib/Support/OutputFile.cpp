@@ -93,25 +93,3 @@ LogicalResult OutputFile::commit(std::string &error) {
   temp.reset();
   return success();
 }
-
-LogicalResult uniform::writeOutputFile(
-    StringRef path,
-    llvm::function_ref<LogicalResult(llvm::raw_ostream &)> write,
-    std::string &error) {
-  error.clear();
-  std::unique_ptr<OutputFile> file = OutputFile::create(path, error);
-  if (!file || failed(write(file->os())))
-    return failure();
-  return file->commit(error);
-}
-
-LogicalResult uniform::writeOutputFile(StringRef path, StringRef contents,
-                                       std::string &error) {
-  return writeOutputFile(
-      path,
-      [&](llvm::raw_ostream &os) {
-        os << contents;
-        return success();
-      },
-      error);
-}

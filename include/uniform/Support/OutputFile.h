@@ -10,7 +10,6 @@
 #define UNIFORM_SUPPORT_OUTPUTFILE_H
 
 #include "mlir/Support/LLVM.h"
-#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -59,21 +58,6 @@ private:
   std::unique_ptr<llvm::raw_fd_ostream> ownedStream;
   llvm::raw_ostream *stream = nullptr;
 };
-
-/// Writes an output file all or nothing (see OutputFile): `write` streams the
-/// contents, and the file appears only if it succeeds. Returns failure if
-/// `write` fails (it reports its own diagnostics; `error` stays empty) or if
-/// the file cannot be written (`error` says why).
-mlir::LogicalResult
-writeOutputFile(llvm::StringRef path,
-                llvm::function_ref<mlir::LogicalResult(llvm::raw_ostream &)>
-                    write,
-                std::string &error);
-
-/// Writes `contents` to `path` with the guarantees of OutputFile.
-mlir::LogicalResult writeOutputFile(llvm::StringRef path,
-                                    llvm::StringRef contents,
-                                    std::string &error);
 
 } // namespace uniform
 

@@ -90,10 +90,29 @@ private:
   Value lookup(const std::string &name, const onnx::NodeProto &node);
   void convert(const onnx::NodeProto &node);
   void opaque(const onnx::NodeProto &node);
-  /// The attribute `name` of `node` (or `dflt`) as an axis of a tensor of
-  /// `rank`, negative values counted from the end; out of range is an error.
+  /// `axis` of a tensor of `rank`, negative values counted from the end; out
+  /// of range is an error naming `node`.
+  int64_t normalizeAxis(const onnx::NodeProto &node, int64_t axis,
+                        int64_t rank);
+  /// The attribute `name` of `node` (or `dflt`) as a normalized axis.
   int64_t axisAttr(const onnx::NodeProto &node, StringRef name, int64_t dflt,
                    int64_t rank);
+  /// Transpose `node`'s permutation of a tensor of `rank` (its perm, else
+  /// the axes reversed), checked to be one.
+  SmallVector<int64_t> permutation(const onnx::NodeProto &node, int64_t rank);
+  /// The shape Squeeze or Unsqueeze `node` makes of `shape`, with its axes
+  /// (input 1 from opset 13, else the attribute).
+  SmallVector<int64_t> squeezedShape(const onnx::NodeProto &node,
+                                     ArrayRef<int64_t> shape);
+  /// One dimension of a Slice: the first index, the number of elements and
+  /// the step.
+  struct SliceDim {
+    int64_t first, count, step;
+  };
+  /// Slice `node` of a tensor of `shape`, per dimension, from its starts,
+  /// ends, axes and steps (import-time data), clamped as ONNX specifies.
+  SmallVector<SliceDim> sliceDims(const onnx::NodeProto &node,
+                                  ArrayRef<int64_t> shape);
 
   // TOSA helpers.
   Value reshape(Value v, ArrayRef<int64_t> shape);
@@ -512,21 +531,8 @@ void Importer::convert(const onnx::NodeProto &node) {
   } else if (op == "Transpose") {
     Value x = in(0);
     RankedTensorType t = typeOf(x);
-    SmallVector<int32_t> perm;
-    if (const auto *attr = findAttr(node, "perm"))
-      perm.assign(attr->ints().begin(), attr->ints().end());
-    else
-      for (int64_t i = t.getRank() - 1; i >= 0; --i)
-        perm.push_back(i);
-    SmallVector<bool> seen(t.getRank(), false);
-    for (int32_t &p : perm) {
-      if (static_cast<int64_t>(perm.size()) != t.getRank() || p < -t.getRank() ||
-          p >= t.getRank() || seen[p < 0 ? p + t.getRank() : p])
-        fail("Transpose node '" + node.name() +
-             "': perm is not a permutation of the input's axes");
-      p = p < 0 ? p + t.getRank() : p;
-      seen[p] = true;
-    }
+    SmallVector<int64_t> perm64 = permutation(node, t.getRank());
+    SmallVector<int32_t> perm(perm64.begin(), perm64.end());
     SmallVector<int64_t> shape;
     for (int32_t p : perm)
       shape.push_back(t.getDimSize(p));
@@ -695,47 +701,17 @@ void Importer::convert(const onnx::NodeProto &node) {
     Value x = in(0);
     ArrayRef<int64_t> shape = typeOf(x).getShape();
     int64_t rank = shape.size();
-    auto normAxis = [&](int64_t axis, int64_t r) {
-      if (axis < -r || axis >= r)
-        fail(op + " node '" + node.name() + "': axis " + Twine(axis) +
-             " is out of range for rank " + Twine(r));
-      return axis < 0 ? axis + r : axis;
-    };
-    SmallVector<int64_t> axes;
-    if (op != "Flatten") {
-      if (node.input_size() > 1 && !node.input(1).empty())
-        llvm::append_range(axes, intInput(node, 1).data);
-      else if (const auto *attr = findAttr(node, "axes"))
-        axes.assign(attr->ints().begin(), attr->ints().end());
-    }
     SmallVector<int64_t> outShape;
     if (op == "Flatten") {
       const auto *attr = findAttr(node, "axis");
       int64_t axis = attr ? attr->i() : 1;
-      axis = axis == rank ? rank : normAxis(axis, rank);
+      axis = axis == rank ? rank : normalizeAxis(node, axis, rank);
       int64_t outer = 1, inner = 1;
       for (int64_t i = 0; i < rank; ++i)
         (i < axis ? outer : inner) *= shape[i];
       outShape = {outer, inner};
-    } else if (op == "Unsqueeze") {
-      int64_t outRank = rank + axes.size();
-      SmallVector<bool> inserted(outRank, false);
-      for (int64_t a : axes)
-        inserted[normAxis(a, outRank)] = true;
-      for (int64_t i = 0, j = 0; i < outRank; ++i)
-        outShape.push_back(inserted[i] ? 1 : shape[j++]);
     } else {
-      SmallVector<bool> removed(rank, axes.empty());
-      for (int64_t a : axes) {
-        int64_t axis = normAxis(a, rank);
-        if (shape[axis] != 1)
-          fail("Squeeze node '" + node.name() + "': dimension " +
-               Twine(axis) + " is not 1");
-        removed[axis] = true;
-      }
-      for (int64_t i = 0; i < rank; ++i)
-        if (!removed[i] || shape[i] != 1)
-          outShape.push_back(shape[i]);
+      outShape = squeezedShape(node, shape);
     }
     result = reshape(x, outShape);
   } else if (op == "Concat") {
@@ -990,37 +966,12 @@ void Importer::convert(const onnx::NodeProto &node) {
   } else if (op == "Slice") {
     Value x = in(0);
     RankedTensorType t = typeOf(x);
-    const IntTensor &starts = intInput(node, 1), &ends = intInput(node, 2);
-    std::vector<int64_t> axes, steps;
-    if (node.input_size() > 3 && !node.input(3).empty())
-      axes = intInput(node, 3).data;
-    else
-      for (size_t i = 0; i < starts.data.size(); ++i)
-        axes.push_back(i);
-    if (node.input_size() > 4 && !node.input(4).empty())
-      steps = intInput(node, 4).data;
-    if (ends.data.size() != starts.data.size() ||
-        axes.size() != starts.data.size() ||
-        (!steps.empty() && steps.size() != starts.data.size()))
-      fail("Slice node '" + node.name() +
-           "': starts, ends, axes and steps differ in length");
-    SmallVector<int64_t> start(t.getRank(), 0), size(t.getShape());
-    for (size_t i = 0; i < axes.size(); ++i) {
-      if (axes[i] < -t.getRank() || axes[i] >= t.getRank())
-        fail("Slice node '" + node.name() + "': axis " + Twine(axes[i]) +
-             " is out of range");
-      int64_t a = axes[i] < 0 ? axes[i] + t.getRank() : axes[i];
-      if (!steps.empty() && steps[i] != 1)
+    SmallVector<int64_t> start, size;
+    for (const SliceDim &d : sliceDims(node, t.getShape())) {
+      if (d.step != 1)
         fail("Slice node '" + node.name() + "': steps other than 1");
-      int64_t dim = t.getDimSize(a);
-      auto clampIndex = [&](int64_t v) {
-        if (v < 0)
-          v += dim;
-        return std::clamp<int64_t>(v, 0, dim);
-      };
-      int64_t lo = clampIndex(starts.data[i]), hi = clampIndex(ends.data[i]);
-      start[a] = lo;
-      size[a] = std::max<int64_t>(hi - lo, 0);
+      start.push_back(d.first);
+      size.push_back(d.count);
     }
     result = slice(x, start, size);
   } else if (op == "Split") {
@@ -1129,14 +1080,125 @@ void Importer::convert(const onnx::NodeProto &node) {
   values[node.output(0)] = result;
 }
 
+int64_t Importer::normalizeAxis(const onnx::NodeProto &node, int64_t axis,
+                                int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    fail(node.op_type() + " node '" + node.name() + "': axis " + Twine(axis) +
+         " is out of range for rank " + Twine(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
 int64_t Importer::axisAttr(const onnx::NodeProto &node, StringRef name,
                            int64_t dflt, int64_t rank) {
   const auto *attr = findAttr(node, name);
-  int64_t axis = attr ? attr->i() : dflt;
-  if (axis < -rank || axis >= rank)
-    fail(node.op_type() + " node '" + node.name() + "': " + name + " " +
-         Twine(axis) + " is out of range for rank " + Twine(rank));
-  return axis < 0 ? axis + rank : axis;
+  return normalizeAxis(node, attr ? attr->i() : dflt, rank);
+}
+
+SmallVector<int64_t> Importer::permutation(const onnx::NodeProto &node,
+                                           int64_t rank) {
+  SmallVector<int64_t> perm;
+  if (const auto *attr = findAttr(node, "perm"))
+    perm.assign(attr->ints().begin(), attr->ints().end());
+  else
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  SmallVector<bool> seen(rank, false);
+  for (int64_t &p : perm) {
+    if (static_cast<int64_t>(perm.size()) != rank || p < -rank || p >= rank ||
+        seen[p < 0 ? p + rank : p])
+      fail("Transpose node '" + node.name() +
+           "': perm is not a permutation of the input's axes");
+    p = p < 0 ? p + rank : p;
+    seen[p] = true;
+  }
+  return perm;
+}
+
+SmallVector<int64_t> Importer::squeezedShape(const onnx::NodeProto &node,
+                                             ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> axes;
+  if (node.input_size() > 1 && !node.input(1).empty())
+    llvm::append_range(axes, intInput(node, 1).data);
+  else if (const auto *attr = findAttr(node, "axes"))
+    axes.assign(attr->ints().begin(), attr->ints().end());
+  int64_t rank = shape.size();
+  bool unsqueeze = node.op_type() == "Unsqueeze";
+  int64_t outRank = unsqueeze ? rank + static_cast<int64_t>(axes.size()) : rank;
+  // Unsqueeze: the new unit dimensions; Squeeze: the ones removed (all unit
+  // dimensions when no axes are given).
+  SmallVector<bool> marked(outRank, !unsqueeze && axes.empty());
+  for (int64_t a : axes) {
+    int64_t axis = normalizeAxis(node, a, outRank);
+    if (marked[axis])
+      fail(node.op_type() + " node '" + node.name() + "': axis " + Twine(a) +
+           " is repeated");
+    if (!unsqueeze && shape[axis] != 1)
+      fail("Squeeze node '" + node.name() + "': dimension " + Twine(axis) +
+           " is not 1");
+    marked[axis] = true;
+  }
+  SmallVector<int64_t> result;
+  for (int64_t i = 0, j = 0; i < outRank; ++i) {
+    if (unsqueeze)
+      result.push_back(marked[i] ? 1 : shape[j++]);
+    else if (!marked[i] || shape[i] != 1)
+      result.push_back(shape[i]);
+  }
+  return result;
+}
+
+SmallVector<Importer::SliceDim>
+Importer::sliceDims(const onnx::NodeProto &node, ArrayRef<int64_t> shape) {
+  int64_t rank = shape.size();
+  auto optional = [&](int i) {
+    return node.input_size() > i && !node.input(i).empty();
+  };
+  const std::vector<int64_t> &starts = intInput(node, 1).data,
+                             &ends = intInput(node, 2).data;
+  std::vector<int64_t> axes, steps(starts.size(), 1);
+  if (optional(3))
+    axes = intInput(node, 3).data;
+  else
+    for (size_t i = 0; i < starts.size(); ++i)
+      axes.push_back(i);
+  if (optional(4))
+    steps = intInput(node, 4).data;
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size())
+    fail("Slice node '" + node.name() +
+         "': starts, ends, axes and steps differ in length");
+  SmallVector<SliceDim> dims;
+  for (int64_t d : shape)
+    dims.push_back({0, d, 1});
+  SmallVector<bool> seen(rank, false);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t axis = normalizeAxis(node, axes[i], rank), dim = shape[axis];
+    int64_t step = steps[i];
+    if (seen[axis])
+      fail("Slice node '" + node.name() + "': axis " + Twine(axes[i]) +
+           " is repeated");
+    seen[axis] = true;
+    if (step == 0 || step == std::numeric_limits<int64_t>::min())
+      fail("Slice node '" + node.name() + "' has an invalid step");
+    if (dim == 0) {
+      dims[axis] = {0, 0, step};
+      continue;
+    }
+    // Starts and ends may be anything from INT64_MIN to INT64_MAX; ONNX
+    // clamps them to [0, dim] going forwards and [-1, dim - 1] backwards.
+    int64_t lo = starts[i], hi = ends[i];
+    lo = lo < 0 ? std::max<int64_t>(lo, -dim - 1) + dim : lo;
+    hi = hi < 0 ? std::max<int64_t>(hi, -dim - 1) + dim : hi;
+    lo = step > 0 ? std::clamp<int64_t>(lo, 0, dim)
+                  : std::clamp<int64_t>(lo, 0, dim - 1);
+    hi = step > 0 ? std::clamp<int64_t>(hi, 0, dim)
+                  : std::clamp<int64_t>(hi, -1, dim - 1);
+    // Written so that no step, however large, overflows.
+    int64_t count = step > 0 ? (hi > lo ? 1 + (hi - lo - 1) / step : 0)
+                             : (lo > hi ? 1 + (lo - hi - 1) / -step : 0);
+    dims[axis] = {lo, count, step};
+  }
+  return dims;
 }
 
 /// An op the importer does not know, as an unregistered `onnx.<OpType>` op
@@ -1426,12 +1488,6 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
     return false;
   const IntTensor &x = ints[node.input(0)];
   int64_t rank = x.shape.size();
-  auto normAxis = [&](int64_t axis, int64_t r) {
-    if (axis < -r || axis >= r)
-      fail(op + " node '" + node.name() + "': axis " + Twine(axis) +
-           " is out of range for rank " + Twine(r));
-    return axis < 0 ? axis + r : axis;
-  };
   if (op == "Cast") {
     int64_t to = attrInt("to", onnx::TensorProto::INT64);
     if (to == onnx::TensorProto::FLOAT) {
@@ -1471,96 +1527,27 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
     return set(r);
   }
   if (op == "Transpose") {
-    SmallVector<int64_t> perm;
-    if (const auto *attr = findAttr(node, "perm"))
-      perm.assign(attr->ints().begin(), attr->ints().end());
-    else
-      for (int64_t i = rank - 1; i >= 0; --i)
-        perm.push_back(i);
-    if (static_cast<int64_t>(perm.size()) != rank)
-      fail("Transpose node '" + node.name() + "': perm has the wrong rank");
     SmallVector<int64_t> outShape;
     SmallVector<int64_t> inStrides = stridesOf(x.shape), outStrides;
-    for (int64_t &p : perm) {
-      p = normAxis(p, rank);
+    for (int64_t p : permutation(node, rank)) {
       outShape.push_back(x.shape[p]);
       outStrides.push_back(inStrides[p]);
     }
     return set(gatherStrided(x, outShape, outStrides, 0));
   }
   if (op == "Slice" && known(1) && known(2)) {
-    const IntTensor &starts = ints[node.input(1)], &ends = ints[node.input(2)];
-    std::vector<int64_t> axes, steps;
-    if (known(3))
-      axes = ints[node.input(3)].data;
-    else
-      for (size_t i = 0; i < starts.data.size(); ++i)
-        axes.push_back(i);
-    if (known(4))
-      steps = ints[node.input(4)].data;
-    else
-      steps.assign(starts.data.size(), 1);
-    if (ends.data.size() != starts.data.size() ||
-        axes.size() != starts.data.size() || steps.size() != starts.data.size())
-      fail("Slice node '" + node.name() +
-           "': starts, ends, axes and steps differ in length");
-    SmallVector<int64_t> outShape(x.shape.begin(), x.shape.end());
-    SmallVector<int64_t> strides = stridesOf(x.shape);
-    SmallVector<int64_t> outStrides(strides);
+    SmallVector<int64_t> strides = stridesOf(x.shape), outShape, outStrides;
     int64_t offset = 0;
-    for (size_t i = 0; i < axes.size(); ++i) {
-      int64_t axis = normAxis(axes[i], rank), dim = x.shape[axis];
-      int64_t step = steps[i];
-      if (step == 0)
-        fail("Slice node '" + node.name() + "' has a zero step");
-      int64_t lo = starts.data[i], hi = ends.data[i];
-      if (dim == 0) {
-        outShape[axis] = 0;
-        continue;
-      }
-      // Starts and ends may be anything from INT64_MIN to INT64_MAX.
-      lo = lo < 0 ? std::max<int64_t>(lo, -dim - 1) + dim : lo;
-      hi = hi < 0 ? std::max<int64_t>(hi, -dim - 1) + dim : hi;
-      // ONNX clamps to [0, dim] going forwards and [-1, dim - 1] backwards.
-      lo = step > 0 ? std::clamp<int64_t>(lo, 0, dim)
-                    : std::clamp<int64_t>(lo, 0, dim - 1);
-      hi = step > 0 ? std::clamp<int64_t>(hi, 0, dim)
-                    : std::clamp<int64_t>(hi, -1, dim - 1);
-      if (step == std::numeric_limits<int64_t>::min())
-        fail("Slice node '" + node.name() + "' has an invalid step");
-      // Written so that no step, however large, overflows.
-      int64_t count = step > 0 ? (hi > lo ? 1 + (hi - lo - 1) / step : 0)
-                               : (lo > hi ? 1 + (lo - hi - 1) / -step : 0);
-      outShape[axis] = std::max<int64_t>(count, 0);
-      outStrides[axis] = strides[axis] * step;
-      offset += lo * strides[axis];
+    for (auto [d, stride] : llvm::zip(sliceDims(node, x.shape), strides)) {
+      outShape.push_back(d.count);
+      outStrides.push_back(stride * d.step);
+      offset += d.first * stride;
     }
     return set(gatherStrided(x, outShape, outStrides, offset));
   }
   if (op == "Unsqueeze" || op == "Squeeze") {
-    std::vector<int64_t> axes;
-    if (known(1))
-      axes = ints[node.input(1)].data;
-    else if (const auto *attr = findAttr(node, "axes"))
-      axes.assign(attr->ints().begin(), attr->ints().end());
     IntTensor r = x;
-    if (op == "Unsqueeze") {
-      int64_t outRank = rank + axes.size();
-      SmallVector<bool> inserted(outRank, false);
-      for (int64_t a : axes)
-        inserted[normAxis(a, outRank)] = true;
-      r.shape.clear();
-      for (int64_t i = 0, j = 0; i < outRank; ++i)
-        r.shape.push_back(inserted[i] ? 1 : x.shape[j++]);
-    } else {
-      SmallVector<bool> removed(rank, axes.empty());
-      for (int64_t a : axes)
-        removed[normAxis(a, rank)] = true;
-      r.shape.clear();
-      for (int64_t i = 0; i < rank; ++i)
-        if (!removed[i] || x.shape[i] != 1)
-          r.shape.push_back(x.shape[i]);
-    }
+    r.shape = squeezedShape(node, x.shape);
     return set(r);
   }
   if (op == "Concat") {
@@ -1570,7 +1557,8 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
         return false;
       parts.push_back(&ints[node.input(i)]);
     }
-    int64_t axis = normAxis(attrInt("axis", 0), std::max<int64_t>(rank, 1));
+    int64_t axis = normalizeAxis(node, attrInt("axis", 0),
+                                 std::max<int64_t>(rank, 1));
     IntTensor r;
     r.shape.assign(x.shape.begin(), x.shape.end());
     if (r.shape.empty())
@@ -1595,7 +1583,7 @@ bool Importer::foldShapeArithmetic(const onnx::NodeProto &node) {
   if (op == "Gather" && known(1)) {
     if (rank == 0)
       fail("Gather node '" + node.name() + "' gathers from a scalar");
-    int64_t axis = normAxis(attrInt("axis", 0), rank);
+    int64_t axis = normalizeAxis(node, attrInt("axis", 0), rank);
     const IntTensor &idx = ints[node.input(1)];
     IntTensor r;
     r.shape.assign(x.shape.begin(), x.shape.begin() + axis);
