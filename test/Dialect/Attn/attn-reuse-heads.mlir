@@ -171,15 +171,17 @@ func.func @per_head_mha_head_axis(%q: tensor<2x1x49x16xf32>, %k: tensor<2x1x49x1
 // -----
 
 // Per-head attn.reuse concatenated along the channel axis with tosa.concat:
-// the result is transposed and reshaped back to [B, 1, N, H*Dv].
+// the concatenation becomes one transpose of the merged result and a
+// reshape back to [B, 1, N, H*Dv].
 // CHECK-LABEL: func.func @per_head_reuse_channel_axis(
 // CHECK-SAME:    %[[Q:[a-z0-9]+]]: tensor<1x8x4xf32>, %[[K:[a-z0-9]+]]: tensor<1x8x4xf32>, %[[V0:[a-z0-9]+]]: tensor<1x1x8x4xf32>, %[[V1:[a-z0-9]+]]: tensor<1x1x8x4xf32>
 // CHECK:         %[[VS:.+]] = tensor.concat dim(1) %[[V0]], %[[V1]]
 // CHECK:         %[[R:.+]] = attn.reuse %[[Q]], %[[K]], %[[VS]] scale(5.000000e-01) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
 // CHECK:         %[[T:.+]] = linalg.transpose ins(%[[R]] : tensor<1x2x8x4xf32>) outs(%{{.*}} : tensor<1x8x2x4xf32>) permutation = [0, 2, 1, 3]
 // CHECK:         %[[C:.+]] = tensor.collapse_shape %[[T]] {{\[}}[0], [1], [2, 3]] : tensor<1x8x2x4xf32> into tensor<1x8x8xf32>
-// CHECK:         %[[E:.+]] = tensor.expand_shape %[[C]] {{\[}}[0, 1], [2], [3]] output_shape [1, 1, 8, 8] : tensor<1x8x8xf32> into tensor<1x1x8x8xf32>
+// CHECK:         %[[E:.+]] = tensor.expand_shape %[[C]] {{\[}}[0], [1, 2], [3]] output_shape [1, 1, 8, 8] : tensor<1x8x8xf32> into tensor<1x1x8x8xf32>
 // CHECK-NOT:     tosa.concat
+// CHECK-NOT:     tensor.extract_slice
 // CHECK:         return %[[E]]
 func.func @per_head_reuse_channel_axis(%q: tensor<1x8x4xf32>, %k: tensor<1x8x4xf32>,
                                        %v0: tensor<1x1x8x4xf32>, %v1: tensor<1x1x8x4xf32>)
@@ -199,9 +201,10 @@ func.func @per_head_reuse_channel_axis(%q: tensor<1x8x4xf32>, %k: tensor<1x8x4xf
 // CHECK:         %[[Q0:.+]] = tosa.transpose
 // CHECK:         %[[VS:.+]] = tensor.concat dim(1)
 // CHECK:         %[[R:.+]] = attn.reuse %[[Q0]], %{{.*}}, %[[VS]] scale(5.000000e-01)
-// CHECK:         linalg.transpose ins(%[[R]]
-// CHECK:         %[[C:.+]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<1x8x2x4xf32> into tensor<1x8x8xf32>
+// CHECK:         %[[T:.+]] = linalg.transpose ins(%[[R]] : tensor<1x2x8x4xf32>) {{.*}} permutation = [0, 2, 1, 3]
+// CHECK:         %[[C:.+]] = tensor.collapse_shape %[[T]] {{\[}}[0], [1], [2, 3]] : tensor<1x8x2x4xf32> into tensor<1x8x8xf32>
 // CHECK-NOT:     attn.reuse
+// CHECK-NOT:     tosa.concat
 // CHECK:         return %[[C]]
 func.func @per_head_squeezed_cse_equivalent(%x: tensor<1x4x8xf32>, %k: tensor<1x8x4xf32>,
                                             %v0: tensor<1x1x8x4xf32>, %v1: tensor<1x1x8x4xf32>)
@@ -218,7 +221,8 @@ func.func @per_head_squeezed_cse_equivalent(%x: tensor<1x4x8xf32>, %k: tensor<1x
 
 // -----
 
-// An insert_slice chain that fills the head axis out of order.
+// An insert_slice chain that fills the head axis out of order: the merged
+// result is the concatenation.
 // CHECK-LABEL: func.func @per_head_insert_slice_chain(
 // CHECK-SAME:    %{{.*}}: tensor<1x8x4xf32>, %{{.*}}: tensor<1x8x4xf32>, %[[V0:[a-z0-9]+]]: tensor<1x1x8x4xf32>, %[[V1:[a-z0-9]+]]: tensor<1x1x8x4xf32>
 // CHECK:         %[[VS:.+]] = tensor.concat dim(1) %[[V0]], %[[V1]]
@@ -238,8 +242,8 @@ func.func @per_head_insert_slice_chain(%q: tensor<1x8x4xf32>, %k: tensor<1x8x4xf
 
 // -----
 
-// A three-insert chain: the values stack in offset order, and the whole
-// chain is erased.
+// A three-insert chain: the values stack in block order, the inserts in
+// offset order, and the whole chain is erased.
 // CHECK-LABEL: func.func @per_head_insert_slice_chain3(
 // CHECK-SAME:    %{{.*}}: tensor<1x8x4xf32>, %[[V0:[a-z0-9]+]]: tensor<1x1x8x4xf32>, %[[V1:[a-z0-9]+]]: tensor<1x1x8x4xf32>, %[[V2:[a-z0-9]+]]: tensor<1x1x8x4xf32>
 // CHECK:         %[[VS:.+]] = tensor.concat dim(1) %[[V0]], %[[V1]], %[[V2]]
@@ -257,6 +261,156 @@ func.func @per_head_insert_slice_chain3(%q: tensor<1x8x4xf32>, %v0: tensor<1x1x8
   %i1 = tensor.insert_slice %0 into %i0[0, 0, 0, 0] [1, 1, 8, 4] [1, 1, 1, 1] : tensor<1x1x8x4xf32> into tensor<1x3x8x4xf32>
   %i2 = tensor.insert_slice %1 into %i1[0, 1, 0, 0] [1, 1, 8, 4] [1, 1, 1, 1] : tensor<1x1x8x4xf32> into tensor<1x3x8x4xf32>
   return %i2 : tensor<1x3x8x4xf32>
+}
+
+// -----
+
+// Heads consumed separately (each through its own op, then summed): one
+// matrix, each head's result a slice of the merged result.
+// CHECK-LABEL: func.func @heads_used_separately(
+// CHECK-SAME:    %[[Q:[a-z0-9]+]]: tensor<2x8x4xf32>, %[[V0:[a-z0-9]+]]: tensor<2x1x8x4xf32>, %[[V1:[a-z0-9]+]]: tensor<2x1x8x4xf32>, %[[V2:[a-z0-9]+]]: tensor<2x1x8x4xf32>
+// CHECK:         %[[VS:.+]] = tensor.concat dim(1) %[[V0]], %[[V1]], %[[V2]]
+// CHECK:         %[[R:.+]] = attn.reuse %[[Q]], %[[Q]], %[[VS]] scale(5.000000e-01) : {{.*}} -> tensor<2x3x8x4xf32>
+// CHECK-DAG:     %[[S0:.+]] = tensor.extract_slice %[[R]][0, 0, 0, 0] [2, 1, 8, 4] [1, 1, 1, 1]
+// CHECK-DAG:     %[[S1:.+]] = tensor.extract_slice %[[R]][0, 1, 0, 0] [2, 1, 8, 4] [1, 1, 1, 1]
+// CHECK-DAG:     %[[S2:.+]] = tensor.extract_slice %[[R]][0, 2, 0, 0] [2, 1, 8, 4] [1, 1, 1, 1]
+// CHECK-DAG:     arith.mulf %[[S0]]
+// CHECK-DAG:     arith.negf %[[S1]]
+// CHECK-DAG:     arith.addf {{.*}}, %[[S2]]
+// CHECK-NOT:     attn.reuse
+func.func @heads_used_separately(%q: tensor<2x8x4xf32>, %v0: tensor<2x1x8x4xf32>,
+                                 %v1: tensor<2x1x8x4xf32>, %v2: tensor<2x1x8x4xf32>)
+    -> tensor<2x1x8x4xf32> {
+  %0 = attn.reuse %q, %q, %v0 scale(0.5) : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  %m = arith.mulf %0, %0 : tensor<2x1x8x4xf32>
+  %1 = attn.reuse %q, %q, %v1 scale(0.5) : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  %n = arith.negf %1 : tensor<2x1x8x4xf32>
+  %a = arith.addf %m, %n : tensor<2x1x8x4xf32>
+  %2 = attn.reuse %q, %q, %v2 scale(0.5) : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x1x8x4xf32> -> tensor<2x1x8x4xf32>
+  %s = arith.addf %a, %2 : tensor<2x1x8x4xf32>
+  return %s : tensor<2x1x8x4xf32>
+}
+
+// -----
+
+// Order: head 0's result is used before head 1's value exists. The merged op
+// goes after the last value; the use of head 0 moves below it, unrelated ops
+// stay where they are.
+// CHECK-LABEL: func.func @move_uses_below(
+// CHECK-SAME:    %[[Q:[a-z0-9]+]]: tensor<1x8x4xf32>, %[[V0:[a-z0-9]+]]: tensor<1x1x8x4xf32>, %[[X:[a-z0-9]+]]: tensor<1x1x8x4xf32>
+// CHECK:         %[[U:.+]] = arith.negf %[[X]]
+// CHECK:         %[[V1:.+]] = arith.mulf %[[X]], %[[U]]
+// CHECK:         %[[VS:.+]] = tensor.concat dim(1) %[[V0]], %[[V1]]
+// CHECK:         %[[R:.+]] = attn.reuse %[[Q]], %[[Q]], %[[VS]]
+// CHECK:         %[[S0:.+]] = tensor.extract_slice %[[R]][0, 0, 0, 0]
+// CHECK:         %[[S1:.+]] = tensor.extract_slice %[[R]][0, 1, 0, 0]
+// CHECK:         %[[E:.+]] = math.exp %[[S0]]
+// CHECK:         %[[A:.+]] = arith.addf %[[E]], %[[S1]]
+// CHECK:         return %[[A]]
+func.func @move_uses_below(%q: tensor<1x8x4xf32>, %v0: tensor<1x1x8x4xf32>, %x: tensor<1x1x8x4xf32>)
+    -> tensor<1x1x8x4xf32> {
+  %0 = attn.reuse %q, %q, %v0 scale(0.5) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  %e = math.exp %0 : tensor<1x1x8x4xf32>
+  %u = arith.negf %x : tensor<1x1x8x4xf32>
+  %v1 = arith.mulf %x, %u : tensor<1x1x8x4xf32>
+  %1 = attn.reuse %q, %q, %v1 scale(0.5) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  %a = arith.addf %e, %1 : tensor<1x1x8x4xf32>
+  return %a : tensor<1x1x8x4xf32>
+}
+
+// -----
+
+// Cascaded heads over one matrix (head 1's value is head 0's result plus
+// its own values) stay as they are.
+// CHECK-LABEL: func.func @cascade(
+// CHECK-COUNT-2: attn.reuse {{.*}} -> tensor<1x1x8x4xf32>
+// CHECK-NOT:     tensor.extract_slice
+func.func @cascade(%q: tensor<1x8x4xf32>, %v0: tensor<1x1x8x4xf32>, %v1: tensor<1x1x8x4xf32>)
+    -> tensor<1x2x8x4xf32> {
+  %0 = attn.reuse %q, %q, %v0 scale(0.5) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  %x = arith.addf %0, %v1 : tensor<1x1x8x4xf32>
+  %1 = attn.reuse %q, %q, %x scale(0.5) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  %c = tensor.concat dim(1) %0, %1 : (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) -> tensor<1x2x8x4xf32>
+  return %c : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+// Single-head attn.mha whose queries and keys are per-head slices of a
+// broadcast: proven equal by the head-invariance analysis.
+// CHECK-LABEL: func.func @invariant_slices(
+// CHECK-SAME:    %[[Q:[a-z0-9]+]]: tensor<1x8x4xf32>
+// CHECK:         attn.reuse {{.*}} : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+// CHECK-NOT:     attn.mha
+func.func @invariant_slices(%q: tensor<1x8x4xf32>, %v0: tensor<1x1x8x4xf32>, %v1: tensor<1x1x8x4xf32>)
+    -> (tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>) {
+  %e = tensor.empty() : tensor<1x2x8x4xf32>
+  %qb = linalg.broadcast ins(%q : tensor<1x8x4xf32>) outs(%e : tensor<1x2x8x4xf32>) dimensions = [1]
+  %q0 = tensor.extract_slice %qb[0, 0, 0, 0] [1, 1, 8, 4] [1, 1, 1, 1] : tensor<1x2x8x4xf32> to tensor<1x1x8x4xf32>
+  %q1 = tensor.extract_slice %qb[0, 1, 0, 0] [1, 1, 8, 4] [1, 1, 1, 1] : tensor<1x2x8x4xf32> to tensor<1x1x8x4xf32>
+  %0 = attn.mha %q0, %q0, %v0 scale(0.5) : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  %1 = attn.mha %q1, %q1, %v1 scale(0.5) : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
+  return %0, %1 : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>
+}
+
+// -----
+
+// Heads concatenated along channels in NCHW after per-head
+// collapse -> transpose -> reshape (the independent UniForm exports): the
+// merged result split into its digits, transposed once and collapsed; no
+// per-head copies.
+// CHECK-LABEL: func.func @nchw_channel_concat(
+// CHECK:         %[[R:.+]] = attn.reuse {{.*}} -> tensor<2x3x49x8xf32>
+// CHECK:         %[[X:.+]] = tensor.expand_shape %[[R]] {{\[}}[0], [1], [2, 3], [4]] output_shape [2, 3, 7, 7, 8]
+// CHECK:         %[[T:.+]] = linalg.transpose ins(%[[X]] : tensor<2x3x7x7x8xf32>) outs(%{{.*}} : tensor<2x3x8x7x7xf32>) permutation = [0, 1, 4, 2, 3]
+// CHECK:         %[[F:.+]] = tensor.collapse_shape %[[T]] {{\[}}[0], [1, 2], [3], [4]] : tensor<2x3x8x7x7xf32> into tensor<2x24x7x7xf32>
+// CHECK-NOT:     tensor.extract_slice
+// CHECK-NOT:     tosa.concat
+// CHECK:         return %[[F]]
+func.func @nchw_channel_concat(%q: tensor<2x49x16xf32>, %v0: tensor<2x1x49x8xf32>,
+                               %v1: tensor<2x1x49x8xf32>, %v2: tensor<2x1x49x8xf32>)
+    -> tensor<2x24x7x7xf32> {
+  %s = tosa.const_shape {values = dense<[2, 8, 7, 7]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %0 = attn.reuse %q, %q, %v0 scale(0.25) : tensor<2x49x16xf32>, tensor<2x49x16xf32>, tensor<2x1x49x8xf32> -> tensor<2x1x49x8xf32>
+  %c0 = tensor.collapse_shape %0 [[0, 1], [2], [3]] : tensor<2x1x49x8xf32> into tensor<2x49x8xf32>
+  %t0 = tosa.transpose %c0 {perms = array<i32: 0, 2, 1>} : (tensor<2x49x8xf32>) -> tensor<2x8x49xf32>
+  %r0 = tosa.reshape %t0, %s : (tensor<2x8x49xf32>, !tosa.shape<4>) -> tensor<2x8x7x7xf32>
+  %1 = attn.reuse %q, %q, %v1 scale(0.25) : tensor<2x49x16xf32>, tensor<2x49x16xf32>, tensor<2x1x49x8xf32> -> tensor<2x1x49x8xf32>
+  %c1 = tensor.collapse_shape %1 [[0, 1], [2], [3]] : tensor<2x1x49x8xf32> into tensor<2x49x8xf32>
+  %t1 = tosa.transpose %c1 {perms = array<i32: 0, 2, 1>} : (tensor<2x49x8xf32>) -> tensor<2x8x49xf32>
+  %r1 = tosa.reshape %t1, %s : (tensor<2x8x49xf32>, !tosa.shape<4>) -> tensor<2x8x7x7xf32>
+  %2 = attn.reuse %q, %q, %v2 scale(0.25) : tensor<2x49x16xf32>, tensor<2x49x16xf32>, tensor<2x1x49x8xf32> -> tensor<2x1x49x8xf32>
+  %c2 = tensor.collapse_shape %2 [[0, 1], [2], [3]] : tensor<2x1x49x8xf32> into tensor<2x49x8xf32>
+  %t2 = tosa.transpose %c2 {perms = array<i32: 0, 2, 1>} : (tensor<2x49x8xf32>) -> tensor<2x8x49xf32>
+  %r2 = tosa.reshape %t2, %s : (tensor<2x8x49xf32>, !tosa.shape<4>) -> tensor<2x8x7x7xf32>
+  %c = tosa.concat %r0, %r1, %r2 {axis = 1 : i32} : (tensor<2x8x7x7xf32>, tensor<2x8x7x7xf32>, tensor<2x8x7x7xf32>) -> tensor<2x24x7x7xf32>
+  return %c : tensor<2x24x7x7xf32>
+}
+
+// -----
+
+// Windows merged back: [B*nW, N, C] per window, heads concatenated on the
+// channel axis of [nW-rows, nW-cols, wh, ww] after a reshape that splits the
+// window batch; the fold splits the merged result's batch atom.
+// CHECK-LABEL: func.func @window_merge(
+// CHECK:         %[[R:.+]] = attn.reuse {{.*}} -> tensor<4x2x4x8xf32>
+// CHECK:         %[[X:.+]] = tensor.expand_shape %[[R]] {{\[}}[0, 1], [2], [3, 4], [5]] output_shape [2, 2, 2, 2, 2, 8]
+// CHECK:         %[[T:.+]] = linalg.transpose ins(%[[X]] : tensor<2x2x2x2x2x8xf32>) outs(%{{.*}} : tensor<2x2x2x2x2x8xf32>) permutation = [0, 3, 1, 4, 2, 5]
+// CHECK:         %[[C:.+]] = tensor.collapse_shape %[[T]] {{\[}}[0, 1], [2, 3], [4, 5]] : tensor<2x2x2x2x2x8xf32> into tensor<4x4x16xf32>
+// CHECK-NOT:     tensor.extract_slice
+// CHECK:         return %[[C]]
+func.func @window_merge(%q: tensor<4x4x8xf32>, %v0: tensor<4x1x4x8xf32>, %v1: tensor<4x1x4x8xf32>)
+    -> tensor<4x4x16xf32> {
+  %0 = attn.reuse %q, %q, %v0 scale(0.5) : tensor<4x4x8xf32>, tensor<4x4x8xf32>, tensor<4x1x4x8xf32> -> tensor<4x1x4x8xf32>
+  %1 = attn.reuse %q, %q, %v1 scale(0.5) : tensor<4x4x8xf32>, tensor<4x4x8xf32>, tensor<4x1x4x8xf32> -> tensor<4x1x4x8xf32>
+  %e0 = tensor.expand_shape %0 [[0, 1], [2], [3, 4], [5]] output_shape [2, 2, 1, 2, 2, 8] : tensor<4x1x4x8xf32> into tensor<2x2x1x2x2x8xf32>
+  %e1 = tensor.expand_shape %1 [[0, 1], [2], [3, 4], [5]] output_shape [2, 2, 1, 2, 2, 8] : tensor<4x1x4x8xf32> into tensor<2x2x1x2x2x8xf32>
+  %t0 = tosa.transpose %e0 {perms = array<i32: 0, 3, 1, 4, 2, 5>} : (tensor<2x2x1x2x2x8xf32>) -> tensor<2x2x2x2x1x8xf32>
+  %t1 = tosa.transpose %e1 {perms = array<i32: 0, 3, 1, 4, 2, 5>} : (tensor<2x2x1x2x2x8xf32>) -> tensor<2x2x2x2x1x8xf32>
+  %c0 = tensor.collapse_shape %t0 [[0, 1], [2, 3], [4, 5]] : tensor<2x2x2x2x1x8xf32> into tensor<4x4x8xf32>
+  %c1 = tensor.collapse_shape %t1 [[0, 1], [2, 3], [4, 5]] : tensor<2x2x2x2x1x8xf32> into tensor<4x4x8xf32>
+  %c = tensor.concat dim(2) %c0, %c1 : (tensor<4x4x8xf32>, tensor<4x4x8xf32>) -> tensor<4x4x16xf32>
+  return %c : tensor<4x4x16xf32>
 }
 
 // -----

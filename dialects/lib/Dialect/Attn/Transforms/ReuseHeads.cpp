@@ -87,6 +87,20 @@ attn::matchSharedHeads(MultiHeadAttentionOp op, bool allowApproximation,
   if (ShapedType::isDynamic(dims.heads))
     return fail(reason, message + "; the approximation needs a static head "
                                   "count");
+  // The mean is taken over each unshared operand's own head extent.
+  auto dynamicHeads = [](Value operand, int64_t dim) {
+    return cast<RankedTensorType>(operand.getType()).isDynamicDim(dim);
+  };
+  if (!match.queryShared && dynamicHeads(op.getQuery(), 1))
+    return fail(reason, message + "; the approximation needs a static head "
+                                  "extent of the query");
+  if (!match.keyShared && dynamicHeads(op.getKey(), 1))
+    return fail(reason, message + "; the approximation needs a static head "
+                                  "extent of the key");
+  if (!match.biasShared &&
+      dynamicHeads(op.getBias(), getMhaBiasHeadDim(op.getBiasType())))
+    return fail(reason, message + "; the approximation needs a static head "
+                                  "extent of the bias");
   return match;
 }
 
@@ -149,368 +163,6 @@ attn::rewriteSharedHeadsToReuse(RewriterBase &rewriter,
 }
 
 //===----------------------------------------------------------------------===//
-// Per-head attention + concat -> attn.reuse
-//===----------------------------------------------------------------------===//
-
-namespace {
-/// A concatenation seen uniformly: its pieces in order along `axis`.
-struct ConcatView {
-  SmallVector<Value> pieces;
-  int64_t axis = 0;
-  /// The inserts of a chain other than the root, from the root back: the
-  /// order in which they become dead and are erased.
-  SmallVector<Operation *> chain;
-};
-
-/// A single-head attention op and how its result reaches the concat.
-struct HeadPiece {
-  Operation *attention = nullptr;
-  /// The reshape that drops the unit head dimension, if any.
-  Operation *squeeze = nullptr;
-};
-
-/// Everything `mergePerHeadAttention` needs, as found by the matcher.
-struct PerHeadMatch {
-  ConcatView view;
-  SmallVector<HeadPiece> heads;
-  bool isMha = false;
-  bool squeezed = false;
-};
-} // namespace
-
-/// Views an insert_slice chain ending in `root` as a concatenation: static,
-/// unit-stride slices that tile the destination along one axis.
-static FailureOr<ConcatView> getInsertSliceView(tensor::InsertSliceOp root,
-                                                std::string *reason) {
-  RankedTensorType destType = root.getDestType();
-  if (!destType.hasStaticShape())
-    return fail(reason, "the insert_slice chain has a dynamic shape");
-
-  // The chain, from the root back: every insert but the root feeds only the
-  // next one.
-  SmallVector<tensor::InsertSliceOp> inserts;
-  for (tensor::InsertSliceOp cur = root; cur;) {
-    inserts.push_back(cur);
-    auto next = cur.getDest().getDefiningOp<tensor::InsertSliceOp>();
-    cur = next && next->hasOneUse() ? next : tensor::InsertSliceOp();
-  }
-
-  // Every slice is static, unit-stride and full except along one axis.
-  std::optional<int64_t> axis;
-  for (tensor::InsertSliceOp insert : inserts) {
-    if (insert.getSourceType().getRank() != destType.getRank() ||
-        !insert.hasUnitStride())
-      return fail(reason, "an insert_slice is rank-reducing or strided");
-    ArrayRef<int64_t> offsets = insert.getStaticOffsets();
-    ArrayRef<int64_t> sizes = insert.getStaticSizes();
-    if (ShapedType::isDynamicShape(offsets) ||
-        ShapedType::isDynamicShape(sizes))
-      return fail(reason, "an insert_slice has dynamic offsets or sizes");
-    for (int64_t d = 0, e = destType.getRank(); d < e; ++d) {
-      if (offsets[d] == 0 && sizes[d] == destType.getDimSize(d))
-        continue;
-      if (axis && *axis != d)
-        return fail(reason, "the insert_slices do not tile one axis");
-      axis = d;
-    }
-  }
-  if (!axis)
-    return fail(reason, "the insert_slices do not tile one axis");
-
-  // The chain in use order from the root, which is the order to erase it in.
-  ConcatView view;
-  view.axis = *axis;
-  for (tensor::InsertSliceOp insert : llvm::drop_begin(inserts))
-    view.chain.push_back(insert);
-
-  // Sorted by offset, the slices must cover the axis exactly once.
-  llvm::sort(inserts, [&](tensor::InsertSliceOp a, tensor::InsertSliceOp b) {
-    return a.getStaticOffsets()[*axis] < b.getStaticOffsets()[*axis];
-  });
-  int64_t expected = 0;
-  for (tensor::InsertSliceOp insert : inserts) {
-    if (insert.getStaticOffsets()[*axis] != expected)
-      return fail(reason, "the insert_slices overlap or leave gaps");
-    expected += insert.getStaticSizes()[*axis];
-    view.pieces.push_back(insert.getSource());
-  }
-  if (expected != destType.getDimSize(*axis))
-    return fail(reason, "the insert_slices do not fill the destination");
-  return view;
-}
-
-/// Returns true if `op` is the last insert_slice of a chain.
-static bool isInsertSliceChainRoot(tensor::InsertSliceOp op) {
-  if (op->hasOneUse())
-    if (auto user = dyn_cast<tensor::InsertSliceOp>(*op->user_begin()))
-      if (user.getDest() == op.getResult())
-        return false;
-  return true;
-}
-
-static FailureOr<ConcatView> getConcatView(Operation *op,
-                                           std::string *reason) {
-  if (auto concat = dyn_cast<tensor::ConcatOp>(op)) {
-    ConcatView view;
-    view.pieces = llvm::to_vector(concat.getInputs());
-    view.axis = concat.getDim();
-    return view;
-  }
-  if (auto concat = dyn_cast<tosa::ConcatOp>(op)) {
-    ConcatView view;
-    view.pieces = llvm::to_vector(concat.getInput1());
-    view.axis = concat.getAxis();
-    return view;
-  }
-  if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
-    if (!isInsertSliceChainRoot(insert))
-      return fail(reason, "not the last insert_slice of its chain");
-    return getInsertSliceView(insert, reason);
-  }
-  return fail(reason, "not a concatenation");
-}
-
-/// Finds the single-head attention op behind a concat piece: the op's result
-/// itself ([B, 1, N, Dv]) or a reshape of it that drops the unit head
-/// ([B, N, Dv]).
-static HeadPiece getHeadPiece(Value piece) {
-  Operation *def = piece.getDefiningOp();
-  if (!def)
-    return {};
-  if (isa<MultiHeadAttentionOp, ReuseAttentionOp>(def))
-    return {def, nullptr};
-  if (!isa<tensor::CollapseShapeOp, tosa::ReshapeOp>(def))
-    return {};
-  Value source = def->getOperand(0);
-  Operation *attention = source.getDefiningOp();
-  if (!isa_and_nonnull<MultiHeadAttentionOp, ReuseAttentionOp>(attention))
-    return {};
-  auto srcType = cast<RankedTensorType>(source.getType());
-  auto dstType = cast<RankedTensorType>(piece.getType());
-  if (srcType.getRank() != 4 || dstType.getRank() != 3 ||
-      srcType.getDimSize(1) != 1 || srcType.getDimSize(0) != dstType.getDimSize(0) ||
-      srcType.getDimSize(2) != dstType.getDimSize(1) ||
-      srcType.getDimSize(3) != dstType.getDimSize(2))
-    return {};
-  return {attention, def};
-}
-
-static constexpr unsigned kMaxEquivalenceDepth = 16;
-
-/// Returns true if `a` and `b` are the same value or values CSE would merge:
-/// results of equivalent side-effect-free ops on equivalent operands.
-static bool areEquivalentValues(Value a, Value b, unsigned depth = 0) {
-  if (a == b)
-    return true;
-  if (!a || !b || depth > kMaxEquivalenceDepth)
-    return false;
-  auto ra = dyn_cast<OpResult>(a);
-  auto rb = dyn_cast<OpResult>(b);
-  if (!ra || !rb || ra.getResultNumber() != rb.getResultNumber())
-    return false;
-  Operation *oa = ra.getOwner();
-  Operation *ob = rb.getOwner();
-  if (!isMemoryEffectFree(oa) || !isMemoryEffectFree(ob))
-    return false;
-  return OperationEquivalence::isEquivalentTo(
-      oa, ob,
-      [&](Value x, Value y) {
-        return success(areEquivalentValues(x, y, depth + 1));
-      },
-      /*markEquivalent=*/nullptr, OperationEquivalence::IgnoreLocations);
-}
-
-static Value getQuery(Operation *op) { return op->getOperand(0); }
-static Value getKey(Operation *op) { return op->getOperand(1); }
-static Value getValue(Operation *op) { return op->getOperand(2); }
-static Value getBias(Operation *op) {
-  return op->getNumOperands() > 3 ? op->getOperand(3) : Value();
-}
-static APFloat getScale(Operation *op) {
-  if (auto mha = dyn_cast<MultiHeadAttentionOp>(op))
-    return mha.getScale();
-  return cast<ReuseAttentionOp>(op).getScale();
-}
-
-static FailureOr<PerHeadMatch> matchPerHead(Operation *root,
-                                            std::string *reason) {
-  FailureOr<ConcatView> view = getConcatView(root, reason);
-  if (failed(view))
-    return failure();
-  PerHeadMatch match;
-  match.view = *view;
-  if (view->pieces.size() < 2)
-    return fail(reason, "it concatenates fewer than two heads");
-
-  for (auto [i, piece] : llvm::enumerate(view->pieces)) {
-    HeadPiece head = getHeadPiece(piece);
-    if (!head.attention)
-      return fail(reason, "concatenated piece #" + Twine(i) +
-                              " is not the result of a single-head "
-                              "attention op");
-    auto result = head.attention->getResult(0);
-    if (cast<RankedTensorType>(result.getType()).getDimSize(1) != 1)
-      return fail(reason, "the attention op of piece #" + Twine(i) +
-                              " has more than one head");
-    if (!result.hasOneUse() || (head.squeeze && !head.squeeze->hasOneUse()))
-      return fail(reason, "the result of head #" + Twine(i) +
-                              " has other uses");
-    match.heads.push_back(head);
-  }
-
-  Operation *first = match.heads.front().attention;
-  match.isMha = isa<MultiHeadAttentionOp>(first);
-  match.squeezed = match.heads.front().squeeze != nullptr;
-  for (auto [i, head] : llvm::enumerate(match.heads)) {
-    if (isa<MultiHeadAttentionOp>(head.attention) != match.isMha)
-      return fail(reason, "the heads mix 'attn.mha' and 'attn.reuse'");
-    if ((head.squeeze != nullptr) != match.squeezed)
-      return fail(reason, "the heads are reshaped differently");
-  }
-
-  // The heads' results must be concatenated along the head or channel axis.
-  int64_t axis = view->axis;
-  bool headOrChannel = match.squeezed ? axis == 2 : (axis == 1 || axis == 3);
-  if (!headOrChannel) {
-    StringRef names4[] = {"batch", "head", "query", "channel"};
-    StringRef names3[] = {"batch", "query", "channel"};
-    StringRef name = match.squeezed ? names3[axis] : names4[axis];
-    return fail(reason, "the heads are concatenated along the " + name +
-                            " axis (dimension " + Twine(axis) +
-                            "), not the head or channel axis");
-  }
-
-  for (auto [i, head] : llvm::enumerate(match.heads)) {
-    if (i == 0)
-      continue;
-    Operation *op = head.attention;
-    if (getScale(op) != getScale(first))
-      return fail(reason,
-                  "scales differ between head 0 and head " + Twine(i));
-    bool sameQuery = areEquivalentValues(getQuery(op), getQuery(first));
-    bool sameKey = areEquivalentValues(getKey(op), getKey(first));
-    if (!sameQuery && sameKey)
-      return fail(reason, "queries differ between head 0 and head " +
-                              Twine(i) +
-                              "; the keys are shared (as in grouped-query "
-                              "attention) but the attention matrix is not");
-    if (!sameQuery)
-      return fail(reason,
-                  "queries differ between head 0 and head " + Twine(i));
-    if (!sameKey)
-      return fail(reason, "keys differ between head 0 and head " + Twine(i));
-    if (!areEquivalentValues(getBias(op), getBias(first)))
-      return fail(reason,
-                  "biases differ between head 0 and head " + Twine(i));
-    if (getValue(op).getType() != getValue(first).getType())
-      return fail(reason, "value types differ between head 0 and head " +
-                              Twine(i));
-  }
-  return match;
-}
-
-bool attn::isPerHeadConcatCandidate(Operation *op) {
-  if (!isa<tensor::ConcatOp, tosa::ConcatOp, tensor::InsertSliceOp>(op))
-    return false;
-  FailureOr<ConcatView> view = getConcatView(op, nullptr);
-  if (failed(view))
-    return false;
-  return llvm::any_of(view->pieces, [](Value piece) {
-    return getHeadPiece(piece).attention != nullptr;
-  });
-}
-
-LogicalResult attn::matchPerHeadAttention(Operation *root,
-                                          std::string *reason) {
-  return success(succeeded(matchPerHead(root, reason)));
-}
-
-FailureOr<ReuseAttentionOp>
-attn::mergePerHeadAttention(RewriterBase &rewriter, Operation *root,
-                            const ReuseHeadsOptions &options,
-                            std::string *reason) {
-  FailureOr<PerHeadMatch> match = matchPerHead(root, reason);
-  if (failed(match))
-    return failure();
-  Operation *first = match->heads.front().attention;
-  Location loc = root->getLoc();
-  rewriter.setInsertionPoint(root);
-
-  // Stack the heads' values [B, 1, M, Dv] into [B, H, M, Dv].
-  SmallVector<Value> values;
-  for (const HeadPiece &head : match->heads)
-    values.push_back(getValue(head.attention));
-  Value value = tensor::ConcatOp::create(rewriter, loc, /*dim=*/1, values);
-
-  // Shared query, key and bias without the unit head dimension.
-  Value query = getQuery(first);
-  Value key = getKey(first);
-  Value bias = getBias(first);
-  if (match->isMha) {
-    query = buildInvariantSlice(rewriter, loc, query, 1);
-    key = buildInvariantSlice(rewriter, loc, key, 1);
-    if (bias) {
-      int64_t headDim =
-          getMhaBiasHeadDim(cast<RankedTensorType>(bias.getType()));
-      if (headDim >= 0)
-        bias = buildInvariantSlice(rewriter, loc, bias, headDim);
-    }
-  }
-  auto reuse = ReuseAttentionOp::create(rewriter, loc, query, key, value, bias,
-                                        getScale(first).convertToFloat());
-  reuse->setDiscardableAttrs(first->getDiscardableAttrDictionary());
-
-  // Restore the concatenated layout from [B, H, N, Dv].
-  Value result = reuse.getResult();
-  RankedTensorType type = reuse.getResultType();
-  bool channelAxis = match->squeezed || match->view.axis == 3;
-  if (channelAxis) {
-    // [B, H, N, Dv] -> [B, N, H, Dv] -> [B, N, H*Dv] (-> [B, 1, N, H*Dv]).
-    SmallVector<OpFoldResult> sizes =
-        tensor::getMixedSizes(rewriter, loc, result);
-    SmallVector<OpFoldResult> permutedSizes = {sizes[0], sizes[2], sizes[1],
-                                               sizes[3]};
-    Value init = tensor::EmptyOp::create(rewriter, loc, permutedSizes,
-                                         type.getElementType());
-    result = linalg::TransposeOp::create(rewriter, loc, result, init,
-                                         ArrayRef<int64_t>{0, 2, 1, 3})
-                 .getResult()[0];
-    result = tensor::CollapseShapeOp::create(
-        rewriter, loc, result,
-        ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
-    if (!match->squeezed) {
-      auto collapsed = cast<RankedTensorType>(result.getType());
-      auto expandedType = RankedTensorType::get(
-          {collapsed.getDimSize(0), 1, collapsed.getDimSize(1),
-           collapsed.getDimSize(2)},
-          collapsed.getElementType());
-      result = tensor::ExpandShapeOp::create(
-          rewriter, loc, expandedType, result,
-          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-    }
-  }
-  Type rootType = root->getResult(0).getType();
-  if (result.getType() != rootType)
-    result = tensor::CastOp::create(rewriter, loc, rootType, result);
-
-  ReuseRewriteInfo info;
-  info.heads = match->heads.size();
-  info.matricesRemoved = info.heads - 1;
-  rewriter.replaceOp(root, result);
-  // The per-head ops fed only the concatenation: erase them with it.
-  for (Operation *op : match->view.chain)
-    rewriter.eraseOp(op);
-  for (const HeadPiece &head : match->heads) {
-    if (head.squeeze)
-      rewriter.eraseOp(head.squeeze);
-    rewriter.eraseOp(head.attention);
-  }
-  if (options.onRewrite)
-    options.onRewrite(reuse, info);
-  return reuse;
-}
-
-//===----------------------------------------------------------------------===//
 // Patterns
 //===----------------------------------------------------------------------===//
 
@@ -531,20 +183,41 @@ struct SharedHeadsToReusePattern
   ReuseHeadsOptions options;
 };
 
-template <typename ConcatOpTy>
-struct MergePerHeadAttentionPattern : public OpRewritePattern<ConcatOpTy> {
-  MergePerHeadAttentionPattern(MLIRContext *ctx, ReuseHeadsOptions options)
-      : OpRewritePattern<ConcatOpTy>(ctx), options(std::move(options)) {}
+/// Merges the attention ops that compute the same matrix as `op`, when `op`
+/// is the last of them in its block: every other member has been visited by
+/// a forward walk, and no later one is left out.
+template <typename OpTy>
+struct ShareAttentionMatrixPattern : public OpRewritePattern<OpTy> {
+  ShareAttentionMatrixPattern(MLIRContext *ctx, ReuseHeadsOptions options)
+      : OpRewritePattern<OpTy>(ctx), options(std::move(options)) {}
 
-  LogicalResult matchAndRewrite(ConcatOpTy op,
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
+    SmallVector<Operation *> members = findSameMatrixAttention(op);
+    if (members.size() < 2)
+      return rewriter.notifyMatchFailure(op, "no other op computes its matrix");
+    if (members.back() != op)
+      return rewriter.notifyMatchFailure(op, "merged at the group's last op");
     std::string reason;
-    if (failed(mergePerHeadAttention(rewriter, op, options, &reason)))
+    if (failed(mergeSameMatrixAttention(rewriter, members, options, &reason)))
       return rewriter.notifyMatchFailure(op, reason);
     return success();
   }
 
   ReuseHeadsOptions options;
+};
+
+template <typename ConcatOpTy>
+struct FoldHeadConcatPattern : public OpRewritePattern<ConcatOpTy> {
+  using OpRewritePattern<ConcatOpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConcatOpTy op,
+                                PatternRewriter &rewriter) const override {
+    std::string reason;
+    if (failed(foldHeadConcat(rewriter, op, &reason)))
+      return rewriter.notifyMatchFailure(op, reason);
+    return success();
+  }
 };
 } // namespace
 
@@ -552,15 +225,78 @@ void attn::populateAttnReuseHeadsPatterns(RewritePatternSet &patterns,
                                           const ReuseHeadsOptions &options) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<SharedHeadsToReusePattern>(ctx, options);
-  patterns.add<MergePerHeadAttentionPattern<tensor::ConcatOp>,
-               MergePerHeadAttentionPattern<tosa::ConcatOp>,
-               MergePerHeadAttentionPattern<tensor::InsertSliceOp>>(ctx,
-                                                                    options);
+  patterns.add<ShareAttentionMatrixPattern<ReuseAttentionOp>,
+               ShareAttentionMatrixPattern<MultiHeadAttentionOp>>(ctx, options);
+  patterns.add<FoldHeadConcatPattern<tensor::ConcatOp>,
+               FoldHeadConcatPattern<tosa::ConcatOp>,
+               FoldHeadConcatPattern<tensor::InsertSliceOp>>(ctx);
 }
 
 //===----------------------------------------------------------------------===//
 // Pass
 //===----------------------------------------------------------------------===//
+
+namespace {
+/// Notes whether a walk changed anything.
+struct ChangeListener : public RewriterBase::Listener {
+  void notifyOperationInserted(Operation *, OpBuilder::InsertPoint) override {
+    changed = true;
+  }
+  void notifyOperationErased(Operation *) override { changed = true; }
+  bool changed = false;
+};
+} // namespace
+
+/// Why the candidate `op` is left as it is: an `attn.mha` that could not
+/// become an `attn.reuse`, or, at the last op of a shared-matrix group,
+/// each member the merge left out. A single-head op that shares its matrix
+/// with no other op is explained when its block holds other single-head
+/// attention, by what differs from the first of those.
+static SmallVector<ExcludedMember> explainUnmerged(Operation *op,
+                                                   bool allowApproximation) {
+  SmallVector<ExcludedMember> result;
+  std::string reason;
+  auto mha = dyn_cast<MultiHeadAttentionOp>(op);
+  if (mha && mha.getResultType().getDimSize(1) != 1) {
+    if (failed(matchSharedHeads(mha, allowApproximation, &reason)))
+      result.push_back({op, "attn.mha not rewritten: " + reason});
+    return result;
+  }
+  if (!isa<MultiHeadAttentionOp, ReuseAttentionOp>(op))
+    return result;
+  SmallVector<Operation *> members = findSameMatrixAttention(op);
+  if (members.size() >= 2) {
+    if (members.back() != op)
+      return result;
+    SmallVector<ExcludedMember> excluded;
+    SmallVector<Operation *> group =
+        selectIndependentAttention(members, &excluded);
+    for (ExcludedMember &member : excluded)
+      result.push_back({member.op, "attention not merged into a shared "
+                                   "matrix: " + member.reason});
+    if (group.size() >= 2 && failed(matchSameMatrixAttention(group, &reason)))
+      result.push_back({op, "attention ops that share one matrix not "
+                            "merged: " + reason});
+    return result;
+  }
+  if (cast<RankedTensorType>(op->getResult(0).getType()).getDimSize(1) != 1)
+    return result;
+  for (Operation &other : *op->getBlock()) {
+    if (&other == op || !isa<MultiHeadAttentionOp, ReuseAttentionOp>(other) ||
+        cast<RankedTensorType>(other.getResult(0).getType()).getDimSize(1) !=
+            1)
+      continue;
+    haveSameAttentionMatrix(op, &other, &reason);
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "attention not merged: no other attention op computes the same "
+          "matrix (against the op at "
+       << other.getLoc() << ": " << reason << ")";
+    result.push_back({op, text});
+    break;
+  }
+  return result;
+}
 
 namespace {
 struct AttnReuseHeadsPass
@@ -603,35 +339,30 @@ struct AttnReuseHeadsPass
                   "dynamic count) share one attention matrix";
     };
 
-    // A single walk, without folding or dead-code elimination: IR that
-    // holds no candidate is left exactly as it was.
+    // Walks, without folding or dead-code elimination: IR that holds no
+    // candidate is left exactly as it was. A walk does not revisit what it
+    // created (an attn.reuse made from an attn.mha may be a later group's
+    // last member, a merge may move a concatenation above its walk
+    // position), so walk again while something changes.
     RewritePatternSet patterns(&getContext());
     populateAttnReuseHeadsPatterns(patterns, options);
-    walkAndApplyPatterns(root, std::move(patterns));
-    int64_t rejected = 0;
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    ChangeListener listener;
+    constexpr int kMaxWalks = 8;
+    for (int walk = 0; walk < kMaxWalks; ++walk) {
+      listener.changed = false;
+      walkAndApplyPatterns(root, frozen, &listener);
+      if (!listener.changed)
+        break;
+    }
 
     // Explain every candidate that is left.
+    int64_t rejected = 0;
     root->walk([&](Operation *op) {
-      std::string reason;
-      if (auto mha = dyn_cast<MultiHeadAttentionOp>(op)) {
-        // Single-head ops are candidates only as part of a concatenation.
-        bool singleHead = inferAttentionDims(false, mha.getQueryType(),
-                                             mha.getKeyType(),
-                                             mha.getValueType())
-                              .heads == 1;
-        if (!singleHead &&
-            failed(matchSharedHeads(mha, allowApproximation, &reason))) {
-          ++rejected;
-          if (report)
-            op->emitRemark() << "attn.mha not rewritten: " << reason;
-        }
-        return;
-      }
-      if (isPerHeadConcatCandidate(op) &&
-          failed(matchPerHeadAttention(op, &reason))) {
+      for (const ExcludedMember &why : explainUnmerged(op, allowApproximation)) {
         ++rejected;
         if (report)
-          op->emitRemark() << "per-head attention not merged: " << reason;
+          why.op->emitRemark() << why.reason;
       }
     });
     numRejected += rejected;

@@ -13,6 +13,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Support/LLVM.h"
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <functional>
 #include <string>
 
@@ -96,26 +98,76 @@ rewriteSharedHeadsToReuse(mlir::RewriterBase &rewriter,
                           const ReuseHeadsOptions &options = {},
                           std::string *reason = nullptr);
 
-/// Returns true if `op` concatenates tensors (`tensor.concat`, `tosa.concat`
-/// or the last `tensor.insert_slice` of a chain that fills a tensor) and at
-/// least one piece is the result of a single-head attention op: a candidate
-/// for `mergePerHeadAttention`.
-bool isPerHeadConcatCandidate(mlir::Operation *op);
+/// Returns true if `a` and `b` are the same value or provably hold the same
+/// elements: results of equivalent side-effect-free ops on equivalent
+/// operands (what CSE would merge), or slices of equivalent tensors that
+/// differ only in offsets along dimensions where the tensor is provably
+/// identical (see proveInvariantAlongDim).
+bool areEquivalentValues(mlir::Value a, mlir::Value b);
 
-/// Checks whether the concatenation `root` merges per-head attention ops that
-/// share query, key, bias and scale. Fails with the reason in `reason`.
-mlir::LogicalResult matchPerHeadAttention(mlir::Operation *root,
-                                          std::string *reason = nullptr);
+/// Returns true if attention ops `a` and `b` provably compute the same
+/// attention matrix: both `attn.reuse` or both single-head `attn.mha`, with
+/// equal scales and equivalent query, key and bias (areEquivalentValues).
+/// Otherwise `reason` (if given) says what differs.
+bool haveSameAttentionMatrix(mlir::Operation *a, mlir::Operation *b,
+                             std::string *reason = nullptr);
 
-/// Replaces the concatenation `root` of H single-head attention results by one
-/// `attn.reuse` over the stacked values, followed by the reshape that restores
-/// the concatenated layout.
+/// Returns the attention ops of `op`'s block that compute the same attention
+/// matrix as `op` (see haveSameAttentionMatrix), `op` included, in block
+/// order. Empty when `op` is multi-head `attn.mha`.
+llvm::SmallVector<mlir::Operation *> findSameMatrixAttention(mlir::Operation *op);
+
+/// An attention op left out of a merge, and why.
+struct ExcludedMember {
+  mlir::Operation *op;
+  std::string reason;
+};
+
+/// Returns the members of a shared-matrix group that can be merged, in block
+/// order: those with a static head count and the first member's value width,
+/// whose operands do not depend on another selected member's result.
+/// Cascaded attention (a head's value computed from an earlier head's
+/// result) keeps its first head only; the others are listed in `excluded`
+/// with the chain of ops that links them.
+llvm::SmallVector<mlir::Operation *>
+selectIndependentAttention(llvm::ArrayRef<mlir::Operation *> members,
+                           llvm::SmallVectorImpl<ExcludedMember> *excluded =
+                               nullptr);
+
+/// Checks whether mergeSameMatrixAttention would merge `members`, with the
+/// reason in `reason` when it would not.
+mlir::LogicalResult
+matchSameMatrixAttention(llvm::ArrayRef<mlir::Operation *> members,
+                         std::string *reason = nullptr);
+
+/// Merges attention ops of one block that compute the same attention matrix
+/// (`attn.reuse` of any head count, single-head `attn.mha`) into one
+/// `attn.reuse` over their values stacked along the head axis. The merged op
+/// goes after the last definition of any operand; users of the members'
+/// results that come earlier move below it (they must be free of side
+/// effects). Each member's result is replaced by its slice of the merged
+/// result. Members that selectIndependentAttention excludes stay as they
+/// are; fails, changing nothing, when fewer than two remain.
 mlir::FailureOr<ReuseAttentionOp>
-mergePerHeadAttention(mlir::RewriterBase &rewriter, mlir::Operation *root,
-                      const ReuseHeadsOptions &options = {},
-                      std::string *reason = nullptr);
+mergeSameMatrixAttention(mlir::RewriterBase &rewriter,
+                         llvm::ArrayRef<mlir::Operation *> members,
+                         const ReuseHeadsOptions &options = {},
+                         std::string *reason = nullptr);
 
-/// Adds the `attn-reuse-heads` patterns to `patterns`.
+/// Replaces the concatenation `concat` (`tensor.concat`, `tosa.concat`, or
+/// the last `tensor.insert_slice` of a chain that fills a tensor) whose
+/// pieces are consecutive slices of one attention result along one
+/// dimension, each moved through the same reshapes, transposes and casts, by
+/// that result relaid out directly: at most one reshape, one
+/// `linalg.transpose` and one reshape. Returns the replacement; fails with
+/// the reason when the pieces are not such a relayout.
+mlir::FailureOr<mlir::Value> foldHeadConcat(mlir::RewriterBase &rewriter,
+                                            mlir::Operation *concat,
+                                            std::string *reason = nullptr);
+
+/// Adds the `attn-reuse-heads` patterns to `patterns`: shared-head
+/// `attn.mha` to `attn.reuse`, the shared-matrix merge (rooted at a group's
+/// last member) and the head-concatenation fold.
 void populateAttnReuseHeadsPatterns(mlir::RewritePatternSet &patterns,
                                     const ReuseHeadsOptions &options = {});
 

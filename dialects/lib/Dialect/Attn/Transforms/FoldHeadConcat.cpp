@@ -1,0 +1,586 @@
+//===- FoldHeadConcat.cpp - Concatenated head slices as one relayout ------===//
+//
+// After heads are merged into one `attn.reuse`, each head's result is a
+// slice of the merged result, and exporters then move every head through
+// the same reshapes and transposes before concatenating them (to [B, N, C],
+// [B, C, N], NCHW, or windows merged back). Such a concatenation is a
+// relayout of the merged result: this file proves it and replaces the
+// per-head copies by at most one reshape, one transpose and one reshape.
+//
+// The proof tracks "atoms": the merged result's dimensions, split where a
+// reshape needs it, each a run of row-major index digits. A reshape
+// regroups the atoms of the current layout, a transpose permutes the
+// groups, and the concatenation prepends the piece index (an atom of the
+// merged result's sliced dimension) to the concatenated group. The result is
+// then the merged result expanded into its atoms, transposed into the final
+// order and collapsed into the final shape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Dialect/Attn/Transforms/Transforms.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace uniform;
+using namespace uniform::attn;
+
+namespace {
+/// Sets `*reason` (when asked for) and fails.
+LogicalResult fail(std::string *reason, const Twine &message) {
+  if (reason)
+    *reason = message.str();
+  return failure();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Concatenations
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A concatenation seen uniformly: its pieces in order along `axis`.
+struct ConcatView {
+  SmallVector<Value> pieces;
+  int64_t axis = 0;
+  /// The inserts of a chain other than the root, from the root back: the
+  /// order in which they become dead and are erased.
+  SmallVector<Operation *> chain;
+};
+} // namespace
+
+/// Views an insert_slice chain ending in `root` as a concatenation: static,
+/// unit-stride slices that tile the destination along one axis.
+static FailureOr<ConcatView> getInsertSliceView(tensor::InsertSliceOp root,
+                                                std::string *reason) {
+  RankedTensorType destType = root.getDestType();
+  if (!destType.hasStaticShape())
+    return fail(reason, "the insert_slice chain has a dynamic shape");
+
+  // The chain, from the root back: every insert but the root feeds only the
+  // next one.
+  SmallVector<tensor::InsertSliceOp> inserts;
+  for (tensor::InsertSliceOp cur = root; cur;) {
+    inserts.push_back(cur);
+    auto next = cur.getDest().getDefiningOp<tensor::InsertSliceOp>();
+    cur = next && next->hasOneUse() ? next : tensor::InsertSliceOp();
+  }
+
+  // Every slice is static, unit-stride and full except along one axis.
+  std::optional<int64_t> axis;
+  for (tensor::InsertSliceOp insert : inserts) {
+    if (insert.getSourceType().getRank() != destType.getRank() ||
+        !insert.hasUnitStride())
+      return fail(reason, "an insert_slice is rank-reducing or strided");
+    ArrayRef<int64_t> offsets = insert.getStaticOffsets();
+    ArrayRef<int64_t> sizes = insert.getStaticSizes();
+    if (ShapedType::isDynamicShape(offsets) ||
+        ShapedType::isDynamicShape(sizes))
+      return fail(reason, "an insert_slice has dynamic offsets or sizes");
+    for (int64_t d = 0, e = destType.getRank(); d < e; ++d) {
+      if (offsets[d] == 0 && sizes[d] == destType.getDimSize(d))
+        continue;
+      if (axis && *axis != d)
+        return fail(reason, "the insert_slices do not tile one axis");
+      axis = d;
+    }
+  }
+  if (!axis)
+    return fail(reason, "the insert_slices do not tile one axis");
+
+  ConcatView view;
+  view.axis = *axis;
+  for (tensor::InsertSliceOp insert : llvm::drop_begin(inserts))
+    view.chain.push_back(insert);
+
+  // Sorted by offset, the slices must cover the axis exactly once.
+  llvm::sort(inserts, [&](tensor::InsertSliceOp a, tensor::InsertSliceOp b) {
+    return a.getStaticOffsets()[*axis] < b.getStaticOffsets()[*axis];
+  });
+  int64_t expected = 0;
+  for (tensor::InsertSliceOp insert : inserts) {
+    if (insert.getStaticOffsets()[*axis] != expected)
+      return fail(reason, "the insert_slices overlap or leave gaps");
+    expected += insert.getStaticSizes()[*axis];
+    view.pieces.push_back(insert.getSource());
+  }
+  if (expected != destType.getDimSize(*axis))
+    return fail(reason, "the insert_slices do not fill the destination");
+  return view;
+}
+
+/// Returns true if `op` is the last insert_slice of a chain.
+static bool isInsertSliceChainRoot(tensor::InsertSliceOp op) {
+  if (op->hasOneUse())
+    if (auto user = dyn_cast<tensor::InsertSliceOp>(*op->user_begin()))
+      if (user.getDest() == op.getResult())
+        return false;
+  return true;
+}
+
+static FailureOr<ConcatView> getConcatView(Operation *op,
+                                           std::string *reason) {
+  if (auto concat = dyn_cast<tensor::ConcatOp>(op)) {
+    ConcatView view;
+    view.pieces = llvm::to_vector(concat.getInputs());
+    view.axis = concat.getDim();
+    return view;
+  }
+  if (auto concat = dyn_cast<tosa::ConcatOp>(op)) {
+    ConcatView view;
+    view.pieces = llvm::to_vector(concat.getInput1());
+    view.axis = concat.getAxis();
+    return view;
+  }
+  if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
+    if (!isInsertSliceChainRoot(insert))
+      return fail(reason, "not the last insert_slice of its chain");
+    return getInsertSliceView(insert, reason);
+  }
+  return fail(reason, "not a concatenation");
+}
+
+//===----------------------------------------------------------------------===//
+// Layout chains
+//===----------------------------------------------------------------------===//
+
+/// Whether `op` only moves elements: a reshape, a transpose or a cast.
+static bool isRelayoutOp(Operation *op) {
+  return isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tosa::ReshapeOp,
+             tosa::TransposeOp, linalg::TransposeOp, tensor::CastOp>(op);
+}
+
+namespace {
+/// One piece of the concatenation: the slice it starts from and the
+/// relayout ops from the slice to the piece, in order.
+struct PieceChain {
+  tensor::ExtractSliceOp slice;
+  SmallVector<Operation *> ops;
+};
+} // namespace
+
+static FailureOr<PieceChain> getPieceChain(Value piece) {
+  PieceChain chain;
+  Value cur = piece;
+  while (Operation *def = cur.getDefiningOp()) {
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
+      chain.slice = slice;
+      std::reverse(chain.ops.begin(), chain.ops.end());
+      return chain;
+    }
+    if (!isRelayoutOp(def))
+      break;
+    chain.ops.push_back(def);
+    cur = def->getOperand(0);
+  }
+  return failure();
+}
+
+/// Whether two relayout ops do the same thing to their first operand.
+static bool isSameRelayout(Operation *a, Operation *b) {
+  if (a->getName() != b->getName() ||
+      a->getAttrDictionary() != b->getAttrDictionary() ||
+      a->getResultTypes() != b->getResultTypes() ||
+      a->getNumOperands() != b->getNumOperands())
+    return false;
+  for (auto [x, y] :
+       llvm::zip(llvm::drop_begin(a->getOperands()),
+                 llvm::drop_begin(b->getOperands())))
+    if (!areEquivalentValues(x, y))
+      return false;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Atom tracking
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Dimensions as runs of atoms (row-major digits of the merged result).
+class AtomLayout {
+public:
+  /// Starts from `sourceShape` whose dimension `dim` is `outer` pieces of
+  /// `inner` elements (the piece index and the index within a piece).
+  AtomLayout(ArrayRef<int64_t> sourceShape, int64_t dim, int64_t outer,
+             int64_t inner) {
+    for (auto [i, size] : llvm::enumerate(sourceShape)) {
+      if (static_cast<int64_t>(i) == dim) {
+        pieceAtom = addAtom(outer);
+        source.push_back({pieceAtom});
+        if (inner != 1)
+          source.back().push_back(addAtom(inner));
+        continue;
+      }
+      source.push_back({addAtom(size)});
+    }
+  }
+
+  /// The layout of one piece: the source without the piece atom, minus the
+  /// source dimensions in `dropped` (unit dimensions of a rank-reducing
+  /// slice).
+  void startPiece(const llvm::SmallBitVector &dropped) {
+    current.clear();
+    for (auto [i, atoms] : llvm::enumerate(source)) {
+      if (dropped.test(i))
+        continue;
+      current.push_back(
+          llvm::filter_to_vector(atoms, [&](unsigned a) { return a != pieceAtom; }));
+    }
+  }
+
+  void transpose(ArrayRef<int64_t> perm) {
+    SmallVector<SmallVector<unsigned>> permuted;
+    for (int64_t p : perm)
+      permuted.push_back(current[p]);
+    current = std::move(permuted);
+  }
+
+  /// Regroups the current atoms into `shape`, splitting atoms where a
+  /// dimension ends inside one.
+  LogicalResult reshape(ArrayRef<int64_t> shape) {
+    SmallVector<unsigned> digits;
+    for (ArrayRef<unsigned> atoms : current)
+      for (unsigned a : atoms)
+        if (sizes[a] != 1)
+          digits.push_back(a);
+    SmallVector<SmallVector<unsigned>> regrouped;
+    size_t next = 0;
+    for (int64_t extent : shape) {
+      SmallVector<unsigned> group;
+      for (int64_t have = 1; have != extent;) {
+        if (next == digits.size() || extent % have != 0)
+          return failure();
+        int64_t need = extent / have;
+        unsigned a = digits[next];
+        if (sizes[a] <= need) {
+          if (need % sizes[a] != 0)
+            return failure();
+          have *= sizes[a];
+          group.push_back(a);
+          ++next;
+          continue;
+        }
+        if (sizes[a] % need != 0)
+          return failure();
+        digits[next] = split(a, need);
+        group.push_back(a);
+        have = extent;
+      }
+      regrouped.push_back(std::move(group));
+    }
+    if (next != digits.size())
+      return failure();
+    current = std::move(regrouped);
+    return success();
+  }
+
+  /// The concatenation along `axis`: the piece index becomes the outermost
+  /// digit of that dimension.
+  void concat(int64_t axis) {
+    current[axis].insert(current[axis].begin(), pieceAtom);
+  }
+
+  /// Every atom of the source in order, unit atoms included.
+  SmallVector<unsigned> sourceAtoms() const {
+    SmallVector<unsigned> atoms;
+    for (ArrayRef<unsigned> dimAtoms : source)
+      llvm::append_range(atoms, dimAtoms);
+    return atoms;
+  }
+  /// The non-unit atoms of the current layout in order.
+  SmallVector<unsigned> currentDigits() const { return digitsOf(current); }
+  int64_t size(unsigned atom) const { return sizes[atom]; }
+  size_t rank() const { return current.size(); }
+
+private:
+  unsigned addAtom(int64_t size) {
+    sizes.push_back(size);
+    return sizes.size() - 1;
+  }
+
+  /// Splits `atom` into itself, now of size `outer`, and a new inner atom
+  /// right after it wherever it appears. Returns the inner atom.
+  unsigned split(unsigned atom, int64_t outer) {
+    unsigned inner = addAtom(sizes[atom] / outer);
+    sizes[atom] = outer;
+    for (auto *layout : {&source, &current})
+      for (SmallVector<unsigned> &atoms : *layout)
+        if (auto *it = llvm::find(atoms, atom); it != atoms.end())
+          atoms.insert(std::next(it), inner);
+    return inner;
+  }
+
+  SmallVector<unsigned>
+  digitsOf(ArrayRef<SmallVector<unsigned>> layout) const {
+    SmallVector<unsigned> digits;
+    for (ArrayRef<unsigned> atoms : layout)
+      for (unsigned a : atoms)
+        if (sizes[a] != 1)
+          digits.push_back(a);
+    return digits;
+  }
+
+  SmallVector<int64_t> sizes;
+  SmallVector<SmallVector<unsigned>> source;
+  SmallVector<SmallVector<unsigned>> current;
+  unsigned pieceAtom = 0;
+};
+} // namespace
+
+/// Applies the relayout `op` to `layout`.
+static LogicalResult applyRelayout(AtomLayout &layout, Operation *op) {
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!resultType.hasStaticShape() || resultType.getNumElements() == 0)
+    return failure();
+  if (auto t = dyn_cast<tosa::TransposeOp>(op)) {
+    layout.transpose(llvm::to_vector_of<int64_t>(t.getPerms()));
+    return success();
+  }
+  if (auto t = dyn_cast<linalg::TransposeOp>(op)) {
+    layout.transpose(t.getPermutation());
+    return success();
+  }
+  if (isa<tensor::CastOp>(op))
+    return success(layout.rank() ==
+                   static_cast<size_t>(resultType.getRank()));
+  return layout.reshape(resultType.getShape());
+}
+
+/// The coarsest shape that both `a` and `b` refine: its extents are the
+/// ratios of the row-major prefix products the two shapes have in common.
+static SmallVector<int64_t> getCommonCoarsening(ArrayRef<int64_t> a,
+                                                ArrayRef<int64_t> b) {
+  auto prefixes = [](ArrayRef<int64_t> shape) {
+    SmallVector<int64_t> products;
+    int64_t product = 1;
+    for (int64_t extent : shape)
+      products.push_back(product *= extent);
+    return products;
+  };
+  SmallVector<int64_t> pa = prefixes(a), pb = prefixes(b);
+  SmallVector<int64_t> common;
+  if (!a.empty() && !b.empty() && a.front() == 1 && b.front() == 1)
+    common.push_back(1);
+  int64_t last = 1;
+  for (int64_t p : pa)
+    if (p != last && llvm::is_contained(pb, p)) {
+      common.push_back(p / last);
+      last = p;
+    }
+  return common;
+}
+
+/// Reshapes `value` to the static `shape` with tensor.collapse_shape and
+/// tensor.expand_shape: through the coarsest shape both refine, or, where
+/// that has no dimension, through one dimension.
+static Value createReshape(OpBuilder &b, Location loc, Value value,
+                           ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getShape() == shape)
+    return value;
+  auto step = [&](Value from, ArrayRef<int64_t> to) -> Value {
+    auto fromType = cast<RankedTensorType>(from.getType());
+    if (fromType.getShape() == to)
+      return from;
+    auto toType = RankedTensorType::get(to, type.getElementType());
+    std::optional<SmallVector<ReassociationIndices>> groups =
+        getReassociationIndicesForReshape(fromType, toType);
+    if (!groups)
+      return Value();
+    if (fromType.getRank() > toType.getRank())
+      return tensor::CollapseShapeOp::create(b, loc, toType, from, *groups);
+    return tensor::ExpandShapeOp::create(b, loc, toType, from, *groups);
+  };
+  if (Value direct = step(value, shape))
+    return direct;
+  SmallVector<int64_t> middle = getCommonCoarsening(type.getShape(), shape);
+  if (middle.empty())
+    middle.push_back(type.getNumElements());
+  if (Value collapsed = step(value, middle))
+    if (Value expanded = step(collapsed, shape))
+      return expanded;
+  Value flat = step(value, {type.getNumElements()});
+  return step(flat, shape);
+}
+
+//===----------------------------------------------------------------------===//
+// The fold
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// What the matcher found: the sliced tensor, the sliced dimension, the run
+/// of it the pieces cover, and the final layout.
+struct HeadConcatMatch {
+  Value source;
+  int64_t dim = 0;
+  int64_t offset = 0;
+  int64_t count = 0;
+  int64_t sliceSize = 0;
+  SmallVector<Operation *> chainOps;
+};
+} // namespace
+
+/// Checks that the pieces are consecutive slices of one attention result
+/// along one dimension, each through the same relayout chain.
+static FailureOr<HeadConcatMatch>
+matchHeadConcat(const ConcatView &view, SmallVectorImpl<PieceChain> &chains,
+                std::string *reason) {
+  if (view.pieces.size() < 2)
+    return fail(reason, "it concatenates fewer than two pieces");
+  for (auto [i, piece] : llvm::enumerate(view.pieces)) {
+    FailureOr<PieceChain> chain = getPieceChain(piece);
+    if (failed(chain))
+      return fail(reason, "piece #" + Twine(i) +
+                              " is not a slice of an attention result "
+                              "through reshapes and transposes");
+    chains.push_back(*chain);
+  }
+  tensor::ExtractSliceOp first = chains.front().slice;
+  Value source = first.getSource();
+  if (!isa_and_nonnull<ReuseAttentionOp, MultiHeadAttentionOp>(
+          source.getDefiningOp()))
+    return fail(reason, "the pieces are not slices of an attention result");
+  auto sourceType = cast<RankedTensorType>(source.getType());
+  if (!sourceType.hasStaticShape() || sourceType.getNumElements() == 0)
+    return fail(reason, "the attention result has a dynamic or empty shape");
+
+  HeadConcatMatch match;
+  match.source = source;
+  std::optional<int64_t> dim;
+  for (auto [i, chain] : llvm::enumerate(chains)) {
+    tensor::ExtractSliceOp slice = chain.slice;
+    if (slice.getSource() != source || !slice.hasUnitStride() ||
+        ShapedType::isDynamicShape(slice.getStaticOffsets()) ||
+        ShapedType::isDynamicShape(slice.getStaticSizes()))
+      return fail(reason, "piece #" + Twine(i) +
+                              " is not a static slice of the same result");
+    ArrayRef<int64_t> offsets = slice.getStaticOffsets();
+    ArrayRef<int64_t> sizes = slice.getStaticSizes();
+    for (int64_t d = 0, e = sourceType.getRank(); d < e; ++d) {
+      if (offsets[d] == 0 && sizes[d] == sourceType.getDimSize(d))
+        continue;
+      if (dim && *dim != d)
+        return fail(reason, "the slices cut more than one dimension");
+      dim = d;
+    }
+    if (chain.ops.size() != chains.front().ops.size() ||
+        !llvm::all_of(llvm::zip(chain.ops, chains.front().ops),
+                      [](auto pair) {
+                        return isSameRelayout(std::get<0>(pair),
+                                              std::get<1>(pair));
+                      }))
+      return fail(reason, "piece #" + Twine(i) +
+                              " is reshaped or transposed differently");
+    if (slice.getType() != first.getType())
+      return fail(reason, "the slices differ in type");
+  }
+  if (!dim)
+    return fail(reason, "the pieces are the whole attention result");
+  match.dim = *dim;
+  match.sliceSize = first.getStaticSizes()[*dim];
+  match.offset = first.getStaticOffsets()[*dim];
+  match.count = chains.size();
+  for (auto [i, chain] : llvm::enumerate(chains))
+    if (chain.slice.getStaticOffsets()[*dim] !=
+        match.offset + static_cast<int64_t>(i) * match.sliceSize)
+      return fail(reason, "the slices are not consecutive in concatenation "
+                          "order");
+  match.chainOps = chains.front().ops;
+  return match;
+}
+
+FailureOr<Value> attn::foldHeadConcat(RewriterBase &rewriter,
+                                      Operation *concat,
+                                      std::string *reason) {
+  FailureOr<ConcatView> view = getConcatView(concat, reason);
+  if (failed(view))
+    return failure();
+  SmallVector<PieceChain> chains;
+  FailureOr<HeadConcatMatch> match = matchHeadConcat(*view, chains, reason);
+  if (failed(match))
+    return failure();
+
+  // The run of the source the pieces cover, as atoms.
+  auto sourceType = cast<RankedTensorType>(match->source.getType());
+  SmallVector<int64_t> runShape(sourceType.getShape());
+  runShape[match->dim] = match->count * match->sliceSize;
+  AtomLayout layout(runShape, match->dim, match->count, match->sliceSize);
+  layout.startPiece(chains.front().slice.getDroppedDims());
+  for (Operation *op : match->chainOps)
+    if (failed(applyRelayout(layout, op)))
+      return fail(reason, "'" + op->getName().getStringRef() +
+                              "' regroups elements in a way that is not a "
+                              "relayout of whole digits");
+  layout.concat(view->axis);
+
+  auto resultType = cast<RankedTensorType>(concat->getResult(0).getType());
+  if (!resultType.hasStaticShape())
+    return fail(reason, "the concatenation has a dynamic shape");
+  // The source's atoms in the final order; unit atoms that the reshapes
+  // dropped stay after the atom that precedes them in the source.
+  SmallVector<unsigned> from = layout.sourceAtoms();
+  SmallVector<unsigned> to = layout.currentDigits();
+  for (auto [i, atom] : llvm::enumerate(from)) {
+    if (llvm::is_contained(to, atom))
+      continue;
+    if (layout.size(atom) != 1)
+      return fail(reason, "the pieces do not cover the slices' elements");
+    auto *pos = i == 0 ? to.begin() : std::next(llvm::find(to, from[i - 1]));
+    to.insert(pos, atom);
+  }
+  SmallVector<int64_t> perm;
+  for (unsigned atom : to)
+    perm.push_back(llvm::find(from, atom) - from.begin());
+  if (from.size() != to.size() ||
+      llvm::is_contained(perm, static_cast<int64_t>(from.size())))
+    return fail(reason, "the pieces do not cover the slices' elements");
+
+  Location loc = concat->getLoc();
+  rewriter.setInsertionPoint(concat);
+  Value run = match->source;
+  if (runShape != sourceType.getShape()) {
+    SmallVector<OpFoldResult> offsets(runShape.size(),
+                                      rewriter.getIndexAttr(0));
+    offsets[match->dim] = rewriter.getIndexAttr(match->offset);
+    SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(
+        rewriter.getContext(), runShape);
+    SmallVector<OpFoldResult> strides(runShape.size(),
+                                      rewriter.getIndexAttr(1));
+    run = tensor::ExtractSliceOp::create(rewriter, loc, run, offsets, sizes,
+                                         strides);
+  }
+  SmallVector<int64_t> digitShape;
+  for (unsigned atom : from)
+    digitShape.push_back(layout.size(atom));
+  Value result = run;
+  if (!llvm::equal(perm, llvm::seq<int64_t>(0, perm.size()))) {
+    result = createReshape(rewriter, loc, run, digitShape);
+    SmallVector<int64_t> permutedShape;
+    for (int64_t p : perm)
+      permutedShape.push_back(digitShape[p]);
+    Value init = tensor::EmptyOp::create(rewriter, loc, permutedShape,
+                                         resultType.getElementType());
+    result = linalg::TransposeOp::create(rewriter, loc, result, init, perm)
+                 .getResult()[0];
+  }
+  result = createReshape(rewriter, loc, result, resultType.getShape());
+  if (result.getType() != resultType)
+    result = tensor::CastOp::create(rewriter, loc, resultType, result);
+
+  rewriter.replaceOp(concat, result);
+  for (Operation *op : view->chain)
+    rewriter.eraseOp(op);
+  // The per-head copies are dead now unless used elsewhere.
+  for (const PieceChain &chain : chains) {
+    for (Operation *op : llvm::reverse(chain.ops))
+      if (op->use_empty())
+        rewriter.eraseOp(op);
+    if (chain.slice->use_empty())
+      rewriter.eraseOp(chain.slice);
+  }
+  return result;
+}
