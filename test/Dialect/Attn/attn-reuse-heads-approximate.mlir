@@ -73,3 +73,19 @@ func.func @dynamic_heads(%q: tensor<1x?x8x2xf32>, %v: tensor<1x?x8x3xf32>) -> te
       : tensor<1x?x8x2xf32>, tensor<1x?x8x2xf32>, tensor<1x?x8x3xf32> -> tensor<1x?x8x3xf32>
   return %0 : tensor<1x?x8x3xf32>
 }
+
+// -----
+
+// A static head count but a bias whose head extent is dynamic: its mean
+// cannot be built, so the op is left unchanged (this used to emit an
+// attn.reuse whose bias was the keys' mean, which the verifier rejected).
+// CHECK-LABEL: func.func @dynamic_bias_heads(
+// CHECK:         attn.mha
+// CHECK-NOT:     attn.reuse
+func.func @dynamic_bias_heads(%q: tensor<1x8x2xf32>, %v: tensor<1x4x8x3xf32>, %b: tensor<?x8x8xf32>) -> tensor<1x4x8x3xf32> {
+  %e = tensor.empty() : tensor<1x4x8x2xf32>
+  %qb = linalg.broadcast ins(%q : tensor<1x8x2xf32>) outs(%e : tensor<1x4x8x2xf32>) dimensions = [1]
+  %0 = attn.mha %qb, %qb, %v bias(%b : tensor<?x8x8xf32>) scale(0.5)
+      : tensor<1x4x8x2xf32>, tensor<1x4x8x2xf32>, tensor<1x4x8x3xf32> -> tensor<1x4x8x3xf32>
+  return %0 : tensor<1x4x8x3xf32>
+}
