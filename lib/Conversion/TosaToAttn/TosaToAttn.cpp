@@ -80,6 +80,84 @@ static Value unfoldHeads(Value v) {
   return reshape.getInput1();
 }
 
+/// The [B, N, M] probabilities that `v` ([B*H, N, M]) shares between H heads
+/// (a matrix broadcast over the heads of one batched product):
+/// reshape(tile(reshape(P, [B, 1, N, M]), [1, H, 1, 1]), [B*H, N, M]).
+/// Sets `heads` to H.
+static Value unbroadcastHeads(Value v, int64_t &heads) {
+  auto folded = v.getDefiningOp<tosa::ReshapeOp>();
+  auto tile = folded ? folded.getInput1().getDefiningOp<tosa::TileOp>()
+                     : tosa::TileOp();
+  auto lifted = tile ? tile.getInput1().getDefiningOp<tosa::ReshapeOp>()
+                     : tosa::ReshapeOp();
+  if (!lifted)
+    return Value();
+  auto p = cast<RankedTensorType>(lifted.getInput1().getType());
+  auto one = cast<RankedTensorType>(tile.getInput1().getType());
+  auto all = cast<RankedTensorType>(tile.getType());
+  auto out = cast<RankedTensorType>(v.getType());
+  if (p.getRank() != 3 || !p.hasStaticShape() || !all.hasStaticShape() ||
+      one.getShape() != ArrayRef<int64_t>{p.getDimSize(0), 1, p.getDimSize(1),
+                                          p.getDimSize(2)} ||
+      all.getShape() !=
+          ArrayRef<int64_t>{p.getDimSize(0), all.getDimSize(1),
+                            p.getDimSize(1), p.getDimSize(2)} ||
+      out.getShape() !=
+          ArrayRef<int64_t>{p.getDimSize(0) * all.getDimSize(1),
+                            p.getDimSize(1), p.getDimSize(2)})
+    return Value();
+  heads = all.getDimSize(1);
+  return lifted.getInput1();
+}
+
+/// X = S * c (tosa.mul, zero shift) with a constant c on either side: sets
+/// `rest` to S and returns c.
+static std::optional<float> matchScaleMul(Value x, Value &rest) {
+  auto mul = x.getDefiningOp<tosa::MulOp>();
+  if (!mul || !isZeroShift(mul.getShift()))
+    return std::nullopt;
+  if (std::optional<float> c = splatValue(mul.getInput2())) {
+    rest = mul.getInput1();
+    return c;
+  }
+  if (std::optional<float> c = splatValue(mul.getInput1())) {
+    rest = mul.getInput2();
+    return c;
+  }
+  return std::nullopt;
+}
+
+/// `bias` * c, for a bias that was added before the scale.
+static Value scaleBias(PatternRewriter &rewriter, Location loc, Value bias,
+                       float c) {
+  auto type = cast<RankedTensorType>(bias.getType());
+  auto cType = RankedTensorType::get(SmallVector<int64_t>(type.getRank(), 1),
+                                     type.getElementType());
+  Value factor = tosa::ConstOp::create(rewriter, loc, cType,
+                                       DenseElementsAttr::get(cType, c));
+  auto shiftType = RankedTensorType::get({1}, rewriter.getI8Type());
+  Value shift = tosa::ConstOp::create(
+      rewriter, loc, shiftType,
+      DenseElementsAttr::get(shiftType,
+                             rewriter.getI8IntegerAttr(0).getValue()));
+  return tosa::MulOp::create(rewriter, loc, type, bias, factor, shift);
+}
+
+/// `v` with its last two dimensions swapped (a bias given as [.., M, N]).
+static Value transposeLastTwo(PatternRewriter &rewriter, Location loc,
+                              Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int32_t> perm;
+  for (int32_t i = 0, e = type.getRank(); i < e; ++i)
+    perm.push_back(i);
+  std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+  SmallVector<int64_t> shape(type.getShape());
+  std::swap(shape[shape.size() - 1], shape[shape.size() - 2]);
+  return tosa::TransposeOp::create(
+      rewriter, loc, RankedTensorType::get(shape, type.getElementType()), v,
+      rewriter.getDenseI32ArrayAttr(perm));
+}
+
 /// Whether `op` is a reduction of `input` over `axis`.
 template <typename OpTy>
 static bool isReduce(Value v, Value input, int64_t axis) {
@@ -95,21 +173,42 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
                                 PatternRewriter &rewriter) const override {
     // Multi-head attention arrives with its heads folded into the batch of
     // TOSA's 3-D matmul: P [B*H, N, M] and V [B*H, M, Dv] reshaped from 4-D.
-    Value p4 = unfoldHeads(pv.getA()), v4In = unfoldHeads(pv.getB());
+    // One matrix broadcast over H heads folded into the batch is Reuse
+    // Attention over those heads.
+    int64_t sharedHeads = 1;
+    Value shared = unbroadcastHeads(pv.getA(), sharedHeads);
+    Value p4 = shared ? Value() : unfoldHeads(pv.getA());
+    Value v4In = unfoldHeads(pv.getB());
     bool multiHead = p4 && v4In;
-    Value probs = multiHead ? p4 : pv.getA();
+    Value probs = shared ? shared : multiHead ? p4 : pv.getA();
     // UniForm's form: O^T = V^T * P^T, i.e. tosa.matmul(Vt [B, Dv, M],
     // transpose(P, [0, 2, 1])); the result is [B, Dv, N].
     Value valuesT;
-    if (!multiHead) {
+    if (!multiHead && !shared) {
       if (auto pT = pv.getB().getDefiningOp<tosa::TransposeOp>();
-          pT && pT.getPerms() == ArrayRef<int32_t>{0, 2, 1} &&
-          pT.getInput1().getDefiningOp<tosa::MulOp>()) {
-        probs = pT.getInput1();
-        valuesT = pv.getA();
+          pT && pT.getPerms() == ArrayRef<int32_t>{0, 2, 1}) {
+        Value p = pT.getInput1();
+        int64_t heads = 1;
+        if (Value sharedP = unbroadcastHeads(p, heads))
+          p = sharedP;
+        if (p.getDefiningOp<tosa::MulOp>()) {
+          probs = p;
+          valuesT = pv.getA();
+          sharedHeads = heads;
+        }
       }
     }
-    int64_t axis = multiHead ? 3 : 2;
+    // The same with P^T computed directly: the softmax runs over axis 1 of
+    // scores laid out [B, M, N].
+    bool transposed = false;
+    if (!multiHead && !shared && !valuesT &&
+        pv.getB().getDefiningOp<tosa::MulOp>() &&
+        !pv.getA().getDefiningOp<tosa::MulOp>()) {
+      probs = pv.getB();
+      valuesT = pv.getA();
+      transposed = true;
+    }
+    int64_t axis = multiHead ? 3 : transposed ? 1 : 2;
 
     // P = e * reciprocal(reduce_sum(e, axis)), e = exp(x - reduce_max(x, axis)).
     auto mul = probs.getDefiningOp<tosa::MulOp>();
@@ -128,6 +227,15 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
                                              axis))
       return rewriter.notifyMatchFailure(pv, "no softmax max");
     Value x = sub.getInput1();
+    // Scores transposed back before the softmax: decompose them in [B, M, N].
+    auto stepThroughTranspose = [&](Value &v) {
+      auto t = v.getDefiningOp<tosa::TransposeOp>();
+      if (multiHead || !t || t.getPerms() != ArrayRef<int32_t>{0, 2, 1})
+        return;
+      v = t.getInput1();
+      transposed = !transposed;
+    };
+    stepThroughTranspose(x);
 
     // x = s [* scale] [+ bias].
     Value bias;
@@ -136,27 +244,37 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
              v.getDefiningOp<tosa::MulOp>() ||
              (multiHead && v.getDefiningOp<tosa::ReshapeOp>());
     };
+    // x = (s [* scale] + bias) * c: the bias is scaled with the scores.
+    std::optional<float> outerScale;
+    {
+      Value inner;
+      std::optional<float> c = matchScaleMul(x, inner);
+      if (c && inner.getDefiningOp<tosa::AddOp>()) {
+        outerScale = c;
+        x = inner;
+      }
+    }
+    bool biasTransposed = false;
     if (auto add = x.getDefiningOp<tosa::AddOp>()) {
       x = add.getInput1();
       bias = add.getInput2();
       if (!isScores(x))
         std::swap(x, bias);
+      biasTransposed = transposed;
     }
     float scale = 1.0f;
     if (auto scaleMul = x.getDefiningOp<tosa::MulOp>()) {
       if (!isZeroShift(scaleMul.getShift()))
         return rewriter.notifyMatchFailure(pv, "scale with a shift");
-      std::optional<float> s = splatValue(scaleMul.getInput2());
-      Value scores = scaleMul.getInput1();
-      if (!s) {
-        s = splatValue(scaleMul.getInput1());
-        scores = scaleMul.getInput2();
-      }
+      Value scores;
+      std::optional<float> s = matchScaleMul(x, scores);
       if (!s)
         return rewriter.notifyMatchFailure(pv, "scale is not a constant");
       scale = *s;
       x = scores;
     }
+    if (outerScale)
+      scale *= *outerScale;
     // attn ops take a finite, positive scale; other graphs are not raised.
     if (!std::isfinite(scale) || scale <= 0.0f)
       return rewriter.notifyMatchFailure(pv,
@@ -168,6 +286,7 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
         return rewriter.notifyMatchFailure(pv, "no multi-head score product");
       x = back.getInput1();
     }
+    stepThroughTranspose(x);
     auto qk = x.getDefiningOp<tosa::MatMulOp>();
     if (!qk)
       return rewriter.notifyMatchFailure(pv, "no score product");
@@ -188,6 +307,12 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
               t.getElementType()),
           x, rewriter.getDenseI32ArrayAttr({0, 2, 1}));
     };
+    if (transposed) {
+      // The scores are K * Q^T [B, M, N]: Q is the right operand transposed
+      // and K^T the left one's.
+      q = transpose3(qk.getB());
+      kT = transpose3(qk.getA());
+    }
     if (valuesT)
       v = transpose3(valuesT); // V [B, M, Dv]
     if (multiHead) {
@@ -253,6 +378,14 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
             biasType.getDimSize(0) == 1)
           bias = reshape.getInput1();
       }
+      if (outerScale)
+        bias = scaleBias(rewriter, loc, bias, *outerScale);
+      if (biasTransposed) {
+        if (biasType.getRank() < 2)
+          return rewriter.notifyMatchFailure(pv, "a bias of rank < 2 on "
+                                                 "transposed scores");
+        bias = transposeLastTwo(rewriter, loc, bias);
+      }
     }
 
     if (multiHead) {
@@ -270,16 +403,24 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
       return success();
     }
 
-    // V [B, M, Dv] as one head: [B, 1, M, Dv]; the result back to [B, N, Dv].
-    int64_t batch = vType.getDimSize(0), keys = vType.getDimSize(1),
+    // V [B*H, M, Dv] as H heads (one unless the matrix was broadcast):
+    // [B, H, M, Dv]; the result back to [B*H, N, Dv].
+    int64_t batch = qType.getDimSize(0), keys = vType.getDimSize(1),
             dv = vType.getDimSize(2);
-    auto v4Type = RankedTensorType::get({batch, 1, keys, dv},
+    if (batch * sharedHeads != vType.getDimSize(0))
+      return rewriter.notifyMatchFailure(pv, "values do not match the "
+                                             "shared matrix's batch");
+    auto v4Type = RankedTensorType::get({batch, sharedHeads, keys, dv},
                                         vType.getElementType());
-    Value v4 = tensor::ExpandShapeOp::create(
-        rewriter, loc, v4Type, v,
-        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+    // Values the exporter folded from [B, H, M, Dv] are taken unfolded.
+    Value v4 = unfoldHeads(v);
+    if (!v4 || v4.getType() != v4Type)
+      v4 = tensor::ExpandShapeOp::create(
+          rewriter, loc, v4Type, v,
+          SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
     auto r4Type = RankedTensorType::get(
-        {batch, 1, outType.getDimSize(1), dv}, outType.getElementType());
+        {batch, sharedHeads, outType.getDimSize(1), dv},
+        outType.getElementType());
     auto attnOp = attn::ReuseAttentionOp::create(
         rewriter, loc, r4Type, q, k, v4, bias,
         rewriter.getF32FloatAttr(scale));

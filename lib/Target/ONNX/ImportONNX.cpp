@@ -353,9 +353,53 @@ Value Importer::matmul(Value a, Value c) {
     lhs = reshape(a, {ba, m, k});
     rhs = reshape(c, {ba, k, n});
   } else {
-    fail(llvm::formatv("MatMul of {0} and {1}: broadcast batch dimensions "
-                       "are not supported",
-                       ta, tc));
+    // NumPy's broadcast of the batch dimensions: each operand is tiled to
+    // the common batch shape (attn-raise sees a probability matrix shared by
+    // the heads through this tile).
+    ArrayRef<int64_t> batchA = ta.getShape().drop_back(2);
+    ArrayRef<int64_t> batchC = tc.getShape().drop_back(2);
+    size_t rank = std::max(batchA.size(), batchC.size());
+    SmallVector<int64_t> batch(rank);
+    for (size_t i = 0; i < rank; ++i) {
+      int64_t da = i < rank - batchA.size() ? 1 : batchA[i - (rank - batchA.size())];
+      int64_t dc = i < rank - batchC.size() ? 1 : batchC[i - (rank - batchC.size())];
+      if (da != dc && da != 1 && dc != 1)
+        fail(llvm::formatv("MatMul of {0} and {1}: batch dimensions do not "
+                           "broadcast",
+                           ta, tc));
+      batch[i] = std::max(da, dc);
+    }
+    int64_t total = 1, elements;
+    for (int64_t d : batch)
+      if (llvm::MulOverflow(total, d, total) ||
+          llvm::MulOverflow(total, std::max(m, n) * k, elements))
+        fail(llvm::formatv("MatMul of {0} and {1}: the broadcast batch "
+                           "is too large",
+                           ta, tc));
+    auto broadcastTo = [&](Value v, ArrayRef<int64_t> own) -> Value {
+      RankedTensorType t = typeOf(v);
+      SmallVector<int64_t> lifted(rank - own.size(), 1);
+      llvm::append_range(lifted, t.getShape());
+      v = reshape(v, lifted);
+      SmallVector<int64_t> multiples, shape;
+      for (size_t i = 0; i < rank + 2; ++i) {
+        bool tiled = i < rank && lifted[i] == 1 && batch[i] != 1;
+        multiples.push_back(tiled ? batch[i] : 1);
+        shape.push_back(tiled ? batch[i] : lifted[i]);
+      }
+      if (llvm::all_of(multiples, [](int64_t m) { return m == 1; }))
+        return v;
+      return tosa::TileOp::create(
+                 b, loc, RankedTensorType::get(shape, t.getElementType()), v,
+                 shapeValue(multiples))
+          .getResult();
+    };
+    a = broadcastTo(a, batchA);
+    c = broadcastTo(c, batchC);
+    outShape.assign(batch.begin(), batch.end());
+    outShape.append({m, n});
+    lhs = reshape(a, {total, m, k});
+    rhs = reshape(c, {total, k, n});
   }
   auto zpType = RankedTensorType::get({1}, b.getF32Type());
   Value zp = tosa::ConstOp::create(b, loc, zpType,

@@ -188,3 +188,119 @@ func.func @scale_not_positive(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v
   %o2 = tosa.matmul %p2, %v, %zp, %zp : (tensor<1x16x16xf32>, tensor<1x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x8xf32>
   return %o, %o2 : tensor<1x16x8xf32>, tensor<1x16x8xf32>
 }
+
+// -----
+
+// The bias added before the scale, (S + b) * c: scale c, bias b * c.
+// CHECK-LABEL: func.func @bias_before_scale
+// CHECK-SAME:    (%[[Q:.*]]: tensor<1x16x8xf32>, %[[K:.*]]: tensor<1x16x8xf32>, %[[V:.*]]: tensor<1x16x8xf32>, %[[B:.*]]: tensor<1x16x16xf32>)
+// CHECK:         %[[C:.*]] = "tosa.const"() <{values = dense<2.500000e-01> : tensor<1x1x1xf32>}>
+// CHECK:         %[[BS:.*]] = tosa.mul %[[B]], %[[C]], %{{.*}} : (tensor<1x16x16xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+// CHECK:         attn.reuse %[[Q]], %[[K]], %{{.*}} bias(%[[BS]] : tensor<1x16x16xf32>) scale(2.500000e-01)
+func.func @bias_before_scale(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16x8xf32>, %b: tensor<1x16x16xf32>) -> tensor<1x16x8xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %four = "tosa.const"() <{values = dense<4.0> : tensor<1x1x1xf32>}> : () -> tensor<1x1x1xf32>
+  %kt = tosa.transpose %k {perms = array<i32: 0, 2, 1>} : (tensor<1x16x8xf32>) -> tensor<1x8x16xf32>
+  %s = tosa.matmul %q, %kt, %zp, %zp : (tensor<1x16x8xf32>, tensor<1x8x16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x16xf32>
+  %sb = tosa.add %s, %b : (tensor<1x16x16xf32>, tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  // Division by 4, as the importer emits it.
+  %inv = tosa.reciprocal %four : (tensor<1x1x1xf32>) -> tensor<1x1x1xf32>
+  %x = tosa.mul %sb, %inv, %shift : (tensor<1x16x16xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %m = tosa.reduce_max %x {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %d = tosa.sub %x, %m : (tensor<1x16x16xf32>, tensor<1x16x1xf32>) -> tensor<1x16x16xf32>
+  %e = tosa.exp %d : (tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %sum = tosa.reduce_sum %e {axis = 2 : i32} : (tensor<1x16x16xf32>) -> tensor<1x16x1xf32>
+  %r = tosa.reciprocal %sum : (tensor<1x16x1xf32>) -> tensor<1x16x1xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<1x16x16xf32>, tensor<1x16x1xf32>, tensor<1xi8>) -> tensor<1x16x16xf32>
+  %o = tosa.matmul %p, %v, %zp, %zp : (tensor<1x16x16xf32>, tensor<1x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x8xf32>
+  return %o : tensor<1x16x8xf32>
+}
+
+// -----
+
+// One matrix broadcast over 4 heads folded into the batch of the value
+// product (A.unsqueeze(1) @ V, as the importer tiles it): attn.reuse over
+// the 4 heads' values.
+// CHECK-LABEL: func.func @matrix_broadcast_over_heads
+// CHECK-SAME:    (%[[Q:.*]]: tensor<2x16x8xf32>, %[[K:.*]]: tensor<2x16x8xf32>, %[[V:.*]]: tensor<2x4x16x8xf32>)
+// CHECK:         %[[A:.*]] = attn.reuse %[[Q]], %[[K]], %[[V]] scale(1.000000e+00) : tensor<2x16x8xf32>, tensor<2x16x8xf32>, tensor<2x4x16x8xf32> -> tensor<2x4x16x8xf32>
+// CHECK:         tensor.collapse_shape %[[A]] {{\[\[}}0, 1], [2], [3]] : tensor<2x4x16x8xf32> into tensor<8x16x8xf32>
+// CHECK-NOT:     tosa.exp
+func.func @matrix_broadcast_over_heads(%q: tensor<2x16x8xf32>, %k: tensor<2x16x8xf32>, %v: tensor<2x4x16x8xf32>) -> tensor<8x16x8xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %kt = tosa.transpose %k {perms = array<i32: 0, 2, 1>} : (tensor<2x16x8xf32>) -> tensor<2x8x16xf32>
+  %x = tosa.matmul %q, %kt, %zp, %zp : (tensor<2x16x8xf32>, tensor<2x8x16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x16x16xf32>
+  %m = tosa.reduce_max %x {axis = 2 : i32} : (tensor<2x16x16xf32>) -> tensor<2x16x1xf32>
+  %d = tosa.sub %x, %m : (tensor<2x16x16xf32>, tensor<2x16x1xf32>) -> tensor<2x16x16xf32>
+  %e = tosa.exp %d : (tensor<2x16x16xf32>) -> tensor<2x16x16xf32>
+  %sum = tosa.reduce_sum %e {axis = 2 : i32} : (tensor<2x16x16xf32>) -> tensor<2x16x1xf32>
+  %r = tosa.reciprocal %sum : (tensor<2x16x1xf32>) -> tensor<2x16x1xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<2x16x16xf32>, tensor<2x16x1xf32>, tensor<1xi8>) -> tensor<2x16x16xf32>
+  %s4 = tosa.const_shape {values = dense<[2, 1, 16, 16]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %p4 = tosa.reshape %p, %s4 : (tensor<2x16x16xf32>, !tosa.shape<4>) -> tensor<2x1x16x16xf32>
+  %mult = tosa.const_shape {values = dense<[1, 4, 1, 1]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %pt = tosa.tile %p4, %mult : (tensor<2x1x16x16xf32>, !tosa.shape<4>) -> tensor<2x4x16x16xf32>
+  %s3 = tosa.const_shape {values = dense<[8, 16, 16]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %p8 = tosa.reshape %pt, %s3 : (tensor<2x4x16x16xf32>, !tosa.shape<3>) -> tensor<8x16x16xf32>
+  %sv = tosa.const_shape {values = dense<[8, 16, 8]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %v8 = tosa.reshape %v, %sv : (tensor<2x4x16x8xf32>, !tosa.shape<3>) -> tensor<8x16x8xf32>
+  %o = tosa.matmul %p8, %v8, %zp, %zp : (tensor<8x16x16xf32>, tensor<8x16x8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<8x16x8xf32>
+  return %o : tensor<8x16x8xf32>
+}
+
+// -----
+
+// P^T computed directly: the scores K * Q^T [B, M, N] with the softmax over
+// axis 1 and O^T = V^T * P^T (UniForm's [B, C, N] layout, softmax(dim=-2)).
+// Q is the right operand of the score product transposed, K the left one.
+// CHECK-LABEL: func.func @transposed_probabilities
+// CHECK-SAME:    (%[[K:.*]]: tensor<1x16x8xf32>, %[[QT:.*]]: tensor<1x8x12xf32>, %[[VT:.*]]: tensor<1x4x16xf32>, %[[B:.*]]: tensor<16x12xf32>)
+// CHECK-DAG:     %[[Q:.*]] = tosa.transpose %[[QT]] {perms = array<i32: 0, 2, 1>} : (tensor<1x8x12xf32>) -> tensor<1x12x8xf32>
+// CHECK-DAG:     %[[BT:.*]] = tosa.transpose %[[B]] {perms = array<i32: 1, 0>} : (tensor<16x12xf32>) -> tensor<12x16xf32>
+// CHECK:         attn.reuse %[[Q]], %[[K]], %{{.*}} bias(%[[BT]] : tensor<12x16xf32>) scale(5.000000e-01) : tensor<1x12x8xf32>, tensor<1x16x8xf32>, tensor<1x1x16x4xf32> -> tensor<1x1x12x4xf32>
+// CHECK-NOT:     tosa.exp
+func.func @transposed_probabilities(%k: tensor<1x16x8xf32>, %qt: tensor<1x8x12xf32>, %vt: tensor<1x4x16xf32>, %b: tensor<16x12xf32>) -> tensor<1x4x12xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %half = "tosa.const"() <{values = dense<0.5> : tensor<1x1x1xf32>}> : () -> tensor<1x1x1xf32>
+  %s = tosa.matmul %k, %qt, %zp, %zp : (tensor<1x16x8xf32>, tensor<1x8x12xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x12xf32>
+  %s2 = tosa.mul %s, %half, %shift : (tensor<1x16x12xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<1x16x12xf32>
+  %bs = tosa.const_shape {values = dense<[1, 16, 12]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %b3 = tosa.reshape %b, %bs : (tensor<16x12xf32>, !tosa.shape<3>) -> tensor<1x16x12xf32>
+  %x = tosa.add %s2, %b3 : (tensor<1x16x12xf32>, tensor<1x16x12xf32>) -> tensor<1x16x12xf32>
+  %m = tosa.reduce_max %x {axis = 1 : i32} : (tensor<1x16x12xf32>) -> tensor<1x1x12xf32>
+  %d = tosa.sub %x, %m : (tensor<1x16x12xf32>, tensor<1x1x12xf32>) -> tensor<1x16x12xf32>
+  %e = tosa.exp %d : (tensor<1x16x12xf32>) -> tensor<1x16x12xf32>
+  %sum = tosa.reduce_sum %e {axis = 1 : i32} : (tensor<1x16x12xf32>) -> tensor<1x1x12xf32>
+  %r = tosa.reciprocal %sum : (tensor<1x1x12xf32>) -> tensor<1x1x12xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<1x16x12xf32>, tensor<1x1x12xf32>, tensor<1xi8>) -> tensor<1x16x12xf32>
+  %o = tosa.matmul %vt, %p, %zp, %zp : (tensor<1x4x16xf32>, tensor<1x16x12xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x12xf32>
+  return %o : tensor<1x4x12xf32>
+}
+
+// -----
+
+// Scores built transposed, biased in that layout and transposed back before
+// a softmax over the last axis.
+// CHECK-LABEL: func.func @scores_transposed_back
+// CHECK-SAME:    (%[[K:.*]]: tensor<1x16x8xf32>, %[[QT:.*]]: tensor<1x8x12xf32>, %[[V:.*]]: tensor<1x16x4xf32>, %[[B:.*]]: tensor<1x16x12xf32>)
+// CHECK-DAG:     %[[Q:.*]] = tosa.transpose %[[QT]] {perms = array<i32: 0, 2, 1>}
+// CHECK-DAG:     %[[BT:.*]] = tosa.transpose %[[B]] {perms = array<i32: 0, 2, 1>} : (tensor<1x16x12xf32>) -> tensor<1x12x16xf32>
+// CHECK:         attn.reuse %[[Q]], %[[K]], %{{.*}} bias(%[[BT]] : tensor<1x12x16xf32>) scale(1.000000e+00) : tensor<1x12x8xf32>, tensor<1x16x8xf32>, tensor<1x1x16x4xf32> -> tensor<1x1x12x4xf32>
+func.func @scores_transposed_back(%k: tensor<1x16x8xf32>, %qt: tensor<1x8x12xf32>, %v: tensor<1x16x4xf32>, %b: tensor<1x16x12xf32>) -> tensor<1x12x4xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %s = tosa.matmul %k, %qt, %zp, %zp : (tensor<1x16x8xf32>, tensor<1x8x12xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x16x12xf32>
+  %sb = tosa.add %s, %b : (tensor<1x16x12xf32>, tensor<1x16x12xf32>) -> tensor<1x16x12xf32>
+  %x = tosa.transpose %sb {perms = array<i32: 0, 2, 1>} : (tensor<1x16x12xf32>) -> tensor<1x12x16xf32>
+  %m = tosa.reduce_max %x {axis = 2 : i32} : (tensor<1x12x16xf32>) -> tensor<1x12x1xf32>
+  %d = tosa.sub %x, %m : (tensor<1x12x16xf32>, tensor<1x12x1xf32>) -> tensor<1x12x16xf32>
+  %e = tosa.exp %d : (tensor<1x12x16xf32>) -> tensor<1x12x16xf32>
+  %sum = tosa.reduce_sum %e {axis = 2 : i32} : (tensor<1x12x16xf32>) -> tensor<1x12x1xf32>
+  %r = tosa.reciprocal %sum : (tensor<1x12x1xf32>) -> tensor<1x12x1xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<1x12x16xf32>, tensor<1x12x1xf32>, tensor<1xi8>) -> tensor<1x12x16xf32>
+  %o = tosa.matmul %p, %v, %zp, %zp : (tensor<1x12x16xf32>, tensor<1x16x4xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x4xf32>
+  return %o : tensor<1x12x4xf32>
+}
