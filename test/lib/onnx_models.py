@@ -121,6 +121,30 @@ def reductions():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
+EIN_Y = RNG.standard_normal((2, 6, 4)).astype(np.float32)
+EIN_W = RNG.standard_normal((5, 4, 2)).astype(np.float32)
+GE_IDX = np.array([[[3, 0], [-1, 2], [1, 1]], [[0, -4], [2, 3], [-2, 0]]], np.int64)
+
+
+def einsum():
+    """Einsum (a batched product and a permutation), GatherElements with
+    constant indices, and a MatMul whose batch dimensions broadcast."""
+    f = TensorProto.FLOAT
+    nodes = [helper.make_node("Einsum", ["x", "ey"], ["e0"], equation="bnd,bmd->bnm", name="scores"),
+             helper.make_node("Einsum", ["e0"], ["e1"], equation="bnm -> bmn", name="permute"),
+             helper.make_node("GatherElements", ["x", "gidx"], ["ge"], axis=2, name="gather_elements"),
+             helper.make_node("Unsqueeze", ["x", "uaxes"], ["x4"], name="unsqueeze"),
+             helper.make_node("MatMul", ["x4", "w"], ["mm"], name="broadcast_matmul")]
+    g = helper.make_graph(nodes, "einsum", [helper.make_tensor_value_info("x", f, [2, 3, 4])],
+                          [helper.make_tensor_value_info("e1", f, [2, 6, 3]),
+                           helper.make_tensor_value_info("ge", f, [2, 3, 2]),
+                           helper.make_tensor_value_info("mm", f, [2, 5, 3, 2])],
+                          [numpy_helper.from_array(EIN_Y, "ey"), numpy_helper.from_array(EIN_W, "w"),
+                           numpy_helper.from_array(GE_IDX, "gidx"),
+                           numpy_helper.from_array(np.array([1], np.int64), "uaxes")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
 def gather_dynamic():
     g = helper.make_graph(
         [helper.make_node("Gather", ["x", "idx"], ["g"], name="gather", axis=1),
@@ -462,6 +486,14 @@ def reference(name, d):
         x = rng.standard_normal((1, 4, 12, 10)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
         ref = np.pad(x, ((0, 0), (0, 0), (0, 2), (0, 4)), constant_values=0.5) * CHAN
+    elif name == "einsum":
+        x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        e0 = np.einsum("bnd,bmd->bnm", x.astype(np.float64), EIN_Y)
+        np.save(os.path.join(d, "ref0.npy"), e0.transpose(0, 2, 1).astype(np.float32))
+        np.save(os.path.join(d, "ref1.npy"), np.take_along_axis(x, GE_IDX % 4, axis=2))
+        np.save(os.path.join(d, "ref2.npy"), (x[:, None].astype(np.float64) @ EIN_W).astype(np.float32))
+        return
     elif name == "gather":
         x = rng.standard_normal((2, 5, 6)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -533,7 +565,7 @@ def main():
         return 0
     model = {"attention": attention, "mlp": mlp, "unsupported": unsupported,
              "opset12": lambda: attention(opset=12), "dynamic": dynamic,
-             "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "pad": pad, "shapes": shapes,
+             "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "einsum": einsum, "pad": pad, "shapes": shapes,
              "window-pad": window_pad, "gather-dynamic": gather_dynamic,
              "reductions": reductions, "huge-input": huge_input, "huge-constant": huge_constant,
              "huge-range": huge_range}[kind]()

@@ -122,6 +122,9 @@ private:
   Value scalarLike(float value, Value like);
   static std::optional<float> splatOf(Value v);
   Value conv(const onnx::NodeProto &node, Value x, Value w, Value bias);
+  Value gatherElements(const onnx::NodeProto &node, Value data);
+  Value einsum(const onnx::NodeProto &node, ArrayRef<Value> operands);
+  Value transpose(Value v, ArrayRef<int64_t> perm);
   RankedTensorType broadcastType(Value a, Value c);
 
   MLIRContext *ctx;
@@ -413,6 +416,172 @@ Value Importer::matmul(Value a, Value c) {
 
 static const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
                                             StringRef name);
+
+Value Importer::transpose(Value v, ArrayRef<int64_t> perm) {
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return v;
+  RankedTensorType t = typeOf(v);
+  SmallVector<int64_t> shape;
+  SmallVector<int32_t> perm32;
+  for (int64_t p : perm) {
+    shape.push_back(t.getDimSize(p));
+    perm32.push_back(static_cast<int32_t>(p));
+  }
+  return tosa::TransposeOp::create(
+      b, loc, RankedTensorType::get(shape, t.getElementType()), v,
+      b.getDenseI32ArrayAttr(perm32));
+}
+
+/// ONNX GatherElements with constant indices: out[i] is data at i with the
+/// `axis` coordinate replaced by indices[i]. One tosa.gather over the
+/// flattened data with the flat positions computed at import.
+Value Importer::gatherElements(const onnx::NodeProto &node, Value data) {
+  RankedTensorType t = typeOf(data);
+  int64_t rank = t.getRank();
+  const onnx::AttributeProto *axisAttr = findAttr(node, "axis");
+  int64_t axis = axisAttr ? axisAttr->i() : 0;
+  if (axis < -rank || axis >= rank)
+    fail("GatherElements node '" + node.name() + "': axis " + Twine(axis) +
+         " is out of range");
+  if (axis < 0)
+    axis += rank;
+  const IntTensor &idx = intInput(node, 1);
+  if (static_cast<int64_t>(idx.shape.size()) != rank)
+    fail("GatherElements node '" + node.name() + "': indices of rank " +
+         Twine(idx.shape.size()) + " for data of rank " + Twine(rank));
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && idx.shape[d] > t.getDimSize(d))
+      fail("GatherElements node '" + node.name() + "': indices extent " +
+           Twine(idx.shape[d]) + " exceeds the data's " +
+           Twine(t.getDimSize(d)) + " in dimension " + Twine(d));
+  int64_t total = t.getNumElements();
+  if (total > std::numeric_limits<int32_t>::max())
+    fail("GatherElements node '" + node.name() +
+         "': the data has too many elements for 32-bit gather indices");
+  SmallVector<int64_t> strides = stridesOf(t.getShape());
+  SmallVector<int64_t> pos(rank, 0);
+  SmallVector<int32_t> flat;
+  flat.reserve(idx.data.size());
+  int64_t k = t.getDimSize(axis);
+  for (int64_t i : idx.data) {
+    if (i < -k || i >= k)
+      fail("GatherElements node '" + node.name() + "': index " + Twine(i) +
+           " is out of range for a dimension of " + Twine(k));
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += (d == axis ? (i < 0 ? i + k : i) : pos[d]) * strides[d];
+    flat.push_back(static_cast<int32_t>(offset));
+    // The next position in row-major order.
+    for (int64_t d = rank - 1; d >= 0 && ++pos[d] == idx.shape[d]; --d)
+      pos[d] = 0;
+  }
+  int64_t w = flat.size();
+  auto idxType = RankedTensorType::get({1, w}, b.getI32Type());
+  Value indices = tosa::ConstOp::create(
+      b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(flat)));
+  Value table = reshape(data, {1, total, 1});
+  Value gathered = tosa::GatherOp::create(
+      b, loc, RankedTensorType::get({1, w, 1}, t.getElementType()), table,
+      indices);
+  return reshape(gathered, idx.shape);
+}
+
+/// ONNX Einsum of two operands without repeated or broadcast indices (the
+/// batched products attention is written with): indices in both operands
+/// and the output are the batch, those in both operands only are
+/// contracted, the rest are each operand's free indices. One tosa.matmul
+/// between transposes and reshapes. One operand: a permutation.
+Value Importer::einsum(const onnx::NodeProto &node,
+                       ArrayRef<Value> operands) {
+  const onnx::AttributeProto *attr = findAttr(node, "equation");
+  std::string equation;
+  for (char c : attr ? attr->s() : std::string())
+    if (c != ' ')
+      equation.push_back(c);
+  auto unsupported = [&](const Twine &why) {
+    fail("Einsum node '" + node.name() + "' ('" + equation + "'): " + why);
+  };
+  size_t arrow = equation.find("->");
+  std::string lhs = equation.substr(0, arrow);
+  SmallVector<std::string> terms;
+  for (StringRef term : llvm::split(StringRef(lhs), ','))
+    terms.push_back(term.str());
+  if (terms.size() != operands.size() || terms.size() > 2)
+    unsupported("only one or two operands are supported");
+  llvm::DenseMap<char, int64_t> extent, uses;
+  for (auto [term, operand] : llvm::zip(terms, operands)) {
+    RankedTensorType t = typeOf(operand);
+    if (static_cast<int64_t>(term.size()) != t.getRank())
+      unsupported("a term does not match its operand's rank");
+    for (auto [i, c] : llvm::enumerate(term)) {
+      if (!llvm::isAlpha(c) || llvm::count(term, c) != 1)
+        unsupported("only distinct letters per term are supported");
+      auto [it, inserted] = extent.try_emplace(c, t.getDimSize(i));
+      if (!inserted && it->second != t.getDimSize(i))
+        unsupported("index '" + Twine(c) + "' has different extents");
+      ++uses[c];
+    }
+  }
+  std::string out;
+  if (arrow != std::string::npos) {
+    out = equation.substr(arrow + 2);
+  } else {
+    // Implicit output: the letters used once, in alphabetical order.
+    for (char c = 'A'; c <= 'z'; ++c)
+      if (uses.lookup(c) == 1)
+        out.push_back(c);
+  }
+  for (char c : out)
+    if (!extent.count(c) || llvm::count(out, c) != 1)
+      unsupported("the output's indices are not distinct input indices");
+  auto positions = [](const std::string &term, const std::string &letters) {
+    SmallVector<int64_t> perm;
+    for (char c : letters)
+      perm.push_back(term.find(c));
+    return perm;
+  };
+  auto product = [&](const std::string &letters) {
+    int64_t p = 1;
+    for (char c : letters)
+      p *= extent[c];
+    return p;
+  };
+  auto shapeOf = [&](const std::string &letters) {
+    SmallVector<int64_t> shape;
+    for (char c : letters)
+      shape.push_back(extent[c]);
+    return shape;
+  };
+  if (terms.size() == 1) {
+    if (out.size() != terms[0].size())
+      unsupported("summing over an index is not supported");
+    return transpose(operands[0], positions(terms[0], out));
+  }
+  const std::string &ta = terms[0], &tb = terms[1];
+  std::string batch, contract, freeA, freeB;
+  for (char c : out) {
+    bool inA = ta.find(c) != std::string::npos;
+    bool inB = tb.find(c) != std::string::npos;
+    (inA && inB ? batch : inA ? freeA : freeB).push_back(c);
+  }
+  for (char c : ta)
+    if (out.find(c) == std::string::npos) {
+      if (tb.find(c) == std::string::npos)
+        unsupported("summing over an index of one operand is not supported");
+      contract.push_back(c);
+    }
+  for (char c : tb)
+    if (out.find(c) == std::string::npos &&
+        ta.find(c) == std::string::npos)
+      unsupported("summing over an index of one operand is not supported");
+  Value a = reshape(transpose(operands[0], positions(ta, batch + freeA + contract)),
+                    {product(batch), product(freeA), product(contract)});
+  Value c = reshape(transpose(operands[1], positions(tb, batch + contract + freeB)),
+                    {product(batch), product(contract), product(freeB)});
+  std::string natural = batch + freeA + freeB;
+  Value result = reshape(matmul(a, c), shapeOf(natural));
+  return transpose(result, positions(natural, out));
+}
 
 /// ONNX Conv (NCHW, weights [O, I/group, KH, KW]) as tosa.conv2d (group 1),
 /// tosa.depthwise_conv2d (group = input channels) or one tosa.conv2d per
@@ -1103,6 +1272,13 @@ void Importer::convert(const onnx::NodeProto &node) {
                         .getResult();
     result = tosa::TransposeOp::create(b, loc, outT, y,
                                        b.getDenseI32ArrayAttr({0, 3, 1, 2}));
+  } else if (op == "GatherElements") {
+    result = gatherElements(node, in(0));
+  } else if (op == "Einsum") {
+    SmallVector<Value> operands;
+    for (int i = 0, e = node.input_size(); i < e; ++i)
+      operands.push_back(in(i));
+    result = einsum(node, operands);
   } else if (options.allowUnregistered) {
     opaque(node);
     return;
