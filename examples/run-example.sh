@@ -14,6 +14,10 @@
 #    imports it, raises its attention (six attn.reuse ops) and prints the
 #    cost report, compiles it for the CPU and runs it against PyTorch's
 #    output, and compiles it for sm_87 (ptxas report of the fused kernels).
+#    attn-fusion-report says what became of every softmax.
+# 5. The same report for an independently written UniForm-m0 export
+#    (test/lib/attention_corpus.py), which the compiler was not written
+#    against.
 #
 #===-----------------------------------------------------------------------===#
 set -euo pipefail
@@ -59,8 +63,12 @@ echo "== PyTorch -> ONNX: UniForm-m0 (examples/uniform/models.py) at 224x224, op
 /usr/bin/python3 "$ROOT/examples/uniform/export.py" m0 "$WORK/m0.onnx" --check "$WORK"
 echo "== uniform-translate --import-onnx"
 start=$EPOCHREALTIME
-"$BIN/uniform-translate" --import-onnx "$WORK/m0.onnx" -o "$WORK/m0.mlir"
+# With debug info, so that reports name the ONNX nodes.
+"$BIN/uniform-translate" --import-onnx "$WORK/m0.onnx" --mlir-print-debuginfo -o "$WORK/m0.mlir"
 awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "imported in %.2f s\n", b - a }'
+echo
+echo "== uniform-opt --attn-fusion-report (what becomes of every softmax)"
+"$BIN/uniform-opt" "$WORK/m0.mlir" --attn-fusion-report -o /dev/null
 echo
 echo "== uniform-opt --attn-raise --canonicalize --cse --attn-reuse-heads --attn-cost-report"
 "$BIN/uniform-opt" "$WORK/m0.mlir" --attn-raise --canonicalize --cse --attn-reuse-heads \
@@ -83,3 +91,10 @@ else
   echo "$(grep -c 'gpu.binary' "$WORK/m0.sm_87.mlir") kernels for sm_87"
   echo "(no ptxas: install the CUDA toolkit for the per-kernel report)"
 fi
+
+echo
+echo "== An independently written UniForm-m0 (test/lib/attention_corpus.py uniform_m0_like):"
+echo "== heads computed with baddbmm and per-head convs; one attn.reuse per layer, one fused kernel each"
+OMP_NUM_THREADS=1 /usr/bin/python3 "$ROOT/test/lib/attention_corpus.py" uniform_m0_like "$WORK/m0like.onnx"
+"$BIN/uniform-translate" --import-onnx "$WORK/m0like.onnx" --mlir-print-debuginfo -o "$WORK/m0like.mlir"
+"$BIN/uniform-opt" "$WORK/m0like.mlir" --attn-fusion-report -o /dev/null

@@ -121,4 +121,35 @@ def AttnRaise : Pass<"attn-raise"> {
   ];
 }
 
+def AttnFusionReport : Pass<"attn-fusion-report", "::mlir::ModuleOp"> {
+  let summary = "Report what becomes of every softmax: raised, merged, and "
+                "why not";
+  let description = [{
+    An analysis that changes nothing. On a copy of the module it runs what
+    the pipelines run before lowering (`attn-raise`, canonicalization, CSE,
+    `attn-reuse-heads`) and lists every softmax of the input (the decomposed
+    TOSA softmax the importer emits, or `linalg.softmax`) with its node, the
+    attention matrices it holds, whether it was raised to an attention op
+    and, if not, why (the raise pattern's reason at its value product),
+    which attention op it ended in and which other softmaxes share that
+    op's matrix; then, for every attention op left unmerged, why
+    (`attn-reuse-heads`'s explanation); and the attention matrices computed
+    before and after.
+
+    Run it on the graph as imported. `format=json` prints the same data as
+    one JSON object for tools.
+  }];
+  let dependentDialects = [
+    "::uniform::attn::AttnDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"text\"",
+           "Output format: 'text' (a table) or 'json'">,
+    Option<"outputFile", "output-file", "std::string", /*default=*/"\"-\"",
+           "Where to write the report ('-' is stdout)">,
+  ];
+}
+
 #endif // UNIFORM_CONVERSION_PASSES_TD

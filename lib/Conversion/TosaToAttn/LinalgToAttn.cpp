@@ -157,7 +157,7 @@ struct RaiseLinalgAttention : public OpRewritePattern<linalg::BatchMatmulOp> {
     if (bias && !cast<RankedTensorType>(bias.getType()).getElementType().isF32())
       return rewriter.notifyMatchFailure(pv, "bias is not f32");
 
-    Location loc = pv.getLoc();
+    Location loc = rewriter.getFusedLoc({pv.getLoc(), softmax.getLoc()});
     Value k;
     if (auto t = kT.getDefiningOp<linalg::TransposeOp>();
         t && t.getPermutation() == ArrayRef<int64_t>{0, 2, 1})

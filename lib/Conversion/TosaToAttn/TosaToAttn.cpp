@@ -294,7 +294,9 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
       if (auto z = splatValue(zp); !z || *z != 0.0f)
         return rewriter.notifyMatchFailure(pv, "non-zero zero points");
     Value q = qk.getA(), kT = qk.getB(), v = pv.getB();
-    Location loc = pv.getLoc();
+    // The attention op is located at the value product and the softmax it
+    // replaces (attn-fusion-report finds the softmax through it).
+    Location loc = rewriter.getFusedLoc({pv.getLoc(), mul.getLoc()});
     auto transpose3 = [&](Value x) -> Value {
       auto t = cast<RankedTensorType>(x.getType());
       if (auto op = x.getDefiningOp<tosa::TransposeOp>();
@@ -470,7 +472,11 @@ struct MergeTransposedHeads : public OpRewritePattern<tosa::ConcatOp> {
           op.getValueType().getDimSize(3) != dv)
         return rewriter.notifyMatchFailure(concat, "heads do not share A");
 
-    Location loc = concat.getLoc();
+    // Located at the concatenation and every head's softmax.
+    SmallVector<Location> locs = {concat.getLoc()};
+    for (attn::ReuseAttentionOp op : heads)
+      locs.push_back(op.getLoc());
+    Location loc = rewriter.getFusedLoc(locs);
     SmallVector<Value> values;
     for (attn::ReuseAttentionOp op : heads)
       values.push_back(op.getValue());

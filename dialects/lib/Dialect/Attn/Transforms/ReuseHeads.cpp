@@ -232,10 +232,6 @@ void attn::populateAttnReuseHeadsPatterns(RewritePatternSet &patterns,
                FoldHeadConcatPattern<tensor::InsertSliceOp>>(ctx);
 }
 
-//===----------------------------------------------------------------------===//
-// Pass
-//===----------------------------------------------------------------------===//
-
 namespace {
 /// Notes whether a walk changed anything.
 struct ChangeListener : public RewriterBase::Listener {
@@ -247,13 +243,32 @@ struct ChangeListener : public RewriterBase::Listener {
 };
 } // namespace
 
-/// Why the candidate `op` is left as it is: an `attn.mha` that could not
-/// become an `attn.reuse`, or, at the last op of a shared-matrix group,
-/// each member the merge left out. A single-head op that shares its matrix
-/// with no other op is explained when its block holds other single-head
-/// attention, by what differs from the first of those.
-static SmallVector<ExcludedMember> explainUnmerged(Operation *op,
-                                                   bool allowApproximation) {
+void attn::applyAttnReuseHeads(Operation *root,
+                               const ReuseHeadsOptions &options) {
+  // Walks, without folding or dead-code elimination: IR that holds no
+  // candidate is left exactly as it was. A walk does not revisit what it
+  // created (an attn.reuse made from an attn.mha may be a later group's last
+  // member, a merge may move a concatenation above its walk position), so
+  // walk again while something changes.
+  RewritePatternSet patterns(root->getContext());
+  populateAttnReuseHeadsPatterns(patterns, options);
+  FrozenRewritePatternSet frozen(std::move(patterns));
+  ChangeListener listener;
+  constexpr int kMaxWalks = 8;
+  for (int walk = 0; walk < kMaxWalks; ++walk) {
+    listener.changed = false;
+    walkAndApplyPatterns(root, frozen, &listener);
+    if (!listener.changed)
+      break;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+SmallVector<ExcludedMember>
+attn::explainUnmergedAttention(Operation *op, bool allowApproximation) {
   SmallVector<ExcludedMember> result;
   std::string reason;
   auto mha = dyn_cast<MultiHeadAttentionOp>(op);
@@ -339,27 +354,13 @@ struct AttnReuseHeadsPass
                   "dynamic count) share one attention matrix";
     };
 
-    // Walks, without folding or dead-code elimination: IR that holds no
-    // candidate is left exactly as it was. A walk does not revisit what it
-    // created (an attn.reuse made from an attn.mha may be a later group's
-    // last member, a merge may move a concatenation above its walk
-    // position), so walk again while something changes.
-    RewritePatternSet patterns(&getContext());
-    populateAttnReuseHeadsPatterns(patterns, options);
-    FrozenRewritePatternSet frozen(std::move(patterns));
-    ChangeListener listener;
-    constexpr int kMaxWalks = 8;
-    for (int walk = 0; walk < kMaxWalks; ++walk) {
-      listener.changed = false;
-      walkAndApplyPatterns(root, frozen, &listener);
-      if (!listener.changed)
-        break;
-    }
+    applyAttnReuseHeads(root, options);
 
     // Explain every candidate that is left.
     int64_t rejected = 0;
     root->walk([&](Operation *op) {
-      for (const ExcludedMember &why : explainUnmerged(op, allowApproximation)) {
+      for (const ExcludedMember &why :
+           explainUnmergedAttention(op, allowApproximation)) {
         ++rejected;
         if (report)
           why.op->emitRemark() << why.reason;

@@ -171,6 +171,23 @@ mlir::FailureOr<mlir::Value> foldHeadConcat(mlir::RewriterBase &rewriter,
 void populateAttnReuseHeadsPatterns(mlir::RewritePatternSet &patterns,
                                     const ReuseHeadsOptions &options = {});
 
+/// Applies the `attn-reuse-heads` rewrites to everything nested in `root`,
+/// as the pass does: repeated walks without folding or dead-code
+/// elimination, so IR without candidates is left exactly as it was.
+void applyAttnReuseHeads(mlir::Operation *root,
+                         const ReuseHeadsOptions &options = {});
+
+/// Why the attention op `op` is left as it is after applyAttnReuseHeads,
+/// one entry per op concerned: a multi-head `attn.mha` whose heads could not
+/// be proven to share a matrix; at the last op of a shared-matrix group,
+/// every member the merge left out (cascaded heads, other value widths) or
+/// why the group could not be merged; a single-head op that shares its
+/// matrix with no other, when its block holds other single-head attention,
+/// by what differs from the first of those. Empty when nothing is left to
+/// explain.
+llvm::SmallVector<ExcludedMember>
+explainUnmergedAttention(mlir::Operation *op, bool allowApproximation = false);
+
 //===----------------------------------------------------------------------===//
 // attn-cost-report
 //===----------------------------------------------------------------------===//
