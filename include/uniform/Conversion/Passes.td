@@ -97,13 +97,17 @@ def AttnRaise : Pass<"attn-raise"> {
     `reciprocal`, `mul`) of `tosa.matmul(Q, B)`, optionally multiplied by a
     constant scale (or divided by one) and plus a bias; K is B transposed.
     Single-head 3-D attention becomes an `attn.reuse` with one head (V
-    viewed as [B, 1, M, Dv], the result collapsed back); heads that share Q,
-    K, bias and scale are then merged by `attn-reuse-heads`. Multi-head
+    viewed as [B, 1, M, Dv], the result collapsed back), also in UniForm's
+    `O^T = V^T * P^T` form ([B, Dv, N] values and result); heads that share
+    Q, K, bias and scale are then merged by `attn-reuse-heads`. Multi-head
     attention whose heads are folded into the matmul batch ([B*H, N, .]
     reshaped from [B, H, N, .], as the importer emits it) becomes one
-    `attn.mha`. UniForm's per-head products `V_i * A^T`, concatenated along
-    channels as [B, Dv, N] results, become one `attn.reuse` over the
-    stacked values.
+    `attn.mha`; one probability matrix broadcast over the heads folded into
+    the batch (reshape, tile, reshape) becomes one `attn.reuse` over them. A
+    bias added before the scale (`(S + b) * c`) becomes scale c and bias
+    b * c; scores laid out [B, M, N] (`K * Q^T`, with the softmax over axis
+    1, or transposed back before the softmax) are taken as their transpose.
+    Each attention op is located at its value product and its softmax.
 
     On linalg on tensors it matches `linalg.batch_matmul(P, V)` whose P is
     `linalg.softmax` over the keys of `linalg.batch_matmul(Q, KT)`,

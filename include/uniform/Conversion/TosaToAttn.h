@@ -8,11 +8,21 @@
 #ifndef UNIFORM_CONVERSION_TOSATOATTN_H
 #define UNIFORM_CONVERSION_TOSATOATTN_H
 
-namespace mlir {
-class RewritePatternSet;
-} // namespace mlir
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <string>
 
 namespace uniform {
+
+/// Raises the attention whose value product is `pv` (see `attn-raise`):
+/// replaces `pv` by an `attn.reuse` or `attn.mha` (reshaped or transposed
+/// back to `pv`'s layout) and returns that op. Fails without changing IR,
+/// with the reason in `reason`, when `pv` is not the value product of a
+/// softmax the matcher proves to be attention.
+mlir::FailureOr<mlir::Operation *>
+raiseTosaAttention(mlir::RewriterBase &rewriter, mlir::tosa::MatMulOp pv,
+                   std::string *reason = nullptr);
 
 /// Adds the pattern that replaces TOSA attention (score matmul against
 /// transposed keys, optional constant scale and bias, the decomposed

@@ -9,9 +9,13 @@
 //   (or UniForm's O^T = tosa.matmul(V^T, transpose(P)),     [B, Dv, N])
 //
 // (the decomposed softmax that the ONNX importer and TOSA producers emit)
-// and replaces O by a single-head `attn.reuse` (V seen as [B, 1, M, Dv]).
-// Single-head ops that share Q, K, bias and scale are then what
-// attn-reuse-heads merges into one multi-head Reuse Attention.
+// and replaces O by a single-head `attn.reuse` (V seen as [B, 1, M, Dv]),
+// an `attn.reuse` over H heads when one matrix is broadcast over heads
+// folded into the batch, or an `attn.mha` for heads folded into the batch.
+// Also: a bias added before the scale, and scores laid out [B, M, N].
+// Layered as a pure matcher (matchTosaAttention), a builder, the core
+// function raiseTosaAttention, the pattern and the pass. Ops that share Q,
+// K, bias and scale are then what attn-reuse-heads merges.
 //
 //===----------------------------------------------------------------------===//
 
@@ -128,7 +132,7 @@ static std::optional<float> matchScaleMul(Value x, Value &rest) {
 }
 
 /// `bias` * c, for a bias that was added before the scale.
-static Value scaleBias(PatternRewriter &rewriter, Location loc, Value bias,
+static Value scaleBias(OpBuilder &rewriter, Location loc, Value bias,
                        float c) {
   auto type = cast<RankedTensorType>(bias.getType());
   auto cType = RankedTensorType::get(SmallVector<int64_t>(type.getRank(), 1),
@@ -144,7 +148,7 @@ static Value scaleBias(PatternRewriter &rewriter, Location loc, Value bias,
 }
 
 /// `v` with its last two dimensions swapped (a bias given as [.., M, N]).
-static Value transposeLastTwo(PatternRewriter &rewriter, Location loc,
+static Value transposeLastTwo(OpBuilder &rewriter, Location loc,
                               Value v) {
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int32_t> perm;
@@ -165,341 +169,385 @@ static bool isReduce(Value v, Value input, int64_t axis) {
   return op && op.getInput() == input && op.getAxis() == axis;
 }
 
+//===----------------------------------------------------------------------===//
+// Matching (no IR changes)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// What the matcher found, before anything is created.
+struct TosaAttentionMatch {
+  /// The softmax's normalization (the op the attention op is located at).
+  tosa::MulOp softmax;
+  /// The softmax's axis: 2, 1 for scores laid out [B, M, N], 3 for heads.
+  int64_t axis = 2;
+  /// Heads folded into the batch: P [B*H, N, M] and V [B*H, M, Dv] reshaped
+  /// from 4-D.
+  bool multiHead = false;
+  /// H > 1: one matrix broadcast over H heads folded into the batch.
+  int64_t sharedHeads = 1;
+  /// The scores are K * Q^T ([B, M, N]).
+  bool transposedScores = false;
+  /// The value operand as it is multiplied: V [B, M, Dv], or V^T
+  /// [B, Dv, M] for the O^T = V^T * P^T forms (then `valuesTransposed`).
+  Value values;
+  bool valuesTransposed = false;
+  /// The multi-head V [B, H, M, Dv].
+  Value values4;
+  tosa::MatMulOp scores;
+  Value bias;
+  /// The bias is laid out like transposed scores ([.., M, N]).
+  bool biasTransposed = false;
+  /// The factor a bias added before the scale is multiplied by.
+  std::optional<float> biasScale;
+  float scale = 1.0f;
+};
+} // namespace
+
+/// Sets `*reason` and fails.
+static LogicalResult fail(std::string *reason, const Twine &message) {
+  if (reason)
+    *reason = message.str();
+  return failure();
+}
+
+/// Finds the probabilities and values of the value product `pv`: P * V,
+/// heads folded into the batch, a matrix broadcast over heads, or V^T * P^T
+/// with P^T transposed from P or computed directly.
+static Value matchValueProduct(tosa::MatMulOp pv, TosaAttentionMatch &m) {
+  Value shared = unbroadcastHeads(pv.getA(), m.sharedHeads);
+  Value p4 = shared ? Value() : unfoldHeads(pv.getA());
+  m.values4 = unfoldHeads(pv.getB());
+  m.multiHead = p4 && m.values4;
+  m.values = pv.getB();
+  if (shared)
+    return shared;
+  if (m.multiHead) {
+    m.axis = 3;
+    return p4;
+  }
+  // UniForm's form: O^T = V^T * P^T, i.e. tosa.matmul(Vt [B, Dv, M],
+  // transpose(P, [0, 2, 1])); the result is [B, Dv, N].
+  if (auto pT = pv.getB().getDefiningOp<tosa::TransposeOp>();
+      pT && pT.getPerms() == ArrayRef<int32_t>{0, 2, 1}) {
+    Value p = pT.getInput1();
+    int64_t heads = 1;
+    if (Value sharedP = unbroadcastHeads(p, heads))
+      p = sharedP;
+    if (p.getDefiningOp<tosa::MulOp>()) {
+      m.values = pv.getA();
+      m.valuesTransposed = true;
+      m.sharedHeads = heads;
+      return p;
+    }
+  }
+  // The same with P^T computed directly: the softmax runs over axis 1 of
+  // scores laid out [B, M, N].
+  if (pv.getB().getDefiningOp<tosa::MulOp>() &&
+      !pv.getA().getDefiningOp<tosa::MulOp>()) {
+    m.values = pv.getA();
+    m.valuesTransposed = true;
+    m.transposedScores = true;
+    m.axis = 1;
+    return pv.getB();
+  }
+  return pv.getA();
+}
+
+/// P = e * reciprocal(reduce_sum(e, axis)), e = exp(x - reduce_max(x, axis)):
+/// sets the softmax and returns x.
+static FailureOr<Value> matchSoftmax(Value probs, TosaAttentionMatch &m,
+                                     std::string *reason) {
+  auto mul = probs.getDefiningOp<tosa::MulOp>();
+  if (!mul || !isZeroShift(mul.getShift()))
+    return fail(reason, "A is not a normalization");
+  Value e = mul.getInput1(), recip = mul.getInput2();
+  auto reciprocal = recip.getDefiningOp<tosa::ReciprocalOp>();
+  if (!reciprocal) {
+    std::swap(e, recip);
+    reciprocal = recip.getDefiningOp<tosa::ReciprocalOp>();
+  }
+  if (!reciprocal ||
+      !isReduce<tosa::ReduceSumOp>(reciprocal.getInput1(), e, m.axis))
+    return fail(reason, "no softmax sum");
+  auto exp = e.getDefiningOp<tosa::ExpOp>();
+  auto sub = exp ? exp.getInput1().getDefiningOp<tosa::SubOp>() : nullptr;
+  if (!sub ||
+      !isReduce<tosa::ReduceMaxOp>(sub.getInput2(), sub.getInput1(), m.axis))
+    return fail(reason, "no softmax max");
+  m.softmax = mul;
+  return sub.getInput1();
+}
+
+/// x = S [* scale] [+ bias], or (S [* scale] + bias) * c, with transposes
+/// of the scores on the way: sets the scale, the bias and the score product.
+static LogicalResult matchScores(Value x, TosaAttentionMatch &m,
+                                 std::string *reason) {
+  // Scores transposed back before the softmax: decompose them in [B, M, N].
+  auto stepThroughTranspose = [&](Value &v) {
+    auto t = v.getDefiningOp<tosa::TransposeOp>();
+    if (m.multiHead || !t || t.getPerms() != ArrayRef<int32_t>{0, 2, 1})
+      return;
+    v = t.getInput1();
+    m.transposedScores = !m.transposedScores;
+  };
+  stepThroughTranspose(x);
+  // (S + bias) * c: the bias is scaled with the scores.
+  Value inner;
+  if (std::optional<float> c = matchScaleMul(x, inner);
+      c && inner.getDefiningOp<tosa::AddOp>()) {
+    m.biasScale = c;
+    x = inner;
+  }
+  auto isScores = [&](Value v) {
+    return v.getDefiningOp<tosa::MatMulOp>() ||
+           v.getDefiningOp<tosa::MulOp>() ||
+           v.getDefiningOp<tosa::TransposeOp>() ||
+           (m.multiHead && v.getDefiningOp<tosa::ReshapeOp>());
+  };
+  if (auto add = x.getDefiningOp<tosa::AddOp>()) {
+    x = add.getInput1();
+    m.bias = add.getInput2();
+    if (!isScores(x))
+      std::swap(x, m.bias);
+    m.biasTransposed = m.transposedScores;
+  }
+  if (auto scaleMul = x.getDefiningOp<tosa::MulOp>()) {
+    if (!isZeroShift(scaleMul.getShift()))
+      return fail(reason, "scale with a shift");
+    Value scores;
+    std::optional<float> s = matchScaleMul(x, scores);
+    if (!s)
+      return fail(reason, "scale is not a constant");
+    m.scale = *s;
+    x = scores;
+  }
+  if (m.biasScale)
+    m.scale *= *m.biasScale;
+  // attn ops take a finite, positive scale; other graphs are not raised.
+  if (!std::isfinite(m.scale) || m.scale <= 0.0f)
+    return fail(reason, "scale is not finite and positive");
+  if (m.multiHead) {
+    // The scores [B, H, N, M] are the 3-D product reshaped back.
+    auto back = x.getDefiningOp<tosa::ReshapeOp>();
+    if (!back)
+      return fail(reason, "no multi-head score product");
+    x = back.getInput1();
+  }
+  stepThroughTranspose(x);
+  m.scores = x.getDefiningOp<tosa::MatMulOp>();
+  if (!m.scores)
+    return fail(reason, "no score product");
+  return success();
+}
+
+/// The checks on types and operands that the rewrite relies on.
+static LogicalResult checkOperands(tosa::MatMulOp pv,
+                                   TosaAttentionMatch &m,
+                                   std::string *reason) {
+  for (Value zp : {m.scores.getAZp(), m.scores.getBZp(), pv.getAZp(),
+                   pv.getBZp()})
+    if (std::optional<float> z = splatValue(zp); !z || *z != 0.0f)
+      return fail(reason, "non-zero zero points");
+  if (m.multiHead && (!unfoldHeads(m.scores.getA()) ||
+                      !unfoldHeads(m.scores.getB())))
+    return fail(reason, "heads of Q or K not found");
+  auto qType = cast<RankedTensorType>(m.scores.getA().getType());
+  auto kType = cast<RankedTensorType>(m.scores.getB().getType());
+  auto vType = cast<RankedTensorType>(m.values.getType());
+  if (!qType.getElementType().isF32() || !qType.hasStaticShape() ||
+      !kType.hasStaticShape() || !vType.hasStaticShape())
+    return fail(reason, "static f32 shapes only");
+  if (!m.multiHead &&
+      qType.getDimSize(0) * m.sharedHeads != vType.getDimSize(0))
+    return fail(reason, "values do not match the shared matrix's batch");
+  if (m.bias) {
+    auto biasType = dyn_cast<RankedTensorType>(m.bias.getType());
+    if (!biasType || !biasType.getElementType().isF32())
+      return fail(reason, "bias is not f32");
+    if (m.biasTransposed && biasType.getRank() < 2)
+      return fail(reason, "a bias of rank < 2 on transposed scores");
+  }
+  return success();
+}
+
+/// Matches the attention whose value product is `pv`, without changing IR.
+static FailureOr<TosaAttentionMatch> matchTosaAttention(tosa::MatMulOp pv,
+                                                        std::string *reason) {
+  TosaAttentionMatch m;
+  Value probs = matchValueProduct(pv, m);
+  FailureOr<Value> x = matchSoftmax(probs, m, reason);
+  if (failed(x) || failed(matchScores(*x, m, reason)) ||
+      failed(checkOperands(pv, m, reason)))
+    return failure();
+  return m;
+}
+
+//===----------------------------------------------------------------------===//
+// Rewriting
+//===----------------------------------------------------------------------===//
+
+/// `x` [B, X, Y] transposed to [B, Y, X]: the transpose's input when `x` is
+/// one.
+static Value transpose3(OpBuilder &b, Location loc, Value x) {
+  if (auto op = x.getDefiningOp<tosa::TransposeOp>();
+      op && op.getPerms() == ArrayRef<int32_t>{0, 2, 1})
+    return op.getInput1();
+  auto t = cast<RankedTensorType>(x.getType());
+  return tosa::TransposeOp::create(
+      b, loc,
+      RankedTensorType::get({t.getDimSize(0), t.getDimSize(2),
+                             t.getDimSize(1)},
+                            t.getElementType()),
+      x, b.getDenseI32ArrayAttr({0, 2, 1}));
+}
+
+/// K from K^T (the score product's right operand): the exporter's own
+/// transpose's input, a transpose of the same keys an earlier head created
+/// (so that heads raised one by one share K), or a new transpose right
+/// after the keys, where every later head's product can use it.
+static Value buildKeys(RewriterBase &rewriter, Location loc, Value kT,
+                       Operation *before) {
+  auto kTType = cast<RankedTensorType>(kT.getType());
+  SmallVector<int32_t> perm;
+  for (int64_t i = 0; i + 2 < kTType.getRank(); ++i)
+    perm.push_back(i);
+  perm.append({static_cast<int32_t>(kTType.getRank() - 1),
+               static_cast<int32_t>(kTType.getRank() - 2)});
+  if (auto t = kT.getDefiningOp<tosa::TransposeOp>();
+      t && t.getPerms() == ArrayRef<int32_t>(perm))
+    return t.getInput1();
+  for (Operation *user : kT.getUsers()) {
+    auto t = dyn_cast<tosa::TransposeOp>(user);
+    if (t && t.getPerms() == ArrayRef<int32_t>(perm) &&
+        t->getBlock() == before->getBlock() && t->isBeforeInBlock(before))
+      return t.getResult();
+  }
+  SmallVector<int64_t> kShape(kTType.getShape());
+  std::swap(kShape[kShape.size() - 1], kShape[kShape.size() - 2]);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfterValue(kT);
+  return tosa::TransposeOp::create(
+      rewriter, loc, RankedTensorType::get(kShape, kTType.getElementType()),
+      kT, rewriter.getDenseI32ArrayAttr(perm));
+}
+
+/// The bias as the attention op takes it: [N, M] for a [1, N, M] reshape of
+/// one, scaled when it was added before the scale, transposed back when it
+/// was laid out like transposed scores.
+static Value buildBias(RewriterBase &rewriter, Location loc,
+                       const TosaAttentionMatch &m) {
+  Value bias = m.bias;
+  if (!bias)
+    return bias;
+  auto biasType = cast<RankedTensorType>(bias.getType());
+  if (auto reshape = bias.getDefiningOp<tosa::ReshapeOp>()) {
+    auto from = cast<RankedTensorType>(reshape.getInput1().getType());
+    if (from.getRank() == 2 && biasType.getRank() == 3 &&
+        biasType.getDimSize(0) == 1)
+      bias = reshape.getInput1();
+  }
+  if (m.biasScale)
+    bias = scaleBias(rewriter, loc, bias, *m.biasScale);
+  if (m.biasTransposed)
+    bias = transposeLastTwo(rewriter, loc, bias);
+  return bias;
+}
+
+/// Replaces `pv` by the attention op `m` describes.
+static Operation *buildTosaAttention(RewriterBase &rewriter, tosa::MatMulOp pv,
+                                     TosaAttentionMatch &m) {
+  // The attention op is located at the value product and the softmax it
+  // replaces (attn-fusion-report finds the softmax through it).
+  Location loc = rewriter.getFusedLoc({pv.getLoc(), m.softmax.getLoc()});
+  rewriter.setInsertionPoint(pv);
+  // The scores are Q * K^T, or K * Q^T when transposed.
+  Value q = m.scores.getA(), kT = m.scores.getB();
+  if (m.transposedScores) {
+    q = transpose3(rewriter, loc, m.scores.getB());
+    kT = transpose3(rewriter, loc, m.scores.getA());
+  }
+  if (m.multiHead) {
+    q = unfoldHeads(q);
+    kT = unfoldHeads(kT);
+  }
+  Value k = buildKeys(rewriter, loc, kT, pv);
+  Value bias = buildBias(rewriter, loc, m);
+  auto pvType = cast<RankedTensorType>(pv.getType());
+  // The [B, N, Dv] result the attention op computes.
+  auto outType =
+      m.valuesTransposed
+          ? RankedTensorType::get({pvType.getDimSize(0), pvType.getDimSize(2),
+                                   pvType.getDimSize(1)},
+                                  pvType.getElementType())
+          : pvType;
+  auto collapseHeads = SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}};
+
+  if (m.multiHead) {
+    // attn.mha [B, H, N, Dv], folded back into [B*H, N, Dv] for pv's users.
+    auto q4 = cast<RankedTensorType>(q.getType());
+    auto v4 = cast<RankedTensorType>(m.values4.getType());
+    auto mha = attn::MultiHeadAttentionOp::create(
+        rewriter, loc,
+        RankedTensorType::get({q4.getDimSize(0), q4.getDimSize(1),
+                               q4.getDimSize(2), v4.getDimSize(3)},
+                              outType.getElementType()),
+        q, k, m.values4, bias, rewriter.getF32FloatAttr(m.scale));
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        pv, outType, mha.getResult(), collapseHeads);
+    return mha;
+  }
+
+  // V [B*H, M, Dv] as H heads (one unless the matrix was broadcast):
+  // [B, H, M, Dv]; the result back to [B*H, N, Dv].
+  Value v = m.valuesTransposed ? transpose3(rewriter, loc, m.values)
+                               : m.values;
+  auto vType = cast<RankedTensorType>(v.getType());
+  int64_t batch = cast<RankedTensorType>(q.getType()).getDimSize(0);
+  int64_t dv = vType.getDimSize(2);
+  auto v4Type =
+      RankedTensorType::get({batch, m.sharedHeads, vType.getDimSize(1), dv},
+                            vType.getElementType());
+  // Values the exporter folded from [B, H, M, Dv] are taken unfolded.
+  Value v4 = unfoldHeads(v);
+  if (!v4 || v4.getType() != v4Type)
+    v4 = tensor::ExpandShapeOp::create(rewriter, loc, v4Type, v,
+                                       collapseHeads);
+  auto r4Type = RankedTensorType::get(
+      {batch, m.sharedHeads, outType.getDimSize(1), dv},
+      outType.getElementType());
+  auto reuse = attn::ReuseAttentionOp::create(
+      rewriter, loc, r4Type, q, k, v4, bias, rewriter.getF32FloatAttr(m.scale));
+  Value result = tensor::CollapseShapeOp::create(rewriter, loc, outType,
+                                                 reuse.getResult(),
+                                                 collapseHeads);
+  if (m.valuesTransposed)
+    result = transpose3(rewriter, loc, result); // back to [B, Dv, N]
+  rewriter.replaceOp(pv, result);
+  return reuse;
+}
+
+FailureOr<Operation *> uniform::raiseTosaAttention(RewriterBase &rewriter,
+                                                   tosa::MatMulOp pv,
+                                                   std::string *reason) {
+  FailureOr<TosaAttentionMatch> match = matchTosaAttention(pv, reason);
+  if (failed(match))
+    return failure();
+  return buildTosaAttention(rewriter, pv, *match);
+}
+
+//===----------------------------------------------------------------------===//
+// Pattern and pass
+//===----------------------------------------------------------------------===//
+
 namespace {
 struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(tosa::MatMulOp pv,
                                 PatternRewriter &rewriter) const override {
-    // Multi-head attention arrives with its heads folded into the batch of
-    // TOSA's 3-D matmul: P [B*H, N, M] and V [B*H, M, Dv] reshaped from 4-D.
-    // One matrix broadcast over H heads folded into the batch is Reuse
-    // Attention over those heads.
-    int64_t sharedHeads = 1;
-    Value shared = unbroadcastHeads(pv.getA(), sharedHeads);
-    Value p4 = shared ? Value() : unfoldHeads(pv.getA());
-    Value v4In = unfoldHeads(pv.getB());
-    bool multiHead = p4 && v4In;
-    Value probs = shared ? shared : multiHead ? p4 : pv.getA();
-    // UniForm's form: O^T = V^T * P^T, i.e. tosa.matmul(Vt [B, Dv, M],
-    // transpose(P, [0, 2, 1])); the result is [B, Dv, N].
-    Value valuesT;
-    if (!multiHead && !shared) {
-      if (auto pT = pv.getB().getDefiningOp<tosa::TransposeOp>();
-          pT && pT.getPerms() == ArrayRef<int32_t>{0, 2, 1}) {
-        Value p = pT.getInput1();
-        int64_t heads = 1;
-        if (Value sharedP = unbroadcastHeads(p, heads))
-          p = sharedP;
-        if (p.getDefiningOp<tosa::MulOp>()) {
-          probs = p;
-          valuesT = pv.getA();
-          sharedHeads = heads;
-        }
-      }
-    }
-    // The same with P^T computed directly: the softmax runs over axis 1 of
-    // scores laid out [B, M, N].
-    bool transposed = false;
-    if (!multiHead && !shared && !valuesT &&
-        pv.getB().getDefiningOp<tosa::MulOp>() &&
-        !pv.getA().getDefiningOp<tosa::MulOp>()) {
-      probs = pv.getB();
-      valuesT = pv.getA();
-      transposed = true;
-    }
-    int64_t axis = multiHead ? 3 : transposed ? 1 : 2;
-
-    // P = e * reciprocal(reduce_sum(e, axis)), e = exp(x - reduce_max(x, axis)).
-    auto mul = probs.getDefiningOp<tosa::MulOp>();
-    if (!mul || !isZeroShift(mul.getShift()))
-      return rewriter.notifyMatchFailure(pv, "A is not a normalization");
-    Value e = mul.getInput1(), recip = mul.getInput2();
-    auto reciprocal = recip.getDefiningOp<tosa::ReciprocalOp>();
-    if (!reciprocal)
-      std::swap(e, recip), reciprocal = recip.getDefiningOp<tosa::ReciprocalOp>();
-    if (!reciprocal ||
-        !isReduce<tosa::ReduceSumOp>(reciprocal.getInput1(), e, axis))
-      return rewriter.notifyMatchFailure(pv, "no softmax sum");
-    auto exp = e.getDefiningOp<tosa::ExpOp>();
-    auto sub = exp ? exp.getInput1().getDefiningOp<tosa::SubOp>() : nullptr;
-    if (!sub || !isReduce<tosa::ReduceMaxOp>(sub.getInput2(), sub.getInput1(),
-                                             axis))
-      return rewriter.notifyMatchFailure(pv, "no softmax max");
-    Value x = sub.getInput1();
-    // Scores transposed back before the softmax: decompose them in [B, M, N].
-    auto stepThroughTranspose = [&](Value &v) {
-      auto t = v.getDefiningOp<tosa::TransposeOp>();
-      if (multiHead || !t || t.getPerms() != ArrayRef<int32_t>{0, 2, 1})
-        return;
-      v = t.getInput1();
-      transposed = !transposed;
-    };
-    stepThroughTranspose(x);
-
-    // x = s [* scale] [+ bias].
-    Value bias;
-    auto isScores = [&](Value v) {
-      return v.getDefiningOp<tosa::MatMulOp>() ||
-             v.getDefiningOp<tosa::MulOp>() ||
-             (multiHead && v.getDefiningOp<tosa::ReshapeOp>());
-    };
-    // x = (s [* scale] + bias) * c: the bias is scaled with the scores.
-    std::optional<float> outerScale;
-    {
-      Value inner;
-      std::optional<float> c = matchScaleMul(x, inner);
-      if (c && inner.getDefiningOp<tosa::AddOp>()) {
-        outerScale = c;
-        x = inner;
-      }
-    }
-    bool biasTransposed = false;
-    if (auto add = x.getDefiningOp<tosa::AddOp>()) {
-      x = add.getInput1();
-      bias = add.getInput2();
-      if (!isScores(x))
-        std::swap(x, bias);
-      biasTransposed = transposed;
-    }
-    float scale = 1.0f;
-    if (auto scaleMul = x.getDefiningOp<tosa::MulOp>()) {
-      if (!isZeroShift(scaleMul.getShift()))
-        return rewriter.notifyMatchFailure(pv, "scale with a shift");
-      Value scores;
-      std::optional<float> s = matchScaleMul(x, scores);
-      if (!s)
-        return rewriter.notifyMatchFailure(pv, "scale is not a constant");
-      scale = *s;
-      x = scores;
-    }
-    if (outerScale)
-      scale *= *outerScale;
-    // attn ops take a finite, positive scale; other graphs are not raised.
-    if (!std::isfinite(scale) || scale <= 0.0f)
-      return rewriter.notifyMatchFailure(pv,
-                                         "scale is not finite and positive");
-    if (multiHead) {
-      // The scores [B, H, N, M] are the 3-D product reshaped back.
-      auto back = x.getDefiningOp<tosa::ReshapeOp>();
-      if (!back)
-        return rewriter.notifyMatchFailure(pv, "no multi-head score product");
-      x = back.getInput1();
-    }
-    stepThroughTranspose(x);
-    auto qk = x.getDefiningOp<tosa::MatMulOp>();
-    if (!qk)
-      return rewriter.notifyMatchFailure(pv, "no score product");
-    for (Value zp : {qk.getAZp(), qk.getBZp(), pv.getAZp(), pv.getBZp()})
-      if (auto z = splatValue(zp); !z || *z != 0.0f)
-        return rewriter.notifyMatchFailure(pv, "non-zero zero points");
-    Value q = qk.getA(), kT = qk.getB(), v = pv.getB();
-    // The attention op is located at the value product and the softmax it
-    // replaces (attn-fusion-report finds the softmax through it).
-    Location loc = rewriter.getFusedLoc({pv.getLoc(), mul.getLoc()});
-    auto transpose3 = [&](Value x) -> Value {
-      auto t = cast<RankedTensorType>(x.getType());
-      if (auto op = x.getDefiningOp<tosa::TransposeOp>();
-          op && op.getPerms() == ArrayRef<int32_t>{0, 2, 1})
-        return op.getInput1();
-      return tosa::TransposeOp::create(
-          rewriter, loc,
-          RankedTensorType::get(
-              {t.getDimSize(0), t.getDimSize(2), t.getDimSize(1)},
-              t.getElementType()),
-          x, rewriter.getDenseI32ArrayAttr({0, 2, 1}));
-    };
-    if (transposed) {
-      // The scores are K * Q^T [B, M, N]: Q is the right operand transposed
-      // and K^T the left one's.
-      q = transpose3(qk.getB());
-      kT = transpose3(qk.getA());
-    }
-    if (valuesT)
-      v = transpose3(valuesT); // V [B, M, Dv]
-    if (multiHead) {
-      q = unfoldHeads(q);
-      kT = unfoldHeads(kT);
-      v = v4In;
-      if (!q || !kT)
-        return rewriter.notifyMatchFailure(pv, "heads of Q or K not found");
-    }
-    // The score product is Q * B for some B = K^T; K is B transposed back
-    // (a transpose of a transpose folds away).
-    auto kTType = cast<RankedTensorType>(kT.getType());
-    SmallVector<int32_t> perm;
-    for (int64_t i = 0; i + 2 < kTType.getRank(); ++i)
-      perm.push_back(i);
-    perm.append({static_cast<int32_t>(kTType.getRank() - 1),
-                 static_cast<int32_t>(kTType.getRank() - 2)});
-    SmallVector<int64_t> kShape(kTType.getShape());
-    std::swap(kShape[kShape.size() - 1], kShape[kShape.size() - 2]);
-    Value k;
-    if (auto t = kT.getDefiningOp<tosa::TransposeOp>();
-        t && t.getPerms() == ArrayRef<int32_t>(perm))
-      k = t.getInput1(); // the exporter's own K^T
-    // Heads raised one by one reuse the first one's transpose of the same
-    // keys, so that they share K (attn-reuse-heads and the head merge below
-    // compare operands by identity).
-    for (Operation *user : kT.getUsers()) {
-      auto t = dyn_cast<tosa::TransposeOp>(user);
-      if (!k && t && t.getPerms() == ArrayRef<int32_t>(perm) &&
-          t->getBlock() == pv->getBlock() && t->isBeforeInBlock(pv))
-        k = t.getResult();
-    }
-    if (!k) {
-      // Right after the keys, where every later head's product can use it.
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointAfterValue(kT);
-      k = tosa::TransposeOp::create(
-          rewriter, loc,
-          RankedTensorType::get(kShape, kTType.getElementType()), kT,
-          rewriter.getDenseI32ArrayAttr(perm));
-    }
-    auto qType = cast<RankedTensorType>(q.getType());
-    auto vType = cast<RankedTensorType>(v.getType());
-    auto pvType = cast<RankedTensorType>(pv.getType());
-    // The [B, N, Dv] result the attention op computes.
-    auto outType =
-        valuesT ? RankedTensorType::get({pvType.getDimSize(0),
-                                         pvType.getDimSize(2),
-                                         pvType.getDimSize(1)},
-                                        pvType.getElementType())
-                : pvType;
-    if (!qType.getElementType().isF32() || !vType.hasStaticShape() ||
-        !qType.hasStaticShape())
-      return rewriter.notifyMatchFailure(pv, "static f32 shapes only");
-    if (bias) {
-      auto biasType = dyn_cast<RankedTensorType>(bias.getType());
-      if (!biasType || !biasType.getElementType().isF32())
-        return rewriter.notifyMatchFailure(pv, "bias is not f32");
-      // A bias reshaped from [N, M] to [1, N, M] is passed as [N, M].
-      if (auto reshape = bias.getDefiningOp<tosa::ReshapeOp>()) {
-        auto from = cast<RankedTensorType>(reshape.getInput1().getType());
-        if (from.getRank() == 2 && biasType.getRank() == 3 &&
-            biasType.getDimSize(0) == 1)
-          bias = reshape.getInput1();
-      }
-      if (outerScale)
-        bias = scaleBias(rewriter, loc, bias, *outerScale);
-      if (biasTransposed) {
-        if (biasType.getRank() < 2)
-          return rewriter.notifyMatchFailure(pv, "a bias of rank < 2 on "
-                                                 "transposed scores");
-        bias = transposeLastTwo(rewriter, loc, bias);
-      }
-    }
-
-    if (multiHead) {
-      // attn.mha [B, H, N, Dv], folded back into [B*H, N, Dv] for pv's users.
-      auto q4 = cast<RankedTensorType>(q.getType());
-      auto mha = attn::MultiHeadAttentionOp::create(
-          rewriter, loc,
-          RankedTensorType::get({q4.getDimSize(0), q4.getDimSize(1),
-                                 q4.getDimSize(2), vType.getDimSize(3)},
-                                outType.getElementType()),
-          q, k, v, bias, rewriter.getF32FloatAttr(scale));
-      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-          pv, outType, mha.getResult(),
-          SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-      return success();
-    }
-
-    // V [B*H, M, Dv] as H heads (one unless the matrix was broadcast):
-    // [B, H, M, Dv]; the result back to [B*H, N, Dv].
-    int64_t batch = qType.getDimSize(0), keys = vType.getDimSize(1),
-            dv = vType.getDimSize(2);
-    if (batch * sharedHeads != vType.getDimSize(0))
-      return rewriter.notifyMatchFailure(pv, "values do not match the "
-                                             "shared matrix's batch");
-    auto v4Type = RankedTensorType::get({batch, sharedHeads, keys, dv},
-                                        vType.getElementType());
-    // Values the exporter folded from [B, H, M, Dv] are taken unfolded.
-    Value v4 = unfoldHeads(v);
-    if (!v4 || v4.getType() != v4Type)
-      v4 = tensor::ExpandShapeOp::create(
-          rewriter, loc, v4Type, v,
-          SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-    auto r4Type = RankedTensorType::get(
-        {batch, sharedHeads, outType.getDimSize(1), dv},
-        outType.getElementType());
-    auto attnOp = attn::ReuseAttentionOp::create(
-        rewriter, loc, r4Type, q, k, v4, bias,
-        rewriter.getF32FloatAttr(scale));
-    Value result = tensor::CollapseShapeOp::create(
-        rewriter, loc, outType, attnOp.getResult(),
-        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-    if (valuesT)
-      result = transpose3(result); // back to [B, Dv, N]
-    rewriter.replaceOp(pv, result);
-    return success();
-  }
-};
-
-/// UniForm's heads after raising: tosa.concat along axis 1 of
-/// transpose(collapse(attn.reuse_i)) results ([B, Dv_i, N] each), every
-/// attn.reuse single-headed over the same Q, K, bias and scale. One
-/// attn.reuse over the stacked values computes them all: its [B, H, N, Dv]
-/// result, transposed to [B, H, Dv, N] and collapsed to [B, H*Dv, N], is the
-/// concatenation.
-struct MergeTransposedHeads : public OpRewritePattern<tosa::ConcatOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(tosa::ConcatOp concat,
-                                PatternRewriter &rewriter) const override {
-    if (concat.getAxis() != 1 || concat.getInput1().size() < 2)
-      return failure();
-    SmallVector<attn::ReuseAttentionOp> heads;
-    for (Value operand : concat.getInput1()) {
-      auto t = operand.getDefiningOp<tosa::TransposeOp>();
-      auto collapse =
-          t ? t.getInput1().getDefiningOp<tensor::CollapseShapeOp>() : nullptr;
-      auto op = collapse ? collapse.getSrc()
-                               .getDefiningOp<attn::ReuseAttentionOp>()
-                         : nullptr;
-      if (!t || t.getPerms() != ArrayRef<int32_t>{0, 2, 1} || !op ||
-          op.getValueType().getDimSize(1) != 1 ||
-          !op.getValueType().hasStaticShape())
-        return rewriter.notifyMatchFailure(concat, "not transposed heads");
-      heads.push_back(op);
-    }
-    attn::ReuseAttentionOp first = heads.front();
-    int64_t dv = first.getValueType().getDimSize(3);
-    for (attn::ReuseAttentionOp op : heads)
-      if (op.getQuery() != first.getQuery() || op.getKey() != first.getKey() ||
-          op.getBias() != first.getBias() ||
-          op.getScale() != first.getScale() ||
-          op.getValueType().getDimSize(3) != dv)
-        return rewriter.notifyMatchFailure(concat, "heads do not share A");
-
-    // Located at the concatenation and every head's softmax.
-    SmallVector<Location> locs = {concat.getLoc()};
-    for (attn::ReuseAttentionOp op : heads)
-      locs.push_back(op.getLoc());
-    Location loc = rewriter.getFusedLoc(locs);
-    SmallVector<Value> values;
-    for (attn::ReuseAttentionOp op : heads)
-      values.push_back(op.getValue());
-    RankedTensorType v1 = first.getValueType();
-    int64_t h = heads.size();
-    auto vType = RankedTensorType::get(
-        {v1.getDimSize(0), h, v1.getDimSize(2), dv}, v1.getElementType());
-    Value stacked = tosa::ConcatOp::create(rewriter, loc, vType, values,
-                                           rewriter.getI32IntegerAttr(1));
-    auto r1 = cast<RankedTensorType>(first.getResult().getType());
-    int64_t b = r1.getDimSize(0), n = r1.getDimSize(2);
-    auto merged = attn::ReuseAttentionOp::create(
-        rewriter, loc,
-        RankedTensorType::get({b, h, n, dv}, r1.getElementType()),
-        first.getQuery(), first.getKey(), stacked, first.getBias(),
-        first.getScaleAttr());
-    Value t = tosa::TransposeOp::create(
-        rewriter, loc,
-        RankedTensorType::get({b, h, dv, n}, r1.getElementType()),
-        merged.getResult(), rewriter.getDenseI32ArrayAttr({0, 1, 3, 2}));
-    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-        concat, concat.getType(), t,
-        SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+    std::string reason;
+    if (failed(raiseTosaAttention(rewriter, pv, &reason)))
+      return rewriter.notifyMatchFailure(pv, reason);
     return success();
   }
 };
@@ -517,5 +565,5 @@ struct AttnRaisePass
 } // namespace
 
 void uniform::populateTosaToAttnPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseAttention, MergeTransposedHeads>(patterns.getContext());
+  patterns.add<RaiseAttention>(patterns.getContext());
 }

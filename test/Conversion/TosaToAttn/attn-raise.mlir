@@ -130,30 +130,6 @@ func.func @uniform_vat(%q: tensor<1x16x49xf32>, %k: tensor<1x16x49xf32>, %vt: te
 
 // -----
 
-// UniForm's heads after raising: single-head attn.reuse ops over the same
-// q, k, bias and scale, transposed to [B, Dv, N] and concatenated along
-// channels, become one attn.reuse over the stacked values.
-// CHECK-LABEL: func.func @merge_heads
-// CHECK:         %[[V:.*]] = tosa.concat %arg2, %arg3 {axis = 1 : i32} : (tensor<1x1x49x8xf32>, tensor<1x1x49x8xf32>) -> tensor<1x2x49x8xf32>
-// CHECK:         %[[A:.*]] = attn.reuse %arg0, %arg1, %[[V]] scale(2.500000e-01)
-// CHECK-SAME:      -> tensor<1x2x49x8xf32>
-// CHECK:         %[[T:.*]] = tosa.transpose %[[A]] {perms = array<i32: 0, 1, 3, 2>} : (tensor<1x2x49x8xf32>) -> tensor<1x2x8x49xf32>
-// CHECK:         %[[C:.*]] = tensor.collapse_shape %[[T]] {{\[\[}}0], [1, 2], [3]] : tensor<1x2x8x49xf32> into tensor<1x16x49xf32>
-// CHECK:         return %[[C]]
-func.func @merge_heads(%q: tensor<1x49x16xf32>, %k: tensor<1x49x16xf32>, %v0: tensor<1x1x49x8xf32>,
-                       %v1: tensor<1x1x49x8xf32>) -> tensor<1x16x49xf32> {
-  %a0 = attn.reuse %q, %k, %v0 scale(0.25) : tensor<1x49x16xf32>, tensor<1x49x16xf32>, tensor<1x1x49x8xf32> -> tensor<1x1x49x8xf32>
-  %a1 = attn.reuse %q, %k, %v1 scale(0.25) : tensor<1x49x16xf32>, tensor<1x49x16xf32>, tensor<1x1x49x8xf32> -> tensor<1x1x49x8xf32>
-  %c0 = tensor.collapse_shape %a0 [[0, 1], [2], [3]] : tensor<1x1x49x8xf32> into tensor<1x49x8xf32>
-  %c1 = tensor.collapse_shape %a1 [[0, 1], [2], [3]] : tensor<1x1x49x8xf32> into tensor<1x49x8xf32>
-  %t0 = tosa.transpose %c0 {perms = array<i32: 0, 2, 1>} : (tensor<1x49x8xf32>) -> tensor<1x8x49xf32>
-  %t1 = tosa.transpose %c1 {perms = array<i32: 0, 2, 1>} : (tensor<1x49x8xf32>) -> tensor<1x8x49xf32>
-  %o = tosa.concat %t0, %t1 {axis = 1 : i32} : (tensor<1x8x49xf32>, tensor<1x8x49xf32>) -> tensor<1x16x49xf32>
-  return %o : tensor<1x16x49xf32>
-}
-
-// -----
-
 // Attention whose constant scale attn ops cannot take (they need a finite,
 // positive one) stays TOSA: zero (here 1.25e-400, which is 0 in f32) and
 // negative. Found by uniform-fuzz-mlir: the pass raised these into an
