@@ -8,6 +8,7 @@
 #ifndef UNIFORM_CONVERSION_TOSATOATTN_H
 #define UNIFORM_CONVERSION_TOSATOATTN_H
 
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -24,6 +25,14 @@ mlir::FailureOr<mlir::Operation *>
 raiseTosaAttention(mlir::RewriterBase &rewriter, mlir::tosa::MatMulOp pv,
                    std::string *reason = nullptr);
 
+/// Raises the attention whose value product is the linalg contraction `pv`
+/// (see populateLinalgToAttnPatterns): replaces it by an `attn.reuse` (one
+/// batch dimension) or `attn.mha` (two) and returns that op. Fails without
+/// changing IR, with the reason in `reason`.
+mlir::FailureOr<mlir::Operation *>
+raiseLinalgAttention(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp pv,
+                     std::string *reason = nullptr);
+
 /// Adds the pattern that replaces TOSA attention (score matmul against
 /// transposed keys, optional constant scale and bias, the decomposed
 /// softmax, value matmul) with a single-head `attn.reuse`. The pass that
@@ -31,10 +40,14 @@ raiseTosaAttention(mlir::RewriterBase &rewriter, mlir::tosa::MatMulOp pv,
 /// its getDependentDialects).
 void populateTosaToAttnPatterns(mlir::RewritePatternSet &patterns);
 
-/// Adds the pattern that replaces attention in linalg on tensors
-/// (batch_matmul against transposed keys, optional constant scale and bias,
-/// linalg.softmax, batch_matmul with the values) with a single-head
-/// `attn.reuse`. Needs the attn, linalg and tensor dialects loaded.
+/// Adds the pattern that replaces attention in linalg on tensors with an
+/// attention op: batched contractions (linalg.batch_matmul with default or
+/// transposed maps, linalg.generic over 3-D or 4-D operands, into a zero
+/// init) for the scores and the values, an optional constant scale and
+/// bias, and a softmax over the keys (linalg.softmax, or decomposed into
+/// linalg.generic reductions as torch-mlir emits it). One batch dimension
+/// gives a single-head `attn.reuse`, two an `attn.mha`. Needs the attn,
+/// linalg and tensor dialects loaded.
 void populateLinalgToAttnPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace uniform

@@ -117,3 +117,144 @@ func.func @scale_negative(%q: tensor<1x16x8xf32>, %kt: tensor<1x8x16xf32>, %v: t
   %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%z2 : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
   return %o : tensor<1x16x4xf32>
 }
+
+// -----
+
+// The softmax decomposed into linalg.generic reductions (the sub and exp
+// fused, reductions without keepdim) is raised; the same chain is not
+// attention, and is left alone, when the max starts at 0 instead of -inf
+// (another function for all-negative rows) or when the value product
+// accumulates into a non-zero init (it adds the init).
+#id3n = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#red3n = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @decomposed_softmax(
+// CHECK:         attn.reuse %{{.*}} scale(1.000000e+00) : tensor<1x16x8xf32>, tensor<1x16x8xf32>, tensor<1x1x16x4xf32> -> tensor<1x1x16x4xf32>
+// CHECK-NOT:     math.exp
+func.func @decomposed_softmax(%q: tensor<1x16x8xf32>, %kt: tensor<1x8x16xf32>, %v: tensor<1x16x4xf32>) -> tensor<1x16x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %init = arith.constant 0xFF800000 : f32
+  %vinit = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16x16xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<1x16x8xf32>, tensor<1x8x16xf32>) outs(%z : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %er = tensor.empty() : tensor<1x16xf32>
+  %minit = linalg.fill ins(%init : f32) outs(%er : tensor<1x16xf32>) -> tensor<1x16xf32>
+  %max = linalg.generic {indexing_maps = [#id3n, #red3n], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%s : tensor<1x16x16xf32>) outs(%minit : tensor<1x16xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %mx = arith.maximumf %in, %acc : f32
+    linalg.yield %mx : f32
+  } -> tensor<1x16xf32>
+  %ex = linalg.generic {indexing_maps = [#id3n, #red3n, #id3n], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s, %max : tensor<1x16x16xf32>, tensor<1x16xf32>) outs(%e : tensor<1x16x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %df = arith.subf %a, %b : f32
+    %xp = math.exp %df : f32
+    linalg.yield %xp : f32
+  } -> tensor<1x16x16xf32>
+  %sinit = linalg.fill ins(%zero : f32) outs(%er : tensor<1x16xf32>) -> tensor<1x16xf32>
+  %sum = linalg.generic {indexing_maps = [#id3n, #red3n], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%ex : tensor<1x16x16xf32>) outs(%sinit : tensor<1x16xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %ad = arith.addf %in, %acc : f32
+    linalg.yield %ad : f32
+  } -> tensor<1x16xf32>
+  %p = linalg.generic {indexing_maps = [#id3n, #red3n, #id3n], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%ex, %sum : tensor<1x16x16xf32>, tensor<1x16xf32>) outs(%e : tensor<1x16x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %dv = arith.divf %a, %b : f32
+    linalg.yield %dv : f32
+  } -> tensor<1x16x16xf32>
+  %eo = tensor.empty() : tensor<1x16x4xf32>
+  %zo = linalg.fill ins(%vinit : f32) outs(%eo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%zo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  return %o : tensor<1x16x4xf32>
+}
+
+// CHECK-LABEL: func.func @max_from_zero(
+// CHECK-NOT:     attn.
+// CHECK:         math.exp
+func.func @max_from_zero(%q: tensor<1x16x8xf32>, %kt: tensor<1x8x16xf32>, %v: tensor<1x16x4xf32>) -> tensor<1x16x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %init = arith.constant 0.0 : f32
+  %vinit = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16x16xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<1x16x8xf32>, tensor<1x8x16xf32>) outs(%z : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %er = tensor.empty() : tensor<1x16xf32>
+  %minit = linalg.fill ins(%init : f32) outs(%er : tensor<1x16xf32>) -> tensor<1x16xf32>
+  %max = linalg.generic {indexing_maps = [#id3n, #red3n], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%s : tensor<1x16x16xf32>) outs(%minit : tensor<1x16xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %mx = arith.maximumf %in, %acc : f32
+    linalg.yield %mx : f32
+  } -> tensor<1x16xf32>
+  %ex = linalg.generic {indexing_maps = [#id3n, #red3n, #id3n], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s, %max : tensor<1x16x16xf32>, tensor<1x16xf32>) outs(%e : tensor<1x16x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %df = arith.subf %a, %b : f32
+    %xp = math.exp %df : f32
+    linalg.yield %xp : f32
+  } -> tensor<1x16x16xf32>
+  %sinit = linalg.fill ins(%zero : f32) outs(%er : tensor<1x16xf32>) -> tensor<1x16xf32>
+  %sum = linalg.generic {indexing_maps = [#id3n, #red3n], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%ex : tensor<1x16x16xf32>) outs(%sinit : tensor<1x16xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %ad = arith.addf %in, %acc : f32
+    linalg.yield %ad : f32
+  } -> tensor<1x16xf32>
+  %p = linalg.generic {indexing_maps = [#id3n, #red3n, #id3n], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%ex, %sum : tensor<1x16x16xf32>, tensor<1x16xf32>) outs(%e : tensor<1x16x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %dv = arith.divf %a, %b : f32
+    linalg.yield %dv : f32
+  } -> tensor<1x16x16xf32>
+  %eo = tensor.empty() : tensor<1x16x4xf32>
+  %zo = linalg.fill ins(%vinit : f32) outs(%eo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%zo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  return %o : tensor<1x16x4xf32>
+}
+
+// CHECK-LABEL: func.func @accumulates_into_ones(
+// CHECK-NOT:     attn.
+// CHECK:         math.exp
+func.func @accumulates_into_ones(%q: tensor<1x16x8xf32>, %kt: tensor<1x8x16xf32>, %v: tensor<1x16x4xf32>) -> tensor<1x16x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %init = arith.constant 0xFF800000 : f32
+  %vinit = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<1x16x16xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %s = linalg.batch_matmul ins(%q, %kt : tensor<1x16x8xf32>, tensor<1x8x16xf32>) outs(%z : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %er = tensor.empty() : tensor<1x16xf32>
+  %minit = linalg.fill ins(%init : f32) outs(%er : tensor<1x16xf32>) -> tensor<1x16xf32>
+  %max = linalg.generic {indexing_maps = [#id3n, #red3n], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%s : tensor<1x16x16xf32>) outs(%minit : tensor<1x16xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %mx = arith.maximumf %in, %acc : f32
+    linalg.yield %mx : f32
+  } -> tensor<1x16xf32>
+  %ex = linalg.generic {indexing_maps = [#id3n, #red3n, #id3n], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s, %max : tensor<1x16x16xf32>, tensor<1x16xf32>) outs(%e : tensor<1x16x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %df = arith.subf %a, %b : f32
+    %xp = math.exp %df : f32
+    linalg.yield %xp : f32
+  } -> tensor<1x16x16xf32>
+  %sinit = linalg.fill ins(%zero : f32) outs(%er : tensor<1x16xf32>) -> tensor<1x16xf32>
+  %sum = linalg.generic {indexing_maps = [#id3n, #red3n], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%ex : tensor<1x16x16xf32>) outs(%sinit : tensor<1x16xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %ad = arith.addf %in, %acc : f32
+    linalg.yield %ad : f32
+  } -> tensor<1x16xf32>
+  %p = linalg.generic {indexing_maps = [#id3n, #red3n, #id3n], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%ex, %sum : tensor<1x16x16xf32>, tensor<1x16xf32>) outs(%e : tensor<1x16x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %dv = arith.divf %a, %b : f32
+    linalg.yield %dv : f32
+  } -> tensor<1x16x16xf32>
+  %eo = tensor.empty() : tensor<1x16x4xf32>
+  %zo = linalg.fill ins(%vinit : f32) outs(%eo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%zo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  return %o : tensor<1x16x4xf32>
+}
