@@ -23,13 +23,22 @@ def AttnReuseHeads : Pass<"attn-reuse-heads"> {
        unit head dim, elementwise ops of head-invariant values, splat
        constants, dense constants whose per-head slices are bitwise equal, and
        a bias without a head dimension or with head extent 1.
-    2. H per-head attention ops (`attn.mha` or `attn.reuse` with one head)
-       that share query, key, bias and scale (the same values, or values CSE
-       would merge) and whose results are concatenated along the head or
-       channel axis (`tensor.concat`, `tosa.concat`, or a chain of
-       `tensor.insert_slice`) become one `attn.reuse` whose value operand
-       stacks the heads' values, followed by the reshape that restores the
-       concatenated layout.
+    2. Attention ops of one block that provably compute the same attention
+       matrix (`attn.reuse` of any head count, single-head `attn.mha`; equal
+       scales; query, key and bias the same values, values CSE would merge,
+       or slices of a value that is identical along the sliced dimension)
+       become one `attn.reuse` over their values stacked along the head axis.
+       Each original result is replaced by its slice of the merged result,
+       wherever and however it is used. The merged op goes after the last
+       operand definition; earlier uses of the results (free of side
+       effects) move below it. A head whose values depend on another head's
+       result (cascaded attention) is left out, with a remark naming the
+       chain of ops.
+    3. A concatenation (`tensor.concat`, `tosa.concat` or a chain of
+       `tensor.insert_slice`) of consecutive slices of one attention result,
+       each moved through the same reshapes and transposes, becomes one
+       relayout of the result: at most an expand, one `linalg.transpose`
+       and a reshape, with no per-head copies.
 
     Where sharing cannot be proven the IR is left unchanged; with
     `report=true` a remark on the op says why, and every rewrite is
