@@ -147,17 +147,20 @@ struct OpEntry {
   std::string whyNotMerged;
 };
 
-/// Records the raise patterns' failure reasons by location, and which
-/// tagged softmax ops are erased.
+/// Records which ops are erased and, while `recordFailures` is set (the
+/// raise patterns run), the patterns' failure reasons by location.
 struct RecordingListener : public RewriterBase::Listener {
   void notifyMatchFailure(
       Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
+    if (!recordFailures)
+      return;
     Diagnostic diag(loc, DiagnosticSeverity::Remark);
     reasonCallback(diag);
     reasons[loc.getAsOpaquePointer()] = diag.str();
   }
   void notifyOperationErased(Operation *op) override { erased.insert(op); }
 
+  bool recordFailures = false;
   DenseMap<const void *, std::string> reasons;
   DenseSet<Operation *> erased;
 };
@@ -206,7 +209,10 @@ static SmallVector<Operation *> findValueProducts(Operation *softmax) {
     for (Operation *user : op->getUsers()) {
       if (!seen.insert(user).second)
         continue;
-      if (isa<tosa::MatMulOp, linalg::BatchMatmulOp>(user))
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
+      if (isa<tosa::MatMulOp>(user) ||
+          (linalgOp && linalgOp.getNumDpsInputs() == 2 &&
+           linalgOp.getNumReductionLoops() > 0))
         products.push_back(user);
       else if (isa<tosa::ReshapeOp, tosa::TileOp, tosa::TransposeOp,
                    linalg::TransposeOp, tensor::CollapseShapeOp,
@@ -252,7 +258,9 @@ static int64_t runRewrites(Operation *root, RecordingListener &listener) {
   RewritePatternSet raise(ctx);
   populateTosaToAttnPatterns(raise);
   populateLinalgToAttnPatterns(raise);
+  listener.recordFailures = true;
   (void)applyPatternsGreedily(root, std::move(raise), config);
+  listener.recordFailures = false;
 
   RewritePatternSet canonical(ctx);
   for (Dialect *dialect : ctx->getLoadedDialects())

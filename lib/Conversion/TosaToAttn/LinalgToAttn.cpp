@@ -71,6 +71,39 @@ static Operation *getSingleBodyOp(linalg::GenericOp generic) {
                                      : nullptr;
 }
 
+/// Whether every operand of `generic` in `operands` and its result are
+/// read and written in loop order.
+static bool hasIdentityMaps(linalg::GenericOp generic,
+                            ArrayRef<OpOperand *> operands) {
+  if (generic.getNumResults() != 1 ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity())
+    return false;
+  return llvm::all_of(operands, [&](OpOperand *operand) {
+    return generic.getMatchingIndexingMap(operand).isIdentity();
+  });
+}
+
+/// Whether a generic contraction's body is exactly out + a * b.
+static bool isMulAddBody(linalg::GenericOp generic) {
+  Block &body = generic.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = add.getLhs(), prod = add.getRhs();
+  if (acc != body.getArgument(2))
+    std::swap(acc, prod);
+  auto mul = prod.getDefiningOp<arith::MulFOp>();
+  if (acc != body.getArgument(2) || !mul)
+    return false;
+  Value x = mul.getLhs(), y = mul.getRhs();
+  return (x == body.getArgument(0) && y == body.getArgument(1)) ||
+         (x == body.getArgument(1) && y == body.getArgument(0));
+}
+
 //===----------------------------------------------------------------------===//
 // Contractions
 //===----------------------------------------------------------------------===//
@@ -97,14 +130,20 @@ static FailureOr<Contraction> matchContraction(Value result) {
   if (!op || op->getNumResults() != 1 || op.getNumDpsInputs() != 2 ||
       !linalg::isaContractionOpInterface(op))
     return failure();
+  // The interface lets unary ops (a negation, an exp) into the body.
+  if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      generic && !isMulAddBody(generic))
+    return failure();
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
   if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
       dims->k.size() != 1 || dims->batch.empty() || dims->batch.size() > 2)
     return failure();
-  auto type = cast<RankedTensorType>(result.getType());
-  if (!type.getElementType().isF32() || !type.hasStaticShape())
-    return failure();
+  for (Value v : {result, op.getDpsInputs()[0], op.getDpsInputs()[1]}) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
+      return failure();
+  }
   // An init other than zero would be added to the product.
   std::optional<float> init = splatFloat(op.getDpsInits()[0]);
   if (!init || *init != 0.0f)
@@ -244,7 +283,7 @@ static Value matchDecomposedSoftmax(Value p) {
   if (!div || div.getNumDpsInputs() != 2 || div.getNumDpsInits() != 1 ||
       !isa_and_nonnull<arith::DivFOp>(getSingleBodyOp(div)) ||
       div.getNumParallelLoops() != div.getNumLoops() ||
-      !div.getMatchingIndexingMap(div.getDpsInputOperand(0)).isIdentity())
+      !hasIdentityMaps(div, {div.getDpsInputOperand(0)}))
     return Value();
   Block &divBody = div.getRegion().front();
   Operation *divOp = getSingleBodyOp(div);
@@ -256,7 +295,8 @@ static Value matchDecomposedSoftmax(Value p) {
 
   // e = exp(x - max) in one generic, or exp of a sub generic.
   auto exp = e.getDefiningOp<linalg::GenericOp>();
-  if (!exp || exp.getNumParallelLoops() != exp.getNumLoops())
+  if (!exp || exp.getNumParallelLoops() != exp.getNumLoops() ||
+      !hasIdentityMaps(exp, {exp.getDpsInputOperand(0)}))
     return Value();
   Block &expBody = exp.getRegion().front();
   auto yield = cast<linalg::YieldOp>(expBody.getTerminator());
@@ -280,7 +320,7 @@ static Value matchDecomposedSoftmax(Value p) {
   if (!subOp || sub.getNumDpsInputs() != 2 ||
       subOp.getLhs() != subBody.getArgument(0) ||
       subOp.getRhs() != subBody.getArgument(1) ||
-      !sub.getMatchingIndexingMap(sub.getDpsInputOperand(0)).isIdentity())
+      !hasIdentityMaps(sub, {sub.getDpsInputOperand(0)}))
     return Value();
   Value x = sub.getDpsInputs()[0];
   auto isLowest = [](float f) {
@@ -333,10 +373,8 @@ static std::optional<float> matchScale(Value x, Value &scores) {
   }
   auto generic = dyn_cast<linalg::GenericOp>(op);
   if (!generic || generic.getNumDpsInputs() != 1 ||
-      generic.getNumResults() != 1 ||
       generic.getNumParallelLoops() != generic.getNumLoops() ||
-      !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
-           .isIdentity())
+      !hasIdentityMaps(generic, {generic.getDpsInputOperand(0)}))
     return std::nullopt;
   Operation *arith = getSingleBodyOp(generic);
   if (!arith || !isa<arith::MulFOp, arith::DivFOp>(arith))
@@ -367,7 +405,8 @@ static Value matchBias(Value x, Value &scores,
     Operation *op = getSingleBodyOp(generic);
     if (!isa_and_nonnull<arith::AddFOp>(op) ||
         generic.getNumDpsInputs() != 2 ||
-        generic.getNumParallelLoops() != generic.getNumLoops())
+        generic.getNumParallelLoops() != generic.getNumLoops() ||
+        !hasIdentityMaps(generic, {}))
       return Value();
     Block &body = generic.getRegion().front();
     if (!llvm::is_contained(op->getOperands(), body.getArgument(0)) ||
@@ -528,8 +567,10 @@ struct RaiseLinalgAttention
 
   LogicalResult matchAndRewrite(linalg::LinalgOp pv,
                                 PatternRewriter &rewriter) const override {
+    // Not a product: no reason recorded (it would hide the reason at a
+    // product sharing the op's location).
     if (pv->getNumResults() != 1 || pv.getNumDpsInputs() != 2)
-      return rewriter.notifyMatchFailure(pv, "not a binary linalg op");
+      return failure();
     std::string reason;
     if (failed(raiseLinalgAttention(rewriter, pv, &reason)))
       return rewriter.notifyMatchFailure(pv, reason);

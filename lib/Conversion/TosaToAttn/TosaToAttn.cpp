@@ -348,9 +348,18 @@ static LogicalResult checkOperands(tosa::MatMulOp pv,
                    pv.getBZp()})
     if (std::optional<float> z = splatValue(zp); !z || *z != 0.0f)
       return fail(reason, "non-zero zero points");
-  if (m.multiHead && (!unfoldHeads(m.scores.getA()) ||
-                      !unfoldHeads(m.scores.getB())))
-    return fail(reason, "heads of Q or K not found");
+  if (m.multiHead) {
+    Value q4 = unfoldHeads(m.scores.getA()), kT4 = unfoldHeads(m.scores.getB());
+    if (!q4 || !kT4)
+      return fail(reason, "heads of Q or K not found");
+    // Q, K and V must fold the same [B, H] into the batch.
+    auto split = [](Value v) {
+      auto t = cast<RankedTensorType>(v.getType());
+      return std::make_pair(t.getDimSize(0), t.getDimSize(1));
+    };
+    if (split(q4) != split(kT4) || split(q4) != split(m.values4))
+      return fail(reason, "Q, K and V fold different heads into the batch");
+  }
   auto qType = cast<RankedTensorType>(m.scores.getA().getType());
   auto kType = cast<RankedTensorType>(m.scores.getB().getType());
   auto vType = cast<RankedTensorType>(m.values.getType());
@@ -443,7 +452,8 @@ static Value buildBias(RewriterBase &rewriter, Location loc,
   if (auto reshape = bias.getDefiningOp<tosa::ReshapeOp>()) {
     auto from = cast<RankedTensorType>(reshape.getInput1().getType());
     if (from.getRank() == 2 && biasType.getRank() == 3 &&
-        biasType.getDimSize(0) == 1)
+        biasType.getDimSize(0) == 1 &&
+        from.getShape() == biasType.getShape().drop_front())
       bias = reshape.getInput1();
   }
   if (m.biasScale)

@@ -370,7 +370,7 @@ Value Importer::matmul(Value a, Value c) {
         fail(llvm::formatv("MatMul of {0} and {1}: batch dimensions do not "
                            "broadcast",
                            ta, tc));
-      batch[i] = std::max(da, dc);
+      batch[i] = da == 1 ? dc : da;
     }
     int64_t total = 1, elements;
     for (int64_t d : batch)

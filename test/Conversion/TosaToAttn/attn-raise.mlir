@@ -280,3 +280,29 @@ func.func @scores_transposed_back(%k: tensor<1x16x8xf32>, %qt: tensor<1x8x12xf32
   %o = tosa.matmul %p, %v, %zp, %zp : (tensor<1x12x16xf32>, tensor<1x16x4xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x12x4xf32>
   return %o : tensor<1x12x4xf32>
 }
+
+// -----
+
+// A bias reshaped from a [4, 6] table to [1, 6, 4] (not a unit dimension
+// added to [6, 4]) is passed as it is added.
+// CHECK-LABEL: func.func @bias_reshaped_not_unit
+// CHECK-SAME:    %[[B:[a-z0-9]+]]: tensor<4x6xf32>
+// CHECK:         %[[B3:.*]] = tosa.reshape %[[B]]
+// CHECK:         attn.reuse {{.*}} bias(%[[B3]] : tensor<1x6x4xf32>) scale(1.000000e+00) : tensor<1x6x8xf32>, tensor<1x4x8xf32>
+func.func @bias_reshaped_not_unit(%q: tensor<1x6x8xf32>, %k: tensor<1x4x8xf32>, %v: tensor<1x4x2xf32>, %b: tensor<4x6xf32>) -> tensor<1x6x2xf32> {
+  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %shift = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %kt = tosa.transpose %k {perms = array<i32: 0, 2, 1>} : (tensor<1x4x8xf32>) -> tensor<1x8x4xf32>
+  %s = tosa.matmul %q, %kt, %zp, %zp : (tensor<1x6x8xf32>, tensor<1x8x4xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x6x4xf32>
+  %bs = tosa.const_shape {values = dense<[1, 6, 4]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %b3 = tosa.reshape %b, %bs : (tensor<4x6xf32>, !tosa.shape<3>) -> tensor<1x6x4xf32>
+  %x = tosa.add %s, %b3 : (tensor<1x6x4xf32>, tensor<1x6x4xf32>) -> tensor<1x6x4xf32>
+  %m = tosa.reduce_max %x {axis = 2 : i32} : (tensor<1x6x4xf32>) -> tensor<1x6x1xf32>
+  %d = tosa.sub %x, %m : (tensor<1x6x4xf32>, tensor<1x6x1xf32>) -> tensor<1x6x4xf32>
+  %e = tosa.exp %d : (tensor<1x6x4xf32>) -> tensor<1x6x4xf32>
+  %sum = tosa.reduce_sum %e {axis = 2 : i32} : (tensor<1x6x4xf32>) -> tensor<1x6x1xf32>
+  %r = tosa.reciprocal %sum : (tensor<1x6x1xf32>) -> tensor<1x6x1xf32>
+  %p = tosa.mul %e, %r, %shift : (tensor<1x6x4xf32>, tensor<1x6x1xf32>, tensor<1xi8>) -> tensor<1x6x4xf32>
+  %o = tosa.matmul %p, %v, %zp, %zp : (tensor<1x6x4xf32>, tensor<1x4x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x6x2xf32>
+  return %o : tensor<1x6x2xf32>
+}

@@ -258,3 +258,48 @@ func.func @accumulates_into_ones(%q: tensor<1x16x8xf32>, %kt: tensor<1x8x16xf32>
   %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%zo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
   return %o : tensor<1x16x4xf32>
 }
+
+// -----
+
+// Not attention, left alone: a generic "contraction" whose body negates an
+// operand (-Q K^T), and a scale generic that writes its result transposed
+// (softmax of (c S)^T).
+// CHECK-LABEL: func.func @not_plain_products(
+// CHECK-NOT:     attn.
+// CHECK:         return
+#l5 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+#r5 = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+#o5 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#id3t = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#tr3t = affine_map<(d0, d1, d2) -> (d0, d2, d1)>
+func.func @not_plain_products(%q: tensor<1x16x8xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x16x4xf32>)
+    -> (tensor<1x16x4xf32>, tensor<1x16x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %half = arith.constant 0.5 : f32
+  %e = tensor.empty() : tensor<1x16x16xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %s = linalg.generic {indexing_maps = [#l5, #r5, #o5], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : tensor<1x16x8xf32>, tensor<1x16x8xf32>) outs(%z : tensor<1x16x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %n = arith.negf %a : f32
+    %m = arith.mulf %n, %b : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x16x16xf32>
+  %p = linalg.softmax dimension(2) ins(%s : tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %eo = tensor.empty() : tensor<1x16x4xf32>
+  %zo = linalg.fill ins(%zero : f32) outs(%eo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  %o = linalg.batch_matmul ins(%p, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%zo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  %s2 = linalg.batch_matmul
+      indexing_maps = [#l5, #r5, #o5]
+      ins(%q, %k : tensor<1x16x8xf32>, tensor<1x16x8xf32>) outs(%z : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %t = linalg.generic {indexing_maps = [#id3t, #tr3t], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%s2 : tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %half : f32
+    linalg.yield %m : f32
+  } -> tensor<1x16x16xf32>
+  %p2 = linalg.softmax dimension(2) ins(%t : tensor<1x16x16xf32>) outs(%e : tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+  %o2 = linalg.batch_matmul ins(%p2, %v : tensor<1x16x16xf32>, tensor<1x16x4xf32>) outs(%zo : tensor<1x16x4xf32>) -> tensor<1x16x4xf32>
+  return %o, %o2 : tensor<1x16x4xf32>, tensor<1x16x4xf32>
+}

@@ -441,6 +441,25 @@ func.func @merge_transposed_heads(%q: tensor<1x49x16xf32>, %k: tensor<1x49x16xf3
 
 // -----
 
+// Heads whose value width is dynamic are not merged (nothing proves the
+// widths equal); empty slices of an attention result are not a
+// concatenation of heads.
+// CHECK-LABEL: func.func @dynamic_width_and_empty_slices(
+// CHECK-COUNT-2: attn.reuse {{.*}} -> tensor<1x1x8x?xf32>
+// CHECK:         tensor.concat dim(1) %{{.*}}, %{{.*}} : (tensor<1x0x8x4xf32>, tensor<1x0x8x4xf32>)
+func.func @dynamic_width_and_empty_slices(%q: tensor<1x8x4xf32>, %v0: tensor<1x1x8x?xf32>, %v1: tensor<1x1x8x?xf32>,
+                                          %v2: tensor<1x2x8x4xf32>)
+    -> (tensor<1x1x8x?xf32>, tensor<1x1x8x?xf32>, tensor<1x0x8x4xf32>) {
+  %0 = attn.reuse %q, %q, %v0 scale(0.5) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x1x8x?xf32> -> tensor<1x1x8x?xf32>
+  %1 = attn.reuse %q, %q, %v1 scale(0.5) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x1x8x?xf32> -> tensor<1x1x8x?xf32>
+  %2 = attn.reuse %q, %q, %v2 scale(0.25) : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
+  %s = tensor.extract_slice %2[0, 0, 0, 0] [1, 0, 8, 4] [1, 1, 1, 1] : tensor<1x2x8x4xf32> to tensor<1x0x8x4xf32>
+  %c = tensor.concat dim(1) %s, %s : (tensor<1x0x8x4xf32>, tensor<1x0x8x4xf32>) -> tensor<1x0x8x4xf32>
+  return %0, %1, %c : tensor<1x1x8x?xf32>, tensor<1x1x8x?xf32>, tensor<1x0x8x4xf32>
+}
+
+// -----
+
 // Not a candidate: IR without provable sharing is left exactly as it was
 // (no folding, no dead-code elimination of unrelated ops).
 // CHECK-LABEL: func.func @unchanged(

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 using namespace uniform;
@@ -482,6 +483,8 @@ matchHeadConcat(const ConcatView &view, SmallVectorImpl<PieceChain> &chains,
     return fail(reason, "the pieces are the whole attention result");
   match.dim = *dim;
   match.sliceSize = first.getStaticSizes()[*dim];
+  if (match.sliceSize <= 0)
+    return fail(reason, "the slices are empty");
   match.offset = first.getStaticOffsets()[*dim];
   match.count = chains.size();
   for (auto [i, chain] : llvm::enumerate(chains))
@@ -574,13 +577,16 @@ FailureOr<Value> attn::foldHeadConcat(RewriterBase &rewriter,
   rewriter.replaceOp(concat, result);
   for (Operation *op : view->chain)
     rewriter.eraseOp(op);
-  // The per-head copies are dead now unless used elsewhere.
+  // The per-head copies are dead now unless used elsewhere (each op once,
+  // users before producers).
+  llvm::SetVector<Operation *> copies;
   for (const PieceChain &chain : chains) {
     for (Operation *op : llvm::reverse(chain.ops))
-      if (op->use_empty())
-        rewriter.eraseOp(op);
-    if (chain.slice->use_empty())
-      rewriter.eraseOp(chain.slice);
+      copies.insert(op);
+    copies.insert(chain.slice);
   }
+  for (Operation *op : copies)
+    if (op->use_empty())
+      rewriter.eraseOp(op);
   return result;
 }

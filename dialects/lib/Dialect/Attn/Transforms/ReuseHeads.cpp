@@ -16,7 +16,6 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -233,34 +232,65 @@ void attn::populateAttnReuseHeadsPatterns(RewritePatternSet &patterns,
 }
 
 namespace {
-/// Notes whether a walk changed anything.
-struct ChangeListener : public RewriterBase::Listener {
-  void notifyOperationInserted(Operation *, OpBuilder::InsertPoint) override {
-    changed = true;
-  }
-  void notifyOperationErased(Operation *) override { changed = true; }
-  bool changed = false;
+/// Remembers the ops a rewrite erased, so that lists collected before it
+/// are not used after it.
+struct ErasureListener : public RewriterBase::Listener {
+  void notifyOperationErased(Operation *op) override { erased.insert(op); }
+  DenseSet<Operation *> erased;
 };
+
+/// Collects the ops of `root` that satisfy `filter`, in walk order.
+template <typename Filter>
+SmallVector<Operation *> collect(Operation *root, Filter filter) {
+  SmallVector<Operation *> ops;
+  root->walk([&](Operation *op) {
+    if (op != root && filter(op))
+      ops.push_back(op);
+  });
+  return ops;
+}
 } // namespace
 
 void attn::applyAttnReuseHeads(Operation *root,
                                const ReuseHeadsOptions &options) {
-  // Walks, without folding or dead-code elimination: IR that holds no
-  // candidate is left exactly as it was. A walk does not revisit what it
-  // created (an attn.reuse made from an attn.mha may be a later group's last
-  // member, a merge may move a concatenation above its walk position), so
-  // walk again while something changes.
-  RewritePatternSet patterns(root->getContext());
-  populateAttnReuseHeadsPatterns(patterns, options);
-  FrozenRewritePatternSet frozen(std::move(patterns));
-  ChangeListener listener;
-  constexpr int kMaxWalks = 8;
-  for (int walk = 0; walk < kMaxWalks; ++walk) {
-    listener.changed = false;
-    walkAndApplyPatterns(root, frozen, &listener);
-    if (!listener.changed)
-      break;
+  // Each step calls the core functions on the candidates it collected,
+  // without folding or dead-code elimination: IR that holds no candidate is
+  // left exactly as it was.
+  ErasureListener listener;
+  IRRewriter rewriter(root->getContext(), &listener);
+  auto alive = [&](Operation *op) { return !listener.erased.contains(op); };
+
+  // 1. attn.mha whose heads share query, key and bias.
+  for (Operation *op : collect(root, [](Operation *op) {
+         return isa<MultiHeadAttentionOp>(op);
+       }))
+    (void)rewriteSharedHeadsToReuse(rewriter, cast<MultiHeadAttentionOp>(op),
+                                    options);
+
+  // 2. Groups that compute the same matrix, merged at their last member.
+  // A merge leaves the ops it excluded; a second round merges what remains
+  // mergeable (at most as many rounds as there are attention ops).
+  for (bool merged = true; merged;) {
+    merged = false;
+    for (Operation *op : collect(root, [](Operation *op) {
+           return isa<MultiHeadAttentionOp, ReuseAttentionOp>(op);
+         })) {
+      if (!alive(op))
+        continue;
+      SmallVector<Operation *> members = findSameMatrixAttention(op);
+      if (members.size() < 2 || members.back() != op)
+        continue;
+      merged |= succeeded(mergeSameMatrixAttention(rewriter, members, options));
+    }
   }
+
+  // 3. Concatenations of the merged results' relayouted slices.
+  for (Operation *op : collect(root, [](Operation *op) {
+         return isa<tensor::ConcatOp, tosa::ConcatOp, tensor::InsertSliceOp>(
+             op);
+       }))
+    if (alive(op))
+      (void)foldHeadConcat(rewriter, op);
 }
 
 //===----------------------------------------------------------------------===//

@@ -53,55 +53,77 @@ static RankedTensorType getResultType(Operation *op) {
 
 static constexpr unsigned kMaxEquivalenceDepth = 16;
 
-static bool areEquivalentImpl(Value a, Value b, unsigned depth);
-
-/// Two slices of equivalent sources that differ only in offsets along
-/// dimensions where the source is provably identical hold the same elements.
-static bool areInvariantSlices(tensor::ExtractSliceOp a,
-                               tensor::ExtractSliceOp b, unsigned depth) {
-  if (!a || !b || a.getType() != b.getType() ||
-      a.getStaticSizes() != b.getStaticSizes() ||
-      a.getStaticStrides() != b.getStaticStrides() ||
-      !a.getSizes().empty() || !b.getSizes().empty() ||
-      !a.getOffsets().empty() || !b.getOffsets().empty() ||
-      !areEquivalentImpl(a.getSource(), b.getSource(), depth + 1))
-    return false;
-  for (auto [dim, offsets] : llvm::enumerate(
-           llvm::zip(a.getStaticOffsets(), b.getStaticOffsets()))) {
-    auto [offsetA, offsetB] = offsets;
-    if (offsetA != offsetB &&
-        failed(proveInvariantAlongDim(a.getSource(), dim)))
+namespace {
+/// Proves values equal: the same value, results of equivalent
+/// side-effect-free ops on equivalent operands (regions compared with their
+/// block arguments mapped to each other, as CSE does), or slices of
+/// equivalent tensors that differ only in offsets along dimensions where
+/// the tensor is provably identical. Memoized, so shared subexpressions are
+/// compared once.
+class ValueEquivalence {
+public:
+  bool equal(Value a, Value b, unsigned depth = 0) {
+    if (a == b)
+      return true;
+    if (!a || !b || depth > kMaxEquivalenceDepth)
       return false;
+    if (auto it = mapped.find(a); it != mapped.end() && it->second == b)
+      return true;
+    auto key = std::make_pair(a.getAsOpaquePointer(), b.getAsOpaquePointer());
+    if (auto it = memo.find(key); it != memo.end())
+      return it->second;
+    bool result = compareResults(a, b, depth);
+    memo[key] = result;
+    return result;
   }
-  return true;
-}
 
-static bool areEquivalentImpl(Value a, Value b, unsigned depth) {
-  if (a == b)
+private:
+  bool compareResults(Value a, Value b, unsigned depth) {
+    auto ra = dyn_cast<OpResult>(a);
+    auto rb = dyn_cast<OpResult>(b);
+    if (!ra || !rb || ra.getResultNumber() != rb.getResultNumber())
+      return false;
+    Operation *oa = ra.getOwner();
+    Operation *ob = rb.getOwner();
+    if (!isMemoryEffectFree(oa) || !isMemoryEffectFree(ob))
+      return false;
+    if (areInvariantSlices(dyn_cast<tensor::ExtractSliceOp>(oa),
+                           dyn_cast<tensor::ExtractSliceOp>(ob), depth))
+      return true;
+    return OperationEquivalence::isEquivalentTo(
+        oa, ob,
+        [&](Value x, Value y) { return success(equal(x, y, depth + 1)); },
+        [&](Value x, Value y) { mapped[x] = y; },
+        OperationEquivalence::IgnoreLocations);
+  }
+
+  bool areInvariantSlices(tensor::ExtractSliceOp a, tensor::ExtractSliceOp b,
+                          unsigned depth) {
+    if (!a || !b || a.getType() != b.getType() ||
+        a.getStaticSizes() != b.getStaticSizes() ||
+        a.getStaticStrides() != b.getStaticStrides() ||
+        !a.getSizes().empty() || !b.getSizes().empty() ||
+        !a.getOffsets().empty() || !b.getOffsets().empty() ||
+        !equal(a.getSource(), b.getSource(), depth + 1))
+      return false;
+    for (auto [dim, offsets] : llvm::enumerate(
+             llvm::zip(a.getStaticOffsets(), b.getStaticOffsets()))) {
+      auto [offsetA, offsetB] = offsets;
+      if (offsetA != offsetB &&
+          failed(proveInvariantAlongDim(a.getSource(), dim)))
+        return false;
+    }
     return true;
-  if (!a || !b || depth > kMaxEquivalenceDepth)
-    return false;
-  auto ra = dyn_cast<OpResult>(a);
-  auto rb = dyn_cast<OpResult>(b);
-  if (!ra || !rb || ra.getResultNumber() != rb.getResultNumber())
-    return false;
-  Operation *oa = ra.getOwner();
-  Operation *ob = rb.getOwner();
-  if (!isMemoryEffectFree(oa) || !isMemoryEffectFree(ob))
-    return false;
-  if (areInvariantSlices(dyn_cast<tensor::ExtractSliceOp>(oa),
-                         dyn_cast<tensor::ExtractSliceOp>(ob), depth))
-    return true;
-  return OperationEquivalence::isEquivalentTo(
-      oa, ob,
-      [&](Value x, Value y) {
-        return success(areEquivalentImpl(x, y, depth + 1));
-      },
-      /*markEquivalent=*/nullptr, OperationEquivalence::IgnoreLocations);
-}
+  }
+
+  /// Block arguments (and results inside regions) found to correspond.
+  DenseMap<Value, Value> mapped;
+  DenseMap<std::pair<const void *, const void *>, bool> memo;
+};
+} // namespace
 
 bool attn::areEquivalentValues(Value a, Value b) {
-  return areEquivalentImpl(a, b, 0);
+  return ValueEquivalence().equal(a, b);
 }
 
 /// Whether `op` is an attention op that can join a shared matrix: any
@@ -225,6 +247,10 @@ attn::selectIndependentAttention(ArrayRef<Operation *> members,
     RankedTensorType type = getResultType(op);
     if (type.isDynamicDim(1)) {
       exclude(op, "its head count is dynamic");
+      continue;
+    }
+    if (type.isDynamicDim(3)) {
+      exclude(op, "its value width is dynamic");
       continue;
     }
     if (!group.empty() && type.getDimSize(3) != valueDim) {
