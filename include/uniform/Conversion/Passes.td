@@ -116,8 +116,16 @@ def AttnRaise : Pass<"attn-raise"> {
     plus a bias (`linalg.add`; a [N, M] bias through `linalg.broadcast`), and
     raises it to a single-head `attn.reuse` the same way.
 
-    Anything the patterns cannot prove is left untouched.
+    Anything the patterns cannot prove is left untouched; with `report=true`
+    a remark at each softmax left says why (the matcher's reason at its
+    value product), and `attn-fusion-report` puts the same in a table.
   }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Emit a remark at every softmax left unraised, with the reason "
+           "the matcher gave at its value product, and a summary on the "
+           "module">,
+  ];
   let dependentDialects = [
     "::uniform::attn::AttnDialect",
     "::mlir::linalg::LinalgDialect",

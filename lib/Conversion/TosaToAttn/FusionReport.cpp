@@ -17,6 +17,8 @@
 #include "uniform/Conversion/Passes.h"
 #include "uniform/Conversion/TosaToAttn.h"
 
+#include "RaiseDiagnostics.h"
+
 #include "uniform/Dialect/Attn/IR/AttnOps.h"
 #include "uniform/Dialect/Attn/Transforms/Transforms.h"
 
@@ -46,34 +48,6 @@ static constexpr StringLiteral kTagPrefix = "softmax#";
 //===----------------------------------------------------------------------===//
 // Softmaxes
 //===----------------------------------------------------------------------===//
-
-/// Whether `v` is a reduction `OpTy` of `input` over `axis`.
-template <typename OpTy>
-static bool isReduceOf(Value v, Value input, int64_t axis) {
-  auto op = v.getDefiningOp<OpTy>();
-  return op && op.getInput() == input && op.getAxis() == axis;
-}
-
-/// The axis of the decomposed softmax that ends in `mul` (e *
-/// reciprocal(reduce_sum(e)), e = exp(x - reduce_max(x))), if it is one.
-static std::optional<int64_t> getSoftmaxAxis(tosa::MulOp mul) {
-  for (auto [e, r] : {std::pair(mul.getInput1(), mul.getInput2()),
-                      std::pair(mul.getInput2(), mul.getInput1())}) {
-    auto reciprocal = r.getDefiningOp<tosa::ReciprocalOp>();
-    auto sum = reciprocal
-                   ? reciprocal.getInput1().getDefiningOp<tosa::ReduceSumOp>()
-                   : tosa::ReduceSumOp();
-    auto exp = e.getDefiningOp<tosa::ExpOp>();
-    auto sub = exp ? exp.getInput1().getDefiningOp<tosa::SubOp>()
-                   : tosa::SubOp();
-    if (!sum || !sub || sum.getInput() != e)
-      continue;
-    int64_t axis = sum.getAxis();
-    if (isReduceOf<tosa::ReduceMaxOp>(sub.getInput2(), sub.getInput1(), axis))
-      return axis;
-  }
-  return std::nullopt;
-}
 
 /// The N x M matrices a softmax over `axis` of `type` holds: the product of
 /// the dimensions before the last two (-1 when dynamic).
@@ -105,23 +79,6 @@ static void collectTags(Location loc, SmallVectorImpl<unsigned> &ids) {
       collectTags(child, ids);
 }
 
-/// A location as the report prints it: the ONNX node name where there is
-/// one, never the report's own tags.
-static std::string describeLoc(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc)) {
-    if (name.getName().getValue().starts_with(kTagPrefix))
-      return describeLoc(name.getChildLoc());
-    return name.getName().str();
-  }
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    if (!fused.getLocations().empty())
-      return describeLoc(fused.getLocations().front());
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << loc;
-  return text;
-}
-
 namespace {
 /// One softmax of the input (or attention op already in it) and what became
 /// of it.
@@ -147,23 +104,6 @@ struct OpEntry {
   std::string whyNotMerged;
 };
 
-/// Records which ops are erased and, while `recordFailures` is set (the
-/// raise patterns run), the patterns' failure reasons by location.
-struct RecordingListener : public RewriterBase::Listener {
-  void notifyMatchFailure(
-      Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
-    if (!recordFailures)
-      return;
-    Diagnostic diag(loc, DiagnosticSeverity::Remark);
-    reasonCallback(diag);
-    reasons[loc.getAsOpaquePointer()] = diag.str();
-  }
-  void notifyOperationErased(Operation *op) override { erased.insert(op); }
-
-  bool recordFailures = false;
-  DenseMap<const void *, std::string> reasons;
-  DenseSet<Operation *> erased;
-};
 } // namespace
 
 /// Tags every softmax of `root` (a copy), and every attention op already
@@ -171,16 +111,12 @@ struct RecordingListener : public RewriterBase::Listener {
 static SmallVector<SoftmaxEntry> tagSoftmaxes(Operation *root) {
   SmallVector<SoftmaxEntry> entries;
   root->walk([&](Operation *op) {
-    Value result;
-    if (auto mul = dyn_cast<tosa::MulOp>(op); mul && getSoftmaxAxis(mul))
-      result = mul.getResult();
-    else if (auto softmax = dyn_cast<linalg::SoftmaxOp>(op))
-      result = softmax.getResult()[0];
+    Value result = uniform::detail::getSoftmaxResult(op);
     bool isAttention = isa<attn::MultiHeadAttentionOp, attn::ReuseAttentionOp>(op);
     if (!result && !isAttention)
       return;
     SoftmaxEntry entry;
-    entry.node = describeLoc(op->getLoc());
+    entry.node = uniform::detail::describeLocation(op->getLoc(), kTagPrefix);
     if (isAttention)
       entry.node = (op->getName().getStringRef() + " at " + entry.node).str();
     if (auto func = op->getParentOfType<FunctionOpInterface>())
@@ -199,47 +135,6 @@ static SmallVector<SoftmaxEntry> tagSoftmaxes(Operation *root) {
   return entries;
 }
 
-/// The value products that consume `softmax` (through reshapes, tiles and
-/// transposes).
-static SmallVector<Operation *> findValueProducts(Operation *softmax) {
-  SmallVector<Operation *> products, worklist = {softmax};
-  DenseSet<Operation *> seen;
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val();
-    for (Operation *user : op->getUsers()) {
-      if (!seen.insert(user).second)
-        continue;
-      auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
-      if (isa<tosa::MatMulOp>(user) ||
-          (linalgOp && linalgOp.getNumDpsInputs() == 2 &&
-           linalgOp.getNumReductionLoops() > 0))
-        products.push_back(user);
-      else if (isa<tosa::ReshapeOp, tosa::TileOp, tosa::TransposeOp,
-                   linalg::TransposeOp, tensor::CollapseShapeOp,
-                   tensor::ExpandShapeOp>(user))
-        worklist.push_back(user);
-    }
-  }
-  return products;
-}
-
-/// Why the softmax `entry` was not raised, from the raise patterns' failures
-/// at its value products.
-static std::string explainNotRaised(const SoftmaxEntry &entry,
-                                    const RecordingListener &listener) {
-  SmallVector<Operation *> products = findValueProducts(entry.root);
-  if (products.empty())
-    return "its result is not multiplied with values (no matmul consumes it)";
-  for (Operation *product : products) {
-    auto it = listener.reasons.find(product->getLoc().getAsOpaquePointer());
-    if (it != listener.reasons.end())
-      return "at its value product " + describeLoc(product->getLoc()) + ": " +
-             it->second;
-  }
-  return "its value product " + describeLoc(products.front()->getLoc()) +
-         " was not recognized as attention";
-}
-
 static int64_t countAttentionOps(Operation *root) {
   int64_t count = 0;
   root->walk([&](Operation *op) {
@@ -251,7 +146,8 @@ static int64_t countAttentionOps(Operation *root) {
 /// Runs what the pipelines run before lowering on `root`: attn-raise,
 /// canonicalization, CSE and attn-reuse-heads. Returns the number of
 /// attention ops before attn-reuse-heads.
-static int64_t runRewrites(Operation *root, RecordingListener &listener) {
+static int64_t runRewrites(Operation *root,
+                           uniform::detail::RaiseFailureRecorder &listener) {
   MLIRContext *ctx = root->getContext();
   GreedyRewriteConfig config;
   config.setListener(&listener);
@@ -288,7 +184,7 @@ static SmallVector<OpEntry> collectOps(Operation *root,
       return;
     OpEntry entry;
     entry.kind = op->getName().getStringRef().str();
-    entry.location = describeLoc(op->getLoc());
+    entry.location = uniform::detail::describeLocation(op->getLoc(), kTagPrefix);
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
     entry.heads = type.getDimSize(1);
     entry.matrices = attn::computeAttentionCost(op).matrices;
@@ -454,7 +350,7 @@ struct AttnFusionReportPass
 
     OwningOpRef<Operation *> copy(module->clone());
     SmallVector<SoftmaxEntry> softmaxes = tagSoftmaxes(copy.get());
-    RecordingListener listener;
+    uniform::detail::RaiseFailureRecorder listener;
     int64_t raisedOps = runRewrites(copy.get(), listener);
     SmallVector<OpEntry> ops = collectOps(copy.get(), softmaxes);
 
@@ -473,7 +369,7 @@ struct AttnFusionReportPass
                          "another softmax, or unused)";
         continue;
       }
-      s.whyNotRaised = explainNotRaised(s, listener);
+      s.whyNotRaised = uniform::detail::explainNotRaised(s.root, listener);
       add(after, s.matrices);
     }
     for (const OpEntry &op : ops)

@@ -22,6 +22,8 @@
 #include "uniform/Conversion/Passes.h"
 #include "uniform/Conversion/TosaToAttn.h"
 
+#include "RaiseDiagnostics.h"
+
 #include "uniform/Dialect/Attn/IR/AttnOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -564,12 +566,42 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
 
 struct AttnRaisePass
     : public uniform::impl::AttnRaiseBase<AttnRaisePass> {
+  using Base::Base;
+
   void runOnOperation() override {
+    Operation *root = getOperation();
     RewritePatternSet patterns(&getContext());
     populateTosaToAttnPatterns(patterns);
     populateLinalgToAttnPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    uniform::detail::RaiseFailureRecorder recorder;
+    GreedyRewriteConfig config;
+    if (report)
+      config.setListener(&recorder);
+    int64_t before = countAttentionOps(root);
+    if (failed(applyPatternsGreedily(root, std::move(patterns), config)))
       return signalPassFailure();
+    if (!report)
+      return;
+    // Every softmax left is explained at the softmax.
+    int64_t left = 0;
+    root->walk([&](Operation *op) {
+      if (!uniform::detail::getSoftmaxResult(op))
+        return;
+      ++left;
+      op->emitRemark() << "softmax not raised: "
+                       << uniform::detail::explainNotRaised(op, recorder);
+    });
+    root->emitRemark() << "attn-raise: " << countAttentionOps(root) - before
+                       << " attention ops raised, " << left
+                       << " softmaxes not raised";
+  }
+
+  static int64_t countAttentionOps(Operation *root) {
+    int64_t count = 0;
+    root->walk([&](Operation *op) {
+      count += isa<attn::MultiHeadAttentionOp, attn::ReuseAttentionOp>(op);
+    });
+    return count;
   }
 };
 } // namespace
