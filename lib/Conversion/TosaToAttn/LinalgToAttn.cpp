@@ -22,6 +22,8 @@
 
 #include "uniform/Conversion/TosaToAttn.h"
 
+#include "RaiseDiagnostics.h"
+
 #include "uniform/Dialect/Attn/IR/AttnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -38,12 +40,7 @@
 using namespace mlir;
 using namespace uniform;
 
-/// Sets `*reason` and fails.
-static LogicalResult fail(std::string *reason, const Twine &message) {
-  if (reason)
-    *reason = message.str();
-  return failure();
-}
+using uniform::detail::fail;
 
 /// The f32 constant every element of `v` holds: a splat constant or a
 /// linalg.fill of a constant.

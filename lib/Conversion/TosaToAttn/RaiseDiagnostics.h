@@ -17,6 +17,15 @@
 
 namespace uniform::detail {
 
+/// Sets `*reason` (when asked for) and fails: how the raise matchers report
+/// why they fail.
+inline mlir::LogicalResult fail(std::string *reason,
+                                const llvm::Twine &message) {
+  if (reason)
+    *reason = message.str();
+  return mlir::failure();
+}
+
 /// Records which ops are erased and, while `recordFailures` is set, the
 /// patterns' match failure reasons by location.
 struct RaiseFailureRecorder : public mlir::RewriterBase::Listener {

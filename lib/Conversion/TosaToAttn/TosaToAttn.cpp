@@ -205,12 +205,7 @@ struct TosaAttentionMatch {
 };
 } // namespace
 
-/// Sets `*reason` and fails.
-static LogicalResult fail(std::string *reason, const Twine &message) {
-  if (reason)
-    *reason = message.str();
-  return failure();
-}
+using uniform::detail::fail;
 
 /// Finds the probabilities and values of the value product `pv`: P * V,
 /// heads folded into the batch, a matrix broadcast over heads, or V^T * P^T

@@ -19,6 +19,8 @@
 
 #include "uniform/Dialect/Attn/Transforms/Transforms.h"
 
+#include "Reason.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
@@ -30,14 +32,7 @@ using namespace mlir;
 using namespace uniform;
 using namespace uniform::attn;
 
-namespace {
-/// Sets `*reason` (when asked for) and fails.
-LogicalResult fail(std::string *reason, const Twine &message) {
-  if (reason)
-    *reason = message.str();
-  return failure();
-}
-} // namespace
+using uniform::attn::detail::fail;
 
 //===----------------------------------------------------------------------===//
 // Concatenations

@@ -10,6 +10,8 @@
 #include "uniform/Dialect/Attn/Transforms/Passes.h"
 #include "uniform/Dialect/Attn/Transforms/Transforms.h"
 
+#include "Reason.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -33,14 +35,7 @@ using namespace mlir;
 using namespace uniform;
 using namespace uniform::attn;
 
-namespace {
-/// Sets `*reason` (when asked for) and fails.
-LogicalResult fail(std::string *reason, const Twine &message) {
-  if (reason)
-    *reason = message.str();
-  return failure();
-}
-} // namespace
+using uniform::attn::detail::fail;
 
 //===----------------------------------------------------------------------===//
 // attn.mha -> attn.reuse

@@ -12,6 +12,8 @@
 
 #include "uniform/Dialect/Attn/Transforms/Transforms.h"
 
+#include "Reason.h"
+
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -23,14 +25,7 @@ using namespace mlir;
 using namespace uniform;
 using namespace uniform::attn;
 
-namespace {
-/// Sets `*reason` (when asked for) and fails.
-LogicalResult fail(std::string *reason, const Twine &message) {
-  if (reason)
-    *reason = message.str();
-  return failure();
-}
-} // namespace
+using uniform::attn::detail::fail;
 
 static Value getQuery(Operation *op) { return op->getOperand(0); }
 static Value getKey(Operation *op) { return op->getOperand(1); }
