@@ -68,9 +68,9 @@ LogicalResult uniform::verifyGpuPipelineOptions(
     const GpuPipelineOptions &options,
     llvm::function_ref<void(const llvm::Twine &)> emitError) {
   StringRef format = options.format;
-  if (format != "isa" && format != "bin" && format != "fatbin") {
+  if (!llvm::is_contained({"llvm", "isa", "bin", "fatbin"}, format)) {
     emitError("uniform-gpu-pipeline: unknown format '" + format +
-              "' (expected isa, bin or fatbin)");
+              "' (expected llvm, isa, bin or fatbin)");
     return failure();
   }
   StringRef precision = options.precision;

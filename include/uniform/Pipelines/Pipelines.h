@@ -62,7 +62,8 @@ struct GpuPipelineOptions
       llvm::cl::init("+ptx80")};
   Option<std::string> format{
       *this, "format",
-      llvm::cl::desc("Kernel binary: 'isa' (PTX text), 'bin' (cubin) or "
+      llvm::cl::desc("Kernel binary: 'llvm' (the kernels' NVVM LLVM IR, "
+                     "for an emulator), 'isa' (PTX text), 'bin' (cubin) or "
                      "'fatbin' (cubin and PTX); bin and fatbin run ptxas"),
       llvm::cl::init("fatbin")};
   Option<std::string> toolkit{
