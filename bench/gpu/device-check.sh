@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+#===- device-check.sh - One command to check the GPU path on a real GPU ----===#
+#
+# Usage: bench/gpu/device-check.sh [--build-dir DIR] [--self-test] [--quick]
+#
+# Run this first on any machine with an NVIDIA GPU (an Orin, or a data-center
+# GPU such as an H200, where the driver JIT-compiles our sm_87 PTX). It takes
+# a few minutes and:
+#   1. prints the device and the driver (uniform-cuda-query, nvidia-smi);
+#   2. builds what it needs (tools/setup.sh --no-example) unless built;
+#   3. runs the fused-kernel grid (attn.reuse and attn.mha; N, M not
+#      multiples of 16; Dk 8..128 with 72; H*Dv up to 512, several chunks;
+#      every bias form; f16 and f32; large logits) through
+#      uniform-gpu-pipeline and `uniform-run --device=cuda` against float64
+#      NumPy, one line per case;
+#   4. runs UniForm-m0 whole (224x224) on the GPU against PyTorch's CPU output;
+#   5. runs compute-sanitizer racecheck and memcheck on two cases, if found;
+#   6. times our kernels against PyTorch (SDPA and matmul-softmax-matmul)
+#      with bench/gpu/run.py when PyTorch has CUDA.
+# It ends with "device-check: N passed, M failed" and exits non-zero on a
+# failure. --self-test runs steps 3 and 4 on the CPU instead (what lit runs
+# on machines without a GPU, to keep this script working); --quick runs
+# three grid cases and skips m0.
+#
+#===-----------------------------------------------------------------------===#
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD_DIR="$ROOT/build"
+DEVICE=cuda
+QUICK=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --build-dir) BUILD_DIR="$(realpath -m "$2")"; shift 2 ;;
+    --self-test) DEVICE=cpu; shift ;;
+    --quick) QUICK=1; shift ;;
+    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "device-check.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+BIN="$BUILD_DIR/bin"
+PY=/usr/bin/python3
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+PASSED=0
+FAILED=0
+result() { # NAME OK-EXIT-STATUS
+  if [[ "$2" -eq 0 ]]; then PASSED=$((PASSED + 1)); echo "PASS $1";
+  else FAILED=$((FAILED + 1)); echo "FAIL $1"; fi
+}
+
+echo "== 1. device and driver ($DEVICE)"
+if [[ ! -x "$BIN/uniform-opt" ]]; then
+  echo "== building (tools/setup.sh --no-example)"
+  bash "$ROOT/tools/setup.sh" --no-example --build-dir "$BUILD_DIR" >"$WORK/build.log" 2>&1 ||
+    { tail -n 30 "$WORK/build.log"; echo "device-check: the build failed"; exit 1; }
+fi
+if [[ "$DEVICE" == cuda ]]; then
+  "$BIN/uniform-cuda-query" || { echo "device-check: no usable CUDA device"; exit 1; }
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,compute_cap --format=csv
+else
+  echo "(self-test: the GPU steps run on the CPU)"
+fi
+
+echo
+echo "== 3. fused-kernel grid against NumPy"
+GRID=(
+  "kind=reuse,B=4,H=4,N=49,M=49,Dk=16,Dv=16,bias=NM,seed=1"
+  "kind=mha,B=2,H=4,N=33,M=47,Dk=8,Dv=8,bias=BHNM,seed=2"
+  "kind=reuse,B=1,H=3,N=49,M=49,Dk=72,Dv=96,bias=NM,seed=3"
+  "kind=reuse,B=1,H=4,N=16,M=16,Dk=48,Dv=48,bias=BNM,seed=4"
+  "kind=reuse,B=1,H=8,N=100,M=100,Dk=64,Dv=64,bias=none,seed=5"
+  "kind=mha,B=1,H=2,N=64,M=64,Dk=128,Dv=64,bias=HNM,seed=6"
+  "kind=reuse,B=2,H=2,N=7,M=70,Dk=32,Dv=32,bias=M,dtype=f16,seed=7"
+  "kind=mha,B=1,H=3,N=50,M=50,Dk=16,Dv=24,bias=1,dtype=f16,seed=8"
+  "kind=reuse,B=1,H=4,N=49,M=49,Dk=16,Dv=32,bias=NM,scale=4.0,seed=9"
+)
+[[ $QUICK -eq 1 ]] && GRID=("${GRID[@]:0:3}")
+SPECS="$(IFS=';'; echo "${GRID[*]}")"
+"$PY" "$ROOT/test/lib/differential.py" --bin "$BIN" --device "$DEVICE" \
+  --strategies materialize --specs "$SPECS" | tee "$WORK/grid.txt"
+while read -r status rest; do
+  case "$status" in
+    ok) result "grid ${rest%%:*}" 0 ;;
+    FAIL) result "grid ${rest%%:*}" 1 ;;
+  esac
+done <"$WORK/grid.txt"
+
+if [[ "$DEVICE" == cpu ]]; then
+  # Without a GPU, at least every grid case must compile for sm_87.
+  mkdir -p "$WORK/compile"
+  for spec in "${GRID[@]}"; do
+    "$PY" "$ROOT/test/lib/attention_reference.py" gen "$spec" "$WORK/compile" >"$WORK/case.mlir" &&
+      "$BIN/uniform-opt" "$WORK/case.mlir" --uniform-gpu-pipeline=format=isa -o /dev/null
+    result "compiles for sm_87: $spec" $?
+  done
+fi
+
+if [[ $QUICK -eq 0 ]]; then
+  echo
+  echo "== 4. UniForm-m0 whole against PyTorch"
+  pipeline="--uniform-gpu-pipeline"; tol=2e-2
+  [[ "$DEVICE" == cpu ]] && { pipeline="--uniform-cpu-pipeline"; tol=1e-4; }
+  ( OMP_NUM_THREADS=1 "$PY" "$ROOT/examples/uniform/export.py" m0 "$WORK/m0.onnx" --check "$WORK" >/dev/null &&
+    "$BIN/uniform-translate" --import-onnx "$WORK/m0.onnx" -o "$WORK/m0.mlir" &&
+    "$BIN/uniform-opt" "$WORK/m0.mlir" "$pipeline" -o "$WORK/m0.low.mlir" &&
+    "$BIN/uniform-run" "$WORK/m0.low.mlir" -O1 --device="$DEVICE" --input "$WORK/in0.npy" \
+      --output "$WORK/m0.out.npy" &&
+    "$PY" "$ROOT/test/lib/compare_npy.py" "$WORK/m0.out.npy" "$WORK/ref.npy" "$tol" )
+  result "uniform-m0" $?
+fi
+
+if [[ "$DEVICE" == cuda ]]; then
+  echo
+  echo "== 5. compute-sanitizer"
+  SANITIZER="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
+  if [[ -x "$SANITIZER" ]]; then
+    mkdir -p "$WORK/san"
+    "$PY" "$ROOT/test/lib/attention_reference.py" gen "${GRID[0]}" "$WORK/san" >"$WORK/san.mlir"
+    "$BIN/uniform-opt" "$WORK/san.mlir" --uniform-gpu-pipeline -o "$WORK/san.low.mlir"
+    ins=(); for a in q k v b; do [[ -f "$WORK/san/$a.npy" ]] && ins+=(--input "$WORK/san/$a.npy"); done
+    for tool in racecheck memcheck; do
+      "$SANITIZER" --tool "$tool" --error-exitcode 3 "$BIN/uniform-run" "$WORK/san.low.mlir" \
+        --entry forward --device=cuda "${ins[@]}" --output "$WORK/san.out.npy" >"$WORK/$tool.log" 2>&1
+      status=$?; tail -n 3 "$WORK/$tool.log"; result "compute-sanitizer $tool" $status
+    done
+  else
+    echo "(compute-sanitizer not found: skipped)"
+  fi
+  echo
+  echo "== 6. against PyTorch"
+  if "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
+    "$PY" "$ROOT/bench/gpu/build-libs.py" --build "$BUILD_DIR" --target cuda --out "$WORK/libs" >/dev/null &&
+      "$PY" "$ROOT/bench/gpu/run.py" --libs "$WORK/libs" --budget 120
+    result "bench/gpu/run.py" $?
+  else
+    echo "(PyTorch without CUDA: timings skipped)"
+  fi
+fi
+
+echo
+echo "device-check: $PASSED passed, $FAILED failed"
+[[ $FAILED -eq 0 ]]
