@@ -242,7 +242,7 @@ static void printText(raw_ostream &os, ArrayRef<SoftmaxEntry> softmaxes,
   os << "=== attn-fusion-report: " << softmaxes.size() << " softmax"
      << (softmaxes.size() == 1 ? "" : "es") << ", " << ops.size()
      << " attention op" << (ops.size() == 1 ? "" : "s") << " ===\n";
-  using Row = SmallVector<std::string, 8>;
+  using Row = SmallVector<std::string>;
   std::vector<Row> rows = {
       {"softmax", "node", "matrices", "raised", "attention op", "merged"}};
   for (auto [id, s] : llvm::enumerate(softmaxes)) {
@@ -255,20 +255,7 @@ static void printText(raw_ostream &os, ArrayRef<SoftmaxEntry> softmaxes,
                     s.raised ? "yes" : "no", op,
                     describeSharing(s, id, ops)});
   }
-  SmallVector<size_t> widths(rows.front().size(), 0);
-  for (const Row &row : rows)
-    for (auto [i, cell] : llvm::enumerate(row))
-      widths[i] = std::max(widths[i], cell.size());
-  for (const Row &row : rows) {
-    std::string line;
-    llvm::raw_string_ostream ls(line);
-    for (auto [i, cell] : llvm::enumerate(row)) {
-      if (i)
-        ls << "  ";
-      ls << llvm::left_justify(cell, widths[i]);
-    }
-    os << StringRef(line).rtrim() << "\n";
-  }
+  attn::printReportTable(os, rows, /*leftAligned=*/rows.front().size());
   for (auto [id, s] : llvm::enumerate(softmaxes))
     if (!s.raised)
       os << "softmax #" << id << " not raised: " << s.whyNotRaised << "\n";

@@ -101,6 +101,30 @@ static std::string formatCount(int64_t c) {
   return c < 0 ? "?" : std::to_string(c);
 }
 
+void attn::printReportTable(raw_ostream &os,
+                            ArrayRef<SmallVector<std::string>> rows,
+                            size_t leftAligned) {
+  if (rows.empty())
+    return;
+  SmallVector<size_t> widths(rows.front().size(), 0);
+  for (const SmallVector<std::string> &row : rows)
+    for (auto [i, cell] : llvm::enumerate(row))
+      widths[i] = std::max(widths[i], cell.size());
+  for (const SmallVector<std::string> &row : rows) {
+    std::string line;
+    llvm::raw_string_ostream ls(line);
+    for (auto [i, cell] : llvm::enumerate(row)) {
+      if (i)
+        ls << "  ";
+      if (i < leftAligned)
+        ls << llvm::left_justify(cell, widths[i]);
+      else
+        ls << llvm::right_justify(cell, widths[i]);
+    }
+    os << StringRef(line).rtrim() << "\n";
+  }
+}
+
 namespace {
 struct Entry {
   std::string op;
@@ -175,7 +199,7 @@ struct AttnCostReportPass
   static void printText(raw_ostream &os, ArrayRef<Entry> entries) {
     os << "=== attn-cost-report: " << entries.size() << " attention op"
        << (entries.size() == 1 ? "" : "s") << " ===\n";
-    using Row = SmallVector<std::string, 16>;
+    using Row = SmallVector<std::string>;
     std::vector<Row> rows;
     rows.push_back({"op", "function", "location", "B", "H", "N", "M", "Dk",
                     "Dv", "matrices", "score-flops", "value-flops",
@@ -201,25 +225,8 @@ struct AttnCostReportPass
                     formatCount(sum.matrixBytes),
                     formatCount(sum.savedScoreFlops),
                     formatCount(sum.savedMatrixBytes)});
-    // Text columns are left-aligned, numbers right-aligned, each as wide as
-    // its widest cell.
-    SmallVector<size_t> widths(rows.front().size(), 0);
-    for (const Row &row : rows)
-      for (auto [i, cell] : llvm::enumerate(row))
-        widths[i] = std::max(widths[i], cell.size());
-    for (const Row &row : rows) {
-      std::string line;
-      llvm::raw_string_ostream ls(line);
-      for (auto [i, cell] : llvm::enumerate(row)) {
-        if (i)
-          ls << "  ";
-        if (i < 3)
-          ls << llvm::left_justify(cell, widths[i]);
-        else
-          ls << llvm::right_justify(cell, widths[i]);
-      }
-      os << StringRef(line).rtrim() << "\n";
-    }
+    // Text columns are left-aligned, numbers right-aligned.
+    printReportTable(os, rows, /*leftAligned=*/3);
     if (numDynamic)
       os << "(" << numDynamic << " op" << (numDynamic == 1 ? "" : "s")
          << " with dynamic dimensions left out of the total)\n";

@@ -14,6 +14,7 @@
 #include "mlir/Support/LLVM.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <functional>
 #include <string>
@@ -207,6 +208,13 @@ struct AttentionCost {
   int64_t savedMatrixBytes = -1;
   bool isStatic() const { return matrices >= 0; }
 };
+
+/// Prints `rows` as the reports' tables: each column as wide as its widest
+/// cell, two spaces apart, the first `leftAligned` columns left-aligned and
+/// the others right-aligned, trailing spaces trimmed.
+void printReportTable(llvm::raw_ostream &os,
+                      llvm::ArrayRef<llvm::SmallVector<std::string>> rows,
+                      size_t leftAligned);
 
 /// Computes the cost of an `attn.mha` or `attn.reuse` op.
 AttentionCost computeAttentionCost(mlir::Operation *op);
