@@ -34,10 +34,18 @@ namespace uniform {
 
 using namespace mlir;
 
-/// Whether `type` describes one contiguous, row-major block of memory.
+/// Whether `type` describes one contiguous, row-major block of memory that
+/// starts at its descriptor's aligned pointer: what `gpu.memcpy` copies
+/// (its lowering passes the aligned pointer and ignores the offset, so a
+/// subview at a non-zero offset, such as one head's slice of a
+/// concatenation, must be copied by a kernel instead).
 static bool isContiguous(MemRefType type) {
-  return type.getLayout().isIdentity() ||
-         memref::isStaticShapeAndContiguousRowMajor(type);
+  if (type.getLayout().isIdentity())
+    return true;
+  int64_t offset;
+  SmallVector<int64_t> strides;
+  return memref::isStaticShapeAndContiguousRowMajor(type) &&
+         succeeded(type.getStridesAndOffset(strides, offset)) && offset == 0;
 }
 
 /// Whether `op` or an op nested in it reads or writes a buffer.
@@ -192,6 +200,42 @@ struct GpuMapParallelLoopsPass
   }
 };
 
+/// Kernels cannot read host memory (a GPU without HMM, such as Orin's, faults
+/// on it): gives the kernels a device copy of a constant `memref.global`,
+/// made where the host reads the global and freed before each return of
+/// `func`. Mutable globals would need their writes copied back: refused.
+static LogicalResult copyGlobalToDevice(RewriterBase &rewriter,
+                                        memref::GetGlobalOp get,
+                                        func::FuncOp func) {
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  MemRefType type = get.getType();
+  if (!global || !global.getConstant() || !isContiguous(type))
+    return get.emitError("uniform-gpu-device-memory: kernels can only use "
+                         "constant, contiguous memref.globals (copied to "
+                         "device memory)");
+  Location loc = get.getLoc();
+  rewriter.setInsertionPointAfter(get);
+  auto device = gpu::AllocOp::create(
+      rewriter, loc, type, /*asyncToken=*/Type(), ValueRange(), ValueRange(),
+      ValueRange(), /*hostShared=*/false);
+  auto copy = gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(),
+                                    ValueRange(), device.getMemref(), get);
+  bool returned = false;
+  rewriter.replaceUsesWithIf(get, device.getMemref(), [&](OpOperand &use) {
+    returned |= isa<func::ReturnOp>(use.getOwner());
+    return use.getOwner() != copy;
+  });
+  if (returned)
+    return success(); // the caller owns it now
+  func.walk([&](func::ReturnOp ret) {
+    rewriter.setInsertionPoint(ret);
+    gpu::DeallocOp::create(rewriter, loc, /*asyncToken=*/Type(), ValueRange(),
+                           device.getMemref());
+  });
+  return success();
+}
+
 struct GpuDeviceMemoryPass
     : public uniform::impl::GpuDeviceMemoryBase<GpuDeviceMemoryPass> {
   void runOnOperation() override {
@@ -213,6 +257,11 @@ struct GpuDeviceMemoryPass
             /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
             alloc.getSymbolOperands(), /*hostShared=*/false);
         rewriter.replaceOp(alloc, device.getMemref());
+        continue;
+      }
+      if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
+        if (failed(copyGlobalToDevice(rewriter, get, func)))
+          return signalPassFailure();
         continue;
       }
       if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {

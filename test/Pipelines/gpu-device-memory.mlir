@@ -43,3 +43,39 @@ func.func @strided_copy(%a: memref<4x8xf32>, %b: memref<4x16xf32>) {
   memref.copy %a, %view : memref<4x8xf32> to memref<4x8xf32, strided<[16, 1], offset: 8>>
   return
 }
+
+// -----
+
+// Kernels get a device copy of a constant global (weights), made where the
+// host reads it and freed before the return: a GPU without HMM, such as
+// Orin's, faults on host memory.
+memref.global "private" constant @weights : memref<8xf32> = dense<1.0>
+// CHECK-LABEL: func.func @constant_global
+// CHECK:         %[[HOST:.*]] = memref.get_global @weights : memref<8xf32>
+// CHECK:         %[[DEV:.*]] = gpu.alloc () : memref<8xf32>
+// CHECK:         gpu.memcpy %[[DEV]], %[[HOST]] : memref<8xf32>, memref<8xf32>
+// CHECK:         gpu.launch
+// CHECK:           memref.load %[[DEV]]
+// CHECK:         gpu.dealloc %[[DEV]] : memref<8xf32>
+// CHECK-NEXT:    return
+func.func @constant_global(%out: memref<8xf32>) {
+  %c1 = arith.constant 1 : index
+  %w = memref.get_global @weights : memref<8xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w2 = %c1) {
+    %c0 = arith.constant 0 : index
+    %e = memref.load %w[%c0] : memref<8xf32>
+    memref.store %e, %out[%c0] : memref<8xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+memref.global "private" @state : memref<8xf32> = dense<0.0>
+func.func @mutable_global() {
+  // expected-error @below {{uniform-gpu-device-memory: kernels can only use constant, contiguous memref.globals (copied to device memory)}}
+  %s = memref.get_global @state : memref<8xf32>
+  return
+}

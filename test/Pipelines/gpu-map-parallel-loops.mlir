@@ -108,3 +108,24 @@ func.func @copies(%a: memref<4x8xf32>, %b: memref<4x16xf32>, %c: memref<4x8xf32>
   memref.copy %a, %c : memref<4x8xf32> to memref<4x8xf32>
   return
 }
+
+// -----
+
+// A contiguous slice at a non-zero offset (one head's slot of a
+// concatenation) is copied by threads too: gpu.memcpy's lowering passes the
+// aligned pointer and would drop the offset. A slice at offset 0 stays a
+// memcpy.
+// CHECK-LABEL: func.func @copy_into_slot
+// CHECK:         %[[FIRST:.*]] = memref.subview %arg1[0, 0, 0]
+// CHECK:         %[[SECOND:.*]] = memref.subview %arg1[1, 0, 0]
+// CHECK:         memref.copy %arg0, %[[FIRST]]
+// CHECK:         scf.parallel
+// CHECK:           memref.store %{{.*}}, %[[SECOND]]
+// CHECK-NOT:     memref.copy
+func.func @copy_into_slot(%a: memref<1x4x8xf32>, %stack: memref<2x4x8xf32>) {
+  %first = memref.subview %stack[0, 0, 0] [1, 4, 8] [1, 1, 1] : memref<2x4x8xf32> to memref<1x4x8xf32, strided<[32, 8, 1]>>
+  %second = memref.subview %stack[1, 0, 0] [1, 4, 8] [1, 1, 1] : memref<2x4x8xf32> to memref<1x4x8xf32, strided<[32, 8, 1], offset: 32>>
+  memref.copy %a, %first : memref<1x4x8xf32> to memref<1x4x8xf32, strided<[32, 8, 1]>>
+  memref.copy %a, %second : memref<1x4x8xf32> to memref<1x4x8xf32, strided<[32, 8, 1], offset: 32>>
+  return
+}

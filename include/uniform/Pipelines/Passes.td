@@ -114,7 +114,11 @@ def GpuDeviceMemory
     Runs after `convert-parallel-loops-to-gpu`, on host functions whose
     arguments are device buffers. Rewrites `memref.alloc` into `gpu.alloc`,
     `memref.dealloc` into `gpu.dealloc` and `memref.copy` into
-    `gpu.memcpy`. Any other operation outside a `gpu.launch` that reads or
+    `gpu.memcpy`. Kernels get a device copy of each constant
+    `memref.global` the host function reads (`gpu.alloc` and `gpu.memcpy`
+    where it is read, `gpu.dealloc` before each return): a GPU without
+    heterogeneous memory management, such as Orin's, faults on a kernel that
+    reads host memory. Any other operation outside a `gpu.launch` that reads or
     writes a buffer would dereference device memory on the host: it is
     reported as an error that names the operation.
   }];
