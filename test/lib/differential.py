@@ -7,6 +7,8 @@ Each case is compiled with `uniform-opt --uniform-cpu-pipeline`, run with
   differential.py --bin DIR --specs "SPEC;SPEC;..." [--strategies materialize,online:16]
   differential.py --bin DIR --random COUNT --seed S
   differential.py --bin DIR --device cuda --specs ...   # uniform-gpu-pipeline on a GPU
+  differential.py --bin DIR --device cuda-emulator --specs ...   # ... on the CUDA emulator
+  differential.py ... --mutation drop-staging-barrier   # a broken fused kernel
 
 SPEC is as in attention_reference.py. Random cases draw the kind, B, H, N,
 M, Dk, Dv, the bias form, the element type and the strategy (with a random
@@ -16,7 +18,13 @@ Tolerances (max abs error against a float64 reference): 1e-4 for f32, 5e-3
 for f16 (the f16 result is rounded once, after f32 accumulation). With
 `--device cuda` the cases go through uniform-gpu-pipeline and run with
 `uniform-run --device=cuda`; the fused tensor-core kernels compute f32
-models' attention in f16, so every case is held to 2e-2 there.
+models' attention in f16, so every case is held to 2e-2 there. With
+`--device cuda-emulator` they are compiled with format=llvm and run on the
+CUDA emulator, with the same tolerance; each line then says whether the
+case took the fused tensor-core kernel ("fused") or SIMT kernels
+("simt"). `--mutation NAME` builds the fused kernels with
+convert-attn-to-nvgpu's test-mutation=NAME first (a defect the emulator
+must catch).
 """
 import argparse
 import os
@@ -36,17 +44,38 @@ TOLERANCE = {"f32": 1e-4, "f16": 5e-3}
 GPU_TOLERANCE = 2e-2
 
 
-def run_case(bindir, spec, strategy, workdir, device="cpu"):
+GPU_DEVICES = ("cuda", "cuda-emulator")
+
+
+def fuse_attention(bindir, mlir, workdir, mutation):
+    """Runs convert-attn-to-nvgpu (with the mutation, if any) on its own;
+    returns the module to lower and whether the fused kernel took the op."""
+    fused = os.path.join(workdir, "case.fused.mlir")
+    option = f"=test-mutation={mutation}" if mutation else ""
+    subprocess.run([os.path.join(bindir, "uniform-opt"), mlir,
+                    f"--convert-attn-to-nvgpu{option}", "-o", fused], check=True)
+    with open(fused) as f:
+        return fused, "nvgpu.mma.sync" in f.read()
+
+
+def run_case(bindir, spec, strategy, workdir, device="cpu", mutation=None):
+    """The max abs error of one case, and "fused"/"simt" on the GPU."""
     for name in os.listdir(workdir):
         os.remove(os.path.join(workdir, name))
     mlir = os.path.join(workdir, "case.mlir")
     with open(mlir, "w") as f:
         ref.gen(spec, workdir, out=f)
     name, _, tile = strategy.partition(":")
-    kind = "gpu" if device == "cuda" else "cpu"
-    pipeline = f"--uniform-{kind}-pipeline=strategy={name}"
+    gpu = device in GPU_DEVICES
+    kernels = ""
+    if gpu:
+        mlir, fused = fuse_attention(bindir, mlir, workdir, mutation)
+        kernels = "fused" if fused else "simt"
+    pipeline = f"--uniform-{'gpu' if gpu else 'cpu'}-pipeline=strategy={name}"
     if tile:
         pipeline += f" tile-m={tile}"
+    if device == "cuda-emulator":
+        pipeline += " format=llvm"
     lowered = os.path.join(workdir, "case.ll.mlir")
     subprocess.run([os.path.join(bindir, "uniform-opt"), mlir, pipeline, "-o", lowered],
                    check=True)
@@ -62,8 +91,11 @@ def run_case(bindir, spec, strategy, workdir, device="cpu"):
     got = np.load(out).astype(np.float64)
     want = np.load(os.path.join(workdir, "ref.npy")).astype(np.float64)
     if got.shape != want.shape:
-        return float("inf")
-    return float(np.max(np.abs(got - want))) if got.size else 0.0
+        return float("inf"), kernels
+    if not got.size:
+        return 0.0, kernels
+    err = float(np.max(np.abs(got - want)))
+    return (float("inf") if np.isnan(err) else err), kernels
 
 
 def random_cases(count, seed):
@@ -94,7 +126,8 @@ def main():
     p.add_argument("--strategies", default="materialize,online:16")
     p.add_argument("--random", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--device", choices=["cpu", *GPU_DEVICES], default="cpu")
+    p.add_argument("--mutation", default=None)
     a = p.parse_args()
 
     cases = []
@@ -109,16 +142,17 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         for spec, strategy in cases:
             dtype = ref.parse(spec)["dtype"]
-            tol = GPU_TOLERANCE if a.device == "cuda" else TOLERANCE[dtype]
+            tol = GPU_TOLERANCE if a.device in GPU_DEVICES else TOLERANCE[dtype]
             try:
-                err = run_case(a.bin, spec, strategy, workdir, a.device)
+                err, kernels = run_case(a.bin, spec, strategy, workdir, a.device,
+                                        a.mutation)
             except subprocess.CalledProcessError as e:
                 print(f"FAIL {spec} {strategy}: {e}")
                 failed += 1
                 continue
             ok = err <= tol
-            print(f"{'ok  ' if ok else 'FAIL'} {spec} {strategy}: max abs error {err:.3g}"
-                  f" (tolerance {tol:g})")
+            print(f"{'ok  ' if ok else 'FAIL'} {spec} {strategy}{' ' + kernels if kernels else ''}:"
+                  f" max abs error {err:.3g} (tolerance {tol:g})")
             if ok:
                 passed += 1
             else:

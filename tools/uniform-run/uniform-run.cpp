@@ -81,8 +81,10 @@ static cl::list<std::string>
                cl::CommaSeparated);
 static cl::opt<std::string>
     device("device",
-           cl::desc("Where the module runs: cpu (uniform-cpu-pipeline) or "
-                    "cuda (uniform-gpu-pipeline)"),
+           cl::desc("Where the module runs: cpu (uniform-cpu-pipeline), "
+                    "cuda (uniform-gpu-pipeline, on a GPU) or cuda-emulator "
+                    "(uniform-gpu-pipeline=format=llvm, on the host's CUDA "
+                    "emulator)"),
            cl::init("cpu"));
 static cl::opt<bool> dryRun(
     "dry-run",
@@ -90,15 +92,25 @@ static cl::opt<bool> dryRun(
     cl::init(false));
 static cl::opt<std::string> cudaRuntime(
     "cuda-runtime",
-    cl::desc("libUniformCudaRuntime.so for --device=cuda (default: the "
-             "one built or installed with this tool)"),
+    cl::desc("libUniformCudaRuntime.so for --device=cuda, or "
+             "libUniformCudaEmulator.so for --device=cuda-emulator (default: "
+             "the one built or installed with this tool)"),
     cl::init(""));
+static cl::opt<bool> profile(
+    "profile",
+    cl::desc("With --device=cuda-emulator: print the emulator's per-kernel "
+             "counters (instructions, mma, memory requests, coalescing, bank "
+             "conflicts) after the run"),
+    cl::init(false));
 
 namespace {
 /// The CUDA runtime's entry points that uniform-run itself calls: the
 /// device check, and the transfers of inputs and results.
 struct CudaApi {
   int (*init)(char *, size_t) = nullptr;
+  // The emulator's counters (null for the CUDA runtime).
+  void (*enableProfile)() = nullptr;
+  void (*printProfile)() = nullptr;
   void *(*streamCreate)() = nullptr;
   void (*streamSynchronize)(void *) = nullptr;
   void (*streamDestroy)(void *) = nullptr;
@@ -108,18 +120,22 @@ struct CudaApi {
 };
 } // namespace
 
-/// Loads the runtime for --device=cuda (the device is checked later, so that
-/// --dry-run can compile a GPU module on a machine without one).
-static llvm::Expected<CudaApi> loadCudaRuntime(const char *argv0) {
+/// Loads the runtime for --device=cuda, or the emulator for
+/// --device=cuda-emulator (the device is checked later, so that --dry-run
+/// can compile a GPU module on a machine without one).
+static llvm::Expected<CudaApi> loadCudaRuntime(const char *argv0,
+                                               bool emulator) {
   std::string path = cudaRuntime;
   if (path.empty()) {
     std::string exe = llvm::sys::fs::getMainExecutable(
         argv0, reinterpret_cast<void *>(&loadCudaRuntime));
     llvm::SmallString<256> installed(
         llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
-    llvm::sys::path::append(installed, "lib", "libUniformCudaRuntime.so");
-    path = llvm::sys::fs::exists(installed) ? std::string(installed)
-                                            : std::string(UNIFORM_CUDA_RUNTIME);
+    llvm::sys::path::append(installed, "lib",
+                            emulator ? "libUniformCudaEmulator.so"
+                                     : "libUniformCudaRuntime.so");
+    std::string built = emulator ? UNIFORM_CUDA_EMULATOR : UNIFORM_CUDA_RUNTIME;
+    path = llvm::sys::fs::exists(installed) ? std::string(installed) : built;
   }
   std::string error;
   auto lib = llvm::sys::DynamicLibrary::getPermanentLibrary(path.c_str(),
@@ -141,6 +157,11 @@ static llvm::Expected<CudaApi> loadCudaRuntime(const char *argv0) {
       !get(api.memcpy, "mgpuMemcpy"))
     return llvm::createStringError("'" + path +
                                    "' is not uniform's CUDA runtime");
+  if (emulator && (!get(api.enableProfile,
+                        "uniformCudaEmulatorEnableProfile") ||
+                   !get(api.printProfile, "uniformCudaEmulatorPrintProfile")))
+    return llvm::createStringError("'" + path +
+                                   "' is not uniform's CUDA emulator");
   // The engine resolves the module's mgpu* calls against this library.
   sharedLibs.push_back(path);
   return api;
@@ -166,6 +187,35 @@ struct Descriptor {
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "uniform-run") << message << "\n";
   return 1;
+}
+
+/// Checks that every kernel object is in the form the device runs: NVVM IR
+/// (format=llvm) for the emulator, PTX or a binary for a GPU. Reports the
+/// first that is not at its gpu.binary.
+static LogicalResult checkKernelFormats(ModuleOp module, bool emulator) {
+  for (auto binary : module.getOps<gpu::BinaryOp>()) {
+    for (Attribute attr : binary.getObjects()) {
+      auto object = dyn_cast<gpu::ObjectAttr>(attr);
+      if (!object)
+        continue;
+      bool isIR = object.getFormat() == gpu::CompilationTarget::Offload;
+      // At the op's location, without the op (its kernels) as a note.
+      auto where = [&] {
+        return emitError(binary.getLoc())
+               << "gpu.binary @" << binary.getSymName() << " holds ";
+      };
+      if (emulator && !isIR)
+        return where()
+               << gpu::stringifyCompilationTarget(object.getFormat())
+               << " kernels; --device=cuda-emulator runs NVVM IR: lower with "
+                  "--uniform-gpu-pipeline=format=llvm";
+      if (!emulator && isIR)
+        return where() << "NVVM IR (format=llvm), which a GPU cannot load: "
+                          "run it with --device=cuda-emulator, or lower with "
+                          "format=isa or bin for --device=cuda";
+    }
+  }
+  return success();
 }
 
 static std::string typeToString(Type type) {
@@ -239,9 +289,13 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
-  bool onCuda = device == "cuda";
+  bool onEmulator = device == "cuda-emulator";
+  bool onCuda = device == "cuda" || onEmulator;
   if (!onCuda && device != "cpu")
-    return fail("unknown --device '" + device + "' (expected cpu or cuda)");
+    return fail("unknown --device '" + device +
+                "' (expected cpu, cuda or cuda-emulator)");
+  if (profile && !onEmulator)
+    return fail("--profile needs --device=cuda-emulator");
 
   // The LLVM dialect for either pipeline's output, plus the GPU and NVVM
   // dialects and translations for uniform-gpu-pipeline's.
@@ -316,7 +370,9 @@ int main(int argc, char **argv) {
   if (hasKernels && !onCuda)
     return fail("'" + inputFilename +
                 "' was lowered by uniform-gpu-pipeline: run it with "
-                "--device=cuda");
+                "--device=cuda (or --device=cuda-emulator for format=llvm)");
+  if (hasKernels && failed(checkKernelFormats(*module, onEmulator)))
+    return 1;
   if (!hasKernels && onCuda)
     return fail("'" + inputFilename +
                 "' has no GPU kernels: lower it with uniform-opt "
@@ -378,7 +434,7 @@ int main(int argc, char **argv) {
 
   CudaApi cuda;
   if (onCuda) {
-    llvm::Expected<CudaApi> api = loadCudaRuntime(argv[0]);
+    llvm::Expected<CudaApi> api = loadCudaRuntime(argv[0], onEmulator);
     if (!api)
       return fail(llvm::toString(api.takeError()));
     cuda = *api;
@@ -430,6 +486,8 @@ int main(int argc, char **argv) {
     char message[512];
     if (!cuda.init(message, sizeof(message)))
       return fail(llvm::Twine("no usable CUDA device: ") + message);
+    if (profile)
+      cuda.enableProfile();
     stream = cuda.streamCreate();
     for (NpyArray &array : arrays) {
       void *ptr = cuda.memAlloc(array.data.size(), stream, false);
@@ -584,6 +642,9 @@ int main(int argc, char **argv) {
     cuda.streamSynchronize(stream);
     cuda.streamDestroy(stream);
   }
+
+  if (profile)
+    cuda.printProfile();
 
   if (printSummary) {
     for (auto [spec, array] : llvm::zip(results, outArrays)) {

@@ -75,7 +75,16 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
     f32 or f16, any static bias form the op accepts (shared, per head, per
     image) or none, staged tiles within 48 KiB. Other ops are left for
     `convert-attn-to-linalg`.
+
+    `test-mutation` is for testing the CUDA emulator only: it builds the
+    kernels with one defect (`drop-staging-barrier`, `permute-a-fragment`
+    or `quad-shuffle-offsets`) that the emulator must catch.
   }];
+  let options = [
+    Option<"testMutation", "test-mutation", "std::string", /*default=*/"\"\"",
+           "Testing only: build kernels with a defect (drop-staging-barrier, "
+           "permute-a-fragment, quad-shuffle-offsets)">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",

@@ -39,6 +39,7 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <limits>
@@ -70,6 +71,24 @@ struct KernelShape {
 };
 
 constexpr int64_t kMaxSharedBytes = 48 * 1024;
+
+/// Defects the pass can put into its kernels on request (`test-mutation`),
+/// so that tests can show the CUDA emulator catches each of them.
+enum class Mutation {
+  None,
+  DropStagingBarrier, // no barrier between staging K/V and the mma reads
+  PermuteAFragment,   // Q's A-fragment registers 1 and 2 swapped
+  QuadShuffleOffsets, // the row reductions shuffle with offsets 1 and 4
+};
+
+static FailureOr<Mutation> parseMutation(StringRef name) {
+  return llvm::StringSwitch<FailureOr<Mutation>>(name)
+      .Case("", Mutation::None)
+      .Case("drop-staging-barrier", Mutation::DropStagingBarrier)
+      .Case("permute-a-fragment", Mutation::PermuteAFragment)
+      .Case("quad-shuffle-offsets", Mutation::QuadShuffleOffsets)
+      .Default(failure());
+}
 
 /// Whether `op` fits the kernel: static shapes, one batch dimension, Dv a
 /// multiple of 8 (Dk is padded with zero columns to a multiple of 16), f32 or f16, a static bias (any form
@@ -143,9 +162,9 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
 class KernelBuilder {
 public:
   KernelBuilder(ImplicitLocOpBuilder &b, const KernelShape &s, float scale,
-                SymbolTable &symbols)
-      : b(b), s(s), scale(scale), symbols(symbols), f16(b.getF16Type()),
-        f32(b.getF32Type()) {}
+                SymbolTable &symbols, Mutation mutation)
+      : b(b), s(s), scale(scale), symbols(symbols), mutation(mutation),
+        f16(b.getF16Type()), f32(b.getF32Type()) {}
 
   Value build(Value query, Value key, Value value, RankedTensorType resultType);
 
@@ -207,6 +226,7 @@ private:
   const KernelShape &s;
   float scale;
   SymbolTable &symbols;
+  Mutation mutation;
   Type f16, f32;
   Value tid;
 };
@@ -343,6 +363,8 @@ Value KernelBuilder::build(Value query, Value key, Value value,
           b, aType, DenseElementsAttr::get(aType, b.getF16FloatAttr(0)));
       Value parts[4] = {loadPair(qs, row0, c0), loadPair(qs, row1, c0),
                         loadPair(qs, row0, c8), loadPair(qs, row1, c8)};
+      if (mutation == Mutation::PermuteAFragment)
+        std::swap(parts[1], parts[2]);
       for (int64_t i = 0; i < 4; ++i)
         frag = vector::InsertOp::create(b, parts[i], frag, i);
       qFrag.push_back(frag);
@@ -392,7 +414,8 @@ Value KernelBuilder::build(Value query, Value key, Value value,
                               d})
             .getResult();
       });
-      gpu::BarrierOp::create(b);
+      if (mutation != Mutation::DropStagingBarrier)
+        gpu::BarrierOp::create(b);
 
       // Scores of 16 rows per warp against the step's keys, 8 keys a tile.
       int64_t keyTiles = s.keyTileRows / 8;
@@ -438,7 +461,8 @@ Value KernelBuilder::build(Value query, Value key, Value value,
 
       // Softmax statistics: each row's values are spread over a quad.
       auto quadReduce = [&](Value v, bool isMax) {
-        for (int32_t offset : {1, 2}) {
+        int32_t second = mutation == Mutation::QuadShuffleOffsets ? 4 : 2;
+        for (int32_t offset : {1, second}) {
           Value other = gpu::ShuffleOp::create(b, v, offset, 32,
                                                gpu::ShuffleMode::XOR)
                             .getShuffleResult();
@@ -560,7 +584,8 @@ void uniform::registerGpuBarrierMemoryEffects(DialectRegistry &registry) {
 namespace {
 template <typename OpTy>
 struct AttnToNVGPUPattern : public OpRewritePattern<OpTy> {
-  using OpRewritePattern<OpTy>::OpRewritePattern;
+  AttnToNVGPUPattern(MLIRContext *ctx, Mutation mutation)
+      : OpRewritePattern<OpTy>(ctx), mutation(mutation) {}
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
     constexpr bool reuse = std::is_same_v<OpTy, attn::ReuseAttentionOp>;
@@ -572,17 +597,20 @@ struct AttnToNVGPUPattern : public OpRewritePattern<OpTy> {
       return rewriter.notifyMatchFailure(op, "no symbol table for globals");
     SymbolTable symbols(symbolScope);
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    KernelBuilder kernel(b, *shape, op.getScaleValue(), symbols);
+    KernelBuilder kernel(b, *shape, op.getScaleValue(), symbols, mutation);
     Value result =
         kernel.build(op.getQuery(), op.getKey(), op.getValue(),
                      cast<RankedTensorType>(op.getResult().getType()));
     rewriter.replaceOp(op, result);
     return success();
   }
+
+  Mutation mutation;
 };
 
 struct ConvertAttnToNVGPUPass
     : public uniform::impl::ConvertAttnToNVGPUBase<ConvertAttnToNVGPUPass> {
+  using Base::Base;
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
     // Whatever runs this pass (uniform-opt, or mlir-opt with the plugin)
@@ -591,9 +619,17 @@ struct ConvertAttnToNVGPUPass
   }
 
   void runOnOperation() override {
+    FailureOr<Mutation> mutation = parseMutation(testMutation);
+    if (failed(mutation)) {
+      getOperation()->emitError("convert-attn-to-nvgpu: unknown "
+                                "test-mutation '")
+          << testMutation << "'";
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     patterns.add<AttnToNVGPUPattern<attn::ReuseAttentionOp>,
-                 AttnToNVGPUPattern<attn::MultiHeadAttentionOp>>(&getContext());
+                 AttnToNVGPUPattern<attn::MultiHeadAttentionOp>>(&getContext(),
+                                                                 *mutation);
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa<attn::ReuseAttentionOp, attn::MultiHeadAttentionOp>(op))
