@@ -150,7 +150,7 @@ void uniform::registerAllDialects(DialectRegistry &registry) {
   ub::registerConvertUBToLLVMInterface(registry);
   vector::registerConvertVectorToLLVMInterface(registry);
 
-  registerGpuBarrierMemoryEffects(registry);
+  registerGpuSynchronizationMemoryEffects(registry);
 
   // Serialization of gpu.module to PTX/cubin for NVIDIA targets.
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);

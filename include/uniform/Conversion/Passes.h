@@ -52,12 +52,13 @@ class DialectRegistry;
 
 namespace uniform {
 
-/// `gpu.barrier` orders a block's shared-memory reads and writes, but MLIR 22
-/// gives it no memory effects, and ownership-based buffer deallocation
-/// rejects ops with unknown effects. Kernels that convert-attn-to-nvgpu
-/// builds before bufferization contain barriers: this declares their
+/// `gpu.barrier` and the cp.async group ops (`nvgpu.device_async_create_group`,
+/// `nvgpu.device_async_wait`) order a block's shared-memory reads and writes,
+/// but MLIR 22 gives them no memory effects, and ownership-based buffer
+/// deallocation rejects ops with unknown effects. Kernels built before
+/// bufferization (convert-attn-to-nvgpu's) contain them: this declares their
 /// effects (the pass registers it itself as a dependent extension).
-void registerGpuBarrierMemoryEffects(mlir::DialectRegistry &registry);
+void registerGpuSynchronizationMemoryEffects(mlir::DialectRegistry &registry);
 
 #define GEN_PASS_DECL
 #include "uniform/Conversion/Passes.h.inc"

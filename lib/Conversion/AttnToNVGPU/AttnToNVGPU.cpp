@@ -562,9 +562,13 @@ namespace {
 /// MLIR 22 gives it no memory effects, and ownership-based deallocation
 /// rejects ops with unknown effects. Kernels built before bufferization
 /// (convert-attn-to-nvgpu) contain barriers, so declare what it does.
-struct BarrierMemoryEffects
-    : public MemoryEffectOpInterface::ExternalModel<BarrierMemoryEffects,
-                                                    gpu::BarrierOp> {
+/// Reads and writes unknown memory: a barrier, and the cp.async group ops
+/// (after a wait, shared memory holds what the copies wrote), order the
+/// memory accesses around them.
+template <typename OpTy>
+struct SynchronizationMemoryEffects
+    : public MemoryEffectOpInterface::ExternalModel<
+          SynchronizationMemoryEffects<OpTy>, OpTy> {
   void getEffects(
       Operation *op,
       SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
@@ -575,9 +579,17 @@ struct BarrierMemoryEffects
 };
 } // namespace
 
-void uniform::registerGpuBarrierMemoryEffects(DialectRegistry &registry) {
+void uniform::registerGpuSynchronizationMemoryEffects(
+    DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, gpu::GPUDialect *) {
-    gpu::BarrierOp::attachInterface<BarrierMemoryEffects>(*ctx);
+    gpu::BarrierOp::attachInterface<
+        SynchronizationMemoryEffects<gpu::BarrierOp>>(*ctx);
+  });
+  registry.addExtension(+[](MLIRContext *ctx, nvgpu::NVGPUDialect *) {
+    nvgpu::DeviceAsyncCreateGroupOp::attachInterface<
+        SynchronizationMemoryEffects<nvgpu::DeviceAsyncCreateGroupOp>>(*ctx);
+    nvgpu::DeviceAsyncWaitOp::attachInterface<
+        SynchronizationMemoryEffects<nvgpu::DeviceAsyncWaitOp>>(*ctx);
   });
 }
 
@@ -615,7 +627,7 @@ struct ConvertAttnToNVGPUPass
     Base::getDependentDialects(registry);
     // Whatever runs this pass (uniform-opt, or mlir-opt with the plugin)
     // must see the barriers' effects in the buffer deallocation after it.
-    uniform::registerGpuBarrierMemoryEffects(registry);
+    uniform::registerGpuSynchronizationMemoryEffects(registry);
   }
 
   void runOnOperation() override {
