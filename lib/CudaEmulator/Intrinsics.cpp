@@ -79,6 +79,50 @@ float tanhF(float x) { return std::tanh(x); }
 float divF(float a, float b) { return a / b; }
 float divFtzF(float a, float b) { return flush(flush(a) / flush(b)); }
 float fabsF(float x) { return std::fabs(x); }
+float fabsFtzF(float x) { return std::fabs(flush(x)); }
+double fabsD(double x) { return std::fabs(x); }
+float floorF(float x) { return std::floor(x); }
+float floorFtzF(float x) { return std::floor(flush(x)); }
+double floorD(double x) { return std::floor(x); }
+float ceilF(float x) { return std::ceil(x); }
+float ceilFtzF(float x) { return std::ceil(flush(x)); }
+double ceilD(double x) { return std::ceil(x); }
+float truncF(float x) { return std::trunc(x); }
+float truncFtzF(float x) { return std::trunc(flush(x)); }
+double truncD(double x) { return std::trunc(x); }
+float roundF(float x) { return std::nearbyint(x); } // .rni: to nearest even
+float roundFtzF(float x) { return std::nearbyint(flush(x)); }
+double roundD(double x) { return std::nearbyint(x); }
+double sqrtD(double x) { return std::sqrt(x); }
+double fmaxD(double a, double b) { return std::fmax(a, b); }
+double fminD(double a, double b) { return std::fmin(a, b); }
+template <int Mode> float addF(float a, float b) {
+  return withRounding(Mode, [&] { return a + b; });
+}
+template <int Mode> float addFtzF(float a, float b) {
+  return flush(withRounding(Mode, [&] { return flush(a) + flush(b); }));
+}
+template <int Mode> double addD(double a, double b) {
+  return withRounding(Mode, [&] { return a + b; });
+}
+template <int Mode> float mulF(float a, float b) {
+  return withRounding(Mode, [&] { return a * b; });
+}
+template <int Mode> float mulFtzF(float a, float b) {
+  return flush(withRounding(Mode, [&] { return flush(a) * flush(b); }));
+}
+template <int Mode> double mulD(double a, double b) {
+  return withRounding(Mode, [&] { return a * b; });
+}
+template <int Mode> float divRoundedF(float a, float b) {
+  return withRounding(Mode, [&] { return a / b; });
+}
+template <int Mode> float divRoundedFtzF(float a, float b) {
+  return flush(withRounding(Mode, [&] { return flush(a) / flush(b); }));
+}
+template <int Mode> double divRoundedD(double a, double b) {
+  return withRounding(Mode, [&] { return a / b; });
+}
 // max/min: a NaN operand gives the other one; `.NaN` forms propagate NaN.
 float fmaxF(float a, float b) { return std::fmax(a, b); }
 float fminF(float a, float b) { return std::fmin(a, b); }
@@ -93,6 +137,22 @@ struct HostFunction {
 };
 
 #define UEMU_FN(fn) HostFunction{"__uemu_" #fn, reinterpret_cast<void *>(&fn)}
+/// `llvm.nvvm.OP.MODE.{f,ftz.f,d}` for the four rounding modes.
+#define UEMU_ROUNDED(op, fnF, fnFtz, fnD, name, mode)                         \
+  {"llvm.nvvm." op "." name ".f",                                              \
+   HostFunction{"__uemu_" op "_" name "_f",                                    \
+                reinterpret_cast<void *>(&fnF<mode>)}},                        \
+      {"llvm.nvvm." op "." name ".ftz.f",                                      \
+       HostFunction{"__uemu_" op "_" name "_ftz_f",                            \
+                    reinterpret_cast<void *>(&fnFtz<mode>)}},                  \
+      {"llvm.nvvm." op "." name ".d",                                          \
+       HostFunction{"__uemu_" op "_" name "_d",                                \
+                    reinterpret_cast<void *>(&fnD<mode>)}}
+#define UEMU_ALL_ROUNDINGS(op, fnF, fnFtz, fnD)                                \
+  UEMU_ROUNDED(op, fnF, fnFtz, fnD, "rn", FE_TONEAREST),                       \
+      UEMU_ROUNDED(op, fnF, fnFtz, fnD, "rz", FE_TOWARDZERO),                  \
+      UEMU_ROUNDED(op, fnF, fnFtz, fnD, "rm", FE_DOWNWARD),                    \
+      UEMU_ROUNDED(op, fnF, fnFtz, fnD, "rp", FE_UPWARD)
 #define UEMU_FMA(name, mode)                                                   \
   {"llvm.nvvm.fma." name ".f", HostFunction{"__uemu_fma_" name "_f",          \
        reinterpret_cast<void *>(&fmaF<mode>)}},                                \
@@ -107,6 +167,27 @@ const llvm::StringMap<HostFunction> &hostFunctions() {
       UEMU_FMA("rz", FE_TOWARDZERO),
       UEMU_FMA("rm", FE_DOWNWARD),
       UEMU_FMA("rp", FE_UPWARD),
+      UEMU_ALL_ROUNDINGS("add", addF, addFtzF, addD),
+      UEMU_ALL_ROUNDINGS("mul", mulF, mulFtzF, mulD),
+      UEMU_ALL_ROUNDINGS("div", divRoundedF, divRoundedFtzF, divRoundedD),
+      {"llvm.nvvm.fabs.f32", UEMU_FN(fabsF)},
+      {"llvm.nvvm.fabs.ftz.f32", UEMU_FN(fabsFtzF)},
+      {"llvm.nvvm.fabs.f64", UEMU_FN(fabsD)},
+      {"llvm.nvvm.floor.f", UEMU_FN(floorF)},
+      {"llvm.nvvm.floor.ftz.f", UEMU_FN(floorFtzF)},
+      {"llvm.nvvm.floor.d", UEMU_FN(floorD)},
+      {"llvm.nvvm.ceil.f", UEMU_FN(ceilF)},
+      {"llvm.nvvm.ceil.ftz.f", UEMU_FN(ceilFtzF)},
+      {"llvm.nvvm.ceil.d", UEMU_FN(ceilD)},
+      {"llvm.nvvm.trunc.f", UEMU_FN(truncF)},
+      {"llvm.nvvm.trunc.ftz.f", UEMU_FN(truncFtzF)},
+      {"llvm.nvvm.trunc.d", UEMU_FN(truncD)},
+      {"llvm.nvvm.round.f", UEMU_FN(roundF)},
+      {"llvm.nvvm.round.ftz.f", UEMU_FN(roundFtzF)},
+      {"llvm.nvvm.round.d", UEMU_FN(roundD)},
+      {"llvm.nvvm.sqrt.rn.d", UEMU_FN(sqrtD)},
+      {"llvm.nvvm.fmax.d", UEMU_FN(fmaxD)},
+      {"llvm.nvvm.fmin.d", UEMU_FN(fminD)},
       {"llvm.nvvm.saturate.f", UEMU_FN(saturateF)},
       {"llvm.nvvm.saturate.ftz.f", UEMU_FN(saturateFtzF)},
       {"llvm.nvvm.saturate.d", UEMU_FN(saturateD)},
@@ -154,6 +235,8 @@ const llvm::StringMap<HostFunction> &hostFunctions() {
 }
 #undef UEMU_FN
 #undef UEMU_FMA
+#undef UEMU_ROUNDED
+#undef UEMU_ALL_ROUNDINGS
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -391,6 +474,9 @@ std::optional<IntrinsicLowering> lookupSync(StringRef name) {
   if (std::optional<MmaForm> mma = parseMmaIntrinsic(name))
     return counted(handlerLowering(mmaHandler, true, encodeMma(*mma)), "mma");
   StringRef rest = name;
+  // Overloaded on the address's pointer type: `...b16.p3`.
+  if (rest.ends_with(".p3") || rest.ends_with(".p0"))
+    rest = rest.drop_back(3);
   if (rest.consume_front("llvm.nvvm.ldmatrix.sync.aligned.m8n8.x")) {
     unsigned num = rest.empty() ? 0 : rest[0] - '0';
     rest = rest.drop_front();

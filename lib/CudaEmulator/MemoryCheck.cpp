@@ -32,6 +32,32 @@ std::map<uintptr_t, Allocation> &allocations() {
   return map;
 }
 
+/// The last allocation found: most accesses fall in the one before them.
+struct {
+  uintptr_t start = 0, end = 0;
+  Allocation *allocation = nullptr;
+} lastFound;
+
+/// The allocation holding [address, address + size), or null.
+Allocation *findAllocation(uintptr_t address, uint64_t size,
+                           uintptr_t &start) {
+  if (lastFound.allocation && address >= lastFound.start &&
+      address + size <= lastFound.end) {
+    start = lastFound.start;
+    return lastFound.allocation;
+  }
+  auto &map = allocations();
+  auto it = map.upper_bound(address);
+  if (it == map.begin())
+    return nullptr;
+  --it;
+  if (address + size > it->first + it->second.size)
+    return nullptr;
+  start = it->first;
+  lastFound = {it->first, it->first + it->second.size, &it->second};
+  return &it->second;
+}
+
 /// Per byte of shared memory: who last wrote and read it, and when.
 struct ByteShadow {
   uint32_t writer = 0, writeEpoch = 0; // thread index + 1
@@ -153,15 +179,13 @@ void checkGlobal(const Site &site, uintptr_t address, uint64_t size,
   if (space == Space::Shared)
     kernelError(&site, "shared " + accessText(site, size, isWrite) + " at " +
                            hex(address) + ", outside shared memory");
-  auto &map = allocations();
-  auto it = map.upper_bound(address);
-  if (it != map.begin()) {
-    --it;
-    if (address + size <= it->first + it->second.size) {
-      Allocation &a = it->second;
+  uintptr_t start;
+  if (Allocation *found = findAllocation(address, size, start)) {
+    {
+      Allocation &a = *found;
       if (isWrite && a.readOnly)
         kernelError(&site, "write to the constant '" + a.name + "'");
-      uint64_t offset = address - it->first;
+      uint64_t offset = address - start;
       if (isWrite)
         a.initialized.set(offset, offset + size);
       else if (a.initialized.find_first_unset_in(offset, offset + size) != -1)
@@ -169,7 +193,7 @@ void checkGlobal(const Site &site, uintptr_t address, uint64_t size,
                     "read of " + std::to_string(size) + " byte(s) at byte " +
                         std::to_string(offset) + " of the " +
                         std::to_string(a.size) + "-byte allocation at " +
-                        hex(it->first) +
+                        hex(start) +
                         ", which nothing has written (uninitialized)");
       recordGlobalAccess(site, by, address, size, isWrite);
       return;
@@ -206,6 +230,7 @@ void freeDeviceMemory(void *pointer) {
     std::exit(1);
   }
   allocations().erase(it);
+  lastFound = {};
   std::free(pointer);
 }
 
@@ -250,20 +275,6 @@ void registerModuleGlobals(const KernelModule &module) {
     allocations()[reinterpret_cast<uintptr_t>(global.address)] = {
         global.size, global.name, global.constant,
         llvm::BitVector(global.size, true)};
-}
-
-/// The allocation holding [address, address + size), or null.
-static Allocation *findAllocation(uintptr_t address, uint64_t size,
-                                  uintptr_t &start) {
-  auto &map = allocations();
-  auto it = map.upper_bound(address);
-  if (it == map.begin())
-    return nullptr;
-  --it;
-  if (address + size > it->first + it->second.size)
-    return nullptr;
-  start = it->first;
-  return &it->second;
 }
 
 void copyDeviceMemory(void *dst, const void *src, uint64_t size) {

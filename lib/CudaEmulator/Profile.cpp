@@ -9,12 +9,15 @@
 #include "llvm/IR/Instructions.h"
 #include "llvm/Support/Format.h"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
 using namespace uniform::emu;
 
 namespace {
+constexpr size_t kShownKernels = 20;
+
 struct KernelProfile {
   std::string name;
   uint64_t launches = 0, threads = 0;
@@ -176,7 +179,9 @@ void finishBlockProfile(const std::string &) {
 void printProfile(llvm::raw_ostream &os) {
   ProfileState &s = state();
   os << "CUDA emulator profile (per kernel, over all its launches; IR "
-        "instructions are per thread, the rest per warp request)\n";
+        "instructions are per thread, the rest per warp request; the "
+     << std::min<size_t>(s.kernels.size(), kShownKernels) << " of "
+     << s.kernels.size() << " kernels with the most IR instructions)\n";
   os << llvm::format("%-32s %6s %10s %12s %8s %8s %8s %8s %8s %8s %10s %9s "
                      "%10s %10s %9s\n",
                      "kernel", "launch", "threads", "IR instr", "fp%", "mma",
@@ -204,8 +209,22 @@ void printProfile(llvm::raw_ostream &os) {
                        100 * coalesce, p.globalBytes / 1e6, p.sharedRequests,
                        conflict);
   };
+  std::vector<const KernelProfile *> order;
+  for (const KernelProfile &p : s.kernels)
+    order.push_back(&p);
+  auto instructionsOf = [](const KernelProfile *p) {
+    uint64_t n = 0;
+    for (uint64_t c : p->instructions)
+      n += c;
+    return n;
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const KernelProfile *a, const KernelProfile *b) {
+                     return instructionsOf(a) > instructionsOf(b);
+                   });
+  for (size_t i = 0; i < order.size() && i < kShownKernels; ++i)
+    row(*order[i]);
   for (const KernelProfile &p : s.kernels) {
-    row(p);
     total.launches += p.launches;
     total.threads += p.threads;
     for (unsigned i = 0; i < kInstructionClasses; ++i)

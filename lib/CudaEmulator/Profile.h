@@ -56,6 +56,7 @@ void recordAsyncCopy();
 void recordBarrier();
 /// A thread entered the basic block of `site`.
 void recordBasicBlock(const Site &site);
+/// A launch of `kernel` ("NAME#MODULE": modules may share kernel names).
 void recordLaunch(const std::string &kernel, uint64_t threads);
 /// The end of a block: its warp requests are grouped and counted.
 void finishBlockProfile(const std::string &kernel);

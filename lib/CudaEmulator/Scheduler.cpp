@@ -355,7 +355,8 @@ void runLaunch(KernelInfo &kernel, const LaunchConfig &config,
   state.threads.resize(kernel.synchronizes ? config.block.count() : 1);
   state.warps.resize((config.block.count() + kWarpSize - 1) / kWarpSize);
   launch = &state;
-  recordLaunch(kernel.name, config.grid.count() * config.block.count());
+  recordLaunch(kernel.name + "#" + std::to_string(kernel.module->loadIndex),
+               config.grid.count() * config.block.count());
   for (uint32_t z = 0; z < config.grid.z; ++z)
     for (uint32_t y = 0; y < config.grid.y; ++y)
       for (uint32_t x = 0; x < config.grid.x; ++x) {
