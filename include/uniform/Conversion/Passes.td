@@ -63,9 +63,12 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
       product straight from the accumulators, multiplied by the staged
       values with `nvgpu.mma.sync`;
     - `attn.reuse`: one block computes each query tile's matrix once and
-      applies it to every head (the value tile is H*Dv wide, split into
-      chunks of at most 128 columns along grid z so that the accumulators
-      stay in registers); `attn.mha`: one block per head.
+      applies it to every head (the value tile is H*Dv wide, in chunks of at
+      most 128 columns so that the accumulators stay in registers); with
+      one key step (M <= 64: windows) the block loops over the chunks with
+      the probabilities in registers, with several each chunk is a block
+      along grid z; `attn.mha`: one block per head;
+    - a row whose keys are all masked (-inf) gives 0, not NaN.
 
     The N x M matrix never goes to global memory. Inputs are rounded to f16
     (accumulation and softmax stay f32), so this is the `precision=f16`

@@ -9,8 +9,12 @@
 // `nvgpu.mma.sync` again. Q, K and V are staged in shared memory as f16. For
 // `attn.reuse` one block computes a query tile's attention matrix once and
 // applies it to every head's values (the value tile is H*Dv wide, in chunks
-// of at most 128 columns); for `attn.mha` each block does one head. The
-// N x M matrix never leaves registers.
+// of at most 128 columns); for `attn.mha` each block does one head. When all
+// keys fit one step (UniForm's windows) the block loops over the value
+// chunks with its probabilities in registers, so the matrix is computed once
+// for any H*Dv; over several steps each block does one chunk (grid z), as
+// the online softmax's accumulators must stay in registers. Rows whose keys
+// are all masked give 0. The N x M matrix never leaves registers.
 //
 // Fragment layouts (PTX ISA, mma.m16n8k16 with f16 A/B and f32 C), with
 // g = lane / 4 and t = lane % 4:
@@ -169,6 +173,44 @@ public:
   Value build(Value query, Value key, Value value, RankedTensorType resultType);
 
 private:
+  /// The running maximum, sum and correction factor of a lane's two rows.
+  struct SoftmaxStep {
+    Value max[2], sum[2], corr[2];
+  };
+
+  SmallVector<memref::GlobalOp> createSharedTiles();
+  /// Block and lane coordinates; returns the block's first value column
+  /// (from grid z when `chunksOnGrid`, else 0).
+  Value setUpBlock(gpu::LaunchOp launch, MutableArrayRef<memref::GlobalOp> globals,
+                   bool chunksOnGrid);
+  void buildWindowKernel();
+  void buildStreamingKernel(Value colBase);
+  void stageQuery();
+  /// Q as A fragments, 16 columns of Dk each.
+  SmallVector<Value> queryFragments();
+  Value keyValid(Value keyBase, Value row);
+  void stageKeys(Value keyBase);
+  void stageValues(Value keyBase, Value colBase);
+  /// The barrier between staging K/V and the mma reads of them.
+  void stagingBarrier();
+  /// Scaled, biased and masked scores of the lane's elements, per key tile.
+  SmallVector<std::array<Value, 4>> scores(ArrayRef<Value> qFrag,
+                                           Value keyBase);
+  Value quadReduce(Value v, bool isMax);
+  /// Updates the statistics with one step's scores and turns `sv` into
+  /// unnormalized probabilities.
+  SoftmaxStep softmaxStep(SmallVectorImpl<std::array<Value, 4>> &sv,
+                          ValueRange oldMax, ValueRange oldSum);
+  SmallVector<Value> probabilityFragments(ArrayRef<std::array<Value, 4>> p);
+  /// O * corr + P V for the staged value chunk (no rescaling when `corrV`
+  /// is null).
+  SmallVector<Value> valueProduct(ArrayRef<Value> pFrag, ValueRange o,
+                                  Value corrV);
+  void storeOutput(ValueRange o, ValueRange sums, Value colBase);
+  /// (head, column) of the value tile's column colBase + col.
+  std::pair<Value, Value> headOf(Value colBase, Value col);
+  SmallVector<Value> biasIndex(Value row, Value col);
+
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
   Value f32c(double v) {
     return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
@@ -228,7 +270,16 @@ private:
   SymbolTable &symbols;
   Mutation mutation;
   Type f16, f32;
-  Value tid;
+  VectorType aType = VectorType::get({4, 2}, b.getF16Type());
+  VectorType bType = VectorType::get({2, 2}, b.getF16Type());
+  VectorType cType = VectorType::get({2, 2}, b.getF32Type());
+  // The kernel being built: buffers, shared tiles, block and lane
+  // coordinates (set by build and setUpBlock).
+  Value qBuf, kBuf, vBuf, biasBuf, out;
+  Value qs, ks, vs;
+  Value batch, qBase, head, tid;
+  Value g, t2, row0, row1, gRow[2];
+  Value zeroAcc, minusInf;
 };
 } // namespace
 
@@ -248,33 +299,12 @@ void KernelBuilder::stage(Value tile, int64_t rows, int64_t cols,
   memref::StoreOp::create(b, v, tile, ValueRange{row, col});
 }
 
-Value KernelBuilder::build(Value query, Value key, Value value,
-                           RankedTensorType resultType) {
-  MLIRContext *ctx = b.getContext();
-  Value qBuf = buffer(query), kBuf = buffer(key), vBuf = buffer(value);
-  Value biasBuf = s.bias ? buffer(s.bias) : Value();
-  // Scores are [B, H, N, M] (mha) or [B, N, M] (reuse); the bias is aligned
-  // to their trailing dimensions, and its extent-1 dimensions broadcast.
-  auto biasIndex = [&](Value batch, Value head, Value row, Value col) {
-    SmallVector<Value> scoreIx = {batch};
-    if (!s.reuse)
-      scoreIx.push_back(head);
-    scoreIx.append({row, col});
-    auto type = cast<RankedTensorType>(s.bias.getType());
-    SmallVector<Value> ix;
-    int64_t offset = static_cast<int64_t>(scoreIx.size()) - type.getRank();
-    for (int64_t i = 0; i < type.getRank(); ++i)
-      ix.push_back(type.getDimSize(i) == 1 ? idx(0) : scoreIx[offset + i]);
-    return ix;
-  };
-  auto outType =
-      MemRefType::get(resultType.getShape(), resultType.getElementType());
-  Value out = memref::AllocOp::create(b, outType);
-
+SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
   // Shared memory as workgroup globals (kernel outlining moves them into the
   // GPU module): workgroup attributions would not survive buffer
   // deallocation, which adds ownership arguments to the launch's block.
-  auto shared = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  auto shared = gpu::AddressSpaceAttr::get(b.getContext(),
+                                           gpu::AddressSpace::Workgroup);
   auto tileType = [&](int64_t rows, int64_t cols) {
     return MemRefType::get({rows, cols}, f16, MemRefLayoutAttrInterface(),
                            shared);
@@ -294,262 +324,380 @@ Value KernelBuilder::build(Value query, Value key, Value value,
     symbols.insert(global); // uniques the name
     globals.push_back(global);
   }
+  return globals;
+}
+
+Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
+                                MutableArrayRef<memref::GlobalOp> globals,
+                                bool chunksOnGrid) {
+  Value smem[3];
+  for (int i = 0; i < 3; ++i)
+    smem[i] = memref::GetGlobalOp::create(b, globals[i].getType(),
+                                          globals[i].getSymName());
+  qs = smem[0], ks = smem[1], vs = smem[2];
+  batch = launch.getBlockIds().x;
+  qBase = arith::MulIOp::create(b, launch.getBlockIds().y, idx(16 * s.warps));
+  Value z = launch.getBlockIds().z;
+  Value colBase = idx(0);
+  head = z;
+  if (chunksOnGrid) {
+    head = arith::DivUIOp::create(b, z, idx(s.chunks));
+    colBase = arith::MulIOp::create(
+        b, arith::RemUIOp::create(b, z, idx(s.chunks)), idx(s.chunk));
+  }
+  tid = launch.getThreadIds().x;
+  Value lane = arith::RemUIOp::create(b, tid, idx(32));
+  Value warp = arith::DivUIOp::create(b, tid, idx(32));
+  g = arith::DivUIOp::create(b, lane, idx(4));
+  t2 = arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)),
+                             idx(2));
+  row0 = arith::AddIOp::create(b, arith::MulIOp::create(b, warp, idx(16)),
+                               g); // within the block
+  row1 = add(row0, 8);
+  gRow[0] = arith::AddIOp::create(b, qBase, row0);
+  gRow[1] = arith::AddIOp::create(b, qBase, row1);
+  zeroAcc = arith::ConstantOp::create(
+      b, cType, DenseElementsAttr::get(cType, b.getF32FloatAttr(0)));
+  minusInf = f32c(-std::numeric_limits<float>::infinity());
+  return colBase;
+}
+
+std::pair<Value, Value> KernelBuilder::headOf(Value colBase, Value col) {
+  Value c = arith::AddIOp::create(b, colBase, col);
+  if (!s.reuse)
+    return std::make_pair(head, c);
+  return std::make_pair(arith::DivUIOp::create(b, c, idx(s.dv)).getResult(),
+                        arith::RemUIOp::create(b, c, idx(s.dv)).getResult());
+}
+
+SmallVector<Value> KernelBuilder::biasIndex(Value row, Value col) {
+  // Scores are [B, H, N, M] (mha) or [B, N, M] (reuse); the bias is aligned
+  // to their trailing dimensions, and its extent-1 dimensions broadcast.
+  SmallVector<Value> scoreIx = {batch};
+  if (!s.reuse)
+    scoreIx.push_back(head);
+  scoreIx.append({row, col});
+  auto type = cast<RankedTensorType>(s.bias.getType());
+  SmallVector<Value> ix;
+  int64_t offset = static_cast<int64_t>(scoreIx.size()) - type.getRank();
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    ix.push_back(type.getDimSize(i) == 1 ? idx(0) : scoreIx[offset + i]);
+  return ix;
+}
+
+void KernelBuilder::stageQuery() {
+  stage(qs, 16 * s.warps, s.dkTile,
+        [&](Value row, Value col) {
+          return inKeyWidth(ult(arith::AddIOp::create(b, qBase, row), s.n),
+                            col);
+        },
+        [&](Value row, Value col) {
+          SmallVector<Value> ix = {batch};
+          if (!s.reuse)
+            ix.push_back(head);
+          ix.append({arith::AddIOp::create(b, qBase, row), col});
+          return memref::LoadOp::create(b, qBuf, ix).getResult();
+        });
+}
+
+SmallVector<Value> KernelBuilder::queryFragments() {
+  SmallVector<Value> qFrag;
+  for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
+    Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
+    Value frag = arith::ConstantOp::create(
+        b, aType, DenseElementsAttr::get(aType, b.getF16FloatAttr(0)));
+    Value parts[4] = {loadPair(qs, row0, c0), loadPair(qs, row1, c0),
+                      loadPair(qs, row0, c8), loadPair(qs, row1, c8)};
+    if (mutation == Mutation::PermuteAFragment)
+      std::swap(parts[1], parts[2]);
+    for (int64_t i = 0; i < 4; ++i)
+      frag = vector::InsertOp::create(b, parts[i], frag, i);
+    qFrag.push_back(frag);
+  }
+  return qFrag;
+}
+
+Value KernelBuilder::keyValid(Value keyBase, Value row) {
+  return ult(arith::AddIOp::create(b, keyBase, row), s.m);
+}
+
+void KernelBuilder::stageKeys(Value keyBase) {
+  stage(ks, s.keyTileRows, s.dkTile,
+        [&](Value row, Value col) {
+          return inKeyWidth(keyValid(keyBase, row), col);
+        },
+        [&](Value row, Value col) {
+          SmallVector<Value> ix = {batch};
+          if (!s.reuse)
+            ix.push_back(head);
+          ix.append({arith::AddIOp::create(b, keyBase, row), col});
+          return memref::LoadOp::create(b, kBuf, ix).getResult();
+        });
+}
+
+void KernelBuilder::stageValues(Value keyBase, Value colBase) {
+  stage(vs, s.keyTileRows, s.chunk,
+        [&](Value row, Value) { return keyValid(keyBase, row); },
+        [&](Value row, Value col) {
+          auto [h, d] = headOf(colBase, col);
+          return memref::LoadOp::create(
+                     b, vBuf,
+                     ValueRange{batch, h,
+                                arith::AddIOp::create(b, keyBase, row), d})
+              .getResult();
+        });
+}
+
+void KernelBuilder::stagingBarrier() {
+  if (mutation != Mutation::DropStagingBarrier)
+    gpu::BarrierOp::create(b);
+}
+
+SmallVector<std::array<Value, 4>>
+KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase) {
+  // 16 rows per warp against the step's keys, 8 keys a tile.
+  SmallVector<int64_t> shape = {16, 8, 16};
+  int64_t keyTiles = s.keyTileRows / 8;
+  SmallVector<Value> acc(keyTiles, zeroAcc);
+  for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
+    Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
+    for (int64_t j = 0; j < keyTiles; ++j) {
+      Value keyRow = add(g, 8 * j);
+      Value bFrag = arith::ConstantOp::create(
+          b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
+      bFrag = vector::InsertOp::create(b, loadPair(ks, keyRow, c0), bFrag, 0);
+      bFrag = vector::InsertOp::create(b, loadPair(ks, keyRow, c8), bFrag, 1);
+      acc[j] = nvgpu::MmaSyncOp::create(b, qFrag[kk], bFrag, acc[j], shape);
+    }
+  }
+  // Scale, bias and the key mask; per tile (r0,c) (r0,c+1) (r1,c) (r1,c+1).
+  Value scaleV = f32c(scale);
+  SmallVector<std::array<Value, 4>> sv(keyTiles);
+  for (int64_t j = 0; j < keyTiles; ++j) {
+    Value col0 = arith::AddIOp::create(b, keyBase, add(t2, 8 * j));
+    Value cols[2] = {col0, add(col0, 1)};
+    for (int64_t r = 0; r < 2; ++r) {
+      for (int64_t c = 0; c < 2; ++c) {
+        Value x =
+            vector::ExtractOp::create(b, acc[j], ArrayRef<int64_t>{r, c});
+        x = arith::MulFOp::create(b, x, scaleV);
+        Value keyOk = ult(cols[c], s.m);
+        if (biasBuf) {
+          Value ok = arith::AndIOp::create(b, keyOk, ult(gRow[r], s.n));
+          Value bias = guarded(ok, f32, [&] {
+            return toF32(memref::LoadOp::create(b, biasBuf,
+                                                biasIndex(gRow[r], cols[c])));
+          });
+          x = arith::AddFOp::create(b, x, bias);
+        }
+        sv[j][2 * r + c] = arith::SelectOp::create(b, keyOk, x, minusInf);
+      }
+    }
+  }
+  return sv;
+}
+
+Value KernelBuilder::quadReduce(Value v, bool isMax) {
+  // Each row's values are spread over a quad of lanes.
+  int32_t second = mutation == Mutation::QuadShuffleOffsets ? 4 : 2;
+  for (int32_t offset : {1, second}) {
+    Value other =
+        gpu::ShuffleOp::create(b, v, offset, 32, gpu::ShuffleMode::XOR)
+            .getShuffleResult();
+    v = isMax ? arith::MaximumFOp::create(b, v, other).getResult()
+              : arith::AddFOp::create(b, v, other).getResult();
+  }
+  return v;
+}
+
+KernelBuilder::SoftmaxStep
+KernelBuilder::softmaxStep(SmallVectorImpl<std::array<Value, 4>> &sv,
+                           ValueRange oldMax, ValueRange oldSum) {
+  SoftmaxStep step;
+  for (int64_t r = 0; r < 2; ++r) {
+    Value tileMax = minusInf;
+    for (auto &tile : sv)
+      for (int64_t c = 0; c < 2; ++c)
+        tileMax = arith::MaximumFOp::create(b, tileMax, tile[2 * r + c]);
+    step.max[r] =
+        arith::MaximumFOp::create(b, oldMax[r], quadReduce(tileMax, true));
+    // A row whose keys are all masked so far has maximum -inf: subtract 0
+    // instead, so that its probabilities are exp(-inf) = 0, not NaN.
+    Value allMasked = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ,
+                                            step.max[r], minusInf);
+    Value shift = arith::SelectOp::create(b, allMasked, f32c(0), step.max[r]);
+    // exp(-inf - finite) = 0 on the first step.
+    step.corr[r] =
+        math::ExpOp::create(b, arith::SubFOp::create(b, oldMax[r], shift));
+    Value sum = f32c(0);
+    for (auto &tile : sv)
+      for (int64_t c = 0; c < 2; ++c) {
+        Value p = math::ExpOp::create(
+            b, arith::SubFOp::create(b, tile[2 * r + c], shift));
+        tile[2 * r + c] = p;
+        sum = arith::AddFOp::create(b, sum, p);
+      }
+    step.sum[r] =
+        arith::AddFOp::create(b, arith::MulFOp::create(b, oldSum[r], step.corr[r]),
+                              quadReduce(sum, false));
+  }
+  return step;
+}
+
+SmallVector<Value>
+KernelBuilder::probabilityFragments(ArrayRef<std::array<Value, 4>> p) {
+  // P as the A operand, 16 keys at a time, straight from the registers.
+  SmallVector<Value> pFrag;
+  for (int64_t kk = 0; kk < s.keyTileRows / 16; ++kk) {
+    SmallVector<Value> e;
+    for (int64_t part = 0; part < 4; ++part) {
+      int64_t j = 2 * kk + part / 2; // [2], [3] come from the next tile
+      int64_t r = part % 2;          // [1], [3] are row g + 8
+      e.push_back(toF16(p[j][2 * r]));
+      e.push_back(toF16(p[j][2 * r + 1]));
+    }
+    pFrag.push_back(vector::FromElementsOp::create(b, aType, e));
+  }
+  return pFrag;
+}
+
+SmallVector<Value> KernelBuilder::valueProduct(ArrayRef<Value> pFrag,
+                                               ValueRange o, Value corrV) {
+  // O = O * corr + P V, 8 columns of the chunk at a time.
+  SmallVector<int64_t> shape = {16, 8, 16};
+  SmallVector<Value> result;
+  for (auto [ct, acc] : llvm::enumerate(o)) {
+    Value colB = add(g, 8 * ct);
+    Value acc2 = corrV ? arith::MulFOp::create(b, acc, corrV).getResult() : acc;
+    for (int64_t kk = 0; kk < s.keyTileRows / 16; ++kk) {
+      Value k0 = add(t2, 16 * kk);
+      Value e[4];
+      for (int64_t i = 0; i < 4; ++i)
+        e[i] = memref::LoadOp::create(
+            b, vs, ValueRange{add(k0, (i / 2) * 8 + i % 2), colB});
+      Value bFrag = vector::FromElementsOp::create(b, bType, e);
+      acc2 = nvgpu::MmaSyncOp::create(b, pFrag[kk], bFrag, acc2, shape);
+    }
+    result.push_back(acc2);
+  }
+  return result;
+}
+
+void KernelBuilder::storeOutput(ValueRange o, ValueRange sums,
+                                Value colBase) {
+  // O / sum for rows inside N; a row with no unmasked key (sum 0) is 0.
+  Value inv[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    Value positive =
+        arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, sums[r], f32c(0));
+    inv[r] = arith::SelectOp::create(
+        b, positive, arith::DivFOp::create(b, f32c(1), sums[r]), f32c(0));
+  }
+  for (auto [ct, acc] : llvm::enumerate(o)) {
+    for (int64_t r = 0; r < 2; ++r) {
+      OpBuilder::InsertionGuard guard(b);
+      auto ifOp = scf::IfOp::create(b, ult(gRow[r], s.n), /*withElse=*/false);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      for (int64_t c = 0; c < 2; ++c) {
+        Value x = vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r, c});
+        x = arith::MulFOp::create(b, x, inv[r]);
+        if (!s.elementType.isF32())
+          x = arith::TruncFOp::create(b, s.elementType, x);
+        auto [h, d] = headOf(colBase, add(t2, 8 * ct + c));
+        memref::StoreOp::create(b, x, out, ValueRange{batch, h, gRow[r], d});
+      }
+    }
+  }
+}
+
+void KernelBuilder::buildWindowKernel() {
+  // All keys in one step: the softmax is final after it, so the block
+  // computes its probability tile once and applies it to every chunk of the
+  // value tile in turn (every head's values, for attn.reuse).
+  Value zero = idx(0);
+  stageQuery();
+  stageKeys(zero);
+  stagingBarrier();
+  SmallVector<std::array<Value, 4>> sv = scores(queryFragments(), zero);
+  Value noMax[2] = {minusInf, minusInf}, noSum[2] = {f32c(0), f32c(0)};
+  SoftmaxStep step = softmaxStep(sv, noMax, noSum);
+  SmallVector<Value> pFrag = probabilityFragments(sv);
+  auto chunkLoop = scf::ForOp::create(b, zero, idx(s.valueCols),
+                                      idx(s.chunk));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(chunkLoop.getBody());
+  Value colBase = chunkLoop.getInductionVar();
+  stageValues(zero, colBase);
+  gpu::BarrierOp::create(b);
+  SmallVector<Value> o(s.chunk / 8, zeroAcc);
+  storeOutput(valueProduct(pFrag, o, /*corrV=*/Value()), step.sum, colBase);
+  // Everyone is done with this chunk's values before the next overwrites
+  // them.
+  gpu::BarrierOp::create(b);
+}
+
+void KernelBuilder::buildStreamingKernel(Value colBase) {
+  // The online softmax over key steps: running row maximum and sum (two
+  // rows per lane), and the output accumulators, rescaled at each step. The
+  // block does one chunk of the value tile (grid z).
+  stageQuery();
+  gpu::BarrierOp::create(b);
+  SmallVector<Value> qFrag = queryFragments();
+  SmallVector<Value> init = {minusInf, minusInf, f32c(0), f32c(0)};
+  init.append(s.chunk / 8, zeroAcc);
+  auto keyLoop = scf::ForOp::create(b, idx(0), idx(s.keySteps), idx(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(keyLoop.getBody());
+    Value keyBase = arith::MulIOp::create(b, keyLoop.getInductionVar(), idx(64));
+    ValueRange carried = keyLoop.getRegionIterArgs();
+    // Stage this step's keys and values (after everyone is done with the
+    // previous step's).
+    gpu::BarrierOp::create(b);
+    stageKeys(keyBase);
+    stageValues(keyBase, colBase);
+    stagingBarrier();
+    SmallVector<std::array<Value, 4>> sv = scores(qFrag, keyBase);
+    SoftmaxStep step = softmaxStep(sv, carried.take_front(2),
+                                   carried.slice(2, 2));
+    Value corrV = vector::FromElementsOp::create(
+        b, cType,
+        ValueRange{step.corr[0], step.corr[0], step.corr[1], step.corr[1]});
+    SmallVector<Value> o = valueProduct(probabilityFragments(sv),
+                                        carried.drop_front(4), corrV);
+    SmallVector<Value> yields = {step.max[0], step.max[1], step.sum[0],
+                                 step.sum[1]};
+    yields.append(o.begin(), o.end());
+    scf::YieldOp::create(b, yields);
+  }
+  ValueRange results = keyLoop.getResults();
+  storeOutput(results.drop_front(4), results.slice(2, 2), colBase);
+}
+
+Value KernelBuilder::build(Value query, Value key, Value value,
+                           RankedTensorType resultType) {
+  qBuf = buffer(query), kBuf = buffer(key), vBuf = buffer(value);
+  biasBuf = s.bias ? buffer(s.bias) : Value();
+  out = memref::AllocOp::create(
+      b, MemRefType::get(resultType.getShape(), resultType.getElementType()));
+  SmallVector<memref::GlobalOp> globals = createSharedTiles();
+  // One step over the keys: the chunks of the value tile loop in the block.
+  // Several: each block does one chunk (its accumulators stay in registers
+  // across the steps).
+  bool window = s.keySteps == 1;
+  int64_t gridZ = (s.reuse ? 1 : s.heads) * (window ? 1 : s.chunks);
   Value one = idx(1);
-  int64_t gridZ = (s.reuse ? 1 : s.heads) * s.chunks;
   auto launch =
       gpu::LaunchOp::create(b, idx(s.batch), idx(s.queryBlocks), idx(gridZ),
                             idx(32 * s.warps), one, one);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
-    Value smem[3];
-    for (int i = 0; i < 3; ++i)
-      smem[i] = memref::GetGlobalOp::create(b, tiles[i],
-                                            globals[i].getSymName());
-    Value qs = smem[0], ks = smem[1], vs = smem[2];
-    Value batch = launch.getBlockIds().x;
-    Value qBase = arith::MulIOp::create(b, launch.getBlockIds().y,
-                                        idx(16 * s.warps));
-    Value z = launch.getBlockIds().z;
-    Value head = arith::DivUIOp::create(b, z, idx(s.chunks));
-    Value colBase = arith::MulIOp::create(
-        b, arith::RemUIOp::create(b, z, idx(s.chunks)), idx(s.chunk));
-    tid = launch.getThreadIds().x;
-    auto headOf = [&](Value col) { // column of the value tile -> (h, d)
-      Value c = arith::AddIOp::create(b, colBase, col);
-      if (!s.reuse)
-        return std::make_pair(head, c);
-      return std::make_pair(
-          arith::DivUIOp::create(b, c, idx(s.dv)).getResult(),
-          arith::RemUIOp::create(b, c, idx(s.dv)).getResult());
-    };
-
-    Value lane = arith::RemUIOp::create(b, tid, idx(32));
-    Value warp = arith::DivUIOp::create(b, tid, idx(32));
-    Value g = arith::DivUIOp::create(b, lane, idx(4));
-    Value t2 = arith::MulIOp::create(
-        b, arith::RemUIOp::create(b, lane, idx(4)), idx(2));
-    Value row0 = arith::AddIOp::create(
-        b, arith::MulIOp::create(b, warp, idx(16)), g); // within the block
-    Value row1 = add(row0, 8);
-    Value gRow[2] = {arith::AddIOp::create(b, qBase, row0),
-                     arith::AddIOp::create(b, qBase, row1)};
-
-    auto aType = VectorType::get({4, 2}, f16);
-    auto bType = VectorType::get({2, 2}, f16);
-    auto cType = VectorType::get({2, 2}, f32);
-    SmallVector<int64_t> shape = {16, 8, 16};
-    Value zeroAcc = arith::ConstantOp::create(
-        b, cType, DenseElementsAttr::get(cType, b.getF32FloatAttr(0)));
-
-    // Q once, as A fragments in registers.
-    stage(qs, 16 * s.warps, s.dkTile,
-          [&](Value row, Value col) {
-            return inKeyWidth(
-                ult(arith::AddIOp::create(b, qBase, row), s.n), col);
-          },
-          [&](Value row, Value col) {
-            SmallVector<Value> ix = {batch};
-            if (!s.reuse)
-              ix.push_back(head);
-            ix.append({arith::AddIOp::create(b, qBase, row), col});
-            return memref::LoadOp::create(b, qBuf, ix).getResult();
-          });
-    gpu::BarrierOp::create(b);
-    SmallVector<Value> qFrag;
-    for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
-      Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
-      Value frag = arith::ConstantOp::create(
-          b, aType, DenseElementsAttr::get(aType, b.getF16FloatAttr(0)));
-      Value parts[4] = {loadPair(qs, row0, c0), loadPair(qs, row1, c0),
-                        loadPair(qs, row0, c8), loadPair(qs, row1, c8)};
-      if (mutation == Mutation::PermuteAFragment)
-        std::swap(parts[1], parts[2]);
-      for (int64_t i = 0; i < 4; ++i)
-        frag = vector::InsertOp::create(b, parts[i], frag, i);
-      qFrag.push_back(frag);
-    }
-
-    // The online softmax over key steps: running row maximum and sum (two
-    // rows per lane), and the output accumulators, rescaled at each step.
-    Value minusInf = f32c(-std::numeric_limits<float>::infinity());
-    int64_t outTiles = s.chunk / 8;
-    SmallVector<Value> init = {minusInf, minusInf, f32c(0), f32c(0)};
-    init.append(outTiles, zeroAcc);
-    auto keyLoop = scf::ForOp::create(b, idx(0), idx(s.keySteps), one, init);
-    {
-      OpBuilder::InsertionGuard loopGuard(b);
-      b.setInsertionPointToStart(keyLoop.getBody());
-      Value keyBase =
-          arith::MulIOp::create(b, keyLoop.getInductionVar(), idx(64));
-      ValueRange carried = keyLoop.getRegionIterArgs();
-      Value oldMax[2] = {carried[0], carried[1]};
-      Value oldSum[2] = {carried[2], carried[3]};
-      SmallVector<Value> o(carried.begin() + 4, carried.end());
-
-      // Stage this step's keys and values (after everyone is done with the
-      // previous step's).
-      gpu::BarrierOp::create(b);
-      auto keyValid = [&](Value row) {
-        return ult(arith::AddIOp::create(b, keyBase, row), s.m);
-      };
-      stage(ks, s.keyTileRows, s.dkTile,
-            [&](Value row, Value col) {
-              return inKeyWidth(keyValid(row), col);
-            },
-            [&](Value row, Value col) {
-        SmallVector<Value> ix = {batch};
-        if (!s.reuse)
-          ix.push_back(head);
-        ix.append({arith::AddIOp::create(b, keyBase, row), col});
-        return memref::LoadOp::create(b, kBuf, ix).getResult();
-      });
-      stage(vs, s.keyTileRows, s.chunk,
-            [&](Value row, Value) { return keyValid(row); },
-            [&](Value row, Value col) {
-        auto [h, d] = headOf(col);
-        return memref::LoadOp::create(
-                   b, vBuf,
-                   ValueRange{batch, h, arith::AddIOp::create(b, keyBase, row),
-                              d})
-            .getResult();
-      });
-      if (mutation != Mutation::DropStagingBarrier)
-        gpu::BarrierOp::create(b);
-
-      // Scores of 16 rows per warp against the step's keys, 8 keys a tile.
-      int64_t keyTiles = s.keyTileRows / 8;
-      SmallVector<Value> acc(keyTiles, zeroAcc);
-      for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
-        Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
-        for (int64_t j = 0; j < keyTiles; ++j) {
-          Value keyRow = add(g, 8 * j);
-          Value bFrag = arith::ConstantOp::create(
-              b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
-          bFrag =
-              vector::InsertOp::create(b, loadPair(ks, keyRow, c0), bFrag, 0);
-          bFrag =
-              vector::InsertOp::create(b, loadPair(ks, keyRow, c8), bFrag, 1);
-          acc[j] = nvgpu::MmaSyncOp::create(b, qFrag[kk], bFrag, acc[j], shape);
-        }
-      }
-
-      // Scale, bias and the key mask.
-      Value scaleV = f32c(scale);
-      SmallVector<std::array<Value, 4>> sv(keyTiles); // (r0,c) (r0,c+1) (r1,c) (r1,c+1)
-      for (int64_t j = 0; j < keyTiles; ++j) {
-        Value col0 = arith::AddIOp::create(b, keyBase, add(t2, 8 * j));
-        Value cols[2] = {col0, add(col0, 1)};
-        for (int64_t r = 0; r < 2; ++r) {
-          for (int64_t c = 0; c < 2; ++c) {
-            Value x = vector::ExtractOp::create(b, acc[j],
-                                                ArrayRef<int64_t>{r, c});
-            x = arith::MulFOp::create(b, x, scaleV);
-            Value keyOk = ult(cols[c], s.m);
-            if (biasBuf) {
-              Value ok = arith::AndIOp::create(b, keyOk, ult(gRow[r], s.n));
-              Value bias = guarded(ok, f32, [&] {
-                return toF32(memref::LoadOp::create(
-                    b, biasBuf, biasIndex(batch, head, gRow[r], cols[c])));
-              });
-              x = arith::AddFOp::create(b, x, bias);
-            }
-            sv[j][2 * r + c] = arith::SelectOp::create(b, keyOk, x, minusInf);
-          }
-        }
-      }
-
-      // Softmax statistics: each row's values are spread over a quad.
-      auto quadReduce = [&](Value v, bool isMax) {
-        int32_t second = mutation == Mutation::QuadShuffleOffsets ? 4 : 2;
-        for (int32_t offset : {1, second}) {
-          Value other = gpu::ShuffleOp::create(b, v, offset, 32,
-                                               gpu::ShuffleMode::XOR)
-                            .getShuffleResult();
-          v = isMax ? arith::MaximumFOp::create(b, v, other).getResult()
-                    : arith::AddFOp::create(b, v, other).getResult();
-        }
-        return v;
-      };
-      Value newMax[2], newSum[2], corr[2];
-      for (int64_t r = 0; r < 2; ++r) {
-        Value m = oldMax[r];
-        Value tileMax = minusInf;
-        for (int64_t j = 0; j < keyTiles; ++j)
-          for (int64_t c = 0; c < 2; ++c)
-            tileMax = arith::MaximumFOp::create(b, tileMax, sv[j][2 * r + c]);
-        newMax[r] = arith::MaximumFOp::create(b, m, quadReduce(tileMax, true));
-        // exp(-inf - finite) = 0 on the first step.
-        corr[r] = math::ExpOp::create(
-            b, arith::SubFOp::create(b, oldMax[r], newMax[r]));
-        Value sum = f32c(0);
-        for (int64_t j = 0; j < keyTiles; ++j)
-          for (int64_t c = 0; c < 2; ++c) {
-            Value p = math::ExpOp::create(
-                b, arith::SubFOp::create(b, sv[j][2 * r + c], newMax[r]));
-            sv[j][2 * r + c] = p;
-            sum = arith::AddFOp::create(b, sum, p);
-          }
-        newSum[r] = arith::AddFOp::create(
-            b, arith::MulFOp::create(b, oldSum[r], corr[r]),
-            quadReduce(sum, false));
-      }
-
-      // P as the A operand, 16 keys at a time, straight from the registers.
-      SmallVector<Value> pFrag;
-      for (int64_t kk = 0; kk < s.keyTileRows / 16; ++kk) {
-        SmallVector<Value> e;
-        for (int64_t part = 0; part < 4; ++part) {
-          int64_t j = 2 * kk + part / 2; // [2], [3] come from the next tile
-          int64_t r = part % 2;          // [1], [3] are row g + 8
-          e.push_back(toF16(sv[j][2 * r]));
-          e.push_back(toF16(sv[j][2 * r + 1]));
-        }
-        pFrag.push_back(vector::FromElementsOp::create(b, aType, e));
-      }
-
-      // O = O * corr + P V, 8 columns of the chunk at a time.
-      Value corrV = vector::FromElementsOp::create(
-          b, cType, ValueRange{corr[0], corr[0], corr[1], corr[1]});
-      for (int64_t ct = 0; ct < outTiles; ++ct) {
-        Value colB = add(g, 8 * ct);
-        Value acc2 = arith::MulFOp::create(b, o[ct], corrV);
-        for (int64_t kk = 0; kk < s.keyTileRows / 16; ++kk) {
-          Value k0 = add(t2, 16 * kk);
-          Value e[4];
-          for (int64_t i = 0; i < 4; ++i)
-            e[i] = memref::LoadOp::create(
-                b, vs, ValueRange{add(k0, (i / 2) * 8 + i % 2), colB});
-          Value bFrag = vector::FromElementsOp::create(b, bType, e);
-          acc2 = nvgpu::MmaSyncOp::create(b, pFrag[kk], bFrag, acc2, shape);
-        }
-        o[ct] = acc2;
-      }
-      SmallVector<Value> yields = {newMax[0], newMax[1], newSum[0], newSum[1]};
-      yields.append(o.begin(), o.end());
-      scf::YieldOp::create(b, yields);
-    }
-
-    // O / sum, rows inside N.
-    ValueRange results = keyLoop.getResults();
-    Value inv[2] = {arith::DivFOp::create(b, f32c(1), results[2]),
-                    arith::DivFOp::create(b, f32c(1), results[3])};
-    for (int64_t ct = 0; ct < outTiles; ++ct) {
-      Value o = results[4 + ct];
-      for (int64_t r = 0; r < 2; ++r) {
-        OpBuilder::InsertionGuard g2(b);
-        auto ifOp = scf::IfOp::create(b, ult(gRow[r], s.n), /*withElse=*/false);
-        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-        for (int64_t c = 0; c < 2; ++c) {
-          Value x = vector::ExtractOp::create(b, o, ArrayRef<int64_t>{r, c});
-          x = arith::MulFOp::create(b, x, inv[r]);
-          if (!s.elementType.isF32())
-            x = arith::TruncFOp::create(b, s.elementType, x);
-          auto [h, d] = headOf(add(t2, 8 * ct + c));
-          memref::StoreOp::create(b, x, out, ValueRange{batch, h, gRow[r], d});
-        }
-      }
-    }
+    Value colBase = setUpBlock(launch, globals, /*chunksOnGrid=*/!window);
+    if (window)
+      buildWindowKernel();
+    else
+      buildStreamingKernel(colBase);
     gpu::TerminatorOp::create(b);
   }
   return bufferization::ToTensorOp::create(b, resultType, out,
@@ -558,10 +706,6 @@ Value KernelBuilder::build(Value query, Value key, Value value,
 }
 
 namespace {
-/// `gpu.barrier` orders the block's reads and writes of shared memory, but
-/// MLIR 22 gives it no memory effects, and ownership-based deallocation
-/// rejects ops with unknown effects. Kernels built before bufferization
-/// (convert-attn-to-nvgpu) contain barriers, so declare what it does.
 /// Reads and writes unknown memory: a barrier, and the cp.async group ops
 /// (after a wait, shared memory holds what the copies wrote), order the
 /// memory accesses around them.

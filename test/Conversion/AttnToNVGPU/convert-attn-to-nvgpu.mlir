@@ -58,17 +58,40 @@ func.func @mha_f16(%q: tensor<8x3x16x32xf16>, %k: tensor<8x3x16x32xf16>, %v: ten
 // -----
 
 // A per-head bias ([H, N, M], as EfficientViT exports it): each block reads
-// the bias of its own head.
+// the bias of its own head (grid z is the head).
 // CHECK-LABEL: func.func @mha_head_bias
 // CHECK:         %[[BIAS:.*]] = bufferization.to_buffer %arg3 read_only : tensor<2x49x49xf32>
 // CHECK:         gpu.launch blocks(%[[BX:[a-z0-9]+]], %[[BY:[a-z0-9]+]], %[[BZ:[a-z0-9]+]]) in
-// CHECK:           %[[HEAD:.*]] = arith.divui %[[BZ]], %{{.*}} : index
-// CHECK:           memref.load %[[BIAS]][%[[HEAD]], %{{.*}}, %{{.*}}] : memref<2x49x49xf32>
+// CHECK:           memref.load %[[BIAS]][%[[BZ]], %{{.*}}, %{{.*}}] : memref<2x49x49xf32>
 func.func @mha_head_bias(%q: tensor<1x2x49x32xf32>, %k: tensor<1x2x49x32xf32>, %v: tensor<1x2x49x8xf32>,
                          %b: tensor<2x49x49xf32>) -> tensor<1x2x49x8xf32> {
   %0 = attn.mha %q, %k, %v bias(%b : tensor<2x49x49xf32>) scale(0.2)
       : tensor<1x2x49x32xf32>, tensor<1x2x49x32xf32>, tensor<1x2x49x8xf32> -> tensor<1x2x49x8xf32>
   return %0 : tensor<1x2x49x8xf32>
+}
+
+// -----
+
+// A window whose value tile takes several chunks (3 heads of 96: 3 chunks of
+// 96 columns): one block per query tile computes the probabilities once
+// (Dk 32: 2 x 8 score mma), then loops over the chunks, staging each
+// chunk's values and multiplying (4 x 12 mma per chunk); grid z is 1.
+// CHECK-LABEL: func.func @window_chunks
+// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}}, {{.*}}, {{.*}} = %[[C1]])
+// CHECK-COUNT-16:  nvgpu.mma.sync
+// CHECK:           gpu.shuffle xor
+// CHECK:           scf.for %[[COL:.*]] = %{{.*}} to %c288{{.*}} step %c96
+// CHECK:             gpu.barrier
+// CHECK-COUNT-48:    nvgpu.mma.sync
+// CHECK:             memref.store
+// CHECK:             gpu.barrier
+// CHECK-NOT:       nvgpu.mma.sync
+// CHECK:           gpu.terminator
+func.func @window_chunks(%q: tensor<1x49x32xf32>, %k: tensor<1x49x32xf32>, %v: tensor<1x3x49x96xf32>) -> tensor<1x3x49x96xf32> {
+  %0 = attn.reuse %q, %k, %v scale(0.2)
+      : tensor<1x49x32xf32>, tensor<1x49x32xf32>, tensor<1x3x49x96xf32> -> tensor<1x3x49x96xf32>
+  return %0 : tensor<1x3x49x96xf32>
 }
 
 // -----
