@@ -76,6 +76,13 @@ struct KernelShape {
 
 constexpr int64_t kMaxSharedBytes = 48 * 1024;
 
+/// Columns (f16) added to every row of the shared tiles. Rows are multiples
+/// of 16 f16 (8 banks of 4 bytes) long; 8 more make the row stride 4 banks
+/// past a multiple of 8, so the eight rows a fragment load spreads over
+/// (lanes g = 0..7) fall in eight different groups of 4 banks, and the
+/// value tile's column reads (rows 2t, t = 0..3) in four: no bank conflicts.
+constexpr int64_t kTilePad = 8;
+
 /// Defects the pass can put into its kernels on request (`test-mutation`),
 /// so that tests can show the CUDA emulator catches each of them.
 enum class Mutation {
@@ -155,8 +162,9 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
       break;
     }
   s.chunks = s.valueCols / s.chunk;
-  int64_t bytes = 2 * (16 * s.warps * s.dkTile + s.keyTileRows * s.dkTile +
-                       s.keyTileRows * s.chunk);
+  int64_t bytes =
+      2 * ((16 * s.warps + s.keyTileRows) * (s.dkTile + kTilePad) +
+           s.keyTileRows * (s.chunk + kTilePad));
   if (bytes > kMaxSharedBytes)
     return failure();
   return s;
@@ -306,8 +314,8 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
   auto shared = gpu::AddressSpaceAttr::get(b.getContext(),
                                            gpu::AddressSpace::Workgroup);
   auto tileType = [&](int64_t rows, int64_t cols) {
-    return MemRefType::get({rows, cols}, f16, MemRefLayoutAttrInterface(),
-                           shared);
+    return MemRefType::get({rows, cols + kTilePad}, f16,
+                           MemRefLayoutAttrInterface(), shared);
   };
   MemRefType tiles[3] = {tileType(16 * s.warps, s.dkTile),
                          tileType(s.keyTileRows, s.dkTile),

@@ -4,9 +4,9 @@
 
 // Reuse Attention of the UniForm example (4 heads of 32, a 7x7 window, an
 // [N, M] bias): one block per image computes the matrix once for all heads.
-// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_q : memref<64x32xf16, #gpu.address_space<workgroup>> {alignment = 16 : i64}
-// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k : memref<64x32xf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v : memref<64x128xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_q : memref<64x40xf16, #gpu.address_space<workgroup>> {alignment = 16 : i64}
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k : memref<64x40xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v : memref<64x136xf16, #gpu.address_space<workgroup>>
 // CHECK-LABEL: func.func @reuse
 // CHECK-DAG:     %[[Q:.*]] = bufferization.to_buffer %arg0 read_only : tensor<2x49x32xf32> to memref<2x49x32xf32>
 // CHECK-DAG:     %[[OUT:.*]] = memref.alloc() : memref<2x4x49x32xf32>
@@ -123,8 +123,8 @@ func.func @long(%q: tensor<1x100x16xf32>, %k: tensor<1x150x16xf32>, %v: tensor<1
 // their staging loads only the columns below 24 (the rest are zeros, which
 // add nothing to the scores). Scores: 2 k-steps x 8 key tiles; values: 4
 // k-steps x 2 column tiles.
-// CHECK-LABEL: memref.global "private" @__uniform_attn_smem_k{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>
-// CHECK:       memref.global "private" @__uniform_attn_smem_q{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>
+// CHECK-LABEL: memref.global "private" @__uniform_attn_smem_k{{.*}} : memref<64x40xf16, #gpu.address_space<workgroup>>
+// CHECK:       memref.global "private" @__uniform_attn_smem_q{{.*}} : memref<64x40xf16, #gpu.address_space<workgroup>>
 // CHECK-LABEL: func.func @padded_key_width
 // CHECK:         gpu.launch
 // CHECK:           %[[ROW:.*]] = arith.cmpi ult, %{{.*}}, %c49{{.*}} : index
