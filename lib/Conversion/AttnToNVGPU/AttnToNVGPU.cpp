@@ -70,6 +70,11 @@ struct KernelShape {
   int64_t valueCols;   // columns of the value tile: H*Dv (reuse) or Dv (mha)
   int64_t chunk;       // value columns per block (at most 128)
   int64_t chunks;      // valueCols / chunk
+  // The grid: batch x query blocks x (heads and, over several key steps,
+  // chunks). When y or z exceed sm_87's 65535, every block is numbered along
+  // x instead and the kernel decodes its coordinates.
+  int64_t grid[3];
+  bool linearGrid;
   Type elementType;
   Value bias; // broadcast to the scores by NumPy's rules, or null
 };
@@ -167,6 +172,17 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
            s.keyTileRows * (s.chunk + kTilePad));
   if (bytes > kMaxSharedBytes)
     return failure();
+  s.grid[0] = s.batch;
+  s.grid[1] = s.queryBlocks;
+  s.grid[2] = (reuse ? 1 : s.heads) * (s.keySteps == 1 ? 1 : s.chunks);
+  constexpr int64_t kMaxGridX = 0x7fffffff, kMaxGridYZ = 65535;
+  s.linearGrid = s.grid[1] > kMaxGridYZ || s.grid[2] > kMaxGridYZ ||
+                 s.grid[0] > kMaxGridX;
+  int64_t blocks;
+  if (llvm::MulOverflow(s.grid[0], s.grid[1], blocks) ||
+      llvm::MulOverflow(blocks, s.grid[2], blocks) ||
+      (s.linearGrid && blocks > kMaxGridX))
+    return failure(); // more blocks than any grid holds
   return s;
 }
 
@@ -343,9 +359,16 @@ Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
     smem[i] = memref::GetGlobalOp::create(b, globals[i].getType(),
                                           globals[i].getSymName());
   qs = smem[0], ks = smem[1], vs = smem[2];
-  batch = launch.getBlockIds().x;
-  qBase = arith::MulIOp::create(b, launch.getBlockIds().y, idx(16 * s.warps));
-  Value z = launch.getBlockIds().z;
+  Value x = launch.getBlockIds().x, y = launch.getBlockIds().y,
+        z = launch.getBlockIds().z;
+  if (s.linearGrid) {
+    z = arith::RemUIOp::create(b, x, idx(s.grid[2]));
+    Value rest = arith::DivUIOp::create(b, x, idx(s.grid[2]));
+    y = arith::RemUIOp::create(b, rest, idx(s.grid[1]));
+    x = arith::DivUIOp::create(b, rest, idx(s.grid[1]));
+  }
+  batch = x;
+  qBase = arith::MulIOp::create(b, y, idx(16 * s.warps));
   Value colBase = idx(0);
   head = z;
   if (chunksOnGrid) {
@@ -478,8 +501,12 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase) {
       acc[j] = nvgpu::MmaSyncOp::create(b, qFrag[kk], bFrag, acc[j], shape);
     }
   }
-  // Scale, bias and the key mask; per tile (r0,c) (r0,c+1) (r1,c) (r1,c+1).
-  Value scaleV = f32c(scale);
+  // Scale, bias and the key mask, in log2 units (times log2 e, folded into
+  // the scale) so that the softmax takes exp2 (one ex2.approx) instead of
+  // exp; per tile (r0,c) (r0,c+1) (r1,c) (r1,c+1).
+  constexpr double kLog2E = 1.4426950408889634;
+  Value scaleV = f32c(scale * kLog2E);
+  Value log2e = f32c(kLog2E);
   SmallVector<std::array<Value, 4>> sv(keyTiles);
   for (int64_t j = 0; j < keyTiles; ++j) {
     Value col0 = arith::AddIOp::create(b, keyBase, add(t2, 8 * j));
@@ -496,7 +523,8 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase) {
             return toF32(memref::LoadOp::create(b, biasBuf,
                                                 biasIndex(gRow[r], cols[c])));
           });
-          x = arith::AddFOp::create(b, x, bias);
+          x = arith::AddFOp::create(b, x,
+                                    arith::MulFOp::create(b, bias, log2e));
         }
         sv[j][2 * r + c] = arith::SelectOp::create(b, keyOk, x, minusInf);
       }
@@ -534,13 +562,13 @@ KernelBuilder::softmaxStep(SmallVectorImpl<std::array<Value, 4>> &sv,
     Value allMasked = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ,
                                             step.max[r], minusInf);
     Value shift = arith::SelectOp::create(b, allMasked, f32c(0), step.max[r]);
-    // exp(-inf - finite) = 0 on the first step.
+    // exp2(-inf - finite) = 0 on the first step.
     step.corr[r] =
-        math::ExpOp::create(b, arith::SubFOp::create(b, oldMax[r], shift));
+        math::Exp2Op::create(b, arith::SubFOp::create(b, oldMax[r], shift));
     Value sum = f32c(0);
     for (auto &tile : sv)
       for (int64_t c = 0; c < 2; ++c) {
-        Value p = math::ExpOp::create(
+        Value p = math::Exp2Op::create(
             b, arith::SubFOp::create(b, tile[2 * r + c], shift));
         tile[2 * r + c] = p;
         sum = arith::AddFOp::create(b, sum, p);
@@ -693,11 +721,12 @@ Value KernelBuilder::build(Value query, Value key, Value value,
   // Several: each block does one chunk (its accumulators stay in registers
   // across the steps).
   bool window = s.keySteps == 1;
-  int64_t gridZ = (s.reuse ? 1 : s.heads) * (window ? 1 : s.chunks);
   Value one = idx(1);
-  auto launch =
-      gpu::LaunchOp::create(b, idx(s.batch), idx(s.queryBlocks), idx(gridZ),
-                            idx(32 * s.warps), one, one);
+  Value grid[3] = {idx(s.grid[0]), idx(s.grid[1]), idx(s.grid[2])};
+  if (s.linearGrid)
+    grid[0] = idx(s.grid[0] * s.grid[1] * s.grid[2]), grid[1] = grid[2] = one;
+  auto launch = gpu::LaunchOp::create(b, grid[0], grid[1], grid[2],
+                                      idx(32 * s.warps), one, one);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());

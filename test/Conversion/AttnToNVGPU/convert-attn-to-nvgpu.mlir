@@ -22,7 +22,7 @@
 // CHECK-COUNT-16:  nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // Softmax over each quad of lanes.
 // CHECK:           gpu.shuffle xor
-// CHECK:           math.exp
+// CHECK:           math.exp2
 // Values: 16 column tiles (H*Dv = 128) x 4 key steps.
 // CHECK-COUNT-64:  nvgpu.mma.sync
 // CHECK-NOT:       nvgpu.mma.sync
@@ -108,7 +108,7 @@ func.func @window_chunks(%q: tensor<1x49x32xf32>, %k: tensor<1x49x32xf32>, %v: t
 // CHECK:             gpu.shuffle xor
 // The correction of the running statistics: exp(old max - new max).
 // CHECK:             arith.subf
-// CHECK-NEXT:        math.exp
+// CHECK-NEXT:        math.exp2
 // CHECK:             scf.yield
 func.func @long(%q: tensor<1x100x16xf32>, %k: tensor<1x150x16xf32>, %v: tensor<1x3x150x64xf32>)
     -> tensor<1x3x100x64xf32> {
