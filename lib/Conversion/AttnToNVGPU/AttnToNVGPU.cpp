@@ -158,10 +158,13 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
   s.queryBlocks = llvm::divideCeil(s.n, 16 * s.warps);
   s.keySteps = llvm::divideCeil(s.m, 64);
   s.keyTileRows = s.keySteps == 1 ? llvm::alignTo(s.m, 16) : 64;
-  // The widest chunk of at most 128 columns that divides the value tile:
-  // its accumulators stay in registers.
+  // The widest chunk that divides the value tile, of at most 128 columns
+  // (its accumulators stay in registers). With one key step the block loops
+  // over the chunks at no extra cost, so at most 64: half the accumulator
+  // registers.
+  int64_t widest = s.keySteps == 1 ? 64 : 128;
   s.chunk = 8;
-  for (int64_t c = 128; c >= 8; c -= 8)
+  for (int64_t c = widest; c >= 8; c -= 8)
     if (s.valueCols % c == 0) {
       s.chunk = c;
       break;

@@ -6,7 +6,7 @@
 // [N, M] bias): one block per image computes the matrix once for all heads.
 // CHECK-DAG:   memref.global "private" @__uniform_attn_smem_q : memref<64x40xf16, #gpu.address_space<workgroup>> {alignment = 16 : i64}
 // CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k : memref<64x40xf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v : memref<64x136xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v : memref<64x72xf16, #gpu.address_space<workgroup>>
 // CHECK-LABEL: func.func @reuse
 // CHECK-DAG:     %[[Q:.*]] = bufferization.to_buffer %arg0 read_only : tensor<2x49x32xf32> to memref<2x49x32xf32>
 // CHECK-DAG:     %[[OUT:.*]] = memref.alloc() : memref<2x4x49x32xf32>
@@ -23,10 +23,12 @@
 // Softmax over each quad of lanes.
 // CHECK:           gpu.shuffle xor
 // CHECK:           math.exp2
-// Values: 16 column tiles (H*Dv = 128) x 4 key steps.
-// CHECK-COUNT-64:  nvgpu.mma.sync
+// Values: H*Dv = 128 in 2 chunks of 64 columns (one key step: the block
+// loops over them), each 8 column tiles x 4 key steps.
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c128{{.*}} step %c64
+// CHECK-COUNT-32:    nvgpu.mma.sync
 // CHECK-NOT:       nvgpu.mma.sync
-// CHECK:           memref.store {{.*}}, %[[OUT]]
+// CHECK:             memref.store {{.*}}, %[[OUT]]
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT:     attn.reuse
 func.func @reuse(%q: tensor<2x49x32xf32>, %k: tensor<2x49x32xf32>, %v: tensor<2x4x49x32xf32>,
@@ -72,18 +74,19 @@ func.func @mha_head_bias(%q: tensor<1x2x49x32xf32>, %k: tensor<1x2x49x32xf32>, %
 
 // -----
 
-// A window whose value tile takes several chunks (3 heads of 96: 3 chunks of
-// 96 columns): one block per query tile computes the probabilities once
-// (Dk 32: 2 x 8 score mma), then loops over the chunks, staging each
-// chunk's values and multiplying (4 x 12 mma per chunk); grid z is 1.
+// A window whose value tile takes several chunks (3 heads of 96: 6 chunks of
+// 48 columns, the widest of at most 64 that divides 288): one block per
+// query tile computes the probabilities once (Dk 32: 2 x 8 score mma), then
+// loops over the chunks, staging each chunk's values and multiplying (4 x 6
+// mma per chunk); grid z is 1.
 // CHECK-LABEL: func.func @window_chunks
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK:         gpu.launch blocks({{.*}}) in ({{.*}}, {{.*}}, {{.*}} = %[[C1]])
 // CHECK-COUNT-16:  nvgpu.mma.sync
 // CHECK:           gpu.shuffle xor
-// CHECK:           scf.for %[[COL:.*]] = %{{.*}} to %c288{{.*}} step %c96
+// CHECK:           scf.for %[[COL:.*]] = %{{.*}} to %c288{{.*}} step %c48
 // CHECK:             gpu.barrier
-// CHECK-COUNT-48:    nvgpu.mma.sync
+// CHECK-COUNT-24:    nvgpu.mma.sync
 // CHECK:             memref.store
 // CHECK:             gpu.barrier
 // CHECK-NOT:       nvgpu.mma.sync
