@@ -33,8 +33,14 @@ struct Access {
   bool shared;
 };
 
+/// Shared-memory wavefronts of one instruction, over all launches.
+struct SiteConflicts {
+  uint64_t requests = 0, wavefronts = 0, ideal = 0;
+};
+
 struct ProfileState {
   bool enabled = false;
+  llvm::DenseMap<const Site *, SiteConflicts> sharedSites;
   std::vector<KernelProfile> kernels;
   std::map<std::string, size_t> index;
   KernelProfile *current = nullptr;
@@ -74,7 +80,8 @@ void countGlobalRequest(KernelProfile &p, const std::vector<Access> &lanes) {
 /// Shared memory has 32 banks of 4-byte words; a request takes as many
 /// wavefronts as its busiest bank has distinct words, and at least one per
 /// 128 bytes of distinct words.
-void countSharedRequest(KernelProfile &p, const std::vector<Access> &lanes) {
+void countSharedRequest(KernelProfile &p, const Site *site,
+                        const std::vector<Access> &lanes) {
   llvm::DenseSet<uintptr_t> words;
   for (const Access &a : lanes)
     for (uintptr_t w = a.address / 4; w <= (a.address + a.size - 1) / 4; ++w)
@@ -84,9 +91,14 @@ void countSharedRequest(KernelProfile &p, const std::vector<Access> &lanes) {
   for (uintptr_t w : words)
     busiest = std::max(busiest, ++perBank[w % 32]);
   uint64_t ideal = std::max<uint64_t>(1, (words.size() * 4 + 127) / 128);
+  uint64_t wavefronts = std::max<uint64_t>(busiest, ideal);
   ++p.sharedRequests;
-  p.sharedWavefronts += std::max<uint64_t>(busiest, ideal);
+  p.sharedWavefronts += wavefronts;
   p.sharedIdeal += ideal;
+  SiteConflicts &perSite = state().sharedSites[site];
+  ++perSite.requests;
+  perSite.wavefronts += wavefronts;
+  perSite.ideal += ideal;
 }
 } // namespace
 
@@ -168,12 +180,37 @@ void finishBlockProfile(const std::string &) {
     return;
   for (auto &[key, lanes] : s.requests) {
     if (lanes.front().shared)
-      countSharedRequest(*s.current, lanes);
+      countSharedRequest(*s.current, std::get<0>(key), lanes);
     else
       countGlobalRequest(*s.current, lanes);
   }
   s.requests.clear();
   s.occurrences.clear();
+}
+
+/// The shared-memory instructions with the most wavefronts beyond the
+/// minimum, for finding the bank conflicts a kernel has.
+static void printConflictingSites(llvm::raw_ostream &os) {
+  std::vector<std::pair<const Site *, SiteConflicts>> sites(
+      state().sharedSites.begin(), state().sharedSites.end());
+  llvm::erase_if(sites, [](const auto &entry) {
+    return entry.second.wavefronts == entry.second.ideal;
+  });
+  if (sites.empty())
+    return;
+  std::stable_sort(sites.begin(), sites.end(), [](auto &a, auto &b) {
+    return a.second.wavefronts - a.second.ideal >
+           b.second.wavefronts - b.second.ideal;
+  });
+  os << "shared-memory bank conflicts (instructions with the most extra "
+        "wavefronts):\n";
+  for (size_t i = 0; i < sites.size() && i < 5; ++i) {
+    const SiteConflicts &c = sites[i].second;
+    os << llvm::format("  %llu requests, %.2fx: ", c.requests,
+                       double(c.wavefronts) / c.ideal)
+       << sites[i].first->kernel << ": " << sites[i].first->instruction
+       << "\n";
+  }
 }
 
 void printProfile(llvm::raw_ostream &os) {
@@ -239,6 +276,7 @@ void printProfile(llvm::raw_ostream &os) {
     total.sharedIdeal += p.sharedIdeal;
   }
   row(total);
+  printConflictingSites(os);
 }
 
 } // namespace uniform::emu

@@ -75,6 +75,10 @@ struct KernelShape {
   // x instead and the kernel decodes its coordinates.
   int64_t grid[3];
   bool linearGrid;
+  // The bias of a block's queries and a key step is staged in shared memory
+  // (f32) with K, when it fits: one coalesced read per element instead of a
+  // scattered read per lane.
+  bool stageBias;
   Type elementType;
   Value bias; // broadcast to the scores by NumPy's rules, or null
 };
@@ -87,6 +91,10 @@ constexpr int64_t kMaxSharedBytes = 48 * 1024;
 /// (lanes g = 0..7) fall in eight different groups of 4 banks, and the
 /// value tile's column reads (rows 2t, t = 0..3) in four: no bank conflicts.
 constexpr int64_t kTilePad = 8;
+/// Columns (f32) added to every row of the staged bias tile: a row stride of
+/// 8 banks past a multiple of 32 spreads a fragment's eight rows of 8-byte
+/// pairs over the 64 words of two wavefronts, the fewest 256 bytes take.
+constexpr int64_t kBiasPad = 8;
 
 /// Defects the pass can put into its kernels on request (`test-mutation`),
 /// so that tests can show the CUDA emulator catches each of them.
@@ -175,6 +183,9 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
            s.keyTileRows * (s.chunk + kTilePad));
   if (bytes > kMaxSharedBytes)
     return failure();
+  int64_t biasBytes =
+      4 * (16 * s.warps) * (s.keyTileRows + kBiasPad);
+  s.stageBias = s.bias && bytes + biasBytes <= kMaxSharedBytes;
   s.grid[0] = s.batch;
   s.grid[1] = s.queryBlocks;
   s.grid[2] = (reuse ? 1 : s.heads) * (s.keySteps == 1 ? 1 : s.chunks);
@@ -218,6 +229,8 @@ private:
   Value keyValid(Value keyBase, Value row);
   void stageKeys(Value keyBase);
   void stageValues(Value keyBase, Value colBase);
+  /// The bias of the block's queries and the step's keys, when staged.
+  void stageBias(Value keyBase);
   /// The barrier between staging K/V and the mma reads of them.
   void stagingBarrier();
   /// Scaled, biased and masked scores of the lane's elements, per key tile.
@@ -274,7 +287,8 @@ private:
         b, arith::ConstantOp::create(b, b.getFloatAttr(type, 0)).getResult());
     return ifOp.getResult(0);
   }
-  /// Copies `load(row, col)` for rows x cols into `tile` as f16, zero where
+  /// Copies `load(row, col)` for rows x cols into `tile` (converted to its
+  /// element type), zero where
   /// `valid(row)` fails; all threads of the block take part.
   void stage(Value tile, int64_t rows, int64_t cols,
              function_ref<Value(Value, Value)> valid,
@@ -303,7 +317,7 @@ private:
   // The kernel being built: buffers, shared tiles, block and lane
   // coordinates (set by build and setUpBlock).
   Value qBuf, kBuf, vBuf, biasBuf, out;
-  Value qs, ks, vs;
+  Value qs, ks, vs, bs; // bs: the staged bias, or null
   Value batch, qBase, head, tid;
   Value g, t2, row0, row1, gRow[2];
   Value zeroAcc, minusInf;
@@ -321,8 +335,11 @@ void KernelBuilder::stage(Value tile, int64_t rows, int64_t cols,
   Value i = loop.getInductionVar();
   Value row = arith::DivUIOp::create(b, i, idx(cols));
   Value col = arith::RemUIOp::create(b, i, idx(cols));
-  Value v =
-      guarded(valid(row, col), f16, [&] { return toF16(load(row, col)); });
+  Type element = cast<MemRefType>(tile.getType()).getElementType();
+  Value v = guarded(valid(row, col), element, [&] {
+    Value x = load(row, col);
+    return element.isF16() ? toF16(x) : toF32(x);
+  });
   memref::StoreOp::create(b, v, tile, ValueRange{row, col});
 }
 
@@ -339,14 +356,20 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
   MemRefType tiles[3] = {tileType(16 * s.warps, s.dkTile),
                          tileType(s.keyTileRows, s.dkTile),
                          tileType(s.keyTileRows, s.chunk)};
-  const char *names[3] = {"q", "k", "v"};
+  SmallVector<MemRefType> types(std::begin(tiles), std::end(tiles));
+  SmallVector<const char *> names = {"q", "k", "v"};
+  if (s.stageBias) {
+    types.push_back(MemRefType::get({16 * s.warps, s.keyTileRows + kBiasPad},
+                                    f32, MemRefLayoutAttrInterface(), shared));
+    names.push_back("bias");
+  }
   SmallVector<memref::GlobalOp> globals;
-  for (int i = 0; i < 3; ++i) {
+  for (size_t i = 0; i < types.size(); ++i) {
     OpBuilder mb =
         OpBuilder::atBlockBegin(&symbols.getOp()->getRegion(0).front());
     auto global = memref::GlobalOp::create(
         mb, b.getLoc(), (llvm::Twine("__uniform_attn_smem_") + names[i]).str(),
-        mb.getStringAttr("private"), tiles[i], /*initial_value=*/Attribute(),
+        mb.getStringAttr("private"), types[i], /*initial_value=*/Attribute(),
         /*constant=*/false, /*alignment=*/mb.getI64IntegerAttr(16));
     symbols.insert(global); // uniques the name
     globals.push_back(global);
@@ -357,11 +380,12 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
 Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
                                 MutableArrayRef<memref::GlobalOp> globals,
                                 bool chunksOnGrid) {
-  Value smem[3];
-  for (int i = 0; i < 3; ++i)
-    smem[i] = memref::GetGlobalOp::create(b, globals[i].getType(),
-                                          globals[i].getSymName());
+  SmallVector<Value> smem;
+  for (memref::GlobalOp global : globals)
+    smem.push_back(memref::GetGlobalOp::create(b, global.getType(),
+                                               global.getSymName()));
   qs = smem[0], ks = smem[1], vs = smem[2];
+  bs = s.stageBias ? smem[3] : Value();
   Value x = launch.getBlockIds().x, y = launch.getBlockIds().y,
         z = launch.getBlockIds().z;
   if (s.linearGrid) {
@@ -469,6 +493,24 @@ void KernelBuilder::stageKeys(Value keyBase) {
         });
 }
 
+void KernelBuilder::stageBias(Value keyBase) {
+  if (!bs)
+    return;
+  stage(bs, 16 * s.warps, s.keyTileRows,
+        [&](Value row, Value col) {
+          return arith::AndIOp::create(
+              b, ult(arith::AddIOp::create(b, qBase, row), s.n),
+              keyValid(keyBase, col));
+        },
+        [&](Value row, Value col) {
+          return memref::LoadOp::create(
+                     b, biasBuf,
+                     biasIndex(arith::AddIOp::create(b, qBase, row),
+                               arith::AddIOp::create(b, keyBase, col)))
+              .getResult();
+        });
+}
+
 void KernelBuilder::stageValues(Value keyBase, Value colBase) {
   stage(vs, s.keyTileRows, s.chunk,
         [&](Value row, Value) { return keyValid(keyBase, row); },
@@ -511,6 +553,7 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase) {
   Value scaleV = f32c(scale * kLog2E);
   Value log2e = f32c(kLog2E);
   SmallVector<std::array<Value, 4>> sv(keyTiles);
+  Value biasPair;
   for (int64_t j = 0; j < keyTiles; ++j) {
     Value col0 = arith::AddIOp::create(b, keyBase, add(t2, 8 * j));
     Value cols[2] = {col0, add(col0, 1)};
@@ -521,11 +564,20 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase) {
         x = arith::MulFOp::create(b, x, scaleV);
         Value keyOk = ult(cols[c], s.m);
         if (biasBuf) {
-          Value ok = arith::AndIOp::create(b, keyOk, ult(gRow[r], s.n));
-          Value bias = guarded(ok, f32, [&] {
-            return toF32(memref::LoadOp::create(b, biasBuf,
-                                                biasIndex(gRow[r], cols[c])));
-          });
+          Value bias;
+          if (bs) { // staged: zero outside N and M; one 8-byte pair per row
+            if (c == 0)
+              biasPair = vector::LoadOp::create(
+                  b, VectorType::get({2}, f32), bs,
+                  ValueRange{r ? row1 : row0, add(t2, 8 * j)});
+            bias = vector::ExtractOp::create(b, biasPair, c);
+          } else {
+            Value ok = arith::AndIOp::create(b, keyOk, ult(gRow[r], s.n));
+            bias = guarded(ok, f32, [&] {
+              return toF32(memref::LoadOp::create(
+                  b, biasBuf, biasIndex(gRow[r], cols[c])));
+            });
+          }
           x = arith::AddFOp::create(b, x,
                                     arith::MulFOp::create(b, bias, log2e));
         }
@@ -656,6 +708,7 @@ void KernelBuilder::buildWindowKernel() {
   Value zero = idx(0);
   stageQuery();
   stageKeys(zero);
+  stageBias(zero);
   stagingBarrier();
   SmallVector<std::array<Value, 4>> sv = scores(queryFragments(), zero);
   Value noMax[2] = {minusInf, minusInf}, noSum[2] = {f32c(0), f32c(0)};
@@ -694,6 +747,7 @@ void KernelBuilder::buildStreamingKernel(Value colBase) {
     // previous step's).
     gpu::BarrierOp::create(b);
     stageKeys(keyBase);
+    stageBias(keyBase);
     stageValues(keyBase, colBase);
     stagingBarrier();
     SmallVector<std::array<Value, 4>> sv = scores(qFrag, keyBase);
