@@ -246,6 +246,9 @@ private:
   /// is null).
   SmallVector<Value> valueProduct(ArrayRef<Value> pFrag, ValueRange o,
                                   Value corrV);
+  /// B fragments of the staged values for keys 16 kk.. and n-tiles ct and,
+  /// when `tiles` is 2, ct + 1 (one ldmatrix.x4.trans, or x2).
+  SmallVector<Value> valueFragments(int64_t kk, int64_t ct, int64_t tiles);
   void storeOutput(ValueRange o, ValueRange sums, Value colBase);
   /// (head, column) of the value tile's column colBase + col.
   std::pair<Value, Value> headOf(Value colBase, Value col);
@@ -318,7 +321,7 @@ private:
   // coordinates (set by build and setUpBlock).
   Value qBuf, kBuf, vBuf, biasBuf, out;
   Value qs, ks, vs, bs; // bs: the staged bias, or null
-  Value batch, qBase, head, tid;
+  Value batch, qBase, head, tid, lane;
   Value g, t2, row0, row1, gRow[2];
   Value zeroAcc, minusInf;
 };
@@ -404,7 +407,7 @@ Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
         b, arith::RemUIOp::create(b, z, idx(s.chunks)), idx(s.chunk));
   }
   tid = launch.getThreadIds().x;
-  Value lane = arith::RemUIOp::create(b, tid, idx(32));
+  lane = arith::RemUIOp::create(b, tid, idx(32));
   Value warp = arith::DivUIOp::create(b, tid, idx(32));
   g = arith::DivUIOp::create(b, lane, idx(4));
   t2 = arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)),
@@ -652,26 +655,56 @@ KernelBuilder::probabilityFragments(ArrayRef<std::array<Value, 4>> p) {
   return pFrag;
 }
 
+SmallVector<Value> KernelBuilder::valueFragments(int64_t kk, int64_t ct,
+                                                 int64_t tiles) {
+  // ldmatrix.trans of the staged values: matrix m's rows are keys
+  // 16 kk + 8 (m % 2) + 0..7 of columns 8 (ct + m / 2) + 0..7, given by lanes
+  // 8m..8m+7; transposed, lane l gets keys 2 (l % 4), +1 of column l / 4,
+  // the B fragment of mma.m16n8k16.
+  Value row = arith::AddIOp::create(
+      b, add(arith::RemUIOp::create(b, lane, idx(8)), 16 * kk),
+      arith::MulIOp::create(
+          b, arith::RemUIOp::create(b, arith::DivUIOp::create(b, lane, idx(8)),
+                                    idx(2)),
+          idx(8)));
+  Value col = add(arith::MulIOp::create(
+                      b, arith::DivUIOp::create(b, lane, idx(16)), idx(8)),
+                  8 * ct);
+  if (tiles == 1)
+    col = idx(8 * ct); // x2: only lanes 0-15 give addresses
+  auto type = VectorType::get({2 * tiles, 2}, f16);
+  Value regs = nvgpu::LdMatrixOp::create(b, type, vs, ValueRange{row, col},
+                                         /*transpose=*/true,
+                                         /*numTiles=*/2 * tiles);
+  SmallVector<Value> frags;
+  for (int64_t t = 0; t < tiles; ++t) {
+    Value b0 = vector::ExtractOp::create(b, regs, 2 * t);
+    Value b1 = vector::ExtractOp::create(b, regs, 2 * t + 1);
+    Value frag = arith::ConstantOp::create(
+        b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
+    frag = vector::InsertOp::create(b, b0, frag, 0);
+    frags.push_back(vector::InsertOp::create(b, b1, frag, 1));
+  }
+  return frags;
+}
+
 SmallVector<Value> KernelBuilder::valueProduct(ArrayRef<Value> pFrag,
                                                ValueRange o, Value corrV) {
-  // O = O * corr + P V, 8 columns of the chunk at a time.
+  // O = O * corr + P V, 16 keys and 16 columns (two n-tiles of 8, one
+  // ldmatrix.x4) at a time.
   SmallVector<int64_t> shape = {16, 8, 16};
-  SmallVector<Value> result;
-  for (auto [ct, acc] : llvm::enumerate(o)) {
-    Value colB = add(g, 8 * ct);
-    Value acc2 = corrV ? arith::MulFOp::create(b, acc, corrV).getResult() : acc;
-    for (int64_t kk = 0; kk < s.keyTileRows / 16; ++kk) {
-      Value k0 = add(t2, 16 * kk);
-      Value e[4];
-      for (int64_t i = 0; i < 4; ++i)
-        e[i] = memref::LoadOp::create(
-            b, vs, ValueRange{add(k0, (i / 2) * 8 + i % 2), colB});
-      Value bFrag = vector::FromElementsOp::create(b, bType, e);
-      acc2 = nvgpu::MmaSyncOp::create(b, pFrag[kk], bFrag, acc2, shape);
+  SmallVector<Value> acc;
+  for (Value a : o)
+    acc.push_back(corrV ? arith::MulFOp::create(b, a, corrV).getResult() : a);
+  int64_t outTiles = acc.size();
+  for (int64_t kk = 0; kk < s.keyTileRows / 16; ++kk)
+    for (int64_t ct = 0; ct < outTiles; ct += 2) {
+      int64_t tiles = std::min<int64_t>(2, outTiles - ct);
+      for (auto [t, frag] : llvm::enumerate(valueFragments(kk, ct, tiles)))
+        acc[ct + t] = nvgpu::MmaSyncOp::create(b, pFrag[kk], frag,
+                                               acc[ct + t], shape);
     }
-    result.push_back(acc2);
-  }
-  return result;
+  return acc;
 }
 
 void KernelBuilder::storeOutput(ValueRange o, ValueRange sums,
