@@ -118,7 +118,8 @@ void checkRace(const Site &site, const SharedObject &object, uint64_t offset,
                              std::to_string(i) + ": this " +
                              accessText(site, size, isWrite) + " and " +
                              conflict +
-                             " it with no barrier between them");
+                             " it with no barrier between them",
+                  &by.regs);
     if (isWrite) {
       s.writer = self;
       s.writeEpoch = epoch;

@@ -249,6 +249,9 @@ private:
   /// B fragments of the staged values for keys 16 kk.. and n-tiles ct and,
   /// when `tiles` is 2, ct + 1 (one ldmatrix.x4.trans, or x2).
   SmallVector<Value> valueFragments(int64_t kk, int64_t ct, int64_t tiles);
+  /// ldmatrix.x4 from a shared tile at this lane's row address.
+  Value loadMatrices(Value tile, Value row, Value col, bool transpose);
+  Value laneMod8();
   void storeOutput(ValueRange o, ValueRange sums, Value colBase);
   /// (head, column) of the value tile's column colBase + col.
   std::pair<Value, Value> headOf(Value colBase, Value col);
@@ -302,10 +305,6 @@ private:
     if (s.dkTile == s.dk)
       return valid;
     return arith::AndIOp::create(b, valid, ult(col, s.dk));
-  }
-  Value loadPair(Value tile, Value row, Value col) {
-    return vector::LoadOp::create(b, VectorType::get({2}, f16), tile,
-                                  ValueRange{row, col});
   }
 
   ImplicitLocOpBuilder &b;
@@ -461,18 +460,40 @@ void KernelBuilder::stageQuery() {
         });
 }
 
+Value KernelBuilder::loadMatrices(Value tile, Value row, Value col,
+                                  bool transpose) {
+  auto type = VectorType::get({4, 2}, f16);
+  return nvgpu::LdMatrixOp::create(b, type, tile, ValueRange{row, col},
+                                   transpose, /*numTiles=*/4);
+}
+
+Value KernelBuilder::laneMod8() {
+  return arith::RemUIOp::create(b, lane, idx(8));
+}
+
 SmallVector<Value> KernelBuilder::queryFragments() {
+  // ldmatrix.x4 of the warp's 16 rows: matrix m holds rows 8 (m % 2) + 0..7
+  // and columns 8 (m / 2) + 0..7 of a 16-column step, given by lanes
+  // 8m..8m+7; its registers are the A fragment's in order.
+  Value warpRow = arith::SubIOp::create(b, row0, g);
+  Value row = arith::AddIOp::create(
+      b, arith::AddIOp::create(b, warpRow, laneMod8()),
+      arith::MulIOp::create(
+          b, arith::RemUIOp::create(b, arith::DivUIOp::create(b, lane, idx(8)),
+                                    idx(2)),
+          idx(8)));
+  Value colInStep =
+      arith::MulIOp::create(b, arith::DivUIOp::create(b, lane, idx(16)), idx(8));
   SmallVector<Value> qFrag;
   for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
-    Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
-    Value frag = arith::ConstantOp::create(
-        b, aType, DenseElementsAttr::get(aType, b.getF16FloatAttr(0)));
-    Value parts[4] = {loadPair(qs, row0, c0), loadPair(qs, row1, c0),
-                      loadPair(qs, row0, c8), loadPair(qs, row1, c8)};
-    if (mutation == Mutation::PermuteAFragment)
-      std::swap(parts[1], parts[2]);
-    for (int64_t i = 0; i < 4; ++i)
-      frag = vector::InsertOp::create(b, parts[i], frag, i);
+    Value frag = loadMatrices(qs, row, add(colInStep, 16 * kk),
+                              /*transpose=*/false);
+    if (mutation == Mutation::PermuteAFragment) {
+      Value r1 = vector::ExtractOp::create(b, frag, 1);
+      Value r2 = vector::ExtractOp::create(b, frag, 2);
+      frag = vector::InsertOp::create(b, r2, frag, 1);
+      frag = vector::InsertOp::create(b, r1, frag, 2);
+    }
     qFrag.push_back(frag);
   }
   return qFrag;
@@ -538,15 +559,34 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase) {
   SmallVector<int64_t> shape = {16, 8, 16};
   int64_t keyTiles = s.keyTileRows / 8;
   SmallVector<Value> acc(keyTiles, zeroAcc);
+  // B fragments of K for two key tiles j, j + 1 from one ldmatrix.x4:
+  // matrix m holds keys 8 (j + m / 2) + 0..7 and columns 8 (m % 2) + 0..7 of
+  // the 16-column step (lanes 8m..8m+7 give the rows); untransposed, lane l
+  // gets key l / 4 and columns 2 (l % 4), +1: registers (0, 1) are tile j's
+  // B fragment and (2, 3) tile j + 1's.
+  Value keyInPair = arith::AddIOp::create(
+      b, laneMod8(),
+      arith::MulIOp::create(b, arith::DivUIOp::create(b, lane, idx(16)),
+                            idx(8)));
+  Value colInStep = arith::MulIOp::create(
+      b,
+      arith::RemUIOp::create(b, arith::DivUIOp::create(b, lane, idx(8)),
+                             idx(2)),
+      idx(8));
   for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
-    Value c0 = add(t2, 16 * kk), c8 = add(t2, 16 * kk + 8);
-    for (int64_t j = 0; j < keyTiles; ++j) {
-      Value keyRow = add(g, 8 * j);
-      Value bFrag = arith::ConstantOp::create(
-          b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
-      bFrag = vector::InsertOp::create(b, loadPair(ks, keyRow, c0), bFrag, 0);
-      bFrag = vector::InsertOp::create(b, loadPair(ks, keyRow, c8), bFrag, 1);
-      acc[j] = nvgpu::MmaSyncOp::create(b, qFrag[kk], bFrag, acc[j], shape);
+    for (int64_t j = 0; j < keyTiles; j += 2) {
+      Value regs = loadMatrices(ks, add(keyInPair, 8 * j),
+                                add(colInStep, 16 * kk), /*transpose=*/false);
+      for (int64_t t = 0; t < 2; ++t) {
+        Value bFrag = arith::ConstantOp::create(
+            b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
+        bFrag = vector::InsertOp::create(
+            b, vector::ExtractOp::create(b, regs, 2 * t), bFrag, 0);
+        bFrag = vector::InsertOp::create(
+            b, vector::ExtractOp::create(b, regs, 2 * t + 1), bFrag, 1);
+        acc[j + t] =
+            nvgpu::MmaSyncOp::create(b, qFrag[kk], bFrag, acc[j + t], shape);
+      }
     }
   }
   // Scale, bias and the key mask, in log2 units (times log2 e, folded into
