@@ -140,6 +140,23 @@ TEST(PtxSemantics, MmaSyncF16AccumulatorRoundsOnce) {
   EXPECT_EQ(halfToFloat(lanes[0].d[0] & 0xffff), 2048.0f);
 }
 
+// bf16 inputs (packed like f16, bfloat16 bits), f32 accumulators:
+// D(0, 0) = 1.5 * 2.5 + 0.25, and D(15, 7) = C(15, 7) = -1 (lane 31, c3).
+TEST(PtxSemantics, MmaSyncBf16) {
+  std::optional<MmaForm> form =
+      parseMmaIntrinsic("llvm.nvvm.mma.m16n8k16.row.col.bf16");
+  ASSERT_TRUE(form);
+  std::array<MmaLane, kWarpSize> lanes{};
+  lanes[0].a[0] = floatToBfloat(1.5f);
+  lanes[0].b[0] = floatToBfloat(2.5f);
+  lanes[0].c[0] = floatBits(0.25f);
+  lanes[31].c[3] = floatBits(-1.0f);
+  mmaSync(*form, lanes);
+  EXPECT_EQ(bitsFloat(lanes[0].d[0]), 4.0f);
+  EXPECT_EQ(bitsFloat(lanes[31].d[3]), -1.0f);
+  EXPECT_EQ(bitsFloat(lanes[0].d[1]), 0.0f);
+}
+
 // ldmatrix m8n8.x1: lane l gives row l's address; lane 5 (row 1, columns 2
 // and 3) receives elements 10 and 11, and with .trans (the transpose: rows
 // 2 and 3 of column 1) elements 17 and 25.
