@@ -25,9 +25,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "uniform/Conversion/Passes.h"
+#include "uniform/Conversion/AttnToNVGPU.h"
 
 #include "FusedKernel.h"
+
+#include "uniform/Conversion/Passes.h"
 
 #include "uniform/Dialect/Attn/IR/AttnOps.h"
 
@@ -189,30 +191,65 @@ void uniform::registerGpuSynchronizationMemoryEffects(
 
 namespace {
 template <typename OpTy>
+FailureOr<Value> fuseAttention(RewriterBase &rewriter, OpTy op,
+                               Mutation mutation) {
+  constexpr bool reuse = std::is_same_v<OpTy, attn::ReuseAttentionOp>;
+  FailureOr<KernelShape> shape = matchShape(op, reuse);
+  if (failed(shape))
+    return rewriter.notifyMatchFailure(op, "shape outside the fused kernel");
+  Operation *symbolScope = SymbolTable::getNearestSymbolTable(op);
+  if (!symbolScope)
+    return rewriter.notifyMatchFailure(op, "no symbol table for globals");
+  SymbolTable symbols(symbolScope);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+  Value result = buildFusedKernel(
+      b, *shape, op.getScaleValue(), symbols, mutation, op.getQuery(),
+      op.getKey(), op.getValue(),
+      cast<RankedTensorType>(op.getResult().getType()));
+  rewriter.replaceOp(op, result);
+  return result;
+}
+
+FailureOr<Value> fuseAttention(RewriterBase &rewriter, Operation *op,
+                               Mutation mutation) {
+  if (auto reuse = dyn_cast<attn::ReuseAttentionOp>(op))
+    return fuseAttention(rewriter, reuse, mutation);
+  if (auto mha = dyn_cast<attn::MultiHeadAttentionOp>(op))
+    return fuseAttention(rewriter, mha, mutation);
+  return rewriter.notifyMatchFailure(op, "not attn.reuse or attn.mha");
+}
+
+template <typename OpTy>
 struct AttnToNVGPUPattern : public OpRewritePattern<OpTy> {
   AttnToNVGPUPattern(MLIRContext *ctx, Mutation mutation)
       : OpRewritePattern<OpTy>(ctx), mutation(mutation) {}
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    constexpr bool reuse = std::is_same_v<OpTy, attn::ReuseAttentionOp>;
-    FailureOr<KernelShape> shape = matchShape(op, reuse);
-    if (failed(shape))
-      return rewriter.notifyMatchFailure(op, "shape outside the fused kernel");
-    Operation *symbolScope = SymbolTable::getNearestSymbolTable(op);
-    if (!symbolScope)
-      return rewriter.notifyMatchFailure(op, "no symbol table for globals");
-    SymbolTable symbols(symbolScope);
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Value result = buildFusedKernel(
-        b, *shape, op.getScaleValue(), symbols, mutation, op.getQuery(),
-        op.getKey(), op.getValue(),
-        cast<RankedTensorType>(op.getResult().getType()));
-    rewriter.replaceOp(op, result);
-    return success();
+    return fuseAttention(rewriter, op, mutation);
   }
 
   Mutation mutation;
 };
+
+void addPatterns(RewritePatternSet &patterns, Mutation mutation) {
+  patterns.add<AttnToNVGPUPattern<attn::ReuseAttentionOp>,
+               AttnToNVGPUPattern<attn::MultiHeadAttentionOp>>(
+      patterns.getContext(), mutation);
+}
+} // namespace
+
+FailureOr<Value> uniform::fuseAttentionOnTensorCores(RewriterBase &rewriter,
+                                                     Operation *op) {
+  return fuseAttention(rewriter, op, Mutation::None);
+}
+
+void uniform::populateAttnToNVGPUPatterns(RewritePatternSet &patterns) {
+  addPatterns(patterns, Mutation::None);
+}
+
+namespace {
 
 struct ConvertAttnToNVGPUPass
     : public uniform::impl::ConvertAttnToNVGPUBase<ConvertAttnToNVGPUPass> {
@@ -233,9 +270,7 @@ struct ConvertAttnToNVGPUPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<AttnToNVGPUPattern<attn::ReuseAttentionOp>,
-                 AttnToNVGPUPattern<attn::MultiHeadAttentionOp>>(&getContext(),
-                                                                 *mutation);
+    addPatterns(patterns, *mutation);
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa<attn::ReuseAttentionOp, attn::MultiHeadAttentionOp>(op))
