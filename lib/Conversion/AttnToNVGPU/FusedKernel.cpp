@@ -77,11 +77,12 @@ private:
   SmallVector<Value> valueFragments(int64_t kk, int64_t ct, int64_t tiles);
   /// ldmatrix.x4 from a shared tile at this lane's row address.
   Value loadMatrices(Value tile, Value row, Value col, bool transpose);
-  Value laneMod8();
   void storeOutput(ValueRange o, ValueRange sums, Value colBase);
   /// (head, column) of the value tile's column colBase + col.
   std::pair<Value, Value> headOf(Value colBase, Value col);
   SmallVector<Value> biasIndex(Value row, Value col);
+  /// The index of Q or K's element (base + row, col): [B, (H,) N|M, Dk].
+  SmallVector<Value> rowIndex(Value base, Value row, Value col);
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
   Value f32c(double v) {
@@ -147,6 +148,9 @@ private:
   Value qBuf, kBuf, vBuf, biasBuf, out;
   Value qs, ks, vs, bs; // bs: the staged bias, or null
   Value batch, qBase, head, tid, lane;
+  // ldmatrix addressing: lane % 8, and 8 times bit 0 and bit 1 of the
+  // matrix index lane / 8.
+  Value laneRow, matrixBit0, matrixBit1;
   Value g, t2, row0, row1, gRow[2];
   Value zeroAcc, minusInf;
 };
@@ -233,6 +237,15 @@ Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
   }
   tid = launch.getThreadIds().x;
   lane = arith::RemUIOp::create(b, tid, idx(32));
+  // An ldmatrix.x4 lane gives row lane % 8 of matrix lane / 8; the matrix's
+  // place in a 16 x 16 tile is set by its index's two bits.
+  laneRow = arith::RemUIOp::create(b, lane, idx(8));
+  matrixBit0 = arith::MulIOp::create(
+      b, arith::RemUIOp::create(b, arith::DivUIOp::create(b, lane, idx(8)),
+                                idx(2)),
+      idx(8));
+  matrixBit1 =
+      arith::MulIOp::create(b, arith::DivUIOp::create(b, lane, idx(16)), idx(8));
   Value warp = arith::DivUIOp::create(b, tid, idx(32));
   g = arith::DivUIOp::create(b, lane, idx(4));
   t2 = arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)),
@@ -271,6 +284,15 @@ SmallVector<Value> KernelBuilder::biasIndex(Value row, Value col) {
   return ix;
 }
 
+SmallVector<Value> KernelBuilder::rowIndex(Value base, Value row,
+                                           Value col) {
+  SmallVector<Value> ix = {batch};
+  if (!s.reuse)
+    ix.push_back(head);
+  ix.append({arith::AddIOp::create(b, base, row), col});
+  return ix;
+}
+
 void KernelBuilder::stageQuery() {
   stage(qs, 16 * s.warps, s.dkTile,
         [&](Value row, Value col) {
@@ -278,11 +300,8 @@ void KernelBuilder::stageQuery() {
                             col);
         },
         [&](Value row, Value col) {
-          SmallVector<Value> ix = {batch};
-          if (!s.reuse)
-            ix.push_back(head);
-          ix.append({arith::AddIOp::create(b, qBase, row), col});
-          return memref::LoadOp::create(b, qBuf, ix).getResult();
+          return memref::LoadOp::create(b, qBuf, rowIndex(qBase, row, col))
+              .getResult();
         });
 }
 
@@ -293,26 +312,16 @@ Value KernelBuilder::loadMatrices(Value tile, Value row, Value col,
                                    transpose, /*numTiles=*/4);
 }
 
-Value KernelBuilder::laneMod8() {
-  return arith::RemUIOp::create(b, lane, idx(8));
-}
-
 SmallVector<Value> KernelBuilder::queryFragments() {
   // ldmatrix.x4 of the warp's 16 rows: matrix m holds rows 8 (m % 2) + 0..7
   // and columns 8 (m / 2) + 0..7 of a 16-column step, given by lanes
   // 8m..8m+7; its registers are the A fragment's in order.
   Value warpRow = arith::SubIOp::create(b, row0, g);
   Value row = arith::AddIOp::create(
-      b, arith::AddIOp::create(b, warpRow, laneMod8()),
-      arith::MulIOp::create(
-          b, arith::RemUIOp::create(b, arith::DivUIOp::create(b, lane, idx(8)),
-                                    idx(2)),
-          idx(8)));
-  Value colInStep =
-      arith::MulIOp::create(b, arith::DivUIOp::create(b, lane, idx(16)), idx(8));
+      b, arith::AddIOp::create(b, warpRow, laneRow), matrixBit0);
   SmallVector<Value> qFrag;
   for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
-    Value frag = loadMatrices(qs, row, add(colInStep, 16 * kk),
+    Value frag = loadMatrices(qs, row, add(matrixBit1, 16 * kk),
                               /*transpose=*/false);
     if (mutation == Mutation::PermuteAFragment) {
       Value r1 = vector::ExtractOp::create(b, frag, 1);
@@ -335,11 +344,8 @@ void KernelBuilder::stageKeys(Value keyBase) {
           return inKeyWidth(keyValid(keyBase, row), col);
         },
         [&](Value row, Value col) {
-          SmallVector<Value> ix = {batch};
-          if (!s.reuse)
-            ix.push_back(head);
-          ix.append({arith::AddIOp::create(b, keyBase, row), col});
-          return memref::LoadOp::create(b, kBuf, ix).getResult();
+          return memref::LoadOp::create(b, kBuf, rowIndex(keyBase, row, col))
+              .getResult();
         });
 }
 
@@ -390,19 +396,11 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase) {
   // the 16-column step (lanes 8m..8m+7 give the rows); untransposed, lane l
   // gets key l / 4 and columns 2 (l % 4), +1: registers (0, 1) are tile j's
   // B fragment and (2, 3) tile j + 1's.
-  Value keyInPair = arith::AddIOp::create(
-      b, laneMod8(),
-      arith::MulIOp::create(b, arith::DivUIOp::create(b, lane, idx(16)),
-                            idx(8)));
-  Value colInStep = arith::MulIOp::create(
-      b,
-      arith::RemUIOp::create(b, arith::DivUIOp::create(b, lane, idx(8)),
-                             idx(2)),
-      idx(8));
+  Value keyInPair = arith::AddIOp::create(b, laneRow, matrixBit1);
   for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
     for (int64_t j = 0; j < keyTiles; j += 2) {
       Value regs = loadMatrices(ks, add(keyInPair, 8 * j),
-                                add(colInStep, 16 * kk), /*transpose=*/false);
+                                add(matrixBit0, 16 * kk), /*transpose=*/false);
       for (int64_t t = 0; t < 2; ++t) {
         Value bFrag = arith::ConstantOp::create(
             b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
@@ -527,15 +525,8 @@ SmallVector<Value> KernelBuilder::valueFragments(int64_t kk, int64_t ct,
   // 16 kk + 8 (m % 2) + 0..7 of columns 8 (ct + m / 2) + 0..7, given by lanes
   // 8m..8m+7; transposed, lane l gets keys 2 (l % 4), +1 of column l / 4,
   // the B fragment of mma.m16n8k16.
-  Value row = arith::AddIOp::create(
-      b, add(arith::RemUIOp::create(b, lane, idx(8)), 16 * kk),
-      arith::MulIOp::create(
-          b, arith::RemUIOp::create(b, arith::DivUIOp::create(b, lane, idx(8)),
-                                    idx(2)),
-          idx(8)));
-  Value col = add(arith::MulIOp::create(
-                      b, arith::DivUIOp::create(b, lane, idx(16)), idx(8)),
-                  8 * ct);
+  Value row = arith::AddIOp::create(b, add(laneRow, 16 * kk), matrixBit0);
+  Value col = add(matrixBit1, 8 * ct);
   if (tiles == 1)
     col = idx(8 * ct); // x2: only lanes 0-15 give addresses
   auto type = VectorType::get({2 * tiles, 2}, f16);
