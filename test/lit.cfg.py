@@ -110,6 +110,6 @@ def python_has(module):
 # python3-numpy: the integration tests' references; python3-onnx: the
 # importer's test models; python3-torch (tools/setup.sh --bench): PyTorch
 # exports.
-for module in ("numpy", "onnx", "torch"):
+for module in ("numpy", "onnx", "torch", "torchvision"):
     if python_has(module):
         config.available_features.add(module)

@@ -38,6 +38,9 @@ PACKAGES=(
   # for the UniForm models of examples/uniform (the main job and the
   # end-to-end tests export them to ONNX).
   libonnx-dev libprotobuf-dev python3-onnx python3-torch
+  # Real architectures with random weights (no downloads) for the tests that
+  # run models nobody here wrote.
+  python3-torchvision
   # uniform-compile --host-triple=aarch64-linux-gnu (Jetson's CPU).
   g++-aarch64-linux-gnu
 )
