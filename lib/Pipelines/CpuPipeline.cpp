@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Tosa/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -43,6 +44,11 @@ void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
     pm.addPass(attn::createAttnReuseHeads());
   if (fusedGpuAttention)
     pm.addPass(createConvertAttnToNVGPU());
+  // Weight layouts folded into the constants, and activation transposes
+  // that cancel across elementwise ops (the NCHW <-> NHWC pairs that the
+  // ONNX import leaves around every convolution) removed.
+  pm.nest<func::FuncOp>().addPass(tosa::createTosaLayerwiseConstantFoldPass());
+  pm.nest<func::FuncOp>().addPass(tosa::createTosaReduceTransposes());
   ConvertAttnToLinalgOptions attnOptions;
   attnOptions.strategy = strategy.str();
   attnOptions.tileM = tileM;
