@@ -99,12 +99,22 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   detail::addGraphToLinalgPasses(pm, options.reuseHeads, options.strategy,
                                  options.tileM,
                                  /*fusedGpuAttention=*/useTensorCores(options));
+  // Fewer loop nests, so fewer kernels and intermediate buffers.
+  // No CSE from here to bufferization: it would merge the fills that
+  // uniform-gpu-fuse-linalg gives each of their users.
+  if (options.fuseKernels) {
+    pm.nest<func::FuncOp>().addPass(createGpuFuseLinalg());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  }
   detail::addBufferizationPasses(pm);
 
   // Every loop nest becomes a kernel; the host keeps allocation, copies and
   // launches, on device memory.
   OpPassManager &kernelPm = pm.nest<func::FuncOp>();
   kernelPm.addPass(createConvertLinalgToParallelLoopsPass());
+  if (options.fuseKernels)
+    kernelPm.addPass(createGpuFuseParallelLoops());
   GpuMapParallelLoopsOptions mapOptions;
   mapOptions.blockSize = options.blockSize;
   kernelPm.addPass(createGpuMapParallelLoops(mapOptions));

@@ -2,7 +2,8 @@
 //
 // Declares `uniform-decompose-aggregated-ops`, `uniform-cpu-fast-math`,
 // `uniform-prepare-entry-points`, `uniform-gpu-map-parallel-loops` and
-// `uniform-gpu-device-memory`.
+// `uniform-gpu-device-memory`, `uniform-gpu-fuse-linalg` and
+// `uniform-gpu-fuse-parallel-loops`.
 //
 //===----------------------------------------------------------------------===//
 

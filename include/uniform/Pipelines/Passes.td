@@ -125,4 +125,44 @@ def GpuDeviceMemory
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def GpuFuseLinalg : Pass<"uniform-gpu-fuse-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Fuse linalg on tensors into fewer loop nests for the GPU";
+  let description = [{
+    Every outermost loop nest of the GPU pipeline becomes a kernel, and each
+    intermediate tensor between two of them a round trip through global
+    memory. This pass generalizes linalg named ops and fuses elementwise
+    producers into their consumers: transposes, broadcasts, bias adds,
+    BatchNorm and activations. A producer with more than one use is never
+    fused. Into a consumer that reduces (a convolution or matmul
+    evaluates the producer once per reduction step) only producers of at
+    most three arithmetic ops without transcendental math or division are
+    fused. Then each `tensor.pad` is fused into the all-parallel op that
+    produces its source: that op writes into the interior of the filled,
+    padded tensor, and no copy is left.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def GpuFuseParallelLoops
+    : Pass<"uniform-gpu-fuse-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Fuse neighbouring parallel loops over the same iteration "
+                "space into one kernel";
+  let description = [{
+    Runs on bufferized loops, before `uniform-gpu-map-parallel-loops`.
+    Neighbouring `scf.parallel` ops with the same bounds whose only
+    dependences are between the same indices (a bias broadcast, the
+    convolution that accumulates onto it, and the activation that reads its
+    result) become one loop, so one kernel. Statically shaped
+    `memref.alloc` ops are hoisted, and `memref.dealloc` ops sunk, across
+    the parallel loops and side-effect-free ops around them first: they
+    would otherwise separate the loops. A buffer then lives at most as long
+    as the chain of loops around its uses. The dependence test is
+    upstream's (`scf::naivelyFuseParallelOps` with MLIR's alias analysis).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif // UNIFORM_PIPELINES_PASSES_TD

@@ -87,6 +87,13 @@ struct GpuPipelineOptions
       *this, "block-size",
       llvm::cl::desc("Threads per block of the loop-nest kernels"),
       llvm::cl::init(256)};
+  Option<bool> fuseKernels{
+      *this, "fuse-kernels",
+      llvm::cl::desc("Fuse loop nests before mapping them to kernels "
+                     "(uniform-gpu-fuse-linalg and "
+                     "uniform-gpu-fuse-parallel-loops); false gives one "
+                     "kernel per linalg op"),
+      llvm::cl::init(true)};
 };
 
 /// Appends the CPU pipeline to `pm` (which must be anchored on a module).

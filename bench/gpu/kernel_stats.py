@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Kernels per model for sm_87: ours (fused and unfused) beside IREE's.
+
+  /usr/bin/python3 bench/gpu/kernel_stats.py [--build-dir build]
+      [--models m0,m0-like,mobilenet_v3_small,efficientnet_b0] [--no-iree]
+      [--csv FILE]
+
+A benchmark, not a test. Each model is exported to ONNX (random weights, no
+downloads): UniForm m0-m5 from examples/uniform/models.py, `m0-like` from
+test/lib/attention_corpus.py (an independently written UniForm-m0), and any
+torchvision architecture by name through test/lib/torchvision_export.py. For
+each it prints, in one run:
+
+  * ours: the kernels `uniform-gpu-pipeline=format=isa` makes (and with
+    fuse-kernels=false, one per linalg op), the tensor-core kernels among
+    them, the most registers of any kernel and the kernels that spill, from
+    ptxas for sm_87 (tools/ptxas-report.py);
+  * IREE: the kernels `iree-compile --iree-hal-target-device=cuda
+    --iree-cuda-target=sm_87` makes from the same ONNX file (after
+    `iree-import-onnx`), counted as `.entry` points in its PTX;
+  * ours / IREE.
+
+IREE (iree-base-compiler) and onnx are installed from PyPI into a venv under
+the build directory, for this benchmark only (--no-iree skips them).
+"""
+import argparse
+import csv
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON = "/usr/bin/python3"  # Debian's, with torch, onnx and torchvision
+UNIFORM_MODELS = ("m0", "m1", "m2", "m3", "m4", "m5")
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, text=True,
+                          capture_output=True, **kwargs)
+
+
+def export(model, work):
+    """Writes WORK/m.onnx for `model`; returns its path."""
+    onnx = os.path.join(work, "m.onnx")
+    if os.path.exists(onnx):
+        return onnx
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    if model in UNIFORM_MODELS:
+        command = [PYTHON, os.path.join(ROOT, "examples/uniform/export.py"),
+                   model, onnx]
+    elif model == "m0-like":
+        command = [PYTHON, os.path.join(ROOT, "test/lib/attention_corpus.py"),
+                   "uniform_m0_like", onnx]
+    else:
+        command = [PYTHON, os.path.join(ROOT, "test/lib/torchvision_export.py"),
+                   model, onnx, work]
+    run(command, env=env)
+    return onnx
+
+
+def ours(bin_dir, onnx, work, fuse):
+    """(kernels, tensor-core kernels, max registers, spilling kernels)."""
+    mlir = os.path.join(work, "m.mlir")
+    if not os.path.exists(mlir):
+        run([os.path.join(bin_dir, "uniform-translate"), "--import-onnx", onnx,
+             "-o", mlir])
+    isa = os.path.join(work, f"gpu-fuse-{str(fuse).lower()}.mlir")
+    run([os.path.join(bin_dir, "uniform-opt"), mlir,
+         f"--uniform-gpu-pipeline=format=isa fuse-kernels={str(fuse).lower()}",
+         "-o", isa])
+    report = run([PYTHON, os.path.join(ROOT, "tools/ptxas-report.py"), isa,
+                  "--chip", "sm_87"]).stdout
+    kernels = tensor_core = spilling = max_regs = 0
+    for line in report.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) != 10 or not fields[2].isdigit():
+            continue
+        kernels += 1
+        max_regs = max(max_regs, int(fields[2]))
+        spilling += int(fields[4]) > 0 or int(fields[5]) > 0
+        tensor_core += int(fields[7]) > 0
+    return kernels, tensor_core, max_regs, spilling
+
+
+def iree_venv(build_dir):
+    """The venv with iree-compile and iree-import-onnx, created on demand."""
+    venv = os.path.join(build_dir, "bench-venv")
+    bin_dir = os.path.join(venv, "bin")
+    if not os.path.exists(os.path.join(bin_dir, "iree-compile")):
+        print("installing iree-base-compiler and onnx into", venv,
+              file=sys.stderr)
+        run([sys.executable, "-m", "venv", venv])
+        run([os.path.join(bin_dir, "pip"), "install", "-q",
+             "iree-base-compiler", "onnx"])
+    return bin_dir
+
+
+def iree(venv_bin, onnx, work):
+    """IREE's kernel count for sm_87."""
+    imported = os.path.join(work, "iree.mlir")
+    run([os.path.join(venv_bin, "iree-import-onnx"), onnx, "-o", imported])
+    dump = os.path.join(work, "iree-dump")
+    run([os.path.join(venv_bin, "iree-compile"), imported,
+         "--iree-hal-target-device=cuda", "--iree-cuda-target=sm_87",
+         f"--iree-hal-dump-executable-files-to={dump}",
+         "-o", os.path.join(work, "m.vmfb")])
+    entries = 0
+    for name in os.listdir(dump):
+        if name.endswith(".ptx"):
+            with open(os.path.join(dump, name)) as f:
+                entries += len(re.findall(r"^\.visible \.entry ", f.read(),
+                                          re.M))
+    return entries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    parser.add_argument(
+        "--models", default="m0,m0-like,mobilenet_v3_small,efficientnet_b0")
+    parser.add_argument("--no-iree", action="store_true")
+    parser.add_argument("--csv")
+    args = parser.parse_args()
+    bin_dir = os.path.join(args.build_dir, "bin")
+    venv_bin = None if args.no_iree else iree_venv(args.build_dir)
+
+    header = ["model", "kernels", "unfused", "tensor-core", "max-regs",
+              "spilling", "iree", "ours/iree"]
+    rows = []
+    print(("{:<22}" + "{:>12}" * 7).format(*header))
+    for model in args.models.split(","):
+        work = os.path.join(args.build_dir, "kernel-stats", model)
+        os.makedirs(work, exist_ok=True)
+        onnx = export(model, work)
+        fused = ours(bin_dir, onnx, work, fuse=True)
+        unfused = ours(bin_dir, onnx, work, fuse=False)[0]
+        theirs = iree(venv_bin, onnx, work) if venv_bin else None
+        ratio = f"{fused[0] / theirs:.2f}" if theirs else "-"
+        row = [model, fused[0], unfused, fused[1], fused[2], fused[3],
+               theirs if theirs is not None else "-", ratio]
+        rows.append(row)
+        print(("{:<22}" + "{:>12}" * 7).format(*map(str, row)), flush=True)
+    if args.csv:
+        with open(args.csv, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()

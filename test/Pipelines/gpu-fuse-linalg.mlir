@@ -1,0 +1,214 @@
+// uniform-gpu-fuse-linalg: linalg on tensors fused into fewer loop nests
+// (kernels) for the GPU pipeline.
+// RUN: uniform-opt %s --split-input-file --uniform-gpu-fuse-linalg | FileCheck %s
+
+// The NCHW -> NHWC transpose and the ReLU in front of a 1x1 convolution
+// (here a matmul) are cheap: recomputed in every reduction step, they fuse
+// into it. The bias broadcast feeds the accumulator (an init): it stays a
+// loop of its own, which uniform-gpu-fuse-parallel-loops joins later.
+// CHECK-LABEL: func.func @transpose_relu_into_matmul
+// CHECK:         %[[BIAS:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<16xf32>)
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME:        ins(%arg0, %arg1 : tensor<4x8xf32>, tensor<4x16xf32>) outs(%[[BIAS]] : tensor<8x16xf32>)
+// CHECK:           arith.maximumf
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+// CHECK-NOT:     linalg.generic
+func.func @transpose_relu_into_matmul(%x: tensor<4x8xf32>, %w: tensor<4x16xf32>,
+                                      %bias: tensor<16xf32>) -> tensor<8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<8x4xf32>
+  %t = linalg.transpose ins(%x : tensor<4x8xf32>) outs(%e0 : tensor<8x4xf32>) permutation = [1, 0]
+  %e1 = tensor.empty() : tensor<8x4xf32>
+  %r = linalg.map ins(%t : tensor<8x4xf32>) outs(%e1 : tensor<8x4xf32>)
+    (%v: f32, %o: f32) {
+      %m = arith.maximumf %v, %zero : f32
+      linalg.yield %m : f32
+    }
+  %e2 = tensor.empty() : tensor<8x16xf32>
+  %b = linalg.broadcast ins(%bias : tensor<16xf32>) outs(%e2 : tensor<8x16xf32>) dimensions = [0]
+  %mm = linalg.matmul ins(%r, %w : tensor<8x4xf32>, tensor<4x16xf32>) outs(%b : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %mm : tensor<8x16xf32>
+}
+
+// -----
+
+// Transcendental math would run once per reduction step: not fused into the
+// matmul. Into an elementwise consumer it fuses.
+// CHECK-LABEL: func.func @exp_not_into_reduction
+// CHECK:         %[[EXP:.*]] = linalg.generic
+// CHECK:           math.exp
+// CHECK:         linalg.generic {{.*}} ins(%[[EXP]], %arg1
+// CHECK-LABEL: func.func @exp_into_elementwise
+// CHECK:         linalg.generic
+// CHECK:           math.exp
+// CHECK:           arith.addf
+// CHECK-NOT:     linalg.generic
+func.func @exp_not_into_reduction(%x: tensor<8x4xf32>, %w: tensor<4x16xf32>,
+                                  %acc: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %e = tensor.empty() : tensor<8x4xf32>
+  %ex = linalg.map ins(%x : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>)
+    (%v: f32, %o: f32) {
+      %m = math.exp %v : f32
+      linalg.yield %m : f32
+    }
+  %mm = linalg.matmul ins(%ex, %w : tensor<8x4xf32>, tensor<4x16xf32>) outs(%acc : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %mm : tensor<8x16xf32>
+}
+func.func @exp_into_elementwise(%x: tensor<8x4xf32>, %y: tensor<8x4xf32>) -> tensor<8x4xf32> {
+  %e = tensor.empty() : tensor<8x4xf32>
+  %ex = linalg.map ins(%x : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>)
+    (%v: f32, %o: f32) {
+      %m = math.exp %v : f32
+      linalg.yield %m : f32
+    }
+  %e1 = tensor.empty() : tensor<8x4xf32>
+  %s = linalg.map ins(%ex, %y : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e1 : tensor<8x4xf32>)
+    (%a: f32, %b: f32, %o: f32) {
+      %m = arith.addf %a, %b : f32
+      linalg.yield %m : f32
+    }
+  return %s : tensor<8x4xf32>
+}
+
+// -----
+
+// A producer with a second use still has to run: not duplicated into its
+// consumer.
+// CHECK-LABEL: func.func @shared_producer
+// CHECK-COUNT-2: linalg.generic
+// CHECK-NOT:     linalg.generic
+func.func @shared_producer(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %n = linalg.map ins(%x : tensor<8xf32>) outs(%e : tensor<8xf32>)
+    (%v: f32, %o: f32) {
+      %m = arith.negf %v : f32
+      linalg.yield %m : f32
+    }
+  %e1 = tensor.empty() : tensor<8xf32>
+  %a = linalg.map ins(%n, %x : tensor<8xf32>, tensor<8xf32>) outs(%e1 : tensor<8xf32>)
+    (%p: f32, %q: f32, %o: f32) {
+      %m = arith.addf %p, %q : f32
+      linalg.yield %m : f32
+    }
+  return %n, %a : tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+// One zero fill shared by two matmuls (as CSE leaves it): each gets its own,
+// so that neither has to copy the other's accumulator.
+// CHECK-LABEL: func.func @shared_fill
+// CHECK-COUNT-2: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} outs(
+// CHECK-COUNT-2: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]}
+func.func @shared_fill(%a: tensor<8x4xf32>, %b: tensor<4x8xf32>, %c: tensor<8x4xf32>)
+    -> (tensor<8x8xf32>, tensor<8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %m1 = linalg.matmul ins(%a, %b : tensor<8x4xf32>, tensor<4x8xf32>) outs(%f : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %m2 = linalg.matmul ins(%c, %b : tensor<8x4xf32>, tensor<4x8xf32>) outs(%f : tensor<8x8xf32>) -> tensor<8x8xf32>
+  return %m1, %m2 : tensor<8x8xf32>, tensor<8x8xf32>
+}
+
+// -----
+
+// A pad of an elementwise result: the elementwise op writes into the
+// interior of the filled, padded tensor; no tensor.pad (a copy) is left.
+// CHECK-LABEL: func.func @pad_into_producer
+// CHECK:         %[[FILL:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<10x10xf32>)
+// CHECK:         %[[SLICE:.*]] = tensor.extract_slice %[[FILL]][1, 1] [8, 8] [1, 1]
+// CHECK:         %[[RELU:.*]] = linalg.generic {{.*}} outs(%[[SLICE]] : tensor<8x8xf32>)
+// CHECK:         tensor.insert_slice %[[RELU]] into %[[FILL]][1, 1] [8, 8] [1, 1]
+// CHECK-NOT:     tensor.pad
+func.func @pad_into_producer(%x: tensor<8x8xf32>) -> tensor<10x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x8xf32>
+  %r = linalg.map ins(%x : tensor<8x8xf32>) outs(%e : tensor<8x8xf32>)
+    (%v: f32, %o: f32) {
+      %m = arith.maximumf %v, %zero : f32
+      linalg.yield %m : f32
+    }
+  %p = tensor.pad %r low[1, 1] high[1, 1] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<8x8xf32> to tensor<10x10xf32>
+  return %p : tensor<10x10xf32>
+}
+
+// -----
+
+// A depthwise convolution's (n, h, w, c, m = 1) result and its bias add over
+// (n, 1, h, w, c, 1) meet in one shape once unit dimensions are dropped, so
+// that their loop nests can fuse; an op whose loops are all unit keeps one
+// (a rank-0 op would run on the host).
+// CHECK-LABEL: func.func @unit_dims
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK-SAME:        ins(%{{.*}} : tensor<7x16xf32>)
+// CHECK-LABEL: func.func @all_unit_dims
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel"]
+// CHECK-SAME:        ins(%{{.*}} : tensor<1xf32>)
+func.func @unit_dims(%x: tensor<1x7x1x16xf32>) -> tensor<1x7x1x16xf32> {
+  %e = tensor.empty() : tensor<1x7x1x16xf32>
+  %n = linalg.map ins(%x : tensor<1x7x1x16xf32>) outs(%e : tensor<1x7x1x16xf32>)
+    (%v: f32, %o: f32) {
+      %m = arith.negf %v : f32
+      linalg.yield %m : f32
+    }
+  return %n : tensor<1x7x1x16xf32>
+}
+func.func @all_unit_dims(%x: tensor<1x1xf32>) -> tensor<1x1xf32> {
+  %e = tensor.empty() : tensor<1x1xf32>
+  %n = linalg.map ins(%x : tensor<1x1xf32>) outs(%e : tensor<1x1xf32>)
+    (%v: f32, %o: f32) {
+      %m = arith.negf %v : f32
+      linalg.yield %m : f32
+    }
+  return %n : tensor<1x1xf32>
+}
+
+// -----
+
+// A softmax over a key axis of extent 1 (attention with M = 1): once the
+// unit dimension is dropped, its max and sum are elementwise ops that read
+// their accumulators. Fused into the consumer that broadcasts them over the
+// value columns, they would accumulate once per column: they stay apart.
+// CHECK-LABEL: func.func @accumulator_not_into_broadcast
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]
+// CHECK-SAME:        outs(%{{.*}} : tensor<4xf32>)
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK-SAME:        ins(%{{.*}}, %[[SUM]]
+#red = affine_map<(n, m) -> (n, m)>
+#row = affine_map<(n, m) -> (n)>
+#bcast = affine_map<(n, d) -> (n)>
+#full = affine_map<(n, d) -> (n, d)>
+func.func @accumulator_not_into_broadcast(%s: tensor<4x1xf32>, %v: tensor<4x8xf32>,
+                                          %init: tensor<4xf32>) -> tensor<4x8xf32> {
+  %sum = linalg.generic {indexing_maps = [#red, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%s : tensor<4x1xf32>) outs(%init : tensor<4xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %a = arith.addf %x, %acc : f32
+    linalg.yield %a : f32
+  } -> tensor<4xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %o = linalg.generic {indexing_maps = [#full, #bcast, #full], iterator_types = ["parallel", "parallel"]}
+      ins(%v, %sum : tensor<4x8xf32>, tensor<4xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %t: f32, %out: f32):
+    %m = arith.mulf %x, %t : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  return %o : tensor<4x8xf32>
+}
+
+// -----
+
+// A concatenation becomes insert_slices, so that empty-tensor elimination
+// can have each part written into its slice.
+// CHECK-LABEL: func.func @concat
+// CHECK-NOT:     tensor.concat
+// CHECK:         tensor.insert_slice %arg0 into %{{.*}}[0, 0] [2, 4] [1, 1]
+// CHECK:         tensor.insert_slice %arg1 into %{{.*}}[2, 0] [3, 4] [1, 1]
+func.func @concat(%a: tensor<2x4xf32>, %b: tensor<3x4xf32>) -> tensor<5x4xf32> {
+  %c = tensor.concat dim(0) %a, %b : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<5x4xf32>
+  return %c : tensor<5x4xf32>
+}

@@ -1,0 +1,246 @@
+// uniform-gpu-fuse-parallel-loops: neighbouring scf.parallel ops over the same
+// iteration space with only same-index dependences become one loop (one
+// kernel); allocations and deallocations between them, and loops that fuse
+// with neither neighbour, are moved out of the way first.
+// RUN: uniform-opt %s --split-input-file --uniform-gpu-fuse-parallel-loops | FileCheck %s
+
+// A convolution as bufferized linalg leaves it: the bias broadcast into the
+// accumulator, the accumulation (reduction loops inside), then the ReLU into
+// a buffer allocated between the loops. One loop remains, in that order; the
+// allocation moves above it and the deallocation below it.
+// CHECK-LABEL: func.func @bias_conv_relu
+// CHECK:         %[[ACC:.*]] = memref.alloc() : memref<8x16xf32>
+// CHECK:         %[[OUT:.*]] = memref.alloc() : memref<8x16xf32>
+// CHECK:         scf.parallel (%[[I:.*]], %[[J:.*]]) =
+// CHECK:           %[[B:.*]] = memref.load %arg2[%[[J]]]
+// CHECK:           memref.store %[[B]], %[[ACC]][%[[I]], %[[J]]]
+// CHECK:           scf.for
+// CHECK:             memref.load %[[ACC]][%[[I]], %[[J]]]
+// CHECK:             memref.store %{{.*}}, %[[ACC]][%[[I]], %[[J]]]
+// CHECK:           }
+// CHECK:           %[[S:.*]] = memref.load %[[ACC]][%[[I]], %[[J]]]
+// CHECK:           arith.maximumf %[[S]]
+// CHECK:           memref.store %{{.*}}, %[[OUT]][%[[I]], %[[J]]]
+// CHECK:           scf.reduce
+// CHECK:         }
+// CHECK-NOT:     scf.parallel
+// CHECK:         memref.dealloc %[[ACC]]
+// CHECK-NEXT:    return %[[OUT]]
+func.func @bias_conv_relu(%x: memref<8x4xf32>, %w: memref<16x4xf32>,
+                          %bias: memref<16xf32>) -> memref<8x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<8x16xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c16) step (%c1, %c1) {
+    %b = memref.load %bias[%j] : memref<16xf32>
+    memref.store %b, %acc[%i, %j] : memref<8x16xf32>
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c16) step (%c1, %c1) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %a = memref.load %x[%i, %k] : memref<8x4xf32>
+      %b = memref.load %w[%j, %k] : memref<16x4xf32>
+      %s = memref.load %acc[%i, %j] : memref<8x16xf32>
+      %p = arith.mulf %a, %b : f32
+      %t = arith.addf %s, %p : f32
+      memref.store %t, %acc[%i, %j] : memref<8x16xf32>
+    }
+  }
+  %out = memref.alloc() : memref<8x16xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c16) step (%c1, %c1) {
+    %s = memref.load %acc[%i, %j] : memref<8x16xf32>
+    %r = arith.maximumf %s, %zero : f32
+    memref.store %r, %out[%i, %j] : memref<8x16xf32>
+  }
+  memref.dealloc %acc : memref<8x16xf32>
+  return %out : memref<8x16xf32>
+}
+
+// -----
+
+// The fill of a padded buffer sits between a producer and the loop that
+// writes the producer's result into the padding's interior. It fuses with
+// neither, reads nothing and writes a buffer neither touches, so it moves
+// up and the other two meet.
+// CHECK-LABEL: func.func @pad_fill_between
+// CHECK:         %[[PAD:.*]] = memref.alloc() : memref<10x10xf32>
+// CHECK:         scf.parallel {{.*}} to (%c10, %c10)
+// CHECK:           memref.store %{{.*}}, %[[PAD]]
+// CHECK:         }
+// CHECK:         scf.parallel {{.*}} to (%c8, %c8)
+// CHECK:           arith.negf
+// CHECK:           arith.maximumf
+// CHECK:         }
+// CHECK-NOT:     scf.parallel
+func.func @pad_fill_between(%x: memref<8x8xf32>) -> memref<10x10xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c10 = arith.constant 10 : index
+  %zero = arith.constant 0.0 : f32
+  %tmp = memref.alloc() : memref<8x8xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c1, %c1) {
+    %v = memref.load %x[%i, %j] : memref<8x8xf32>
+    %n = arith.negf %v : f32
+    memref.store %n, %tmp[%i, %j] : memref<8x8xf32>
+  }
+  %pad = memref.alloc() : memref<10x10xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c10, %c10) step (%c1, %c1) {
+    memref.store %zero, %pad[%i, %j] : memref<10x10xf32>
+  }
+  %interior = memref.subview %pad[1, 1] [8, 8] [1, 1]
+      : memref<10x10xf32> to memref<8x8xf32, strided<[10, 1], offset: 11>>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c1, %c1) {
+    %v = memref.load %tmp[%i, %j] : memref<8x8xf32>
+    %r = arith.maximumf %v, %zero : f32
+    memref.store %r, %interior[%i, %j]
+        : memref<8x8xf32, strided<[10, 1], offset: 11>>
+  }
+  memref.dealloc %tmp : memref<8x8xf32>
+  return %pad : memref<10x10xf32>
+}
+
+// -----
+
+// A zero fill of an accumulator separated from its accumulation by an
+// unrelated loop moves down to it.
+// CHECK-LABEL: func.func @fill_moves_down
+// CHECK:         scf.parallel {{.*}} to (%c6)
+// CHECK:         scf.parallel {{.*}} to (%c4)
+// CHECK:           memref.store %cst, %[[ACC:[a-z_0-9]+]]
+// CHECK:           memref.load %arg0
+// CHECK:           memref.store %{{.*}}, %[[ACC]]
+// CHECK-NOT:     scf.parallel
+func.func @fill_moves_down(%x: memref<4xf32>, %y: memref<6xf32>)
+    -> (memref<4xf32>, memref<6xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c6 = arith.constant 6 : index
+  %zero = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<4xf32>
+  %other = memref.alloc() : memref<6xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    memref.store %zero, %acc[%i] : memref<4xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c6) step (%c1) {
+    %v = memref.load %y[%i] : memref<6xf32>
+    memref.store %v, %other[%i] : memref<6xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %a = memref.load %acc[%i] : memref<4xf32>
+    %v = memref.load %x[%i] : memref<4xf32>
+    %s = arith.addf %a, %v : f32
+    memref.store %s, %acc[%i] : memref<4xf32>
+  }
+  return %acc, %other : memref<4xf32>, memref<6xf32>
+}
+
+// -----
+
+// Not fused: the second loop reads a neighbour's element of what the first
+// wrote (another thread's result).
+// CHECK-LABEL: func.func @stencil_not_fused
+// CHECK-COUNT-2: scf.parallel
+func.func @stencil_not_fused(%x: memref<9xf32>, %y: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %tmp = memref.alloc() : memref<9xf32>
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %x[%i] : memref<9xf32>
+    memref.store %v, %tmp[%i] : memref<9xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %n = arith.addi %i, %c1 : index
+    %v = memref.load %tmp[%n] : memref<9xf32>
+    memref.store %v, %y[%i] : memref<8xf32>
+  }
+  memref.dealloc %tmp : memref<9xf32>
+  return
+}
+
+// -----
+
+// Not moved: the fill writes the buffer that the loop before it reads, so it
+// cannot go above that loop; nor can it go below the next loop, which reads
+// what it writes at other indices.
+// CHECK-LABEL: func.func @conflicting_fill_stays
+// CHECK:         scf.parallel {{.*}} to (%c4)
+// CHECK:           memref.load %[[BUF:[a-z_0-9]+]]
+// CHECK:         scf.parallel {{.*}} to (%c8)
+// CHECK:           memref.store %cst, %[[BUF]]
+// CHECK:         scf.parallel {{.*}} to (%c4)
+// CHECK:           memref.load %[[BUF]]
+func.func @conflicting_fill_stays(%y: memref<4xf32>, %z: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %buf = memref.alloc() : memref<8xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %v = memref.load %buf[%i] : memref<8xf32>
+    memref.store %v, %y[%i] : memref<4xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    memref.store %zero, %buf[%i] : memref<8xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %n = arith.addi %i, %c4 : index
+    %v = memref.load %buf[%n] : memref<8xf32>
+    memref.store %v, %z[%i] : memref<4xf32>
+  }
+  memref.dealloc %buf : memref<8xf32>
+  return
+}
+
+// -----
+
+// Not fused: the second loop reads the whole buffer through another view of
+// it, which may hold what other threads of the first loop wrote.
+// CHECK-LABEL: func.func @aliasing_view_not_fused
+// CHECK-COUNT-2: scf.parallel
+func.func @aliasing_view_not_fused(%x: memref<4x4xf32>, %y: memref<4x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %buf = memref.alloc() : memref<4x4xf32>
+  %flat = memref.collapse_shape %buf [[0, 1]] : memref<4x4xf32> into memref<16xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c4) step (%c1, %c1) {
+    %v = memref.load %x[%i, %j] : memref<4x4xf32>
+    memref.store %v, %buf[%i, %j] : memref<4x4xf32>
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c4) step (%c1, %c1) {
+    %v = memref.load %flat[%j] : memref<16xf32>
+    memref.store %v, %y[%i, %j] : memref<4x4xf32>
+  }
+  memref.dealloc %buf : memref<4x4xf32>
+  return
+}
+
+// -----
+
+// Not fused across an op with side effects other than allocation: a copy.
+// CHECK-LABEL: func.func @copy_separates
+// CHECK:         scf.parallel
+// CHECK:         memref.copy
+// CHECK:         scf.parallel
+func.func @copy_separates(%x: memref<4xf32>, %y: memref<4xf32>, %z: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %v = memref.load %x[%i] : memref<4xf32>
+    memref.store %v, %y[%i] : memref<4xf32>
+  }
+  memref.copy %y, %z : memref<4xf32> to memref<4xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %v = memref.load %z[%i] : memref<4xf32>
+    memref.store %v, %x[%i] : memref<4xf32>
+  }
+  return
+}
