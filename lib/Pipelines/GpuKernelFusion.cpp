@@ -8,8 +8,12 @@
 #include "uniform/Pipelines/GpuKernelFusion.h"
 #include "uniform/Pipelines/Passes.h"
 
+#include "PipelineParts.h"
+
 #include "mlir/Analysis/AliasAnalysis.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -19,9 +23,13 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace uniform {
@@ -31,6 +39,7 @@ namespace uniform {
 } // namespace uniform
 
 using namespace mlir;
+using uniform::detail::isContiguous;
 
 /// The most arithmetic ops an elementwise producer may have and still be
 /// recomputed in every reduction step of its consumer: enough for a bias
@@ -114,7 +123,128 @@ void uniform::populateGpuElementwiseFusionPatterns(
                                                shouldFuseIntoGpuKernel);
 }
 
+/// The largest convolution window into which a pad is folded. Each window
+/// column's bounds check is a predicate that LLVM hoists out of the window
+/// loop; sm_87 has 7 predicate registers per thread, and a 7x7 window's
+/// predicates spill (ConvNeXt's depthwise convolutions).
+static constexpr int64_t kMaxFoldedPadWindow = 25;
+
+namespace {
+/// Reads of a constant-padded tensor folded into the linalg.generic that
+/// consumes it: the generic reads the pad's source at the clamped index and
+/// selects the padding value outside of it. No padded tensor is made, so
+/// neither the fill of its border nor the copy of its interior is left.
+struct FoldPadIntoGenericConsumer : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return failure();
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      auto pad = input->get().getDefiningOp<tensor::PadOp>();
+      if (pad && !pad.getNofold() && pad.getConstantPaddingValue() &&
+          getPaddedWindow(op, input, pad) <= kMaxFoldedPadWindow) {
+        foldPad(op, input, pad, rewriter);
+        return success();
+      }
+    }
+    return failure();
+  }
+
+private:
+  /// The number of reduction steps whose reads of `input` may fall into the
+  /// padding: the product of the extents of the reduction loops that index
+  /// its padded dimensions (a 7x7 convolution window: 49).
+  static int64_t getPaddedWindow(linalg::GenericOp op, OpOperand *input,
+                                 tensor::PadOp pad) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    llvm::SmallBitVector windowLoops(map.getNumDims());
+    for (auto [dim, result] : llvm::enumerate(map.getResults())) {
+      if (isZeroInteger(pad.getMixedLowPad()[dim]) &&
+          isZeroInteger(pad.getMixedHighPad()[dim]))
+        continue;
+      for (unsigned loop = 0, e = map.getNumDims(); loop < e; ++loop)
+        if (result.isFunctionOfDim(loop) &&
+            op.getIteratorTypesArray()[loop] == utils::IteratorType::reduction)
+          windowLoops.set(loop);
+    }
+    int64_t window = 1;
+    for (unsigned loop : windowLoops.set_bits())
+      window = ShapedType::isDynamic(ranges[loop])
+                   ? std::numeric_limits<int64_t>::max()
+                   : window * ranges[loop];
+    return window;
+  }
+
+  /// The value `pad` holds at `indices` (its own, padded coordinates),
+  /// computed from its source inside a generic's body.
+  static Value readPadded(OpBuilder &b, Location loc, tensor::PadOp pad,
+                          ArrayRef<Value> sourceDims, ValueRange indices) {
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value inside;
+    SmallVector<Value> clamped;
+    for (auto [dim, index] : llvm::enumerate(indices)) {
+      Value low =
+          getValueOrCreateConstantIndexOp(b, loc, pad.getMixedLowPad()[dim]);
+      Value source = arith::SubIOp::create(b, loc, index, low);
+      Value atLeastZero = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::sge, source, zero);
+      Value belowSize = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::slt, source, sourceDims[dim]);
+      Value valid = arith::AndIOp::create(b, loc, atLeastZero, belowSize);
+      clamped.push_back(arith::SelectOp::create(b, loc, valid, source, zero));
+      inside = inside ? arith::AndIOp::create(b, loc, inside, valid) : valid;
+    }
+    Value element =
+        tensor::ExtractOp::create(b, loc, pad.getSource(), clamped);
+    return arith::SelectOp::create(b, loc, inside, element,
+                                   pad.getConstantPaddingValue());
+  }
+
+  static void foldPad(linalg::GenericOp op, OpOperand *input,
+                      tensor::PadOp pad, PatternRewriter &rewriter) {
+    Location loc = op.getLoc();
+    unsigned position = input->getOperandNumber();
+    AffineMap map = op.getMatchingIndexingMap(input);
+    SmallVector<Value> sourceDims;
+    rewriter.setInsertionPoint(op);
+    for (int64_t dim = 0, e = pad.getSourceType().getRank(); dim < e; ++dim)
+      sourceDims.push_back(
+          rewriter.createOrFold<tensor::DimOp>(loc, pad.getSource(), dim));
+
+    SmallVector<Value> inputs = op.getDpsInputs();
+    inputs.erase(inputs.begin() + position);
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    maps.erase(maps.begin() + position);
+    auto fused = linalg::GenericOp::create(
+        rewriter, loc, op.getResultTypes(), inputs, op.getDpsInits(), maps,
+        op.getIteratorTypesArray());
+    rewriter.inlineRegionBefore(op.getRegion(), fused.getRegion(),
+                                fused.getRegion().end());
+    Block &body = fused.getRegion().front();
+    rewriter.setInsertionPointToStart(&body);
+    SmallVector<Value> loops;
+    for (unsigned loop = 0, e = map.getNumDims(); loop < e; ++loop)
+      loops.push_back(linalg::IndexOp::create(rewriter, loc, loop));
+    SmallVector<Value> indices;
+    for (AffineExpr result : map.getResults())
+      indices.push_back(affine::AffineApplyOp::create(
+          rewriter, loc, AffineMap::get(map.getNumDims(), 0, result), loops));
+    Value element = readPadded(rewriter, loc, pad, sourceDims, indices);
+    rewriter.replaceAllUsesWith(body.getArgument(position), element);
+    body.eraseArgument(position);
+    rewriter.replaceOp(op, fused.getResults());
+  }
+};
+} // namespace
+
 void uniform::populateGpuPadFusionPatterns(RewritePatternSet &patterns) {
+  patterns.add<FoldPadIntoGenericConsumer>(patterns.getContext());
+}
+
+void uniform::populateGpuPadIntoProducerPatterns(RewritePatternSet &patterns) {
   linalg::populateFuseTensorPadWithProducerLinalgOpPatterns(patterns);
 }
 
@@ -352,6 +482,80 @@ static void moveUnfusableLoops(Block &block, AliasAnalysis &aliasAnalysis) {
   }
 }
 
+/// Peels reshapes off `copy`'s source, applying their inverse to its target,
+/// as long as the target's layout allows: a copy of
+/// collapse(expand(A)) into T becomes a copy of A into
+/// collapse(expand(T)), in A's shape.
+static std::pair<Value, Value> copyInSourceShape(RewriterBase &rewriter,
+                                                 memref::CopyOp copy) {
+  Value source = copy.getSource(), target = copy.getTarget();
+  Location loc = copy.getLoc();
+  while (true) {
+    auto targetType = cast<MemRefType>(target.getType());
+    if (auto collapse = source.getDefiningOp<memref::CollapseShapeOp>()) {
+      MemRefType sourceType = collapse.getSrcType();
+      SmallVector<ReassociationIndices> groups =
+          collapse.getReassociationIndices();
+      if (!sourceType.hasStaticShape() ||
+          failed(memref::ExpandShapeOp::computeExpandedType(
+              targetType, sourceType.getShape(), groups)))
+        break;
+      target = memref::ExpandShapeOp::create(rewriter, loc,
+                                             sourceType.getShape(), target,
+                                             groups);
+      source = collapse.getSrc();
+      continue;
+    }
+    if (auto expand = source.getDefiningOp<memref::ExpandShapeOp>()) {
+      SmallVector<ReassociationIndices> groups =
+          expand.getReassociationIndices();
+      if (!memref::CollapseShapeOp::isGuaranteedCollapsible(targetType,
+                                                            groups))
+        break;
+      target = memref::CollapseShapeOp::create(rewriter, loc, target, groups);
+      source = expand.getSrc();
+      continue;
+    }
+    break;
+  }
+  return {source, target};
+}
+
+/// Rewrites the copies that gpu.memcpy cannot do (a strided side, such as
+/// one head's slice of a concatenation) into parallel loops over the shape
+/// of the buffer the source views, so that the copy fuses with the loop
+/// that produces that buffer.
+static void expandStridedCopies(Block &block, RewriterBase &rewriter) {
+  SmallVector<memref::CopyOp> copies(block.getOps<memref::CopyOp>());
+  for (memref::CopyOp copy : copies) {
+    auto sourceType = cast<MemRefType>(copy.getSource().getType());
+    auto targetType = cast<MemRefType>(copy.getTarget().getType());
+    if (isContiguous(sourceType) && isContiguous(targetType))
+      continue;
+    rewriter.setInsertionPoint(copy);
+    auto [source, target] = copyInSourceShape(rewriter, copy);
+    auto type = cast<MemRefType>(source.getType());
+    if (!type.hasStaticShape() || type.getRank() == 0)
+      continue;
+    Location loc = copy.getLoc();
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    SmallVector<Value> lbs(type.getRank(), zero), steps(type.getRank(), one);
+    SmallVector<Value> ubs = llvm::map_to_vector(
+        type.getShape(), [&](int64_t extent) -> Value {
+          return arith::ConstantIndexOp::create(rewriter, loc, extent);
+        });
+    scf::ParallelOp::create(
+        rewriter, loc, lbs, ubs, steps,
+        [&, source = source, target = target](OpBuilder &b, Location nested,
+                                              ValueRange ivs) {
+          Value element = memref::LoadOp::create(b, nested, source, ivs);
+          memref::StoreOp::create(b, nested, element, target, ivs);
+        });
+    rewriter.eraseOp(copy);
+  }
+}
+
 int64_t uniform::fuseNeighbouringParallelLoops(Region &region) {
   auto countLoops = [&] {
     int64_t count = 0;
@@ -361,6 +565,13 @@ int64_t uniform::fuseNeighbouringParallelLoops(Region &region) {
   };
   int64_t before = countLoops();
   AliasAnalysis aliasAnalysis(region.getParentOp());
+  IRRewriter rewriter(region.getContext());
+  for (Block &block : region)
+    expandStridedCopies(block, rewriter);
+  // The copies' loop bounds must be the same SSA values as their producers'
+  // for the fusion to see equal iteration spaces.
+  DominanceInfo dominance;
+  eliminateCommonSubExpressions(rewriter, dominance, region.getParentOp());
   for (Block &block : region) {
     moveAllocationsOutOfLoopChains(block);
     moveUnfusableLoops(block, aliasAnalysis);
@@ -384,8 +595,13 @@ struct GpuFuseLinalgPass
     uniform::populateGpuElementwiseFusionPatterns(fusion);
     if (failed(applyPatternsGreedily(getOperation(), std::move(fusion))))
       return signalPassFailure();
+    RewritePatternSet padReads(ctx);
+    uniform::populateGpuPadFusionPatterns(padReads);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(padReads))))
+      return signalPassFailure();
+    // Pads whose users are not generics.
     RewritePatternSet pads(ctx);
-    uniform::populateGpuPadFusionPatterns(pads);
+    uniform::populateGpuPadIntoProducerPatterns(pads);
     // Concatenations as insert_slices, so that empty-tensor elimination
     // can make each part's producer write into its slice.
     tensor::populateDecomposeTensorConcatPatterns(pads);

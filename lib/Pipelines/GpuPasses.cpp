@@ -8,6 +8,8 @@
 
 #include "uniform/Pipelines/Passes.h"
 
+#include "PipelineParts.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -33,13 +35,9 @@ namespace uniform {
 } // namespace uniform
 
 using namespace mlir;
+using uniform::detail::isContiguous;
 
-/// Whether `type` describes one contiguous, row-major block of memory that
-/// starts at its descriptor's aligned pointer: what `gpu.memcpy` copies
-/// (its lowering passes the aligned pointer and ignores the offset, so a
-/// subview at a non-zero offset, such as one head's slice of a
-/// concatenation, must be copied by a kernel instead).
-static bool isContiguous(MemRefType type) {
+bool uniform::detail::isContiguous(MemRefType type) {
   if (type.getLayout().isIdentity())
     return true;
   int64_t offset;

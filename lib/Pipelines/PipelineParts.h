@@ -7,6 +7,7 @@
 #ifndef UNIFORM_LIB_PIPELINES_PIPELINEPARTS_H
 #define UNIFORM_LIB_PIPELINES_PIPELINEPARTS_H
 
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Pass/PassManager.h"
 
 namespace uniform::detail {
@@ -22,6 +23,13 @@ void addGraphToLinalgPasses(mlir::OpPassManager &pm, bool reuseHeads,
 /// One-shot bufferization with identity layouts at function boundaries (so
 /// callers pass plain strided descriptors) and ownership-based deallocation.
 void addBufferizationPasses(mlir::OpPassManager &pm);
+
+/// Whether `type` describes one contiguous, row-major block of memory that
+/// starts at its descriptor's aligned pointer: what `gpu.memcpy` copies
+/// (its lowering passes the aligned pointer and ignores the offset, so a
+/// subview at a non-zero offset, such as one head's slice of a
+/// concatenation, must be copied by a kernel instead).
+bool isContiguous(mlir::MemRefType type);
 
 } // namespace uniform::detail
 

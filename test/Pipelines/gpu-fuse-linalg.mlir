@@ -113,8 +113,97 @@ func.func @shared_fill(%a: tensor<8x4xf32>, %b: tensor<4x8xf32>, %c: tensor<8x4x
 
 // -----
 
-// A pad of an elementwise result: the elementwise op writes into the
-// interior of the filled, padded tensor; no tensor.pad (a copy) is left.
+// A 3x3 convolution reads its zero-padded input straight from the pad's
+// source: each read is bounds-checked against the source, clamped, and the
+// padding value selected outside it. No padded tensor is made (no border
+// fill, no interior copy), and the ReLU that produced the source stays a
+// loop nest of its own.
+// CHECK-DAG:   #[[ROWMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0 + d2)>
+// CHECK-LABEL: func.func @pad_into_conv
+// CHECK-NOT:     tensor.pad
+// CHECK:         %[[RELU:.*]] = linalg.generic
+// CHECK:           arith.maximumf
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+// CHECK-SAME:        ins(%arg1 : tensor<3x3xf32>)
+// CHECK:           %[[I:.*]] = linalg.index 0
+// CHECK:           %[[J:.*]] = linalg.index 1
+// CHECK:           %[[K:.*]] = linalg.index 2
+// CHECK:           %[[L:.*]] = linalg.index 3
+// CHECK:           %[[ROW:.*]] = affine.apply #[[ROWMAP]](%[[I]], %[[J]], %[[K]], %[[L]])
+// CHECK:           %[[SRC:.*]] = arith.subi %[[ROW]], %c1
+// CHECK:           arith.cmpi sge, %[[SRC]], %c0
+// CHECK:           arith.cmpi slt, %[[SRC]], %c8
+// CHECK:           %[[V:.*]] = tensor.extract %[[RELU]]
+// CHECK:           arith.select %{{.*}}, %[[V]], %cst
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+#in = affine_map<(i, j, k, l) -> (i + k, j + l)>
+#w = affine_map<(i, j, k, l) -> (k, l)>
+#out = affine_map<(i, j, k, l) -> (i, j)>
+func.func @pad_into_conv(%x: tensor<8x8xf32>, %w: tensor<3x3xf32>, %acc: tensor<8x8xf32>) -> tensor<8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x8xf32>
+  %r = linalg.map ins(%x : tensor<8x8xf32>) outs(%e : tensor<8x8xf32>)
+    (%v: f32, %o: f32) {
+      %m = arith.maximumf %v, %zero : f32
+      linalg.yield %m : f32
+    }
+  %p = tensor.pad %r low[1, 1] high[1, 1] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<8x8xf32> to tensor<10x10xf32>
+  %c = linalg.generic {indexing_maps = [#in, #w, #out], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%p, %w : tensor<10x10xf32>, tensor<3x3xf32>) outs(%acc : tensor<8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %s: f32):
+    %m = arith.mulf %a, %b : f32
+    %t = arith.addf %s, %m : f32
+    linalg.yield %t : f32
+  } -> tensor<8x8xf32>
+  return %c : tensor<8x8xf32>
+}
+
+// -----
+
+// A 7x7 window is not folded: the bounds checks of its columns would be
+// more predicates than a thread has (7 on sm_87), and ptxas spills them.
+// The pad fuses into the ReLU instead, which writes the padded interior.
+// CHECK-LABEL: func.func @pad_7x7_not_folded
+// CHECK:         %[[FILL:.*]] = linalg.fill
+// CHECK:         %[[SLICE:.*]] = tensor.extract_slice %[[FILL]][3, 3] [8, 8] [1, 1]
+// CHECK:         %[[RELU:.*]] = linalg.generic {{.*}} outs(%[[SLICE]] : tensor<8x8xf32>)
+// CHECK:         %[[PADDED:.*]] = tensor.insert_slice %[[RELU]] into %[[FILL]]
+// CHECK:         linalg.generic {{.*}} ins(%[[PADDED]], %arg1
+// CHECK-NOT:     tensor.extract
+#in7 = affine_map<(i, j, k, l) -> (i + k, j + l)>
+#w7 = affine_map<(i, j, k, l) -> (k, l)>
+#out7 = affine_map<(i, j, k, l) -> (i, j)>
+func.func @pad_7x7_not_folded(%x: tensor<8x8xf32>, %w: tensor<7x7xf32>, %acc: tensor<8x8xf32>) -> tensor<8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x8xf32>
+  %r = linalg.map ins(%x : tensor<8x8xf32>) outs(%e : tensor<8x8xf32>)
+    (%v: f32, %o: f32) {
+      %m = arith.maximumf %v, %zero : f32
+      linalg.yield %m : f32
+    }
+  %p = tensor.pad %r low[3, 3] high[3, 3] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<8x8xf32> to tensor<14x14xf32>
+  %c = linalg.generic {indexing_maps = [#in7, #w7, #out7], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%p, %w : tensor<14x14xf32>, tensor<7x7xf32>) outs(%acc : tensor<8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %s: f32):
+    %m = arith.mulf %a, %b : f32
+    %t = arith.addf %s, %m : f32
+    linalg.yield %t : f32
+  } -> tensor<8x8xf32>
+  return %c : tensor<8x8xf32>
+}
+
+// -----
+
+// A pad that no generic reads (here: returned): the elementwise op that
+// produces its source writes into the interior of the filled, padded
+// tensor; no tensor.pad (a copy) is left.
 // CHECK-LABEL: func.func @pad_into_producer
 // CHECK:         %[[FILL:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<10x10xf32>)
 // CHECK:         %[[SLICE:.*]] = tensor.extract_slice %[[FILL]][1, 1] [8, 8] [1, 1]

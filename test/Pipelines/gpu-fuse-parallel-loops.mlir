@@ -244,3 +244,48 @@ func.func @copy_separates(%x: memref<4xf32>, %y: memref<4xf32>, %z: memref<4xf32
   }
   return
 }
+
+// -----
+
+// One head's result copied into its slice of the concatenation through a
+// reshape (the copy gpu.memcpy cannot do: its target is strided): the copy
+// becomes a loop in the shape of the buffer it reads, with the reshape
+// applied to the target instead, and fuses with the loop that produces
+// that buffer. (The concatenation is a fresh allocation, as in bufferized
+// models: a function argument might alias the input.)
+// CHECK-LABEL: func.func @concat_copy_fuses
+// CHECK:         %[[CONCAT:.*]] = memref.alloc() : memref<2x2x12xf32>
+// CHECK:         %[[SLICE:.*]] = memref.subview %[[CONCAT]][0, 1, 0] [2, 1, 12] [1, 1, 1]
+// CHECK:         %[[VIEW:.*]] = memref.expand_shape %[[SLICE]] {{\[}}[0], [1], [2, 3]] output_shape [2, 1, 3, 4]
+// CHECK:         %[[HEAD:.*]] = memref.collapse_shape %[[VIEW]] {{\[}}[0, 1], [2], [3]]
+// CHECK:         scf.parallel (%[[I:.*]], %[[J:.*]], %[[K:.*]]) = {{.*}} to (%c2, %c3, %c4)
+// CHECK:           %[[V:.*]] = arith.negf
+// CHECK:           memref.store %[[V]], %[[TMP:.*]][%[[I]], %[[J]], %[[K]]]
+// CHECK:           %[[W:.*]] = memref.load %[[TMP]][%[[I]], %[[J]], %[[K]]]
+// CHECK:           memref.store %[[W]], %[[HEAD]][%[[I]], %[[J]], %[[K]]]
+// CHECK-NOT:     scf.parallel
+// CHECK-NOT:     memref.copy
+func.func @concat_copy_fuses(%x: memref<2x3x4xf32>) -> memref<2x2x12xf32> {
+  %concat = memref.alloc() : memref<2x2x12xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %tmp = memref.alloc() : memref<2x3x4xf32>
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%c2, %c3, %c4) step (%c1, %c1, %c1) {
+    %v = memref.load %x[%i, %j, %k] : memref<2x3x4xf32>
+    %n = arith.negf %v : f32
+    memref.store %n, %tmp[%i, %j, %k] : memref<2x3x4xf32>
+  }
+  %expanded = memref.expand_shape %tmp [[0, 1], [2], [3]] output_shape [2, 1, 3, 4]
+      : memref<2x3x4xf32> into memref<2x1x3x4xf32>
+  %flat = memref.collapse_shape %expanded [[0], [1], [2, 3]]
+      : memref<2x1x3x4xf32> into memref<2x1x12xf32>
+  %slice = memref.subview %concat[0, 1, 0] [2, 1, 12] [1, 1, 1]
+      : memref<2x2x12xf32> to memref<2x1x12xf32, strided<[24, 12, 1], offset: 12>>
+  memref.copy %flat, %slice
+      : memref<2x1x12xf32> to memref<2x1x12xf32, strided<[24, 12, 1], offset: 12>>
+  memref.dealloc %tmp : memref<2x3x4xf32>
+  return %concat : memref<2x2x12xf32>
+}

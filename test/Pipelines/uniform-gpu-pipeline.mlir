@@ -24,17 +24,18 @@
 // narrow for it: Dv must be a multiple of 8).
 // RUN: uniform-opt %uniform_src_root/examples/attention/uniform-layer.mlir --uniform-gpu-pipeline="format=isa precision=f16" | FileCheck %s --check-prefix=F16
 // The four heads' values are stacked (tensor.concat from attn-reuse-heads)
-// by one gpu.memcpy, to offset 0, and three copy kernels: gpu.memcpy's
-// lowering ignores a subview's offset, so copies into the other heads' slots
-// must not use it. Then the fused attention, and a kernel that lays its
-// result out as the function returns it.
+// by one gpu.memcpy, to offset 0, and one kernel for the other three
+// heads: gpu.memcpy's lowering ignores a subview's offset, so copies into
+// the other heads' slots must not use it, and their three loops (the same
+// iteration space, independent) fuse into one. Then the fused attention,
+// and a kernel that lays its result out as the function returns it.
 // F16-LABEL:   llvm.func @uniform_per_head(
 // F16-COUNT-1:   llvm.call @mgpuMemcpy
 // F16-NOT:       llvm.call @mgpuMemcpy
-// F16-COUNT-5:   gpu.launch_func
+// F16-COUNT-3:   gpu.launch_func
 // F16-NOT:       gpu.launch_func
 // F16-LABEL:   llvm.func @_mlir_ciface_uniform_per_head(
-// F16:         gpu.binary @uniform_per_head_kernel_2 {{.*}}mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// F16:         gpu.binary @uniform_per_head_kernel_0 {{.*}}mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // FORMAT: error: uniform-gpu-pipeline: unknown format 'bogus' (expected llvm, isa, bin or fatbin)
 // BLOCK: error: uniform-gpu-pipeline: block-size must be in [1, 1024], got 0
 // STRATEGY: convert-attn-to-linalg: unknown strategy 'bogus'

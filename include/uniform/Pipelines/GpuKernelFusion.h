@@ -5,8 +5,8 @@
 //
 //  * linalg on tensors: fills that CSE shared are duplicated, named ops are generalized, elementwise producers
 //    (transposes, broadcasts, bias, activations) are fused into their
-//    consumers, and a tensor.pad is fused into the op that produces its
-//    source, which then writes straight into the padded buffer;
+//    consumers, and a tensor.pad is folded into the generic that reads it
+//    (or else into the op that produces its source);
 //  * bufferized loops: neighbouring scf.parallel nests over the same
 //    iteration space (the bias fill, the convolution that accumulates onto
 //    it, the activation that reads it) become one nest, once allocations
@@ -46,17 +46,29 @@ void duplicateSharedInitTensors(mlir::Region &region,
 /// `shouldFuseIntoGpuKernel`.
 void populateGpuElementwiseFusionPatterns(mlir::RewritePatternSet &patterns);
 
+/// Folds a constant tensor.pad into the linalg.generic that reads it (a
+/// convolution): the generic reads the pad's source at clamped indices and
+/// selects the padding value outside it, so no padded tensor, border fill or
+/// interior copy is left.
+void populateGpuPadFusionPatterns(mlir::RewritePatternSet &patterns);
+
 /// Fuses a tensor.pad into the all-parallel linalg op that produces its
 /// source (upstream's FusePadOpWithLinalgProducer): the producer writes into
-/// the interior of the filled, padded tensor, so no copy is left.
-void populateGpuPadFusionPatterns(mlir::RewritePatternSet &patterns);
+/// the interior of the filled, padded tensor, so no copy is left. For pads
+/// that the patterns above leave (their users are not generics).
+void populateGpuPadIntoProducerPatterns(mlir::RewritePatternSet &patterns);
 
 /// Fuses neighbouring scf.parallel ops of `region`'s blocks that have the
 /// same iteration space and only same-index dependences (upstream's
-/// naivelyFuseParallelOps, with MLIR's alias analysis). Before that,
-/// static-shaped memref.alloc ops are hoisted, and memref.dealloc ops sunk,
-/// across the parallel loops and side-effect-free ops around them, which
-/// would otherwise separate the loops. Returns the number of loops removed.
+/// naivelyFuseParallelOps, with an alias oracle that knows that fresh
+/// allocations alias nothing else). First, copies that gpu.memcpy cannot do
+/// become parallel loops in the shape of the buffer their source views
+/// (reshapes moved onto the target), so that they fuse with the loop that
+/// produces that buffer; statically shaped memref.alloc ops are hoisted,
+/// and memref.dealloc ops sunk, across the parallel loops and side-effect-
+/// free ops around them; and a loop that fuses with neither neighbour is
+/// moved next to a later loop with its iteration space, or else above the
+/// loops it is independent of. Returns the number of loops removed.
 int64_t fuseNeighbouringParallelLoops(mlir::Region &region);
 
 } // namespace uniform

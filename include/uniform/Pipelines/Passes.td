@@ -136,9 +136,15 @@ def GpuFuseLinalg : Pass<"uniform-gpu-fuse-linalg", "::mlir::func::FuncOp"> {
     fused. Into a consumer that reduces (a convolution or matmul
     evaluates the producer once per reduction step) only producers of at
     most three arithmetic ops without transcendental math or division are
-    fused. Then each `tensor.pad` is fused into the all-parallel op that
-    produces its source: that op writes into the interior of the filled,
-    padded tensor, and no copy is left.
+    fused. Then a constant `tensor.pad` read by a generic (a convolution
+    with a window of at most 25 steps over the padded dimensions) is folded
+    into it: the generic reads the pad's source at clamped indices and
+    selects the padding value outside it, so no padded tensor is made. (A
+    larger window's bounds checks would be more predicates than a thread
+    has, and ptxas spills them.) Any other pad is fused into the
+    all-parallel op that produces its source, which writes into the
+    interior of the filled, padded tensor. Concatenations become
+    insert_slices for empty-tensor elimination.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect",
@@ -152,7 +158,10 @@ def GpuFuseParallelLoops
                 "space into one kernel";
   let description = [{
     Runs on bufferized loops, before `uniform-gpu-map-parallel-loops`.
-    Neighbouring `scf.parallel` ops with the same bounds whose only
+    Copies that `gpu.memcpy` cannot do (a strided side, such as one head's
+    slice of a concatenation) first become parallel loops in the shape of
+    the buffer their source views, the reshapes in between applied to the
+    target instead. Neighbouring `scf.parallel` ops with the same bounds whose only
     dependences are between the same indices (a bias broadcast, the
     convolution that accumulates onto it, and the activation that reads its
     result) become one loop, so one kernel. Statically shaped
