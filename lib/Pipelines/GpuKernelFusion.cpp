@@ -1,16 +1,14 @@
-//===- GpuKernelFusion.cpp - Fewer, larger SIMT kernels -------------------===//
+//===- GpuKernelFusion.cpp - Fewer loop nests from linalg on tensors ------===//
 //
-// `uniform-gpu-fuse-linalg` and `uniform-gpu-fuse-parallel-loops`, and the
-// functions and patterns they are built from (see GpuKernelFusion.h).
+// `uniform-gpu-fuse-linalg` and the functions and patterns it is built from
+// (see GpuKernelFusion.h); the fusion of bufferized loops is in
+// GpuLoopFusion.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "uniform/Pipelines/GpuKernelFusion.h"
 #include "uniform/Pipelines/Passes.h"
 
-#include "PipelineParts.h"
-
-#include "mlir/Analysis/AliasAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -18,28 +16,19 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Matchers.h"
-#include "llvm/ADT/SmallBitVector.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
-#include "mlir/IR/Dominance.h"
-#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace uniform {
 #define GEN_PASS_DEF_GPUFUSELINALG
-#define GEN_PASS_DEF_GPUFUSEPARALLELLOOPS
 #include "uniform/Pipelines/Passes.h.inc"
 } // namespace uniform
 
 using namespace mlir;
-using uniform::detail::isContiguous;
 
 /// The most arithmetic ops an elementwise producer may have and still be
 /// recomputed in every reduction step of its consumer: enough for a bias
@@ -290,298 +279,6 @@ void uniform::duplicateSharedInitTensors(Region &region,
   }
 }
 
-/// Ops that an allocation may be hoisted over, or a deallocation sunk
-/// under, without separating what parallel-loop fusion could join.
-static bool isFusionNeighbour(Operation *op) {
-  return isa<scf::ParallelOp>(op) ||
-         (op->getNumRegions() == 0 && isMemoryEffectFree(op));
-}
-
-/// Moves statically shaped allocations up, and deallocations down, across
-/// neighbouring parallel loops and pure ops. Allocating earlier and freeing
-/// later is always correct; it lengthens a buffer's life by at most the
-/// chain of loops around it.
-static void moveAllocationsOutOfLoopChains(Block &block) {
-  SmallVector<memref::AllocOp> allocs(block.getOps<memref::AllocOp>());
-  for (memref::AllocOp alloc : allocs) {
-    if (alloc->getNumOperands() != 0)
-      continue;
-    Operation *prev = alloc->getPrevNode();
-    while (prev && isFusionNeighbour(prev))
-      prev = prev->getPrevNode();
-    if (prev)
-      alloc->moveAfter(prev);
-    else
-      alloc->moveBefore(&block, block.begin());
-  }
-  SmallVector<memref::DeallocOp> deallocs(block.getOps<memref::DeallocOp>());
-  for (memref::DeallocOp dealloc : llvm::reverse(deallocs)) {
-    Operation *next = dealloc->getNextNode();
-    Operation *last = nullptr;
-    while (next && !next->hasTrait<OpTrait::IsTerminator>() &&
-           isFusionNeighbour(next)) {
-      last = next;
-      next = next->getNextNode();
-    }
-    if (last)
-      dealloc->moveAfter(last);
-  }
-}
-
-/// The buffer a memref value is a view of: view-like ops (subviews,
-/// reshapes, casts) are looked through.
-static Value getBufferRoot(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>()) {
-    if (view.getViewSource() == memref)
-      break;
-    memref = view.getViewSource();
-  }
-  return memref;
-}
-
-/// Aliasing as the loop nests of a bufferized function need it: distinct
-/// `memref.alloc`s never alias each other, nor a function argument or a
-/// global (an allocation is fresh memory); distinct globals never alias.
-/// Everything else is left to MLIR's alias analysis.
-static bool mayAlias(AliasAnalysis &aliasAnalysis, Value a, Value b) {
-  Value rootA = getBufferRoot(a), rootB = getBufferRoot(b);
-  if (rootA == rootB)
-    return true;
-  auto isFresh = [](Value root) {
-    return root.getDefiningOp<memref::AllocOp>() != nullptr;
-  };
-  auto isNamed = [](Value root) {
-    return isa<BlockArgument>(root) ||
-           root.getDefiningOp<memref::GetGlobalOp>() != nullptr;
-  };
-  if ((isFresh(rootA) && (isFresh(rootB) || isNamed(rootB))) ||
-      (isFresh(rootB) && isNamed(rootA)))
-    return false;
-  auto globalA = rootA.getDefiningOp<memref::GetGlobalOp>();
-  auto globalB = rootB.getDefiningOp<memref::GetGlobalOp>();
-  if (globalA && globalB && globalA.getName() != globalB.getName())
-    return false;
-  return !aliasAnalysis.alias(a, b).isNo();
-}
-
-namespace {
-/// The buffers a loop nest reads and writes; `unknown` when it has memory
-/// effects other than memref.load and memref.store.
-struct BufferAccesses {
-  SmallVector<Value> reads, writes;
-  bool unknown = false;
-
-  explicit BufferAccesses(Operation *root) {
-    root->walk([&](Operation *op) {
-      if (auto load = dyn_cast<memref::LoadOp>(op))
-        reads.push_back(load.getMemRef());
-      else if (auto store = dyn_cast<memref::StoreOp>(op))
-        writes.push_back(store.getMemRef());
-      else if (!isMemoryEffectFree(op) && !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
-        unknown = true;
-    });
-  }
-};
-} // namespace
-
-/// Whether running `later` before `earlier` could change what either
-/// computes.
-static bool haveConflict(AliasAnalysis &aliasAnalysis, Operation *earlier,
-                         Operation *later) {
-  BufferAccesses first(earlier), second(later);
-  if (first.unknown || second.unknown)
-    return true;
-  auto anyAlias = [&](ArrayRef<Value> lhs, ArrayRef<Value> rhs) {
-    return llvm::any_of(lhs, [&](Value a) {
-      return llvm::any_of(
-          rhs, [&](Value b) { return mayAlias(aliasAnalysis, a, b); });
-    });
-  };
-  return anyAlias(second.writes, first.writes) ||
-         anyAlias(second.writes, first.reads) ||
-         anyAlias(second.reads, first.writes);
-}
-
-static bool haveEqualIterationSpaces(scf::ParallelOp a, scf::ParallelOp b) {
-  return a.getLowerBound() == b.getLowerBound() &&
-         a.getUpperBound() == b.getUpperBound() &&
-         a.getStep() == b.getStep();
-}
-
-/// The nearest parallel loop before (`forward` false) or after `loop` with
-/// only side-effect-free ops in between.
-static scf::ParallelOp getParallelNeighbour(scf::ParallelOp loop,
-                                            bool forward) {
-  Operation *op = forward ? loop->getNextNode() : loop->getPrevNode();
-  while (op && !isa<scf::ParallelOp>(op) && op->getNumRegions() == 0 &&
-         isMemoryEffectFree(op))
-    op = forward ? op->getNextNode() : op->getPrevNode();
-  return dyn_cast_or_null<scf::ParallelOp>(op);
-}
-
-/// The first parallel loop after `loop` with its iteration space that
-/// `loop` can be moved to, across loops it is independent of and pure ops;
-/// null if there is none.
-static scf::ParallelOp findLaterPartner(scf::ParallelOp loop,
-                                        AliasAnalysis &aliasAnalysis) {
-  for (Operation *op = loop->getNextNode(); op; op = op->getNextNode()) {
-    auto other = dyn_cast<scf::ParallelOp>(op);
-    if (!other) {
-      if (!isFusionNeighbour(op) || op->hasTrait<OpTrait::IsTerminator>())
-        return nullptr;
-      continue;
-    }
-    if (haveEqualIterationSpaces(loop, other))
-      return other;
-    if (haveConflict(aliasAnalysis, loop, other))
-      return nullptr;
-  }
-  return nullptr;
-}
-
-/// Moves a parallel loop that could fuse with neither neighbour next to a
-/// later loop with its iteration space (the zero fill of a convolution's
-/// accumulator, separated from it by the fill of the convolution's padded
-/// input), or else up across the loops and pure ops it is independent of
-/// (the fill of a padded buffer between a convolution and the activation
-/// that writes into the padding's interior), so that its former neighbours
-/// meet.
-static void moveUnfusableLoops(Block &block, AliasAnalysis &aliasAnalysis) {
-  SmallVector<scf::ParallelOp> loops(block.getOps<scf::ParallelOp>());
-  for (scf::ParallelOp loop : loops) {
-    scf::ParallelOp prev = getParallelNeighbour(loop, /*forward=*/false);
-    scf::ParallelOp next = getParallelNeighbour(loop, /*forward=*/true);
-    if ((next && haveEqualIterationSpaces(loop, next)) ||
-        (prev && haveEqualIterationSpaces(loop, prev)))
-      continue;
-    if (scf::ParallelOp partner = findLaterPartner(loop, aliasAnalysis)) {
-      loop->moveBefore(partner);
-      continue;
-    }
-    if (!prev)
-      continue;
-    Operation *op = loop->getPrevNode();
-    auto usedByLoop = [&](Operation *def) {
-      return llvm::any_of(def->getUsers(), [&](Operation *user) {
-        return loop->isAncestor(user);
-      });
-    };
-    for (; op; op = op->getPrevNode()) {
-      if (usedByLoop(op))
-        break;
-      if (isa<scf::ParallelOp>(op) ? haveConflict(aliasAnalysis, op, loop)
-                                   : !isFusionNeighbour(op))
-        break;
-    }
-    if (op == loop->getPrevNode())
-      continue;
-    if (op)
-      loop->moveAfter(op);
-    else
-      loop->moveBefore(&block, block.begin());
-  }
-}
-
-/// Peels reshapes off `copy`'s source, applying their inverse to its target,
-/// as long as the target's layout allows: a copy of
-/// collapse(expand(A)) into T becomes a copy of A into
-/// collapse(expand(T)), in A's shape.
-static std::pair<Value, Value> copyInSourceShape(RewriterBase &rewriter,
-                                                 memref::CopyOp copy) {
-  Value source = copy.getSource(), target = copy.getTarget();
-  Location loc = copy.getLoc();
-  while (true) {
-    auto targetType = cast<MemRefType>(target.getType());
-    if (auto collapse = source.getDefiningOp<memref::CollapseShapeOp>()) {
-      MemRefType sourceType = collapse.getSrcType();
-      SmallVector<ReassociationIndices> groups =
-          collapse.getReassociationIndices();
-      if (!sourceType.hasStaticShape() ||
-          failed(memref::ExpandShapeOp::computeExpandedType(
-              targetType, sourceType.getShape(), groups)))
-        break;
-      target = memref::ExpandShapeOp::create(rewriter, loc,
-                                             sourceType.getShape(), target,
-                                             groups);
-      source = collapse.getSrc();
-      continue;
-    }
-    if (auto expand = source.getDefiningOp<memref::ExpandShapeOp>()) {
-      SmallVector<ReassociationIndices> groups =
-          expand.getReassociationIndices();
-      if (!memref::CollapseShapeOp::isGuaranteedCollapsible(targetType,
-                                                            groups))
-        break;
-      target = memref::CollapseShapeOp::create(rewriter, loc, target, groups);
-      source = expand.getSrc();
-      continue;
-    }
-    break;
-  }
-  return {source, target};
-}
-
-/// Rewrites the copies that gpu.memcpy cannot do (a strided side, such as
-/// one head's slice of a concatenation) into parallel loops over the shape
-/// of the buffer the source views, so that the copy fuses with the loop
-/// that produces that buffer.
-static void expandStridedCopies(Block &block, RewriterBase &rewriter) {
-  SmallVector<memref::CopyOp> copies(block.getOps<memref::CopyOp>());
-  for (memref::CopyOp copy : copies) {
-    auto sourceType = cast<MemRefType>(copy.getSource().getType());
-    auto targetType = cast<MemRefType>(copy.getTarget().getType());
-    if (isContiguous(sourceType) && isContiguous(targetType))
-      continue;
-    rewriter.setInsertionPoint(copy);
-    auto [source, target] = copyInSourceShape(rewriter, copy);
-    auto type = cast<MemRefType>(source.getType());
-    if (!type.hasStaticShape() || type.getRank() == 0)
-      continue;
-    Location loc = copy.getLoc();
-    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    SmallVector<Value> lbs(type.getRank(), zero), steps(type.getRank(), one);
-    SmallVector<Value> ubs = llvm::map_to_vector(
-        type.getShape(), [&](int64_t extent) -> Value {
-          return arith::ConstantIndexOp::create(rewriter, loc, extent);
-        });
-    scf::ParallelOp::create(
-        rewriter, loc, lbs, ubs, steps,
-        [&, source = source, target = target](OpBuilder &b, Location nested,
-                                              ValueRange ivs) {
-          Value element = memref::LoadOp::create(b, nested, source, ivs);
-          memref::StoreOp::create(b, nested, element, target, ivs);
-        });
-    rewriter.eraseOp(copy);
-  }
-}
-
-int64_t uniform::fuseNeighbouringParallelLoops(Region &region) {
-  auto countLoops = [&] {
-    int64_t count = 0;
-    for (Block &block : region)
-      count += llvm::range_size(block.getOps<scf::ParallelOp>());
-    return count;
-  };
-  int64_t before = countLoops();
-  AliasAnalysis aliasAnalysis(region.getParentOp());
-  IRRewriter rewriter(region.getContext());
-  for (Block &block : region)
-    expandStridedCopies(block, rewriter);
-  // The copies' loop bounds must be the same SSA values as their producers'
-  // for the fusion to see equal iteration spaces.
-  DominanceInfo dominance;
-  eliminateCommonSubExpressions(rewriter, dominance, region.getParentOp());
-  for (Block &block : region) {
-    moveAllocationsOutOfLoopChains(block);
-    moveUnfusableLoops(block, aliasAnalysis);
-  }
-  scf::naivelyFuseParallelOps(region, [&](Value a, Value b) {
-    return mayAlias(aliasAnalysis, a, b);
-  });
-  return before - countLoops();
-}
-
 namespace {
 struct GpuFuseLinalgPass
     : public uniform::impl::GpuFuseLinalgBase<GpuFuseLinalgPass> {
@@ -610,10 +307,4 @@ struct GpuFuseLinalgPass
   }
 };
 
-struct GpuFuseParallelLoopsPass
-    : public uniform::impl::GpuFuseParallelLoopsBase<GpuFuseParallelLoopsPass> {
-  void runOnOperation() override {
-    uniform::fuseNeighbouringParallelLoops(getOperation().getBody());
-  }
-};
 } // namespace

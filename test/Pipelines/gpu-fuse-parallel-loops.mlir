@@ -106,7 +106,7 @@ func.func @pad_fill_between(%x: memref<8x8xf32>) -> memref<10x10xf32> {
 // -----
 
 // A zero fill of an accumulator separated from its accumulation by an
-// unrelated loop moves down to it.
+// unrelated loop: the two meet (the fill moves down to the accumulation).
 // CHECK-LABEL: func.func @fill_moves_down
 // CHECK:         scf.parallel {{.*}} to (%c6)
 // CHECK:         scf.parallel {{.*}} to (%c4)
@@ -288,4 +288,139 @@ func.func @concat_copy_fuses(%x: memref<2x3x4xf32>) -> memref<2x2x12xf32> {
       : memref<2x1x12xf32> to memref<2x1x12xf32, strided<[24, 12, 1], offset: 12>>
   memref.dealloc %tmp : memref<2x3x4xf32>
   return %concat : memref<2x2x12xf32>
+}
+
+// -----
+
+// Two heads, each a producer and a consumer that reads its neighbours
+// (a convolution window): neither consumer can join its producer, but the
+// second producer moves up into the first (they are independent) and the
+// second consumer into the first: two loops, not four.
+// CHECK-LABEL: func.func @heads_interleaved
+// CHECK:         scf.parallel
+// CHECK:           memref.store %{{.*}}, %[[P1:[a-z_0-9]+]][
+// CHECK:           memref.store %{{.*}}, %[[P2:[a-z_0-9]+]][
+// CHECK:         }
+// CHECK:         scf.parallel
+// CHECK:           memref.load %[[P1]]
+// CHECK:           memref.load %[[P2]]
+// CHECK:         }
+// CHECK-NOT:     scf.parallel
+func.func @heads_interleaved(%x: memref<9xf32>, %y: memref<9xf32>)
+    -> (memref<8xf32>, memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %p1 = memref.alloc() : memref<9xf32>
+  %p2 = memref.alloc() : memref<9xf32>
+  %o1 = memref.alloc() : memref<8xf32>
+  %o2 = memref.alloc() : memref<8xf32>
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %x[%i] : memref<9xf32>
+    %n = arith.negf %v : f32
+    memref.store %n, %p1[%i] : memref<9xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %j = arith.addi %i, %c1 : index
+    %v = memref.load %p1[%j] : memref<9xf32>
+    memref.store %v, %o1[%i] : memref<8xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %y[%i] : memref<9xf32>
+    %n = arith.negf %v : f32
+    memref.store %n, %p2[%i] : memref<9xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %j = arith.addi %i, %c1 : index
+    %v = memref.load %p2[%j] : memref<9xf32>
+    memref.store %v, %o2[%i] : memref<8xf32>
+  }
+  memref.dealloc %p1 : memref<9xf32>
+  memref.dealloc %p2 : memref<9xf32>
+  return %o1, %o2 : memref<8xf32>, memref<8xf32>
+}
+
+// -----
+
+// Not fused: both loops write one buffer, at different elements of the same
+// iteration (the second's writes must land after all of the first's).
+// CHECK-LABEL: func.func @write_after_write_not_fused
+// CHECK-COUNT-2: scf.parallel
+func.func @write_after_write_not_fused(%x: memref<8xf32>) -> memref<9xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %cst = arith.constant 1.0 : f32
+  %buf = memref.alloc() : memref<9xf32>
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %x[%i] : memref<8xf32>
+    memref.store %v, %buf[%i] : memref<9xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %j = arith.addi %i, %c1 : index
+    memref.store %cst, %buf[%j] : memref<9xf32>
+  }
+  return %buf : memref<9xf32>
+}
+
+// -----
+
+// Independent loops of one shape that each bounds-check their reads (as
+// convolutions that read a padded input in place do) fuse only while the
+// fused loop holds at most 8 index comparisons: LLVM hoists them as
+// predicates, and a thread has 7. Three such loops of 4 make two loops.
+// CHECK-LABEL: func.func @bounds_checks_limit_fusion
+// CHECK:         scf.parallel
+// CHECK-COUNT-8:   arith.cmpi
+// CHECK:         }
+// CHECK:         scf.parallel
+// CHECK-COUNT-4:   arith.cmpi
+// CHECK:         }
+// CHECK-NOT:     scf.parallel
+func.func @bounds_checks_limit_fusion(%x: memref<8x8xf32>)
+    -> (memref<8x8xf32>, memref<8x8xf32>, memref<8x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %o1 = memref.alloc() : memref<8x8xf32>
+  %o2 = memref.alloc() : memref<8x8xf32>
+  %o3 = memref.alloc() : memref<8x8xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c1, %c1) {
+    %a = arith.cmpi sge, %i, %c1 : index
+    %b = arith.cmpi slt, %i, %c8 : index
+    %c = arith.cmpi sge, %j, %c1 : index
+    %d = arith.cmpi slt, %j, %c8 : index
+    %ab = arith.andi %a, %b : i1
+    %cd = arith.andi %c, %d : i1
+    %in = arith.andi %ab, %cd : i1
+    %v = memref.load %x[%i, %j] : memref<8x8xf32>
+    %s = arith.select %in, %v, %zero : f32
+    memref.store %s, %o1[%i, %j] : memref<8x8xf32>
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c1, %c1) {
+    %a = arith.cmpi sge, %i, %c1 : index
+    %b = arith.cmpi slt, %i, %c8 : index
+    %c = arith.cmpi sge, %j, %c1 : index
+    %d = arith.cmpi slt, %j, %c8 : index
+    %ab = arith.andi %a, %b : i1
+    %cd = arith.andi %c, %d : i1
+    %in = arith.andi %ab, %cd : i1
+    %v = memref.load %x[%i, %j] : memref<8x8xf32>
+    %s = arith.select %in, %v, %zero : f32
+    memref.store %s, %o2[%i, %j] : memref<8x8xf32>
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c1, %c1) {
+    %a = arith.cmpi sge, %i, %c1 : index
+    %b = arith.cmpi slt, %i, %c8 : index
+    %c = arith.cmpi sge, %j, %c1 : index
+    %d = arith.cmpi slt, %j, %c8 : index
+    %ab = arith.andi %a, %b : i1
+    %cd = arith.andi %c, %d : i1
+    %in = arith.andi %ab, %cd : i1
+    %v = memref.load %x[%i, %j] : memref<8x8xf32>
+    %s = arith.select %in, %v, %zero : f32
+    memref.store %s, %o3[%i, %j] : memref<8x8xf32>
+  }
+  return %o1, %o2, %o3 : memref<8x8xf32>, memref<8x8xf32>, memref<8x8xf32>
 }

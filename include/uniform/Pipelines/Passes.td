@@ -154,22 +154,30 @@ def GpuFuseLinalg : Pass<"uniform-gpu-fuse-linalg", "::mlir::func::FuncOp"> {
 
 def GpuFuseParallelLoops
     : Pass<"uniform-gpu-fuse-parallel-loops", "::mlir::func::FuncOp"> {
-  let summary = "Fuse neighbouring parallel loops over the same iteration "
-                "space into one kernel";
+  let summary = "Fuse parallel loops over the same iteration space into one "
+                "kernel";
   let description = [{
     Runs on bufferized loops, before `uniform-gpu-map-parallel-loops`.
     Copies that `gpu.memcpy` cannot do (a strided side, such as one head's
     slice of a concatenation) first become parallel loops in the shape of
     the buffer their source views, the reshapes in between applied to the
-    target instead. Neighbouring `scf.parallel` ops with the same bounds whose only
-    dependences are between the same indices (a bias broadcast, the
-    convolution that accumulates onto it, and the activation that reads its
-    result) become one loop, so one kernel. Statically shaped
-    `memref.alloc` ops are hoisted, and `memref.dealloc` ops sunk, across
-    the parallel loops and side-effect-free ops around them first: they
-    would otherwise separate the loops. A buffer then lives at most as long
-    as the chain of loops around its uses. The dependence test is
-    upstream's (`scf::naivelyFuseParallelOps` with MLIR's alias analysis).
+    target instead. Statically shaped `memref.alloc` ops are hoisted, and
+    `memref.dealloc` ops sunk, across the loops and side-effect-free ops
+    around them (a buffer then lives at most as long as the chain of loops
+    around its uses), and a loop that fuses with neither neighbour moves
+    next to a later loop of its shape or above the loops it is independent
+    of. Then each `scf.parallel` is fused into the earliest loop of its
+    chain (the loops since the last op with other side effects) with the
+    same bounds, when every access of one to a buffer the other writes is
+    to the same element at the same iteration and the loop is independent
+    of the loops in between: producers and their consumers (a bias fill,
+    the convolution accumulating onto it, its activation) and independent
+    loops of one shape (the per-head depthwise convolutions of an attention
+    layer) become one kernel. Disjoint static slices of one buffer, and
+    distinct allocations, globals and arguments, are known not to alias.
+    A fused loop holds at most 8 index comparisons (bounds checks of
+    convolutions that read padded inputs in place): LLVM keeps each as a
+    predicate, and an sm_87 thread has 7.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }

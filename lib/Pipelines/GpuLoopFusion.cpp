@@ -1,0 +1,527 @@
+//===- GpuLoopFusion.cpp - Fewer kernels from bufferized loops -----------===//
+//
+// `uniform-gpu-fuse-parallel-loops` and `fuseNeighbouringParallelLoops`
+// (see GpuKernelFusion.h): parallel loops over the same iteration space
+// become one, so one kernel, wherever the dependences between them and the
+// loops in between allow.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Pipelines/GpuKernelFusion.h"
+#include "uniform/Pipelines/Passes.h"
+
+#include "PipelineParts.h"
+
+#include "mlir/Analysis/AliasAnalysis.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/CSE.h"
+
+namespace uniform {
+#define GEN_PASS_DEF_GPUFUSEPARALLELLOOPS
+#include "uniform/Pipelines/Passes.h.inc"
+} // namespace uniform
+
+using namespace mlir;
+using uniform::detail::isContiguous;
+
+/// Ops that an allocation may be hoisted over, or a deallocation sunk
+/// under, without separating what parallel-loop fusion could join.
+static bool isFusionNeighbour(Operation *op) {
+  return isa<scf::ParallelOp>(op) ||
+         (op->getNumRegions() == 0 && isMemoryEffectFree(op));
+}
+
+/// Moves statically shaped allocations up, and deallocations down, across
+/// neighbouring parallel loops and pure ops. Allocating earlier and freeing
+/// later is always correct; it lengthens a buffer's life by at most the
+/// chain of loops around it.
+static void moveAllocationsOutOfLoopChains(Block &block) {
+  SmallVector<memref::AllocOp> allocs(block.getOps<memref::AllocOp>());
+  for (memref::AllocOp alloc : allocs) {
+    if (alloc->getNumOperands() != 0)
+      continue;
+    Operation *prev = alloc->getPrevNode();
+    while (prev && isFusionNeighbour(prev))
+      prev = prev->getPrevNode();
+    if (prev)
+      alloc->moveAfter(prev);
+    else
+      alloc->moveBefore(&block, block.begin());
+  }
+  SmallVector<memref::DeallocOp> deallocs(block.getOps<memref::DeallocOp>());
+  for (memref::DeallocOp dealloc : llvm::reverse(deallocs)) {
+    Operation *next = dealloc->getNextNode();
+    Operation *last = nullptr;
+    while (next && !next->hasTrait<OpTrait::IsTerminator>() &&
+           isFusionNeighbour(next)) {
+      last = next;
+      next = next->getNextNode();
+    }
+    if (last)
+      dealloc->moveAfter(last);
+  }
+}
+
+/// The buffer a memref value is a view of: view-like ops (subviews,
+/// reshapes, casts) are looked through.
+static Value getBufferRoot(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>()) {
+    if (view.getViewSource() == memref)
+      break;
+    memref = view.getViewSource();
+  }
+  return memref;
+}
+
+/// The subview that `memref` is, or reshapes; null if there is none.
+static memref::SubViewOp getReshapedSubview(Value memref) {
+  while (Operation *def = memref.getDefiningOp()) {
+    if (auto subview = dyn_cast<memref::SubViewOp>(def))
+      return subview;
+    if (!isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(def))
+      return nullptr;
+    memref = def->getOperand(0);
+  }
+  return nullptr;
+}
+
+/// Whether `a` and `b` view disjoint static boxes of one buffer (two heads'
+/// slices of a concatenation).
+static bool areDisjointSlices(Value a, Value b) {
+  memref::SubViewOp sliceA = getReshapedSubview(a);
+  memref::SubViewOp sliceB = getReshapedSubview(b);
+  if (!sliceA || !sliceB || sliceA.getSource() != sliceB.getSource() ||
+      sliceA.getSourceType().getRank() != sliceB.getSourceType().getRank() ||
+      !sliceA.hasUnitStride() || !sliceB.hasUnitStride())
+    return false;
+  for (int64_t dim = 0, e = sliceA.getSourceType().getRank(); dim < e; ++dim) {
+    std::optional<int64_t> offsetA =
+        getConstantIntValue(sliceA.getMixedOffsets()[dim]);
+    std::optional<int64_t> offsetB =
+        getConstantIntValue(sliceB.getMixedOffsets()[dim]);
+    std::optional<int64_t> sizeA =
+        getConstantIntValue(sliceA.getMixedSizes()[dim]);
+    std::optional<int64_t> sizeB =
+        getConstantIntValue(sliceB.getMixedSizes()[dim]);
+    if (offsetA && offsetB && sizeA && sizeB &&
+        (*offsetA + *sizeA <= *offsetB || *offsetB + *sizeB <= *offsetA))
+      return true;
+  }
+  return false;
+}
+
+/// Aliasing as the loop nests of a bufferized function need it: disjoint
+/// static slices of one buffer do not alias; distinct `memref.alloc`s never
+/// alias each other, nor a function argument or a global (an allocation is
+/// fresh memory); distinct globals never alias. Everything else is left to
+/// MLIR's alias analysis.
+static bool mayAlias(AliasAnalysis &aliasAnalysis, Value a, Value b) {
+  Value rootA = getBufferRoot(a), rootB = getBufferRoot(b);
+  if (rootA == rootB)
+    return !areDisjointSlices(a, b);
+  auto isFresh = [](Value root) {
+    return root.getDefiningOp<memref::AllocOp>() != nullptr;
+  };
+  auto isNamed = [](Value root) {
+    return isa<BlockArgument>(root) ||
+           root.getDefiningOp<memref::GetGlobalOp>() != nullptr;
+  };
+  if ((isFresh(rootA) && (isFresh(rootB) || isNamed(rootB))) ||
+      (isFresh(rootB) && isNamed(rootA)))
+    return false;
+  auto globalA = rootA.getDefiningOp<memref::GetGlobalOp>();
+  auto globalB = rootB.getDefiningOp<memref::GetGlobalOp>();
+  if (globalA && globalB && globalA.getName() != globalB.getName())
+    return false;
+  return !aliasAnalysis.alias(a, b).isNo();
+}
+
+namespace {
+/// The buffers a loop nest reads and writes; `unknown` when it has memory
+/// effects other than memref.load and memref.store.
+struct BufferAccesses {
+  SmallVector<Value> reads, writes;
+  bool unknown = false;
+
+  explicit BufferAccesses(Operation *root) {
+    root->walk([&](Operation *op) {
+      if (auto load = dyn_cast<memref::LoadOp>(op))
+        reads.push_back(load.getMemRef());
+      else if (auto store = dyn_cast<memref::StoreOp>(op))
+        writes.push_back(store.getMemRef());
+      else if (!isMemoryEffectFree(op) && !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        unknown = true;
+    });
+  }
+};
+} // namespace
+
+/// Whether running `later` before `earlier` could change what either
+/// computes.
+static bool haveConflict(AliasAnalysis &aliasAnalysis, Operation *earlier,
+                         Operation *later) {
+  BufferAccesses first(earlier), second(later);
+  if (first.unknown || second.unknown)
+    return true;
+  auto anyAlias = [&](ArrayRef<Value> lhs, ArrayRef<Value> rhs) {
+    return llvm::any_of(lhs, [&](Value a) {
+      return llvm::any_of(
+          rhs, [&](Value b) { return mayAlias(aliasAnalysis, a, b); });
+    });
+  };
+  return anyAlias(second.writes, first.writes) ||
+         anyAlias(second.writes, first.reads) ||
+         anyAlias(second.reads, first.writes);
+}
+
+static bool haveEqualIterationSpaces(scf::ParallelOp a, scf::ParallelOp b) {
+  return a.getLowerBound() == b.getLowerBound() &&
+         a.getUpperBound() == b.getUpperBound() &&
+         a.getStep() == b.getStep();
+}
+
+/// The nearest parallel loop before (`forward` false) or after `loop` with
+/// only side-effect-free ops in between.
+static scf::ParallelOp getParallelNeighbour(scf::ParallelOp loop,
+                                            bool forward) {
+  Operation *op = forward ? loop->getNextNode() : loop->getPrevNode();
+  while (op && !isa<scf::ParallelOp>(op) && op->getNumRegions() == 0 &&
+         isMemoryEffectFree(op))
+    op = forward ? op->getNextNode() : op->getPrevNode();
+  return dyn_cast_or_null<scf::ParallelOp>(op);
+}
+
+/// The first parallel loop after `loop` with its iteration space that
+/// `loop` can be moved to, across loops it is independent of and pure ops;
+/// null if there is none.
+static scf::ParallelOp findLaterPartner(scf::ParallelOp loop,
+                                        AliasAnalysis &aliasAnalysis) {
+  for (Operation *op = loop->getNextNode(); op; op = op->getNextNode()) {
+    auto other = dyn_cast<scf::ParallelOp>(op);
+    if (!other) {
+      if (!isFusionNeighbour(op) || op->hasTrait<OpTrait::IsTerminator>())
+        return nullptr;
+      continue;
+    }
+    if (haveEqualIterationSpaces(loop, other))
+      return other;
+    if (haveConflict(aliasAnalysis, loop, other))
+      return nullptr;
+  }
+  return nullptr;
+}
+
+/// Moves a parallel loop that could fuse with neither neighbour next to a
+/// later loop with its iteration space (the zero fill of a convolution's
+/// accumulator, separated from it by the fill of the convolution's padded
+/// input), or else up across the loops and pure ops it is independent of
+/// (the fill of a padded buffer between a convolution and the activation
+/// that writes into the padding's interior), so that its former neighbours
+/// meet.
+static void moveUnfusableLoops(Block &block, AliasAnalysis &aliasAnalysis) {
+  SmallVector<scf::ParallelOp> loops(block.getOps<scf::ParallelOp>());
+  for (scf::ParallelOp loop : loops) {
+    scf::ParallelOp prev = getParallelNeighbour(loop, /*forward=*/false);
+    scf::ParallelOp next = getParallelNeighbour(loop, /*forward=*/true);
+    if ((next && haveEqualIterationSpaces(loop, next)) ||
+        (prev && haveEqualIterationSpaces(loop, prev)))
+      continue;
+    if (scf::ParallelOp partner = findLaterPartner(loop, aliasAnalysis)) {
+      loop->moveBefore(partner);
+      continue;
+    }
+    if (!prev)
+      continue;
+    Operation *op = loop->getPrevNode();
+    auto usedByLoop = [&](Operation *def) {
+      return llvm::any_of(def->getUsers(), [&](Operation *user) {
+        return loop->isAncestor(user);
+      });
+    };
+    for (; op; op = op->getPrevNode()) {
+      if (usedByLoop(op))
+        break;
+      if (isa<scf::ParallelOp>(op) ? haveConflict(aliasAnalysis, op, loop)
+                                   : !isFusionNeighbour(op))
+        break;
+    }
+    if (op == loop->getPrevNode())
+      continue;
+    if (op)
+      loop->moveAfter(op);
+    else
+      loop->moveBefore(&block, block.begin());
+  }
+}
+
+/// Peels reshapes off `copy`'s source, applying their inverse to its target,
+/// as long as the target's layout allows: a copy of
+/// collapse(expand(A)) into T becomes a copy of A into
+/// collapse(expand(T)), in A's shape.
+static std::pair<Value, Value> copyInSourceShape(RewriterBase &rewriter,
+                                                 memref::CopyOp copy) {
+  Value source = copy.getSource(), target = copy.getTarget();
+  Location loc = copy.getLoc();
+  while (true) {
+    auto targetType = cast<MemRefType>(target.getType());
+    if (auto collapse = source.getDefiningOp<memref::CollapseShapeOp>()) {
+      MemRefType sourceType = collapse.getSrcType();
+      SmallVector<ReassociationIndices> groups =
+          collapse.getReassociationIndices();
+      if (!sourceType.hasStaticShape() ||
+          failed(memref::ExpandShapeOp::computeExpandedType(
+              targetType, sourceType.getShape(), groups)))
+        break;
+      target = memref::ExpandShapeOp::create(rewriter, loc,
+                                             sourceType.getShape(), target,
+                                             groups);
+      source = collapse.getSrc();
+      continue;
+    }
+    if (auto expand = source.getDefiningOp<memref::ExpandShapeOp>()) {
+      SmallVector<ReassociationIndices> groups =
+          expand.getReassociationIndices();
+      if (!memref::CollapseShapeOp::isGuaranteedCollapsible(targetType,
+                                                            groups))
+        break;
+      target = memref::CollapseShapeOp::create(rewriter, loc, target, groups);
+      source = expand.getSrc();
+      continue;
+    }
+    break;
+  }
+  return {source, target};
+}
+
+/// Rewrites the copies that gpu.memcpy cannot do (a strided side, such as
+/// one head's slice of a concatenation) into parallel loops over the shape
+/// of the buffer the source views, so that the copy fuses with the loop
+/// that produces that buffer.
+static void expandStridedCopies(Block &block, RewriterBase &rewriter) {
+  SmallVector<memref::CopyOp> copies(block.getOps<memref::CopyOp>());
+  for (memref::CopyOp copy : copies) {
+    auto sourceType = cast<MemRefType>(copy.getSource().getType());
+    auto targetType = cast<MemRefType>(copy.getTarget().getType());
+    if (isContiguous(sourceType) && isContiguous(targetType))
+      continue;
+    rewriter.setInsertionPoint(copy);
+    auto [source, target] = copyInSourceShape(rewriter, copy);
+    auto type = cast<MemRefType>(source.getType());
+    if (!type.hasStaticShape() || type.getRank() == 0)
+      continue;
+    Location loc = copy.getLoc();
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    SmallVector<Value> lbs(type.getRank(), zero), steps(type.getRank(), one);
+    SmallVector<Value> ubs = llvm::map_to_vector(
+        type.getShape(), [&](int64_t extent) -> Value {
+          return arith::ConstantIndexOp::create(rewriter, loc, extent);
+        });
+    scf::ParallelOp::create(
+        rewriter, loc, lbs, ubs, steps,
+        [&, source = source, target = target](OpBuilder &b, Location nested,
+                                              ValueRange ivs) {
+          Value element = memref::LoadOp::create(b, nested, source, ivs);
+          memref::StoreOp::create(b, nested, element, target, ivs);
+        });
+    rewriter.eraseOp(copy);
+  }
+}
+
+namespace {
+/// One memref.load or memref.store of a loop body: the buffer and indices.
+struct Access {
+  Value memref;
+  ValueRange indices;
+};
+
+/// The loads and stores of a parallel loop's body, nested ones included.
+struct LoopAccesses {
+  SmallVector<Access> loads, stores;
+
+  explicit LoopAccesses(scf::ParallelOp loop) {
+    loop.getBody()->walk([&](Operation *op) {
+      if (auto load = dyn_cast<memref::LoadOp>(op))
+        loads.push_back({load.getMemRef(), load.getIndices()});
+      else if (auto store = dyn_cast<memref::StoreOp>(op))
+        stores.push_back({store.getMemRef(), store.getIndices()});
+    });
+  }
+};
+} // namespace
+
+/// Whether `first` touches element `i` of the buffer exactly where `second`
+/// does at the same iteration: the same memref, indexed by the same
+/// iteration variables (`first`'s mapped to `second`'s) or the same values
+/// from outside both loops.
+static bool isSameElement(const Access &first, const Access &second,
+                          const IRMapping &firstToSecond) {
+  return first.memref == second.memref &&
+         first.indices.size() == second.indices.size() &&
+         llvm::all_of(llvm::zip(first.indices, second.indices), [&](auto pair) {
+           return firstToSecond.lookupOrDefault(std::get<0>(pair)) ==
+                  std::get<1>(pair);
+         });
+}
+
+/// The most index comparisons (bounds checks of convolutions that read
+/// padded inputs in place) a fused loop may hold. LLVM hoists each unrolled
+/// window position's check out of the window loop as a predicate, and an
+/// sm_87 thread has 7: fusing several such convolutions (the per-head
+/// depthwise convolutions of UniForm-m5) made ptxas spill them.
+static constexpr int64_t kMaxFusedBoundsChecks = 8;
+
+static int64_t countBoundsChecks(scf::ParallelOp loop) {
+  int64_t count = 0;
+  loop.getBody()->walk([&](arith::CmpIOp cmp) {
+    count += cmp.getLhs().getType().isIndex();
+  });
+  return count;
+}
+
+/// Whether appending `later`'s body to `earlier`'s, iteration by iteration,
+/// computes what running `earlier` and then `later` does: every access of
+/// one to a buffer the other writes is to the same element at the same
+/// iteration (a read after write, write after read or write after write at
+/// another element would see the other loop's other iterations).
+static bool canFuseInto(scf::ParallelOp earlier, scf::ParallelOp later,
+                        AliasAnalysis &aliasAnalysis) {
+  if (!haveEqualIterationSpaces(earlier, later))
+    return false;
+  int64_t checks[] = {countBoundsChecks(earlier), countBoundsChecks(later)};
+  if (checks[0] && checks[1] && checks[0] + checks[1] > kMaxFusedBoundsChecks)
+    return false;
+  if (BufferAccesses(earlier).unknown || BufferAccesses(later).unknown)
+    return false;
+  IRMapping earlierToLater;
+  earlierToLater.map(earlier.getInductionVars(), later.getInductionVars());
+  LoopAccesses first(earlier), second(later);
+  auto compatible = [&](ArrayRef<Access> lhs, ArrayRef<Access> rhs) {
+    for (const Access &a : lhs)
+      for (const Access &b : rhs)
+        if (mayAlias(aliasAnalysis, a.memref, b.memref) &&
+            !isSameElement(a, b, earlierToLater))
+          return false;
+    return true;
+  };
+  return compatible(first.stores, second.loads) &&
+         compatible(first.loads, second.stores) &&
+         compatible(first.stores, second.stores);
+}
+
+/// Moves the side-effect-free op `def`, and what it uses, above `point`
+/// when it is not already; false when something it needs cannot move.
+static bool hoistAbove(Operation *def, Operation *point) {
+  if (def->getBlock() != point->getBlock() || def->isBeforeInBlock(point))
+    return true;
+  if (def->getNumRegions() != 0 || !isMemoryEffectFree(def))
+    return false;
+  for (Value operand : def->getOperands())
+    if (Operation *producer = operand.getDefiningOp())
+      if (!hoistAbove(producer, point))
+        return false;
+  def->moveBefore(point);
+  return true;
+}
+
+/// Moves what `loop`'s body uses from above (views, constants) above
+/// `point`; false when that is not possible.
+static bool hoistCapturesAbove(scf::ParallelOp loop, Operation *point) {
+  for (Value operand : loop->getOperands())
+    if (Operation *def = operand.getDefiningOp())
+      if (!hoistAbove(def, point))
+        return false;
+  WalkResult result = loop.getBody()->walk([&](Operation *op) {
+    for (Value operand : op->getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if (def && !loop->isAncestor(def) && !hoistAbove(def, point))
+        return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return !result.wasInterrupted();
+}
+
+/// Appends `later`'s body to `earlier`'s and erases `later`.
+static void fuseInto(scf::ParallelOp earlier, scf::ParallelOp later) {
+  IRMapping laterToEarlier;
+  laterToEarlier.map(later.getInductionVars(), earlier.getInductionVars());
+  OpBuilder builder(earlier.getBody()->getTerminator());
+  for (Operation &op : later.getBody()->without_terminator())
+    builder.clone(op, laterToEarlier);
+  later->erase();
+}
+
+/// Fuses each parallel loop of `block` into the earliest loop of its chain
+/// (the loops since the last op with other side effects) that has its
+/// iteration space, when the dependences between them allow it and the
+/// loop is independent of the loops in between (it moves up across them).
+/// Independent loops of one shape, such as the per-head convolutions of an
+/// attention layer, join as well as producers and consumers do.
+static int64_t fuseLoopChains(Block &block, AliasAnalysis &aliasAnalysis) {
+  SmallVector<scf::ParallelOp> chain;
+  int64_t fused = 0;
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    auto loop = dyn_cast<scf::ParallelOp>(&op);
+    if (!loop) {
+      if (!isFusionNeighbour(&op) &&
+          !isa<memref::AllocOp, memref::DeallocOp>(&op))
+        chain.clear();
+      continue;
+    }
+    bool merged = false;
+    for (auto [position, candidate] : llvm::enumerate(chain)) {
+      if (!canFuseInto(candidate, loop, aliasAnalysis))
+        continue;
+      ArrayRef<scf::ParallelOp> between =
+          ArrayRef<scf::ParallelOp>(chain).drop_front(position + 1);
+      if (llvm::any_of(between, [&](scf::ParallelOp other) {
+            return haveConflict(aliasAnalysis, other, loop);
+          }))
+        continue;
+      if (!hoistCapturesAbove(loop, candidate))
+        continue;
+      fuseInto(candidate, loop);
+      ++fused;
+      merged = true;
+      break;
+    }
+    if (!merged)
+      chain.push_back(loop);
+  }
+  return fused;
+}
+
+int64_t uniform::fuseNeighbouringParallelLoops(Region &region) {
+  IRRewriter rewriter(region.getContext());
+  for (Block &block : region)
+    expandStridedCopies(block, rewriter);
+  // Loop bounds must be the same SSA values to compare iteration spaces.
+  DominanceInfo dominance;
+  eliminateCommonSubExpressions(rewriter, dominance, region.getParentOp());
+  AliasAnalysis aliasAnalysis(region.getParentOp());
+  int64_t fused = 0;
+  for (Block &block : region) {
+    moveAllocationsOutOfLoopChains(block);
+    moveUnfusableLoops(block, aliasAnalysis);
+    fused += fuseLoopChains(block, aliasAnalysis);
+  }
+  return fused;
+}
+
+namespace {
+struct GpuFuseParallelLoopsPass
+    : public uniform::impl::GpuFuseParallelLoopsBase<GpuFuseParallelLoopsPass> {
+  void runOnOperation() override {
+    uniform::fuseNeighbouringParallelLoops(getOperation().getBody());
+  }
+};
+} // namespace
