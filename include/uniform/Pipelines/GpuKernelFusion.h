@@ -3,14 +3,15 @@
 // The GPU pipeline turns every outermost loop nest into a kernel. These
 // entry points merge loop nests before that happens, at two levels:
 //
-//  * linalg on tensors: fills that CSE shared are duplicated, named ops are generalized, elementwise producers
-//    (transposes, broadcasts, bias, activations) are fused into their
-//    consumers, and a tensor.pad is folded into the generic that reads it
-//    (or else into the op that produces its source);
-//  * bufferized loops: neighbouring scf.parallel nests over the same
+//  * linalg on tensors (GpuKernelFusion.cpp): fills that CSE shared are
+//    duplicated, named ops generalized, elementwise producers (transposes,
+//    broadcasts, bias, activations) fused into their consumers, and a
+//    tensor.pad folded into the generic that reads it (or else into the op
+//    that produces its source);
+//  * bufferized loops (GpuLoopFusion.cpp): scf.parallel nests over the same
 //    iteration space (the bias fill, the convolution that accumulates onto
-//    it, the activation that reads it) become one nest, once allocations
-//    and deallocations that separate them are moved out of the way.
+//    it, the activation that reads it; independent per-head convolutions)
+//    become one nest wherever the dependences allow.
 //
 //===----------------------------------------------------------------------===//
 
