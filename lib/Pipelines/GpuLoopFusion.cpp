@@ -145,19 +145,26 @@ static bool mayAlias(AliasAnalysis &aliasAnalysis, Value a, Value b) {
 }
 
 namespace {
-/// The buffers a loop nest reads and writes; `unknown` when it has memory
-/// effects other than memref.load and memref.store.
-struct BufferAccesses {
-  SmallVector<Value> reads, writes;
+/// One memref.load or memref.store of a loop body: the buffer and indices.
+struct Access {
+  Value memref;
+  ValueRange indices;
+};
+
+/// The loads and stores of a loop nest, nested ones included; `unknown`
+/// when it has memory effects other than memref.load and memref.store.
+struct LoopAccesses {
+  SmallVector<Access> loads, stores;
   bool unknown = false;
 
-  explicit BufferAccesses(Operation *root) {
+  explicit LoopAccesses(Operation *root) {
     root->walk([&](Operation *op) {
       if (auto load = dyn_cast<memref::LoadOp>(op))
-        reads.push_back(load.getMemRef());
+        loads.push_back({load.getMemRef(), load.getIndices()});
       else if (auto store = dyn_cast<memref::StoreOp>(op))
-        writes.push_back(store.getMemRef());
-      else if (!isMemoryEffectFree(op) && !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        stores.push_back({store.getMemRef(), store.getIndices()});
+      else if (!isMemoryEffectFree(op) &&
+               !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
         unknown = true;
     });
   }
@@ -168,18 +175,19 @@ struct BufferAccesses {
 /// computes.
 static bool haveConflict(AliasAnalysis &aliasAnalysis, Operation *earlier,
                          Operation *later) {
-  BufferAccesses first(earlier), second(later);
+  LoopAccesses first(earlier), second(later);
   if (first.unknown || second.unknown)
     return true;
-  auto anyAlias = [&](ArrayRef<Value> lhs, ArrayRef<Value> rhs) {
-    return llvm::any_of(lhs, [&](Value a) {
-      return llvm::any_of(
-          rhs, [&](Value b) { return mayAlias(aliasAnalysis, a, b); });
+  auto anyAlias = [&](ArrayRef<Access> lhs, ArrayRef<Access> rhs) {
+    return llvm::any_of(lhs, [&](const Access &a) {
+      return llvm::any_of(rhs, [&](const Access &b) {
+        return mayAlias(aliasAnalysis, a.memref, b.memref);
+      });
     });
   };
-  return anyAlias(second.writes, first.writes) ||
-         anyAlias(second.writes, first.reads) ||
-         anyAlias(second.reads, first.writes);
+  return anyAlias(second.stores, first.stores) ||
+         anyAlias(second.stores, first.loads) ||
+         anyAlias(second.loads, first.stores);
 }
 
 static bool haveEqualIterationSpaces(scf::ParallelOp a, scf::ParallelOp b) {
@@ -199,33 +207,13 @@ static scf::ParallelOp getParallelNeighbour(scf::ParallelOp loop,
   return dyn_cast_or_null<scf::ParallelOp>(op);
 }
 
-/// The first parallel loop after `loop` with its iteration space that
-/// `loop` can be moved to, across loops it is independent of and pure ops;
-/// null if there is none.
-static scf::ParallelOp findLaterPartner(scf::ParallelOp loop,
-                                        AliasAnalysis &aliasAnalysis) {
-  for (Operation *op = loop->getNextNode(); op; op = op->getNextNode()) {
-    auto other = dyn_cast<scf::ParallelOp>(op);
-    if (!other) {
-      if (!isFusionNeighbour(op) || op->hasTrait<OpTrait::IsTerminator>())
-        return nullptr;
-      continue;
-    }
-    if (haveEqualIterationSpaces(loop, other))
-      return other;
-    if (haveConflict(aliasAnalysis, loop, other))
-      return nullptr;
-  }
-  return nullptr;
-}
-
-/// Moves a parallel loop that could fuse with neither neighbour next to a
-/// later loop with its iteration space (the zero fill of a convolution's
-/// accumulator, separated from it by the fill of the convolution's padded
-/// input), or else up across the loops and pure ops it is independent of
-/// (the fill of a padded buffer between a convolution and the activation
-/// that writes into the padding's interior), so that its former neighbours
-/// meet.
+/// Moves a parallel loop that could fuse with neither neighbour up across
+/// the loops and pure ops it is independent of (the fill of a padded buffer
+/// between a convolution and the activation that writes into the padding's
+/// interior), so that its former neighbours can fuse: the activation could
+/// not move up across the fill, which writes the same buffer. (A loop that
+/// a later loop can join needs no move: fuseLoopChains moves the later one
+/// up.)
 static void moveUnfusableLoops(Block &block, AliasAnalysis &aliasAnalysis) {
   SmallVector<scf::ParallelOp> loops(block.getOps<scf::ParallelOp>());
   for (scf::ParallelOp loop : loops) {
@@ -234,10 +222,6 @@ static void moveUnfusableLoops(Block &block, AliasAnalysis &aliasAnalysis) {
     if ((next && haveEqualIterationSpaces(loop, next)) ||
         (prev && haveEqualIterationSpaces(loop, prev)))
       continue;
-    if (scf::ParallelOp partner = findLaterPartner(loop, aliasAnalysis)) {
-      loop->moveBefore(partner);
-      continue;
-    }
     if (!prev)
       continue;
     Operation *op = loop->getPrevNode();
@@ -308,55 +292,19 @@ static std::pair<Value, Value> copyInSourceShape(RewriterBase &rewriter,
 static void expandStridedCopies(Block &block, RewriterBase &rewriter) {
   SmallVector<memref::CopyOp> copies(block.getOps<memref::CopyOp>());
   for (memref::CopyOp copy : copies) {
-    auto sourceType = cast<MemRefType>(copy.getSource().getType());
-    auto targetType = cast<MemRefType>(copy.getTarget().getType());
-    if (isContiguous(sourceType) && isContiguous(targetType))
+    auto sourceType = dyn_cast<MemRefType>(copy.getSource().getType());
+    auto targetType = dyn_cast<MemRefType>(copy.getTarget().getType());
+    if (!sourceType || !targetType ||
+        (isContiguous(sourceType) && isContiguous(targetType)))
       continue;
     rewriter.setInsertionPoint(copy);
     auto [source, target] = copyInSourceShape(rewriter, copy);
-    auto type = cast<MemRefType>(source.getType());
-    if (!type.hasStaticShape() || type.getRank() == 0)
-      continue;
-    Location loc = copy.getLoc();
-    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    SmallVector<Value> lbs(type.getRank(), zero), steps(type.getRank(), one);
-    SmallVector<Value> ubs = llvm::map_to_vector(
-        type.getShape(), [&](int64_t extent) -> Value {
-          return arith::ConstantIndexOp::create(rewriter, loc, extent);
-        });
-    scf::ParallelOp::create(
-        rewriter, loc, lbs, ubs, steps,
-        [&, source = source, target = target](OpBuilder &b, Location nested,
-                                              ValueRange ivs) {
-          Value element = memref::LoadOp::create(b, nested, source, ivs);
-          memref::StoreOp::create(b, nested, element, target, ivs);
-        });
-    rewriter.eraseOp(copy);
+    if (cast<MemRefType>(source.getType()).getRank() != 0)
+      uniform::detail::replaceCopyWithParallelLoop(rewriter, copy, source,
+                                                   target);
   }
 }
 
-namespace {
-/// One memref.load or memref.store of a loop body: the buffer and indices.
-struct Access {
-  Value memref;
-  ValueRange indices;
-};
-
-/// The loads and stores of a parallel loop's body, nested ones included.
-struct LoopAccesses {
-  SmallVector<Access> loads, stores;
-
-  explicit LoopAccesses(scf::ParallelOp loop) {
-    loop.getBody()->walk([&](Operation *op) {
-      if (auto load = dyn_cast<memref::LoadOp>(op))
-        loads.push_back({load.getMemRef(), load.getIndices()});
-      else if (auto store = dyn_cast<memref::StoreOp>(op))
-        stores.push_back({store.getMemRef(), store.getIndices()});
-    });
-  }
-};
-} // namespace
 
 /// Whether `first` touches element `i` of the buffer exactly where `second`
 /// does at the same iteration: the same memref, indexed by the same
@@ -399,11 +347,11 @@ static bool canFuseInto(scf::ParallelOp earlier, scf::ParallelOp later,
   int64_t checks[] = {countBoundsChecks(earlier), countBoundsChecks(later)};
   if (checks[0] && checks[1] && checks[0] + checks[1] > kMaxFusedBoundsChecks)
     return false;
-  if (BufferAccesses(earlier).unknown || BufferAccesses(later).unknown)
+  LoopAccesses first(earlier), second(later);
+  if (first.unknown || second.unknown)
     return false;
   IRMapping earlierToLater;
   earlierToLater.map(earlier.getInductionVars(), later.getInductionVars());
-  LoopAccesses first(earlier), second(later);
   auto compatible = [&](ArrayRef<Access> lhs, ArrayRef<Access> rhs) {
     for (const Access &a : lhs)
       for (const Access &b : rhs)

@@ -66,23 +66,20 @@ static bool touchesBuffers(Operation *root) {
   return result.wasInterrupted();
 }
 
-/// Rewrites a copy between buffers that are not both contiguous into a
-/// parallel loop of loads and stores, which then maps onto threads like any
-/// other loop nest.
-static void expandStridedCopy(RewriterBase &rewriter, memref::CopyOp copy) {
+void uniform::detail::replaceCopyWithParallelLoop(RewriterBase &rewriter,
+                                                  memref::CopyOp copy,
+                                                  Value source, Value target) {
   Location loc = copy.getLoc();
   rewriter.setInsertionPoint(copy);
-  auto type = cast<MemRefType>(copy.getSource().getType());
+  auto type = cast<MemRefType>(source.getType());
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
   SmallVector<Value> lbs, ubs, steps;
   for (int64_t i = 0, e = type.getRank(); i < e; ++i) {
     lbs.push_back(zero);
-    ubs.push_back(
-        rewriter.createOrFold<memref::DimOp>(loc, copy.getSource(), i));
+    ubs.push_back(rewriter.createOrFold<memref::DimOp>(loc, source, i));
     steps.push_back(one);
   }
-  Value source = copy.getSource(), target = copy.getTarget();
   scf::ParallelOp::create(
       rewriter, loc, lbs, ubs, steps,
       [&](OpBuilder &b, Location nestedLoc, ValueRange ivs) {
@@ -118,7 +115,8 @@ struct GpuMapParallelLoopsPass
         stridedCopies.push_back(copy);
     });
     for (memref::CopyOp copy : stridedCopies)
-      expandStridedCopy(rewriter, copy);
+      uniform::detail::replaceCopyWithParallelLoop(
+          rewriter, copy, copy.getSource(), copy.getTarget());
 
     // Serial loop nests that touch buffers run on one thread of the device.
     SmallVector<scf::ForOp> serialNests;

@@ -7,7 +7,9 @@
 #ifndef UNIFORM_LIB_PIPELINES_PIPELINEPARTS_H
 #define UNIFORM_LIB_PIPELINES_PIPELINEPARTS_H
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/PassManager.h"
 
 namespace uniform::detail {
@@ -30,6 +32,15 @@ void addBufferizationPasses(mlir::OpPassManager &pm);
 /// subview at a non-zero offset, such as one head's slice of a
 /// concatenation, must be copied by a kernel instead).
 bool isContiguous(mlir::MemRefType type);
+
+/// Replaces `copy` by an scf.parallel over `source`'s shape that loads each
+/// element of `source` and stores it to `target` at the same indices, so
+/// that it maps onto threads (and may fuse) like any other loop nest.
+/// `source` and `target` are `copy`'s operands or views of them with one
+/// shape.
+void replaceCopyWithParallelLoop(mlir::RewriterBase &rewriter,
+                                 mlir::memref::CopyOp copy,
+                                 mlir::Value source, mlir::Value target);
 
 } // namespace uniform::detail
 

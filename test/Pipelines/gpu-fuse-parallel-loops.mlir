@@ -106,7 +106,7 @@ func.func @pad_fill_between(%x: memref<8x8xf32>) -> memref<10x10xf32> {
 // -----
 
 // A zero fill of an accumulator separated from its accumulation by an
-// unrelated loop: the two meet (the fill moves down to the accumulation).
+// unrelated loop: the two meet and fuse.
 // CHECK-LABEL: func.func @fill_moves_down
 // CHECK:         scf.parallel {{.*}} to (%c6)
 // CHECK:         scf.parallel {{.*}} to (%c4)
