@@ -2,7 +2,7 @@
 """Per-kernel resource report from ptxas, for review and for lit tests.
 
   ptxas-report.py INPUT... [--chip sm_87] [--ptxas PATH] [--dump-dir DIR]
-                           [--no-spills]
+                           [--no-spills] [--max-registers N]
 
 INPUT is an MLIR file whose gpu.binary objects hold PTX text (the output of
 `uniform-opt --uniform-gpu-pipeline=format=isa`), or a .ptx file. Every PTX
@@ -11,8 +11,11 @@ per kernel: registers, static shared memory, spill stores and loads (bytes),
 stack frame, and the tensor-core and async-copy instructions in its PTX
 (mma.sync, ldmatrix, cp.async). It ends with whether every kernel fits the
 chip's limits (255 registers per thread, 48 KiB static shared memory per
-block). Exit status: 1 when ptxas rejects a module, when a limit is exceeded,
-or with --no-spills when any kernel spills; 2 on bad usage or input.
+block) and, with --max-registers N, how many kernels use more than N
+registers (a budget tighter than the chip's, such as 128 for two or more
+blocks per SM). Exit status: 1 when ptxas rejects a module, when a limit or
+the budget is exceeded, or with --no-spills when any kernel spills; 2 on bad
+usage or input.
 """
 import argparse
 import os
@@ -112,10 +115,15 @@ def main():
                    help="ptxas binary (default: from PATH, then "
                         "/usr/local/cuda/bin)")
     p.add_argument("--dump-dir", help="also write each PTX module here")
+    p.add_argument("--max-registers", type=int, default=None,
+                   help="fail when a kernel uses more registers than this")
     p.add_argument("--no-spills", action="store_true",
                    help="fail when any kernel spills")
     a = p.parse_args()
 
+    if a.max_registers is not None and a.max_registers < 1:
+        print("error: --max-registers must be positive", file=sys.stderr)
+        return 2
     ptxas = a.ptxas or shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
     if not os.access(ptxas, os.X_OK):
         print(f"error: ptxas not found ({ptxas}); install the CUDA toolkit or "
@@ -163,9 +171,15 @@ def main():
     over = [(l, k) for l, k, i in rows
             if i["regs"] > MAX_REGISTERS or i["smem"] > MAX_STATIC_SMEM]
     spills = [(l, k) for l, k, i in rows if i["spill_st"] or i["spill_ld"]]
-    print(f"kernels: {len(rows)}, spilling: {len(spills)}, over {a.chip} "
-          f"limits: {len(over)}")
-    if failed or over or (a.no_spills and spills):
+    summary = (f"kernels: {len(rows)}, spilling: {len(spills)}, over {a.chip} "
+               f"limits: {len(over)}")
+    over_budget = []
+    if a.max_registers is not None:
+        over_budget = [(l, k) for l, k, i in rows
+                       if i["regs"] > a.max_registers]
+        summary += f", over {a.max_registers} registers: {len(over_budget)}"
+    print(summary)
+    if failed or over or over_budget or (a.no_spills and spills):
         return 1
     return 0
 

@@ -30,7 +30,8 @@ void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
                                              bool reuseHeads,
                                              StringRef strategy,
                                              int64_t tileM,
-                                             bool fusedGpuAttention) {
+                                             std::optional<std::string>
+                                                 fusedAttentionTiles) {
   pm.addPass(createPrepareEntryPoints());
 
   // Graph level: share attention matrices, then lower attention and TOSA to
@@ -42,8 +43,11 @@ void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
   pm.addPass(createCSEPass());
   if (reuseHeads)
     pm.addPass(attn::createAttnReuseHeads());
-  if (fusedGpuAttention)
-    pm.addPass(createConvertAttnToNVGPU());
+  if (fusedAttentionTiles) {
+    ConvertAttnToNVGPUOptions fusedOptions;
+    fusedOptions.tiles = *fusedAttentionTiles;
+    pm.addPass(createConvertAttnToNVGPU(fusedOptions));
+  }
   // Weight layouts folded into the constants, and activation transposes
   // that cancel across elementwise ops (the NCHW <-> NHWC pairs that the
   // ONNX import leaves around every convolution) removed.

@@ -12,6 +12,7 @@
 
 #include "PipelineParts.h"
 
+#include "uniform/Conversion/AttnToNVGPU.h"
 #include "uniform/Conversion/Passes.h"
 #include "uniform/Dialect/Attn/Transforms/Passes.h"
 
@@ -85,6 +86,11 @@ LogicalResult uniform::verifyGpuPipelineOptions(
               options.chip + "); use precision=f32");
     return failure();
   }
+  if (failed(FusedAttentionTiles::parse(
+          options.attentionTiles, [&](const llvm::Twine &message) {
+            emitError("uniform-gpu-pipeline: " + message);
+          })))
+    return failure();
   if (options.blockSize < 1 || options.blockSize > 1024) {
     emitError("uniform-gpu-pipeline: block-size must be in [1, 1024], got " +
               llvm::Twine(static_cast<int64_t>(options.blockSize)));
@@ -96,9 +102,11 @@ LogicalResult uniform::verifyGpuPipelineOptions(
 void uniform::buildGpuPipeline(OpPassManager &pm,
                                const GpuPipelineOptions &options) {
   // Graph level and bufferization, as on the CPU.
+  std::optional<std::string> fusedAttentionTiles;
+  if (useTensorCores(options))
+    fusedAttentionTiles = options.attentionTiles;
   detail::addGraphToLinalgPasses(pm, options.reuseHeads, options.strategy,
-                                 options.tileM,
-                                 /*fusedGpuAttention=*/useTensorCores(options));
+                                 options.tileM, fusedAttentionTiles);
   // Fewer loop nests, so fewer kernels and intermediate buffers.
   // No CSE from here to bufferization: it would merge the fills that
   // uniform-gpu-fuse-linalg gives each of their users.

@@ -12,15 +12,20 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <optional>
+#include <string>
+
 namespace uniform::detail {
 
-/// Entry points, attn-raise, attn-reuse-heads (when `reuseHeads`), fused tensor-core
-/// kernels for the attention that fits them (when `fusedGpuAttention`),
+/// Entry points, attn-raise, attn-reuse-heads (when `reuseHeads`), fused
+/// tensor-core kernels for the attention that fits them (when
+/// `fusedAttentionTiles` is given: convert-attn-to-nvgpu with those tiles),
 /// attention and TOSA lowering to linalg on tensors, softmax decomposition,
 /// elementwise fusion.
-void addGraphToLinalgPasses(mlir::OpPassManager &pm, bool reuseHeads,
-                            llvm::StringRef strategy, int64_t tileM,
-                            bool fusedGpuAttention = false);
+void addGraphToLinalgPasses(
+    mlir::OpPassManager &pm, bool reuseHeads, llvm::StringRef strategy,
+    int64_t tileM,
+    std::optional<std::string> fusedAttentionTiles = std::nullopt);
 
 /// One-shot bufferization with identity layouts at function boundaries (so
 /// callers pass plain strided descriptors) and ownership-based deallocation.

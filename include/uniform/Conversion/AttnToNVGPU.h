@@ -10,7 +10,35 @@
 
 #include "mlir/IR/PatternMatch.h"
 
+#include <string>
+
 namespace uniform {
+
+/// Tile shapes of the fused kernel, per shape class. A window (M at most
+/// `windowKeys`: UniForm's 7x7 and 4x4 windows) takes all keys in one step
+/// and its block loops over the value chunks with the probabilities in
+/// registers; a stream (longer M: global attention, ViT) runs the online
+/// softmax over steps of `streamKeys` keys, one value chunk per block.
+/// Registers grow with the keys per step (scores) and the chunk width
+/// (accumulators): the defaults keep every UniForm and ViT shape within 128
+/// registers without spills on sm_87 (bench/gpu/tune.py measures others).
+struct FusedAttentionTiles {
+  int64_t warps = 4;         ///< warps (16 query rows each) per block, at most
+  int64_t windowKeys = 64;   ///< the largest M taken in one step
+  int64_t windowChunk = 64;  ///< widest value chunk of a window
+  int64_t streamKeys = 32;   ///< keys per step of a stream
+  int64_t streamChunk = 64;  ///< widest value chunk of a stream
+
+  /// Parses `key=value` pairs separated by commas (warps, window-keys,
+  /// window-chunk, stream-keys, stream-chunk; unnamed ones keep their
+  /// defaults). Keys per step are multiples of 16 up to 128, chunks
+  /// multiples of 8 up to 256, warps 1 to 8.
+  static mlir::FailureOr<FusedAttentionTiles>
+  parse(llvm::StringRef spec,
+        llvm::function_ref<void(const llvm::Twine &)> emitError);
+  /// The spec `parse` reads back.
+  std::string str() const;
+};
 
 /// Rewrites one `attn.reuse` or `attn.mha` into the fused tensor-core kernel
 /// (a gpu.launch between `bufferization.to_buffer` of the operands and
@@ -20,11 +48,13 @@ namespace uniform {
 /// the kernel (dynamic shapes, Dv not a multiple of 8, element types other
 /// than f16/f32, tiles over 48 KiB, more blocks than a grid holds).
 mlir::FailureOr<mlir::Value>
-fuseAttentionOnTensorCores(mlir::RewriterBase &rewriter, mlir::Operation *op);
+fuseAttentionOnTensorCores(mlir::RewriterBase &rewriter, mlir::Operation *op,
+                           const FusedAttentionTiles &tiles = {});
 
 /// Adds the pattern of convert-attn-to-nvgpu (fuseAttentionOnTensorCores on
 /// every `attn.reuse` and `attn.mha`).
-void populateAttnToNVGPUPatterns(mlir::RewritePatternSet &patterns);
+void populateAttnToNVGPUPatterns(mlir::RewritePatternSet &patterns,
+                                 const FusedAttentionTiles &tiles = {});
 
 } // namespace uniform
 

@@ -53,7 +53,8 @@ class DialectRegistry;
 namespace uniform {
 
 /// `gpu.barrier` and the cp.async group ops (`nvgpu.device_async_create_group`,
-/// `nvgpu.device_async_wait`) order a block's shared-memory reads and writes,
+/// `nvgpu.device_async_wait`, and NVVM's `nvvm.cp.async.commit.group` and
+/// `nvvm.cp.async.wait.group`) order a block's shared-memory reads and writes,
 /// but MLIR 22 gives them no memory effects, and ownership-based buffer
 /// deallocation rejects ops with unknown effects. Kernels built before
 /// bufferization (convert-attn-to-nvgpu's) contain them: this declares their

@@ -50,10 +50,16 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
     Rewrites `attn.reuse` and `attn.mha` into one `gpu.launch` each, on
     tensors (`bufferization.to_buffer` in, `bufferization.to_tensor` out):
 
-    - a block holds 16 to 64 queries (a warp per 16 rows), staged in shared
-      memory as f16 (workgroup globals) and kept as A fragments;
-    - keys and values come in steps of 64 (UniForm's windows, N and M at
-      most 64, take one step), staged in shared memory as f16;
+    - a block holds 16 to 64 queries (a warp per 16 rows; `tiles`' warps),
+      staged in shared memory as f16 (workgroup globals) and kept as A
+      fragments;
+    - a window (M at most `tiles`' window-keys, 64: UniForm's windows) takes
+      all keys in one step; a stream takes steps of stream-keys (32);
+      keys and values are staged in shared memory as f16, 16 bytes a copy
+      (cp.async from f16 inputs, converting loads from f32), with two
+      copies of what changes during a block (the window's value chunk, the
+      stream's K, V and bias) when they fit, so that the next chunk or
+      step is copied while the warps compute;
     - every warp computes its scores with `nvgpu.mma.sync` 16x8x16 (f32
       accumulation), adds scale, bias and the key mask, and updates an
       online softmax in registers: row maximum and sum reduced over each
@@ -64,10 +70,10 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
       values with `nvgpu.mma.sync`;
     - `attn.reuse`: one block computes each query tile's matrix once and
       applies it to every head (the value tile is H*Dv wide, in chunks of at
-      most 128 columns so that the accumulators stay in registers); with
-      one key step (M <= 64: windows) the block loops over the chunks with
-      the probabilities in registers, with several each chunk is a block
-      along grid z; `attn.mha`: one block per head;
+      most window-chunk or stream-chunk columns, 64, so that the
+      accumulators stay in registers); a window's block loops over the
+      chunks with the probabilities in registers, a stream's chunks are
+      blocks along grid z; `attn.mha`: one block per head;
     - a row whose keys are all masked (-inf) gives 0, not NaN.
 
     The N x M matrix never goes to global memory. Inputs are rounded to f16
@@ -84,6 +90,10 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
     or `quad-shuffle-offsets`) that the emulator must catch.
   }];
   let options = [
+    Option<"tiles", "tiles", "std::string", /*default=*/"\"\"",
+           "Tile shapes per shape class, 'key=value,...' (warps, "
+           "window-keys, window-chunk, stream-keys, stream-chunk; see "
+           "uniform::FusedAttentionTiles): unnamed ones keep their defaults">,
     Option<"testMutation", "test-mutation", "std::string", /*default=*/"\"\"",
            "Testing only: build kernels with a defect (drop-staging-barrier, "
            "permute-a-fragment, quad-shuffle-offsets)">,
@@ -94,6 +104,7 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
     "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",

@@ -83,6 +83,13 @@ struct GpuPipelineOptions
                      "and softmax; sm_80 and newer), 'f32' (SIMT kernels) "
                      "or 'auto' (f16 on sm_80 and newer, else f32)"),
       llvm::cl::init("auto")};
+  Option<std::string> attentionTiles{
+      *this, "attention-tiles",
+      llvm::cl::desc("Tile shapes of the fused attention kernels per shape "
+                     "class, 'key=value,...' (warps, window-keys, "
+                     "window-chunk, stream-keys, stream-chunk); unnamed "
+                     "ones keep their defaults (bench/gpu/tune.py)"),
+      llvm::cl::init("")};
   Option<int64_t> blockSize{
       *this, "block-size",
       llvm::cl::desc("Threads per block of the loop-nest kernels"),

@@ -3,18 +3,22 @@
 // Rewrites attention into one fused kernel per op: a gpu.launch whose warps
 // compute the scores with `nvgpu.mma.sync` (16x8x16, f16 inputs, f32
 // accumulation), apply scale, bias and the key mask, run an online softmax in
-// registers over steps of 64 keys (quad shuffles for row maximum and sum,
-// the output rescaled at each step), and multiply the probabilities, reused
-// as the A operand straight from the accumulators, by the values with
-// `nvgpu.mma.sync` again. Q, K and V are staged in shared memory as f16. For
-// `attn.reuse` one block computes a query tile's attention matrix once and
-// applies it to every head's values (the value tile is H*Dv wide, in chunks
-// of at most 128 columns); for `attn.mha` each block does one head. When all
-// keys fit one step (UniForm's windows) the block loops over the value
-// chunks with its probabilities in registers, so the matrix is computed once
-// for any H*Dv; over several steps each block does one chunk (grid z), as
-// the online softmax's accumulators must stay in registers. Rows whose keys
-// are all masked give 0. The N x M matrix never leaves registers.
+// registers over steps of keys (quad shuffles for row maximum and sum, the
+// output rescaled at each step), and multiply the probabilities, reused as
+// the A operand straight from the accumulators, by the values with
+// `nvgpu.mma.sync` again. Q, K and V are staged in shared memory as f16, 16
+// bytes a copy (cp.async from f16 inputs). For `attn.reuse` one block
+// computes a query tile's attention matrix once and applies it to every
+// head's values (the value tile is H*Dv wide, in chunks); for `attn.mha`
+// each block does one head. The tile shapes depend on the shape class
+// (FusedAttentionTiles): a window (all keys in one step: UniForm's windows)
+// loops over the value chunks in the block with its probabilities in
+// registers, so the matrix is computed once for any H*Dv, staging the next
+// chunk while it multiplies this one; a stream (several steps) gives each
+// block one chunk (grid z), as the online softmax's accumulators must stay
+// in registers, and stages the next key step while it computes this one.
+// Rows whose keys are all masked give 0. The N x M matrix never leaves
+// registers.
 //
 // Fragment layouts (PTX ISA, mma.m16n8k16 with f16 A/B and f32 C), with
 // g = lane / 4 and t = lane % 4:
@@ -37,6 +41,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -46,6 +51,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/ADT/StringSwitch.h"
@@ -70,12 +76,53 @@ static FailureOr<Mutation> parseMutation(StringRef name) {
       .Default(failure());
 }
 
-/// Whether `op` fits the kernel: static shapes, one batch dimension, Dv a
-/// multiple of 8 (Dk is padded with zero columns to a multiple of 16), f32 or f16, a static bias (any form
-/// the op accepts: [N, M], per head, per image) or none, and the staged
-/// tiles within 48 KiB of shared memory.
+/// Picks how the kernel stages its tiles (KernelShape's staging fields):
+/// two copies of the tiles that change during a block when they fit in
+/// 48 KiB of shared memory, so that the next chunk or key step is copied
+/// while the warps compute; the bias staged with K when it fits as well
+/// (preferred over the second copy: without it every lane reads its bias
+/// from global memory at every step). Fails when not even one copy of the
+/// f16 tiles fits.
+static LogicalResult chooseStaging(KernelShape &s) {
+  s.vectorKeyWidth = s.dk % 8 == 0;
+  s.asyncCopy = s.elementType.isF16();
+  auto tileBytes = [](int64_t rows, int64_t cols) {
+    return 2 * rows * (cols + kTilePad);
+  };
+  bool streaming = s.keySteps > 1;
+  int64_t fixed = tileBytes(16 * s.warps, s.dkTile);
+  int64_t keys = tileBytes(s.keyTileRows, s.dkTile);
+  int64_t values = tileBytes(s.keyTileRows, s.chunk);
+  int64_t bias = 4 * (16 * s.warps) * (s.keyTileRows + kBiasPad);
+  // Bytes of `buffers` copies, with or without the staged bias.
+  auto bytes = [&](int64_t buffers, bool withBias) {
+    if (streaming)
+      return fixed + buffers * (keys + values + (withBias ? bias : 0));
+    return fixed + keys + buffers * values + (withBias ? bias : 0);
+  };
+  // A second copy only pays when there is a next chunk or step.
+  int64_t most = (streaming || s.chunks > 1) ? 2 : 1;
+  for (bool withBias : {true, false}) {
+    if (withBias && !s.bias)
+      continue;
+    for (int64_t buffers = most; buffers >= 1; --buffers)
+      if (bytes(buffers, withBias) <= kMaxSharedBytes) {
+        s.buffers = buffers;
+        s.stageBias = withBias;
+        return success();
+      }
+  }
+  return failure();
+}
+
+/// Whether `op` fits the kernel with `tiles`: static shapes, one batch
+/// dimension, Dv a multiple of 8 (Dk is padded with zero columns to a
+/// multiple of 16), f32 or f16, a static bias (any form the op accepts:
+/// [N, M], per head, per image) or none, and the staged tiles within 48 KiB
+/// of shared memory.
 template <typename OpTy>
-static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
+static FailureOr<KernelShape> matchShape(OpTy op, bool reuse,
+                                         const FusedAttentionTiles &tiles) {
   RankedTensorType q = op.getQueryType(), k = op.getKeyType(),
                    v = op.getValueType();
   auto r = cast<RankedTensorType>(op.getResult().getType());
@@ -118,15 +165,15 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
       llvm::MulOverflow(reuse ? 1 : s.heads, s.valueCols, gridZ))
     return failure();
   s.dkTile = llvm::alignTo(s.dk, 16);
-  s.warps = std::min<int64_t>(4, llvm::divideCeil(s.n, 16));
+  s.warps = std::min<int64_t>(tiles.warps, llvm::divideCeil(s.n, 16));
   s.queryBlocks = llvm::divideCeil(s.n, 16 * s.warps);
-  s.keySteps = llvm::divideCeil(s.m, 64);
-  s.keyTileRows = s.keySteps == 1 ? llvm::alignTo(s.m, 16) : 64;
-  // The widest chunk that divides the value tile, of at most 128 columns
-  // (its accumulators stay in registers). With one key step the block loops
-  // over the chunks at no extra cost, so at most 64: half the accumulator
-  // registers.
-  int64_t widest = s.keySteps == 1 ? 64 : 128;
+  bool window = s.m <= tiles.windowKeys;
+  s.keySteps = window ? 1 : llvm::divideCeil(s.m, tiles.streamKeys);
+  s.keyTileRows = window ? llvm::alignTo(s.m, 16) : tiles.streamKeys;
+  s.reloadQuery = !window && s.dkTile > 64;
+  // The widest chunk that divides the value tile, up to the class's width
+  // (its accumulators stay in registers).
+  int64_t widest = window ? tiles.windowChunk : tiles.streamChunk;
   s.chunk = 8;
   for (int64_t c = widest; c >= 8; c -= 8)
     if (s.valueCols % c == 0) {
@@ -134,14 +181,8 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse) {
       break;
     }
   s.chunks = s.valueCols / s.chunk;
-  int64_t bytes =
-      2 * ((16 * s.warps + s.keyTileRows) * (s.dkTile + kTilePad) +
-           s.keyTileRows * (s.chunk + kTilePad));
-  if (bytes > kMaxSharedBytes)
+  if (failed(chooseStaging(s)))
     return failure();
-  int64_t biasBytes =
-      4 * (16 * s.warps) * (s.keyTileRows + kBiasPad);
-  s.stageBias = s.bias && bytes + biasBytes <= kMaxSharedBytes;
   s.grid[0] = s.batch;
   s.grid[1] = s.queryBlocks;
   s.grid[2] = (reuse ? 1 : s.heads) * (s.keySteps == 1 ? 1 : s.chunks);
@@ -181,6 +222,12 @@ void uniform::registerGpuSynchronizationMemoryEffects(
     gpu::BarrierOp::attachInterface<
         SynchronizationMemoryEffects<gpu::BarrierOp>>(*ctx);
   });
+  registry.addExtension(+[](MLIRContext *ctx, NVVM::NVVMDialect *) {
+    NVVM::CpAsyncCommitGroupOp::attachInterface<
+        SynchronizationMemoryEffects<NVVM::CpAsyncCommitGroupOp>>(*ctx);
+    NVVM::CpAsyncWaitGroupOp::attachInterface<
+        SynchronizationMemoryEffects<NVVM::CpAsyncWaitGroupOp>>(*ctx);
+  });
   registry.addExtension(+[](MLIRContext *ctx, nvgpu::NVGPUDialect *) {
     nvgpu::DeviceAsyncCreateGroupOp::attachInterface<
         SynchronizationMemoryEffects<nvgpu::DeviceAsyncCreateGroupOp>>(*ctx);
@@ -192,9 +239,10 @@ void uniform::registerGpuSynchronizationMemoryEffects(
 namespace {
 template <typename OpTy>
 FailureOr<Value> fuseAttention(RewriterBase &rewriter, OpTy op,
+                               const FusedAttentionTiles &tiles,
                                Mutation mutation) {
   constexpr bool reuse = std::is_same_v<OpTy, attn::ReuseAttentionOp>;
-  FailureOr<KernelShape> shape = matchShape(op, reuse);
+  FailureOr<KernelShape> shape = matchShape(op, reuse, tiles);
   if (failed(shape))
     return rewriter.notifyMatchFailure(op, "shape outside the fused kernel");
   Operation *symbolScope = SymbolTable::getNearestSymbolTable(op);
@@ -213,40 +261,107 @@ FailureOr<Value> fuseAttention(RewriterBase &rewriter, OpTy op,
 }
 
 FailureOr<Value> fuseAttention(RewriterBase &rewriter, Operation *op,
+                               const FusedAttentionTiles &tiles,
                                Mutation mutation) {
   if (auto reuse = dyn_cast<attn::ReuseAttentionOp>(op))
-    return fuseAttention(rewriter, reuse, mutation);
+    return fuseAttention(rewriter, reuse, tiles, mutation);
   if (auto mha = dyn_cast<attn::MultiHeadAttentionOp>(op))
-    return fuseAttention(rewriter, mha, mutation);
+    return fuseAttention(rewriter, mha, tiles, mutation);
   return rewriter.notifyMatchFailure(op, "not attn.reuse or attn.mha");
 }
 
 template <typename OpTy>
 struct AttnToNVGPUPattern : public OpRewritePattern<OpTy> {
-  AttnToNVGPUPattern(MLIRContext *ctx, Mutation mutation)
-      : OpRewritePattern<OpTy>(ctx), mutation(mutation) {}
+  AttnToNVGPUPattern(MLIRContext *ctx, const FusedAttentionTiles &tiles,
+                     Mutation mutation)
+      : OpRewritePattern<OpTy>(ctx), tiles(tiles), mutation(mutation) {}
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    return fuseAttention(rewriter, op, mutation);
+    return fuseAttention(rewriter, op, tiles, mutation);
   }
 
+  FusedAttentionTiles tiles;
   Mutation mutation;
 };
 
-void addPatterns(RewritePatternSet &patterns, Mutation mutation) {
+void addPatterns(RewritePatternSet &patterns, const FusedAttentionTiles &tiles,
+                 Mutation mutation) {
   patterns.add<AttnToNVGPUPattern<attn::ReuseAttentionOp>,
                AttnToNVGPUPattern<attn::MultiHeadAttentionOp>>(
-      patterns.getContext(), mutation);
+      patterns.getContext(), tiles, mutation);
 }
 } // namespace
 
-FailureOr<Value> uniform::fuseAttentionOnTensorCores(RewriterBase &rewriter,
-                                                     Operation *op) {
-  return fuseAttention(rewriter, op, Mutation::None);
+FailureOr<Value>
+uniform::fuseAttentionOnTensorCores(RewriterBase &rewriter, Operation *op,
+                                    const FusedAttentionTiles &tiles) {
+  return fuseAttention(rewriter, op, tiles, Mutation::None);
 }
 
-void uniform::populateAttnToNVGPUPatterns(RewritePatternSet &patterns) {
-  addPatterns(patterns, Mutation::None);
+void uniform::populateAttnToNVGPUPatterns(RewritePatternSet &patterns,
+                                          const FusedAttentionTiles &tiles) {
+  addPatterns(patterns, tiles, Mutation::None);
+}
+
+//===----------------------------------------------------------------------===//
+// FusedAttentionTiles
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// One field of FusedAttentionTiles: its spec key and the values it takes.
+struct TileField {
+  const char *key;
+  int64_t FusedAttentionTiles::*field;
+  int64_t multiple, max;
+};
+constexpr TileField kTileFields[] = {
+    {"warps", &FusedAttentionTiles::warps, 1, 8},
+    {"window-keys", &FusedAttentionTiles::windowKeys, 16, 128},
+    {"window-chunk", &FusedAttentionTiles::windowChunk, 8, 256},
+    {"stream-keys", &FusedAttentionTiles::streamKeys, 16, 128},
+    {"stream-chunk", &FusedAttentionTiles::streamChunk, 8, 256},
+};
+} // namespace
+
+FailureOr<FusedAttentionTiles> uniform::FusedAttentionTiles::parse(
+    StringRef spec, function_ref<void(const Twine &)> emitError) {
+  FusedAttentionTiles tiles;
+  SmallVector<StringRef> items;
+  spec.split(items, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (StringRef item : items) {
+    auto [key, text] = item.split('=');
+    key = key.trim();
+    const TileField *field = llvm::find_if(
+        kTileFields, [&](const TileField &f) { return key == f.key; });
+    if (field == std::end(kTileFields)) {
+      emitError("attention tiles: unknown key '" + key +
+                "' (expected warps, window-keys, window-chunk, stream-keys "
+                "or stream-chunk)");
+      return failure();
+    }
+    int64_t value;
+    if (text.trim().getAsInteger(10, value) || value < field->multiple ||
+        value > field->max || value % field->multiple != 0) {
+      std::string range = "from " + std::to_string(field->multiple) +
+                          " to " + std::to_string(field->max);
+      if (field->multiple > 1)
+        range = "a multiple of " + std::to_string(field->multiple) + " " +
+                range;
+      emitError("attention tiles: " + key + " must be " + range + ", got '" +
+                text.trim() + "'");
+      return failure();
+    }
+    tiles.*(field->field) = value;
+  }
+  return tiles;
+}
+
+std::string uniform::FusedAttentionTiles::str() const {
+  std::string spec;
+  for (const TileField &f : kTileFields)
+    spec += (spec.empty() ? "" : ",") + std::string(f.key) + "=" +
+            std::to_string(this->*(f.field));
+  return spec;
 }
 
 namespace {
@@ -261,16 +376,29 @@ struct ConvertAttnToNVGPUPass
     uniform::registerGpuSynchronizationMemoryEffects(registry);
   }
 
-  void runOnOperation() override {
+  // The options are checked once, before any operation is visited; a bad
+  // one is reported without a location (it is not the input's fault).
+  LogicalResult initialize(MLIRContext *context) override {
+    auto report = [&](const Twine &message) {
+      mlir::emitError(UnknownLoc::get(context))
+          << "convert-attn-to-nvgpu: " << message;
+    };
     FailureOr<Mutation> mutation = parseMutation(testMutation);
     if (failed(mutation)) {
-      getOperation()->emitError("convert-attn-to-nvgpu: unknown "
-                                "test-mutation '")
-          << testMutation << "'";
-      return signalPassFailure();
+      report("unknown test-mutation '" + testMutation + "'");
+      return failure();
     }
-    RewritePatternSet patterns(&getContext());
-    addPatterns(patterns, *mutation);
+    FailureOr<FusedAttentionTiles> parsedTiles =
+        FusedAttentionTiles::parse(tiles, report);
+    if (failed(parsedTiles))
+      return failure();
+    RewritePatternSet patterns(context);
+    addPatterns(patterns, *parsedTiles, *mutation);
+    frozenPatterns = FrozenRewritePatternSet(std::move(patterns));
+    return success();
+  }
+
+  void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa<attn::ReuseAttentionOp, attn::MultiHeadAttentionOp>(op))
@@ -278,8 +406,10 @@ struct ConvertAttnToNVGPUPass
     });
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-    (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
+    (void)applyOpPatternsGreedily(ops, frozenPatterns, config);
   }
+
+  FrozenRewritePatternSet frozenPatterns;
 };
 } // namespace
 

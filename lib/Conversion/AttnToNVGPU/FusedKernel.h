@@ -2,16 +2,20 @@
 //
 // Internal to convert-attn-to-nvgpu: which attention shapes the fused
 // tensor-core kernel takes (KernelShape, from AttnToNVGPU.cpp's matcher)
-// and the builder of the kernel (FusedKernel.cpp).
+// and the builder of the kernel (FusedKernel.cpp, FusedKernelMath.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef UNIFORM_LIB_CONVERSION_ATTNTONVGPU_FUSEDKERNEL_H
 #define UNIFORM_LIB_CONVERSION_ATTNTONVGPU_FUSEDKERNEL_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/SymbolTable.h"
+
+#include <array>
 
 namespace uniform::fused_attention {
 
@@ -26,16 +30,35 @@ struct KernelShape {
   int64_t warps;       // 16 query rows each
   int64_t queryBlocks; // blocks along the queries (16 * warps rows each)
   int64_t keyTileRows; // keys staged per step: all of them (rounded up to
-                       // 16) for one step, else 64
+                       // 16) for one step (a window), else the tiles'
+                       // streamKeys
   int64_t keySteps;    // steps of the online softmax over the keys
   int64_t valueCols;   // columns of the value tile: H*Dv (reuse) or Dv (mha)
-  int64_t chunk;       // value columns per block (at most 128)
+  int64_t chunk;       // value columns per block or pass (the widest
+                       // divisor of valueCols up to the tiles' chunk)
   int64_t chunks;      // valueCols / chunk
   // The grid: batch x query blocks x (heads and, over several key steps,
   // chunks). When y or z exceed sm_87's 65535, every block is numbered along
   // x instead and the kernel decodes its coordinates.
   int64_t grid[3];
   bool linearGrid;
+  // Staging. Q and K rows are copied 8 elements (16 bytes of the f16 tile)
+  // at a time when Dk is a multiple of 8 (`vectorKeyWidth`), else one
+  // element at a time; V rows always (Dv is a multiple of 8). From f16
+  // inputs the copies are cp.async (`asyncCopy`): 16 bytes, zero-filled
+  // outside N and M, in flight while the warps compute; from f32 a 32-byte
+  // load converted to f16.
+  bool vectorKeyWidth;
+  bool asyncCopy;
+  // Copies of the tiles that change during a block (1 or 2): the value
+  // chunk's in the window kernel; K, V and the staged bias per key step in
+  // the streaming kernel. With 2 the next chunk or step is copied into the
+  // other while the warps compute on this one.
+  int64_t buffers;
+  // The streaming kernel loads Q's fragments from shared memory at every
+  // key step instead of keeping them in registers (Dk over 64: 4 registers
+  // per 16 columns).
+  bool reloadQuery;
   // The bias of a block's queries and a key step is staged in shared memory
   // (f32) with K, when it fits: one coalesced read per element instead of a
   // scattered read per lane.
@@ -73,6 +96,139 @@ Value buildFusedKernel(mlir::ImplicitLocOpBuilder &b, const KernelShape &s,
                        float scale, mlir::SymbolTable &symbols,
                        Mutation mutation, Value query, Value key, Value value,
                        mlir::RankedTensorType resultType);
+
+/// The builder behind buildFusedKernel, one method per stage of the kernel.
+/// FusedKernel.cpp holds the set-up, the staging of Q, K, V and the bias in
+/// shared memory and the two drivers (window: one key step, the value
+/// chunks looping in the block; streaming: the online softmax over key
+/// steps); FusedKernelMath.cpp the warps' arithmetic: fragments, scores,
+/// softmax step, value product and the store.
+class KernelBuilder {
+public:
+  KernelBuilder(mlir::ImplicitLocOpBuilder &b, const KernelShape &s,
+                float scale, mlir::SymbolTable &symbols, Mutation mutation);
+
+  Value build(Value query, Value key, Value value,
+              mlir::RankedTensorType resultType);
+
+private:
+  using ValueFn = llvm::function_ref<Value(Value, Value)>;
+  using IndexFn = llvm::function_ref<llvm::SmallVector<Value>(Value, Value)>;
+  /// The running maximum, sum and correction factor of a lane's two rows.
+  struct SoftmaxStep {
+    Value max[2], sum[2], corr[2];
+  };
+
+  // Set-up and drivers (FusedKernel.cpp).
+  llvm::SmallVector<mlir::memref::GlobalOp> createSharedTiles();
+  /// Block and lane coordinates; returns the block's first value column
+  /// (from grid z when `chunksOnGrid`, else 0).
+  Value setUpBlock(mlir::gpu::LaunchOp launch,
+                   llvm::MutableArrayRef<mlir::memref::GlobalOp> globals,
+                   bool chunksOnGrid);
+  void buildWindowKernel();
+  void buildStreamingKernel(Value colBase);
+
+  // Staging (FusedKernel.cpp). `buffer` picks the copy of a tile that has
+  // s.buffers of them.
+  void stageQuery();
+  void stageKeys(Value keyBase, Value buffer);
+  void stageValues(Value keyBase, Value colBase, Value buffer);
+  /// The bias of the block's queries and the step's keys, when staged.
+  void stageBias(Value keyBase, Value buffer);
+  /// K, V and the bias of one key step.
+  void stageStep(Value keyBase, Value colBase, Value buffer);
+  /// Copies `index(row, col)` of `source` for rows x cols into `tile`
+  /// (converted to its element type), zero where `valid(row, col)` fails,
+  /// one element per thread and iteration; all threads of the block take
+  /// part.
+  void stage(Value tile, Value buffer, int64_t rows, int64_t cols,
+             Value source, ValueFn valid, IndexFn index);
+  /// The same in units of 8 elements (cols a multiple of 8, `valid` and
+  /// `index` taken at a unit's first column): cp.async from f16 sources,
+  /// else a 32-byte load converted to f16.
+  void stageVectors(Value tile, Value buffer, int64_t rows, int64_t cols,
+                    Value source, ValueFn valid, IndexFn index);
+  /// Closes the group of cp.async copies issued since the last one (no-op
+  /// without cp.async).
+  void commitCopies();
+  /// Waits until at most `pending` committed groups are in flight.
+  void waitCopies(int32_t pending);
+  /// The barrier between staging K/V and the mma reads of them.
+  void stagingBarrier();
+
+  // The warps' arithmetic (FusedKernelMath.cpp).
+  /// Q as A fragments, 16 columns of Dk each.
+  llvm::SmallVector<Value> queryFragments();
+  /// Scaled, biased and masked scores of the lane's elements, per key tile.
+  llvm::SmallVector<std::array<Value, 4>>
+  scores(llvm::ArrayRef<Value> qFrag, Value keyBase, Value buffer);
+  Value quadReduce(Value v, bool isMax);
+  /// Updates the statistics with one step's scores and turns `sv` into
+  /// unnormalized probabilities.
+  SoftmaxStep softmaxStep(llvm::SmallVectorImpl<std::array<Value, 4>> &sv,
+                          mlir::ValueRange oldMax, mlir::ValueRange oldSum);
+  llvm::SmallVector<Value>
+  probabilityFragments(llvm::ArrayRef<std::array<Value, 4>> p);
+  /// O * corr + P V for the staged value chunk (no rescaling when `corrV`
+  /// is null).
+  llvm::SmallVector<Value> valueProduct(llvm::ArrayRef<Value> pFrag,
+                                        mlir::ValueRange o, Value corrV,
+                                        Value buffer);
+  /// B fragments of the staged values for keys 16 kk.. and n-tiles ct and,
+  /// when `tiles` is 2, ct + 1 (one ldmatrix.x4.trans, or x2).
+  llvm::SmallVector<Value> valueFragments(int64_t kk, int64_t ct,
+                                          int64_t tiles, Value buffer);
+  /// ldmatrix.x4 from a shared tile at this lane's row address.
+  Value loadMatrices(Value tile, Value buffer, Value row, Value col,
+                     bool transpose);
+  void storeOutput(mlir::ValueRange o, mlir::ValueRange sums, Value colBase);
+
+  // Indexing.
+  /// The indices of (row, col) of `tile`, in copy `buffer` when it has
+  /// several.
+  llvm::SmallVector<Value> tileIndex(Value tile, Value buffer, Value row,
+                                     Value col);
+  /// (head, column) of the value tile's column colBase + col.
+  std::pair<Value, Value> headOf(Value colBase, Value col);
+  llvm::SmallVector<Value> biasIndex(Value row, Value col);
+  /// The index of Q or K's element (base + row, col): [B, (H,) N|M, Dk].
+  llvm::SmallVector<Value> rowIndex(Value base, Value row, Value col);
+  Value keyValid(Value keyBase, Value row);
+  /// `valid` and, where Dk is padded, `col < Dk`: the padding columns of the
+  /// Q and K tiles are zeros, which add nothing to the scores.
+  Value inKeyWidth(Value valid, Value col);
+
+  // Small builders.
+  Value idx(int64_t v);
+  Value f32c(double v);
+  Value toF16(Value v);
+  Value toF32(Value v);
+  Value add(Value a, int64_t c);
+  Value ult(Value a, int64_t c);
+  Value buffer(Value tensor);
+  /// `cond ? make() : 0`, with make()'s ops (loads) only executed when
+  /// `cond` holds.
+  Value guarded(Value cond, Type type, llvm::function_ref<Value()> make);
+
+  mlir::ImplicitLocOpBuilder &b;
+  const KernelShape &s;
+  float scale;
+  mlir::SymbolTable &symbols;
+  Mutation mutation;
+  Type f16, f32;
+  mlir::VectorType aType, bType, cType;
+  // The kernel being built: buffers, shared tiles, block and lane
+  // coordinates (set by build and setUpBlock).
+  Value qBuf, kBuf, vBuf, biasBuf, out;
+  Value qs, ks, vs, bs; // bs: the staged bias, or null
+  Value batch, qBase, head, tid, lane;
+  // ldmatrix addressing: lane % 8, and 8 times bit 0 and bit 1 of the
+  // matrix index lane / 8.
+  Value laneRow, matrixBit0, matrixBit1;
+  Value g, t2, row0, row1, gRow[2];
+  Value zeroAcc, minusInf;
+};
 
 } // namespace uniform::fused_attention
 

@@ -6,7 +6,9 @@
 // [N, M] bias): one block per image computes the matrix once for all heads.
 // CHECK-DAG:   memref.global "private" @__uniform_attn_smem_q : memref<64x40xf16, #gpu.address_space<workgroup>> {alignment = 16 : i64}
 // CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k : memref<64x40xf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v : memref<64x72xf16, #gpu.address_space<workgroup>>
+// Two copies of the value tile: the block stages the next chunk while it
+// multiplies this one.
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v : memref<2x64x72xf16, #gpu.address_space<workgroup>>
 // CHECK-LABEL: func.func @reuse
 // CHECK-DAG:     %[[Q:.*]] = bufferization.to_buffer %arg0 read_only : tensor<2x49x32xf32> to memref<2x49x32xf32>
 // CHECK-DAG:     %[[OUT:.*]] = memref.alloc() : memref<2x4x49x32xf32>
@@ -14,9 +16,14 @@
 // CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
 // CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %[[C2]], {{.*}} = %{{.*}}, {{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]],
 // CHECK:           memref.get_global @__uniform_attn_smem_q
-// Staging: f32 to f16, zero past the last token.
+// Staging from f32: 32-byte loads converted to f16 and 16-byte stores, zero
+// past the last token.
 // CHECK:           scf.for
-// CHECK:             arith.truncf {{.*}} : f32 to f16
+// CHECK:             scf.if %{{.*}} -> (vector<8xf16>)
+// CHECK:               vector.load %[[Q]][{{.*}}] {alignment = 16 : i64} : memref<2x49x32xf32>, vector<8xf32>
+// CHECK:               arith.truncf {{.*}} : vector<8xf32> to vector<8xf16>
+// CHECK:             vector.store {{.*}} {alignment = 16 : i64} : memref<64x40xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK-NOT:       nvvm.cp.async
 // CHECK:           gpu.barrier
 // Scores: 2 k-steps (Dk = 32) x 8 key tiles.
 // CHECK-COUNT-16:  nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
@@ -24,11 +31,18 @@
 // CHECK:           gpu.shuffle xor
 // CHECK:           math.exp2
 // Values: H*Dv = 128 in 2 chunks of 64 columns (one key step: the block
-// loops over them), each 8 column tiles x 4 key steps.
-// CHECK:           scf.for %{{.*}} = %{{.*}} to %c128{{.*}} step %c64
+// loops over them), each 8 column tiles x 4 key steps; after the barrier
+// chunk i + 1 is staged into the other copy while chunk i is multiplied.
+// CHECK:           scf.for %[[I:.*]] = %{{.*}} to %c2{{.*}} step %c1
+// CHECK:             %[[BUF:.*]] = arith.remui %[[I]], %c2
+// CHECK:             gpu.barrier
+// CHECK:             scf.if
+// CHECK:               vector.store {{.*}} : memref<2x64x72xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:             nvgpu.ldmatrix %{{.*}}[%[[BUF]], {{.*}} {numTiles = 4 : i32, transpose = true}
 // CHECK-COUNT-32:    nvgpu.mma.sync
 // CHECK-NOT:       nvgpu.mma.sync
-// CHECK:             memref.store {{.*}}, %[[OUT]]
+// The output: a pair of adjacent columns per lane and row, one 8-byte store.
+// CHECK:             vector.store {{.*}}, %[[OUT]][{{.*}}] {alignment = 8 : i64} : memref<2x4x49x32xf32>, vector<2xf32>
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT:     attn.reuse
 func.func @reuse(%q: tensor<2x49x32xf32>, %k: tensor<2x49x32xf32>, %v: tensor<2x4x49x32xf32>,
@@ -41,11 +55,21 @@ func.func @reuse(%q: tensor<2x49x32xf32>, %k: tensor<2x49x32xf32>, %v: tensor<2x
 // -----
 
 // Multi-head attention, f16: one block per image and head; 16 tokens need
-// one warp and one 16-key step.
+// one warp and one 16-key step. The tiles are staged with cp.async, 16
+// bytes a copy (zero-filled outside the tokens), Q and K as one group and
+// the values as a second, still in flight during the scores.
 // CHECK-LABEL: func.func @mha_f16
 // CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
 // CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %{{.*}}, {{.*}} = %[[C3]]) threads({{.*}}) in ({{.*}} = %[[C32]],
+// CHECK:           %[[BYTES:.*]] = arith.select %{{.*}}, %c8{{.*}}, %c0{{.*}} : index
+// CHECK:           nvgpu.device_async_copy %{{.*}}, %{{.*}}, 8, %[[BYTES]] {bypassL1} : memref<8x3x16x32xf16> to memref<16x40xf16, #gpu.address_space<workgroup>>
+// CHECK:           nvgpu.device_async_copy {{.*}} : memref<8x3x16x32xf16> to memref<16x40xf16, #gpu.address_space<workgroup>>
+// CHECK:           nvvm.cp.async.commit.group
+// CHECK:           nvgpu.device_async_copy {{.*}} : memref<8x3x16x16xf16> to memref<16x24xf16, #gpu.address_space<workgroup>>
+// CHECK:           nvvm.cp.async.commit.group
+// CHECK-NEXT:      nvvm.cp.async.wait.group 1
+// CHECK-NEXT:      gpu.barrier
 // CHECK-COUNT-4:   nvgpu.mma.sync
 // CHECK:           gpu.shuffle xor
 // CHECK-COUNT-2:   nvgpu.mma.sync
@@ -84,11 +108,10 @@ func.func @mha_head_bias(%q: tensor<1x2x49x32xf32>, %k: tensor<1x2x49x32xf32>, %
 // CHECK:         gpu.launch blocks({{.*}}) in ({{.*}}, {{.*}}, {{.*}} = %[[C1]])
 // CHECK-COUNT-16:  nvgpu.mma.sync
 // CHECK:           gpu.shuffle xor
-// CHECK:           scf.for %[[COL:.*]] = %{{.*}} to %c288{{.*}} step %c48
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %c6{{.*}} step %c1
 // CHECK:             gpu.barrier
 // CHECK-COUNT-24:    nvgpu.mma.sync
-// CHECK:             memref.store
-// CHECK:             gpu.barrier
+// CHECK:             vector.store
 // CHECK-NOT:       nvgpu.mma.sync
 // CHECK:           gpu.terminator
 func.func @window_chunks(%q: tensor<1x49x32xf32>, %k: tensor<1x49x32xf32>, %v: tensor<1x3x49x96xf32>) -> tensor<1x3x49x96xf32> {
@@ -99,15 +122,25 @@ func.func @window_chunks(%q: tensor<1x49x32xf32>, %k: tensor<1x49x32xf32>, %v: t
 
 // -----
 
-// Long sequences: blocks of 64 queries, and an online softmax over steps of
-// 64 keys carrying the row maximum, the row sum and the output tiles; a
-// value tile of 3 x 64 columns is split into 2 chunks of 96 (grid z).
+// Long sequences (the default tiles' stream class): blocks of 64 queries,
+// and an online softmax over steps of 32 keys carrying the row maximum, the
+// row sum and the output tiles; a value tile of 3 x 64 columns is split
+// into 3 chunks of 64 (grid z). K and V have two copies: after the barrier
+// at the top of step j, step j + 1 is staged into the other.
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k{{.*}} : memref<2x32x24xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v{{.*}} : memref<2x32x72xf16, #gpu.address_space<workgroup>>
 // CHECK-LABEL: func.func @long
-// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}})
-// CHECK:           %[[STEPS:.*]] = arith.constant 3 : index
-// CHECK:           scf.for %{{.*}} = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c3{{[_0-9]*}})
+// CHECK:           %[[STEPS:.*]] = arith.constant 5 : index
+// CHECK:           scf.for %[[J:.*]] = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// CHECK:             %[[BUF:.*]] = arith.remui %[[J]], %c2
 // CHECK:             gpu.barrier
-// CHECK-COUNT-8:     nvgpu.mma.sync
+// CHECK:             scf.if
+// CHECK:               vector.store {{.*}} : memref<2x32x24xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:               vector.store {{.*}} : memref<2x32x72xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:             }
+// CHECK:             nvgpu.ldmatrix %{{.*}}[%[[BUF]], {{.*}} : memref<2x32x24xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK-COUNT-4:     nvgpu.mma.sync
 // CHECK:             gpu.shuffle xor
 // The correction of the running statistics: exp(old max - new max).
 // CHECK:             arith.subf

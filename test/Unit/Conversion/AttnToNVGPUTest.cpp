@@ -3,7 +3,7 @@
 // fuseAttentionOnTensorCores and populateAttnToNVGPUPatterns, as a pipeline
 // that embeds them calls them: the op is replaced by one gpu.launch on
 // tensors, or left alone (and the call fails) when the kernel does not take
-// its shape.
+// its shape; and FusedAttentionTiles, the tile shapes they take.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
@@ -93,6 +94,53 @@ TEST_F(AttnToNVGPUTest, PatternsRewriteWhatFits) {
   ASSERT_TRUE(succeeded(applyPatternsGreedily(*module, std::move(patterns))));
   EXPECT_NE(find("fits", "gpu.launch"), nullptr);
   EXPECT_NE(find("narrow_values", "attn.reuse"), nullptr);
+}
+
+TEST_F(AttnToNVGPUTest, TilesChangeTheKernel) {
+  ASSERT_TRUE(module);
+  // One warp a block: 4 query blocks of 16 rows for N = 49, 32 threads.
+  uniform::FusedAttentionTiles tiles;
+  tiles.warps = 1;
+  IRRewriter rewriter(&context);
+  ASSERT_TRUE(succeeded(uniform::fuseAttentionOnTensorCores(
+      rewriter, find("fits", "attn.reuse"), tiles)));
+  auto launch = cast<gpu::LaunchOp>(find("fits", "gpu.launch"));
+  EXPECT_EQ(getConstantIntValue(launch.getGridSizeY()), 4);
+  EXPECT_EQ(getConstantIntValue(launch.getBlockSizeX()), 32);
+}
+
+TEST(FusedAttentionTilesTest, ParsesWhatItPrints) {
+  std::string error;
+  auto report = [&](const llvm::Twine &message) { error = message.str(); };
+  uniform::FusedAttentionTiles defaults;
+  EXPECT_EQ(defaults.str(), "warps=4,window-keys=64,window-chunk=64,"
+                            "stream-keys=32,stream-chunk=64");
+  FailureOr<uniform::FusedAttentionTiles> tiles =
+      uniform::FusedAttentionTiles::parse(
+          " stream-keys = 64,stream-chunk=128 ,warps=2", report);
+  ASSERT_TRUE(succeeded(tiles));
+  EXPECT_EQ(tiles->streamKeys, 64);
+  EXPECT_EQ(tiles->streamChunk, 128);
+  EXPECT_EQ(tiles->warps, 2);
+  EXPECT_EQ(tiles->windowKeys, defaults.windowKeys);
+  FailureOr<uniform::FusedAttentionTiles> again =
+      uniform::FusedAttentionTiles::parse(tiles->str(), report);
+  ASSERT_TRUE(succeeded(again));
+  EXPECT_EQ(again->str(), tiles->str());
+  EXPECT_TRUE(succeeded(uniform::FusedAttentionTiles::parse("", report)));
+  EXPECT_TRUE(error.empty());
+}
+
+TEST(FusedAttentionTilesTest, RejectsWhatTheKernelCannotTake) {
+  for (const char *spec : {"warps=0", "warps=9", "window-keys=40",
+                           "stream-keys=0", "stream-chunk=12",
+                           "window-chunk=264", "stream-keys", "tile=4"}) {
+    std::string error;
+    EXPECT_TRUE(failed(uniform::FusedAttentionTiles::parse(
+        spec, [&](const llvm::Twine &message) { error = message.str(); })))
+        << spec;
+    EXPECT_FALSE(error.empty()) << spec;
+  }
 }
 
 } // namespace
