@@ -3,7 +3,7 @@
 
   /usr/bin/python3 bench/gpu/kernel_stats.py [--build-dir build]
       [--models m0,m0-like,mobilenet_v3_small,efficientnet_b0] [--no-iree]
-      [--csv FILE]
+      [--emulate] [--csv FILE]
 
 A benchmark, not a test. Each model is exported to ONNX (random weights, no
 downloads): UniForm m0-m5 from examples/uniform/models.py, `m0-like` from
@@ -18,7 +18,13 @@ each it prints, in one run:
   * IREE: the kernels `iree-compile --iree-hal-target-device=cuda
     --iree-cuda-target=sm_87` makes from the same ONNX file (after
     `iree-import-onnx`), counted as `.entry` points in its PTX;
-  * ours / IREE.
+  * ours / IREE;
+  * with --emulate, one inference of ours on the CUDA emulator (random
+    input, `uniform-run --device=cuda-emulator --profile`): the global
+    memory it moves (MB, all kernels) and its shared-memory wavefronts over
+    the minimum (bank conflicts, 1.00x for none; "-" without shared
+    memory). About half a minute per UniForm model (m5: 3 minutes), minutes
+    for the torchvision ones.
 
 IREE (iree-base-compiler) and onnx are installed from PyPI into a venv under
 the build directory, for this benchmark only (--no-iree skips them).
@@ -83,6 +89,35 @@ def ours(bin_dir, onnx, work, fuse):
     return kernels, tensor_core, max_regs, spilling
 
 
+def emulate(bin_dir, onnx, work):
+    """(global MB, shared-memory conflict factor) of one emulated inference."""
+    import numpy as np
+    import onnx as onnx_lib
+    graph = onnx_lib.load(onnx, load_external_data=False).graph
+    weights = {t.name for t in graph.initializer}
+    inputs = []
+    for index, value in enumerate(
+            v for v in graph.input if v.name not in weights):
+        dims = [d.dim_value for d in value.type.tensor_type.shape.dim]
+        path = os.path.join(work, f"in{index}.npy")
+        np.save(path, np.random.default_rng(index).standard_normal(
+            dims).astype(np.float32))
+        inputs += ["--input", path]
+    module = os.path.join(work, "gpu-llvm.mlir")
+    run([os.path.join(bin_dir, "uniform-opt"), os.path.join(work, "m.mlir"),
+         "--uniform-gpu-pipeline=format=llvm", "-o", module])
+    profile = run([os.path.join(bin_dir, "uniform-run"), module, "-O0",
+                   "--device=cuda-emulator", "--profile",
+                   "--output", os.path.join(work, "out.npy")] + inputs).stdout
+    for line in profile.splitlines():
+        fields = line.split()
+        if fields and fields[0] == "total" and len(fields) >= 15:
+            # No shared-memory requests (no fused kernels): no factor.
+            conflict = fields[14] if int(fields[13]) else "-"
+            return float(fields[12]), conflict
+    raise RuntimeError("no totals in the emulator's profile")
+
+
 def iree_venv(build_dir):
     """The venv with iree-compile and iree-import-onnx, created on demand."""
     venv = os.path.join(build_dir, "bench-venv")
@@ -120,6 +155,9 @@ def main():
     parser.add_argument(
         "--models", default="m0,m0-like,mobilenet_v3_small,efficientnet_b0")
     parser.add_argument("--no-iree", action="store_true")
+    parser.add_argument("--emulate", action="store_true",
+                        help="add the emulator's global MB and bank "
+                        "conflicts per inference")
     parser.add_argument("--csv")
     args = parser.parse_args()
     bin_dir = os.path.join(args.build_dir, "bin")
@@ -127,8 +165,11 @@ def main():
 
     header = ["model", "kernels", "unfused", "tensor-core", "max-regs",
               "spilling", "iree", "ours/iree"]
+    if args.emulate:
+        header += ["global-MB", "conflict"]
+    line = "{:<22}" + "{:>12}" * (len(header) - 1)
     rows = []
-    print(("{:<22}" + "{:>12}" * 7).format(*header))
+    print(line.format(*header))
     for model in args.models.split(","):
         work = os.path.join(args.build_dir, "kernel-stats", model)
         os.makedirs(work, exist_ok=True)
@@ -139,8 +180,10 @@ def main():
         ratio = f"{fused[0] / theirs:.2f}" if theirs else "-"
         row = [model, fused[0], unfused, fused[1], fused[2], fused[3],
                theirs if theirs is not None else "-", ratio]
+        if args.emulate:
+            row += list(emulate(bin_dir, onnx, work))
         rows.append(row)
-        print(("{:<22}" + "{:>12}" * 7).format(*map(str, row)), flush=True)
+        print(line.format(*map(str, row)), flush=True)
     if args.csv:
         with open(args.csv, "w", newline="") as f:
             writer = csv.writer(f)

@@ -21,18 +21,21 @@ namespace uniform {
 /// softmax over steps of `streamKeys` keys, one value chunk per block.
 /// Registers grow with the keys per step (scores) and the chunk width
 /// (accumulators): the defaults keep every UniForm and ViT shape within 128
-/// registers without spills on sm_87 (bench/gpu/tune.py measures others).
+/// registers without spills on sm_87, and are bench/gpu/tune.py's choice
+/// (wide chunks recompute the scores for fewer chunks; few keys per step
+/// pay for them in registers).
 struct FusedAttentionTiles {
-  int64_t warps = 4;         ///< warps (16 query rows each) per block, at most
   int64_t windowKeys = 64;   ///< the largest M taken in one step
+  int64_t windowWarps = 4;   ///< a window's warps (16 queries each), at most
   int64_t windowChunk = 64;  ///< widest value chunk of a window
-  int64_t streamKeys = 32;   ///< keys per step of a stream
-  int64_t streamChunk = 64;  ///< widest value chunk of a stream
+  int64_t streamKeys = 16;   ///< keys per step of a stream
+  int64_t streamWarps = 4;   ///< a stream's warps (16 queries each), at most
+  int64_t streamChunk = 128; ///< widest value chunk of a stream
 
-  /// Parses `key=value` pairs separated by commas (warps, window-keys,
-  /// window-chunk, stream-keys, stream-chunk; unnamed ones keep their
-  /// defaults). Keys per step are multiples of 16 up to 128, chunks
-  /// multiples of 8 up to 256, warps 1 to 8.
+  /// Parses `key=value` pairs separated by commas (window-keys,
+  /// window-warps, window-chunk, stream-keys, stream-warps, stream-chunk;
+  /// unnamed ones keep their defaults). Keys per step are multiples of 16
+  /// up to 128, chunks multiples of 8 up to 256, warps 1 to 8.
   static mlir::FailureOr<FusedAttentionTiles>
   parse(llvm::StringRef spec,
         llvm::function_ref<void(const llvm::Twine &)> emitError);

@@ -50,7 +50,8 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
     Rewrites `attn.reuse` and `attn.mha` into one `gpu.launch` each, on
     tensors (`bufferization.to_buffer` in, `bufferization.to_tensor` out):
 
-    - a block holds 16 to 64 queries (a warp per 16 rows; `tiles`' warps),
+    - a block holds 16 to 64 queries (a warp per 16 rows; `tiles`'
+      window-warps or stream-warps),
       staged in shared memory as f16 (workgroup globals) and kept as A
       fragments;
     - a window (M at most `tiles`' window-keys, 64: UniForm's windows) takes
@@ -91,8 +92,9 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
   }];
   let options = [
     Option<"tiles", "tiles", "std::string", /*default=*/"\"\"",
-           "Tile shapes per shape class, 'key=value,...' (warps, "
-           "window-keys, window-chunk, stream-keys, stream-chunk; see "
+           "Tile shapes per shape class, 'key=value,...' (window-keys, "
+           "window-warps, window-chunk, stream-keys, stream-warps, "
+           "stream-chunk; see "
            "uniform::FusedAttentionTiles): unnamed ones keep their defaults">,
     Option<"testMutation", "test-mutation", "std::string", /*default=*/"\"\"",
            "Testing only: build kernels with a defect (drop-staging-barrier, "

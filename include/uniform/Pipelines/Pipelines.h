@@ -86,8 +86,9 @@ struct GpuPipelineOptions
   Option<std::string> attentionTiles{
       *this, "attention-tiles",
       llvm::cl::desc("Tile shapes of the fused attention kernels per shape "
-                     "class, 'key=value,...' (warps, window-keys, "
-                     "window-chunk, stream-keys, stream-chunk); unnamed "
+                     "class, 'key=value,...' (window-keys, window-warps, "
+                     "window-chunk, stream-keys, stream-warps, "
+                     "stream-chunk); unnamed "
                      "ones keep their defaults (bench/gpu/tune.py)"),
       llvm::cl::init("")};
   Option<int64_t> blockSize{

@@ -87,13 +87,13 @@ static LogicalResult chooseStaging(KernelShape &s) {
   s.vectorKeyWidth = s.dk % 8 == 0;
   s.asyncCopy = s.elementType.isF16();
   auto tileBytes = [](int64_t rows, int64_t cols) {
-    return 2 * rows * (cols + kTilePad);
+    return 2 * rows * (cols + tilePad(cols));
   };
   bool streaming = s.keySteps > 1;
   int64_t fixed = tileBytes(16 * s.warps, s.dkTile);
   int64_t keys = tileBytes(s.keyTileRows, s.dkTile);
   int64_t values = tileBytes(s.keyTileRows, s.chunk);
-  int64_t bias = 4 * (16 * s.warps) * (s.keyTileRows + kBiasPad);
+  int64_t bias = 4 * (16 * s.warps) * (s.keyTileRows + biasTilePad(s.keyTileRows));
   // Bytes of `buffers` copies, with or without the staged bias.
   auto bytes = [&](int64_t buffers, bool withBias) {
     if (streaming)
@@ -165,9 +165,10 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse,
       llvm::MulOverflow(reuse ? 1 : s.heads, s.valueCols, gridZ))
     return failure();
   s.dkTile = llvm::alignTo(s.dk, 16);
-  s.warps = std::min<int64_t>(tiles.warps, llvm::divideCeil(s.n, 16));
-  s.queryBlocks = llvm::divideCeil(s.n, 16 * s.warps);
   bool window = s.m <= tiles.windowKeys;
+  s.warps = std::min<int64_t>(window ? tiles.windowWarps : tiles.streamWarps,
+                              llvm::divideCeil(s.n, 16));
+  s.queryBlocks = llvm::divideCeil(s.n, 16 * s.warps);
   s.keySteps = window ? 1 : llvm::divideCeil(s.m, tiles.streamKeys);
   s.keyTileRows = window ? llvm::alignTo(s.m, 16) : tiles.streamKeys;
   s.reloadQuery = !window && s.dkTile > 64;
@@ -315,10 +316,11 @@ struct TileField {
   int64_t multiple, max;
 };
 constexpr TileField kTileFields[] = {
-    {"warps", &FusedAttentionTiles::warps, 1, 8},
     {"window-keys", &FusedAttentionTiles::windowKeys, 16, 128},
+    {"window-warps", &FusedAttentionTiles::windowWarps, 1, 8},
     {"window-chunk", &FusedAttentionTiles::windowChunk, 8, 256},
     {"stream-keys", &FusedAttentionTiles::streamKeys, 16, 128},
+    {"stream-warps", &FusedAttentionTiles::streamWarps, 1, 8},
     {"stream-chunk", &FusedAttentionTiles::streamChunk, 8, 256},
 };
 } // namespace
@@ -335,8 +337,8 @@ FailureOr<FusedAttentionTiles> uniform::FusedAttentionTiles::parse(
         kTileFields, [&](const TileField &f) { return key == f.key; });
     if (field == std::end(kTileFields)) {
       emitError("attention tiles: unknown key '" + key +
-                "' (expected warps, window-keys, window-chunk, stream-keys "
-                "or stream-chunk)");
+                "' (expected window-keys, window-warps, window-chunk, "
+                "stream-keys, stream-warps or stream-chunk)");
       return failure();
     }
     int64_t value;

@@ -54,18 +54,6 @@ Value KernelBuilder::f32c(double v) {
   return arith::ConstantOp::create(b, b.getF32FloatAttr(v));
 }
 
-Value KernelBuilder::toF16(Value v) {
-  if (v.getType().isF16())
-    return v;
-  return arith::TruncFOp::create(b, f16, v);
-}
-
-Value KernelBuilder::toF32(Value v) {
-  if (v.getType().isF32())
-    return v;
-  return arith::ExtFOp::create(b, f32, v);
-}
-
 Value KernelBuilder::add(Value a, int64_t c) {
   return arith::AddIOp::create(b, a, idx(c));
 }
@@ -133,12 +121,13 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
   };
   bool streaming = s.keySteps > 1;
   SmallVector<MemRefType> types = {
-      tileType(16 * s.warps, s.dkTile + kTilePad, f16, false),
-      tileType(s.keyTileRows, s.dkTile + kTilePad, f16, streaming),
-      tileType(s.keyTileRows, s.chunk + kTilePad, f16, true)};
+      tileType(16 * s.warps, s.dkTile + tilePad(s.dkTile), f16, false),
+      tileType(s.keyTileRows, s.dkTile + tilePad(s.dkTile), f16, streaming),
+      tileType(s.keyTileRows, s.chunk + tilePad(s.chunk), f16, true)};
   SmallVector<const char *> names = {"q", "k", "v"};
   if (s.stageBias) {
-    types.push_back(tileType(16 * s.warps, s.keyTileRows + kBiasPad, f32,
+    types.push_back(tileType(16 * s.warps,
+                             s.keyTileRows + biasTilePad(s.keyTileRows), f32,
                              streaming));
     names.push_back("bias");
   }
@@ -244,64 +233,98 @@ SmallVector<Value> KernelBuilder::rowIndex(Value base, Value row,
 // Staging
 //===----------------------------------------------------------------------===//
 
-void KernelBuilder::stage(Value tile, Value buffer, int64_t rows,
-                          int64_t cols, Value source, ValueFn valid,
-                          IndexFn index) {
-  int64_t threads = 32 * s.warps;
-  scf::ForOp loop =
-      scf::ForOp::create(b, tid, idx(rows * cols), idx(threads));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Value i = loop.getInductionVar();
-  Value row = arith::DivUIOp::create(b, i, idx(cols));
-  Value col = arith::RemUIOp::create(b, i, idx(cols));
-  Type element = cast<MemRefType>(tile.getType()).getElementType();
-  Value v = guarded(valid(row, col), element, [&] {
-    Value x = memref::LoadOp::create(b, source, index(row, col));
-    return element.isF16() ? toF16(x) : toF32(x);
-  });
-  memref::StoreOp::create(b, v, tile, tileIndex(tile, buffer, row, col));
-}
-
-void KernelBuilder::stageVectors(Value tile, Value buffer, int64_t rows,
-                                 int64_t cols, Value source, ValueFn valid,
-                                 IndexFn index) {
-  constexpr int64_t kUnit = 8; // f16: 16 bytes
-  int64_t units = cols / kUnit, threads = 32 * s.warps;
+void KernelBuilder::forEachUnit(int64_t rows, int64_t cols, int64_t unit,
+                                function_ref<void(Value, Value)> body) {
+  int64_t units = cols / unit, threads = 32 * s.warps;
   scf::ForOp loop = scf::ForOp::create(b, tid, idx(rows * units), idx(threads));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(loop.getBody());
   Value i = loop.getInductionVar();
   Value row = arith::DivUIOp::create(b, i, idx(units));
   Value col = arith::MulIOp::create(
-      b, arith::RemUIOp::create(b, i, idx(units)), idx(kUnit));
-  Value ok = valid(row, col);
-  SmallVector<Value> dst = tileIndex(tile, buffer, row, col);
-  if (s.asyncCopy) {
+      b, arith::RemUIOp::create(b, i, idx(units)), idx(unit));
+  body(row, col);
+}
+
+Value KernelBuilder::convert(Value v, Type element) {
+  Type from = getElementTypeOrSelf(v.getType());
+  if (from == element)
+    return v;
+  Type to = v.getType();
+  if (auto vector = dyn_cast<VectorType>(to))
+    to = vector.clone(element);
+  else
+    to = element;
+  if (element.getIntOrFloatBitWidth() > from.getIntOrFloatBitWidth())
+    return arith::ExtFOp::create(b, to, v);
+  return arith::TruncFOp::create(b, to, v);
+}
+
+void KernelBuilder::stage(Value tile, Value buffer, int64_t rows,
+                          int64_t cols, int64_t unit, bool contiguousUnits,
+                          Value source, ValueFn valid, IndexFn index) {
+  Type element = cast<MemRefType>(tile.getType()).getElementType();
+  Type sourceElement = cast<MemRefType>(source.getType()).getElementType();
+  auto unitType = VectorType::get({unit}, element);
+  // Alignment of a unit in bytes: row offsets are multiples of the unit
+  // (Dk, Dv, M and the chunk are), and buffers start 256-byte aligned.
+  auto unitBytes = [&](Type t) {
+    return llvm::MaybeAlign(
+        std::min<int64_t>(16, unit * t.getIntOrFloatBitWidth() / 8));
+  };
+  auto loadElement = [&](Value row, Value col) {
+    return guarded(valid(row, col), element, [&] {
+      return convert(memref::LoadOp::create(b, source, index(row, col)),
+                     element);
+    });
+  };
+  forEachUnit(rows, cols, unit, [&](Value row, Value col) {
+    SmallVector<Value> dst = tileIndex(tile, buffer, row, col);
+    if (unit == 1) {
+      memref::StoreOp::create(b, loadElement(row, col), tile, dst);
+      return;
+    }
+    Value v;
+    if (contiguousUnits) {
+      // One aligned vector load; `valid` holds for all of a unit or none.
+      v = guarded(valid(row, col), unitType, [&] {
+        return convert(vector::LoadOp::create(
+                           b, VectorType::get({unit}, sourceElement), source,
+                           index(row, col), /*nontemporal=*/false,
+                           unitBytes(sourceElement)),
+                       element);
+      });
+    } else {
+      SmallVector<Value> elements;
+      for (int64_t e = 0; e < unit; ++e)
+        elements.push_back(loadElement(row, e ? add(col, e) : col));
+      v = vector::FromElementsOp::create(b, unitType, elements);
+    }
+    vector::StoreOp::create(b, v, tile, dst, /*nontemporal=*/false,
+                            unitBytes(element));
+  });
+}
+
+void KernelBuilder::stageVectors(Value tile, Value buffer, int64_t rows,
+                                 int64_t cols, Value source, ValueFn valid,
+                                 IndexFn index) {
+  constexpr int64_t kUnit = 8; // f16: 16 bytes
+  if (!s.asyncCopy)
+    return stage(tile, buffer, rows, cols, kUnit, /*contiguousUnits=*/true,
+                 source, valid, index);
+  forEachUnit(rows, cols, kUnit, [&](Value row, Value col) {
     // Outside N, M or Dk: copy no bytes (the 16 are zero-filled) from
     // element (0, 0) of the step, which exists.
+    Value ok = valid(row, col);
     Value zero = idx(0);
     Value srcRow = arith::SelectOp::create(b, ok, row, zero);
     Value srcCol = arith::SelectOp::create(b, ok, col, zero);
     Value bytes = arith::SelectOp::create(b, ok, idx(kUnit), zero);
     nvgpu::DeviceAsyncCopyOp::create(
-        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tile, dst,
-        source, index(srcRow, srcCol), b.getIndexAttr(kUnit), bytes,
-        /*bypassL1=*/b.getUnitAttr());
-    return;
-  }
-  auto unitType = VectorType::get({kUnit}, f16);
-  Value v = guarded(ok, unitType, [&] {
-    auto sourceType = cast<MemRefType>(source.getType());
-    Value x = vector::LoadOp::create(
-        b, VectorType::get({kUnit}, sourceType.getElementType()), source,
-        index(row, col), /*nontemporal=*/false, llvm::MaybeAlign(16));
-    return unitType == x.getType()
-               ? x
-               : arith::TruncFOp::create(b, unitType, x).getResult();
+        b, nvgpu::DeviceAsyncTokenType::get(b.getContext()), tile,
+        tileIndex(tile, buffer, row, col), source, index(srcRow, srcCol),
+        b.getIndexAttr(kUnit), bytes, /*bypassL1=*/b.getUnitAttr());
   });
-  vector::StoreOp::create(b, v, tile, dst, /*nontemporal=*/false,
-                          llvm::MaybeAlign(16));
 }
 
 // The groups are NVVM's ops: the copies are issued in loops, and
@@ -325,7 +348,8 @@ void KernelBuilder::stageQuery() {
   if (s.vectorKeyWidth)
     stageVectors(qs, Value(), 16 * s.warps, s.dkTile, qBuf, valid, index);
   else
-    stage(qs, Value(), 16 * s.warps, s.dkTile, qBuf, valid, index);
+    stage(qs, Value(), 16 * s.warps, s.dkTile, /*unit=*/1,
+          /*contiguousUnits=*/false, qBuf, valid, index);
 }
 
 void KernelBuilder::stageKeys(Value keyBase, Value buffer) {
@@ -338,14 +362,23 @@ void KernelBuilder::stageKeys(Value keyBase, Value buffer) {
   if (s.vectorKeyWidth)
     stageVectors(ks, buffer, s.keyTileRows, s.dkTile, kBuf, valid, index);
   else
-    stage(ks, buffer, s.keyTileRows, s.dkTile, kBuf, valid, index);
+    stage(ks, buffer, s.keyTileRows, s.dkTile, /*unit=*/1,
+          /*contiguousUnits=*/false, kBuf, valid, index);
 }
 
 void KernelBuilder::stageBias(Value keyBase, Value buffer) {
   if (!bs)
     return;
+  // Where the bias has M even, unbroadcast columns, pairs of columns: one
+  // 8-byte load and one 8-byte store, so that a warp's 256 bytes take the
+  // two wavefronts they need on the padded rows (with single floats, the
+  // two rows of a 16-key tile that one warp writes conflict). Else single
+  // floats: pairs loaded one by one would halve the loads' coalescing.
+  auto biasType = cast<RankedTensorType>(s.bias.getType());
+  bool pairs = biasType.getShape().back() == s.m && s.m % 2 == 0;
   stage(
-      bs, buffer, 16 * s.warps, s.keyTileRows, biasBuf,
+      bs, buffer, 16 * s.warps, s.keyTileRows, /*unit=*/pairs ? 2 : 1,
+      /*contiguousUnits=*/pairs, biasBuf,
       [&](Value row, Value col) {
         return arith::AndIOp::create(
             b, ult(arith::AddIOp::create(b, qBase, row), s.n),

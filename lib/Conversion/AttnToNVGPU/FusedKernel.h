@@ -69,16 +69,19 @@ struct KernelShape {
 
 inline constexpr int64_t kMaxSharedBytes = 48 * 1024;
 
-/// Columns (f16) added to every row of the shared tiles. Rows are multiples
-/// of 16 f16 (8 banks of 4 bytes) long; 8 more make the row stride 4 banks
-/// past a multiple of 8, so the eight rows a fragment load spreads over
-/// (lanes g = 0..7) fall in eight different groups of 4 banks, and the
-/// value tile's column reads (rows 2t, t = 0..3) in four: no bank conflicts.
-inline constexpr int64_t kTilePad = 8;
-/// Columns (f32) added to every row of the staged bias tile: a row stride of
-/// 8 banks past a multiple of 32 spreads a fragment's eight rows of 8-byte
-/// pairs over the 64 words of two wavefronts, the fewest 256 bytes take.
-inline constexpr int64_t kBiasPad = 8;
+/// Columns (f16) added to every row of a shared tile of `cols` columns (a
+/// multiple of 8) so that its row stride is 4 banks (of 4 bytes) past a
+/// multiple of 8: the eight rows an ldmatrix matrix spreads over (lanes
+/// g = 0..7) then fall in eight different groups of 4 banks, and the value
+/// tile's column reads (rows 2t, t = 0..3) in four: no bank conflicts. Rows
+/// of a multiple of 16 f16 (8 banks) take 8 more; rows of 16k + 8 are
+/// already 4 banks past (a value chunk of 24 or 40 columns).
+inline int64_t tilePad(int64_t cols) { return cols % 16 == 0 ? 8 : 0; }
+/// Columns (f32) added to every row of the staged bias tile of `keys`
+/// columns (a multiple of 16): a row stride of 8 banks past a multiple of 32
+/// spreads a fragment's eight rows of 8-byte pairs over the 64 words of two
+/// wavefronts, the fewest 256 bytes take.
+inline int64_t biasTilePad(int64_t keys) { return (8 - keys % 32 + 32) % 32; }
 
 /// Defects the pass can put into its kernels on request (`test-mutation`),
 /// so that tests can show the CUDA emulator catches each of them.
@@ -140,15 +143,23 @@ private:
   void stageStep(Value keyBase, Value colBase, Value buffer);
   /// Copies `index(row, col)` of `source` for rows x cols into `tile`
   /// (converted to its element type), zero where `valid(row, col)` fails,
-  /// one element per thread and iteration; all threads of the block take
-  /// part.
+  /// `unit` elements per thread and iteration, stored as one vector; they
+  /// are loaded one by one, or as one aligned vector when
+  /// `contiguousUnits` (then `valid` of a unit's first element holds for
+  /// all of it). All threads of the block take part.
   void stage(Value tile, Value buffer, int64_t rows, int64_t cols,
-             Value source, ValueFn valid, IndexFn index);
+             int64_t unit, bool contiguousUnits, Value source, ValueFn valid,
+             IndexFn index);
   /// The same in units of 8 elements (cols a multiple of 8, `valid` and
   /// `index` taken at a unit's first column): cp.async from f16 sources,
-  /// else a 32-byte load converted to f16.
+  /// else one aligned load converted to f16.
   void stageVectors(Value tile, Value buffer, int64_t rows, int64_t cols,
                     Value source, ValueFn valid, IndexFn index);
+  /// Runs `body(row, col)` for every unit of `unit` elements of a rows x
+  /// cols tile (cols a multiple of `unit`; col is the unit's first),
+  /// spread over the block's threads.
+  void forEachUnit(int64_t rows, int64_t cols, int64_t unit,
+                   llvm::function_ref<void(Value, Value)> body);
   /// Closes the group of cp.async copies issued since the last one (no-op
   /// without cp.async).
   void commitCopies();
@@ -202,8 +213,8 @@ private:
   // Small builders.
   Value idx(int64_t v);
   Value f32c(double v);
-  Value toF16(Value v);
-  Value toF32(Value v);
+  /// `v` (a float or a vector of them) with `element` as element type.
+  Value convert(Value v, Type element);
   Value add(Value a, int64_t c);
   Value ult(Value a, int64_t c);
   Value buffer(Value tensor);

@@ -107,8 +107,9 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase, Value buffer) {
           } else {
             Value ok = arith::AndIOp::create(b, keyOk, ult(gRow[r], s.n));
             bias = guarded(ok, f32, [&] {
-              return toF32(memref::LoadOp::create(
-                  b, biasBuf, biasIndex(gRow[r], cols[c])));
+              return convert(memref::LoadOp::create(
+                                 b, biasBuf, biasIndex(gRow[r], cols[c])),
+                             f32);
             });
           }
           x = arith::AddFOp::create(b, x,
@@ -177,8 +178,8 @@ KernelBuilder::probabilityFragments(ArrayRef<std::array<Value, 4>> p) {
     for (int64_t part = 0; part < 4; ++part) {
       int64_t j = 2 * kk + part / 2; // [2], [3] come from the next tile
       int64_t r = part % 2;          // [1], [3] are row g + 8
-      e.push_back(toF16(p[j][2 * r]));
-      e.push_back(toF16(p[j][2 * r + 1]));
+      e.push_back(convert(p[j][2 * r], f16));
+      e.push_back(convert(p[j][2 * r + 1], f16));
     }
     pFrag.push_back(vector::FromElementsOp::create(b, aType, e));
   }

@@ -123,24 +123,25 @@ func.func @window_chunks(%q: tensor<1x49x32xf32>, %k: tensor<1x49x32xf32>, %v: t
 // -----
 
 // Long sequences (the default tiles' stream class): blocks of 64 queries,
-// and an online softmax over steps of 32 keys carrying the row maximum, the
+// and an online softmax over steps of 16 keys carrying the row maximum, the
 // row sum and the output tiles; a value tile of 3 x 64 columns is split
-// into 3 chunks of 64 (grid z). K and V have two copies: after the barrier
-// at the top of step j, step j + 1 is staged into the other.
-// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k{{.*}} : memref<2x32x24xf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v{{.*}} : memref<2x32x72xf16, #gpu.address_space<workgroup>>
+// into 2 chunks of 96 (grid z), the widest divisor up to 128. K and V have
+// two copies: after the barrier at the top of step j, step j + 1 is staged
+// into the other.
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k{{.*}} : memref<2x16x24xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v{{.*}} : memref<2x16x104xf16, #gpu.address_space<workgroup>>
 // CHECK-LABEL: func.func @long
-// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c3{{[_0-9]*}})
-// CHECK:           %[[STEPS:.*]] = arith.constant 5 : index
-// CHECK:           scf.for %[[J:.*]] = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}})
+// CHECK:           %[[STEPS:.*]] = arith.constant 10 : index
+// CHECK:           scf.for %[[J:.*]] = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
 // CHECK:             %[[BUF:.*]] = arith.remui %[[J]], %c2
 // CHECK:             gpu.barrier
 // CHECK:             scf.if
-// CHECK:               vector.store {{.*}} : memref<2x32x24xf16, #gpu.address_space<workgroup>>, vector<8xf16>
-// CHECK:               vector.store {{.*}} : memref<2x32x72xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:               vector.store {{.*}} : memref<2x16x24xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:               vector.store {{.*}} : memref<2x16x104xf16, #gpu.address_space<workgroup>>, vector<8xf16>
 // CHECK:             }
-// CHECK:             nvgpu.ldmatrix %{{.*}}[%[[BUF]], {{.*}} : memref<2x32x24xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
-// CHECK-COUNT-4:     nvgpu.mma.sync
+// CHECK:             nvgpu.ldmatrix %{{.*}}[%[[BUF]], {{.*}} : memref<2x16x24xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK-COUNT-2:     nvgpu.mma.sync
 // CHECK:             gpu.shuffle xor
 // The correction of the running statistics: exp(old max - new max).
 // CHECK:             arith.subf

@@ -100,7 +100,7 @@ TEST_F(AttnToNVGPUTest, TilesChangeTheKernel) {
   ASSERT_TRUE(module);
   // One warp a block: 4 query blocks of 16 rows for N = 49, 32 threads.
   uniform::FusedAttentionTiles tiles;
-  tiles.warps = 1;
+  tiles.windowWarps = 1;
   IRRewriter rewriter(&context);
   ASSERT_TRUE(succeeded(uniform::fuseAttentionOnTensorCores(
       rewriter, find("fits", "attn.reuse"), tiles)));
@@ -113,15 +113,16 @@ TEST(FusedAttentionTilesTest, ParsesWhatItPrints) {
   std::string error;
   auto report = [&](const llvm::Twine &message) { error = message.str(); };
   uniform::FusedAttentionTiles defaults;
-  EXPECT_EQ(defaults.str(), "warps=4,window-keys=64,window-chunk=64,"
-                            "stream-keys=32,stream-chunk=64");
+  EXPECT_EQ(defaults.str(), "window-keys=64,window-warps=4,window-chunk=64,"
+                            "stream-keys=16,stream-warps=4,stream-chunk=128");
   FailureOr<uniform::FusedAttentionTiles> tiles =
       uniform::FusedAttentionTiles::parse(
-          " stream-keys = 64,stream-chunk=128 ,warps=2", report);
+          " stream-keys = 64,stream-chunk=128 ,stream-warps=2", report);
   ASSERT_TRUE(succeeded(tiles));
   EXPECT_EQ(tiles->streamKeys, 64);
   EXPECT_EQ(tiles->streamChunk, 128);
-  EXPECT_EQ(tiles->warps, 2);
+  EXPECT_EQ(tiles->streamWarps, 2);
+  EXPECT_EQ(tiles->windowWarps, defaults.windowWarps);
   EXPECT_EQ(tiles->windowKeys, defaults.windowKeys);
   FailureOr<uniform::FusedAttentionTiles> again =
       uniform::FusedAttentionTiles::parse(tiles->str(), report);
@@ -132,7 +133,7 @@ TEST(FusedAttentionTilesTest, ParsesWhatItPrints) {
 }
 
 TEST(FusedAttentionTilesTest, RejectsWhatTheKernelCannotTake) {
-  for (const char *spec : {"warps=0", "warps=9", "window-keys=40",
+  for (const char *spec : {"window-warps=0", "stream-warps=9", "window-keys=40",
                            "stream-keys=0", "stream-chunk=12",
                            "window-chunk=264", "stream-keys", "tile=4"}) {
     std::string error;

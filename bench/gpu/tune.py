@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Tile shapes of the fused attention kernel, swept per shape class.
+
+  /usr/bin/python3 bench/gpu/tune.py [--build-dir build]
+      [--shapes window-4x4,window-7x7,...] [--dtype f32|f16]
+      [--device cuda-emulator|cuda] [--max-registers 128] [--json FILE]
+      [--work-dir DIR]
+
+A benchmark, not a test. For each attention shape below and each candidate
+of its class (window: M fits one key step; stream: the online softmax over
+key steps), it compiles the shape with `uniform-gpu-pipeline
+attention-tiles={...}` (uniform::FusedAttentionTiles), assembles it with
+ptxas for sm_87 (registers, spills, shared memory), runs it, checks the
+result against float64 NumPy (2e-2), and scores it:
+
+  * --device cuda (a GPU): the median of `uniform-run --benchmark`;
+  * --device cuda-emulator (the default, no GPU): an estimate for Jetson
+    AGX Orin from the emulator's counters (`uniform-run --profile`) and the
+    model below. It is not a measurement: it ranks candidates by the work
+    and traffic they cause, and by how much of the GPU their grid can use.
+
+Candidates over the register budget (--max-registers, 128: two or more
+blocks of 128 threads per SM), spilling, not fused (no mma.sync) or wrong
+are rejected. Per shape it prints every candidate, the best marked `*`;
+per class the candidate with the lowest geometric mean of score / best
+score over the class's shapes, as an `attention-tiles=` value. --json
+writes everything (default build/bench/gpu/tune.json).
+
+The estimate (seconds), per kernel, with the grid's blocks spread over the
+SMs they can occupy (active = min(SMs, blocks)):
+  issue  = IR instructions / 32 / (active * 4 warp instructions per clock)
+  tensor = mma.sync * 2048 FMA / (active * 1024 FMA per clock)
+  dram   = the shape's distinct bytes (Q, K, V, bias, output) / 204.8 GB/s
+  l2     = global bytes requested / (active * 64 bytes per clock)
+  time   = max(issue, tensor, dram, l2) * max(1, 8 / resident warps per SM)
+with sm_87 at 16 SMs and 1.3 GHz (Jetson AGX Orin 64 GB, MAXN), 64K
+registers, 164 KiB of shared memory, 48 warps and 16 blocks per SM; blocks
+re-reading K and V are assumed to hit the 4 MiB L2; the last factor charges
+for too few warps to hide latency. The tensor and L2 rates are assumptions
+(Ampere-class figures), and IR instructions stand for SASS instructions (see
+the README's profile columns).
+"""
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON = "/usr/bin/python3"  # Debian's, with NumPy
+REFERENCE = os.path.join(ROOT, "test", "lib", "attention_reference.py")
+PTXAS_REPORT = os.path.join(ROOT, "tools", "ptxas-report.py")
+
+# Shapes of UniForm and ViT attention, batch cut to keep emulation short.
+SHAPES = {
+    # UniForm's 4x4 and 7x7 windows (m0's layers; m5's stage 2, Dk 72).
+    "window-4x4": "kind=reuse,B=64,H=4,N=16,M=16,Dk=16,Dv=32,bias=NM",
+    "window-7x7": "kind=reuse,B=16,H=4,N=49,M=49,Dk=16,Dv=32,bias=NM",
+    "window-7x7-dk72": "kind=reuse,B=8,H=3,N=49,M=49,Dk=72,Dv=96,bias=NM",
+    # Global attention at 14x14 (UniForm's last stage), a ViT block, and a
+    # long sequence shared by 8 heads.
+    "global-14x14": "kind=reuse,B=4,H=4,N=196,M=196,Dk=32,Dv=64,bias=NM",
+    "vit-197": "kind=mha,B=1,H=12,N=197,M=197,Dk=64,Dv=64,bias=none",
+    "long-1024": "kind=reuse,B=1,H=8,N=1024,M=1024,Dk=64,Dv=64,bias=none",
+}
+DEFAULT_SHAPES = "window-4x4,window-7x7,window-7x7-dk72,global-14x14,vit-197"
+
+CANDIDATES = {
+    "window": [f"window-warps={w},window-chunk={c}"
+               for w in (1, 2, 4) for c in (32, 64, 128)],
+    "stream": [f"stream-warps={w},stream-keys={k},stream-chunk={c}"
+               for w in (2, 4) for k in (16, 32, 64) for c in (64, 128)],
+}
+WINDOW_KEYS = 64  # the default tiles' window-keys: M up to it is a window
+
+# sm_87 (Jetson AGX Orin 64 GB at MAXN).
+SMS, CLOCK_HZ, DRAM_BYTES_PER_S = 16, 1.3e9, 204.8e9
+REGISTERS_PER_SM, SHARED_PER_SM = 65536, 164 * 1024
+MAX_WARPS_PER_SM, MAX_BLOCKS_PER_SM = 48, 16
+WARP_ISSUE_PER_CLOCK, TENSOR_FMA_PER_CLOCK = 4, 1024
+L2_BYTES_PER_CLOCK = 64
+LATENCY_WARPS = 8
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, text=True,
+                          capture_output=True, **kwargs)
+
+
+def parse_spec(spec):
+    return dict(item.split("=") for item in spec.split(","))
+
+
+def shape_class(spec):
+    return "window" if int(parse_spec(spec)["M"]) <= WINDOW_KEYS else "stream"
+
+
+def warps_per_block(spec, tiles):
+    fields = parse_spec(tiles)
+    warps = int(fields.get("window-warps", fields.get("stream-warps", 4)))
+    return min(warps, math.ceil(int(parse_spec(spec)["N"]) / 16))
+
+
+def ptxas(isa):
+    """(registers, shared bytes, spilled, mma.sync) of the fused kernel."""
+    out = subprocess.run([PYTHON, PTXAS_REPORT, isa], text=True,
+                         capture_output=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 10 and f[1] == "forward_kernel":
+            return (int(f[2]), int(f[3]), int(f[4]) + int(f[5]) > 0,
+                    int(f[7]))
+    raise RuntimeError("no forward_kernel in ptxas's report:\n" + out)
+
+
+def profile_totals(text):
+    """The emulator profile's total row as a dict."""
+    for line in text.splitlines():
+        f = line.split()
+        if f and f[0] == "total" and len(f) >= 15:
+            return {"threads": int(f[2]), "ir": int(f[3]), "mma": int(f[5]),
+                    "cp.async": int(f[8]), "barriers": int(f[9]),
+                    "global_mb": float(f[12]), "conflict": f[14]}
+    raise RuntimeError("no totals in the emulator's profile:\n" + text)
+
+
+def distinct_bytes(spec):
+    """Bytes of Q, K, V, the bias and the output of a reference spec."""
+    f = parse_spec(spec)
+    b, h, n, m = (int(f[x]) for x in ("B", "H", "N", "M"))
+    dk, dv = int(f["Dk"]), int(f["Dv"])
+    qk_heads = h if f["kind"] == "mha" else 1
+    extents = {"B": b, "H": h, "N": n, "M": m}
+    bias = 0 if f["bias"] == "none" else math.prod(
+        extents.get(d, 1) for d in f["bias"])
+    elements = (b * qk_heads * (n + m) * dk + b * h * m * dv
+                + b * h * n * dv + bias)
+    return elements * (2 if f.get("dtype") == "f16" else 4)
+
+
+def estimate(spec, counts, registers, shared, warps):
+    """Seconds on sm_87 by the model in the module docstring."""
+    threads = 32 * warps
+    blocks = counts["threads"] // threads
+    resident = min(REGISTERS_PER_SM // max(registers * threads, 1),
+                   SHARED_PER_SM // max(shared, 1),
+                   MAX_WARPS_PER_SM // warps, MAX_BLOCKS_PER_SM)
+    resident = max(1, min(resident, math.ceil(blocks / SMS)))
+    active = min(SMS, blocks)
+    issue = counts["ir"] / 32 / (active * WARP_ISSUE_PER_CLOCK) / CLOCK_HZ
+    tensor = counts["mma"] * 2048 / (active * TENSOR_FMA_PER_CLOCK) / CLOCK_HZ
+    dram = distinct_bytes(spec) / DRAM_BYTES_PER_S
+    l2 = counts["global_mb"] * 1e6 / (active * L2_BYTES_PER_CLOCK) / CLOCK_HZ
+    latency = max(1.0, LATENCY_WARPS / (resident * warps))
+    return max(issue, tensor, dram, l2) * latency
+
+
+def try_candidate(bin_dir, work, spec, tiles, args):
+    """One row of the sweep: the candidate's numbers, or why it is out."""
+    row = {"tiles": tiles}
+    case = os.path.join(work, "case.mlir")
+    pipeline = f"--uniform-gpu-pipeline=attention-tiles={{{tiles}}}"
+    isa = os.path.join(work, "isa.mlir")
+    run([os.path.join(bin_dir, "uniform-opt"), case,
+         pipeline + " format=isa", "-o", isa])
+    registers, shared, spilled, mma = ptxas(isa)
+    row.update(registers=registers, shared=shared)
+    if mma == 0:
+        return dict(row, rejected="not fused")
+    if spilled:
+        return dict(row, rejected="spills")
+    if registers > args.max_registers:
+        return dict(row, rejected=f"over {args.max_registers} registers")
+    emulated = args.device == "cuda-emulator"
+    module = os.path.join(work, "gpu.mlir")
+    run([os.path.join(bin_dir, "uniform-opt"), case,
+         pipeline + (" format=llvm" if emulated else ""), "-o", module])
+    inputs = [a for name in ("q", "k", "v", "b")
+              if os.path.exists(os.path.join(work, name + ".npy"))
+              for a in ("--input", os.path.join(work, name + ".npy"))]
+    out = os.path.join(work, "out.npy")
+    command = [os.path.join(bin_dir, "uniform-run"), module,
+               f"--device={args.device}", "--output", out] + inputs
+    command += ["--profile"] if emulated else ["--benchmark", "50"]
+    result = run(command).stdout
+    check = subprocess.run([PYTHON, REFERENCE, "cmp", out,
+                            os.path.join(work, "ref.npy"), "2e-2"],
+                           text=True, capture_output=True)
+    if check.returncode != 0:
+        return dict(row, rejected="wrong result")
+    if emulated:
+        counts = profile_totals(result)
+        row.update(counts)
+        row["score_us"] = 1e6 * estimate(spec, counts, registers, shared,
+                                         warps_per_block(spec, tiles))
+    else:
+        median = re.search(r"median ([0-9.]+) ms", result)
+        row["score_us"] = 1e3 * float(median.group(1))
+    return row
+
+
+def sweep(bin_dir, name, spec, args):
+    work = os.path.join(args.work_dir, name)
+    os.makedirs(work, exist_ok=True)
+    spec = f"{spec},dtype={args.dtype},seed=1"
+    with open(os.path.join(work, "case.mlir"), "w") as f:
+        f.write(run([PYTHON, REFERENCE, "gen", spec, work]).stdout)
+    rows = []
+    for tiles in CANDIDATES[shape_class(spec)]:
+        try:
+            rows.append(try_candidate(bin_dir, work, spec, tiles, args))
+        except (subprocess.CalledProcessError, RuntimeError) as e:
+            detail = getattr(e, "stderr", None) or str(e)
+            rows.append({"tiles": tiles,
+                         "rejected": "failed: " + detail.strip()[:200]})
+    return rows
+
+
+def rank(row):
+    """Lower is better: the score, then (for equal estimates, such as two
+    memory-bound candidates) the instructions executed."""
+    return (round(row["score_us"], 3), row.get("ir", 0))
+
+
+def print_sweep(name, spec, rows, unit):
+    print(f"\n{name}: {spec}")
+    print(f"  {'tiles':<48}{'regs':>6}{'smem':>8}{'IR instr':>12}"
+          f"{'mma':>9}{'MB':>8}{unit:>10}")
+    scored = [r for r in rows if "score_us" in r]
+    best = min(scored, key=rank) if scored else None
+    for r in rows:
+        mark = "*" if r is best else " "
+        if "score_us" not in r:
+            print(f" {mark}{r['tiles']:<48}{r.get('registers', '-'):>6}"
+                  f"{r.get('shared', '-'):>8}  {r['rejected']}")
+            continue
+        print(f" {mark}{r['tiles']:<48}{r['registers']:>6}{r['shared']:>8}"
+              f"{r.get('ir', '-'):>12}{r.get('mma', '-'):>9}"
+              f"{r.get('global_mb', '-'):>8}{r['score_us']:>10.1f}")
+
+
+def choose(results):
+    """Per class: the candidate with the lowest geometric mean of score /
+    best score over the class's shapes (only candidates valid on all)."""
+    choice = {}
+    for cls in CANDIDATES:
+        sweeps = [rows for name, (spec, rows) in results.items()
+                  if shape_class(spec) == cls]
+        if not sweeps:
+            continue
+        ratios = {}
+        for rows in sweeps:
+            scored = {r["tiles"]: r["score_us"] + 1e-9 * r.get("ir", 0)
+                      for r in rows if "score_us" in r}
+            if not scored:
+                continue
+            best = min(scored.values())
+            for tiles in CANDIDATES[cls]:
+                ratios.setdefault(tiles, []).append(
+                    scored[tiles] / best if tiles in scored else math.inf)
+        means = {t: math.exp(sum(map(math.log, r)) / len(r))
+                 for t, r in ratios.items() if math.inf not in r}
+        if means:
+            tiles = min(means, key=means.get)
+            choice[cls] = {"tiles": tiles, "geomean_vs_best": means[tiles]}
+    return choice
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--shapes", default=DEFAULT_SHAPES,
+                        help="comma-separated, from: " + ", ".join(SHAPES))
+    parser.add_argument("--dtype", choices=("f32", "f16"), default="f32")
+    parser.add_argument("--device", choices=("cuda-emulator", "cuda"),
+                        default="cuda-emulator")
+    parser.add_argument("--max-registers", type=int, default=128)
+    parser.add_argument("--json")
+    parser.add_argument("--work-dir",
+                        help="the shapes' files (default "
+                        "BUILD/bench/gpu/tune)")
+    args = parser.parse_args()
+    args.work_dir = args.work_dir or os.path.join(args.build_dir, "bench",
+                                                  "gpu", "tune")
+    unknown = [s for s in args.shapes.split(",") if s not in SHAPES]
+    if unknown:
+        parser.error(f"unknown shapes {unknown}; known: {', '.join(SHAPES)}")
+    bin_dir = os.path.join(args.build_dir, "bin")
+    unit = "est us" if args.device == "cuda-emulator" else "median us"
+    print(f"tune: {args.device}, {args.dtype}, register budget "
+          f"{args.max_registers}" + (" (scores are estimates for sm_87 from "
+          "the emulator's counters, not measurements)"
+          if args.device == "cuda-emulator" else ""))
+    results = {}
+    for name in args.shapes.split(","):
+        rows = sweep(bin_dir, name, SHAPES[name], args)
+        results[name] = (SHAPES[name], rows)
+        print_sweep(name, SHAPES[name], rows, unit)
+    choice = choose(results)
+    print()
+    for cls, picked in choice.items():
+        print(f"{cls}: attention-tiles={{{picked['tiles']}}} "
+              f"(geometric mean {picked['geomean_vs_best']:.3f} x the best "
+              f"per shape)")
+    path = args.json or os.path.join(args.build_dir, "bench", "gpu",
+                                     "tune.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"device": args.device, "dtype": args.dtype,
+                   "max_registers": args.max_registers,
+                   "shapes": {n: {"spec": s, "candidates": r}
+                              for n, (s, r) in results.items()},
+                   "choice": choice}, f, indent=1)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
