@@ -43,16 +43,19 @@ void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
   pm.addPass(createCSEPass());
   if (reuseHeads)
     pm.addPass(attn::createAttnReuseHeads());
-  if (fusedAttentionTiles) {
-    ConvertAttnToNVGPUOptions fusedOptions;
-    fusedOptions.tiles = *fusedAttentionTiles;
-    pm.addPass(createConvertAttnToNVGPU(fusedOptions));
-  }
   // Weight layouts folded into the constants, and activation transposes
   // that cancel across elementwise ops (the NCHW <-> NHWC pairs that the
   // ONNX import leaves around every convolution) removed.
   pm.nest<func::FuncOp>().addPass(tosa::createTosaLayerwiseConstantFoldPass());
   pm.nest<func::FuncOp>().addPass(tosa::createTosaReduceTransposes());
+  // What is left of the chains at attention's inputs (NHWC result to NCHW,
+  // to [B, C, N], to [B, N, C]) is often only a reshape.
+  pm.nest<func::FuncOp>().addPass(attn::createAttnFoldRelayoutChains());
+  if (fusedAttentionTiles) {
+    ConvertAttnToNVGPUOptions fusedOptions;
+    fusedOptions.tiles = *fusedAttentionTiles;
+    pm.addPass(createConvertAttnToNVGPU(fusedOptions));
+  }
   ConvertAttnToLinalgOptions attnOptions;
   attnOptions.strategy = strategy.str();
   attnOptions.tileM = tileM;

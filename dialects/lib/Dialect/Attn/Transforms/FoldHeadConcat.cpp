@@ -19,6 +19,7 @@
 
 #include "uniform/Dialect/Attn/Transforms/Transforms.h"
 
+#include "AtomLayout.h"
 #include "Reason.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -32,7 +33,11 @@ using namespace mlir;
 using namespace uniform;
 using namespace uniform::attn;
 
+using uniform::attn::detail::AtomLayout;
+using uniform::attn::detail::applyRelayout;
+using uniform::attn::detail::createReshape;
 using uniform::attn::detail::fail;
+using uniform::attn::detail::isRelayoutOp;
 
 //===----------------------------------------------------------------------===//
 // Concatenations
@@ -144,12 +149,6 @@ static FailureOr<ConcatView> getConcatView(Operation *op,
 // Layout chains
 //===----------------------------------------------------------------------===//
 
-/// Whether `op` only moves elements: a reshape, a transpose or a cast.
-static bool isRelayoutOp(Operation *op) {
-  return isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tosa::ReshapeOp,
-             tosa::TransposeOp, linalg::TransposeOp, tensor::CastOp>(op);
-}
-
 namespace {
 /// One piece of the concatenation: the slice it starts from and the
 /// relayout ops from the slice to the piece, in order.
@@ -189,218 +188,6 @@ static bool isSameRelayout(Operation *a, Operation *b) {
     if (!areEquivalentValues(x, y))
       return false;
   return true;
-}
-
-//===----------------------------------------------------------------------===//
-// Atom tracking
-//===----------------------------------------------------------------------===//
-
-namespace {
-/// Dimensions as runs of atoms (row-major digits of the merged result).
-class AtomLayout {
-public:
-  /// Starts from `sourceShape` whose dimension `dim` is `outer` pieces of
-  /// `inner` elements (the piece index and the index within a piece).
-  AtomLayout(ArrayRef<int64_t> sourceShape, int64_t dim, int64_t outer,
-             int64_t inner) {
-    for (auto [i, size] : llvm::enumerate(sourceShape)) {
-      if (static_cast<int64_t>(i) == dim) {
-        pieceAtom = addAtom(outer);
-        source.push_back({pieceAtom});
-        if (inner != 1)
-          source.back().push_back(addAtom(inner));
-        continue;
-      }
-      source.push_back({addAtom(size)});
-    }
-  }
-
-  /// The layout of one piece: the source without the piece atom, minus the
-  /// source dimensions in `dropped` (unit dimensions of a rank-reducing
-  /// slice).
-  void startPiece(const llvm::SmallBitVector &dropped) {
-    current.clear();
-    for (auto [i, atoms] : llvm::enumerate(source)) {
-      if (dropped.test(i))
-        continue;
-      current.push_back(
-          llvm::filter_to_vector(atoms, [&](unsigned a) { return a != pieceAtom; }));
-    }
-  }
-
-  void transpose(ArrayRef<int64_t> perm) {
-    SmallVector<SmallVector<unsigned>> permuted;
-    for (int64_t p : perm)
-      permuted.push_back(current[p]);
-    current = std::move(permuted);
-  }
-
-  /// Regroups the current atoms into `shape`, splitting atoms where a
-  /// dimension ends inside one.
-  LogicalResult reshape(ArrayRef<int64_t> shape) {
-    SmallVector<unsigned> digits;
-    for (ArrayRef<unsigned> atoms : current)
-      for (unsigned a : atoms)
-        if (sizes[a] != 1)
-          digits.push_back(a);
-    SmallVector<SmallVector<unsigned>> regrouped;
-    size_t next = 0;
-    for (int64_t extent : shape) {
-      SmallVector<unsigned> group;
-      for (int64_t have = 1; have != extent;) {
-        if (next == digits.size() || extent % have != 0)
-          return failure();
-        int64_t need = extent / have;
-        unsigned a = digits[next];
-        if (sizes[a] <= need) {
-          if (need % sizes[a] != 0)
-            return failure();
-          have *= sizes[a];
-          group.push_back(a);
-          ++next;
-          continue;
-        }
-        if (sizes[a] % need != 0)
-          return failure();
-        digits[next] = split(a, need);
-        group.push_back(a);
-        have = extent;
-      }
-      regrouped.push_back(std::move(group));
-    }
-    if (next != digits.size())
-      return failure();
-    current = std::move(regrouped);
-    return success();
-  }
-
-  /// The concatenation along `axis`: the piece index becomes the outermost
-  /// digit of that dimension.
-  void concat(int64_t axis) {
-    current[axis].insert(current[axis].begin(), pieceAtom);
-  }
-
-  /// Every atom of the source in order, unit atoms included.
-  SmallVector<unsigned> sourceAtoms() const {
-    SmallVector<unsigned> atoms;
-    for (ArrayRef<unsigned> dimAtoms : source)
-      llvm::append_range(atoms, dimAtoms);
-    return atoms;
-  }
-  /// The non-unit atoms of the current layout in order.
-  SmallVector<unsigned> currentDigits() const { return digitsOf(current); }
-  int64_t size(unsigned atom) const { return sizes[atom]; }
-  size_t rank() const { return current.size(); }
-
-private:
-  unsigned addAtom(int64_t size) {
-    sizes.push_back(size);
-    return sizes.size() - 1;
-  }
-
-  /// Splits `atom` into itself, now of size `outer`, and a new inner atom
-  /// right after it wherever it appears. Returns the inner atom.
-  unsigned split(unsigned atom, int64_t outer) {
-    unsigned inner = addAtom(sizes[atom] / outer);
-    sizes[atom] = outer;
-    for (auto *layout : {&source, &current})
-      for (SmallVector<unsigned> &atoms : *layout)
-        if (auto *it = llvm::find(atoms, atom); it != atoms.end())
-          atoms.insert(std::next(it), inner);
-    return inner;
-  }
-
-  SmallVector<unsigned>
-  digitsOf(ArrayRef<SmallVector<unsigned>> layout) const {
-    SmallVector<unsigned> digits;
-    for (ArrayRef<unsigned> atoms : layout)
-      for (unsigned a : atoms)
-        if (sizes[a] != 1)
-          digits.push_back(a);
-    return digits;
-  }
-
-  SmallVector<int64_t> sizes;
-  SmallVector<SmallVector<unsigned>> source;
-  SmallVector<SmallVector<unsigned>> current;
-  unsigned pieceAtom = 0;
-};
-} // namespace
-
-/// Applies the relayout `op` to `layout`.
-static LogicalResult applyRelayout(AtomLayout &layout, Operation *op) {
-  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
-  if (!resultType.hasStaticShape() || resultType.getNumElements() == 0)
-    return failure();
-  if (auto t = dyn_cast<tosa::TransposeOp>(op)) {
-    layout.transpose(llvm::to_vector_of<int64_t>(t.getPerms()));
-    return success();
-  }
-  if (auto t = dyn_cast<linalg::TransposeOp>(op)) {
-    layout.transpose(t.getPermutation());
-    return success();
-  }
-  if (isa<tensor::CastOp>(op))
-    return success(layout.rank() ==
-                   static_cast<size_t>(resultType.getRank()));
-  return layout.reshape(resultType.getShape());
-}
-
-/// The coarsest shape that both `a` and `b` refine: its extents are the
-/// ratios of the row-major prefix products the two shapes have in common.
-static SmallVector<int64_t> getCommonCoarsening(ArrayRef<int64_t> a,
-                                                ArrayRef<int64_t> b) {
-  auto prefixes = [](ArrayRef<int64_t> shape) {
-    SmallVector<int64_t> products;
-    int64_t product = 1;
-    for (int64_t extent : shape)
-      products.push_back(product *= extent);
-    return products;
-  };
-  SmallVector<int64_t> pa = prefixes(a), pb = prefixes(b);
-  SmallVector<int64_t> common;
-  if (!a.empty() && !b.empty() && a.front() == 1 && b.front() == 1)
-    common.push_back(1);
-  int64_t last = 1;
-  for (int64_t p : pa)
-    if (p != last && llvm::is_contained(pb, p)) {
-      common.push_back(p / last);
-      last = p;
-    }
-  return common;
-}
-
-/// Reshapes `value` to the static `shape` with tensor.collapse_shape and
-/// tensor.expand_shape: through the coarsest shape both refine, or, where
-/// that has no dimension, through one dimension.
-static Value createReshape(OpBuilder &b, Location loc, Value value,
-                           ArrayRef<int64_t> shape) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (type.getShape() == shape)
-    return value;
-  auto step = [&](Value from, ArrayRef<int64_t> to) -> Value {
-    auto fromType = cast<RankedTensorType>(from.getType());
-    if (fromType.getShape() == to)
-      return from;
-    auto toType = RankedTensorType::get(to, type.getElementType());
-    std::optional<SmallVector<ReassociationIndices>> groups =
-        getReassociationIndicesForReshape(fromType, toType);
-    if (!groups)
-      return Value();
-    if (fromType.getRank() > toType.getRank())
-      return tensor::CollapseShapeOp::create(b, loc, toType, from, *groups);
-    return tensor::ExpandShapeOp::create(b, loc, toType, from, *groups);
-  };
-  if (Value direct = step(value, shape))
-    return direct;
-  SmallVector<int64_t> middle = getCommonCoarsening(type.getShape(), shape);
-  if (middle.empty())
-    middle.push_back(type.getNumElements());
-  if (Value collapsed = step(value, middle))
-    if (Value expanded = step(collapsed, shape))
-      return expanded;
-  Value flat = step(value, {type.getNumElements()});
-  return step(flat, shape);
 }
 
 //===----------------------------------------------------------------------===//

@@ -88,6 +88,23 @@ def AttnReuseHeads : Pass<"attn-reuse-heads"> {
   ];
 }
 
+def AttnFoldRelayoutChains : Pass<"attn-fold-relayout-chains"> {
+  let summary = "Replace transpose and reshape chains that keep the element "
+                "order by one reshape";
+  let description = [{
+    A chain of `tosa.transpose`, `linalg.transpose`, `tosa.reshape` and
+    `tensor.collapse_shape` / `expand_shape` ops with static shapes whose
+    composite keeps its source's row-major element order is a reshape,
+    whatever its transposes: it becomes one `tensor.collapse_shape` /
+    `expand_shape` of the source (uniform::attn::foldRelayoutChain).
+    Exporters leave such chains at attention's inputs: a convolution's
+    NHWC result transposed to NCHW, reshaped to [B, C, N] and transposed to
+    [B, N, C] for q, k or v. `tosa-reduce-transposes` does not see through
+    the reshape. Chains that move elements are left alone.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def AttnCostReport : Pass<"attn-cost-report"> {
   let summary = "Print the cost of every attention op and the total";
   let description = [{

@@ -166,6 +166,21 @@ mlir::FailureOr<mlir::Value> foldHeadConcat(mlir::RewriterBase &rewriter,
                                             mlir::Operation *concat,
                                             std::string *reason = nullptr);
 
+/// Replaces `op`, the last of a chain of transposes and reshapes (tosa,
+/// linalg or tensor) that contains a transpose and keeps its source's
+/// row-major element order, by one reshape of the source
+/// (tensor.collapse_shape / expand_shape). Exporters produce such chains
+/// around attention: q = conv(x) as NCHW, reshaped to [B, C, N] and
+/// transposed to [B, N, C], after the NHWC convolution's own transpose to
+/// NCHW, is only a reshape of the NHWC result. Returns the reshape; fails,
+/// changing nothing, when the chain moves elements.
+mlir::FailureOr<mlir::Value> foldRelayoutChain(mlir::RewriterBase &rewriter,
+                                               mlir::Operation *op);
+
+/// Adds foldRelayoutChain on every transpose and reshape (the
+/// `attn-fold-relayout-chains` pass).
+void populateFoldRelayoutChainPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the `attn-reuse-heads` patterns to `patterns`: shared-head
 /// `attn.mha` to `attn.reuse`, the shared-matrix merge (rooted at a group's
 /// last member) and the head-concatenation fold.
