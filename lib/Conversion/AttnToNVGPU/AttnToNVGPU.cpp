@@ -93,7 +93,8 @@ static LogicalResult chooseStaging(KernelShape &s) {
   int64_t fixed = tileBytes(16 * s.warps, s.dkTile);
   int64_t keys = tileBytes(s.keyTileRows, s.dkTile);
   int64_t values = tileBytes(s.keyTileRows, s.chunk);
-  int64_t bias = 4 * (16 * s.warps) * (s.keyTileRows + biasTilePad(s.keyTileRows));
+  int64_t bias =
+      4 * (16 * s.warps) * (s.keyTileRows + biasTilePad(s.keyTileRows));
   // Bytes of `buffers` copies, with or without the staged bias.
   auto bytes = [&](int64_t buffers, bool withBias) {
     if (streaming)
@@ -188,8 +189,8 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse,
   s.grid[1] = s.queryBlocks;
   s.grid[2] = (reuse ? 1 : s.heads) * (s.keySteps == 1 ? 1 : s.chunks);
   constexpr int64_t kMaxGridX = 0x7fffffff, kMaxGridYZ = 65535;
-  s.linearGrid = s.grid[1] > kMaxGridYZ || s.grid[2] > kMaxGridYZ ||
-                 s.grid[0] > kMaxGridX;
+  s.linearGrid =
+      s.grid[1] > kMaxGridYZ || s.grid[2] > kMaxGridYZ || s.grid[0] > kMaxGridX;
   int64_t blocks;
   if (llvm::MulOverflow(s.grid[0], s.grid[1], blocks) ||
       llvm::MulOverflow(blocks, s.grid[2], blocks) ||
@@ -207,10 +208,10 @@ template <typename OpTy>
 struct SynchronizationMemoryEffects
     : public MemoryEffectOpInterface::ExternalModel<
           SynchronizationMemoryEffects<OpTy>, OpTy> {
-  void getEffects(
-      Operation *op,
-      SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
-          &effects) const {
+  void
+  getEffects(Operation *op,
+             SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                 &effects) const {
     effects.emplace_back(MemoryEffects::Read::get());
     effects.emplace_back(MemoryEffects::Write::get());
   }
@@ -253,10 +254,10 @@ FailureOr<Value> fuseAttention(RewriterBase &rewriter, OpTy op,
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-  Value result = buildFusedKernel(
-      b, *shape, op.getScaleValue(), symbols, mutation, op.getQuery(),
-      op.getKey(), op.getValue(),
-      cast<RankedTensorType>(op.getResult().getType()));
+  Value result =
+      buildFusedKernel(b, *shape, op.getScaleValue(), symbols, mutation,
+                       op.getQuery(), op.getKey(), op.getValue(),
+                       cast<RankedTensorType>(op.getResult().getType()));
   rewriter.replaceOp(op, result);
   return result;
 }
@@ -344,11 +345,11 @@ FailureOr<FusedAttentionTiles> uniform::FusedAttentionTiles::parse(
     int64_t value;
     if (text.trim().getAsInteger(10, value) || value < field->multiple ||
         value > field->max || value % field->multiple != 0) {
-      std::string range = "from " + std::to_string(field->multiple) +
-                          " to " + std::to_string(field->max);
+      std::string range = "from " + std::to_string(field->multiple) + " to " +
+                          std::to_string(field->max);
       if (field->multiple > 1)
-        range = "a multiple of " + std::to_string(field->multiple) + " " +
-                range;
+        range =
+            "a multiple of " + std::to_string(field->multiple) + " " + range;
       emitError("attention tiles: " + key + " must be " + range + ", got '" +
                 text.trim() + "'");
       return failure();
@@ -414,4 +415,3 @@ struct ConvertAttnToNVGPUPass
   FrozenRewritePatternSet frozenPatterns;
 };
 } // namespace
-

@@ -82,8 +82,8 @@ Value KernelBuilder::guarded(Value cond, Type type,
   return ifOp.getResult(0);
 }
 
-SmallVector<Value> KernelBuilder::tileIndex(Value tile, Value buffer,
-                                            Value row, Value col) {
+SmallVector<Value> KernelBuilder::tileIndex(Value tile, Value buffer, Value row,
+                                            Value col) {
   if (cast<MemRefType>(tile.getType()).getRank() == 3)
     return {buffer, row, col};
   return {row, col};
@@ -109,15 +109,13 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
   // deallocation, which adds ownership arguments to the launch's block.
   // Tiles that change during a block (window: V; streaming: K, V and the
   // bias) get s.buffers copies along a leading dimension when that is 2.
-  auto shared = gpu::AddressSpaceAttr::get(b.getContext(),
-                                           gpu::AddressSpace::Workgroup);
-  auto tileType = [&](int64_t rows, int64_t cols, Type element,
-                      bool perStep) {
+  auto shared =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  auto tileType = [&](int64_t rows, int64_t cols, Type element, bool perStep) {
     SmallVector<int64_t> shape = {rows, cols};
     if (perStep && s.buffers > 1)
       shape.insert(shape.begin(), s.buffers);
-    return MemRefType::get(shape, element, MemRefLayoutAttrInterface(),
-                           shared);
+    return MemRefType::get(shape, element, MemRefLayoutAttrInterface(), shared);
   };
   bool streaming = s.keySteps > 1;
   SmallVector<MemRefType> types = {
@@ -150,8 +148,8 @@ Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
                                 bool chunksOnGrid) {
   SmallVector<Value> smem;
   for (memref::GlobalOp global : globals)
-    smem.push_back(memref::GetGlobalOp::create(b, global.getType(),
-                                               global.getSymName()));
+    smem.push_back(
+        memref::GetGlobalOp::create(b, global.getType(), global.getSymName()));
   qs = smem[0], ks = smem[1], vs = smem[2];
   bs = s.stageBias ? smem[3] : Value();
   Value x = launch.getBlockIds().x, y = launch.getBlockIds().y,
@@ -177,15 +175,16 @@ Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
   // place in a 16 x 16 tile is set by its index's two bits.
   laneRow = arith::RemUIOp::create(b, lane, idx(8));
   matrixBit0 = arith::MulIOp::create(
-      b, arith::RemUIOp::create(b, arith::DivUIOp::create(b, lane, idx(8)),
-                                idx(2)),
+      b,
+      arith::RemUIOp::create(b, arith::DivUIOp::create(b, lane, idx(8)),
+                             idx(2)),
       idx(8));
-  matrixBit1 =
-      arith::MulIOp::create(b, arith::DivUIOp::create(b, lane, idx(16)), idx(8));
+  matrixBit1 = arith::MulIOp::create(
+      b, arith::DivUIOp::create(b, lane, idx(16)), idx(8));
   Value warp = arith::DivUIOp::create(b, tid, idx(32));
   g = arith::DivUIOp::create(b, lane, idx(4));
-  t2 = arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)),
-                             idx(2));
+  t2 =
+      arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)), idx(2));
   row0 = arith::AddIOp::create(b, arith::MulIOp::create(b, warp, idx(16)),
                                g); // within the block
   row1 = add(row0, 8);
@@ -220,8 +219,7 @@ SmallVector<Value> KernelBuilder::biasIndex(Value row, Value col) {
   return ix;
 }
 
-SmallVector<Value> KernelBuilder::rowIndex(Value base, Value row,
-                                           Value col) {
+SmallVector<Value> KernelBuilder::rowIndex(Value base, Value row, Value col) {
   SmallVector<Value> ix = {batch};
   if (!s.reuse)
     ix.push_back(head);
@@ -241,8 +239,8 @@ void KernelBuilder::forEachUnit(int64_t rows, int64_t cols, int64_t unit,
   b.setInsertionPointToStart(loop.getBody());
   Value i = loop.getInductionVar();
   Value row = arith::DivUIOp::create(b, i, idx(units));
-  Value col = arith::MulIOp::create(
-      b, arith::RemUIOp::create(b, i, idx(units)), idx(unit));
+  Value col = arith::MulIOp::create(b, arith::RemUIOp::create(b, i, idx(units)),
+                                    idx(unit));
   body(row, col);
 }
 
@@ -260,9 +258,9 @@ Value KernelBuilder::convert(Value v, Type element) {
   return arith::TruncFOp::create(b, to, v);
 }
 
-void KernelBuilder::stage(Value tile, Value buffer, int64_t rows,
-                          int64_t cols, int64_t unit, bool contiguousUnits,
-                          Value source, ValueFn valid, IndexFn index) {
+void KernelBuilder::stage(Value tile, Value buffer, int64_t rows, int64_t cols,
+                          int64_t unit, bool contiguousUnits, Value source,
+                          ValueFn valid, IndexFn index) {
   Type element = cast<MemRefType>(tile.getType()).getElementType();
   Type sourceElement = cast<MemRefType>(source.getType()).getElementType();
   auto unitType = VectorType::get({unit}, element);
@@ -516,8 +514,7 @@ void KernelBuilder::buildStreamingKernel(Value colBase) {
     waitCopies(0);
     stagingBarrier();
     Value next = add(j, 1);
-    auto ifOp =
-        scf::IfOp::create(b, ult(next, s.keySteps), /*withElse=*/false);
+    auto ifOp = scf::IfOp::create(b, ult(next, s.keySteps), /*withElse=*/false);
     {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(&ifOp.getThenRegion().front());

@@ -1,4 +1,4 @@
-//===- FusedKernel.h - The fused attention kernel's builder ------*- C++ -*-===//
+//===- FusedKernel.h - The fused attention kernel's builder -----*- C++ -*-===//
 //
 // Internal to convert-attn-to-nvgpu: which attention shapes the fused
 // tensor-core kernel takes (KernelShape, from AttnToNVGPU.cpp's matcher)
@@ -26,7 +26,7 @@ using mlir::Value;
 struct KernelShape {
   bool reuse;
   int64_t batch, heads, n, m, dk, dv;
-  int64_t dkTile; // Dk rounded up to the mma k-step of 16 (zero columns)
+  int64_t dkTile;      // Dk rounded up to the mma k-step of 16 (zero columns)
   int64_t warps;       // 16 query rows each
   int64_t queryBlocks; // blocks along the queries (16 * warps rows each)
   int64_t keyTileRows; // keys staged per step: all of them (rounded up to
@@ -147,9 +147,8 @@ private:
   /// are loaded one by one, or as one aligned vector when
   /// `contiguousUnits` (then `valid` of a unit's first element holds for
   /// all of it). All threads of the block take part.
-  void stage(Value tile, Value buffer, int64_t rows, int64_t cols,
-             int64_t unit, bool contiguousUnits, Value source, ValueFn valid,
-             IndexFn index);
+  void stage(Value tile, Value buffer, int64_t rows, int64_t cols, int64_t unit,
+             bool contiguousUnits, Value source, ValueFn valid, IndexFn index);
   /// The same in units of 8 elements (cols a multiple of 8, `valid` and
   /// `index` taken at a unit's first column): cp.async from f16 sources,
   /// else one aligned load converted to f16.
@@ -172,8 +171,8 @@ private:
   /// Q as A fragments, 16 columns of Dk each.
   llvm::SmallVector<Value> queryFragments();
   /// Scaled, biased and masked scores of the lane's elements, per key tile.
-  llvm::SmallVector<std::array<Value, 4>>
-  scores(llvm::ArrayRef<Value> qFrag, Value keyBase, Value buffer);
+  llvm::SmallVector<std::array<Value, 4>> scores(llvm::ArrayRef<Value> qFrag,
+                                                 Value keyBase, Value buffer);
   Value quadReduce(Value v, bool isMax);
   /// Updates the statistics with one step's scores and turns `sv` into
   /// unnormalized probabilities.
@@ -188,8 +187,8 @@ private:
                                         Value buffer);
   /// B fragments of the staged values for keys 16 kk.. and n-tiles ct and,
   /// when `tiles` is 2, ct + 1 (one ldmatrix.x4.trans, or x2).
-  llvm::SmallVector<Value> valueFragments(int64_t kk, int64_t ct,
-                                          int64_t tiles, Value buffer);
+  llvm::SmallVector<Value> valueFragments(int64_t kk, int64_t ct, int64_t tiles,
+                                          Value buffer);
   /// ldmatrix.x4 from a shared tile at this lane's row address.
   Value loadMatrices(Value tile, Value buffer, Value row, Value col,
                      bool transpose);

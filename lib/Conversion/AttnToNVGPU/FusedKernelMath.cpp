@@ -24,8 +24,8 @@ Value KernelBuilder::loadMatrices(Value tile, Value buffer, Value row,
                                   Value col, bool transpose) {
   auto type = VectorType::get({4, 2}, f16);
   return nvgpu::LdMatrixOp::create(b, type, tile,
-                                   tileIndex(tile, buffer, row, col),
-                                   transpose, /*numTiles=*/4);
+                                   tileIndex(tile, buffer, row, col), transpose,
+                                   /*numTiles=*/4);
 }
 
 SmallVector<Value> KernelBuilder::queryFragments() {
@@ -64,9 +64,8 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase, Value buffer) {
   Value keyInPair = arith::AddIOp::create(b, laneRow, matrixBit1);
   for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
     for (int64_t j = 0; j < keyTiles; j += 2) {
-      Value regs =
-          loadMatrices(ks, buffer, add(keyInPair, 8 * j),
-                       add(matrixBit0, 16 * kk), /*transpose=*/false);
+      Value regs = loadMatrices(ks, buffer, add(keyInPair, 8 * j),
+                                add(matrixBit0, 16 * kk), /*transpose=*/false);
       for (int64_t t = 0; t < 2; ++t) {
         Value bFrag = arith::ConstantOp::create(
             b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
@@ -92,8 +91,7 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase, Value buffer) {
     Value cols[2] = {col0, add(col0, 1)};
     for (int64_t r = 0; r < 2; ++r) {
       for (int64_t c = 0; c < 2; ++c) {
-        Value x =
-            vector::ExtractOp::create(b, acc[j], ArrayRef<int64_t>{r, c});
+        Value x = vector::ExtractOp::create(b, acc[j], ArrayRef<int64_t>{r, c});
         x = arith::MulFOp::create(b, x, scaleV);
         Value keyOk = ult(cols[c], s.m);
         if (biasBuf) {
@@ -162,9 +160,9 @@ KernelBuilder::softmaxStep(SmallVectorImpl<std::array<Value, 4>> &sv,
         tile[2 * r + c] = p;
         sum = arith::AddFOp::create(b, sum, p);
       }
-    step.sum[r] =
-        arith::AddFOp::create(b, arith::MulFOp::create(b, oldSum[r], step.corr[r]),
-                              quadReduce(sum, false));
+    step.sum[r] = arith::AddFOp::create(
+        b, arith::MulFOp::create(b, oldSum[r], step.corr[r]),
+        quadReduce(sum, false));
   }
   return step;
 }
@@ -197,10 +195,10 @@ SmallVector<Value> KernelBuilder::valueFragments(int64_t kk, int64_t ct,
   if (tiles == 1)
     col = idx(8 * ct); // x2: only lanes 0-15 give addresses
   auto type = VectorType::get({2 * tiles, 2}, f16);
-  Value regs = nvgpu::LdMatrixOp::create(b, type, vs,
-                                         tileIndex(vs, buffer, row, col),
-                                         /*transpose=*/true,
-                                         /*numTiles=*/2 * tiles);
+  Value regs =
+      nvgpu::LdMatrixOp::create(b, type, vs, tileIndex(vs, buffer, row, col),
+                                /*transpose=*/true,
+                                /*numTiles=*/2 * tiles);
   SmallVector<Value> frags;
   for (int64_t t = 0; t < tiles; ++t) {
     Value b0 = vector::ExtractOp::create(b, regs, 2 * t);
@@ -226,15 +224,15 @@ SmallVector<Value> KernelBuilder::valueProduct(ArrayRef<Value> pFrag,
   for (int64_t kk = 0; kk < s.keyTileRows / 16; ++kk)
     for (int64_t ct = 0; ct < outTiles; ct += 2) {
       int64_t tiles = std::min<int64_t>(2, outTiles - ct);
-      for (auto [t, frag] : llvm::enumerate(valueFragments(kk, ct, tiles, buffer)))
-        acc[ct + t] = nvgpu::MmaSyncOp::create(b, pFrag[kk], frag,
-                                               acc[ct + t], shape);
+      for (auto [t, frag] :
+           llvm::enumerate(valueFragments(kk, ct, tiles, buffer)))
+        acc[ct + t] =
+            nvgpu::MmaSyncOp::create(b, pFrag[kk], frag, acc[ct + t], shape);
     }
   return acc;
 }
 
-void KernelBuilder::storeOutput(ValueRange o, ValueRange sums,
-                                Value colBase) {
+void KernelBuilder::storeOutput(ValueRange o, ValueRange sums, Value colBase) {
   // O / sum for rows inside N; a row with no unmasked key (sum 0) is 0.
   Value inv[2];
   for (int64_t r = 0; r < 2; ++r) {

@@ -133,9 +133,9 @@ TEST(FusedAttentionTilesTest, ParsesWhatItPrints) {
 }
 
 TEST(FusedAttentionTilesTest, RejectsWhatTheKernelCannotTake) {
-  for (const char *spec : {"window-warps=0", "stream-warps=9", "window-keys=40",
-                           "stream-keys=0", "stream-chunk=12",
-                           "window-chunk=264", "stream-keys", "tile=4"}) {
+  for (const char *spec :
+       {"window-warps=0", "stream-warps=9", "window-keys=40", "stream-keys=0",
+        "stream-chunk=12", "window-chunk=264", "stream-keys", "tile=4"}) {
     std::string error;
     EXPECT_TRUE(failed(uniform::FusedAttentionTiles::parse(
         spec, [&](const llvm::Twine &message) { error = message.str(); })))

@@ -16,7 +16,8 @@ bool uniform::attn::detail::isRelayoutOp(Operation *op) {
              tosa::TransposeOp, linalg::TransposeOp, tensor::CastOp>(op);
 }
 
-LogicalResult uniform::attn::detail::applyRelayout(AtomLayout &layout, Operation *op) {
+LogicalResult uniform::attn::detail::applyRelayout(AtomLayout &layout,
+                                                   Operation *op) {
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   if (!resultType.hasStaticShape() || resultType.getNumElements() == 0)
     return failure();
@@ -29,8 +30,7 @@ LogicalResult uniform::attn::detail::applyRelayout(AtomLayout &layout, Operation
     return success();
   }
   if (isa<tensor::CastOp>(op))
-    return success(layout.rank() ==
-                   static_cast<size_t>(resultType.getRank()));
+    return success(layout.rank() == static_cast<size_t>(resultType.getRank()));
   return layout.reshape(resultType.getShape());
 }
 
@@ -58,8 +58,9 @@ static SmallVector<int64_t> getCommonCoarsening(ArrayRef<int64_t> a,
   return common;
 }
 
-Value uniform::attn::detail::createReshape(OpBuilder &b, Location loc, Value value,
-                           ArrayRef<int64_t> shape) {
+Value uniform::attn::detail::createReshape(OpBuilder &b, Location loc,
+                                           Value value,
+                                           ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(value.getType());
   if (type.getShape() == shape)
     return value;

@@ -57,8 +57,8 @@ public:
     for (auto [i, atoms] : llvm::enumerate(source)) {
       if (dropped.test(i))
         continue;
-      current.push_back(
-          llvm::filter_to_vector(atoms, [&](unsigned a) { return a != pieceAtom; }));
+      current.push_back(llvm::filter_to_vector(
+          atoms, [&](unsigned a) { return a != pieceAtom; }));
     }
   }
 
@@ -122,7 +122,9 @@ public:
     return atoms;
   }
   /// The non-unit atoms of the current layout in order.
-  llvm::SmallVector<unsigned> currentDigits() const { return digitsOf(current); }
+  llvm::SmallVector<unsigned> currentDigits() const {
+    return digitsOf(current);
+  }
   /// Whether the current layout keeps the source's row-major element order:
   /// then it is a reshape of the source.
   bool isRowMajorOrder() const { return digitsOf(current) == digitsOf(source); }

@@ -76,8 +76,8 @@ FailureOr<Value> attn::foldRelayoutChain(RewriterBase &rewriter,
       continue;
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPoint(op);
-    Value reshaped = uniform::attn::detail::createReshape(rewriter, op->getLoc(), from,
-                                           resultType.getShape());
+    Value reshaped = uniform::attn::detail::createReshape(
+        rewriter, op->getLoc(), from, resultType.getShape());
     if (!reshaped || reshaped.getType() != resultType)
       return failure();
     rewriter.replaceOp(op, reshaped);
