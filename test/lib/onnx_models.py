@@ -294,6 +294,38 @@ def cnn():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
 
 
+SW1 = (RNG.standard_normal((8, 4, 1, 1)) * 0.5).astype(np.float32)
+SW3 = (RNG.standard_normal((8, 4, 3, 3)) * 0.3).astype(np.float32)
+SDW = (RNG.standard_normal((4, 1, 3, 3)) * 0.3).astype(np.float32)
+
+
+def strided():
+    """Strided convolutions whose last window ends before the input does
+    (ResNet's 1x1 stride-2 downsampling of an even extent), plain, 3x3 and
+    depthwise, unpadded."""
+    f = TensorProto.FLOAT
+    nodes = [
+        helper.make_node("Conv", ["x", "w1"], ["y1"], strides=[2, 2], name="down1x1"),
+        helper.make_node("Conv", ["x", "w3"], ["y3"], strides=[2, 2], name="conv3x3"),
+        helper.make_node("Conv", ["x", "dw"], ["yd"], strides=[2, 2], group=4, name="dw3x3"),
+        # ResNet's stem pool (the trailing pad is never reached) and an
+        # unpadded average pool whose last row is never read.
+        helper.make_node("MaxPool", ["x"], ["ym"], kernel_shape=[3, 3], strides=[2, 2],
+                         pads=[1, 1, 1, 1], name="maxpool"),
+        helper.make_node("AveragePool", ["x"], ["ya"], kernel_shape=[3, 3], strides=[2, 2],
+                         name="avgpool"),
+    ]
+    inits = [numpy_helper.from_array(SW1, "w1"), numpy_helper.from_array(SW3, "w3"),
+             numpy_helper.from_array(SDW, "dw")]
+    g = helper.make_graph(nodes, "strided", [helper.make_tensor_value_info("x", f, [1, 4, 16, 16])],
+                          [helper.make_tensor_value_info("y1", f, [1, 8, 8, 8]),
+                           helper.make_tensor_value_info("y3", f, [1, 8, 7, 7]),
+                           helper.make_tensor_value_info("yd", f, [1, 4, 7, 7]),
+                           helper.make_tensor_value_info("ym", f, [1, 4, 8, 8]),
+                           helper.make_tensor_value_info("ya", f, [1, 4, 7, 7])], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
 T, E, HEADS = 16, 32, 4
 LN_S = RNG.uniform(0.5, 1.5, E).astype(np.float32)
 LN_B = RNG.standard_normal(E).astype(np.float32)
@@ -461,6 +493,19 @@ def reference(name, d):
         p = np.exp(s - s.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         ref = p @ v
+    elif name == "strided":
+        x = rng.standard_normal((1, 4, 16, 16)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        x64 = x.astype(np.float64)
+        for i, (w, groups) in enumerate(((SW1, 1), (SW3, 1), (SDW, 4))):
+            np.save(os.path.join(d, f"ref{i}.npy"),
+                    conv2d(x64, w, stride=2, pad=0, groups=groups).astype(np.float32))
+        padded = np.pad(x64, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+        windows = lambda a, n: np.stack([a[:, :, i:i + 2 * n:2, j:j + 2 * n:2]
+                                         for i in range(3) for j in range(3)])
+        np.save(os.path.join(d, "ref3.npy"), windows(padded, 8).max(0).astype(np.float32))
+        np.save(os.path.join(d, "ref4.npy"), windows(x64, 7).mean(0).astype(np.float32))
+        return
     elif name == "reductions":
         x = rng.standard_normal((2, 3, 4)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -568,7 +613,7 @@ def main():
              "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "einsum": einsum, "pad": pad, "shapes": shapes,
              "window-pad": window_pad, "gather-dynamic": gather_dynamic,
              "reductions": reductions, "huge-input": huge_input, "huge-constant": huge_constant,
-             "huge-range": huge_range}[kind]()
+             "huge-range": huge_range, "strided": strided}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

@@ -583,6 +583,25 @@ Value Importer::einsum(const onnx::NodeProto &node,
   return transpose(result, positions(natural, out));
 }
 
+/// ONNX floors the output extent of a window op (conv, pool); TOSA wants
+/// the padded input to fit the strides exactly. Drops the rows (or columns)
+/// that the last window never reaches: from the trailing padding `padEnd`
+/// first, then from the input, whose last `cut` rows must be sliced off
+/// (ResNet's 1x1 stride-2 downsampling of an even extent never reads its
+/// last row). Returns the output extent, or nothing when the window is
+/// larger than the padded input.
+static std::optional<int64_t> fitWindows(int64_t in, int64_t window,
+                                         int64_t padBegin, int64_t &padEnd,
+                                         int64_t stride, int64_t &cut) {
+  int64_t span = in + padBegin + padEnd - window;
+  if (span < 0)
+    return std::nullopt;
+  int64_t extra = span % stride;
+  cut = std::max<int64_t>(0, extra - padEnd);
+  padEnd -= extra - cut;
+  return (span - extra) / stride + 1;
+}
+
 /// ONNX Conv (NCHW, weights [O, I/group, KH, KW]) as tosa.conv2d (group 1),
 /// tosa.depthwise_conv2d (group = input channels) or one tosa.conv2d per
 /// group, in NHWC between two transposes that cancel against their
@@ -618,31 +637,30 @@ Value Importer::conv(const onnx::NodeProto &node, Value x, Value w,
   int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), h = xt.getDimSize(2),
           wd = xt.getDimSize(3);
   int64_t o = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
-  // TOSA wants the padded extent to fit the strides exactly; ONNX floors:
-  // drop the rows and columns the last window never reaches.
   int64_t padH[2] = {pads[0], pads[2]}, padW[2] = {pads[1], pads[3]};
-  auto outDim = [&](int64_t in, int64_t k, int64_t *pad, int64_t stride,
-                    int64_t d) {
-    int64_t span = in - 1 + pad[0] + pad[1] - (k - 1) * d;
-    int64_t extra = span % stride;
-    if (extra > pad[1])
-      fail("Conv node '" + node.name() +
-           "': this padding and stride are not supported");
-    pad[1] -= extra;
-    return (span - extra) / stride + 1;
-  };
-  int64_t oh = outDim(h, kh, padH, strides[0], dil[0]);
-  int64_t ow = outDim(wd, kw, padW, strides[1], dil[1]);
+  int64_t cutH, cutW;
+  std::optional<int64_t> oh = fitWindows(h, (kh - 1) * dil[0] + 1, padH[0],
+                                         padH[1], strides[0], cutH);
+  std::optional<int64_t> ow = fitWindows(wd, (kw - 1) * dil[1] + 1, padW[0],
+                                         padW[1], strides[1], cutW);
+  if (!oh || !ow)
+    fail("Conv node '" + node.name() +
+         "': the kernel is larger than the padded input");
   Value nhwc = tosa::TransposeOp::create(
       b, loc, RankedTensorType::get({n, h, wd, c}, b.getF32Type()), x,
       b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+  if (cutH || cutW) {
+    h -= cutH;
+    wd -= cutW;
+    nhwc = slice(nhwc, {0, 0, 0, 0}, {n, h, wd, c});
+  }
   if (!bias) {
     auto type = RankedTensorType::get({o}, b.getF32Type());
     bias = tosa::ConstOp::create(b, loc, type,
                                  DenseElementsAttr::get(type, 0.0f));
   }
   auto padAttr = b.getDenseI64ArrayAttr({padH[0], padH[1], padW[0], padW[1]});
-  auto outType = RankedTensorType::get({n, oh, ow, o}, b.getF32Type());
+  auto outType = RankedTensorType::get({n, *oh, *ow, o}, b.getF32Type());
   Value y;
   if (group == 1) {
     Value ohwi = tosa::TransposeOp::create(
@@ -677,7 +695,7 @@ Value Importer::conv(const onnx::NodeProto &node, Value x, Value w,
           b, loc, RankedTensorType::get({co, kh, kw, ci}, b.getF32Type()), wg,
           b.getDenseI32ArrayAttr({0, 2, 3, 1}));
       parts.push_back(tosa::Conv2DOp::create(
-          b, loc, RankedTensorType::get({n, oh, ow, co}, b.getF32Type()), xg,
+          b, loc, RankedTensorType::get({n, *oh, *ow, co}, b.getF32Type()), xg,
           ohwi, bg, padAttr, b.getDenseI64ArrayAttr(strides),
           b.getDenseI64ArrayAttr(dil), TypeAttr::get(b.getF32Type())));
     }
@@ -688,7 +706,7 @@ Value Importer::conv(const onnx::NodeProto &node, Value x, Value w,
          " does not divide the channels");
   }
   return tosa::TransposeOp::create(
-      b, loc, RankedTensorType::get({n, o, oh, ow}, b.getF32Type()), y,
+      b, loc, RankedTensorType::get({n, o, *oh, *ow}, b.getF32Type()), y,
       b.getDenseI32ArrayAttr({0, 3, 1, 2}));
 }
 
@@ -1242,21 +1260,24 @@ void Importer::convert(const onnx::NodeProto &node) {
            "': padding as large as the kernel is not supported");
     int64_t n = t.getDimSize(0), c = t.getDimSize(1);
     // floor((in + pads - kernel) / stride) + 1 (ceil_mode is rejected).
-    SmallVector<int64_t> outHW;
+    SmallVector<int64_t> outHW, inHW = {t.getDimSize(2), t.getDimSize(3)};
+    int64_t cut[2];
     for (int i = 0; i < 2; ++i) {
-      int64_t span = t.getDimSize(2 + i) + pads[i] + pads[2 + i] - kernel[i];
-      if (span < 0)
+      std::optional<int64_t> extent = fitWindows(
+          inHW[i], kernel[i], pads[i], pads[2 + i], strides[i], cut[i]);
+      if (!extent)
         fail(node.op_type() + " node '" + node.name() +
              "': the kernel is larger than the padded input");
-      outHW.push_back(span / strides[i] + 1);
+      outHW.push_back(*extent);
     }
     auto outT = RankedTensorType::get({n, c, outHW[0], outHW[1]},
                                       b.getF32Type());
     Value nhwc = tosa::TransposeOp::create(
-        b, loc,
-        RankedTensorType::get({n, t.getDimSize(2), t.getDimSize(3), c},
-                              b.getF32Type()),
+        b, loc, RankedTensorType::get({n, inHW[0], inHW[1], c}, b.getF32Type()),
         x, b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+    if (cut[0] || cut[1])
+      nhwc = slice(nhwc, {0, 0, 0, 0},
+                   {n, inHW[0] - cut[0], inHW[1] - cut[1], c});
     auto outType = RankedTensorType::get(
         {n, outT.getDimSize(2), outT.getDimSize(3), c}, b.getF32Type());
     auto pad = b.getDenseI64ArrayAttr({pads[0], pads[2], pads[1], pads[3]});
