@@ -91,6 +91,8 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   fastMathOptions.reassociateReductions = options.reassociateReductions;
   pm.nest<func::FuncOp>().addPass(createCpuFastMath(fastMathOptions));
   detail::addBufferizationPasses(pm);
+  // No memrefCopy calls: libraries must not need the runner utilities.
+  pm.nest<func::FuncOp>().addPass(createCpuCopiesToLoops());
 
   // Loops and the LLVM dialect.
   pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());

@@ -1,10 +1,13 @@
 //===- Passes.cpp - Passes the pipelines are built from -------------------===//
 //
-// `uniform-decompose-aggregated-ops` and `uniform-prepare-entry-points`.
+// `uniform-decompose-aggregated-ops`, `uniform-prepare-entry-points`,
+// `uniform-cpu-fast-math` and `uniform-cpu-copies-to-loops`.
 //
 //===----------------------------------------------------------------------===//
 
 #include "uniform/Pipelines/Passes.h"
+
+#include "PipelineParts.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -12,6 +15,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -28,6 +33,7 @@ namespace uniform {
 #define GEN_PASS_DEF_DECOMPOSEAGGREGATEDOPS
 #define GEN_PASS_DEF_PREPAREENTRYPOINTS
 #define GEN_PASS_DEF_CPUFASTMATH
+#define GEN_PASS_DEF_CPUCOPIESTOLOOPS
 #include "uniform/Pipelines/Passes.h.inc"
 } // namespace uniform
 
@@ -167,6 +173,29 @@ struct CpuFastMathPass
     combiner->setAttr(fmf.getFastMathAttrName(),
                       arith::FastMathFlagsAttr::get(
                           op.getContext(), flags | arith::FastMathFlags::reassoc));
+  }
+};
+
+struct CpuCopiesToLoopsPass
+    : public uniform::impl::CpuCopiesToLoopsBase<CpuCopiesToLoopsPass> {
+  /// What finalize-memref-to-llvm copies with llvm.memcpy (its own test).
+  static bool isMemcpyable(Type type) {
+    auto memref = dyn_cast<MemRefType>(type);
+    return memref && (memref.getLayout().isIdentity() ||
+                      memref::isStaticShapeAndContiguousRowMajor(memref));
+  }
+
+  void runOnOperation() override {
+    SmallVector<memref::CopyOp> copies;
+    getOperation().walk([&](memref::CopyOp copy) {
+      if (!isMemcpyable(copy.getSource().getType()) ||
+          !isMemcpyable(copy.getTarget().getType()))
+        copies.push_back(copy);
+    });
+    IRRewriter rewriter(&getContext());
+    for (memref::CopyOp copy : copies)
+      uniform::detail::replaceCopyWithParallelLoop(
+          rewriter, copy, copy.getSource(), copy.getTarget());
   }
 };
 } // namespace

@@ -74,6 +74,25 @@ def CpuFastMath : Pass<"uniform-cpu-fast-math", "::mlir::func::FuncOp"> {
   ];
 }
 
+def CpuCopiesToLoops
+    : Pass<"uniform-cpu-copies-to-loops", "::mlir::func::FuncOp"> {
+  let summary = "Strided memref.copy as loops, so that libraries need no "
+                "runtime helper";
+  let description = [{
+    `finalize-memref-to-llvm` lowers a `memref.copy` between buffers that
+    are not both contiguous (identity layout, or static shape and row-major
+    strides) to a call of the runner utilities' `memrefCopy`, which a
+    self-contained library built by `uniform-compile` does not link. This
+    pass rewrites exactly those copies as an `scf.parallel` of loads and
+    stores (lowered to loops like any other), leaving the contiguous ones
+    to become `llvm.memcpy`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def GpuMapParallelLoops
     : Pass<"uniform-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
   let summary = "Map the loop nests of bufferized linalg onto GPU blocks "
