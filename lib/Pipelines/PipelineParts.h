@@ -39,8 +39,9 @@ void addBufferizationPasses(mlir::OpPassManager &pm);
 bool isContiguous(mlir::MemRefType type);
 
 /// Replaces `copy` by an scf.parallel over `source`'s shape that loads each
-/// element of `source` and stores it to `target` at the same indices, so
-/// that it maps onto threads (and may fuse) like any other loop nest.
+/// element of `source` and stores it to `target` at the same indices: on
+/// the GPU it maps onto threads (and may fuse) like any other loop nest, on
+/// the CPU it needs no runtime helper (memrefCopy).
 /// `source` and `target` are `copy`'s operands or views of them with one
 /// shape.
 void replaceCopyWithParallelLoop(mlir::RewriterBase &rewriter,

@@ -27,8 +27,8 @@ using namespace uniform;
 using namespace uniform::attn;
 using uniform::attn::detail::AtomLayout;
 
-/// Whether `op` is a transpose that a chain may contain (casts may not: they
-/// are relayouts of FoldHeadConcat's chains, not order-changing moves).
+/// Whether `op` is a transpose: a chain without one is reshapes only, which
+/// canonicalization already folds.
 static bool isTranspose(Operation *op) {
   return isa<tosa::TransposeOp, linalg::TransposeOp>(op);
 }
