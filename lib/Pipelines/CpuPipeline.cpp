@@ -43,10 +43,12 @@ void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
   pm.addPass(createCSEPass());
   if (reuseHeads)
     pm.addPass(attn::createAttnReuseHeads());
-  // Weight layouts folded into the constants, and activation transposes
-  // that cancel across elementwise ops (the NCHW <-> NHWC pairs that the
-  // ONNX import leaves around every convolution) removed.
+  // Weight layouts and constant gathers (relative position biases) folded
+  // into the constants, and activation transposes that cancel across
+  // elementwise ops (the NCHW <-> NHWC pairs that the ONNX import leaves
+  // around every convolution) removed.
   pm.nest<func::FuncOp>().addPass(tosa::createTosaLayerwiseConstantFoldPass());
+  pm.nest<func::FuncOp>().addPass(createTosaFoldConstants());
   pm.nest<func::FuncOp>().addPass(tosa::createTosaReduceTransposes());
   // What is left of the chains at attention's inputs (NHWC result to NCHW,
   // to [B, C, N], to [B, N, C]) is often only a reshape.

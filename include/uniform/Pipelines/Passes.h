@@ -2,8 +2,8 @@
 //
 // Declares `uniform-decompose-aggregated-ops`, `uniform-cpu-fast-math`,
 // `uniform-prepare-entry-points`, `uniform-gpu-map-parallel-loops` and
-// `uniform-gpu-device-memory`, `uniform-gpu-fuse-linalg` and
-// `uniform-gpu-fuse-parallel-loops`.
+// `uniform-gpu-device-memory`, `uniform-gpu-fuse-linalg`,
+// `uniform-gpu-fuse-parallel-loops` and `uniform-tosa-fold-constants`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +41,10 @@ class VectorDialect;
 namespace tensor {
 class TensorDialect;
 } // namespace tensor
+namespace tosa {
+class TosaDialect;
+} // namespace tosa
+class RewritePatternSet;
 } // namespace mlir
 
 namespace uniform {
@@ -50,6 +54,10 @@ namespace uniform {
 
 #define GEN_PASS_REGISTRATION
 #include "uniform/Pipelines/Passes.h.inc"
+
+/// Constant folds of TOSA ops that tosa-layerwise-constant-fold lacks
+/// (tosa.gather of a constant table at constant indices).
+void populateTosaFoldConstantsPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace uniform
 

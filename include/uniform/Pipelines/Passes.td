@@ -25,6 +25,22 @@ def DecomposeAggregatedOps : Pass<"uniform-decompose-aggregated-ops"> {
   ];
 }
 
+def TosaFoldConstants
+    : Pass<"uniform-tosa-fold-constants", "::mlir::func::FuncOp"> {
+  let summary = "Fold TOSA ops of constants that tosa-layerwise-constant-fold "
+                "leaves";
+  let description = [{
+    Computes at compile time the TOSA ops whose operands are all constants
+    and that upstream's `tosa-layerwise-constant-fold` leaves. Today that is
+    `tosa.gather`: a windowed attention layer gathers its relative position
+    bias from a learned table at constant offsets, and without this fold
+    every inference repeats that gather (a GPU kernel per layer). A gather
+    with an index outside the table, or a result of more than 2^20
+    elements, is left as it is.
+  }];
+  let dependentDialects = ["::mlir::tosa::TosaDialect"];
+}
+
 def PrepareEntryPoints : Pass<"uniform-prepare-entry-points", "::mlir::ModuleOp"> {
   let summary = "Mark public functions as entry points for the runtime";
   let description = [{
