@@ -52,23 +52,45 @@ static bool isCheapToRecompute(linalg::LinalgOp producer) {
   return true;
 }
 
-bool uniform::shouldFuseIntoGpuKernel(OpOperand *fusedOperand) {
-  Operation *producer = fusedOperand->get().getDefiningOp();
-  if (!producer || !producer->hasOneUse())
-    return false;
-  auto consumer = dyn_cast<linalg::LinalgOp>(fusedOperand->getOwner());
-  auto producerOp = dyn_cast<linalg::LinalgOp>(producer);
-  if (!consumer || !producerOp)
+/// Whether `producer`, whose result `consumer` reads, should be fused into
+/// it (see shouldFuseIntoGpuKernel).
+static bool isWorthFusing(linalg::LinalgOp producer,
+                          linalg::LinalgOp consumer) {
+  if (!producer->hasOneUse())
     return false;
   // A producer that reads its init accumulates (a reduction whose reduced
   // extent is 1, once unit dimensions are gone): fused into a consumer that
   // broadcasts it, the accumulation would repeat once per broadcast element.
-  if (llvm::any_of(producerOp.getDpsInitsMutable(), [&](OpOperand &init) {
-        return producerOp.payloadUsesValueFromOperand(&init);
+  if (llvm::any_of(producer.getDpsInitsMutable(), [&](OpOperand &init) {
+        return producer.payloadUsesValueFromOperand(&init);
       }))
     return false;
-  return consumer.getNumReductionLoops() == 0 ||
-         isCheapToRecompute(producerOp);
+  return consumer.getNumReductionLoops() == 0 || isCheapToRecompute(producer);
+}
+
+/// Whether `op`'s body computes anything: an op other than linalg.index.
+static bool hasArithmetic(linalg::LinalgOp op) {
+  return llvm::any_of(op.getBlock()->without_terminator(),
+                      [](Operation &inner) {
+                        return !isa<linalg::IndexOp>(inner);
+                      });
+}
+
+bool uniform::shouldFuseIntoGpuKernel(OpOperand *fusedOperand) {
+  auto producer = fusedOperand->get().getDefiningOp<linalg::LinalgOp>();
+  auto consumer = dyn_cast<linalg::LinalgOp>(fusedOperand->getOwner());
+  if (!producer || !consumer)
+    return false;
+  // An elementwise consumer that broadcasts the result (the gate of a
+  // squeeze-and-excitation block, per channel, over every pixel) would
+  // recompute each element many times; apart, the producer runs once per
+  // element, and its loop nest joins that of the reduction it follows.
+  // (Into a reduction, isCheapToRecompute decides.)
+  if (consumer.getNumReductionLoops() == 0 &&
+      !consumer.getMatchingIndexingMap(fusedOperand).isPermutation() &&
+      hasArithmetic(producer))
+    return false;
+  return isWorthFusing(producer, consumer);
 }
 
 /// The loops of a linalg.generic that unit-dimension folding may drop: all
@@ -97,6 +119,134 @@ static SmallVector<unsigned> unitDimsToDrop(Operation *op) {
   return dims;
 }
 
+/// Whether to expand the loops of the linalg op that reads
+/// `fusedOperand`, a tensor.collapse_shape, so that it reads the collapse's
+/// source: when the all-parallel producer of that source is worth fusing
+/// into it (an activation and head transpose in front of an output
+/// projection), it then fuses.
+static bool shouldExpandThroughCollapse(OpOperand *fusedOperand) {
+  auto collapse = fusedOperand->get().getDefiningOp<tensor::CollapseShapeOp>();
+  auto consumer = dyn_cast<linalg::LinalgOp>(fusedOperand->getOwner());
+  if (!collapse || !consumer || !collapse->hasOneUse())
+    return false;
+  auto producer = collapse.getSrc().getDefiningOp<linalg::LinalgOp>();
+  return producer && producer.getNumLoops() == producer.getNumParallelLoops() &&
+         isWorthFusing(producer, consumer);
+}
+
+/// The combiner of a reduction with one init whose body yields
+/// `combiner(value, accumulator)` and reads the accumulator nowhere else:
+/// arith.addf, arith.maximumf or arith.minimumf. With `plain`, the value must
+/// be the element of its one input. Null for any other generic.
+static Operation *getCombiner(linalg::GenericOp op, bool plain) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
+      (plain && op.getNumDpsInputs() != 1))
+    return nullptr;
+  Block *body = op.getBlock();
+  BlockArgument accumulator = body->getArguments().back();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  Operation *combiner = yield.getOperand(0).getDefiningOp();
+  if (!combiner || combiner->getBlock() != body ||
+      !isa<arith::AddFOp, arith::MaximumFOp, arith::MinimumFOp>(combiner) ||
+      !accumulator.hasOneUse() ||
+      accumulator.use_begin()->getOwner() != combiner)
+    return nullptr;
+  Value value = combiner->getOperand(0) == accumulator
+                    ? combiner->getOperand(1)
+                    : combiner->getOperand(0);
+  return !plain || value == body->getArgument(0) ? combiner : nullptr;
+}
+
+/// Whether `init` is filled with the identity of `combiner` (0 for a sum,
+/// -inf for a max, +inf for a min), by a linalg.fill or an all-parallel
+/// generic that yields a constant.
+static bool isFilledWithIdentity(Value init, Operation *combiner) {
+  Value value;
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    value = fill.value();
+  } else if (auto generic = init.getDefiningOp<linalg::GenericOp>()) {
+    auto yield = cast<linalg::YieldOp>(generic.getBlock()->getTerminator());
+    if (generic.getNumLoops() != generic.getNumParallelLoops() ||
+        generic.getNumDpsInputs() != 0)
+      return false;
+    value = yield.getOperand(0);
+  }
+  FloatAttr constant;
+  if (!value || !matchPattern(value, m_Constant(&constant)))
+    return false;
+  APFloat element = constant.getValue();
+  if (isa<arith::AddFOp>(combiner))
+    return element.isZero();
+  if (isa<arith::MaximumFOp>(combiner))
+    return element.isInfinity() && element.isNegative();
+  return element.isInfinity() && !element.isNegative();
+}
+
+namespace {
+/// A plain reduction of a reduction with the same combiner (see
+/// getCombiner), whose accumulator starts at the combiner's identity,
+/// becomes one reduction over the loops of both: the global average pooling of
+/// an NCHW model (ReduceMean over H and W, a sum over one axis, then the other)
+/// is one loop nest, so one kernel. The order of the additions changes as it
+/// does in any blocked sum.
+struct MergeChainedReductions : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp outer,
+                                PatternRewriter &rewriter) const override {
+    Operation *outerCombiner = getCombiner(outer, /*plain=*/true);
+    if (!outerCombiner)
+      return failure();
+    OpOperand *input = outer.getDpsInputOperand(0);
+    auto inner = input->get().getDefiningOp<linalg::GenericOp>();
+    Operation *innerCombiner =
+        inner ? getCombiner(inner, /*plain=*/false) : nullptr;
+    if (!innerCombiner || !outer.hasPureTensorSemantics() ||
+        !inner.hasPureTensorSemantics() || !inner->hasOneUse() ||
+        outerCombiner->getName() != innerCombiner->getName() ||
+        !isFilledWithIdentity(inner.getDpsInits()[0], innerCombiner))
+      return failure();
+    AffineMap readMap = outer.getMatchingIndexingMap(input);
+    AffineMap innerResultMap =
+        inner.getMatchingIndexingMap(inner.getDpsInitOperand(0));
+    if (!readMap.isPermutation() || !innerResultMap.isProjectedPermutation())
+      return failure();
+    // Outer loop j reads the inner result's dimension readMap(j), which
+    // inner loop innerResultMap(readMap(j)) writes: that loop takes its
+    // place.
+    SmallVector<AffineExpr> outerToInner(outer.getNumLoops());
+    for (auto [position, expr] : llvm::enumerate(readMap.getResults()))
+      outerToInner[cast<AffineDimExpr>(expr).getPosition()] =
+          innerResultMap.getResult(position);
+    SmallVector<utils::IteratorType> iterators = inner.getIteratorTypesArray();
+    for (auto [loop, iterator] : llvm::enumerate(outer.getIteratorTypesArray()))
+      if (iterator == utils::IteratorType::reduction)
+        iterators[cast<AffineDimExpr>(outerToInner[loop]).getPosition()] =
+            utils::IteratorType::reduction;
+    AffineMap resultMap =
+        outer.getMatchingIndexingMap(outer.getDpsInitOperand(0))
+            .compose(AffineMap::get(inner.getNumLoops(), 0, outerToInner,
+                                    getContext()));
+    SmallVector<AffineMap> maps = llvm::map_to_vector(
+        inner.getDpsInputOperands(), [&](OpOperand *source) {
+          return inner.getMatchingIndexingMap(source);
+        });
+    maps.push_back(resultMap);
+    auto merged = linalg::GenericOp::create(
+        rewriter, outer.getLoc(), outer.getResultTypes(), inner.getDpsInputs(),
+        outer.getDpsInits(), maps, iterators);
+    rewriter.cloneRegionBefore(inner.getRegion(), merged.getRegion(),
+                               merged.getRegion().end());
+    rewriter.replaceOp(outer, merged.getResults());
+    return success();
+  }
+};
+} // namespace
+
+void uniform::populateGpuReductionMergePatterns(RewritePatternSet &patterns) {
+  patterns.add<MergeChainedReductions>(patterns.getContext());
+}
+
 void uniform::populateGpuElementwiseFusionPatterns(
     RewritePatternSet &patterns) {
   linalg::populateLinalgNamedOpsGeneralizationPatterns(patterns);
@@ -108,6 +258,15 @@ void uniform::populateGpuElementwiseFusionPatterns(
   linalg::populateFoldUnitExtentDimsPatterns(patterns, dropUnitDims);
   linalg::populateFoldUnitExtentDimsCanonicalizationPatterns(patterns,
                                                              dropUnitDims);
+  linalg::populateElementwiseOpsFusionPatterns(patterns,
+                                               shouldFuseIntoGpuKernel);
+  populateGpuReductionMergePatterns(patterns);
+}
+
+void uniform::populateGpuFusionThroughReshapePatterns(
+    RewritePatternSet &patterns) {
+  linalg::populateFoldReshapeOpsByExpansionPatterns(
+      patterns, shouldExpandThroughCollapse);
   linalg::populateElementwiseOpsFusionPatterns(patterns,
                                                shouldFuseIntoGpuKernel);
 }
@@ -180,20 +339,19 @@ private:
       Value source = arith::SubIOp::create(b, loc, index, low);
       Value atLeastZero = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::sge, source, zero);
-      Value belowSize = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::slt, source, sourceDims[dim]);
+      Value belowSize = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                              source, sourceDims[dim]);
       Value valid = arith::AndIOp::create(b, loc, atLeastZero, belowSize);
       clamped.push_back(arith::SelectOp::create(b, loc, valid, source, zero));
       inside = inside ? arith::AndIOp::create(b, loc, inside, valid) : valid;
     }
-    Value element =
-        tensor::ExtractOp::create(b, loc, pad.getSource(), clamped);
+    Value element = tensor::ExtractOp::create(b, loc, pad.getSource(), clamped);
     return arith::SelectOp::create(b, loc, inside, element,
                                    pad.getConstantPaddingValue());
   }
 
-  static void foldPad(linalg::GenericOp op, OpOperand *input,
-                      tensor::PadOp pad, PatternRewriter &rewriter) {
+  static void foldPad(linalg::GenericOp op, OpOperand *input, tensor::PadOp pad,
+                      PatternRewriter &rewriter) {
     Location loc = op.getLoc();
     unsigned position = input->getOperandNumber();
     AffineMap map = op.getMatchingIndexingMap(input);
@@ -207,9 +365,9 @@ private:
     inputs.erase(inputs.begin() + position);
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     maps.erase(maps.begin() + position);
-    auto fused = linalg::GenericOp::create(
-        rewriter, loc, op.getResultTypes(), inputs, op.getDpsInits(), maps,
-        op.getIteratorTypesArray());
+    auto fused = linalg::GenericOp::create(rewriter, loc, op.getResultTypes(),
+                                           inputs, op.getDpsInits(), maps,
+                                           op.getIteratorTypesArray());
     rewriter.inlineRegionBefore(op.getRegion(), fused.getRegion(),
                                 fused.getRegion().end());
     Block &body = fused.getRegion().front();
@@ -229,8 +387,141 @@ private:
 };
 } // namespace
 
+namespace {
+/// A tensor.extract of the result of a generic that only moves elements (a
+/// transpose: its body yields an input's element, its result is indexed by
+/// a permutation of its loops and that input by a projected permutation)
+/// reads the input directly. A convolution that reads a padded, transposed
+/// tensor element by element (FoldPadIntoGenericConsumer) then needs no
+/// transposed copy.
+struct FoldExtractOfTranspose : OpRewritePattern<tensor::ExtractOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tensor::ExtractOp extract,
+                                PatternRewriter &rewriter) const override {
+    auto result = dyn_cast<OpResult>(extract.getTensor());
+    auto producer = dyn_cast_or_null<linalg::GenericOp>(
+        extract.getTensor().getDefiningOp());
+    if (!producer || !producer.hasPureTensorSemantics())
+      return failure();
+    auto yielded = dyn_cast<BlockArgument>(
+        producer
+            .getMatchingYieldValue(
+                producer.getDpsInitOperand(result.getResultNumber()))
+            ->get());
+    if (!yielded || yielded.getOwner() != producer.getBlock())
+      return failure();
+    OpOperand *source = producer.getMatchingOpOperand(yielded);
+    if (!producer.isDpsInput(source))
+      return failure();
+    AffineMap resultMap = producer.getIndexingMapMatchingResult(result);
+    AffineMap sourceMap = producer.getMatchingIndexingMap(source);
+    if (!resultMap.isPermutation() || !sourceMap.isProjectedPermutation())
+      return failure();
+    AffineMap resultToSource = sourceMap.compose(inversePermutation(resultMap));
+    SmallVector<Value> indices;
+    for (AffineExpr expr : resultToSource.getResults())
+      indices.push_back(
+          extract.getIndices()[cast<AffineDimExpr>(expr).getPosition()]);
+    rewriter.replaceOpWithNewOp<tensor::ExtractOp>(extract, source->get(),
+                                                   indices);
+    return success();
+  }
+};
+} // namespace
+
 void uniform::populateGpuPadFusionPatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldPadIntoGenericConsumer>(patterns.getContext());
+  patterns.add<FoldPadIntoGenericConsumer, FoldExtractOfTranspose>(
+      patterns.getContext());
+}
+
+/// The map from the parallel loops of `producer` (numbered in their order)
+/// to the dimensions of `result`, when those loops come first and index the
+/// result as a permutation: the order in which the loop nest that
+/// convert-linalg-to-parallel-loops makes of `producer` writes `result`.
+static std::optional<AffineMap>
+getParallelResultOrder(linalg::LinalgOp producer, OpResult result) {
+  unsigned numParallel = producer.getNumParallelLoops();
+  SmallVector<utils::IteratorType> iterators = producer.getIteratorTypesArray();
+  if (!llvm::all_of(ArrayRef(iterators).take_front(numParallel),
+                    linalg::isParallelIterator))
+    return std::nullopt;
+  AffineMap map = producer.getIndexingMapMatchingResult(result);
+  if (map.getNumResults() != numParallel ||
+      llvm::any_of(map.getResults(), [&](AffineExpr expr) {
+        auto dim = dyn_cast<AffineDimExpr>(expr);
+        return !dim || dim.getPosition() >= numParallel;
+      }))
+    return std::nullopt;
+  AffineMap order =
+      AffineMap::get(numParallel, 0, map.getResults(), map.getContext());
+  if (!order.isPermutation())
+    return std::nullopt;
+  return order;
+}
+
+namespace {
+/// Interchanges the loops of an all-parallel generic (an activation, a
+/// residual add, a transpose) so that it reads the result of the linalg op
+/// that produces one of its inputs in the order that op writes it: both
+/// become loop nests over the same iteration space, which
+/// uniform-gpu-fuse-parallel-loops joins into one kernel. Models exported in
+/// NCHW compute their residual adds in NCHW between convolutions that TOSA
+/// runs in NHWC; aligned with the convolution, such an add is its epilogue.
+/// Producers that reduce (convolutions, matmuls) are preferred, then the
+/// latest one.
+struct AlignLoopOrderWithProducer : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() ||
+        op.getNumParallelLoops() != op.getNumLoops())
+      return failure();
+    std::optional<AffineMap> target = selectTargetOrder(op);
+    if (!target || target->isIdentity())
+      return failure();
+    SmallVector<unsigned> interchange =
+        llvm::map_to_vector(target->getResults(), [](AffineExpr expr) {
+          return cast<AffineDimExpr>(expr).getPosition();
+        });
+    return linalg::interchangeGenericOp(rewriter, op, interchange);
+  }
+
+private:
+  /// The permutation of `op`'s loops that makes it read its chosen
+  /// producer's result in that producer's order.
+  static std::optional<AffineMap> selectTargetOrder(linalg::GenericOp op) {
+    std::optional<AffineMap> best;
+    std::pair<bool, Operation *> bestRank = {false, nullptr};
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      auto result = dyn_cast<OpResult>(input->get());
+      auto producer =
+          dyn_cast_or_null<linalg::LinalgOp>(input->get().getDefiningOp());
+      AffineMap readMap = op.getMatchingIndexingMap(input);
+      if (!producer || !producer.hasPureTensorSemantics() ||
+          producer->getBlock() != op->getBlock() || !readMap.isPermutation())
+        continue;
+      std::optional<AffineMap> order = getParallelResultOrder(producer, result);
+      if (!order || order->getNumDims() != readMap.getNumDims())
+        continue;
+      bool reduces = producer.getNumReductionLoops() > 0;
+      if (best && (bestRank.first > reduces ||
+                   (bestRank.first == reduces &&
+                    producer->isBeforeInBlock(bestRank.second))))
+        continue;
+      bestRank = {reduces, producer};
+      // Loops j' of the interchanged op with j = inverse(P)(j') read
+      // readMap(inverse(P)(j')); equal to order(j') when P is:
+      best = inversePermutation(*order).compose(readMap);
+    }
+    return best;
+  }
+};
+} // namespace
+
+void uniform::populateGpuLoopOrderPatterns(RewritePatternSet &patterns) {
+  patterns.add<AlignLoopOrderWithProducer>(patterns.getContext());
 }
 
 void uniform::populateGpuPadIntoProducerPatterns(RewritePatternSet &patterns) {
@@ -292,6 +583,13 @@ struct GpuFuseLinalgPass
     uniform::populateGpuElementwiseFusionPatterns(fusion);
     if (failed(applyPatternsGreedily(getOperation(), std::move(fusion))))
       return signalPassFailure();
+    // Apart: unit-dimension folding makes the collapses that expansion
+    // undoes.
+    RewritePatternSet throughReshapes(ctx);
+    uniform::populateGpuFusionThroughReshapePatterns(throughReshapes);
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(throughReshapes))))
+      return signalPassFailure();
     RewritePatternSet padReads(ctx);
     uniform::populateGpuPadFusionPatterns(padReads);
     if (failed(applyPatternsGreedily(getOperation(), std::move(padReads))))
@@ -303,6 +601,12 @@ struct GpuFuseLinalgPass
     // can make each part's producer write into its slice.
     tensor::populateDecomposeTensorConcatPatterns(pads);
     if (failed(applyPatternsGreedily(getOperation(), std::move(pads))))
+      return signalPassFailure();
+    // Last, once the loop nests are final: each all-parallel one in the
+    // order of the producer it can join.
+    RewritePatternSet loopOrder(ctx);
+    uniform::populateGpuLoopOrderPatterns(loopOrder);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(loopOrder))))
       return signalPassFailure();
   }
 };

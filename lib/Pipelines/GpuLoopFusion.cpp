@@ -192,8 +192,7 @@ static bool haveConflict(AliasAnalysis &aliasAnalysis, Operation *earlier,
 
 static bool haveEqualIterationSpaces(scf::ParallelOp a, scf::ParallelOp b) {
   return a.getLowerBound() == b.getLowerBound() &&
-         a.getUpperBound() == b.getUpperBound() &&
-         a.getStep() == b.getStep();
+         a.getUpperBound() == b.getUpperBound() && a.getStep() == b.getStep();
 }
 
 /// The nearest parallel loop before (`forward` false) or after `loop` with
@@ -264,17 +263,15 @@ static std::pair<Value, Value> copyInSourceShape(RewriterBase &rewriter,
           failed(memref::ExpandShapeOp::computeExpandedType(
               targetType, sourceType.getShape(), groups)))
         break;
-      target = memref::ExpandShapeOp::create(rewriter, loc,
-                                             sourceType.getShape(), target,
-                                             groups);
+      target = memref::ExpandShapeOp::create(
+          rewriter, loc, sourceType.getShape(), target, groups);
       source = collapse.getSrc();
       continue;
     }
     if (auto expand = source.getDefiningOp<memref::ExpandShapeOp>()) {
       SmallVector<ReassociationIndices> groups =
           expand.getReassociationIndices();
-      if (!memref::CollapseShapeOp::isGuaranteedCollapsible(targetType,
-                                                            groups))
+      if (!memref::CollapseShapeOp::isGuaranteedCollapsible(targetType, groups))
         break;
       target = memref::CollapseShapeOp::create(rewriter, loc, target, groups);
       source = expand.getSrc();
@@ -285,26 +282,76 @@ static std::pair<Value, Value> copyInSourceShape(RewriterBase &rewriter,
   return {source, target};
 }
 
-/// Rewrites the copies that gpu.memcpy cannot do (a strided side, such as
-/// one head's slice of a concatenation) into parallel loops over the shape
-/// of the buffer the source views, so that the copy fuses with the loop
-/// that produces that buffer.
-static void expandStridedCopies(Block &block, RewriterBase &rewriter) {
+/// The extents of `loop`'s iteration space when it is static, from 0 with
+/// step 1.
+static std::optional<SmallVector<int64_t>>
+getStaticExtents(scf::ParallelOp loop) {
+  std::optional<SmallVector<int64_t>> lower =
+      getConstantIntValues(getAsOpFoldResult(loop.getLowerBound()));
+  std::optional<SmallVector<int64_t>> upper =
+      getConstantIntValues(getAsOpFoldResult(loop.getUpperBound()));
+  std::optional<SmallVector<int64_t>> steps =
+      getConstantIntValues(getAsOpFoldResult(loop.getStep()));
+  if (!lower || !upper || !steps ||
+      !llvm::all_of(*lower, [](int64_t bound) { return bound == 0; }) ||
+      !llvm::all_of(*steps, [](int64_t step) { return step == 1; }))
+    return std::nullopt;
+  return upper;
+}
+
+/// Whether a parallel loop of `block` writes `buffer` (a buffer or a view
+/// of one) over an iteration space of its shape: a copy from it, rewritten
+/// as a loop over that shape, can fuse with that loop.
+static bool isWrittenByLoopOfItsShape(Value buffer, Block &block) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  if (!type || !type.hasStaticShape())
+    return false;
+  Value root = getBufferRoot(buffer);
+  auto hasShape = [&](scf::ParallelOp loop) {
+    std::optional<SmallVector<int64_t>> extents = getStaticExtents(loop);
+    return extents && ArrayRef(*extents) == type.getShape();
+  };
+  return llvm::any_of(block.getOps<scf::ParallelOp>(), [&](auto loop) {
+    if (!hasShape(loop))
+      return false;
+    WalkResult result = loop.getBody()->walk([&](memref::StoreOp store) {
+      return getBufferRoot(store.getMemRef()) == root ? WalkResult::interrupt()
+                                                      : WalkResult::advance();
+    });
+    return result.wasInterrupted();
+  });
+}
+
+/// Rewrites into parallel loops over the shape of the buffer the source
+/// views the copies that gpu.memcpy cannot do (a strided side, such as one
+/// head's slice of a concatenation), and those from a buffer that a loop of
+/// that shape writes (a head's result copied into its concatenation). Such
+/// a copy fuses with the loop that produces its source instead of being a
+/// memcpy of its own that splits the chain of loops around it.
+static void expandCopiesIntoLoops(Block &block, RewriterBase &rewriter) {
   SmallVector<memref::CopyOp> copies(block.getOps<memref::CopyOp>());
   for (memref::CopyOp copy : copies) {
     auto sourceType = dyn_cast<MemRefType>(copy.getSource().getType());
     auto targetType = dyn_cast<MemRefType>(copy.getTarget().getType());
-    if (!sourceType || !targetType ||
-        (isContiguous(sourceType) && isContiguous(targetType)))
+    if (!sourceType || !targetType)
       continue;
+    bool strided = !isContiguous(sourceType) || !isContiguous(targetType);
     rewriter.setInsertionPoint(copy);
     auto [source, target] = copyInSourceShape(rewriter, copy);
-    if (cast<MemRefType>(source.getType()).getRank() != 0)
+    if (cast<MemRefType>(source.getType()).getRank() != 0 &&
+        (strided || isWrittenByLoopOfItsShape(source, block))) {
       uniform::detail::replaceCopyWithParallelLoop(rewriter, copy, source,
                                                    target);
+      continue;
+    }
+    // The copy stays: drop the reshapes of its target made for the loop.
+    while (target != copy.getTarget()) {
+      Operation *reshape = target.getDefiningOp();
+      target = reshape->getOperand(0);
+      rewriter.eraseOp(reshape);
+    }
   }
 }
-
 
 /// Whether `first` touches element `i` of the buffer exactly where `second`
 /// does at the same iteration: the same memref, indexed by the same
@@ -329,9 +376,8 @@ static constexpr int64_t kMaxFusedBoundsChecks = 8;
 
 static int64_t countBoundsChecks(scf::ParallelOp loop) {
   int64_t count = 0;
-  loop.getBody()->walk([&](arith::CmpIOp cmp) {
-    count += cmp.getLhs().getType().isIndex();
-  });
+  loop.getBody()->walk(
+      [&](arith::CmpIOp cmp) { count += cmp.getLhs().getType().isIndex(); });
   return count;
 }
 
@@ -448,10 +494,147 @@ static int64_t fuseLoopChains(Block &block, AliasAnalysis &aliasAnalysis) {
   return fused;
 }
 
+/// Whether `loop` does little work per iteration: its body has no loops (a
+/// fill, a copy, an elementwise op), so merged into another kernel it costs
+/// that kernel a few instructions per thread.
+static bool isLightLoop(scf::ParallelOp loop) {
+  WalkResult result = loop.getBody()->walk(
+      [](LoopLikeOpInterface) { return WalkResult::interrupt(); });
+  return loop.getNumResults() == 0 && !result.wasInterrupted() &&
+         getStaticExtents(loop).has_value();
+}
+
+/// Appends `light`'s body to `host`'s behind a guard: the host iteration
+/// whose row-major linear index is below `light`'s iteration count runs
+/// `light`'s iteration of that linear index. Erases `light`.
+static void fuseGuardedInto(scf::ParallelOp host, scf::ParallelOp light) {
+  SmallVector<int64_t> hostExtents = *getStaticExtents(host);
+  SmallVector<int64_t> lightExtents = *getStaticExtents(light);
+  Location loc = light.getLoc();
+  OpBuilder b(host.getBody()->getTerminator());
+  OpBuilder beforeHost(host);
+  auto constant = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(beforeHost, loc, value);
+  };
+  Value linear = host.getInductionVars().front();
+  for (auto [iv, extent] :
+       llvm::drop_begin(llvm::zip(host.getInductionVars(), hostExtents)))
+    linear = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, linear, constant(extent)), iv);
+  int64_t count = llvm::product_of(lightExtents);
+  if (count < llvm::product_of(hostExtents)) {
+    Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                          linear, constant(count));
+    auto guard = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(guard.thenBlock());
+  }
+  SmallVector<Value> ivs(lightExtents.size());
+  Value rest = linear;
+  for (int64_t dim = lightExtents.size() - 1; dim > 0; --dim) {
+    Value extent = constant(lightExtents[dim]);
+    ivs[dim] = arith::RemUIOp::create(b, loc, rest, extent);
+    rest = arith::DivUIOp::create(b, loc, rest, extent);
+  }
+  ivs.front() = rest; // below the first extent: linear < count
+  IRMapping lightToHost;
+  lightToHost.map(light.getInductionVars(), ivs);
+  for (Operation &op : light.getBody()->without_terminator())
+    b.clone(op, lightToHost);
+  light->erase();
+}
+
+/// Whether a memref.dealloc between `loop` and the later `point` frees a
+/// buffer that `loop` accesses.
+static bool freesBufferOf(scf::ParallelOp loop, Operation *point) {
+  LoopAccesses accesses(loop);
+  for (Operation *op = loop->getNextNode(); op != point;
+       op = op->getNextNode()) {
+    auto dealloc = dyn_cast<memref::DeallocOp>(op);
+    if (!dealloc)
+      continue;
+    Value freed = getBufferRoot(dealloc.getMemref());
+    auto isFreed = [&](const Access &access) {
+      return getBufferRoot(access.memref) == freed;
+    };
+    if (llvm::any_of(accesses.loads, isFreed) ||
+        llvm::any_of(accesses.stores, isFreed))
+      return true;
+  }
+  return false;
+}
+
+/// The position in `chain` of the nearest loop that the light loop at
+/// `index` can merge into: static, with at least as many iterations, and
+/// independent of it, as are the loops in between (it moves across them).
+static std::optional<int64_t> findHost(ArrayRef<scf::ParallelOp> chain,
+                                       int64_t index,
+                                       AliasAnalysis &aliasAnalysis) {
+  scf::ParallelOp light = chain[index];
+  int64_t count = llvm::product_of(*getStaticExtents(light));
+  auto isIndependent = [&](scf::ParallelOp other) {
+    return !haveConflict(aliasAnalysis, other, light);
+  };
+  for (int64_t distance = 1, e = chain.size(); distance < e; ++distance) {
+    for (int64_t position : {index - distance, index + distance}) {
+      if (position < 0 || position >= e)
+        continue;
+      scf::ParallelOp host = chain[position];
+      std::optional<SmallVector<int64_t>> extents = getStaticExtents(host);
+      if (!extents || host.getNumResults() != 0 ||
+          llvm::product_of(*extents) < count ||
+          countBoundsChecks(host) + countBoundsChecks(light) >
+              kMaxFusedBoundsChecks)
+        continue;
+      int64_t first = std::min(position, index);
+      int64_t last = std::max(position, index);
+      if (!llvm::all_of(chain.slice(first, last - first + 1),
+                        [&](scf::ParallelOp other) {
+                          return other == light || isIndependent(other);
+                        }))
+        continue;
+      if (position < index ? !hoistCapturesAbove(light, host)
+                           : freesBufferOf(light, host))
+        continue;
+      return position;
+    }
+  }
+  return std::nullopt;
+}
+
+/// mergeLightParallelLoops on one block.
+static int64_t mergeLightLoops(Block &block, AliasAnalysis &aliasAnalysis) {
+  SmallVector<SmallVector<scf::ParallelOp>> chains(1);
+  for (Operation &op : block) {
+    if (auto loop = dyn_cast<scf::ParallelOp>(&op))
+      chains.back().push_back(loop);
+    else if (!isFusionNeighbour(&op) &&
+             !isa<memref::AllocOp, memref::DeallocOp>(&op))
+      chains.emplace_back();
+  }
+  int64_t merged = 0;
+  for (SmallVector<scf::ParallelOp> &chain : chains) {
+    for (int64_t index = 0; index < static_cast<int64_t>(chain.size());) {
+      scf::ParallelOp light = chain[index];
+      std::optional<int64_t> host;
+      if (isLightLoop(light))
+        host = findHost(chain, index, aliasAnalysis);
+      if (!host) {
+        ++index;
+        continue;
+      }
+      fuseGuardedInto(chain[*host], light);
+      chain.erase(chain.begin() + index);
+      ++merged;
+      index = 0; // a host may now take further loops
+    }
+  }
+  return merged;
+}
+
 int64_t uniform::fuseNeighbouringParallelLoops(Region &region) {
   IRRewriter rewriter(region.getContext());
   for (Block &block : region)
-    expandStridedCopies(block, rewriter);
+    expandCopiesIntoLoops(block, rewriter);
   // Loop bounds must be the same SSA values to compare iteration spaces.
   DominanceInfo dominance;
   eliminateCommonSubExpressions(rewriter, dominance, region.getParentOp());
@@ -465,11 +648,22 @@ int64_t uniform::fuseNeighbouringParallelLoops(Region &region) {
   return fused;
 }
 
+int64_t uniform::mergeLightParallelLoops(Region &region) {
+  AliasAnalysis aliasAnalysis(region.getParentOp());
+  int64_t merged = 0;
+  for (Block &block : region)
+    merged += mergeLightLoops(block, aliasAnalysis);
+  return merged;
+}
+
 namespace {
 struct GpuFuseParallelLoopsPass
     : public uniform::impl::GpuFuseParallelLoopsBase<GpuFuseParallelLoopsPass> {
+  using GpuFuseParallelLoopsBase::GpuFuseParallelLoopsBase;
   void runOnOperation() override {
     uniform::fuseNeighbouringParallelLoops(getOperation().getBody());
+    if (mergeLightLoops)
+      uniform::mergeLightParallelLoops(getOperation().getBody());
   }
 };
 } // namespace

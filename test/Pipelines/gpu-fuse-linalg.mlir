@@ -301,3 +301,185 @@ func.func @concat(%a: tensor<2x4xf32>, %b: tensor<3x4xf32>) -> tensor<5x4xf32> {
   %c = tensor.concat dim(0) %a, %b : (tensor<2x4xf32>, tensor<3x4xf32>) -> tensor<5x4xf32>
   return %c : tensor<5x4xf32>
 }
+
+// -----
+
+// An NCHW residual add after an NHWC 1x1 convolution (a matmul over the
+// channels): the add's loops are interchanged to run in the convolution's
+// order, (h, w, c), writing its NCHW result through the permuted map, so
+// that after bufferization both are loop nests over one iteration space
+// and fuse into one kernel. Of two producers the one that reduces wins.
+// CHECK-DAG:   #[[HWC:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG:   #[[CHW:.*]] = affine_map<(d0, d1, d2) -> (d2, d0, d1)>
+// CHECK-LABEL: func.func @residual_add_in_convolution_order
+// CHECK:         %[[CONV:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+// CHECK:         %[[SKIP:.*]] = linalg.generic
+// CHECK-SAME:        outs(%{{.*}} : tensor<8x4x4xf32>)
+// CHECK:         linalg.generic {indexing_maps = [#[[HWC]], #[[CHW]], #[[CHW]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME:        ins(%[[CONV]], %[[SKIP]] : tensor<4x4x8xf32>, tensor<8x4x4xf32>)
+#x_hwk = affine_map<(h, w, c, k) -> (h, w, k)>
+#w_ck = affine_map<(h, w, c, k) -> (c, k)>
+#o_hwc = affine_map<(h, w, c, k) -> (h, w, c)>
+#chw = affine_map<(c, h, w) -> (c, h, w)>
+#hwc_from_chw = affine_map<(c, h, w) -> (h, w, c)>
+func.func @residual_add_in_convolution_order(
+    %x: tensor<4x4x8xf32>, %w: tensor<8x8xf32>, %acc: tensor<4x4x8xf32>,
+    %skip_in: tensor<8x4x4xf32>) -> (tensor<8x4x4xf32>, tensor<8x4x4xf32>) {
+  %conv = linalg.generic {indexing_maps = [#x_hwk, #w_ck, #o_hwc],
+                          iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<4x4x8xf32>, tensor<8x8xf32>) outs(%acc : tensor<4x4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4x8xf32>
+  // A second use keeps this producer apart from the add.
+  %e0 = tensor.empty() : tensor<8x4x4xf32>
+  %skip = linalg.generic {indexing_maps = [#chw, #chw], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%skip_in : tensor<8x4x4xf32>) outs(%e0 : tensor<8x4x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<8x4x4xf32>
+  %e1 = tensor.empty() : tensor<8x4x4xf32>
+  %sum = linalg.generic {indexing_maps = [#hwc_from_chw, #chw, #chw],
+                         iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%conv, %skip : tensor<4x4x8xf32>, tensor<8x4x4xf32>) outs(%e1 : tensor<8x4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8x4x4xf32>
+  return %sum, %skip : tensor<8x4x4xf32>, tensor<8x4x4xf32>
+}
+
+// -----
+
+// A padded depthwise convolution (3x3 window) over an NCHW -> NHWC
+// transpose: the pad is folded into the convolution's reads, and those
+// reads go through the transpose to its NCHW source, so no transposed copy
+// is made.
+// CHECK-LABEL: func.func @padded_read_through_transpose
+// CHECK-NOT:     linalg.transpose
+// CHECK:         linalg.generic
+// CHECK:           tensor.extract %arg0[%{{.*}}, %[[C:.*]], %[[H:.*]], %[[W:.*]]] : tensor<2x4x6x6xf32>
+// CHECK-NOT:     linalg.generic
+func.func @padded_read_through_transpose(%x: tensor<2x4x6x6xf32>, %k: tensor<3x3x4xf32>,
+                                         %acc: tensor<2x6x6x4xf32>) -> tensor<2x6x6x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x6x6x4xf32>
+  %t = linalg.transpose ins(%x : tensor<2x4x6x6xf32>) outs(%e : tensor<2x6x6x4xf32>) permutation = [0, 2, 3, 1]
+  %p = tensor.pad %t low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%n: index, %i: index, %j: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<2x6x6x4xf32> to tensor<2x8x8x4xf32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc
+      {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %k : tensor<2x8x8x4xf32>, tensor<3x3x4xf32>) outs(%acc : tensor<2x6x6x4xf32>) -> tensor<2x6x6x4xf32>
+  return %r : tensor<2x6x6x4xf32>
+}
+
+// -----
+
+// An activation and head transpose in front of an output projection,
+// separated from it by the collapse of the heads into channels: the
+// projection's reduction is expanded into (head, column) so that it reads
+// the uncollapsed tensor, and the activation fuses into it.
+// CHECK-LABEL: func.func @activation_through_collapse
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME:        ins(%arg0, %{{.*}} : tensor<2x5x3xf32>, tensor<2x3x4xf32>)
+// CHECK:           arith.maximumf
+// CHECK:           arith.mulf
+// CHECK-NOT:     linalg.generic
+#hnd = affine_map<(n, h, d) -> (h, n, d)>
+#nhd = affine_map<(n, h, d) -> (n, h, d)>
+func.func @activation_through_collapse(%x: tensor<2x5x3xf32>, %w: tensor<6x4xf32>,
+                                       %acc: tensor<5x4xf32>) -> tensor<5x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<5x2x3xf32>
+  %r = linalg.generic {indexing_maps = [#hnd, #nhd], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<2x5x3xf32>) outs(%e : tensor<5x2x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<5x2x3xf32>
+  %c = tensor.collapse_shape %r [[0], [1, 2]] : tensor<5x2x3xf32> into tensor<5x6xf32>
+  %mm = linalg.matmul ins(%c, %w : tensor<5x6xf32>, tensor<6x4xf32>)
+      outs(%acc : tensor<5x4xf32>) -> tensor<5x4xf32>
+  return %mm : tensor<5x4xf32>
+}
+
+// -----
+
+// Global average pooling as TOSA computes it: a sum over H (here of a
+// residual add, fused into it), then a sum over W. The two reductions
+// become one over both axes, accumulating onto the second's init. A sum
+// whose accumulator does not start at 0, or a max of a sum, stays apart.
+// CHECK-DAG:   #[[X:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG:   #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0)>
+// CHECK-LABEL: func.func @pooling_sums_merge
+// CHECK:         %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[X]], #[[X]], #[[C]]], iterator_types = ["parallel", "reduction", "reduction"]}
+// CHECK-SAME:        ins(%arg0, %arg1 : tensor<8x7x5xf32>, tensor<8x7x5xf32>) outs(%arg2 : tensor<8xf32>)
+// CHECK:           arith.addf
+// CHECK:           arith.addf
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[SUM]]
+// CHECK-LABEL: func.func @nonzero_start_stays
+// CHECK-COUNT-3: linalg.generic
+// CHECK-LABEL: func.func @max_of_sum_stays
+// CHECK-COUNT-3: linalg.generic
+#chw3 = affine_map<(c, h, w) -> (c, h, w)>
+#cw = affine_map<(c, h, w) -> (c, w)>
+#c2 = affine_map<(c, w) -> (c, w)>
+#c1 = affine_map<(c, w) -> (c)>
+func.func @pooling_sums_merge(%x: tensor<8x7x5xf32>, %y: tensor<8x7x5xf32>,
+                              %init: tensor<8xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<8x7x5xf32>
+  %sum = linalg.add ins(%x, %y : tensor<8x7x5xf32>, tensor<8x7x5xf32>)
+      outs(%e0 : tensor<8x7x5xf32>) -> tensor<8x7x5xf32>
+  %e1 = tensor.empty() : tensor<8x5xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<8x5xf32>) -> tensor<8x5xf32>
+  %h = linalg.reduce ins(%sum : tensor<8x7x5xf32>) outs(%f : tensor<8x5xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  %w = linalg.reduce ins(%h : tensor<8x5xf32>) outs(%init : tensor<8xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  return %w : tensor<8xf32>
+}
+func.func @nonzero_start_stays(%x: tensor<8x7x5xf32>, %init: tensor<8xf32>) -> tensor<8xf32> {
+  %one = arith.constant 1.0 : f32
+  %e1 = tensor.empty() : tensor<8x5xf32>
+  %f = linalg.fill ins(%one : f32) outs(%e1 : tensor<8x5xf32>) -> tensor<8x5xf32>
+  %h = linalg.reduce ins(%x : tensor<8x7x5xf32>) outs(%f : tensor<8x5xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  %w = linalg.reduce ins(%h : tensor<8x5xf32>) outs(%init : tensor<8xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  return %w : tensor<8xf32>
+}
+func.func @max_of_sum_stays(%x: tensor<8x7x5xf32>, %init: tensor<8xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<8x5xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<8x5xf32>) -> tensor<8x5xf32>
+  %h = linalg.reduce ins(%x : tensor<8x7x5xf32>) outs(%f : tensor<8x5xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  %w = linalg.reduce ins(%h : tensor<8x5xf32>) outs(%init : tensor<8xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.maximumf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  return %w : tensor<8xf32>
+}

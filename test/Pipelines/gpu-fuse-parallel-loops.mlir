@@ -1,8 +1,10 @@
 // uniform-gpu-fuse-parallel-loops: neighbouring scf.parallel ops over the same
 // iteration space with only same-index dependences become one loop (one
 // kernel); allocations and deallocations between them, and loops that fuse
-// with neither neighbour, are moved out of the way first.
-// RUN: uniform-opt %s --split-input-file --uniform-gpu-fuse-parallel-loops | FileCheck %s
+// with neither neighbour, are moved out of the way first. (The merging of
+// light loops that comes last is tested in gpu-merge-light-loops.mlir.)
+// RUN: uniform-opt %s --split-input-file \
+// RUN:   --uniform-gpu-fuse-parallel-loops=merge-light-loops=false | FileCheck %s
 
 // A convolution as bufferized linalg leaves it: the bias broadcast into the
 // accumulator, the accumulation (reduction loops inside), then the ReLU into
@@ -224,12 +226,14 @@ func.func @aliasing_view_not_fused(%x: memref<4x4xf32>, %y: memref<4x4xf32>) {
 
 // -----
 
-// Not fused across an op with side effects other than allocation: a copy.
+// Not fused across an op with side effects other than allocation: a copy
+// (gpu.memcpy can do it, and no loop writes its source).
 // CHECK-LABEL: func.func @copy_separates
 // CHECK:         scf.parallel
 // CHECK:         memref.copy
 // CHECK:         scf.parallel
-func.func @copy_separates(%x: memref<4xf32>, %y: memref<4xf32>, %z: memref<4xf32>) {
+func.func @copy_separates(%x: memref<4xf32>, %y: memref<4xf32>, %z: memref<4xf32>,
+                          %w: memref<4xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -237,7 +241,7 @@ func.func @copy_separates(%x: memref<4xf32>, %y: memref<4xf32>, %z: memref<4xf32
     %v = memref.load %x[%i] : memref<4xf32>
     memref.store %v, %y[%i] : memref<4xf32>
   }
-  memref.copy %y, %z : memref<4xf32> to memref<4xf32>
+  memref.copy %w, %z : memref<4xf32> to memref<4xf32>
   scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
     %v = memref.load %z[%i] : memref<4xf32>
     memref.store %v, %x[%i] : memref<4xf32>
@@ -288,6 +292,46 @@ func.func @concat_copy_fuses(%x: memref<2x3x4xf32>) -> memref<2x2x12xf32> {
       : memref<2x1x12xf32> to memref<2x1x12xf32, strided<[24, 12, 1], offset: 12>>
   memref.dealloc %tmp : memref<2x3x4xf32>
   return %concat : memref<2x2x12xf32>
+}
+
+// -----
+
+// A copy that gpu.memcpy could do (both sides contiguous) becomes a loop as
+// well when a loop of its source's shape writes the source: it then fuses
+// with that loop rather than being a memcpy that splits the chain. (A head's
+// result copied into its contiguous slice of a concatenation.)
+// CHECK-LABEL: func.func @contiguous_copy_fuses
+// CHECK:         %[[SLICE:.*]] = memref.subview %{{.*}}[1, 0] [1, 6] [1, 1]
+// CHECK:         %[[ROW:.*]] = memref.collapse_shape %[[SLICE]] {{\[}}[0, 1]]
+// CHECK:         %[[TARGET:.*]] = memref.expand_shape %[[ROW]] {{\[}}[0, 1]] output_shape [2, 3]
+// CHECK:         scf.parallel (%[[I:.*]], %[[J:.*]]) = {{.*}} to (%c2, %c3)
+// CHECK:           %[[V:.*]] = arith.negf
+// CHECK:           memref.store %[[V]], %[[TMP:.*]][%[[I]], %[[J]]]
+// CHECK:           %[[W:.*]] = memref.load %[[TMP]][%[[I]], %[[J]]]
+// CHECK:           memref.store %[[W]], %[[TARGET]][%[[I]], %[[J]]]
+// CHECK-NOT:     scf.parallel
+// CHECK-NOT:     memref.copy
+func.func @contiguous_copy_fuses(%x: memref<2x3xf32>) -> memref<2x6xf32> {
+  %concat = memref.alloc() : memref<2x6xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %tmp = memref.alloc() : memref<2x3xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c2, %c3) step (%c1, %c1) {
+    %v = memref.load %x[%i, %j] : memref<2x3xf32>
+    %n = arith.negf %v : f32
+    memref.store %n, %tmp[%i, %j] : memref<2x3xf32>
+  }
+  %flat = memref.collapse_shape %tmp [[0, 1]] : memref<2x3xf32> into memref<6xf32>
+  %row = memref.expand_shape %flat [[0, 1]] output_shape [1, 6]
+      : memref<6xf32> into memref<1x6xf32>
+  %slice = memref.subview %concat[1, 0] [1, 6] [1, 1]
+      : memref<2x6xf32> to memref<1x6xf32, strided<[6, 1], offset: 6>>
+  memref.copy %row, %slice
+      : memref<1x6xf32> to memref<1x6xf32, strided<[6, 1], offset: 6>>
+  memref.dealloc %tmp : memref<2x3xf32>
+  return %concat : memref<2x6xf32>
 }
 
 // -----

@@ -5,13 +5,16 @@
 //
 //  * linalg on tensors (GpuKernelFusion.cpp): fills that CSE shared are
 //    duplicated, named ops generalized, elementwise producers (transposes,
-//    broadcasts, bias, activations) fused into their consumers, and a
+//    broadcasts, bias, activations) fused into their consumers (through a
+//    collapse of heads into channels too), chained reductions merged, a
 //    tensor.pad folded into the generic that reads it (or else into the op
-//    that produces its source);
+//    that produces its source), and elementwise loop nests put in the
+//    order of the producer whose epilogue they can become;
 //  * bufferized loops (GpuLoopFusion.cpp): scf.parallel nests over the same
 //    iteration space (the bias fill, the convolution that accumulates onto
 //    it, the activation that reads it; independent per-head convolutions)
-//    become one nest wherever the dependences allow.
+//    become one nest wherever the dependences allow, and light independent
+//    nests (fills) join a neighbour of another shape behind a guard.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,15 +46,37 @@ bool shouldFuseIntoGpuKernel(mlir::OpOperand *fusedOperand);
 void duplicateSharedInitTensors(mlir::Region &region,
                                 mlir::RewriterBase &rewriter);
 
-/// Generalization of linalg named ops and elementwise fusion controlled by
-/// `shouldFuseIntoGpuKernel`.
+/// Generalization of linalg named ops, elementwise fusion controlled by
+/// `shouldFuseIntoGpuKernel`, and the merging of chained reductions.
 void populateGpuElementwiseFusionPatterns(mlir::RewritePatternSet &patterns);
+
+/// Merges a plain reduction (one input, a body that yields addf, maximumf or
+/// minimumf of the input and the accumulator) of a reduction with the same
+/// combiner, whose accumulator starts at the combiner's identity, into one
+/// reduction over the loops of both (global average pooling as a sum over
+/// H, then over W). Part of populateGpuElementwiseFusionPatterns.
+void populateGpuReductionMergePatterns(mlir::RewritePatternSet &patterns);
+
+/// Expands the loops of a linalg op that reads a tensor.collapse_shape so
+/// that it reads the collapse's source, when the all-parallel op producing
+/// that source is then fused into it (an activation and head transpose in
+/// front of an output projection), and that elementwise fusion. Apart from
+/// populateGpuElementwiseFusionPatterns, whose unit-dimension folding makes
+/// the collapses this undoes.
+void populateGpuFusionThroughReshapePatterns(mlir::RewritePatternSet &patterns);
 
 /// Folds a constant tensor.pad into the linalg.generic that reads it (a
 /// convolution): the generic reads the pad's source at clamped indices and
 /// selects the padding value outside it, so no padded tensor, border fill or
 /// interior copy is left.
 void populateGpuPadFusionPatterns(mlir::RewritePatternSet &patterns);
+
+/// Interchanges the loops of every all-parallel linalg.generic so that it
+/// reads one producer's result (preferably a convolution's or a matmul's)
+/// in the order that producer writes it, so that their loop nests can be
+/// fused after bufferization (an NCHW residual add becomes the epilogue of
+/// the NHWC convolution before it).
+void populateGpuLoopOrderPatterns(mlir::RewritePatternSet &patterns);
 
 /// Fuses a tensor.pad into the all-parallel linalg op that produces its
 /// source (upstream's FusePadOpWithLinalgProducer): the producer writes into
@@ -71,6 +96,18 @@ void populateGpuPadIntoProducerPatterns(mlir::RewritePatternSet &patterns);
 /// moved next to a later loop with its iteration space, or else above the
 /// loops it is independent of. Returns the number of loops removed.
 int64_t fuseNeighbouringParallelLoops(mlir::Region &region);
+
+/// Merges each light scf.parallel of `region`'s blocks (static bounds, no
+/// loops in its body: a fill, a copy, an elementwise op) into another
+/// parallel loop of its chain with at least as many iterations that it, and
+/// the loops in between, are independent of (the zero fill of a padded
+/// buffer, beside the convolutions around it), the nearest first. The
+/// merged body runs behind a guard at the host iterations whose row-major
+/// linear index is below its iteration count, which are delinearized into
+/// its own indices. For after fuseNeighbouringParallelLoops: the merged
+/// loop no longer has the iteration space of loops like either part.
+/// Returns the number of loops merged away.
+int64_t mergeLightParallelLoops(mlir::Region &region);
 
 } // namespace uniform
 

@@ -171,15 +171,32 @@ def GpuFuseLinalg : Pass<"uniform-gpu-fuse-linalg", "::mlir::func::FuncOp"> {
     fused. Into a consumer that reduces (a convolution or matmul
     evaluates the producer once per reduction step) only producers of at
     most three arithmetic ops without transcendental math or division are
-    fused. Then a constant `tensor.pad` read by a generic (a convolution
+    fused; into an elementwise consumer that broadcasts it (a
+    squeeze-and-excitation gate over every pixel) no producer that
+    computes anything is. A plain reduction of a reduction with the same
+    combiner whose accumulator starts at its identity becomes one
+    reduction over both (global average pooling as a sum over H, then W).
+    Then a consumer that reads a `tensor.collapse_shape` of such a
+    fusable producer's result has its loops expanded to read the
+    uncollapsed tensor, and the producer fuses (an activation and head
+    transpose in front of an output projection).
+
+    Then a constant `tensor.pad` read by a generic (a convolution
     with a window of at most 25 steps over the padded dimensions) is folded
     into it: the generic reads the pad's source at clamped indices and
     selects the padding value outside it, so no padded tensor is made. (A
     larger window's bounds checks would be more predicates than a thread
-    has, and ptxas spills them.) Any other pad is fused into the
-    all-parallel op that produces its source, which writes into the
-    interior of the filled, padded tensor. Concatenations become
+    has, and ptxas spills them.) Those reads look through a transpose to
+    its source, so the transposed copy goes too. Any other pad is fused
+    into the all-parallel op that produces its source, which writes into
+    the interior of the filled, padded tensor. Concatenations become
     insert_slices for empty-tensor elimination.
+
+    Last, every all-parallel generic's loops are interchanged to read one
+    producer's result (a convolution's or a matmul's first) in the order
+    that producer writes it: an NCHW residual add after an NHWC
+    convolution then runs in the convolution's order, and
+    `uniform-gpu-fuse-parallel-loops` makes it the convolution's epilogue.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect",
@@ -213,7 +230,21 @@ def GpuFuseParallelLoops
     A fused loop holds at most 8 index comparisons (bounds checks of
     convolutions that read padded inputs in place): LLVM keeps each as a
     predicate, and an sm_87 thread has 7.
+
+    Last (`merge-light-loops`, on by default), each remaining loop without
+    loops in its body (a fill, a copy, an elementwise op) is merged into
+    the nearest loop of its chain with at least as many iterations that it
+    and the loops in between are independent of. Its body runs behind a
+    guard at the host iterations whose row-major linear index is below its
+    iteration count, delinearized into its own indices: the zero fills of
+    padded buffers and the accumulator fills of reductions stop being
+    kernels of their own.
   }];
+  let options = [
+    Option<"mergeLightLoops", "merge-light-loops", "bool", "true",
+           "Merge loops without inner loops into an independent neighbour "
+           "with at least as many iterations">,
+  ];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
