@@ -135,6 +135,8 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createSymbolDCEPass());
+  // Repeated blocks make identical kernels: one module each.
+  pm.addPass(createGpuDedupeKernels());
   // The host's allocations, copies and launches become asynchronous ops on
   // one stream: gpu-to-llvm lowers gpu.alloc/memcpy/dealloc only in that
   // form.

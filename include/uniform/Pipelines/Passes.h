@@ -3,7 +3,8 @@
 // Declares `uniform-decompose-aggregated-ops`, `uniform-cpu-fast-math`,
 // `uniform-prepare-entry-points`, `uniform-gpu-map-parallel-loops` and
 // `uniform-gpu-device-memory`, `uniform-gpu-fuse-linalg`,
-// `uniform-gpu-fuse-parallel-loops` and `uniform-tosa-fold-constants`.
+// `uniform-gpu-fuse-parallel-loops`, `uniform-gpu-dedupe-kernels` and
+// `uniform-tosa-fold-constants`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,6 +55,11 @@ namespace uniform {
 
 #define GEN_PASS_REGISTRATION
 #include "uniform/Pipelines/Passes.h.inc"
+
+/// The core of `uniform-gpu-dedupe-kernels`: keeps the first gpu.module of
+/// each set of structurally identical ones in `module` and retargets the
+/// launches of the others to it. Returns the number of modules removed.
+int64_t dedupeGpuKernels(mlir::ModuleOp module);
 
 /// Constant folds of TOSA ops that tosa-layerwise-constant-fold lacks
 /// (tosa.gather of a constant table at constant indices).

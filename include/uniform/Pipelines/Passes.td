@@ -160,6 +160,23 @@ def GpuDeviceMemory
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def GpuDedupeKernels
+    : Pass<"uniform-gpu-dedupe-kernels", "::mlir::ModuleOp"> {
+  let summary = "Keep one gpu.module of each set of identical kernels";
+  let description = [{
+    `gpu-kernel-outlining` makes a `gpu.module` per launch. Models repeat
+    blocks (the layers of a UniForm stage, EfficientNet's MBConv blocks),
+    so many of those modules are identical but for the names of the
+    symbols they define. This pass keeps the first of each set of modules
+    that match op for op (types, dataflow, attributes, regions, and
+    references to their own symbols in the same places) and points every
+    `gpu.launch_func` of the others at it: fewer kernels to compile and
+    load, the same launches. Run it after outlining and `symbol-dce`,
+    before the modules are serialized.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def GpuFuseLinalg : Pass<"uniform-gpu-fuse-linalg", "::mlir::func::FuncOp"> {
   let summary = "Fuse linalg on tensors into fewer loop nests for the GPU";
   let description = [{
