@@ -11,14 +11,19 @@ test/lib/attention_corpus.py (an independently written UniForm-m0), and any
 torchvision architecture by name through test/lib/torchvision_export.py. For
 each it prints, in one run:
 
-  * ours: the kernels `uniform-gpu-pipeline=format=isa` makes (and with
-    fuse-kernels=false, one per linalg op), the tensor-core kernels among
-    them, the most registers of any kernel and the kernels that spill, from
-    ptxas for sm_87 (tools/ptxas-report.py);
-  * IREE: the kernels `iree-compile --iree-hal-target-device=cuda
-    --iree-cuda-target=sm_87` makes from the same ONNX file (after
-    `iree-import-onnx`), counted as `.entry` points in its PTX;
-  * ours / IREE;
+  * ours, from `uniform-gpu-pipeline=format=isa`: the kernel launches one
+    inference makes (`gpu.launch_func` ops; with fuse-kernels=false, one
+    per linalg op), the distinct kernels in the binary (identical ones
+    share a module), the tensor-core kernels among them, the most
+    registers of any kernel and the kernels that spill, from ptxas for
+    sm_87 (tools/ptxas-report.py);
+  * IREE, from `iree-compile --iree-hal-target-device=cuda
+    --iree-cuda-target=sm_87` of the same ONNX file (after
+    `iree-import-onnx`): its dispatches per inference
+    (`stream.cmd.dispatch` ops at --compile-to=stream; its fills and copies
+    not counted) and its distinct kernels (`.entry` points in its PTX,
+    which it deduplicates too);
+  * ours / IREE for both;
   * with --emulate, one inference of ours on the CUDA emulator (random
     input, `uniform-run --device=cuda-emulator --profile`): the global
     memory it moves (MB, all kernels) and its shared-memory wavefronts over
@@ -66,7 +71,8 @@ def export(model, work):
 
 
 def ours(bin_dir, onnx, work, fuse):
-    """(kernels, tensor-core kernels, max registers, spilling kernels)."""
+    """(launches, distinct kernels, tensor-core kernels, max registers,
+    spilling kernels)."""
     mlir = os.path.join(work, "m.mlir")
     if not os.path.exists(mlir):
         run([os.path.join(bin_dir, "uniform-translate"), "--import-onnx", onnx,
@@ -77,6 +83,8 @@ def ours(bin_dir, onnx, work, fuse):
          "-o", isa])
     report = run([PYTHON, os.path.join(ROOT, "tools/ptxas-report.py"), isa,
                   "--chip", "sm_87"]).stdout
+    with open(isa) as f:
+        launches = len(re.findall(r"\bgpu\.launch_func\b", f.read()))
     kernels = tensor_core = spilling = max_regs = 0
     for line in report.splitlines()[1:]:
         fields = line.split()
@@ -86,7 +94,7 @@ def ours(bin_dir, onnx, work, fuse):
         max_regs = max(max_regs, int(fields[2]))
         spilling += int(fields[4]) > 0 or int(fields[5]) > 0
         tensor_core += int(fields[7]) > 0
-    return kernels, tensor_core, max_regs, spilling
+    return launches, kernels, tensor_core, max_regs, spilling
 
 
 def emulate(bin_dir, onnx, work):
@@ -132,12 +140,17 @@ def iree_venv(build_dir):
 
 
 def iree(venv_bin, onnx, work):
-    """IREE's kernel count for sm_87."""
+    """IREE's (dispatches per inference, distinct kernels) for sm_87."""
     imported = os.path.join(work, "iree.mlir")
     run([os.path.join(venv_bin, "iree-import-onnx"), onnx, "-o", imported])
+    target = ["--iree-hal-target-device=cuda", "--iree-cuda-target=sm_87"]
+    stream = os.path.join(work, "iree-stream.mlir")
+    run([os.path.join(venv_bin, "iree-compile"), imported, *target,
+         "--compile-to=stream", "-o", stream])
+    with open(stream) as f:
+        dispatches = len(re.findall(r"\bstream\.cmd\.dispatch\b", f.read()))
     dump = os.path.join(work, "iree-dump")
-    run([os.path.join(venv_bin, "iree-compile"), imported,
-         "--iree-hal-target-device=cuda", "--iree-cuda-target=sm_87",
+    run([os.path.join(venv_bin, "iree-compile"), imported, *target,
          f"--iree-hal-dump-executable-files-to={dump}",
          "-o", os.path.join(work, "m.vmfb")])
     entries = 0
@@ -146,7 +159,7 @@ def iree(venv_bin, onnx, work):
             with open(os.path.join(dump, name)) as f:
                 entries += len(re.findall(r"^\.visible \.entry ", f.read(),
                                           re.M))
-    return entries
+    return dispatches, entries
 
 
 def main():
@@ -163,11 +176,12 @@ def main():
     bin_dir = os.path.join(args.build_dir, "bin")
     venv_bin = None if args.no_iree else iree_venv(args.build_dir)
 
-    header = ["model", "kernels", "unfused", "tensor-core", "max-regs",
-              "spilling", "iree", "ours/iree"]
+    header = ["model", "launches", "kernels", "unfused", "tensor-core",
+              "max-regs", "spilling", "iree-disp", "iree-kern",
+              "launch/iree", "kern/iree"]
     if args.emulate:
         header += ["global-MB", "conflict"]
-    line = "{:<22}" + "{:>12}" * (len(header) - 1)
+    line = "{:<20}" + "{:>12}" * (len(header) - 1)
     rows = []
     print(line.format(*header))
     for model in args.models.split(","):
@@ -176,10 +190,11 @@ def main():
         onnx = export(model, work)
         fused = ours(bin_dir, onnx, work, fuse=True)
         unfused = ours(bin_dir, onnx, work, fuse=False)[0]
-        theirs = iree(venv_bin, onnx, work) if venv_bin else None
-        ratio = f"{fused[0] / theirs:.2f}" if theirs else "-"
-        row = [model, fused[0], unfused, fused[1], fused[2], fused[3],
-               theirs if theirs is not None else "-", ratio]
+        theirs = iree(venv_bin, onnx, work) if venv_bin else ("-", "-")
+        ratios = [f"{a / b:.2f}" if venv_bin else "-"
+                  for a, b in zip(fused[:2], theirs)]
+        row = [model, fused[0], fused[1], unfused, *fused[2:], *theirs,
+               *ratios]
         if args.emulate:
             row += list(emulate(bin_dir, onnx, work))
         rows.append(row)
