@@ -52,11 +52,27 @@ static bool isCheapToRecompute(linalg::LinalgOp producer) {
   return true;
 }
 
+/// Whether each user of `producer`'s result can take its own copy of it: an
+/// all-parallel op that isCheapToRecompute accepts, read only as an input
+/// of ops that reduce (LayerNorm's centring, read by the variance and by
+/// the normalization that a matmul absorbs). Fused into each, it leaves no
+/// loop nest of its own, and the mean and variance reductions, no longer
+/// separated by it, become one loop nest.
+static bool isCheapToShare(linalg::LinalgOp producer) {
+  return producer.getNumLoops() == producer.getNumParallelLoops() &&
+         isCheapToRecompute(producer) &&
+         llvm::all_of(producer->getUses(), [](OpOperand &use) {
+           auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
+           return user && user.isDpsInput(&use) &&
+                  user.getNumReductionLoops() > 0;
+         });
+}
+
 /// Whether `producer`, whose result `consumer` reads, should be fused into
 /// it (see shouldFuseIntoGpuKernel).
 static bool isWorthFusing(linalg::LinalgOp producer,
                           linalg::LinalgOp consumer) {
-  if (!producer->hasOneUse())
+  if (!producer->hasOneUse() && !isCheapToShare(producer))
     return false;
   // A producer that reads its init accumulates (a reduction whose reduced
   // extent is 1, once unit dimensions are gone): fused into a consumer that

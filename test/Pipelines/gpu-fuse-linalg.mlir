@@ -483,3 +483,86 @@ func.func @max_of_sum_stays(%x: tensor<8x7x5xf32>, %init: tensor<8xf32>) -> tens
     }
   return %w : tensor<8xf32>
 }
+
+// -----
+
+// LayerNorm's centring (two ops) is read by the variance and by the
+// projection, both reductions: each takes its own copy, so no loop nest is
+// left between the mean and the variance. Read by an elementwise op as well,
+// it stays (its copy there would be a loop nest anyway).
+// CHECK-LABEL: func.func @centring_shared_by_reductions
+// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME:        ins(%arg0 : tensor<6x8xf32>)
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME:        ins(%arg0, %[[MEAN]] : tensor<6x8xf32>, tensor<6xf32>)
+// CHECK:           arith.subf
+// CHECK:           arith.mulf
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME:        ins(%arg0, %[[MEAN]], %arg1 : tensor<6x8xf32>, tensor<6xf32>, tensor<8x4xf32>)
+// CHECK:           arith.subf
+// CHECK-NOT:     linalg.generic
+// CHECK-LABEL: func.func @centring_also_elementwise
+// CHECK-COUNT-4: linalg.generic
+// CHECK-NOT:     linalg.generic
+#nc = affine_map<(n, c) -> (n, c)>
+#n = affine_map<(n, c) -> (n)>
+func.func @centring_shared_by_reductions(%x: tensor<6x8xf32>, %w: tensor<8x4xf32>,
+    %m0: tensor<6xf32>, %v0: tensor<6xf32>, %o0: tensor<6x4xf32>)
+    -> (tensor<6xf32>, tensor<6x4xf32>) {
+  %mean = linalg.generic {indexing_maps = [#nc, #n], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<6x8xf32>) outs(%m0 : tensor<6xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<6xf32>
+  %e = tensor.empty() : tensor<6x8xf32>
+  %centred = linalg.generic {indexing_maps = [#nc, #n, #nc], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mean : tensor<6x8xf32>, tensor<6xf32>) outs(%e : tensor<6x8xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %eighth = arith.constant 0.125 : f32
+    %mm = arith.mulf %m, %eighth : f32
+    %d = arith.subf %a, %mm : f32
+    linalg.yield %d : f32
+  } -> tensor<6x8xf32>
+  %var = linalg.generic {indexing_maps = [#nc, #n], iterator_types = ["parallel", "reduction"]}
+      ins(%centred : tensor<6x8xf32>) outs(%v0 : tensor<6xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %s = arith.addf %sq, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<6xf32>
+  %proj = linalg.matmul ins(%centred, %w : tensor<6x8xf32>, tensor<8x4xf32>)
+      outs(%o0 : tensor<6x4xf32>) -> tensor<6x4xf32>
+  return %var, %proj : tensor<6xf32>, tensor<6x4xf32>
+}
+func.func @centring_also_elementwise(%x: tensor<6x8xf32>, %m0: tensor<6xf32>,
+    %v0: tensor<6xf32>) -> (tensor<6xf32>, tensor<6x8xf32>) {
+  %mean = linalg.generic {indexing_maps = [#nc, #n], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<6x8xf32>) outs(%m0 : tensor<6xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<6xf32>
+  %e = tensor.empty() : tensor<6x8xf32>
+  %centred = linalg.generic {indexing_maps = [#nc, #n, #nc], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mean : tensor<6x8xf32>, tensor<6xf32>) outs(%e : tensor<6x8xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<6x8xf32>
+  %var = linalg.generic {indexing_maps = [#nc, #n], iterator_types = ["parallel", "reduction"]}
+      ins(%centred : tensor<6x8xf32>) outs(%v0 : tensor<6xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %s = arith.addf %sq, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<6xf32>
+  %e2 = tensor.empty() : tensor<6x8xf32>
+  %neg = linalg.generic {indexing_maps = [#nc, #nc], iterator_types = ["parallel", "parallel"]}
+      ins(%centred : tensor<6x8xf32>) outs(%e2 : tensor<6x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<6x8xf32>
+  return %var, %neg : tensor<6xf32>, tensor<6x8xf32>
+}
