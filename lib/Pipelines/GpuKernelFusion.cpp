@@ -53,13 +53,25 @@ static bool isCheapToRecompute(linalg::LinalgOp producer) {
 }
 
 /// Whether each user of `producer`'s result can take its own copy of it: an
-/// all-parallel op that isCheapToRecompute accepts, read only as an input
-/// of ops that reduce (LayerNorm's centring, read by the variance and by
-/// the normalization that a matmul absorbs). Fused into each, it leaves no
+/// all-parallel op that isCheapToRecompute accepts, applies a reduction's
+/// result along the reduced axis, and is read only as an input of ops that
+/// reduce (LayerNorm's centring, read by the variance and by the
+/// normalization that a matmul absorbs). Fused into each, it leaves no
 /// loop nest of its own, and the mean and variance reductions, no longer
 /// separated by it, become one loop nest.
 static bool isCheapToShare(linalg::LinalgOp producer) {
-  return producer.getNumLoops() == producer.getNumParallelLoops() &&
+  // It applies a statistic that a reduction computed (a mean, broadcast
+  // along the reduced axis): otherwise, as a residual add that two
+  // convolutions read, it joins its own producer's loop nest, and copies
+  // would only add reads.
+  bool appliesStatistic =
+      llvm::any_of(producer.getDpsInputOperands(), [&](OpOperand *input) {
+        auto source = input->get().getDefiningOp<linalg::LinalgOp>();
+        return source && source.getNumReductionLoops() > 0 &&
+               !producer.getMatchingIndexingMap(input).isPermutation();
+      });
+  return appliesStatistic &&
+         producer.getNumLoops() == producer.getNumParallelLoops() &&
          isCheapToRecompute(producer) &&
          llvm::all_of(producer->getUses(), [](OpOperand &use) {
            auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
@@ -86,10 +98,9 @@ static bool isWorthFusing(linalg::LinalgOp producer,
 
 /// Whether `op`'s body computes anything: an op other than linalg.index.
 static bool hasArithmetic(linalg::LinalgOp op) {
-  return llvm::any_of(op.getBlock()->without_terminator(),
-                      [](Operation &inner) {
-                        return !isa<linalg::IndexOp>(inner);
-                      });
+  return llvm::any_of(
+      op.getBlock()->without_terminator(),
+      [](Operation &inner) { return !isa<linalg::IndexOp>(inner); });
 }
 
 bool uniform::shouldFuseIntoGpuKernel(OpOperand *fusedOperand) {

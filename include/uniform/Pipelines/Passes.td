@@ -185,9 +185,10 @@ def GpuFuseLinalg : Pass<"uniform-gpu-fuse-linalg", "::mlir::func::FuncOp"> {
     memory. This pass generalizes linalg named ops and fuses elementwise
     producers into their consumers: transposes, broadcasts, bias adds,
     BatchNorm and activations. A producer with more than one use is fused
-    only when every use is an input of an op that reduces and the producer
-    is cheap (below): each takes its own copy (LayerNorm's centring, read
-    by the variance and the projection). Into a consumer that reduces (a convolution or matmul
+    only when it is cheap (below), applies a reduction's result along the
+    reduced axis, and every use is an input of an op that reduces: each
+    takes its own copy (LayerNorm's centring, read by the variance and the
+    projection). Into a consumer that reduces (a convolution or matmul
     evaluates the producer once per reduction step) only producers of at
     most three arithmetic ops without transcendental math or division are
     fused; into an elementwise consumer that broadcasts it (a
