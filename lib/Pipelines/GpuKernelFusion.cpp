@@ -192,11 +192,19 @@ static bool isFilledWithIdentity(Value init, Operation *combiner) {
   if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
     value = fill.value();
   } else if (auto generic = init.getDefiningOp<linalg::GenericOp>()) {
+    // A generalized fill: it yields a constant, or its scalar input.
     auto yield = cast<linalg::YieldOp>(generic.getBlock()->getTerminator());
-    if (generic.getNumLoops() != generic.getNumParallelLoops() ||
-        generic.getNumDpsInputs() != 0)
+    if (generic.getNumLoops() != generic.getNumParallelLoops())
       return false;
     value = yield.getOperand(0);
+    if (auto argument = dyn_cast<BlockArgument>(value)) {
+      OpOperand *operand = generic.getMatchingOpOperand(argument);
+      if (argument.getOwner() != generic.getBlock() ||
+          !generic.isDpsInput(operand) ||
+          !isa<FloatType>(operand->get().getType()))
+        return false;
+      value = operand->get();
+    }
   }
   FloatAttr constant;
   if (!value || !matchPattern(value, m_Constant(&constant)))

@@ -566,3 +566,38 @@ func.func @centring_also_elementwise(%x: tensor<6x8xf32>, %m0: tensor<6xf32>,
   } -> tensor<6x8xf32>
   return %var, %neg : tensor<6xf32>, tensor<6x8xf32>
 }
+
+// -----
+
+// The same with the inner accumulator filled by a generalized fill (a
+// generic that yields its scalar input), as generalization leaves it.
+// CHECK-LABEL: func.func @pooling_sums_merge_generic_fill
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction"]
+// CHECK-SAME:        ins(%arg0 : tensor<8x7x5xf32>) outs(%arg1 : tensor<8xf32>)
+// CHECK-NOT:     linalg.generic
+#s0 = affine_map<(c, w) -> ()>
+#cw2 = affine_map<(c, w) -> (c, w)>
+#chw4 = affine_map<(c, h, w) -> (c, h, w)>
+#cw4 = affine_map<(c, h, w) -> (c, w)>
+func.func @pooling_sums_merge_generic_fill(%x: tensor<8x7x5xf32>,
+                                           %init: tensor<8xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<8x5xf32>
+  %f = linalg.generic {indexing_maps = [#s0, #cw2], iterator_types = ["parallel", "parallel"]}
+      ins(%zero : f32) outs(%e1 : tensor<8x5xf32>) {
+  ^bb0(%z: f32, %o: f32):
+    linalg.yield %z : f32
+  } -> tensor<8x5xf32>
+  %h = linalg.generic {indexing_maps = [#chw4, #cw4], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x : tensor<8x7x5xf32>) outs(%f : tensor<8x5xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<8x5xf32>
+  %w = linalg.reduce ins(%h : tensor<8x5xf32>) outs(%init : tensor<8xf32>) dimensions = [1]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  return %w : tensor<8xf32>
+}
