@@ -34,6 +34,15 @@
   onnx_models.py huge-input OUT.onnx         an input declared 10^5 x 10^5 x 10^5
   onnx_models.py huge-constant OUT.onnx      ConstantOfShape of 10^6 x 10^6 x 10^6
   onnx_models.py huge-range OUT.onnx         an (unused) Range of 10^12 int64 elements
+  onnx_models.py range-step-overflow OUT.onnx  Range(0, INT64_MAX, INT64_MAX/2 + 1),
+                                             whose running sum overflows int64
+  onnx_models.py concat-int-mismatch OUT.onnx  Concat of int64 [2, 1] and [1, 1]
+                                             on axis 1, then Gather
+  onnx_models.py reshape-negative OUT.onnx   Reshape of a [2, 3] input to [-2, -3]
+  onnx_models.py reshape-allowzero OUT.onnx  Reshape of a [2, 3] input to [0, 6]
+                                             with allowzero=1
+  onnx_models.py gather-wide-axis OUT.onnx   run-time Gather along an axis of
+                                             2^31 + 1 entries
   onnx_models.py many-nodes OUT.onnx         2,000,001 Relu nodes (40 MB; written
                                              straight as protobuf bytes)
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
@@ -227,6 +236,52 @@ def huge_range():
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])],
         initializer=ints)
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def _model(nodes, inputs, outputs, inits=(), name="m"):
+    g = helper.make_graph(nodes, name, inputs, outputs, initializer=list(inits))
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def _i64(name, value):
+    return numpy_helper.from_array(np.array(value, np.int64), name)
+
+
+def range_step_overflow():
+    big = 2**63 - 1
+    return _model(
+        [helper.make_node("Range", ["start", "limit", "delta"], ["r"], name="range"),
+         helper.make_node("Cast", ["r"], ["rf"], to=TensorProto.FLOAT, name="cast"),
+         helper.make_node("Add", ["x", "rf"], ["y"], name="add")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+        [_i64("start", 0), _i64("limit", big), _i64("delta", big // 2 + 1)])
+
+
+def concat_int_mismatch():
+    return _model(
+        [helper.make_node("Concat", ["a", "b"], ["c"], axis=1, name="concat"),
+         helper.make_node("Flatten", ["c"], ["f"], axis=0, name="flat"),
+         helper.make_node("Reshape", ["x", "f"], ["y"], name="reshape")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["a", "b", "c"])],
+        [_i64("a", [[2], [3]]), _i64("b", [[1]])])
+
+
+def reshape(target, **attrs):
+    return _model(
+        [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape", **attrs)],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["a", "b"])],
+        [_i64("shape", target)])
+
+
+def gather_wide_axis():
+    return _model(
+        [helper.make_node("Gather", ["x", "i"], ["y"], axis=0, name="gather")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2**31 + 1]),
+         helper.make_tensor_value_info("i", TensorProto.INT64, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
 
 
 def write_many_nodes(path, count=2_000_001):
@@ -613,7 +668,12 @@ def main():
              "cnn": cnn, "vit": vit, "uniform": uniform, "gather": gather, "einsum": einsum, "pad": pad, "shapes": shapes,
              "window-pad": window_pad, "gather-dynamic": gather_dynamic,
              "reductions": reductions, "huge-input": huge_input, "huge-constant": huge_constant,
-             "huge-range": huge_range, "strided": strided}[kind]()
+             "huge-range": huge_range, "strided": strided,
+             "range-step-overflow": range_step_overflow,
+             "concat-int-mismatch": concat_int_mismatch,
+             "reshape-negative": lambda: reshape([-2, -3]),
+             "reshape-allowzero": lambda: reshape([0, 6], allowzero=1),
+             "gather-wide-axis": gather_wide_axis}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

@@ -1,14 +1,14 @@
-//===- ImportONNX.cpp - ONNX models to TOSA ---------------------------------===//
+//===- ImportONNX.cpp - ONNX models to TOSA -------------------------------===//
 //
 // Parses a model with Debian's libonnx (protobuf, checker, shape inference
 // with data propagation) and emits one func.func of TOSA (plus tensor ops)
 // whose arguments and results are the graph's inputs and outputs. This file
-// holds the entry points, the checks of the model before it is decoded, and
-// the Importer's value and type helpers and graph walk; each node's
-// conversion is in ImportOps.cpp, the folding of shape arithmetic in
-// ImportShapes.cpp. The supported op types are those Importer::convert and
-// Importer::foldShapeArithmetic handle; anything else is an error naming
-// the op type, the node and the opset.
+// holds the entry points, the checks of the model before it is decoded, the
+// Importer's value, attribute and TOSA helpers, the op registry and the
+// graph walk. Each family of ops converts in its own file (see OpRegistry);
+// int64 shape arithmetic is folded by ShapeFolding.cpp through
+// ImportShapes.cpp. An op type that is neither is an error naming the op
+// type, the node and the opset.
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,8 +90,8 @@ Value Importer::constant(const onnx::TensorProto &tensor) {
     // blob, outside the IR); small constants such as scales stay inline,
     // where folders and attn-raise can read them.
     if (n > kInlineElements) {
-      std::string blobName = tensor.name().empty() ? "onnx_weight"
-                                                   : tensor.name();
+      std::string blobName =
+          tensor.name().empty() ? "onnx_weight" : tensor.name();
       for (char &c : blobName)
         if (!llvm::isAlnum(c) && c != '_' && c != '.')
           c = '_';
@@ -110,8 +110,8 @@ Value Importer::constant(const onnx::TensorProto &tensor) {
 Value Importer::lookup(const std::string &name, const onnx::NodeProto &node) {
   auto it = values.find(name);
   if (it == values.end() || !it->second)
-    fail("node '" + node.name() + "' (" + node.op_type() +
-         ") uses '" + name + "', which is not a float tensor defined before it");
+    fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" + name +
+         "', which is not a float tensor defined before it");
   if (!typeOf(it->second).getElementType().isF32())
     fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" + name +
          "', an int64 tensor known only at run time; only Gather's indices "
@@ -146,8 +146,8 @@ RankedTensorType Importer::broadcastType(Value a, Value c) {
   SmallVector<int64_t> shape;
   for (auto [x, y] : llvm::zip(typeOf(a).getShape(), typeOf(c).getShape())) {
     if (x != y && x != 1 && y != 1)
-      fail(llvm::formatv("shapes {0} and {1} do not broadcast",
-                         typeOf(a), typeOf(c)));
+      fail(llvm::formatv("shapes {0} and {1} do not broadcast", typeOf(a),
+                         typeOf(c)));
     shape.push_back(x == 1 ? y : x);
   }
   return RankedTensorType::get(shape, typeOf(a).getElementType());
@@ -156,8 +156,8 @@ RankedTensorType Importer::broadcastType(Value a, Value c) {
 /// The value of a splat float tosa.const, if `v` is one.
 std::optional<float> Importer::splatOf(Value v) {
   auto c = v ? v.getDefiningOp<tosa::ConstOp>() : nullptr;
-  auto dense = c ? dyn_cast<DenseElementsAttr>(c.getValues())
-                 : DenseElementsAttr();
+  auto dense =
+      c ? dyn_cast<DenseElementsAttr>(c.getValues()) : DenseElementsAttr();
   if (!dense || !dense.isSplat())
     return std::nullopt;
   return dense.getSplatValue<APFloat>().convertToFloat();
@@ -186,91 +186,19 @@ Value Importer::binary(StringRef op, Value a, Value c) {
   return tosa::MulOp::create(b, loc, type, a, c, shift);
 }
 
-/// NumPy matmul on TOSA's [N, H, C] x [N, C, W]: batch dimensions are
-/// folded into N, or into H when only the left operand has them.
-Value Importer::matmul(Value a, Value c) {
-  RankedTensorType ta = typeOf(a), tc = typeOf(c);
-  if (ta.getRank() < 2 || tc.getRank() < 2)
-    fail("MatMul of vectors is not supported");
-  int64_t m = ta.getDimSize(ta.getRank() - 2), k = ta.getDimSize(ta.getRank() - 1);
-  int64_t k2 = tc.getDimSize(tc.getRank() - 2), n = tc.getDimSize(tc.getRank() - 1);
-  if (k != k2)
-    fail(llvm::formatv("MatMul of {0} and {1}: inner dimensions differ", ta, tc));
-  auto batchOf = [](RankedTensorType t) {
-    return std::accumulate(t.getShape().begin(), t.getShape().end() - 2,
-                           int64_t(1), std::multiplies<int64_t>());
-  };
-  int64_t ba = batchOf(ta), bc = batchOf(tc);
-  SmallVector<int64_t> outShape;
-  Value lhs, rhs;
-  if (bc == 1) {
-    // [..., M, K] x [K, N]: all rows of the left operand at once.
-    outShape.assign(ta.getShape().begin(), ta.getShape().end() - 1);
-    outShape.push_back(n);
-    lhs = reshape(a, {1, ba * m, k});
-    rhs = reshape(c, {1, k, n});
-  } else if (ta.getShape().drop_back(2) == tc.getShape().drop_back(2)) {
-    outShape.assign(ta.getShape().begin(), ta.getShape().end() - 1);
-    outShape.push_back(n);
-    lhs = reshape(a, {ba, m, k});
-    rhs = reshape(c, {ba, k, n});
-  } else {
-    // NumPy's broadcast of the batch dimensions: each operand is tiled to
-    // the common batch shape (attn-raise sees a probability matrix shared by
-    // the heads through this tile).
-    ArrayRef<int64_t> batchA = ta.getShape().drop_back(2);
-    ArrayRef<int64_t> batchC = tc.getShape().drop_back(2);
-    size_t rank = std::max(batchA.size(), batchC.size());
-    SmallVector<int64_t> batch(rank);
-    for (size_t i = 0; i < rank; ++i) {
-      int64_t da = i < rank - batchA.size() ? 1 : batchA[i - (rank - batchA.size())];
-      int64_t dc = i < rank - batchC.size() ? 1 : batchC[i - (rank - batchC.size())];
-      if (da != dc && da != 1 && dc != 1)
-        fail(llvm::formatv("MatMul of {0} and {1}: batch dimensions do not "
-                           "broadcast",
-                           ta, tc));
-      batch[i] = da == 1 ? dc : da;
-    }
-    int64_t total = 1, elements;
-    for (int64_t d : batch)
-      if (llvm::MulOverflow(total, d, total) ||
-          llvm::MulOverflow(total, std::max(m, n) * k, elements))
-        fail(llvm::formatv("MatMul of {0} and {1}: the broadcast batch "
-                           "is too large",
-                           ta, tc));
-    auto broadcastTo = [&](Value v, ArrayRef<int64_t> own) -> Value {
-      RankedTensorType t = typeOf(v);
-      SmallVector<int64_t> lifted(rank - own.size(), 1);
-      llvm::append_range(lifted, t.getShape());
-      v = reshape(v, lifted);
-      SmallVector<int64_t> multiples, shape;
-      for (size_t i = 0; i < rank + 2; ++i) {
-        bool tiled = i < rank && lifted[i] == 1 && batch[i] != 1;
-        multiples.push_back(tiled ? batch[i] : 1);
-        shape.push_back(tiled ? batch[i] : lifted[i]);
-      }
-      if (llvm::all_of(multiples, [](int64_t m) { return m == 1; }))
-        return v;
-      return tosa::TileOp::create(
-                 b, loc, RankedTensorType::get(shape, t.getElementType()), v,
-                 shapeValue(multiples))
-          .getResult();
-    };
-    a = broadcastTo(a, batchA);
-    c = broadcastTo(c, batchC);
-    outShape.assign(batch.begin(), batch.end());
-    outShape.append({m, n});
-    lhs = reshape(a, {total, m, k});
-    rhs = reshape(c, {total, k, n});
+Value Importer::transpose(Value v, ArrayRef<int64_t> perm) {
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return v;
+  RankedTensorType t = typeOf(v);
+  SmallVector<int64_t> shape;
+  SmallVector<int32_t> perm32;
+  for (int64_t p : perm) {
+    shape.push_back(t.getDimSize(p));
+    perm32.push_back(static_cast<int32_t>(p));
   }
-  auto zpType = RankedTensorType::get({1}, b.getF32Type());
-  Value zp = tosa::ConstOp::create(b, loc, zpType,
-                                   DenseElementsAttr::get(zpType, 0.0f));
-  int64_t rows = typeOf(lhs).getDimSize(1), batch = typeOf(lhs).getDimSize(0);
-  Value product = tosa::MatMulOp::create(
-      b, loc, RankedTensorType::get({batch, rows, n}, b.getF32Type()), lhs,
-      rhs, zp, zp);
-  return reshape(product, outShape);
+  return tosa::TransposeOp::create(
+      b, loc, RankedTensorType::get(shape, t.getElementType()), v,
+      b.getDenseI32ArrayAttr(perm32));
 }
 
 const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
@@ -279,6 +207,192 @@ const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
     if (attr.name() == name)
       return &attr;
   return nullptr;
+}
+
+void Importer::failAt(const onnx::NodeProto &node, const Twine &message) {
+  fail(node.op_type() + " node '" + node.name() + "': " + message);
+}
+
+int64_t Importer::intAttr(const onnx::NodeProto &node, StringRef name,
+                          int64_t fallback) {
+  const auto *attr = findAttr(node, name);
+  return attr ? attr->i() : fallback;
+}
+
+float Importer::floatAttr(const onnx::NodeProto &node, StringRef name,
+                          float fallback) {
+  const auto *attr = findAttr(node, name);
+  return attr ? attr->f() : fallback;
+}
+
+std::optional<SmallVector<int64_t>>
+Importer::intsAttr(const onnx::NodeProto &node, StringRef name) {
+  const auto *attr = findAttr(node, name);
+  if (!attr)
+    return std::nullopt;
+  return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+}
+
+IntAttributes Importer::intAttributes(const onnx::NodeProto &node) {
+  IntAttributes attrs;
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    if (attr.type() == onnx::AttributeProto::INT)
+      attrs.set(attr.name(), attr.i());
+    else if (attr.type() == onnx::AttributeProto::INTS)
+      attrs.setList(attr.name(), SmallVector<int64_t>(attr.ints().begin(),
+                                                      attr.ints().end()));
+  }
+  return attrs;
+}
+
+SmallVector<int64_t> Importer::squeezeAxes(const onnx::NodeProto &node) {
+  if (hasInput(node, 1))
+    return SmallVector<int64_t>(ArrayRef<int64_t>(intInput(node, 1).data));
+  return intsAttr(node, "axes").value_or(SmallVector<int64_t>());
+}
+
+SmallVector<SliceDim> Importer::sliceDims(const onnx::NodeProto &node,
+                                          ArrayRef<int64_t> shape) {
+  auto optional = [&](int i) -> std::optional<ArrayRef<int64_t>> {
+    if (!hasInput(node, i))
+      return std::nullopt;
+    return ArrayRef<int64_t>(intInput(node, i).data);
+  };
+  return check(node, onnx_import::sliceDims(shape, intInput(node, 1).data,
+                                            intInput(node, 2).data, optional(3),
+                                            optional(4)));
+}
+
+Value Importer::clamp(Value v, float lo, float hi) {
+  return tosa::ClampOp::create(b, loc, typeOf(v), v, b.getF32FloatAttr(lo),
+                               b.getF32FloatAttr(hi),
+                               tosa::NanPropagationModeAttr::get(
+                                   ctx, tosa::NanPropagationMode::PROPAGATE));
+}
+
+void OpRegistry::add(StringRef opType, int64_t sinceVersion,
+                     OpConverter converter) {
+  auto &versions = table[opType];
+  versions.emplace_back(sinceVersion, converter);
+  llvm::sort(versions, llvm::less_first());
+}
+
+OpConverter OpRegistry::lookup(StringRef opType, int64_t opset) const {
+  auto it = table.find(opType);
+  if (it == table.end())
+    return nullptr;
+  OpConverter found = nullptr;
+  for (const auto &[since, converter] : it->second)
+    if (since <= opset)
+      found = converter;
+  return found;
+}
+
+const OpRegistry &OpRegistry::get() {
+  static const OpRegistry registry = [] {
+    OpRegistry r;
+    registerElementwiseOps(r);
+    registerMatMulOps(r);
+    registerConvPoolOps(r);
+    registerNormalizationOps(r);
+    registerDataMovementOps(r);
+    return r;
+  }();
+  return registry;
+}
+
+/// Converts one node: import-time shape arithmetic is folded, anything else
+/// goes to its converter in the registry; the result is checked against
+/// the limits and against ONNX's shape inference.
+void Importer::convert(const onnx::NodeProto &node) {
+  if (foldShapeArithmetic(node))
+    return;
+  OpConverter converter = OpRegistry::get().lookup(node.op_type(), opset);
+  if (!converter) {
+    if (options.allowUnregistered)
+      return opaque(node);
+    fail("unsupported ONNX op '" + node.op_type() + "' (node '" + node.name() +
+         "', opset " + std::to_string(opset) +
+         "; --onnx-allow-unregistered imports it as an opaque op)");
+  }
+  Value result = (this->*converter)(node);
+  if (!result)
+    return;
+  numElements(typeOf(result).getShape(),
+              node.op_type() + " node '" + node.name() + "'");
+  // The shape inference's type for the output must match what we built.
+  auto expected = inferred.find(node.output(0));
+  if (expected != inferred.end() && expected->second != typeOf(result))
+    fail(llvm::formatv("node '{0}' ({1}): built {2}, but ONNX infers {3}",
+                       node.name(), node.op_type(), typeOf(result),
+                       expected->second));
+  values[node.output(0)] = result;
+}
+
+/// An op the importer does not know, as an unregistered `onnx.<OpType>` op
+/// for inspection: the node's float operands (import-time int64 data as
+/// i64 constants), its attributes, and result types from ONNX's shape
+/// inference. The module then needs --allow-unregistered-dialect to parse.
+void Importer::opaque(const onnx::NodeProto &node) {
+  std::string name = "onnx." + node.op_type();
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    name = "onnx." + node.domain() + "." + node.op_type();
+  OperationState state(loc, name);
+  for (const std::string &input : node.input()) {
+    if (input.empty())
+      continue;
+    if (auto it = ints.find(input); it != ints.end()) {
+      auto type = RankedTensorType::get(it->second.shape, b.getI64Type());
+      state.operands.push_back(arith::ConstantOp::create(
+          b, loc, type,
+          DenseElementsAttr::get(type, ArrayRef<int64_t>(it->second.data))));
+      continue;
+    }
+    auto it = values.find(input);
+    if (it == values.end() || !it->second)
+      fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" +
+           input + "', which is not defined before it");
+    state.operands.push_back(it->second);
+  }
+  for (const std::string &output : node.output()) {
+    auto it = inferred.find(output);
+    if (it == inferred.end())
+      fail("node '" + node.name() + "' (" + node.op_type() +
+           "): the type of its output '" + output +
+           "' is unknown after shape inference, so it cannot be imported "
+           "even as an opaque op");
+    state.types.push_back(it->second);
+  }
+  for (const onnx::AttributeProto &attr : node.attribute()) {
+    Attribute value;
+    switch (attr.type()) {
+    case onnx::AttributeProto::INT:
+      value = b.getI64IntegerAttr(attr.i());
+      break;
+    case onnx::AttributeProto::FLOAT:
+      value = b.getF32FloatAttr(attr.f());
+      break;
+    case onnx::AttributeProto::STRING:
+      value = b.getStringAttr(attr.s());
+      break;
+    case onnx::AttributeProto::INTS:
+      value = b.getDenseI64ArrayAttr(
+          SmallVector<int64_t>(attr.ints().begin(), attr.ints().end()));
+      break;
+    case onnx::AttributeProto::FLOATS:
+      value = b.getDenseF32ArrayAttr(
+          SmallVector<float>(attr.floats().begin(), attr.floats().end()));
+      break;
+    default:
+      value = b.getStringAttr(
+          "<" + onnx::AttributeProto::AttributeType_Name(attr.type()) +
+          " attribute>");
+    }
+    state.addAttribute(attr.name(), value);
+  }
+  Operation *op = b.create(state);
+  for (auto [output, result] : llvm::zip(node.output(), op->getResults()))
+    values[output] = result;
 }
 
 OwningOpRef<ModuleOp> Importer::run() {
@@ -324,8 +438,8 @@ OwningOpRef<ModuleOp> Importer::run() {
     if (!llvm::isAlnum(c) && c != '_')
       c = '_';
   // The result types are set once the graph is converted.
-  auto func = func::FuncOp::create(b, loc, name,
-                                   b.getFunctionType(argTypes, {}));
+  auto func =
+      func::FuncOp::create(b, loc, name, b.getFunctionType(argTypes, {}));
   // The graph's names, for tools that bind inputs and outputs by name.
   SmallVector<Attribute> inNames, outNames;
   for (const auto *arg : args)
@@ -345,15 +459,25 @@ OwningOpRef<ModuleOp> Importer::run() {
       values[init.name()] = constant(init);
   }
   for (const auto &node : graph.node()) {
-    if (!node.domain().empty() && node.domain() != "ai.onnx" &&
-        !options.allowUnregistered)
-      fail("unsupported ONNX op '" + node.op_type() + "' from domain '" +
-           node.domain() + "' (node '" + node.name() + "')");
-    loc = NameLoc::get(b.getStringAttr(node.name().empty() ? node.op_type()
-                                                           : node.name()));
-    convert(node);
+    loc = NameLoc::get(
+        b.getStringAttr(node.name().empty() ? node.op_type() : node.name()),
+        fileLoc);
+    try {
+      if (!node.domain().empty() && node.domain() != "ai.onnx" &&
+          !options.allowUnregistered)
+        fail("unsupported ONNX op '" + node.op_type() + "' from domain '" +
+             node.domain() + "' (node '" + node.name() + "')");
+      convert(node);
+    } catch (ImportError &e) {
+      // Reported at the node.
+      if (e.node.empty()) {
+        e.node = node.name();
+        e.opType = node.op_type();
+      }
+      throw;
+    }
   }
-  loc = UnknownLoc::get(ctx);
+  loc = fileLoc;
   SmallVector<Value> results;
   for (const auto &output : graph.output()) {
     if (!output.type().has_tensor_type() ||
@@ -377,168 +501,12 @@ OwningOpRef<ModuleOp> Importer::run() {
 } // namespace onnx_import
 } // namespace uniform
 
-using uniform::onnx_import::fail;
-using uniform::onnx_import::ImportError;
-using uniform::onnx_import::Importer;
-using uniform::onnx_import::kMaxIntElements;
-
-/// Counts the nodes of the model's main graph straight from the protobuf wire
-/// format, without decoding the model (which costs far more memory than the
-/// file). Returns std::nullopt when the bytes are not well-formed; the real
-/// parse then reports that.
-static std::optional<int64_t> countGraphNodes(llvm::StringRef bytes) {
-  using google::protobuf::io::CodedInputStream;
-  // Field numbers and wire types of onnx.proto's ModelProto.graph and
-  // GraphProto.node.
-  constexpr uint32_t kModelGraph = 7, kGraphNode = 1;
-  constexpr uint32_t kVarint = 0, kFixed64 = 1, kLengthDelimited = 2,
-                     kFixed32 = 5;
-  CodedInputStream in(reinterpret_cast<const uint8_t *>(bytes.data()),
-                      static_cast<int>(bytes.size()));
-  auto skip = [&](uint32_t tag) {
-    uint64_t varint;
-    uint32_t length;
-    switch (tag & 7) {
-    case kVarint:
-      return in.ReadVarint64(&varint);
-    case kFixed64:
-      return in.Skip(8);
-    case kLengthDelimited:
-      return in.ReadVarint32(&length) && in.Skip(static_cast<int>(length));
-    case kFixed32:
-      return in.Skip(4);
-    default: // Groups: not used by onnx.proto.
-      return false;
-    }
-  };
-  int64_t nodes = 0;
-  while (uint32_t tag = in.ReadTag()) {
-    if (tag != (kModelGraph << 3 | kLengthDelimited)) {
-      if (!skip(tag))
-        return std::nullopt;
-      continue;
-    }
-    uint32_t length;
-    if (!in.ReadVarint32(&length))
-      return std::nullopt;
-    CodedInputStream::Limit limit = in.PushLimit(static_cast<int>(length));
-    while (uint32_t graphTag = in.ReadTag()) {
-      if (graphTag == (kGraphNode << 3 | kLengthDelimited))
-        ++nodes;
-      if (!skip(graphTag))
-        return std::nullopt;
-    }
-    if (!in.ConsumedEntireMessage())
-      return std::nullopt;
-    in.PopLimit(limit);
-  }
-  if (!in.ConsumedEntireMessage())
-    return std::nullopt;
-  return nodes;
-}
-
-/// Checks, before libonnx sees them, what Debian's libonnx 1.12 trusts and
-/// crashes on (found by fuzzing): every tensor's data must match its shape
-/// and type (onnx::ParseData sizes its buffer from the shape but copies all
-/// of raw_data), and the convolutions and pools this importer supports must
-/// be 2-D (convPoolShapeInference reads past the input's dimensions when the
-/// weight has more).
-static void validateTensor(const onnx::TensorProto &t) {
-  int64_t n = 1;
-  for (int64_t d : t.dims())
-    if (d < 0 || llvm::MulOverflow(n, d, n))
-      fail("tensor '" + t.name() + "' has an invalid shape");
-  if (t.data_location() == onnx::TensorProto::EXTERNAL)
-    return;
-  int64_t elementBytes = 0, values = -1;
-  switch (t.data_type()) {
-  case onnx::TensorProto::FLOAT:
-    elementBytes = 4, values = t.float_data_size();
-    break;
-  case onnx::TensorProto::DOUBLE:
-    elementBytes = 8, values = t.double_data_size();
-    break;
-  case onnx::TensorProto::INT64:
-    elementBytes = 8, values = t.int64_data_size();
-    break;
-  case onnx::TensorProto::UINT32:
-  case onnx::TensorProto::UINT64:
-    elementBytes = t.data_type() == onnx::TensorProto::UINT32 ? 4 : 8;
-    values = t.uint64_data_size();
-    break;
-  case onnx::TensorProto::INT32:
-  case onnx::TensorProto::FLOAT16:
-  case onnx::TensorProto::BFLOAT16:
-  case onnx::TensorProto::INT16:
-  case onnx::TensorProto::UINT16:
-  case onnx::TensorProto::INT8:
-  case onnx::TensorProto::UINT8:
-  case onnx::TensorProto::BOOL:
-    elementBytes = t.data_type() == onnx::TensorProto::INT32 ? 4
-                   : t.data_type() == onnx::TensorProto::INT8 ||
-                           t.data_type() == onnx::TensorProto::UINT8 ||
-                           t.data_type() == onnx::TensorProto::BOOL
-                       ? 1
-                       : 2;
-    values = t.int32_data_size();
-    break;
-  default: // Strings and complex numbers: never read as numbers here.
-    return;
-  }
-  int64_t bytes;
-  if (t.has_raw_data()) {
-    if (llvm::MulOverflow(n, elementBytes, bytes) ||
-        static_cast<int64_t>(t.raw_data().size()) != bytes)
-      fail("tensor '" + t.name() + "' holds " + Twine(t.raw_data().size()) +
-           " bytes of data, but its shape and type need " +
-           Twine(n) + " elements of " + Twine(elementBytes) + " bytes");
-  } else if (values != n) {
-    fail("tensor '" + t.name() + "' holds " + Twine(values) +
-         " values, but its shape needs " + Twine(n));
-  }
-}
-
-static void validateGraph(const onnx::GraphProto &graph) {
-  for (const onnx::TensorProto &t : graph.initializer())
-    validateTensor(t);
-  llvm::StringMap<int64_t> inputRanks;
-  for (const onnx::ValueInfoProto &info : graph.input())
-    if (info.type().tensor_type().has_shape())
-      inputRanks[info.name()] = info.type().tensor_type().shape().dim_size();
-  for (const onnx::TensorProto &t : graph.initializer())
-    inputRanks[t.name()] = t.dims_size();
-  for (const onnx::NodeProto &node : graph.node()) {
-    for (const onnx::AttributeProto &attr : node.attribute()) {
-      if (attr.has_t())
-        validateTensor(attr.t());
-      for (const onnx::TensorProto &t : attr.tensors())
-        validateTensor(t);
-      if (attr.has_g())
-        validateGraph(attr.g());
-      for (const onnx::GraphProto &g : attr.graphs())
-        validateGraph(g);
-    }
-    StringRef op = node.op_type();
-    if (op != "Conv" && op != "ConvTranspose" && op != "MaxPool" &&
-        op != "AveragePool")
-      continue;
-    for (int i = 0; i < std::min(node.input_size(), 2); ++i) {
-      auto it = inputRanks.find(node.input(i));
-      if (it != inputRanks.end() && it->second != 4)
-        fail(op + " node '" + node.name() + "': input '" + node.input(i) +
-             "' has rank " + Twine(it->second) +
-             "; only 2-D convolutions and pools (rank 4) are supported");
-    }
-    for (const onnx::AttributeProto &attr : node.attribute())
-      if (attr.name() == "kernel_shape" && attr.ints_size() != 2)
-        fail(op + " node '" + node.name() +
-             "': only 2-D kernels are supported");
-  }
-}
+using namespace uniform::onnx_import;
 
 FailureOr<OwningOpRef<ModuleOp>>
-uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
-                    std::string &error, const ImportONNXOptions &options) {
+uniform::importONNX(llvm::StringRef bytes, Location fileLoc,
+                    const ImportONNXOptions &options) {
+  MLIRContext *context = fileLoc.getContext();
   context->loadDialect<arith::ArithDialect, func::FuncDialect,
                        tosa::TosaDialect>();
   if (options.allowUnregistered)
@@ -579,14 +547,37 @@ uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
     inferenceOptions.enable_data_propagation = true;
     onnx::shape_inference::InferShapes(
         model, onnx::OpSchemaRegistry::Instance(), inferenceOptions);
-    Importer importer(context, model, opset, options);
+    Importer importer(fileLoc, model, opset, options);
     return importer.run();
   } catch (const ImportError &e) {
-    error = e.message;
+    // At the node when there is one: its name within the file.
+    Location loc = fileLoc;
+    if (!e.node.empty() || !e.opType.empty())
+      loc = NameLoc::get(
+          StringAttr::get(context, e.node.empty() ? e.opType : e.node),
+          fileLoc);
+    // Twine: a Diagnostic keeps a StringRef argument by reference, and
+    // handlers may print it after `e` is gone.
+    emitError(loc) << "cannot import ONNX model: " << Twine(e.message);
   } catch (const std::exception &e) {
-    error = std::string("invalid ONNX model: ") + e.what();
+    emitError(fileLoc) << "cannot import ONNX model: invalid ONNX model: "
+                       << Twine(e.what());
   }
   return failure();
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+uniform::importONNX(llvm::StringRef bytes, MLIRContext *context,
+                    std::string &error, const ImportONNXOptions &options) {
+  ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
+    std::string message = diag.str();
+    StringRef text(message);
+    text.consume_front("cannot import ONNX model: ");
+    error = text.str();
+    return success();
+  });
+  return importONNX(bytes, FileLineColLoc::get(context, "<onnx>", 0, 0),
+                    options);
 }
 
 void uniform::registerImportONNXTranslation() {
@@ -610,19 +601,15 @@ void uniform::registerImportONNXTranslation() {
          MLIRContext *context) -> OwningOpRef<Operation *> {
         const llvm::MemoryBuffer *buffer =
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-        std::string error;
         ImportONNXOptions options;
         options.maxNodes = maxNodes;
         options.maxTensorElements = maxTensorElements;
         options.allowUnregistered = allowUnregistered;
-        auto module =
-            importONNX(buffer->getBuffer(), context, error, options);
-        if (failed(module)) {
-          emitError(FileLineColLoc::get(
-                        context, buffer->getBufferIdentifier(), 0, 0))
-              << "cannot import ONNX model: " << error;
+        Location fileLoc =
+            FileLineColLoc::get(context, buffer->getBufferIdentifier(), 0, 0);
+        auto module = importONNX(buffer->getBuffer(), fileLoc, options);
+        if (failed(module))
           return nullptr;
-        }
         return OwningOpRef<Operation *>(module->release());
       },
       [](DialectRegistry &registry) {

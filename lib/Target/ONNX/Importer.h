@@ -1,19 +1,20 @@
 //===- Importer.h - The ONNX importer's internal interface ------*- C++ -*-===//
 //
 // Shared by the files of the ONNX importer, not installed: the Importer
-// class that walks a graph and emits TOSA, its errors, and the known-at-
-// import-time int64 tensors that shape arithmetic folds. ImportONNX.cpp
-// holds the entry points and the module-level work, ImportOps.cpp the
-// conversion of each node (ImportBuilders.cpp the larger builders),
-// ImportShapes.cpp the folding of shape arithmetic. The files are compiled with
-// C++ exceptions: libonnx reports problems by throwing, and fail() throws
-// ImportError, caught only in uniform::importONNX.
+// class that walks a graph and emits TOSA, its errors, and the registry of
+// op conversions. ImportONNX.cpp holds the entry points, the graph walk and
+// the TOSA helpers; each family of ops has its file (see OpRegistry);
+// ImportShapes.cpp feeds import-time int64 data to the pure folds of
+// ShapeFolding.h. The files are compiled with C++ exceptions: libonnx
+// reports problems by throwing, and fail() throws ImportError, caught only
+// in uniform::importONNX.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef UNIFORM_LIB_TARGET_ONNX_IMPORTER_H
 #define UNIFORM_LIB_TARGET_ONNX_IMPORTER_H
 
+#include "ShapeFolding.h"
 #include "uniform/Target/ONNX/ImportONNX.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -51,35 +52,104 @@ namespace uniform {
 namespace onnx_import {
 using namespace mlir;
 
-/// The reason an import failed; thrown inside the importer only.
+/// The reason an import failed; thrown inside the importer only. `node` and
+/// `opType` name the node being converted, when there is one: the error is
+/// reported at its location.
 struct ImportError {
   std::string message;
+  std::string node, opType;
 };
 
 /// Initializers with more elements than this become dense_resource blobs.
 inline constexpr int64_t kInlineElements = 256;
 
-/// int64 tensors are shape data, evaluated at import time; more elements
-/// than this are an error.
-inline constexpr int64_t kMaxIntElements = int64_t(1) << 24;
-
 [[noreturn]] inline void fail(const llvm::Twine &message) {
-  throw ImportError{message.str()};
+  throw ImportError{message.str(), {}, {}};
 }
 
-/// A small int64 tensor known at import time: shapes and their arithmetic.
-struct IntTensor {
-  SmallVector<int64_t> shape;
-  std::vector<int64_t> data;
+/// The value of `v`, or fails with its error prefixed by `what`.
+template <typename T> T check(llvm::Expected<T> v, const llvm::Twine &what) {
+  if (!v)
+    fail(what + ": " + llvm::toString(v.takeError()));
+  return std::move(*v);
+}
+
+class Importer;
+
+/// Converts one node; returns the value of its only output, or null when it
+/// recorded its outputs itself (several outputs, or import-time int64 data).
+using OpConverter = Value (Importer::*)(const onnx::NodeProto &node);
+
+/// The op types the importer converts, each from an opset on: a node of
+/// opset `v` is converted by the entry with the largest version <= v.
+/// Filled by the register*Ops functions of the family files
+/// (ImportElementwise.cpp, ImportMatMul.cpp, ImportConvPool.cpp,
+/// ImportNormalization.cpp, ImportDataMovement.cpp).
+class OpRegistry {
+public:
+  void add(StringRef opType, int64_t sinceVersion, OpConverter converter);
+  /// The converter of `opType` at `opset`, or null.
+  OpConverter lookup(StringRef opType, int64_t opset) const;
+  /// The registry of every family, built once.
+  static const OpRegistry &get();
+
+private:
+  llvm::StringMap<SmallVector<std::pair<int64_t, OpConverter>, 1>> table;
 };
+
+void registerElementwiseOps(OpRegistry &registry);
+void registerMatMulOps(OpRegistry &registry);
+void registerConvPoolOps(OpRegistry &registry);
+void registerNormalizationOps(OpRegistry &registry);
+void registerDataMovementOps(OpRegistry &registry);
 
 class Importer {
 public:
-  Importer(MLIRContext *ctx, const onnx::ModelProto &model, int64_t opset,
+  /// Imports `model`; ops are located at their node's name within
+  /// `fileLoc`.
+  Importer(Location fileLoc, const onnx::ModelProto &model, int64_t opset,
            const uniform::ImportONNXOptions &options)
-      : ctx(ctx), model(model), opset(opset), options(options), b(ctx) {}
+      : ctx(fileLoc.getContext()), model(model), opset(opset), options(options),
+        b(ctx), fileLoc(fileLoc), loc(fileLoc) {}
 
   OwningOpRef<ModuleOp> run();
+
+  /// \name Op conversions, one family per file.
+  /// @{
+  // ImportElementwise.cpp
+  Value importBinary(const onnx::NodeProto &node);
+  Value importUnary(const onnx::NodeProto &node);
+  Value importRelu(const onnx::NodeProto &node);
+  Value importClip(const onnx::NodeProto &node);
+  Value importHardActivation(const onnx::NodeProto &node);
+  Value importPow(const onnx::NodeProto &node);
+  // ImportMatMul.cpp
+  Value importMatMul(const onnx::NodeProto &node);
+  Value importGemm(const onnx::NodeProto &node);
+  Value importEinsum(const onnx::NodeProto &node);
+  // ImportConvPool.cpp
+  Value importConv(const onnx::NodeProto &node);
+  Value importPool(const onnx::NodeProto &node);
+  // ImportNormalization.cpp
+  Value importSoftmax(const onnx::NodeProto &node);
+  Value importBatchNorm(const onnx::NodeProto &node);
+  Value importLayerNorm(const onnx::NodeProto &node);
+  Value importReduce(const onnx::NodeProto &node);
+  // ImportDataMovement.cpp
+  Value importIdentity(const onnx::NodeProto &node);
+  Value importConstant(const onnx::NodeProto &node);
+  Value importTranspose(const onnx::NodeProto &node);
+  Value importReshape(const onnx::NodeProto &node);
+  Value importFlatten(const onnx::NodeProto &node);
+  Value importSqueeze(const onnx::NodeProto &node);
+  Value importConcat(const onnx::NodeProto &node);
+  Value importSlice(const onnx::NodeProto &node);
+  Value importSplit(const onnx::NodeProto &node);
+  Value importPad(const onnx::NodeProto &node);
+  Value importExpand(const onnx::NodeProto &node);
+  Value importGather(const onnx::NodeProto &node);
+  Value importGatherElements(const onnx::NodeProto &node);
+  /// @}
 
 private:
   RankedTensorType typeOf(const onnx::ValueInfoProto &info,
@@ -88,32 +158,51 @@ private:
     return cast<RankedTensorType>(v.getType());
   }
   Value constant(const onnx::TensorProto &tensor);
+  /// Input `i` of `node`, a float tensor.
+  Value input(const onnx::NodeProto &node, int i) {
+    return lookup(node.input(i), node);
+  }
+  /// Whether `node` names an input `i` (optional inputs may be empty).
+  static bool hasInput(const onnx::NodeProto &node, int i) {
+    return node.input_size() > i && !node.input(i).empty();
+  }
   Value lookup(const std::string &name, const onnx::NodeProto &node);
   void convert(const onnx::NodeProto &node);
   void opaque(const onnx::NodeProto &node);
-  /// `axis` of a tensor of `rank`, negative values counted from the end; out
-  /// of range is an error naming `node`.
+  /// Fails with `message` about `node`, prefixed by its op type and name.
+  [[noreturn]] static void failAt(const onnx::NodeProto &node,
+                                  const Twine &message);
+  /// The value of `v`, or fails with its error about `node`.
+  template <typename T>
+  static T check(const onnx::NodeProto &node, llvm::Expected<T> v) {
+    return onnx_import::check(std::move(v),
+                              node.op_type() + " node '" + node.name() + "'");
+  }
+
+  /// \name Attributes and shape helpers, checked against `node`.
+  /// @{
+  static int64_t intAttr(const onnx::NodeProto &node, StringRef name,
+                         int64_t fallback);
+  static float floatAttr(const onnx::NodeProto &node, StringRef name,
+                         float fallback);
+  static std::optional<SmallVector<int64_t>>
+  intsAttr(const onnx::NodeProto &node, StringRef name);
+  /// `node`'s int and int-list attributes, for the shape folds.
+  static IntAttributes intAttributes(const onnx::NodeProto &node);
   int64_t normalizeAxis(const onnx::NodeProto &node, int64_t axis,
-                        int64_t rank);
+                        int64_t rank) {
+    return check(node, onnx_import::normalizeAxis(axis, rank));
+  }
   /// The attribute `name` of `node` (or `dflt`) as a normalized axis.
   int64_t axisAttr(const onnx::NodeProto &node, StringRef name, int64_t dflt,
-                   int64_t rank);
-  /// Transpose `node`'s permutation of a tensor of `rank` (its perm, else
-  /// the axes reversed), checked to be one.
-  SmallVector<int64_t> permutation(const onnx::NodeProto &node, int64_t rank);
-  /// The shape Squeeze or Unsqueeze `node` makes of `shape`, with its axes
-  /// (input 1 from opset 13, else the attribute).
-  SmallVector<int64_t> squeezedShape(const onnx::NodeProto &node,
-                                     ArrayRef<int64_t> shape);
-  /// One dimension of a Slice: the first index, the number of elements and
-  /// the step.
-  struct SliceDim {
-    int64_t first, count, step;
-  };
-  /// Slice `node` of a tensor of `shape`, per dimension, from its starts,
-  /// ends, axes and steps (import-time data), clamped as ONNX specifies.
+                   int64_t rank) {
+    return normalizeAxis(node, intAttr(node, name, dflt), rank);
+  }
+  /// Squeeze's or Unsqueeze's axes: input 1 (opset 13) or the attribute.
+  SmallVector<int64_t> squeezeAxes(const onnx::NodeProto &node);
   SmallVector<SliceDim> sliceDims(const onnx::NodeProto &node,
                                   ArrayRef<int64_t> shape);
+  /// @}
 
   // TOSA helpers.
   Value reshape(Value v, ArrayRef<int64_t> shape);
@@ -121,24 +210,22 @@ private:
   Value binary(StringRef op, Value a, Value c);
   Value matmul(Value a, Value c);
   Value scalarLike(float value, Value like);
+  Value clamp(Value v, float lo, float hi);
   static std::optional<float> splatOf(Value v);
-  Value conv(const onnx::NodeProto &node, Value x, Value w, Value bias);
-  Value gatherElements(const onnx::NodeProto &node, Value data);
-  Value einsum(const onnx::NodeProto &node, ArrayRef<Value> operands);
   Value transpose(Value v, ArrayRef<int64_t> perm);
   RankedTensorType broadcastType(Value a, Value c);
+  Value shapeValue(ArrayRef<int64_t> values);
+  Value slice(Value x, ArrayRef<int64_t> start, ArrayRef<int64_t> size);
+  Value runtimeGatherIndices(const onnx::NodeProto &node, Value indices,
+                             int64_t extent);
 
-  MLIRContext *ctx;
-  const onnx::ModelProto &model;
-  int64_t opset;
-  const uniform::ImportONNXOptions &options;
-  OpBuilder b;
-  Location loc = UnknownLoc::get(ctx);
-  llvm::StringMap<Value> values;
-  llvm::StringMap<RankedTensorType> inferred;
-  llvm::StringMap<IntTensor> ints;
-
+  // Import-time int64 data (ImportShapes.cpp).
   IntTensor intFromProto(const onnx::TensorProto &t);
+  const IntTensor &intInput(const onnx::NodeProto &node, int i);
+  bool foldShapeArithmetic(const onnx::NodeProto &node);
+  bool foldShapeOfTensor(const onnx::NodeProto &node);
+  bool foldConstantOfShape(const onnx::NodeProto &node);
+
   int64_t numElements(ArrayRef<int64_t> shape, const Twine &what,
                       int64_t limit);
   /// The elements of a float tensor: also rejects empty dimensions, which
@@ -148,16 +235,17 @@ private:
       fail(what + " has an empty dimension, which TOSA cannot represent");
     return numElements(shape, what, options.maxTensorElements);
   }
-  const IntTensor &intInput(const onnx::NodeProto &node, int i);
-  bool foldShapeArithmetic(const onnx::NodeProto &node);
-  static SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape);
-  IntTensor gatherStrided(const IntTensor &x, ArrayRef<int64_t> shape,
-                          ArrayRef<int64_t> strides, int64_t offset);
-  IntTensor elementwiseInts(const onnx::NodeProto &node,
-                            ArrayRef<const IntTensor *> args,
-                            llvm::function_ref<int64_t(ArrayRef<int64_t>)> fn);
-  Value shapeValue(ArrayRef<int64_t> values);
-  Value slice(Value x, ArrayRef<int64_t> start, ArrayRef<int64_t> size);
+
+  MLIRContext *ctx;
+  const onnx::ModelProto &model;
+  int64_t opset;
+  const uniform::ImportONNXOptions &options;
+  OpBuilder b;
+  /// The model file, and the location of the node being converted.
+  Location fileLoc, loc;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<RankedTensorType> inferred;
+  llvm::StringMap<IntTensor> ints;
 };
 
 /// ONNX floors the output extent of a window op (conv, pool); TOSA wants
@@ -170,6 +258,17 @@ private:
 std::optional<int64_t> fitWindows(int64_t in, int64_t window, int64_t padBegin,
                                   int64_t &padEnd, int64_t stride,
                                   int64_t &cut);
+
+/// \name Checks of the model before it is decoded (ImportChecks.cpp).
+/// @{
+/// The nodes of the model's main graph, counted from the protobuf wire
+/// format without decoding the model; nothing when the bytes are not
+/// well-formed (the real parse then reports that).
+std::optional<int64_t> countGraphNodes(llvm::StringRef bytes);
+/// Fails on what Debian's libonnx 1.12 trusts and crashes on: tensor data
+/// that does not match its shape, and conv/pool inputs that are not 2-D.
+void validateGraph(const onnx::GraphProto &graph);
+/// @}
 
 /// The attribute `name` of `node`, or null.
 const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,

@@ -12,8 +12,12 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace uniform {
 
@@ -31,10 +35,18 @@ struct ImportONNXOptions {
   bool allowUnregistered = false;
 };
 
-/// Imports the serialized model in `bytes`. On failure returns failure() with
-/// a message naming the problem (malformed file, unsupported opset, op type
-/// with node name and opset, dynamic or non-float tensors, exceeded limits)
-/// in `error`.
+/// Imports the serialized model in `bytes`, read from the file `fileLoc`
+/// names. Ops are located at their ONNX node: a NameLoc of the node's name
+/// within `fileLoc`. On failure, emits one error naming the problem
+/// (malformed file, unsupported opset, op type with node name and opset,
+/// dynamic or non-float tensors, exceeded limits) at the offending node, or
+/// at `fileLoc` for problems of the whole model, and returns failure().
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+importONNX(llvm::StringRef bytes, mlir::Location fileLoc,
+           const ImportONNXOptions &options = ImportONNXOptions());
+
+/// As above, for callers without a diagnostic handler: the error's message
+/// goes to `error` instead.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 importONNX(llvm::StringRef bytes, mlir::MLIRContext *context,
            std::string &error,

@@ -1,0 +1,202 @@
+//===- ImportConvPool.cpp - ONNX convolutions and pools to TOSA -----------===//
+//
+// 2-D Conv (plain, depthwise, grouped; any strides, pads and dilations),
+// MaxPool and AveragePool, in NHWC between transposes that cancel against
+// their neighbours'.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+
+namespace uniform {
+namespace onnx_import {
+
+std::optional<int64_t> fitWindows(int64_t in, int64_t window, int64_t padBegin,
+                                  int64_t &padEnd, int64_t stride,
+                                  int64_t &cut) {
+  int64_t span = in + padBegin + padEnd - window;
+  if (span < 0)
+    return std::nullopt;
+  int64_t extra = span % stride;
+  cut = std::max<int64_t>(0, extra - padEnd);
+  padEnd -= extra - cut;
+  return (span - extra) / stride + 1;
+}
+
+/// ONNX Conv (NCHW, weights [O, I/group, KH, KW]) as tosa.conv2d (group 1),
+/// tosa.depthwise_conv2d (group = input channels) or one tosa.conv2d per
+/// group, in NHWC between two transposes that cancel against their
+/// neighbours'.
+Value Importer::importConv(const onnx::NodeProto &node) {
+  Value x = input(node, 0), w = input(node, 1);
+  Value bias = hasInput(node, 2) ? input(node, 2) : Value();
+  RankedTensorType xt = typeOf(x), wt = typeOf(w);
+  if (xt.getRank() != 4)
+    failAt(node, "only 2-D convolutions are supported");
+  auto ints = [&](StringRef name, SmallVector<int64_t> fallback) {
+    if (const auto *attr = findAttr(node, name))
+      return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+    return fallback;
+  };
+  if (const auto *attr = findAttr(node, "auto_pad");
+      attr && attr->s() != "NOTSET")
+    failAt(node, "auto_pad is not supported");
+  int64_t group = findAttr(node, "group") ? findAttr(node, "group")->i() : 1;
+  SmallVector<int64_t> strides = ints("strides", {1, 1});
+  SmallVector<int64_t> dil = ints("dilations", {1, 1});
+  SmallVector<int64_t> pads = ints("pads", {0, 0, 0, 0}); // t, l, b, r
+  // libonnx's checker lets some of these through (group 0, say).
+  auto positive = [](ArrayRef<int64_t> v) {
+    return llvm::all_of(v, [](int64_t x) { return x >= 1; });
+  };
+  if (wt.getRank() != 4 || group < 1 || strides.size() != 2 ||
+      dil.size() != 2 || pads.size() != 4 || !positive(strides) ||
+      !positive(dil) || llvm::any_of(pads, [](int64_t p) { return p < 0; }) ||
+      wt.getDimSize(0) % group != 0 || xt.getDimSize(1) % group != 0 ||
+      wt.getDimSize(1) * group != xt.getDimSize(1))
+    failAt(node,
+           "inconsistent weight shape, group, strides, dilations or pads");
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), h = xt.getDimSize(2),
+          wd = xt.getDimSize(3);
+  int64_t o = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  int64_t padH[2] = {pads[0], pads[2]}, padW[2] = {pads[1], pads[3]};
+  int64_t cutH = 0, cutW = 0;
+  std::optional<int64_t> oh =
+      fitWindows(h, (kh - 1) * dil[0] + 1, padH[0], padH[1], strides[0], cutH);
+  std::optional<int64_t> ow =
+      fitWindows(wd, (kw - 1) * dil[1] + 1, padW[0], padW[1], strides[1], cutW);
+  if (!oh || !ow)
+    failAt(node, "the kernel is larger than the padded input");
+  Value nhwc = tosa::TransposeOp::create(
+      b, loc, RankedTensorType::get({n, h, wd, c}, b.getF32Type()), x,
+      b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+  if (cutH || cutW) {
+    h -= cutH;
+    wd -= cutW;
+    nhwc = slice(nhwc, {0, 0, 0, 0}, {n, h, wd, c});
+  }
+  if (!bias) {
+    auto type = RankedTensorType::get({o}, b.getF32Type());
+    bias =
+        tosa::ConstOp::create(b, loc, type, DenseElementsAttr::get(type, 0.0f));
+  }
+  auto padAttr = b.getDenseI64ArrayAttr({padH[0], padH[1], padW[0], padW[1]});
+  auto outType = RankedTensorType::get({n, *oh, *ow, o}, b.getF32Type());
+  Value y;
+  if (group == 1) {
+    Value ohwi = tosa::TransposeOp::create(
+        b, loc, RankedTensorType::get({o, kh, kw, c}, b.getF32Type()), w,
+        b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+    y = tosa::Conv2DOp::create(b, loc, outType, nhwc, ohwi, bias, padAttr,
+                               b.getDenseI64ArrayAttr(strides),
+                               b.getDenseI64ArrayAttr(dil),
+                               TypeAttr::get(b.getF32Type()));
+  } else if (group == c && wt.getDimSize(1) == 1 && o % c == 0) {
+    int64_t m = o / c;
+    Value w4 = reshape(w, {c, m, kh, kw});
+    Value hwcm = tosa::TransposeOp::create(
+        b, loc, RankedTensorType::get({kh, kw, c, m}, b.getF32Type()), w4,
+        b.getDenseI32ArrayAttr({2, 3, 0, 1}));
+    y = tosa::DepthwiseConv2DOp::create(
+        b, loc, outType, nhwc, hwcm, bias, padAttr,
+        b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(dil),
+        TypeAttr::get(b.getF32Type()));
+  } else if (c % group == 0 && o % group == 0 &&
+             wt.getDimSize(1) == c / group) {
+    // Grouped: one convolution per group on its channel slices, outputs
+    // concatenated along channels (NHWC: the last dimension).
+    int64_t ci = c / group, co = o / group;
+    SmallVector<Value> parts;
+    for (int64_t g = 0; g < group; ++g) {
+      Value xg = slice(nhwc, {0, 0, 0, g * ci}, {n, h, wd, ci});
+      Value wg = slice(w, {g * co, 0, 0, 0}, {co, ci, kh, kw});
+      Value bg = slice(bias, {g * co}, {co});
+      Value ohwi = tosa::TransposeOp::create(
+          b, loc, RankedTensorType::get({co, kh, kw, ci}, b.getF32Type()), wg,
+          b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+      parts.push_back(tosa::Conv2DOp::create(
+          b, loc, RankedTensorType::get({n, *oh, *ow, co}, b.getF32Type()), xg,
+          ohwi, bg, padAttr, b.getDenseI64ArrayAttr(strides),
+          b.getDenseI64ArrayAttr(dil), TypeAttr::get(b.getF32Type())));
+    }
+    y = tosa::ConcatOp::create(b, loc, outType, parts, b.getI32IntegerAttr(3));
+  } else {
+    failAt(node,
+           "group " + std::to_string(group) + " does not divide the channels");
+  }
+  return tosa::TransposeOp::create(
+      b, loc, RankedTensorType::get({n, o, *oh, *ow}, b.getF32Type()), y,
+      b.getDenseI32ArrayAttr({0, 3, 1, 2}));
+}
+
+/// MaxPool and AveragePool, 2-D, without ceil_mode or count_include_pad.
+Value Importer::importPool(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  StringRef op = node.op_type();
+  RankedTensorType t = typeOf(x);
+  if (t.getRank() != 4)
+    failAt(node, "2-D pooling only");
+  auto ints2 = [&](StringRef name, SmallVector<int64_t> fallback) {
+    if (const auto *attr = findAttr(node, name))
+      return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
+    return fallback;
+  };
+  SmallVector<int64_t> kernel = ints2("kernel_shape", {1, 1});
+  SmallVector<int64_t> strides = ints2("strides", {1, 1});
+  SmallVector<int64_t> pads = ints2("pads", {0, 0, 0, 0});
+  if ((findAttr(node, "ceil_mode") && findAttr(node, "ceil_mode")->i()) ||
+      (op == "AveragePool" && findAttr(node, "count_include_pad") &&
+       findAttr(node, "count_include_pad")->i()))
+    failAt(node, "ceil_mode and count_include_pad are not supported");
+  if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 ||
+      llvm::any_of(kernel, [](int64_t k) { return k < 1; }) ||
+      llvm::any_of(strides, [](int64_t s) { return s < 1; }) ||
+      llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    failAt(node, "bad kernel_shape, strides or pads");
+  // TOSA's pools pad by less than the kernel on every side.
+  if (pads[0] >= kernel[0] || pads[2] >= kernel[0] || pads[1] >= kernel[1] ||
+      pads[3] >= kernel[1])
+    failAt(node, "padding as large as the kernel is not supported");
+  int64_t n = t.getDimSize(0), c = t.getDimSize(1);
+  // floor((in + pads - kernel) / stride) + 1 (ceil_mode is rejected).
+  SmallVector<int64_t> outHW, inHW = {t.getDimSize(2), t.getDimSize(3)};
+  int64_t cut[2];
+  for (int i = 0; i < 2; ++i) {
+    std::optional<int64_t> extent = fitWindows(inHW[i], kernel[i], pads[i],
+                                               pads[2 + i], strides[i], cut[i]);
+    if (!extent)
+      failAt(node, "the kernel is larger than the padded input");
+    outHW.push_back(*extent);
+  }
+  auto outT = RankedTensorType::get({n, c, outHW[0], outHW[1]}, b.getF32Type());
+  Value nhwc = tosa::TransposeOp::create(
+      b, loc, RankedTensorType::get({n, inHW[0], inHW[1], c}, b.getF32Type()),
+      x, b.getDenseI32ArrayAttr({0, 2, 3, 1}));
+  if (cut[0] || cut[1])
+    nhwc =
+        slice(nhwc, {0, 0, 0, 0}, {n, inHW[0] - cut[0], inHW[1] - cut[1], c});
+  auto outType = RankedTensorType::get(
+      {n, outT.getDimSize(2), outT.getDimSize(3), c}, b.getF32Type());
+  auto pad = b.getDenseI64ArrayAttr({pads[0], pads[2], pads[1], pads[3]});
+  Value y = op == "MaxPool"
+                ? tosa::MaxPool2dOp::create(
+                      b, loc, outType, nhwc, b.getDenseI64ArrayAttr(kernel),
+                      b.getDenseI64ArrayAttr(strides), pad)
+                      .getResult()
+                : tosa::AvgPool2dOp::create(b, loc, outType, nhwc,
+                                            b.getDenseI64ArrayAttr(kernel),
+                                            b.getDenseI64ArrayAttr(strides),
+                                            pad, TypeAttr::get(b.getF32Type()))
+                      .getResult();
+  return tosa::TransposeOp::create(b, loc, outT, y,
+                                   b.getDenseI32ArrayAttr({0, 3, 1, 2}));
+}
+
+void registerConvPoolOps(OpRegistry &registry) {
+  registry.add("Conv", 13, &Importer::importConv);
+  registry.add("MaxPool", 13, &Importer::importPool);
+  registry.add("AveragePool", 13, &Importer::importPool);
+}
+
+} // namespace onnx_import
+} // namespace uniform

@@ -1,0 +1,344 @@
+//===- ImportDataMovement.cpp - ONNX shape and data movement ops to TOSA --===//
+//
+// Ops that move data without computing on it: Identity, Constant,
+// Transpose, Reshape, Flatten, Squeeze, Unsqueeze, Concat, Slice, Split,
+// Pad, Expand, Gather and GatherElements. Their int64 forms (shape data)
+// are folded by ShapeFolding.cpp instead.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+
+namespace uniform {
+namespace onnx_import {
+
+Value Importer::importIdentity(const onnx::NodeProto &node) {
+  return input(node, 0);
+}
+
+/// A float Constant as tosa.const; an int64 one is shape data.
+Value Importer::importConstant(const onnx::NodeProto &node) {
+  const auto *attr = findAttr(node, "value");
+  if (!attr || !attr->has_t())
+    failAt(node, "only a tensor value is supported");
+  onnx::TensorProto t = attr->t();
+  t.set_name(node.output(0));
+  if (t.data_type() == onnx::TensorProto::INT64) {
+    ints[node.output(0)] = intFromProto(t);
+    return {};
+  }
+  return constant(t);
+}
+
+Value Importer::importTranspose(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  return transpose(x, check(node, permutationOf(intsAttr(node, "perm"),
+                                                typeOf(x).getRank())));
+}
+
+/// Reshape to import-time shape data (0 copies an extent unless allowzero,
+/// -1 takes the rest).
+Value Importer::importReshape(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  return reshape(
+      x, check(node, reshapeTarget(typeOf(x).getShape(), intInput(node, 1).data,
+                                   intAttr(node, "allowzero", 0))));
+}
+
+Value Importer::importFlatten(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  ArrayRef<int64_t> shape = typeOf(x).getShape();
+  int64_t rank = shape.size();
+  int64_t axis = intAttr(node, "axis", 1);
+  axis = axis == rank ? rank : normalizeAxis(node, axis, rank);
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    (i < axis ? outer : inner) *= shape[i];
+  return reshape(x, {outer, inner});
+}
+
+/// Squeeze and Unsqueeze.
+Value Importer::importSqueeze(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  return reshape(
+      x, check(node, squeezedShape(typeOf(x).getShape(), squeezeAxes(node),
+                                   node.op_type() == "Unsqueeze")));
+}
+
+Value Importer::importConcat(const onnx::NodeProto &node) {
+  SmallVector<Value> inputs;
+  for (int i = 0; i < node.input_size(); ++i)
+    inputs.push_back(input(node, i));
+  RankedTensorType t = typeOf(inputs[0]);
+  int64_t axis = axisAttr(node, "axis", 0, t.getRank());
+  SmallVector<int64_t> shape(t.getShape());
+  shape[axis] = 0;
+  for (Value v : inputs) {
+    RankedTensorType vt = typeOf(v);
+    if (vt.getRank() != t.getRank())
+      failAt(node, "inputs differ in rank");
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (d != axis && vt.getDimSize(d) != t.getDimSize(d))
+        failAt(node, "inputs differ off the axis");
+    shape[axis] += vt.getDimSize(axis);
+  }
+  return tosa::ConcatOp::create(
+      b, loc, RankedTensorType::get(shape, t.getElementType()), inputs,
+      b.getI32IntegerAttr(axis));
+}
+
+Value Importer::importSlice(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  SmallVector<int64_t> start, size;
+  for (const SliceDim &d : sliceDims(node, typeOf(x).getShape())) {
+    if (d.step != 1)
+      failAt(node, "steps other than 1 are not supported");
+    start.push_back(d.first);
+    size.push_back(d.count);
+  }
+  return slice(x, start, size);
+}
+
+/// Split into the sizes of input 1, or equal parts.
+Value Importer::importSplit(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  RankedTensorType t = typeOf(x);
+  int64_t axis = axisAttr(node, "axis", 0, t.getRank());
+  std::vector<int64_t> sizes;
+  if (hasInput(node, 1))
+    sizes = intInput(node, 1).data;
+  else
+    sizes.assign(node.output_size(), t.getDimSize(axis) / node.output_size());
+  if (static_cast<int64_t>(sizes.size()) != node.output_size() ||
+      llvm::any_of(sizes, [](int64_t n) { return n < 0; }) ||
+      std::accumulate(sizes.begin(), sizes.end(), int64_t(0)) !=
+          t.getDimSize(axis))
+    failAt(node, "the split sizes do not add up to the dimension of " +
+                     Twine(t.getDimSize(axis)));
+  int64_t offset = 0;
+  for (int i = 0; i < node.output_size(); ++i) {
+    SmallVector<int64_t> start(t.getRank(), 0), size(t.getShape());
+    start[axis] = offset;
+    size[axis] = sizes[i];
+    offset += sizes[i];
+    values[node.output(i)] = slice(x, start, size);
+  }
+  return {};
+}
+
+/// Pad in constant mode with constant pads [begin..., end...] (as windowed
+/// attention pads its feature map to whole windows).
+Value Importer::importPad(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  RankedTensorType t = typeOf(x);
+  int64_t rank = t.getRank();
+  if (const auto *attr = findAttr(node, "mode");
+      attr && attr->s() != "constant")
+    failAt(node, "mode '" + attr->s() + "' is not supported (constant only)");
+  if (hasInput(node, 3))
+    failAt(node, "the axes input is not supported");
+  std::vector<int64_t> pads = intInput(node, 1).data;
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    failAt(node, "expected " + Twine(2 * rank) + " pads");
+  float value = 0.0f;
+  if (hasInput(node, 2)) {
+    std::optional<float> v = splatOf(input(node, 2));
+    if (!v)
+      failAt(node, "the pad value must be a constant");
+    value = *v;
+  }
+  SmallVector<int64_t> padding, shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t lo = pads[i], hi = pads[i + rank], extent;
+    if (lo < 0 || hi < 0)
+      failAt(node, "negative pads are not supported");
+    if (llvm::AddOverflow(t.getDimSize(i), lo, extent) ||
+        llvm::AddOverflow(extent, hi, extent))
+      failAt(node, "the padded extent overflows int64");
+    padding.append({lo, hi});
+    shape.push_back(extent);
+  }
+  auto cType = RankedTensorType::get({1}, b.getF32Type());
+  Value padConst = tosa::ConstOp::create(b, loc, cType,
+                                         DenseElementsAttr::get(cType, value));
+  return tosa::PadOp::create(b, loc,
+                             RankedTensorType::get(shape, t.getElementType()),
+                             x, shapeValue(padding), padConst);
+}
+
+/// Broadcast to import-time shape data: tile the unit dimensions.
+Value Importer::importExpand(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  std::vector<int64_t> target = intInput(node, 1).data;
+  SmallVector<int64_t> shape =
+      check(node, broadcastShapes({typeOf(x).getShape(), ArrayRef(target)}));
+  numElements(shape, node.op_type() + " node '" + node.name() + "'");
+  SmallVector<int64_t> lifted(shape.size() - typeOf(x).getRank(), 1);
+  llvm::append_range(lifted, typeOf(x).getShape());
+  x = reshape(x, lifted);
+  SmallVector<int64_t> multiples;
+  for (auto [d, want] : llvm::zip(lifted, shape))
+    multiples.push_back(d == want ? 1 : want);
+  if (llvm::all_of(multiples, [](int64_t m) { return m == 1; }))
+    return x;
+  return tosa::TileOp::create(
+      b, loc, RankedTensorType::get(shape, typeOf(x).getElementType()), x,
+      shapeValue(multiples));
+}
+
+/// Gather's indices known only at run time, as tosa.gather's [1, W] i32:
+/// negative ones counted from the end (i + K where i < 0), then clamped into
+/// [0, K - 1], so that an index out of range reads the nearest row instead
+/// of memory outside the tensor.
+Value Importer::runtimeGatherIndices(const onnx::NodeProto &node, Value indices,
+                                     int64_t extent) {
+  if (extent > std::numeric_limits<int32_t>::max())
+    failAt(node, "the gathered axis has " + Twine(extent) +
+                     " entries, more than 32-bit indices reach");
+  int64_t w = typeOf(indices).getNumElements();
+  auto idxType = RankedTensorType::get({1, w}, b.getI32Type());
+  Value i32 = tosa::CastOp::create(b, loc, idxType, reshape(indices, {1, w}));
+  auto splat = [&](int32_t v) {
+    auto type = RankedTensorType::get({1, 1}, b.getI32Type());
+    return tosa::ConstOp::create(b, loc, type, DenseElementsAttr::get(type, v));
+  };
+  auto boolType = RankedTensorType::get({1, w}, b.getI1Type());
+  Value negative = tosa::GreaterOp::create(b, loc, boolType, splat(0), i32);
+  Value wrapped = tosa::AddOp::create(b, loc, idxType, i32,
+                                      splat(static_cast<int32_t>(extent)));
+  Value fixed = tosa::SelectOp::create(b, loc, idxType, negative, wrapped, i32);
+  return tosa::ClampOp::create(
+      b, loc, idxType, fixed, b.getI32IntegerAttr(0),
+      b.getI32IntegerAttr(static_cast<int32_t>(extent - 1)));
+}
+
+/// tosa.gather on [1, K, C] with the gathered axis moved to the front.
+/// Indices are constants, import-time shape data, or an int64 tensor known
+/// only at run time (a graph input).
+Value Importer::importGather(const onnx::NodeProto &node) {
+  Value data = input(node, 0);
+  RankedTensorType t = typeOf(data);
+  int64_t rank = t.getRank();
+  int64_t axis = axisAttr(node, "axis", 0, rank);
+  int64_t k = t.getDimSize(axis);
+  SmallVector<int64_t> idxShape;
+  Value idxV;
+  if (auto it = values.find(node.input(1));
+      it != values.end() && it->second && !ints.count(node.input(1))) {
+    llvm::append_range(idxShape, typeOf(it->second).getShape());
+    idxV = runtimeGatherIndices(node, it->second, k);
+  } else {
+    const IntTensor &idx = intInput(node, 1);
+    idxShape = idx.shape;
+    SmallVector<int32_t> idx32;
+    for (int64_t i : idx.data) {
+      if (i < -k || i >= k)
+        failAt(node, "index " + Twine(i) + " is out of range");
+      idx32.push_back(static_cast<int32_t>(i < 0 ? i + k : i));
+    }
+    if (k > std::numeric_limits<int32_t>::max())
+      failAt(node, "the gathered axis is too long for 32-bit indices");
+    auto idxType = RankedTensorType::get(
+        {1, static_cast<int64_t>(idx32.size())}, b.getI32Type());
+    idxV = tosa::ConstOp::create(
+        b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(idx32)));
+  }
+  // The gathered axis first, the rest flattened: [1, K, rest].
+  SmallVector<int64_t> perm = {axis}, rest;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != axis) {
+      perm.push_back(i);
+      rest.push_back(t.getDimSize(i));
+    }
+  int64_t restSize = std::accumulate(rest.begin(), rest.end(), int64_t(1),
+                                     std::multiplies<int64_t>());
+  int64_t w = typeOf(idxV).getDimSize(1);
+  Value gathered = tosa::GatherOp::create(
+      b, loc, RankedTensorType::get({1, w, restSize}, t.getElementType()),
+      reshape(transpose(data, perm), {1, k, restSize}), idxV);
+  // [indices..., rest...], then the rest's dimensions back in place.
+  SmallVector<int64_t> flatShape(idxShape);
+  llvm::append_range(flatShape, rest);
+  int64_t ir = idxShape.size();
+  SmallVector<int64_t> back;
+  for (int64_t i = 0; i < axis; ++i)
+    back.push_back(ir + i);
+  for (int64_t i = 0; i < ir; ++i)
+    back.push_back(i);
+  for (int64_t i = axis; i < static_cast<int64_t>(rest.size()); ++i)
+    back.push_back(ir + i);
+  return transpose(reshape(gathered, flatShape), back);
+}
+
+/// ONNX GatherElements with constant indices: out[i] is data at i with the
+/// `axis` coordinate replaced by indices[i]. One tosa.gather over the
+/// flattened data with the flat positions computed at import.
+Value Importer::importGatherElements(const onnx::NodeProto &node) {
+  Value data = input(node, 0);
+  RankedTensorType t = typeOf(data);
+  int64_t rank = t.getRank();
+  const onnx::AttributeProto *axisAttr = findAttr(node, "axis");
+  int64_t axis = axisAttr ? axisAttr->i() : 0;
+  if (axis < -rank || axis >= rank)
+    failAt(node, "axis " + Twine(axis) + " is out of range");
+  if (axis < 0)
+    axis += rank;
+  const IntTensor &idx = intInput(node, 1);
+  if (static_cast<int64_t>(idx.shape.size()) != rank)
+    failAt(node, "indices of rank " + Twine(idx.shape.size()) +
+                     " for data of rank " + Twine(rank));
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != axis && idx.shape[d] > t.getDimSize(d))
+      failAt(node, "indices extent " + Twine(idx.shape[d]) +
+                       " exceeds the data's " + Twine(t.getDimSize(d)) +
+                       " in dimension " + Twine(d));
+  int64_t total = t.getNumElements();
+  if (total > std::numeric_limits<int32_t>::max())
+    failAt(node, "the data has too many elements for 32-bit gather indices");
+  SmallVector<int64_t> strides = stridesOf(t.getShape());
+  SmallVector<int64_t> pos(rank, 0);
+  SmallVector<int32_t> flat;
+  flat.reserve(idx.data.size());
+  int64_t k = t.getDimSize(axis);
+  for (int64_t i : idx.data) {
+    if (i < -k || i >= k)
+      failAt(node, "index " + Twine(i) +
+                       " is out of range for a dimension of " + Twine(k));
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += (d == axis ? (i < 0 ? i + k : i) : pos[d]) * strides[d];
+    flat.push_back(static_cast<int32_t>(offset));
+    // The next position in row-major order.
+    for (int64_t d = rank - 1; d >= 0 && ++pos[d] == idx.shape[d]; --d)
+      pos[d] = 0;
+  }
+  int64_t w = flat.size();
+  auto idxType = RankedTensorType::get({1, w}, b.getI32Type());
+  Value indices = tosa::ConstOp::create(
+      b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(flat)));
+  Value table = reshape(data, {1, total, 1});
+  Value gathered = tosa::GatherOp::create(
+      b, loc, RankedTensorType::get({1, w, 1}, t.getElementType()), table,
+      indices);
+  return reshape(gathered, idx.shape);
+}
+
+void registerDataMovementOps(OpRegistry &registry) {
+  registry.add("Identity", 13, &Importer::importIdentity);
+  registry.add("Constant", 13, &Importer::importConstant);
+  registry.add("Transpose", 13, &Importer::importTranspose);
+  registry.add("Reshape", 13, &Importer::importReshape);
+  registry.add("Flatten", 13, &Importer::importFlatten);
+  registry.add("Squeeze", 13, &Importer::importSqueeze);
+  registry.add("Unsqueeze", 13, &Importer::importSqueeze);
+  registry.add("Concat", 13, &Importer::importConcat);
+  registry.add("Slice", 13, &Importer::importSlice);
+  registry.add("Split", 13, &Importer::importSplit);
+  registry.add("Pad", 13, &Importer::importPad);
+  registry.add("Expand", 13, &Importer::importExpand);
+  registry.add("Gather", 13, &Importer::importGather);
+  registry.add("GatherElements", 13, &Importer::importGatherElements);
+}
+
+} // namespace onnx_import
+} // namespace uniform
