@@ -93,6 +93,12 @@ static cl::opt<std::string>
             cl::desc("CUDA toolkit for libdevice and ptxas (see "
                      "uniform-gpu-pipeline)"),
             cl::init(""));
+static cl::list<std::string> onnxInputShapes(
+    "onnx-input-shape",
+    cl::desc("For an .onnx input: give a graph input a static shape, as "
+             "NAME=DxDx... (repeatable; for dynamic-batch exports)"),
+    cl::value_desc("NAME=DxDx..."));
+
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "uniform-compile: error: " << message << "\n";
   return 1;
@@ -338,6 +344,12 @@ int main(int argc, char **argv) {
     // ONNX models go through the same importer as uniform-translate, which
     // reports errors at the offending node.
     uniform::ImportONNXOptions importOptions;
+    for (const std::string &spec : onnxInputShapes) {
+      std::string error;
+      auto &[name, shape] = importOptions.inputShapes.emplace_back();
+      if (failed(uniform::parseONNXInputShape(spec, name, shape, error)))
+        return fail("--onnx-input-shape: " + error);
+    }
     auto imported = uniform::importONNX(
         sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer(),
         FileLineColLoc::get(&context, inputFilename, 0, 0), importOptions);

@@ -2,7 +2,8 @@
 //
 // What the importer checks and changes in a model before libonnx's checker
 // and shape inference see it: the node count from the wire format, tensor
-// data against shapes, the conv and pool ranks libonnx 1.12 trusts.
+// data against shapes, the conv and pool ranks libonnx 1.12 trusts, and the
+// input shapes that --onnx-input-shape gives.
 //
 //===----------------------------------------------------------------------===//
 
@@ -160,6 +161,43 @@ void validateGraph(const onnx::GraphProto &graph) {
       if (attr.name() == "kernel_shape" && attr.ints_size() != 2)
         fail(op + " node '" + node.name() +
              "': only 2-D kernels are supported");
+  }
+}
+
+// Before shape inference: the usual way to import a dynamic-batch export.
+void specializeInputs(
+    onnx::GraphProto &graph,
+    ArrayRef<std::pair<std::string, SmallVector<int64_t>>> shapes) {
+  for (const auto &[name, shape] : shapes) {
+    auto it = llvm::find_if(*graph.mutable_input(), [&](const auto &input) {
+      return input.name() == name;
+    });
+    if (it == graph.mutable_input()->end()) {
+      std::string names;
+      for (const auto &input : graph.input())
+        names += (names.empty() ? "" : ", ") + input.name();
+      fail("--onnx-input-shape names '" + name +
+           "', which is not an input of the graph (its inputs: " + names + ")");
+    }
+    if (!it->type().has_tensor_type())
+      fail("--onnx-input-shape: input '" + name + "' is not a tensor");
+    onnx::TensorShapeProto *dims =
+        it->mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (dims->dim_size() != 0 &&
+        dims->dim_size() != static_cast<int>(shape.size()))
+      fail("--onnx-input-shape gives input '" + name + "' rank " +
+           Twine(shape.size()) + ", but the model declares rank " +
+           Twine(dims->dim_size()));
+    for (auto [i, extent] : llvm::enumerate(shape)) {
+      if (static_cast<int>(i) < dims->dim_size() &&
+          dims->dim(i).has_dim_value() && dims->dim(i).dim_value() != extent)
+        fail("--onnx-input-shape gives input '" + name + "' extent " +
+             Twine(extent) + " in dimension " + Twine(i) +
+             ", but the model fixes it to " + Twine(dims->dim(i).dim_value()));
+    }
+    dims->clear_dim();
+    for (int64_t extent : shape)
+      dims->add_dim()->set_dim_value(extent);
   }
 }
 

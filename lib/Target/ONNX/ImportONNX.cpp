@@ -33,8 +33,10 @@ RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info,
   SmallVector<int64_t> shape;
   for (const auto &dim : tt.shape().dim()) {
     if (!dim.has_dim_value())
-      fail("'" + info.name() +
-           "' has a dynamic dimension; give the model static input shapes");
+      fail("'" + info.name() + "' has a dynamic dimension" +
+           (dim.has_dim_param() ? " '" + dim.dim_param() + "'" : "") +
+           "; give it a static shape with --onnx-input-shape=" + info.name() +
+           "=DxDx...");
     shape.push_back(dim.dim_value());
   }
   numElements(shape, "'" + info.name() + "'");
@@ -503,6 +505,31 @@ OwningOpRef<ModuleOp> Importer::run() {
 
 using namespace uniform::onnx_import;
 
+LogicalResult
+uniform::parseONNXInputShape(llvm::StringRef spec, std::string &name,
+                             llvm::SmallVectorImpl<int64_t> &shape,
+                             std::string &error) {
+  auto [namePart, dims] = spec.rsplit('=');
+  if (namePart.empty() || namePart.size() == spec.size()) {
+    error = "expected NAME=DxDx..., got '" + spec.str() + "'";
+    return failure();
+  }
+  name = namePart.str();
+  shape.clear();
+  if (dims.empty())
+    return success();
+  for (StringRef dim : llvm::split(dims, 'x')) {
+    int64_t d;
+    if (dim.getAsInteger(10, d) || d < 1) {
+      error = "'" + dim.str() + "' in '" + spec.str() +
+              "' is not a positive extent";
+      return failure();
+    }
+    shape.push_back(d);
+  }
+  return success();
+}
+
 FailureOr<OwningOpRef<ModuleOp>>
 uniform::importONNX(llvm::StringRef bytes, Location fileLoc,
                     const ImportONNXOptions &options) {
@@ -533,6 +560,7 @@ uniform::importONNX(llvm::StringRef bytes, Location fileLoc,
     if (opset < 13 || opset > 17)
       fail("unsupported opset " + std::to_string(opset) +
            " (opsets 13 to 17 are supported)");
+    specializeInputs(*model.mutable_graph(), options.inputShapes);
     validateGraph(model.graph());
     onnx::checker::check_model(model);
     // Shape inference first without data propagation, which reports
@@ -595,6 +623,11 @@ void uniform::registerImportONNXTranslation() {
       llvm::cl::desc("Reject ONNX models with a tensor of more elements "
                      "than this"),
       llvm::cl::init(ImportONNXOptions().maxTensorElements));
+  static llvm::cl::list<std::string> inputShapes(
+      "onnx-input-shape",
+      llvm::cl::desc("Give an ONNX graph input a static shape, as "
+                     "NAME=DxDx... (repeatable; for dynamic-batch exports)"),
+      llvm::cl::value_desc("NAME=DxDx..."));
   TranslateToMLIRRegistration registration(
       "import-onnx", "Import an ONNX model (opsets 13 to 17) as TOSA",
       [](llvm::SourceMgr &sourceMgr,
@@ -607,6 +640,14 @@ void uniform::registerImportONNXTranslation() {
         options.allowUnregistered = allowUnregistered;
         Location fileLoc =
             FileLineColLoc::get(context, buffer->getBufferIdentifier(), 0, 0);
+        for (const std::string &spec : inputShapes) {
+          std::string error;
+          auto &[name, shape] = options.inputShapes.emplace_back();
+          if (failed(parseONNXInputShape(spec, name, shape, error))) {
+            emitError(fileLoc) << "--onnx-input-shape: " << Twine(error);
+            return nullptr;
+          }
+        }
         auto module = importONNX(buffer->getBuffer(), fileLoc, options);
         if (failed(module))
           return nullptr;

@@ -268,6 +268,11 @@ std::optional<int64_t> countGraphNodes(llvm::StringRef bytes);
 /// Fails on what Debian's libonnx 1.12 trusts and crashes on: tensor data
 /// that does not match its shape, and conv/pool inputs that are not 2-D.
 void validateGraph(const onnx::GraphProto &graph);
+/// Gives the graph inputs named in `shapes` those static shapes (see
+/// ImportONNXOptions::inputShapes).
+void specializeInputs(
+    onnx::GraphProto &graph,
+    ArrayRef<std::pair<std::string, SmallVector<int64_t>>> shapes);
 /// @}
 
 /// The attribute `name` of `node`, or null.

@@ -33,7 +33,19 @@ struct ImportONNXOptions {
   /// inspection; nothing lowers them) instead of failing. Allows
   /// unregistered dialects in the context.
   bool allowUnregistered = false;
+  /// Static shapes for graph inputs, by name, as `--onnx-input-shape` gives
+  /// them: each replaces its input's declared dimensions (dynamic ones, such
+  /// as an exported batch axis) before shape inference. A declared static
+  /// dimension must agree.
+  std::vector<std::pair<std::string, llvm::SmallVector<int64_t>>> inputShapes;
 };
+
+/// Parses `NAME=DxDx...` (`NAME=` for a scalar), the form of
+/// `--onnx-input-shape`, into `name` and `shape`. Extents must be positive.
+/// On failure, returns failure() with a message in `error`.
+llvm::LogicalResult parseONNXInputShape(llvm::StringRef spec, std::string &name,
+                                        llvm::SmallVectorImpl<int64_t> &shape,
+                                        std::string &error);
 
 /// Imports the serialized model in `bytes`, read from the file `fileLoc`
 /// names. Ops are located at their ONNX node: a NameLoc of the node's name
