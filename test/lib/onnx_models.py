@@ -43,6 +43,9 @@
                                              with allowzero=1
   onnx_models.py gather-wide-axis OUT.onnx   run-time Gather along an axis of
                                              2^31 + 1 entries
+  onnx_models.py float16 OUT.onnx            FLOAT16 input and weight, MatMul,
+                                             Cast to BFLOAT16, Add of a BFLOAT16
+                                             constant, Cast to FLOAT
   onnx_models.py many-nodes OUT.onnx         2,000,001 Relu nodes (40 MB; written
                                              straight as protobuf bytes)
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
@@ -282,6 +285,32 @@ def gather_wide_axis():
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2**31 + 1]),
          helper.make_tensor_value_info("i", TensorProto.INT64, [2])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+
+
+F16_W = RNG.standard_normal((4, 3)).astype(np.float16)
+BF16_B = np.array([0.5, -1.25, 3.0], np.float32)  # exact in bfloat16
+
+
+def float16():
+    b = TensorProto()
+    b.name, b.data_type = "b", TensorProto.BFLOAT16
+    b.dims.extend([3])
+    b.raw_data = (BF16_B.view(np.uint32) >> 16).astype(np.uint16).tobytes()
+    return _model(
+        [helper.make_node("MatMul", ["x", "w"], ["m"], name="mm"),
+         helper.make_node("Cast", ["m"], ["t"], to=TensorProto.BFLOAT16, name="to_bf16"),
+         helper.make_node("Add", ["t", "b"], ["u"], name="add"),
+         helper.make_node("Cast", ["u"], ["y"], to=TensorProto.FLOAT, name="to_f32")],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT16, [2, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        [numpy_helper.from_array(F16_W, "w"), b], name="float16")
+
+
+def _bf16(a):
+    """Rounds float32 to bfloat16 (nearest even), as float32."""
+    bits = a.astype(np.float32).view(np.uint32)
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    return bits.astype(np.uint32).view(np.float32)
 
 
 def write_many_nodes(path, count=2_000_001):
@@ -539,6 +568,14 @@ def conv2d(x, w, b=None, stride=1, pad=1, groups=1):
 
 
 def reference(name, d):
+    if name == "float16":
+        x = np.random.default_rng(1).standard_normal((2, 4)).astype(np.float16)
+        np.save(os.path.join(d, "in0.npy"), x)
+        m = x.astype(np.float32) @ F16_W.astype(np.float32)
+        # ONNX's bfloat16 semantics: each bf16 op's result is rounded.
+        ref = _bf16(_bf16(m) + BF16_B)
+        np.save(os.path.join(d, "ref.npy"), ref.astype(np.float32))
+        return
     rng = np.random.default_rng(1)
     if name == "attention":
         q, k, v = (rng.standard_normal((2, N, D)).astype(np.float32) for _ in range(3))
@@ -673,7 +710,7 @@ def main():
              "concat-int-mismatch": concat_int_mismatch,
              "reshape-negative": lambda: reshape([-2, -3]),
              "reshape-allowzero": lambda: reshape([0, 6], allowzero=1),
-             "gather-wide-axis": gather_wide_axis}[kind]()
+             "gather-wide-axis": gather_wide_axis, "float16": float16}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

@@ -16,6 +16,24 @@ Value Importer::importIdentity(const onnx::NodeProto &node) {
   return input(node, 0);
 }
 
+/// Cast of a float tensor. The importer computes in f32: to FLOAT (or
+/// DOUBLE) it is the identity; to FLOAT16 or BFLOAT16 the value is rounded
+/// to that type and widened back, as the model's next op would read it.
+Value Importer::importCast(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  int64_t to = intAttr(node, "to", onnx::TensorProto::FLOAT);
+  if (to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE)
+    return x;
+  if (to != onnx::TensorProto::FLOAT16 && to != onnx::TensorProto::BFLOAT16)
+    failAt(node, "casting a float tensor to " +
+                     onnx::TensorProto::DataType_Name(
+                         static_cast<onnx::TensorProto::DataType>(to)) +
+                     " is not supported");
+  Value narrow =
+      tosa::CastOp::create(b, loc, typeOf(x).clone(declaredElementType(to)), x);
+  return widen(narrow);
+}
+
 /// A float Constant as tosa.const; an int64 one is shape data.
 Value Importer::importConstant(const onnx::NodeProto &node) {
   const auto *attr = findAttr(node, "value");
@@ -325,6 +343,7 @@ Value Importer::importGatherElements(const onnx::NodeProto &node) {
 
 void registerDataMovementOps(OpRegistry &registry) {
   registry.add("Identity", 13, &Importer::importIdentity);
+  registry.add("Cast", 13, &Importer::importCast);
   registry.add("Constant", 13, &Importer::importConstant);
   registry.add("Transpose", 13, &Importer::importTranspose);
   registry.add("Reshape", 13, &Importer::importReshape);

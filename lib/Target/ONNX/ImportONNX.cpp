@@ -19,17 +19,38 @@ using namespace mlir;
 namespace uniform {
 namespace onnx_import {
 
+/// Whether ONNX element type `type` is a float type the importer computes
+/// in f32 (exactly representable there).
+static bool isWidenedFloat(int type) {
+  return type == onnx::TensorProto::FLOAT ||
+         type == onnx::TensorProto::FLOAT16 ||
+         type == onnx::TensorProto::BFLOAT16;
+}
+
+Type Importer::declaredElementType(int type) {
+  switch (type) {
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::INT64:
+    return b.getI64Type();
+  default:
+    return b.getF32Type();
+  }
+}
+
 RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info,
-                                  bool allowInt64) {
+                                  bool allowInt64, bool declared) {
   if (!info.type().has_tensor_type())
     fail("'" + info.name() + "' is not a tensor");
   const auto &tt = info.type().tensor_type();
   bool isInt64 = tt.elem_type() == onnx::TensorProto::INT64;
-  if (tt.elem_type() != onnx::TensorProto::FLOAT && !(isInt64 && allowInt64))
+  if (!isWidenedFloat(tt.elem_type()) && !(isInt64 && allowInt64))
     fail("'" + info.name() + "' has element type " +
          onnx::TensorProto::DataType_Name(
              static_cast<onnx::TensorProto::DataType>(tt.elem_type())) +
-         "; only FLOAT tensors are supported");
+         "; only FLOAT, FLOAT16 and BFLOAT16 tensors are supported");
   SmallVector<int64_t> shape;
   for (const auto &dim : tt.shape().dim()) {
     if (!dim.has_dim_value())
@@ -40,8 +61,9 @@ RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info,
     shape.push_back(dim.dim_value());
   }
   numElements(shape, "'" + info.name() + "'");
-  return RankedTensorType::get(shape, isInt64 ? Type(b.getI64Type())
-                                              : Type(b.getF32Type()));
+  Type element = isInt64 || declared ? declaredElementType(tt.elem_type())
+                                     : Type(b.getF32Type());
+  return RankedTensorType::get(shape, element);
 }
 
 /// The number of elements of a tensor of `shape`. Negative dimensions, and
@@ -66,47 +88,83 @@ int64_t Importer::numElements(ArrayRef<int64_t> shape, const Twine &what,
   return n;
 }
 
-/// A FLOAT initializer or Constant as tosa.const (INT64 ones are shape data
-/// and go to `ints` instead).
+std::vector<float> Importer::floatData(const onnx::TensorProto &tensor,
+                                       int64_t n) {
+  auto truncated = [&] {
+    fail("initializer '" + tensor.name() + "' is truncated");
+  };
+  int type = tensor.data_type();
+  std::vector<float> data(n);
+  if (type == onnx::TensorProto::FLOAT) {
+    if (tensor.has_raw_data()) {
+      if (static_cast<int64_t>(tensor.raw_data().size()) != 4 * n)
+        truncated();
+      std::memcpy(data.data(), tensor.raw_data().data(), 4 * n);
+    } else {
+      if (tensor.float_data_size() != n)
+        truncated();
+      llvm::copy(tensor.float_data(), data.begin());
+    }
+    return data;
+  }
+  // FLOAT16 and BFLOAT16: 16-bit patterns, in raw_data or one per int32_data
+  // entry.
+  std::vector<uint16_t> bits(n);
+  if (tensor.has_raw_data()) {
+    if (static_cast<int64_t>(tensor.raw_data().size()) != 2 * n)
+      truncated();
+    std::memcpy(bits.data(), tensor.raw_data().data(), 2 * n);
+  } else {
+    if (tensor.int32_data_size() != n)
+      truncated();
+    for (int64_t i = 0; i < n; ++i)
+      bits[i] = static_cast<uint16_t>(tensor.int32_data(i));
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (type == onnx::TensorProto::BFLOAT16) {
+      uint32_t word = uint32_t(bits[i]) << 16;
+      std::memcpy(&data[i], &word, 4);
+    } else {
+      data[i] =
+          APFloat(APFloat::IEEEhalf(), APInt(16, bits[i])).convertToFloat();
+    }
+  }
+  return data;
+}
+
+/// A FLOAT, FLOAT16 or BFLOAT16 initializer or Constant as an f32
+/// tosa.const (INT64 ones are shape data and go to `ints` instead).
 Value Importer::constant(const onnx::TensorProto &tensor) {
-  if (tensor.data_type() != onnx::TensorProto::FLOAT)
-    fail("initializer '" + tensor.name() + "' has an unsupported data type");
+  if (!isWidenedFloat(tensor.data_type()))
+    fail("initializer '" + tensor.name() + "' has data type " +
+         onnx::TensorProto::DataType_Name(
+             static_cast<onnx::TensorProto::DataType>(tensor.data_type())) +
+         "; only FLOAT, FLOAT16, BFLOAT16 and INT64 initializers are "
+         "supported");
   SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
   int64_t n = numElements(shape, "initializer '" + tensor.name() + "'");
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
     fail("initializer '" + tensor.name() + "' uses external data");
-  {
-    std::vector<float> data;
-    if (tensor.has_raw_data()) {
-      if (static_cast<int64_t>(tensor.raw_data().size()) != 4 * n)
-        fail("initializer '" + tensor.name() + "' is truncated");
-      data.resize(n);
-      std::memcpy(data.data(), tensor.raw_data().data(), 4 * n);
-    } else {
-      if (tensor.float_data_size() != n)
-        fail("initializer '" + tensor.name() + "' is truncated");
-      data.assign(tensor.float_data().begin(), tensor.float_data().end());
-    }
-    auto type = RankedTensorType::get(shape, b.getF32Type());
-    // Weights go into the module's resource section (printed once, as a hex
-    // blob, outside the IR); small constants such as scales stay inline,
-    // where folders and attn-raise can read them.
-    if (n > kInlineElements) {
-      std::string blobName =
-          tensor.name().empty() ? "onnx_weight" : tensor.name();
-      for (char &c : blobName)
-        if (!llvm::isAlnum(c) && c != '_' && c != '.')
-          c = '_';
-      return tosa::ConstOp::create(
-          b, loc, type,
-          DenseResourceElementsAttr::get(
-              type, blobName,
-              HeapAsmResourceBlob::allocateAndCopyInferAlign(
-                  ArrayRef<float>(data))));
-    }
-    return tosa::ConstOp::create(b, loc, type,
-                                 DenseElementsAttr::get(type, ArrayRef(data)));
+  std::vector<float> data = floatData(tensor, n);
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  // Weights go into the module's resource section (printed once, as a hex
+  // blob, outside the IR); small constants such as scales stay inline,
+  // where folders and attn-raise can read them.
+  if (n > kInlineElements) {
+    std::string blobName =
+        tensor.name().empty() ? "onnx_weight" : tensor.name();
+    for (char &c : blobName)
+      if (!llvm::isAlnum(c) && c != '_' && c != '.')
+        c = '_';
+    return tosa::ConstOp::create(
+        b, loc, type,
+        DenseResourceElementsAttr::get(
+            type, blobName,
+            HeapAsmResourceBlob::allocateAndCopyInferAlign(
+                ArrayRef<float>(data))));
   }
+  return tosa::ConstOp::create(b, loc, type,
+                               DenseElementsAttr::get(type, ArrayRef(data)));
 }
 
 Value Importer::lookup(const std::string &name, const onnx::NodeProto &node) {
@@ -209,6 +267,13 @@ const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
     if (attr.name() == name)
       return &attr;
   return nullptr;
+}
+
+Value Importer::widen(Value v) {
+  RankedTensorType t = typeOf(v);
+  if (!isa<Float16Type, BFloat16Type>(t.getElementType()))
+    return v;
+  return tosa::CastOp::create(b, loc, t.clone(b.getF32Type()), v);
 }
 
 void Importer::failAt(const onnx::NodeProto &node, const Twine &message) {
@@ -409,13 +474,14 @@ OwningOpRef<ModuleOp> Importer::run() {
   for (const auto &input : graph.input()) {
     if (initializerNames.contains(input.name()))
       continue;
-    // int64 inputs are indices for Gather.
-    argTypes.push_back(typeOf(input, /*allowInt64=*/true));
+    // int64 inputs are indices for Gather; FLOAT16 and BFLOAT16 inputs keep
+    // their type in the signature and are widened on entry.
+    argTypes.push_back(typeOf(input, /*allowInt64=*/true, /*declared=*/true));
     args.push_back(&input);
   }
   for (const auto &info : graph.value_info())
     if (info.type().has_tensor_type() &&
-        info.type().tensor_type().elem_type() == onnx::TensorProto::FLOAT) {
+        isWidenedFloat(info.type().tensor_type().elem_type())) {
       bool isStatic = true;
       for (const auto &dim : info.type().tensor_type().shape().dim())
         isStatic &= dim.has_dim_value();
@@ -453,7 +519,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
   for (auto [arg, info] : llvm::zip(body->getArguments(), args))
-    values[info->name()] = arg;
+    values[info->name()] = widen(arg);
   for (const auto &init : graph.initializer()) {
     if (init.data_type() == onnx::TensorProto::INT64)
       ints[init.name()] = intFromProto(init);
@@ -482,9 +548,11 @@ OwningOpRef<ModuleOp> Importer::run() {
   loc = fileLoc;
   SmallVector<Value> results;
   for (const auto &output : graph.output()) {
-    if (!output.type().has_tensor_type() ||
-        output.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT)
-      typeOf(output); // Reports the non-float output.
+    // Outputs may declare symbolic dimensions (the import computes them);
+    // their element type is checked and kept.
+    int elementType = output.type().tensor_type().elem_type();
+    if (!output.type().has_tensor_type() || !isWidenedFloat(elementType))
+      typeOf(output); // Reports the unsupported output.
     onnx::NodeProto none;
     none.set_name("<graph output>");
     Value result = lookup(output.name(), none);
@@ -492,6 +560,10 @@ OwningOpRef<ModuleOp> Importer::run() {
     if (expected != inferred.end() && expected->second != typeOf(result))
       fail(llvm::formatv("graph output '{0}' is declared {1}, but computes {2}",
                          output.name(), expected->second, typeOf(result)));
+    if (Type declared = declaredElementType(elementType);
+        declared != typeOf(result).getElementType())
+      result = tosa::CastOp::create(b, loc, typeOf(result).clone(declared),
+                                    result);
     results.push_back(result);
   }
   func::ReturnOp::create(b, loc, results);

@@ -103,17 +103,11 @@ bool Importer::foldConstantOfShape(const onnx::NodeProto &node) {
     ints[node.output(0)] = std::move(r);
     return true;
   }
-  if (type != onnx::TensorProto::FLOAT)
+  if (type != onnx::TensorProto::FLOAT && type != onnx::TensorProto::FLOAT16 &&
+      type != onnx::TensorProto::BFLOAT16)
     failAt(node, "only float and int64 values are supported");
   numElements(shape, what);
-  float value = 0.0f;
-  if (attr) {
-    const onnx::TensorProto &t = attr->t();
-    if (t.has_raw_data() && t.raw_data().size() == 4)
-      std::memcpy(&value, t.raw_data().data(), 4);
-    else if (t.float_data_size() == 1)
-      value = t.float_data(0);
-  }
+  float value = attr ? floatData(attr->t(), 1).front() : 0.0f;
   auto type2 = RankedTensorType::get(shape, b.getF32Type());
   values[node.output(0)] = tosa::ConstOp::create(
       b, loc, type2, DenseElementsAttr::get(type2, value));

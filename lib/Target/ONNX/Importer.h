@@ -137,6 +137,7 @@ public:
   Value importReduce(const onnx::NodeProto &node);
   // ImportDataMovement.cpp
   Value importIdentity(const onnx::NodeProto &node);
+  Value importCast(const onnx::NodeProto &node);
   Value importConstant(const onnx::NodeProto &node);
   Value importTranspose(const onnx::NodeProto &node);
   Value importReshape(const onnx::NodeProto &node);
@@ -152,8 +153,20 @@ public:
   /// @}
 
 private:
+  /// The type of a graph input, output or value_info: its shape, with f32
+  /// for the float types the importer computes in (FLOAT16 and BFLOAT16
+  /// are widened, exactly), unless `declared` asks for the model's element
+  /// type. INT64 only where `allowInt64`.
   RankedTensorType typeOf(const onnx::ValueInfoProto &info,
-                          bool allowInt64 = false);
+                          bool allowInt64 = false, bool declared = false);
+  /// The MLIR element type of ONNX element type `type` (FLOAT16, BFLOAT16,
+  /// INT64; f32 otherwise).
+  Type declaredElementType(int type);
+  /// `v` in f32 when it is f16 or bf16 (a tosa.cast), else `v`.
+  Value widen(Value v);
+  /// The values of a FLOAT, FLOAT16 or BFLOAT16 tensor of `n` elements, as
+  /// f32.
+  std::vector<float> floatData(const onnx::TensorProto &tensor, int64_t n);
   RankedTensorType typeOf(Value v) {
     return cast<RankedTensorType>(v.getType());
   }
