@@ -46,6 +46,11 @@
   onnx_models.py float16 OUT.onnx            FLOAT16 input and weight, MatMul,
                                              Cast to BFLOAT16, Add of a BFLOAT16
                                              constant, Cast to FLOAT
+  onnx_models.py opset23 OUT.onnx            opset-23 forms: Gelu (both kinds),
+                                             RMSNormalization, Split num_outputs,
+                                             Reduce* axes as inputs (initializer,
+                                             Constant, none with
+                                             noop_with_empty_axes), Cast saturate
   onnx_models.py many-nodes OUT.onnx         2,000,001 Relu nodes (40 MB; written
                                              straight as protobuf bytes)
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
@@ -313,6 +318,34 @@ def _bf16(a):
     return bits.astype(np.uint32).view(np.float32)
 
 
+RMS_SCALE = RNG.standard_normal((6,)).astype(np.float32)
+
+
+def opset23():
+    nodes = [
+        helper.make_node("Gelu", ["x"], ["a"], name="gelu"),
+        helper.make_node("Gelu", ["x"], ["bb"], approximate="tanh", name="gelu_tanh"),
+        helper.make_node("RMSNormalization", ["a", "scale"], ["r"], epsilon=1e-5, name="rms"),
+        helper.make_node("Split", ["r"], ["s0", "s1"], axis=2, num_outputs=2, name="split"),
+        helper.make_node("ReduceMean", ["s0", "axes1"], ["m"], keepdims=1, name="mean"),
+        helper.make_node("Constant", [], ["axes_last"],
+                         value=numpy_helper.from_array(np.array([-1], np.int64)), name="c"),
+        helper.make_node("ReduceMax", ["s1", "axes_last"], ["mx"], keepdims=0, name="max"),
+        helper.make_node("Unsqueeze", ["mx", "axes_last"], ["mx1"], name="unsq"),
+        helper.make_node("Add", ["m", "s1"], ["t0"], name="add0"),
+        helper.make_node("Add", ["t0", "mx1"], ["t1"], name="add1"),
+        helper.make_node("Concat", ["t1", "t1"], ["t2"], axis=2, name="concat"),
+        helper.make_node("ReduceMin", ["bb"], ["same"], noop_with_empty_axes=1, name="noop"),
+        helper.make_node("Add", ["t2", "same"], ["t3"], name="add2"),
+        helper.make_node("Cast", ["t3"], ["y"], to=TensorProto.FLOAT, saturate=1, name="cast"),
+    ]
+    g = helper.make_graph(
+        nodes, "opset23", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4, 6])],
+        initializer=[numpy_helper.from_array(RMS_SCALE, "scale"), _i64("axes1", [1])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+
+
 def write_many_nodes(path, count=2_000_001):
     """A model whose graph has `count` Relu nodes. onnx.helper would take
     minutes for this many; the graph's bytes are one node's bytes repeated
@@ -568,6 +601,19 @@ def conv2d(x, w, b=None, stride=1, pad=1, groups=1):
 
 
 def reference(name, d):
+    if name == "opset23":
+        from math import erf, sqrt, pi
+        x = np.random.default_rng(2).standard_normal((2, 4, 6)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        xd = x.astype(np.float64)
+        a = 0.5 * xd * (1 + np.vectorize(erf)(xd / sqrt(2)))
+        bb = 0.5 * xd * (1 + np.tanh(sqrt(2 / pi) * (xd + 0.044715 * xd**3)))
+        r = a / np.sqrt((a * a).mean(-1, keepdims=True) + 1e-5) * RMS_SCALE
+        s0, s1 = r[..., :3], r[..., 3:]
+        t1 = s0.mean(1, keepdims=True) + s1 + s1.max(-1, keepdims=True)
+        ref = np.concatenate([t1, t1], 2) + bb
+        np.save(os.path.join(d, "ref.npy"), ref.astype(np.float32))
+        return
     if name == "float16":
         x = np.random.default_rng(1).standard_normal((2, 4)).astype(np.float16)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -710,7 +756,8 @@ def main():
              "concat-int-mismatch": concat_int_mismatch,
              "reshape-negative": lambda: reshape([-2, -3]),
              "reshape-allowzero": lambda: reshape([0, 6], allowzero=1),
-             "gather-wide-axis": gather_wide_axis, "float16": float16}[kind]()
+             "gather-wide-axis": gather_wide_axis, "float16": float16,
+             "opset23": opset23}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

@@ -1,6 +1,7 @@
 //===- ImportNormalization.cpp - ONNX normalisations and reductions -------===//
 //
-// Softmax, BatchNormalization (inference form), LayerNormalization, the
+// Softmax, BatchNormalization (inference form), LayerNormalization,
+// RMSNormalization, the
 // Reduce* ops and GlobalAveragePool, as TOSA reductions and arithmetic.
 //
 //===----------------------------------------------------------------------===//
@@ -46,35 +47,49 @@ Value Importer::importBatchNorm(const onnx::NodeProto &node) {
       biasV);
 }
 
+Value Importer::meanFrom(Value v, int64_t axis) {
+  RankedTensorType t = typeOf(v);
+  SmallVector<int64_t> shape(t.getShape());
+  int64_t count = 1;
+  for (int64_t a = axis; a < t.getRank(); ++a) {
+    count *= shape[a];
+    shape[a] = 1;
+    v = tosa::ReduceSumOp::create(
+        b, loc, RankedTensorType::get(shape, t.getElementType()), v,
+        b.getI32IntegerAttr(a));
+  }
+  return binary("Mul", v, scalarLike(1.0f / count, v));
+}
+
 /// (x - mean) / sqrt(var + eps) * scale + bias over the axes >= axis.
 Value Importer::importLayerNorm(const onnx::NodeProto &node) {
   if (node.output_size() > 1)
     failAt(node, "the mean and inverse-deviation outputs are not supported");
   Value x = input(node, 0);
-  RankedTensorType t = typeOf(x);
-  int64_t axis = axisAttr(node, "axis", -1, t.getRank());
-  float eps =
-      findAttr(node, "epsilon") ? findAttr(node, "epsilon")->f() : 1e-5f;
-  auto mean = [&](Value v) {
-    SmallVector<int64_t> shape(t.getShape());
-    int64_t count = 1;
-    for (int64_t a = axis; a < t.getRank(); ++a) {
-      count *= shape[a];
-      shape[a] = 1;
-      v = tosa::ReduceSumOp::create(
-          b, loc, RankedTensorType::get(shape, t.getElementType()), v,
-          b.getI32IntegerAttr(a));
-    }
-    return binary("Mul", v, scalarLike(1.0f / count, v));
-  };
-  Value centered = binary("Sub", x, mean(x));
-  Value var = mean(binary("Mul", centered, centered));
+  int64_t axis = axisAttr(node, "axis", -1, typeOf(x).getRank());
+  float eps = floatAttr(node, "epsilon", 1e-5f);
+  Value centered = binary("Sub", x, meanFrom(x, axis));
+  Value var = meanFrom(binary("Mul", centered, centered), axis);
   Value inv = tosa::RsqrtOp::create(b, loc, typeOf(var),
                                     binary("Add", var, scalarLike(eps, var)));
   Value result = binary("Mul", binary("Mul", centered, inv), input(node, 1));
   if (hasInput(node, 2))
     result = binary("Add", result, input(node, 2));
   return result;
+}
+
+/// RMSNormalization (opset 23): x / sqrt(mean(x^2) + eps) * scale over the
+/// axes >= axis. stash_type asks for f32 statistics, which the importer
+/// computes in anyway.
+Value Importer::importRMSNorm(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  int64_t axis = axisAttr(node, "axis", -1, typeOf(x).getRank());
+  float eps = floatAttr(node, "epsilon", 1e-5f);
+  Value meanSquare = meanFrom(binary("Mul", x, x), axis);
+  Value inv = tosa::RsqrtOp::create(
+      b, loc, typeOf(meanSquare),
+      binary("Add", meanSquare, scalarLike(eps, meanSquare)));
+  return binary("Mul", binary("Mul", x, inv), input(node, 1));
 }
 
 /// ReduceMean, ReduceSum, ReduceMax, ReduceMin and GlobalAveragePool: one
@@ -149,6 +164,7 @@ void registerNormalizationOps(OpRegistry &registry) {
   registry.add("Softmax", 13, &Importer::importSoftmax);
   registry.add("BatchNormalization", 13, &Importer::importBatchNorm);
   registry.add("LayerNormalization", 13, &Importer::importLayerNorm);
+  registry.add("RMSNormalization", 23, &Importer::importRMSNorm);
   for (StringRef op : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin",
                        "GlobalAveragePool"})
     registry.add(op, 13, &Importer::importReduce);

@@ -532,7 +532,7 @@ OwningOpRef<ModuleOp> Importer::run() {
         fileLoc);
     try {
       if (!node.domain().empty() && node.domain() != "ai.onnx" &&
-          !options.allowUnregistered)
+          node.domain() != kNewOpsDomain && !options.allowUnregistered)
         fail("unsupported ONNX op '" + node.op_type() + "' from domain '" +
              node.domain() + "' (node '" + node.name() + "')");
       convert(node);
@@ -562,8 +562,8 @@ OwningOpRef<ModuleOp> Importer::run() {
                          output.name(), expected->second, typeOf(result)));
     if (Type declared = declaredElementType(elementType);
         declared != typeOf(result).getElementType())
-      result = tosa::CastOp::create(b, loc, typeOf(result).clone(declared),
-                                    result);
+      result =
+          tosa::CastOp::create(b, loc, typeOf(result).clone(declared), result);
     results.push_back(result);
   }
   func::ReturnOp::create(b, loc, results);
@@ -629,9 +629,11 @@ uniform::importONNX(llvm::StringRef bytes, Location fileLoc,
     for (const auto &import : model.opset_import())
       if (import.domain().empty() || import.domain() == "ai.onnx")
         opset = import.version();
-    if (opset < 13 || opset > 17)
-      fail("unsupported opset " + std::to_string(opset) +
-           " (opsets 13 to 17 are supported)");
+    if (opset < kMinOpset || opset > kMaxOpset)
+      fail("unsupported opset " + Twine(opset) + " (opsets " +
+           Twine(kMinOpset) + " to " + Twine(kMaxOpset) + " are supported)");
+    if (opset > kLibOnnxOpset)
+      adaptToLibOnnxOpset(model, opset);
     specializeInputs(*model.mutable_graph(), options.inputShapes);
     validateGraph(model.graph());
     onnx::checker::check_model(model);
@@ -701,7 +703,7 @@ void uniform::registerImportONNXTranslation() {
                      "NAME=DxDx... (repeatable; for dynamic-batch exports)"),
       llvm::cl::value_desc("NAME=DxDx..."));
   TranslateToMLIRRegistration registration(
-      "import-onnx", "Import an ONNX model (opsets 13 to 17) as TOSA",
+      "import-onnx", "Import an ONNX model (opsets 13 to 23) as TOSA",
       [](llvm::SourceMgr &sourceMgr,
          MLIRContext *context) -> OwningOpRef<Operation *> {
         const llvm::MemoryBuffer *buffer =

@@ -60,6 +60,14 @@ struct ImportError {
   std::string node, opType;
 };
 
+/// The opsets the importer reads, and the newest that Debian's libonnx 1.12
+/// checks; newer models are adapted to it (ImportOpsets.cpp).
+inline constexpr int64_t kMinOpset = 13, kMaxOpset = 23, kLibOnnxOpset = 17;
+
+/// The domain of ops newer than kLibOnnxOpset that the importer converts
+/// itself (Gelu, RMSNormalization): libonnx passes them through unchecked.
+inline constexpr llvm::StringLiteral kNewOpsDomain = "ai.onnx.uniform";
+
 /// Initializers with more elements than this become dense_resource blobs.
 inline constexpr int64_t kInlineElements = 256;
 
@@ -123,6 +131,7 @@ public:
   Value importClip(const onnx::NodeProto &node);
   Value importHardActivation(const onnx::NodeProto &node);
   Value importPow(const onnx::NodeProto &node);
+  Value importGelu(const onnx::NodeProto &node);
   // ImportMatMul.cpp
   Value importMatMul(const onnx::NodeProto &node);
   Value importGemm(const onnx::NodeProto &node);
@@ -134,6 +143,7 @@ public:
   Value importSoftmax(const onnx::NodeProto &node);
   Value importBatchNorm(const onnx::NodeProto &node);
   Value importLayerNorm(const onnx::NodeProto &node);
+  Value importRMSNorm(const onnx::NodeProto &node);
   Value importReduce(const onnx::NodeProto &node);
   // ImportDataMovement.cpp
   Value importIdentity(const onnx::NodeProto &node);
@@ -223,6 +233,8 @@ private:
   Value binary(StringRef op, Value a, Value c);
   Value matmul(Value a, Value c);
   Value scalarLike(float value, Value like);
+  /// The mean of `v` over its dimensions from `axis` on, kept as units.
+  Value meanFrom(Value v, int64_t axis);
   Value clamp(Value v, float lo, float hi);
   static std::optional<float> splatOf(Value v);
   Value transpose(Value v, ArrayRef<int64_t> perm);
@@ -286,6 +298,9 @@ void validateGraph(const onnx::GraphProto &graph);
 void specializeInputs(
     onnx::GraphProto &graph,
     ArrayRef<std::pair<std::string, SmallVector<int64_t>>> shapes);
+/// Rewrites a model of opset 18 to kMaxOpset (`opset`) into opset 17 for
+/// libonnx (ImportOpsets.cpp).
+void adaptToLibOnnxOpset(onnx::ModelProto &model, int64_t opset);
 /// @}
 
 /// The attribute `name` of `node`, or null.

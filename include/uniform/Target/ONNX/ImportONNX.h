@@ -1,6 +1,6 @@
 //===- ImportONNX.h - ONNX models to TOSA -----------------------*- C++ -*-===//
 //
-// `importONNX` turns an ONNX model (opsets 13 to 17) into one func.func of
+// `importONNX` turns an ONNX model (opsets 13 to 23) into one func.func of
 // TOSA with the graph's inputs and outputs; `uniform-translate
 // --import-onnx` is its command-line form.
 //
