@@ -51,6 +51,14 @@
                                              Reduce* axes as inputs (initializer,
                                              Constant, none with
                                              noop_with_empty_axes), Cast saturate
+  onnx_models.py attention23 OUT.onnx        opset 23's Attention: 3-D, 4 query
+                                             heads sharing 2 key/value heads, a
+                                             constant boolean mask
+  onnx_models.py ort-fused OUT.onnx          a ViT-style block in the com.microsoft
+                                             fusions of ORT's optimizer: Attention
+                                             (packed QKV), SkipLayerNormalization,
+                                             BiasGelu, FastGelu, Gelu,
+                                             MultiHeadAttention
   onnx_models.py many-nodes OUT.onnx         2,000,001 Relu nodes (40 MB; written
                                              straight as protobuf bytes)
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
@@ -346,6 +354,78 @@ def opset23():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
 
 
+ATT = {n: RNG.standard_normal(shape).astype(np.float32) * 0.3
+       for n, shape in [("wq", (16, 16)), ("wk", (16, 8)), ("wv", (16, 8)),
+                        ("wqkv", (16, 48)), ("bqkv", (48,)), ("gamma", (16,)),
+                        ("beta", (16,)), ("w1", (16, 32)), ("b1", (32,)),
+                        ("w2", (32, 16)), ("bmha", (48,))]}
+ATT_MASK = np.tril(np.ones((5, 5), bool)) | np.eye(5, k=2, dtype=bool)
+
+
+def attention23():
+    inits = [numpy_helper.from_array(ATT[n], n) for n in ("wq", "wk", "wv")]
+    inits.append(numpy_helper.from_array(ATT_MASK.reshape(1, 1, 5, 5), "mask"))
+    nodes = [helper.make_node("MatMul", ["x", w], [o], name=o)
+             for w, o in (("wq", "q"), ("wk", "k"), ("wv", "v"))]
+    nodes.append(helper.make_node("Attention", ["q", "k", "v", "mask"], ["y"],
+                                  q_num_heads=4, kv_num_heads=2, name="attention"))
+    g = helper.make_graph(
+        nodes, "attention23", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 5, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 5, 16])], initializer=inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 23)])
+
+
+def ort_fused():
+    ms = "com.microsoft"
+    inits = [numpy_helper.from_array(ATT[n], n)
+             for n in ("wqkv", "bqkv", "gamma", "beta", "w1", "b1", "w2", "bmha")]
+    nodes = [
+        helper.make_node("Attention", ["x", "wqkv", "bqkv"], ["a"], domain=ms,
+                         num_heads=4, name="attention"),
+        helper.make_node("SkipLayerNormalization", ["a", "x", "gamma", "beta"],
+                         ["s", "", "", "sum"], domain=ms, epsilon=1e-5, name="skipln"),
+        helper.make_node("MatMul", ["s", "w1"], ["h"], name="fc1"),
+        helper.make_node("BiasGelu", ["h", "b1"], ["g"], domain=ms, name="biasgelu"),
+        helper.make_node("FastGelu", ["g"], ["f"], domain=ms, name="fastgelu"),
+        helper.make_node("Gelu", ["f"], ["g2"], domain=ms, name="gelu"),
+        helper.make_node("MatMul", ["g2", "w2"], ["o"], name="fc2"),
+        helper.make_node("MultiHeadAttention", ["o", "o", "o", "bmha"], ["m"], domain=ms,
+                         num_heads=2, name="mha"),
+        helper.make_node("Add", ["m", "sum"], ["y"], name="residual"),
+    ]
+    g = helper.make_graph(
+        nodes, "ort_fused", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 5, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 5, 16])], initializer=inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
+                                               helper.make_opsetid(ms, 1)])
+
+
+def _sdpa(q, k, v, mask=None):
+    """q [B, H, N, D], k and v [B, H, M, *]: softmax(q k^T / sqrt(D)) v."""
+    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    return (p / p.sum(-1, keepdims=True)) @ v
+
+
+def _heads(x, h):
+    b, n, c = x.shape
+    return x.reshape(b, n, h, c // h).transpose(0, 2, 1, 3)
+
+
+def _merge(x):
+    b, h, n, d = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(b, n, h * d)
+
+
+def _gelu(x, tanh=False):
+    from math import erf, pi, sqrt
+    if tanh:
+        return 0.5 * x * (1 + np.tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1 + np.vectorize(erf)(x / sqrt(2)))
+
+
 def write_many_nodes(path, count=2_000_001):
     """A model whose graph has `count` Relu nodes. onnx.helper would take
     minutes for this many; the graph's bytes are one node's bytes repeated
@@ -601,6 +681,28 @@ def conv2d(x, w, b=None, stride=1, pad=1, groups=1):
 
 
 def reference(name, d):
+    if name in ("attention23", "ort-fused"):
+        x = np.random.default_rng(3).standard_normal((2, 5, 16)).astype(np.float32)
+        np.save(os.path.join(d, "in0.npy"), x)
+        xd, w = x.astype(np.float64), {n: a.astype(np.float64) for n, a in ATT.items()}
+        if name == "attention23":
+            q = _heads(xd @ w["wq"], 4)
+            k = np.repeat(_heads(xd @ w["wk"], 2), 2, axis=1)
+            v = np.repeat(_heads(xd @ w["wv"], 2), 2, axis=1)
+            ref = _merge(_sdpa(q, k, v, ATT_MASK))
+        else:
+            qkv = xd @ w["wqkv"] + w["bqkv"]
+            a = _merge(_sdpa(*[_heads(qkv[..., 16 * i:16 * i + 16], 4) for i in range(3)]))
+            total = a + xd
+            mu = total.mean(-1, keepdims=True)
+            var = ((total - mu) ** 2).mean(-1, keepdims=True)
+            s_ = (total - mu) / np.sqrt(var + 1e-5) * w["gamma"] + w["beta"]
+            g2 = _gelu(_gelu(_gelu(s_ @ w["w1"] + w["b1"]), tanh=True))
+            o = g2 @ w["w2"]
+            qkv2 = [_heads(o + w["bmha"][16 * i:16 * i + 16], 2) for i in range(3)]
+            ref = _merge(_sdpa(*qkv2)) + total
+        np.save(os.path.join(d, "ref.npy"), ref.astype(np.float32))
+        return
     if name == "opset23":
         from math import erf, sqrt, pi
         x = np.random.default_rng(2).standard_normal((2, 4, 6)).astype(np.float32)
@@ -757,7 +859,8 @@ def main():
              "reshape-negative": lambda: reshape([-2, -3]),
              "reshape-allowzero": lambda: reshape([0, 6], allowzero=1),
              "gather-wide-axis": gather_wide_axis, "float16": float16,
-             "opset23": opset23}[kind]()
+             "opset23": opset23, "attention23": attention23,
+             "ort-fused": ort_fused}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

@@ -16,6 +16,19 @@ Value Importer::importIdentity(const onnx::NodeProto &node) {
   return input(node, 0);
 }
 
+/// Dropout at inference: the identity. training_mode must be false (known
+/// at import time); the mask output is not supported.
+Value Importer::importDropout(const onnx::NodeProto &node) {
+  if (hasInput(node, 2)) {
+    const IntTensor &training = intInput(node, 2);
+    if (llvm::any_of(training.data, [](int64_t v) { return v != 0; }))
+      failAt(node, "training_mode is true; only inference is supported");
+  }
+  if (node.output_size() > 1 && !node.output(1).empty())
+    failAt(node, "the mask output is not supported");
+  return input(node, 0);
+}
+
 /// Cast of a float tensor. The importer computes in f32: to FLOAT (or
 /// DOUBLE) it is the identity; to FLOAT16 or BFLOAT16 the value is rounded
 /// to that type and widened back, as the model's next op would read it.
@@ -34,14 +47,15 @@ Value Importer::importCast(const onnx::NodeProto &node) {
   return widen(narrow);
 }
 
-/// A float Constant as tosa.const; an int64 one is shape data.
+/// A float Constant as tosa.const; an integer or boolean one is import-time
+/// data.
 Value Importer::importConstant(const onnx::NodeProto &node) {
   const auto *attr = findAttr(node, "value");
   if (!attr || !attr->has_t())
     failAt(node, "only a tensor value is supported");
   onnx::TensorProto t = attr->t();
   t.set_name(node.output(0));
-  if (t.data_type() == onnx::TensorProto::INT64) {
+  if (isImportTimeInt(t.data_type())) {
     ints[node.output(0)] = intFromProto(t);
     return {};
   }
@@ -343,6 +357,7 @@ Value Importer::importGatherElements(const onnx::NodeProto &node) {
 
 void registerDataMovementOps(OpRegistry &registry) {
   registry.add("Identity", 13, &Importer::importIdentity);
+  registry.add("Dropout", 13, &Importer::importDropout);
   registry.add("Cast", 13, &Importer::importCast);
   registry.add("Constant", 13, &Importer::importConstant);
   registry.add("Transpose", 13, &Importer::importTranspose);

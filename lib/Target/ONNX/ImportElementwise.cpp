@@ -80,29 +80,32 @@ Value Importer::importPow(const onnx::NodeProto &node) {
   return tosa::PowOp::create(b, loc, broadcastType(bx, be), bx, be);
 }
 
-/// Gelu (opset 20): x/2 (1 + erf(x / sqrt 2)), or with approximate="tanh"
-/// x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-Value Importer::importGelu(const onnx::NodeProto &node) {
-  Value x = input(node, 0);
+Value Importer::gelu(Value x, bool tanh) {
   RankedTensorType t = typeOf(x);
-  std::string approximate = "none";
-  if (const auto *attr = findAttr(node, "approximate"))
-    approximate = attr->s();
   Value inner;
-  if (approximate == "none") {
+  if (!tanh) {
     inner = tosa::ErfOp::create(
         b, loc, t, binary("Mul", x, scalarLike(float(M_SQRT1_2), x)));
-  } else if (approximate == "tanh") {
+  } else {
     Value cube = binary("Mul", binary("Mul", x, x), x);
     Value arg = binary("Add", x, binary("Mul", cube, scalarLike(0.044715f, x)));
     inner = tosa::TanhOp::create(
         b, loc, t,
         binary("Mul", arg, scalarLike(float(M_2_SQRTPI * M_SQRT1_2), x)));
-  } else {
-    failAt(node, "approximate='" + approximate + "' is not supported");
   }
   Value half = binary("Mul", x, scalarLike(0.5f, x));
   return binary("Mul", half, binary("Add", inner, scalarLike(1.0f, x)));
+}
+
+/// Gelu (opset 20): x/2 (1 + erf(x / sqrt 2)), or with approximate="tanh"
+/// x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+Value Importer::importGelu(const onnx::NodeProto &node) {
+  std::string approximate = "none";
+  if (const auto *attr = findAttr(node, "approximate"))
+    approximate = attr->s();
+  if (approximate != "none" && approximate != "tanh")
+    failAt(node, "approximate='" + approximate + "' is not supported");
+  return gelu(input(node, 0), approximate == "tanh");
 }
 
 void registerElementwiseOps(OpRegistry &registry) {

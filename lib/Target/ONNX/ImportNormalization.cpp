@@ -11,11 +11,8 @@
 namespace uniform {
 namespace onnx_import {
 
-/// exp(x - max) / sum over one axis (opset 13: default -1).
-Value Importer::importSoftmax(const onnx::NodeProto &node) {
-  Value x = input(node, 0);
+Value Importer::softmax(Value x, int64_t axis) {
   RankedTensorType t = typeOf(x);
-  int64_t axis = axisAttr(node, "axis", -1, t.getRank());
   SmallVector<int64_t> reduced(t.getShape());
   reduced[axis] = 1;
   auto rType = RankedTensorType::get(reduced, t.getElementType());
@@ -26,6 +23,12 @@ Value Importer::importSoftmax(const onnx::NodeProto &node) {
   Value sum =
       tosa::ReduceSumOp::create(b, loc, rType, e, b.getI32IntegerAttr(axis));
   return binary("Mul", e, tosa::ReciprocalOp::create(b, loc, rType, sum));
+}
+
+/// exp(x - max) / sum over one axis (opset 13: default -1).
+Value Importer::importSoftmax(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  return softmax(x, axisAttr(node, "axis", -1, typeOf(x).getRank()));
 }
 
 /// (x - mean) / sqrt(var + eps) * scale + bias, per channel (axis 1).
@@ -61,21 +64,24 @@ Value Importer::meanFrom(Value v, int64_t axis) {
   return binary("Mul", v, scalarLike(1.0f / count, v));
 }
 
+Value Importer::layerNorm(Value x, int64_t axis, float eps, Value scale,
+                          Value bias) {
+  Value centered = binary("Sub", x, meanFrom(x, axis));
+  Value var = meanFrom(binary("Mul", centered, centered), axis);
+  Value inv = tosa::RsqrtOp::create(b, loc, typeOf(var),
+                                    binary("Add", var, scalarLike(eps, var)));
+  Value result = binary("Mul", binary("Mul", centered, inv), scale);
+  return bias ? binary("Add", result, bias) : result;
+}
+
 /// (x - mean) / sqrt(var + eps) * scale + bias over the axes >= axis.
 Value Importer::importLayerNorm(const onnx::NodeProto &node) {
   if (node.output_size() > 1)
     failAt(node, "the mean and inverse-deviation outputs are not supported");
   Value x = input(node, 0);
-  int64_t axis = axisAttr(node, "axis", -1, typeOf(x).getRank());
-  float eps = floatAttr(node, "epsilon", 1e-5f);
-  Value centered = binary("Sub", x, meanFrom(x, axis));
-  Value var = meanFrom(binary("Mul", centered, centered), axis);
-  Value inv = tosa::RsqrtOp::create(b, loc, typeOf(var),
-                                    binary("Add", var, scalarLike(eps, var)));
-  Value result = binary("Mul", binary("Mul", centered, inv), input(node, 1));
-  if (hasInput(node, 2))
-    result = binary("Add", result, input(node, 2));
-  return result;
+  return layerNorm(x, axisAttr(node, "axis", -1, typeOf(x).getRank()),
+                   floatAttr(node, "epsilon", 1e-5f), input(node, 1),
+                   hasInput(node, 2) ? input(node, 2) : Value());
 }
 
 /// RMSNormalization (opset 23): x / sqrt(mean(x^2) + eps) * scale over the

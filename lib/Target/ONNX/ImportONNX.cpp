@@ -133,13 +133,15 @@ std::vector<float> Importer::floatData(const onnx::TensorProto &tensor,
 }
 
 /// A FLOAT, FLOAT16 or BFLOAT16 initializer or Constant as an f32
-/// tosa.const (INT64 ones are shape data and go to `ints` instead).
+/// tosa.const (integer and boolean ones are import-time data and go to `ints`
+/// instead).
 Value Importer::constant(const onnx::TensorProto &tensor) {
   if (!isWidenedFloat(tensor.data_type()))
     fail("initializer '" + tensor.name() + "' has data type " +
          onnx::TensorProto::DataType_Name(
              static_cast<onnx::TensorProto::DataType>(tensor.data_type())) +
-         "; only FLOAT, FLOAT16, BFLOAT16 and INT64 initializers are "
+         "; only FLOAT, FLOAT16, BFLOAT16, INT64, INT32 and BOOL initializers "
+         "are "
          "supported");
   SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
   int64_t n = numElements(shape, "initializer '" + tensor.name() + "'");
@@ -269,6 +271,13 @@ const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
   return nullptr;
 }
 
+int64_t Importer::domainVersion(StringRef domain) const {
+  for (const auto &import : model.opset_import())
+    if (import.domain() == domain)
+      return import.version();
+  return 1;
+}
+
 Value Importer::widen(Value v) {
   RankedTensorType t = typeOf(v);
   if (!isa<Float16Type, BFloat16Type>(t.getElementType()))
@@ -338,19 +347,21 @@ Value Importer::clamp(Value v, float lo, float hi) {
 }
 
 void OpRegistry::add(StringRef opType, int64_t sinceVersion,
-                     OpConverter converter) {
-  auto &versions = table[opType];
+                     OpConverter converter, StringRef domain) {
+  auto &versions = table[(domain + ":" + opType).str()];
   versions.emplace_back(sinceVersion, converter);
   llvm::sort(versions, llvm::less_first());
+  domains.insert(domain);
 }
 
-OpConverter OpRegistry::lookup(StringRef opType, int64_t opset) const {
-  auto it = table.find(opType);
+OpConverter OpRegistry::lookup(StringRef domain, StringRef opType,
+                               int64_t version) const {
+  auto it = table.find((domain + ":" + opType).str());
   if (it == table.end())
     return nullptr;
   OpConverter found = nullptr;
   for (const auto &[since, converter] : it->second)
-    if (since <= opset)
+    if (since <= version)
       found = converter;
   return found;
 }
@@ -363,6 +374,7 @@ const OpRegistry &OpRegistry::get() {
     registerConvPoolOps(r);
     registerNormalizationOps(r);
     registerDataMovementOps(r);
+    registerAttentionOps(r);
     return r;
   }();
   return registry;
@@ -372,14 +384,21 @@ const OpRegistry &OpRegistry::get() {
 /// goes to its converter in the registry; the result is checked against
 /// the limits and against ONNX's shape inference.
 void Importer::convert(const onnx::NodeProto &node) {
-  if (foldShapeArithmetic(node))
+  // Ops newer than libonnx's opset come in kNewOpsDomain but are ONNX's.
+  StringRef domain = node.domain();
+  if (domain == "ai.onnx" || domain == kNewOpsDomain)
+    domain = "";
+  if (domain.empty() && foldShapeArithmetic(node))
     return;
-  OpConverter converter = OpRegistry::get().lookup(node.op_type(), opset);
+  int64_t version = domain.empty() ? opset : domainVersion(domain);
+  OpConverter converter =
+      OpRegistry::get().lookup(domain, node.op_type(), version);
   if (!converter) {
     if (options.allowUnregistered)
       return opaque(node);
-    fail("unsupported ONNX op '" + node.op_type() + "' (node '" + node.name() +
-         "', opset " + std::to_string(opset) +
+    fail("unsupported ONNX op '" + node.op_type() + "'" +
+         (domain.empty() ? "" : " from domain '" + domain + "'") + " (node '" +
+         node.name() + "', opset " + Twine(version) +
          "; --onnx-allow-unregistered imports it as an opaque op)");
   }
   Value result = (this->*converter)(node);
@@ -521,7 +540,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   for (auto [arg, info] : llvm::zip(body->getArguments(), args))
     values[info->name()] = widen(arg);
   for (const auto &init : graph.initializer()) {
-    if (init.data_type() == onnx::TensorProto::INT64)
+    if (isImportTimeInt(init.data_type()))
       ints[init.name()] = intFromProto(init);
     else
       values[init.name()] = constant(init);
@@ -531,10 +550,6 @@ OwningOpRef<ModuleOp> Importer::run() {
         b.getStringAttr(node.name().empty() ? node.op_type() : node.name()),
         fileLoc);
     try {
-      if (!node.domain().empty() && node.domain() != "ai.onnx" &&
-          node.domain() != kNewOpsDomain && !options.allowUnregistered)
-        fail("unsupported ONNX op '" + node.op_type() + "' from domain '" +
-             node.domain() + "' (node '" + node.name() + "')");
       convert(node);
     } catch (ImportError &e) {
       // Reported at the node.

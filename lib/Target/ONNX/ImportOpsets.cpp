@@ -131,7 +131,7 @@ void adaptToLibOnnxOpset(onnx::ModelProto &model, int64_t opset) {
         if (op == "AveragePool")
           removeAttr(node, "dilations");
       }
-    } else if (op == "Gelu" || op == "RMSNormalization") {
+    } else if (op == "Gelu" || op == "RMSNormalization" || op == "Attention") {
       node.set_domain(kNewOpsDomain.str());
       usesNewOps = true;
     } else if (!onnx::OpSchemaRegistry::Schema(node.op_type(), 17, "")) {

@@ -14,6 +14,12 @@
 namespace uniform {
 namespace onnx_import {
 
+bool isImportTimeInt(int type) {
+  return type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32 ||
+         type == onnx::TensorProto::BOOL;
+}
+
+/// INT64, INT32 and BOOL tensors (shape data, masks, flags) as int64 data.
 IntTensor Importer::intFromProto(const onnx::TensorProto &t) {
   IntTensor r;
   r.shape.assign(t.dims().begin(), t.dims().end());
@@ -21,15 +27,37 @@ IntTensor Importer::intFromProto(const onnx::TensorProto &t) {
       numElements(r.shape, "int64 tensor '" + t.name() + "'", kMaxIntElements);
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
     fail("int64 tensor '" + t.name() + "' uses external data");
+  int type = t.data_type();
+  assert(isImportTimeInt(type) && "not an integer tensor");
+  int64_t width = type == onnx::TensorProto::INT64   ? 8
+                  : type == onnx::TensorProto::INT32 ? 4
+                                                     : 1;
+  r.data.resize(n);
   if (t.has_raw_data()) {
-    if (static_cast<int64_t>(t.raw_data().size()) != 8 * n)
+    if (static_cast<int64_t>(t.raw_data().size()) != width * n)
       fail("int64 tensor '" + t.name() + "' is truncated");
-    r.data.resize(n);
-    std::memcpy(r.data.data(), t.raw_data().data(), 8 * n);
-  } else {
+    const char *bytes = t.raw_data().data();
+    for (int64_t i = 0; i < n; ++i) {
+      if (width == 8) {
+        std::memcpy(&r.data[i], bytes + 8 * i, 8);
+      } else if (width == 4) {
+        int32_t v;
+        std::memcpy(&v, bytes + 4 * i, 4);
+        r.data[i] = v;
+      } else {
+        r.data[i] = bytes[i] != 0;
+      }
+    }
+  } else if (width == 8) {
     if (t.int64_data_size() != n)
       fail("int64 tensor '" + t.name() + "' is truncated");
-    r.data.assign(t.int64_data().begin(), t.int64_data().end());
+    llvm::copy(t.int64_data(), r.data.begin());
+  } else {
+    // INT32 and BOOL values are stored in int32_data.
+    if (t.int32_data_size() != n)
+      fail("int64 tensor '" + t.name() + "' is truncated");
+    for (int64_t i = 0; i < n; ++i)
+      r.data[i] = width == 1 ? t.int32_data(i) != 0 : t.int32_data(i);
   }
   return r;
 }

@@ -95,21 +95,32 @@ using OpConverter = Value (Importer::*)(const onnx::NodeProto &node);
 /// ImportNormalization.cpp, ImportDataMovement.cpp).
 class OpRegistry {
 public:
-  void add(StringRef opType, int64_t sinceVersion, OpConverter converter);
-  /// The converter of `opType` at `opset`, or null.
-  OpConverter lookup(StringRef opType, int64_t opset) const;
+  /// Registers `converter` for `opType` of `domain` ("" for ONNX's) from
+  /// version `sinceVersion` of that domain on.
+  void add(StringRef opType, int64_t sinceVersion, OpConverter converter,
+           StringRef domain = "");
+  /// The converter of `opType` of `domain` at version `version`, or null.
+  OpConverter lookup(StringRef domain, StringRef opType, int64_t version) const;
+  /// Whether any op of `domain` is registered.
+  bool hasDomain(StringRef domain) const { return domains.contains(domain); }
   /// The registry of every family, built once.
   static const OpRegistry &get();
 
 private:
+  /// Keyed by "domain:opType".
   llvm::StringMap<SmallVector<std::pair<int64_t, OpConverter>, 1>> table;
+  llvm::StringSet<> domains;
 };
+
+/// ONNX Runtime's contrib ops (its transformer optimizer's fusions).
+inline constexpr llvm::StringLiteral kMicrosoftDomain = "com.microsoft";
 
 void registerElementwiseOps(OpRegistry &registry);
 void registerMatMulOps(OpRegistry &registry);
 void registerConvPoolOps(OpRegistry &registry);
 void registerNormalizationOps(OpRegistry &registry);
 void registerDataMovementOps(OpRegistry &registry);
+void registerAttentionOps(OpRegistry &registry);
 
 class Importer {
 public:
@@ -145,8 +156,15 @@ public:
   Value importLayerNorm(const onnx::NodeProto &node);
   Value importRMSNorm(const onnx::NodeProto &node);
   Value importReduce(const onnx::NodeProto &node);
+  // ImportAttention.cpp
+  Value importAttention(const onnx::NodeProto &node);
+  Value importPackedAttention(const onnx::NodeProto &node);
+  Value importMultiHeadAttention(const onnx::NodeProto &node);
+  Value importSkipLayerNorm(const onnx::NodeProto &node);
+  Value importBiasGelu(const onnx::NodeProto &node);
   // ImportDataMovement.cpp
   Value importIdentity(const onnx::NodeProto &node);
+  Value importDropout(const onnx::NodeProto &node);
   Value importCast(const onnx::NodeProto &node);
   Value importConstant(const onnx::NodeProto &node);
   Value importTranspose(const onnx::NodeProto &node);
@@ -191,6 +209,8 @@ private:
   }
   Value lookup(const std::string &name, const onnx::NodeProto &node);
   void convert(const onnx::NodeProto &node);
+  /// The model's version of op domain `domain` (1 when it imports none).
+  int64_t domainVersion(StringRef domain) const;
   void opaque(const onnx::NodeProto &node);
   /// Fails with `message` about `node`, prefixed by its op type and name.
   [[noreturn]] static void failAt(const onnx::NodeProto &node,
@@ -235,6 +255,22 @@ private:
   Value scalarLike(float value, Value like);
   /// The mean of `v` over its dimensions from `axis` on, kept as units.
   Value meanFrom(Value v, int64_t axis);
+  /// Softmax of `x` over `axis`, decomposed as attn-raise expects it.
+  Value softmax(Value x, int64_t axis);
+  /// Layer normalization of `x` over the axes >= `axis`; `bias` may be null.
+  Value layerNorm(Value x, int64_t axis, float eps, Value scale, Value bias);
+  /// Gelu of `x`: the erf form, or the tanh approximation.
+  Value gelu(Value x, bool tanh);
+  /// Scaled dot-product attention of q [B, H, N, D], k [B, Hk, M, D] and
+  /// v [B, Hk, M, Dv] (Hk dividing H: grouped heads are repeated), with an
+  /// additive `bias` broadcast to [B, H, N, M] (may be null), a causal mask
+  /// and a softcap (0: none), as the MatMul/Softmax/MatMul that attn-raise
+  /// recognizes. Returns [B, H, N, Dv].
+  Value attention(const onnx::NodeProto &node, Value q, Value k, Value v,
+                  Value bias, float scale, bool causal, float softcap);
+  /// `x` [B, S, H * D] as [B, H, S, D], and back.
+  Value splitHeads(Value x, int64_t heads);
+  Value mergeHeads(Value x);
   Value clamp(Value v, float lo, float hi);
   static std::optional<float> splatOf(Value v);
   Value transpose(Value v, ArrayRef<int64_t> perm);
@@ -302,6 +338,10 @@ void specializeInputs(
 /// libonnx (ImportOpsets.cpp).
 void adaptToLibOnnxOpset(onnx::ModelProto &model, int64_t opset);
 /// @}
+
+/// Whether tensors of ONNX element type `type` are read as import-time
+/// int64 data (INT64, INT32, BOOL).
+bool isImportTimeInt(int type);
 
 /// The attribute `name` of `node`, or null.
 const onnx::AttributeProto *findAttr(const onnx::NodeProto &node,
