@@ -59,6 +59,11 @@
                                              (packed QKV), SkipLayerNormalization,
                                              BiasGelu, FastGelu, Gelu,
                                              MultiHeadAttention
+  onnx_models.py masks OUT.onnx              run-time masks: ScatterND (constant
+                                             indices, a repeated row), Equal, Less,
+                                             GreaterOrEqual, Not, And, Xor, Where,
+                                             Slice with steps 2 and -2, Dropout
+                                             with ratio 0 in training mode
   onnx_models.py many-nodes OUT.onnx         2,000,001 Relu nodes (40 MB; written
                                              straight as protobuf bytes)
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
@@ -426,6 +431,31 @@ def _gelu(x, tanh=False):
     return 0.5 * x * (1 + np.vectorize(erf)(x / sqrt(2)))
 
 
+def masks():
+    f = lambda n, v: numpy_helper.from_array(np.array(v, np.float32), n)
+    b = lambda n, v: numpy_helper.from_array(np.array(v, bool), n)
+    inits = [_i64("idx", [[1], [3], [1]]), f("upd", np.arange(18).reshape(3, 6) * 0.5),
+             f("zero", 0.0), f("big", -100.0), f("half", 0.5), b("train", True),
+             _i64("s0", [0, 5]), _i64("e0", [6, -100]), _i64("ax", [1, 0]),
+             _i64("st", [2, -2])]
+    nodes = [
+        helper.make_node("ScatterND", ["x", "idx", "upd"], ["sc"], name="scatter"),
+        helper.make_node("Equal", ["sc", "zero"], ["eq"], name="eq"),
+        helper.make_node("Not", ["eq"], ["ne"], name="not"),
+        helper.make_node("Less", ["sc", "half"], ["lt"], name="lt"),
+        helper.make_node("GreaterOrEqual", ["sc", "zero"], ["ge"], name="ge"),
+        helper.make_node("And", ["ne", "lt"], ["c1"], name="and"),
+        helper.make_node("Xor", ["c1", "ge"], ["c2"], name="xor"),
+        helper.make_node("Where", ["c2", "big", "sc"], ["w"], name="where"),
+        helper.make_node("Slice", ["w", "s0", "e0", "ax", "st"], ["sl"], name="slice"),
+        helper.make_node("Dropout", ["sl", "zero", "train"], ["y", "mask"], name="dropout"),
+    ]
+    g = helper.make_graph(
+        nodes, "masks", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [6, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 3])], initializer=inits)
+    return _model(nodes, list(g.input), list(g.output), inits, name="masks")
+
+
 def write_many_nodes(path, count=2_000_001):
     """A model whose graph has `count` Relu nodes. onnx.helper would take
     minutes for this many; the graph's bytes are one node's bytes repeated
@@ -681,6 +711,18 @@ def conv2d(x, w, b=None, stride=1, pad=1, groups=1):
 
 
 def reference(name, d):
+    if name == "masks":
+        x = np.random.default_rng(4).standard_normal((6, 6)).astype(np.float32)
+        x[0, 2] = x[4, 4] = 0.0  # Equal to zero somewhere
+        np.save(os.path.join(d, "in0.npy"), x)
+        sc = x.copy()
+        upd = np.arange(18, dtype=np.float32).reshape(3, 6) * 0.5
+        sc[3], sc[1] = upd[1], upd[2]  # row 1 written twice: the last wins
+        c2 = ((sc != 0) & (sc < 0.5)) ^ (sc >= 0)
+        w = np.where(c2, np.float32(-100), sc)
+        ref = w[5::-2, 0:6:2]
+        np.save(os.path.join(d, "ref.npy"), ref.astype(np.float32))
+        return
     if name in ("attention23", "ort-fused"):
         x = np.random.default_rng(3).standard_normal((2, 5, 16)).astype(np.float32)
         np.save(os.path.join(d, "in0.npy"), x)
@@ -860,7 +902,7 @@ def main():
              "reshape-allowzero": lambda: reshape([0, 6], allowzero=1),
              "gather-wide-axis": gather_wide_axis, "float16": float16,
              "opset23": opset23, "attention23": attention23,
-             "ort-fused": ort_fused}[kind]()
+             "ort-fused": ort_fused, "masks": masks}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

@@ -16,16 +16,20 @@ Value Importer::importIdentity(const onnx::NodeProto &node) {
   return input(node, 0);
 }
 
-/// Dropout at inference: the identity. training_mode must be false (known
-/// at import time); the mask output is not supported.
+/// Dropout at inference, or with a ratio of 0 (which torch exports with
+/// training_mode true): the identity. Its mask output is left undefined; a
+/// node that reads it is an error there.
 Value Importer::importDropout(const onnx::NodeProto &node) {
-  if (hasInput(node, 2)) {
-    const IntTensor &training = intInput(node, 2);
-    if (llvm::any_of(training.data, [](int64_t v) { return v != 0; }))
-      failAt(node, "training_mode is true; only inference is supported");
-  }
-  if (node.output_size() > 1 && !node.output(1).empty())
-    failAt(node, "the mask output is not supported");
+  bool training = false;
+  if (hasInput(node, 2))
+    training =
+        llvm::any_of(intInput(node, 2).data, [](int64_t v) { return v != 0; });
+  std::optional<float> ratio = 0.5f;
+  if (hasInput(node, 1))
+    ratio = splatOf(input(node, 1));
+  if (training && ratio != 0.0f)
+    failAt(node, "training_mode is true with a ratio other than 0; only "
+                 "inference is supported");
   return input(node, 0);
 }
 
@@ -33,8 +37,10 @@ Value Importer::importDropout(const onnx::NodeProto &node) {
 /// DOUBLE) it is the identity; to FLOAT16 or BFLOAT16 the value is rounded
 /// to that type and widened back, as the model's next op would read it.
 Value Importer::importCast(const onnx::NodeProto &node) {
-  Value x = input(node, 0);
   int64_t to = intAttr(node, "to", onnx::TensorProto::FLOAT);
+  if (to == onnx::TensorProto::BOOL)
+    return boolInput(node, 0); // A mask cast to what it already is.
+  Value x = input(node, 0);
   if (to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE)
     return x;
   if (to != onnx::TensorProto::FLOAT16 && to != onnx::TensorProto::BFLOAT16)
@@ -119,16 +125,61 @@ Value Importer::importConcat(const onnx::NodeProto &node) {
       b.getI32IntegerAttr(axis));
 }
 
+/// Every `step`-th element of axis `axis` of `x` from `first`, `count` of
+/// them: a slice of the span, padded to whole steps, reshaped so that the
+/// step is a dimension of its own, and its first element taken. A negative
+/// step reverses the axis first.
+Value Importer::stridedAxis(Value x, int64_t axis, SliceDim d) {
+  RankedTensorType t = typeOf(x);
+  int64_t extent = t.getDimSize(axis), first = d.first, step = d.step;
+  if (step < 0) {
+    x = tosa::ReverseOp::create(b, loc, t, x, b.getI32IntegerAttr(axis));
+    first = extent - 1 - first;
+    step = -step;
+  }
+  SmallVector<int64_t> start(t.getRank(), 0), size(t.getShape());
+  start[axis] = first;
+  size[axis] = std::min(d.count * step, extent - first);
+  x = slice(x, start, size);
+  if (int64_t missing = d.count * step - size[axis]) {
+    SmallVector<int64_t> padding(2 * t.getRank(), 0);
+    padding[2 * axis + 1] = missing;
+    size[axis] += missing;
+    auto cType = RankedTensorType::get({1}, b.getF32Type());
+    x = tosa::PadOp::create(
+        b, loc, RankedTensorType::get(size, t.getElementType()), x,
+        shapeValue(padding),
+        tosa::ConstOp::create(b, loc, cType,
+                              DenseElementsAttr::get(cType, 0.0f)));
+  }
+  SmallVector<int64_t> split(t.getShape());
+  split[axis] = step;
+  split.insert(split.begin() + axis, d.count);
+  SmallVector<int64_t> firstOfStep(split.size(), 0), one(split);
+  one[axis + 1] = 1;
+  Value picked = slice(reshape(x, split), firstOfStep, one);
+  SmallVector<int64_t> shape(t.getShape());
+  shape[axis] = d.count;
+  return reshape(picked, shape);
+}
+
 Value Importer::importSlice(const onnx::NodeProto &node) {
   Value x = input(node, 0);
+  SmallVector<SliceDim> dims = sliceDims(node, typeOf(x).getShape());
   SmallVector<int64_t> start, size;
-  for (const SliceDim &d : sliceDims(node, typeOf(x).getShape())) {
-    if (d.step != 1)
-      failAt(node, "steps other than 1 are not supported");
-    start.push_back(d.first);
-    size.push_back(d.count);
+  for (const SliceDim &d : dims) {
+    bool unit = d.step == 1 || d.count <= 1;
+    start.push_back(unit ? d.first : 0);
+    size.push_back(unit ? d.count : typeOf(x).getDimSize(start.size() - 1));
   }
-  return slice(x, start, size);
+  if (llvm::is_contained(size, 0))
+    failAt(node, "the slice is empty, which TOSA cannot represent");
+  x = slice(x, start, size);
+  // Strided axes, each on what the unit-step slice left.
+  for (auto [axis, d] : llvm::enumerate(dims))
+    if (d.step != 1 && d.count > 1)
+      x = stridedAxis(x, axis, d);
+  return x;
 }
 
 /// Split into the sizes of input 1, or equal parts.

@@ -174,10 +174,35 @@ Value Importer::lookup(const std::string &name, const onnx::NodeProto &node) {
   if (it == values.end() || !it->second)
     fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" + name +
          "', which is not a float tensor defined before it");
-  if (!typeOf(it->second).getElementType().isF32())
+  Type element = typeOf(it->second).getElementType();
+  if (element.isInteger(1))
+    fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" + name +
+         "', a boolean tensor computed at run time; only Where, Not, And, "
+         "Or, Xor and Cast to BOOL take those");
+  if (!element.isF32())
     fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" + name +
          "', an int64 tensor known only at run time; only Gather's indices "
          "may be");
+  return it->second;
+}
+
+Value Importer::boolInput(const onnx::NodeProto &node, int i) {
+  if (auto it = ints.find(node.input(i)); it != ints.end()) {
+    // Known at import time: an i1 constant.
+    const IntTensor &t = it->second;
+    SmallVector<bool> bits;
+    for (int64_t v : t.data)
+      bits.push_back(v != 0);
+    auto type = RankedTensorType::get(t.shape, b.getI1Type());
+    return tosa::ConstOp::create(b, loc, type,
+                                 DenseElementsAttr::get(type, bits));
+  }
+  auto it = values.find(node.input(i));
+  if (it == values.end() || !it->second ||
+      !typeOf(it->second).getElementType().isInteger(1))
+    failAt(node, "input '" + node.input(i) +
+                     "' must be a boolean tensor (a comparison's result or "
+                     "a constant)");
   return it->second;
 }
 
@@ -375,6 +400,7 @@ const OpRegistry &OpRegistry::get() {
     registerNormalizationOps(r);
     registerDataMovementOps(r);
     registerAttentionOps(r);
+    registerLogicOps(r);
     return r;
   }();
   return registry;

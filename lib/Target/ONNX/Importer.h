@@ -121,6 +121,7 @@ void registerConvPoolOps(OpRegistry &registry);
 void registerNormalizationOps(OpRegistry &registry);
 void registerDataMovementOps(OpRegistry &registry);
 void registerAttentionOps(OpRegistry &registry);
+void registerLogicOps(OpRegistry &registry);
 
 class Importer {
 public:
@@ -162,6 +163,11 @@ public:
   Value importMultiHeadAttention(const onnx::NodeProto &node);
   Value importSkipLayerNorm(const onnx::NodeProto &node);
   Value importBiasGelu(const onnx::NodeProto &node);
+  // ImportLogic.cpp
+  Value importCompare(const onnx::NodeProto &node);
+  Value importLogical(const onnx::NodeProto &node);
+  Value importWhere(const onnx::NodeProto &node);
+  Value importScatterND(const onnx::NodeProto &node);
   // ImportDataMovement.cpp
   Value importIdentity(const onnx::NodeProto &node);
   Value importDropout(const onnx::NodeProto &node);
@@ -208,6 +214,9 @@ private:
     return node.input_size() > i && !node.input(i).empty();
   }
   Value lookup(const std::string &name, const onnx::NodeProto &node);
+  /// Input `i` of `node` as a boolean (i1) tensor: a comparison's result,
+  /// or import-time data as a constant.
+  Value boolInput(const onnx::NodeProto &node, int i);
   void convert(const onnx::NodeProto &node);
   /// The model's version of op domain `domain` (1 when it imports none).
   int64_t domainVersion(StringRef domain) const;
@@ -277,6 +286,8 @@ private:
   RankedTensorType broadcastType(Value a, Value c);
   Value shapeValue(ArrayRef<int64_t> values);
   Value slice(Value x, ArrayRef<int64_t> start, ArrayRef<int64_t> size);
+  /// The elements of axis `axis` of `x` that slice `d` (any step) takes.
+  Value stridedAxis(Value x, int64_t axis, SliceDim d);
   Value runtimeGatherIndices(const onnx::NodeProto &node, Value indices,
                              int64_t extent);
 
