@@ -40,6 +40,13 @@ raiseLinalgAttention(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp pv,
 /// its getDependentDialects).
 void populateTosaToAttnPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the patterns that bring the biases added to attention scores into
+/// one add in the scores' layout, exactly: an add through a split of the
+/// batch (Swin's shifted-window mask, added per window) and two adds of
+/// input-independent biases (a relative position bias, then a mask). Part
+/// of populateTosaToAttnPatterns.
+void populateAttentionBiasPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the pattern that replaces attention in linalg on tensors with an
 /// attention op: batched contractions (linalg.batch_matmul with default or
 /// transposed maps, linalg.generic over 3-D or 4-D operands, into a zero

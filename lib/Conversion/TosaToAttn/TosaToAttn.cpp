@@ -19,8 +19,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "uniform/Conversion/Passes.h"
 #include "uniform/Conversion/TosaToAttn.h"
+#include "uniform/Conversion/Passes.h"
 
 #include "RaiseDiagnostics.h"
 
@@ -86,6 +86,27 @@ static Value unfoldHeads(Value v) {
   return reshape.getInput1();
 }
 
+/// Whether `v` is [B*H, X, Y] (static): H heads of B batches folded into
+/// one batch dimension, whatever it was reshaped from.
+static bool foldsHeads(Value v, int64_t batch, int64_t heads) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getRank() == 3 && t.hasStaticShape() &&
+         t.getDimSize(0) == batch * heads;
+}
+
+/// `v` ([B*H, X, Y]) as [B, H, X, Y]: the 4-D tensor it was reshaped from
+/// when that is one, else a tensor.expand_shape.
+static Value unfoldHeadsAs(OpBuilder &b, Location loc, Value v, int64_t batch,
+                           int64_t heads) {
+  auto t = cast<RankedTensorType>(v.getType());
+  auto type = RankedTensorType::get(
+      {batch, heads, t.getDimSize(1), t.getDimSize(2)}, t.getElementType());
+  if (Value unfolded = unfoldHeads(v); unfolded && unfolded.getType() == type)
+    return unfolded;
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, v, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+}
+
 /// The [B, N, M] probabilities that `v` ([B*H, N, M]) shares between H heads
 /// (a matrix broadcast over the heads of one batched product):
 /// reshape(tile(reshape(P, [B, 1, N, M]), [1, H, 1, 1]), [B*H, N, M]).
@@ -105,12 +126,10 @@ static Value unbroadcastHeads(Value v, int64_t &heads) {
   if (p.getRank() != 3 || !p.hasStaticShape() || !all.hasStaticShape() ||
       one.getShape() != ArrayRef<int64_t>{p.getDimSize(0), 1, p.getDimSize(1),
                                           p.getDimSize(2)} ||
-      all.getShape() !=
-          ArrayRef<int64_t>{p.getDimSize(0), all.getDimSize(1),
-                            p.getDimSize(1), p.getDimSize(2)} ||
-      out.getShape() !=
-          ArrayRef<int64_t>{p.getDimSize(0) * all.getDimSize(1),
-                            p.getDimSize(1), p.getDimSize(2)})
+      all.getShape() != ArrayRef<int64_t>{p.getDimSize(0), all.getDimSize(1),
+                                          p.getDimSize(1), p.getDimSize(2)} ||
+      out.getShape() != ArrayRef<int64_t>{p.getDimSize(0) * all.getDimSize(1),
+                                          p.getDimSize(1), p.getDimSize(2)})
     return Value();
   heads = all.getDimSize(1);
   return lifted.getInput1();
@@ -134,8 +153,7 @@ static std::optional<float> matchScaleMul(Value x, Value &rest) {
 }
 
 /// `bias` * c, for a bias that was added before the scale.
-static Value scaleBias(OpBuilder &rewriter, Location loc, Value bias,
-                       float c) {
+static Value scaleBias(OpBuilder &rewriter, Location loc, Value bias, float c) {
   auto type = cast<RankedTensorType>(bias.getType());
   auto cType = RankedTensorType::get(SmallVector<int64_t>(type.getRank(), 1),
                                      type.getElementType());
@@ -150,8 +168,7 @@ static Value scaleBias(OpBuilder &rewriter, Location loc, Value bias,
 }
 
 /// `v` with its last two dimensions swapped (a bias given as [.., M, N]).
-static Value transposeLastTwo(OpBuilder &rewriter, Location loc,
-                              Value v) {
+static Value transposeLastTwo(OpBuilder &rewriter, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int32_t> perm;
   for (int32_t i = 0, e = type.getRank(); i < e; ++i)
@@ -193,8 +210,9 @@ struct TosaAttentionMatch {
   /// [B, Dv, M] for the O^T = V^T * P^T forms (then `valuesTransposed`).
   Value values;
   bool valuesTransposed = false;
-  /// The multi-head V [B, H, M, Dv].
-  Value values4;
+  /// The multi-head split [B, H] of the batch (from the probabilities'
+  /// layout); Q, K and V are unfolded to it.
+  int64_t batch4 = 0, heads4 = 0;
   tosa::MatMulOp scores;
   Value bias;
   /// The bias is laid out like transposed scores ([.., M, N]).
@@ -213,8 +231,12 @@ using uniform::detail::fail;
 static Value matchValueProduct(tosa::MatMulOp pv, TosaAttentionMatch &m) {
   Value shared = unbroadcastHeads(pv.getA(), m.sharedHeads);
   Value p4 = shared ? Value() : unfoldHeads(pv.getA());
-  m.values4 = unfoldHeads(pv.getB());
-  m.multiHead = p4 && m.values4;
+  if (p4) {
+    auto t = cast<RankedTensorType>(p4.getType());
+    m.batch4 = t.getDimSize(0);
+    m.heads4 = t.getDimSize(1);
+  }
+  m.multiHead = p4 && foldsHeads(pv.getB(), m.batch4, m.heads4);
   m.values = pv.getB();
   if (shared)
     return shared;
@@ -338,24 +360,18 @@ static LogicalResult matchScores(Value x, TosaAttentionMatch &m,
 }
 
 /// The checks on types and operands that the rewrite relies on.
-static LogicalResult checkOperands(tosa::MatMulOp pv,
-                                   TosaAttentionMatch &m,
+static LogicalResult checkOperands(tosa::MatMulOp pv, TosaAttentionMatch &m,
                                    std::string *reason) {
-  for (Value zp : {m.scores.getAZp(), m.scores.getBZp(), pv.getAZp(),
-                   pv.getBZp()})
+  for (Value zp :
+       {m.scores.getAZp(), m.scores.getBZp(), pv.getAZp(), pv.getBZp()})
     if (std::optional<float> z = splatValue(zp); !z || *z != 0.0f)
       return fail(reason, "non-zero zero points");
   if (m.multiHead) {
-    Value q4 = unfoldHeads(m.scores.getA()), kT4 = unfoldHeads(m.scores.getB());
-    if (!q4 || !kT4)
-      return fail(reason, "heads of Q or K not found");
-    // Q, K and V must fold the same [B, H] into the batch.
-    auto split = [](Value v) {
-      auto t = cast<RankedTensorType>(v.getType());
-      return std::make_pair(t.getDimSize(0), t.getDimSize(1));
-    };
-    if (split(q4) != split(kT4) || split(q4) != split(m.values4))
-      return fail(reason, "Q, K and V fold different heads into the batch");
+    // Q and K fold the batch as the probabilities do ([B*H, ..]); each is
+    // unfolded to [B, H] as the probabilities are laid out.
+    if (!foldsHeads(m.scores.getA(), m.batch4, m.heads4) ||
+        !foldsHeads(m.scores.getB(), m.batch4, m.heads4))
+      return fail(reason, "Q or K does not fold the heads into the batch");
   }
   auto qType = cast<RankedTensorType>(m.scores.getA().getType());
   auto kType = cast<RankedTensorType>(m.scores.getB().getType());
@@ -401,8 +417,7 @@ static Value transpose3(OpBuilder &b, Location loc, Value x) {
   auto t = cast<RankedTensorType>(x.getType());
   return tosa::TransposeOp::create(
       b, loc,
-      RankedTensorType::get({t.getDimSize(0), t.getDimSize(2),
-                             t.getDimSize(1)},
+      RankedTensorType::get({t.getDimSize(0), t.getDimSize(2), t.getDimSize(1)},
                             t.getElementType()),
       x, b.getDenseI32ArrayAttr({0, 2, 1}));
 }
@@ -433,8 +448,8 @@ static Value buildKeys(RewriterBase &rewriter, Location loc, Value kT,
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPointAfterValue(kT);
   return tosa::TransposeOp::create(
-      rewriter, loc, RankedTensorType::get(kShape, kTType.getElementType()),
-      kT, rewriter.getDenseI32ArrayAttr(perm));
+      rewriter, loc, RankedTensorType::get(kShape, kTType.getElementType()), kT,
+      rewriter.getDenseI32ArrayAttr(perm));
 }
 
 /// The bias as the attention op takes it: [N, M] for a [1, N, M] reshape of
@@ -474,8 +489,8 @@ static Operation *buildTosaAttention(RewriterBase &rewriter, tosa::MatMulOp pv,
     kT = transpose3(rewriter, loc, m.scores.getA());
   }
   if (m.multiHead) {
-    q = unfoldHeads(q);
-    kT = unfoldHeads(kT);
+    q = unfoldHeadsAs(rewriter, loc, q, m.batch4, m.heads4);
+    kT = unfoldHeadsAs(rewriter, loc, kT, m.batch4, m.heads4);
   }
   Value k = buildKeys(rewriter, loc, kT, pv);
   Value bias = buildBias(rewriter, loc, m);
@@ -492,13 +507,14 @@ static Operation *buildTosaAttention(RewriterBase &rewriter, tosa::MatMulOp pv,
   if (m.multiHead) {
     // attn.mha [B, H, N, Dv], folded back into [B*H, N, Dv] for pv's users.
     auto q4 = cast<RankedTensorType>(q.getType());
-    auto v4 = cast<RankedTensorType>(m.values4.getType());
+    Value values4 = unfoldHeadsAs(rewriter, loc, m.values, m.batch4, m.heads4);
+    auto v4 = cast<RankedTensorType>(values4.getType());
     auto mha = attn::MultiHeadAttentionOp::create(
         rewriter, loc,
         RankedTensorType::get({q4.getDimSize(0), q4.getDimSize(1),
                                q4.getDimSize(2), v4.getDimSize(3)},
                               outType.getElementType()),
-        q, k, m.values4, bias, rewriter.getF32FloatAttr(m.scale));
+        q, k, values4, bias, rewriter.getF32FloatAttr(m.scale));
     rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
         pv, outType, mha.getResult(), collapseHeads);
     return mha;
@@ -506,27 +522,23 @@ static Operation *buildTosaAttention(RewriterBase &rewriter, tosa::MatMulOp pv,
 
   // V [B*H, M, Dv] as H heads (one unless the matrix was broadcast):
   // [B, H, M, Dv]; the result back to [B*H, N, Dv].
-  Value v = m.valuesTransposed ? transpose3(rewriter, loc, m.values)
-                               : m.values;
+  Value v = m.valuesTransposed ? transpose3(rewriter, loc, m.values) : m.values;
   auto vType = cast<RankedTensorType>(v.getType());
   int64_t batch = cast<RankedTensorType>(q.getType()).getDimSize(0);
   int64_t dv = vType.getDimSize(2);
-  auto v4Type =
-      RankedTensorType::get({batch, m.sharedHeads, vType.getDimSize(1), dv},
-                            vType.getElementType());
+  auto v4Type = RankedTensorType::get(
+      {batch, m.sharedHeads, vType.getDimSize(1), dv}, vType.getElementType());
   // Values the exporter folded from [B, H, M, Dv] are taken unfolded.
   Value v4 = unfoldHeads(v);
   if (!v4 || v4.getType() != v4Type)
-    v4 = tensor::ExpandShapeOp::create(rewriter, loc, v4Type, v,
-                                       collapseHeads);
-  auto r4Type = RankedTensorType::get(
-      {batch, m.sharedHeads, outType.getDimSize(1), dv},
-      outType.getElementType());
+    v4 = tensor::ExpandShapeOp::create(rewriter, loc, v4Type, v, collapseHeads);
+  auto r4Type =
+      RankedTensorType::get({batch, m.sharedHeads, outType.getDimSize(1), dv},
+                            outType.getElementType());
   auto reuse = attn::ReuseAttentionOp::create(
       rewriter, loc, r4Type, q, k, v4, bias, rewriter.getF32FloatAttr(m.scale));
-  Value result = tensor::CollapseShapeOp::create(rewriter, loc, outType,
-                                                 reuse.getResult(),
-                                                 collapseHeads);
+  Value result = tensor::CollapseShapeOp::create(
+      rewriter, loc, outType, reuse.getResult(), collapseHeads);
   if (m.valuesTransposed)
     result = transpose3(rewriter, loc, result); // back to [B, Dv, N]
   rewriter.replaceOp(pv, result);
@@ -559,8 +571,7 @@ struct RaiseAttention : public OpRewritePattern<tosa::MatMulOp> {
   }
 };
 
-struct AttnRaisePass
-    : public uniform::impl::AttnRaiseBase<AttnRaisePass> {
+struct AttnRaisePass : public uniform::impl::AttnRaiseBase<AttnRaisePass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -603,4 +614,5 @@ struct AttnRaisePass
 
 void uniform::populateTosaToAttnPatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseAttention>(patterns.getContext());
+  populateAttentionBiasPatterns(patterns);
 }
