@@ -3,6 +3,8 @@
 downloaded) to ONNX at opset 17, with a 224x224 input and PyTorch's output.
 
   torchvision_export.py NAME OUT.onnx DIR [--batch N] [--size S] [--dynamic-batch]
+      NAME is a torchvision.models builder, or vit_tiny: VisionTransformer
+      (vit_b_16's class) with 2 layers of 4 heads, 64 wide, patches of 8
       also writes DIR/in0.npy, DIR/ref.npy (batch N, default 1; S x S
       images, default 224); --dynamic-batch exports the batch axis of x
       and y as dynamic ("batch"), as torch.onnx.export's dynamic_axes does
@@ -28,7 +30,14 @@ def main(argv):
     args = parser.parse_args(argv[1:])
     name, out, outdir = args.name, args.out, args.outdir
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None).eval()
+    if name == "vit_tiny":
+        # torchvision's VisionTransformer (vit_b_16's class) at a size the
+        # suite can run: 2 layers of 4 heads, 64 wide, 32x32 images.
+        model = torchvision.models.VisionTransformer(
+            image_size=args.size, patch_size=8, num_layers=2, num_heads=4,
+            hidden_dim=64, mlp_dim=128).eval()
+    else:
+        model = getattr(torchvision.models, name)(weights=None).eval()
     x = torch.randn(args.batch, 3, args.size, args.size)
     with torch.no_grad():
         y = model(x)

@@ -393,13 +393,79 @@ static LogicalResult checkOperands(tosa::MatMulOp pv, TosaAttentionMatch &m,
 }
 
 /// Matches the attention whose value product is `pv`, without changing IR.
+/// The number of heads H that `v`'s dimension 0 (of extent `batch`) merges
+/// with the batch, when `v` comes (through transposes and constant scales)
+/// from a reshape that splits a [.., B, H * D] tensor into [.., B * H, D]:
+/// nn.MultiheadAttention's export folds its heads into the batch so.
+static std::optional<int64_t> foldedHeads(Value v, int64_t batch) {
+  int64_t dim = 0; // Where the attention's batch is in `v`.
+  for (int steps = 0; steps < 8; ++steps) {
+    Operation *op = v.getDefiningOp();
+    if (auto t = dyn_cast_or_null<tosa::TransposeOp>(op)) {
+      dim = t.getPerms()[dim];
+      v = t.getInput1();
+      continue;
+    }
+    if (auto mul = dyn_cast_or_null<tosa::MulOp>(op)) {
+      if (!isZeroShift(mul.getShift()))
+        return std::nullopt;
+      if (splatValue(mul.getInput2()))
+        v = mul.getInput1();
+      else if (splatValue(mul.getInput1()))
+        v = mul.getInput2();
+      else
+        return std::nullopt;
+      continue;
+    }
+    auto reshape = dyn_cast_or_null<tosa::ReshapeOp>(op);
+    if (!reshape)
+      return std::nullopt;
+    auto from = cast<RankedTensorType>(reshape.getInput1().getType());
+    auto to = cast<RankedTensorType>(reshape.getType());
+    int64_t rank = to.getRank();
+    if (!from.hasStaticShape() || !to.hasStaticShape() ||
+        from.getRank() != rank || dim + 1 >= rank ||
+        to.getDimSize(dim) != batch)
+      return std::nullopt;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != dim && d != dim + 1 && from.getDimSize(d) != to.getDimSize(d))
+        return std::nullopt;
+    int64_t b = from.getDimSize(dim), hd = from.getDimSize(dim + 1),
+            d = to.getDimSize(dim + 1);
+    if (b < 1 || d < 1 || batch % b != 0 || hd != (batch / b) * d)
+      return std::nullopt;
+    return batch / b;
+  }
+  return std::nullopt;
+}
+
+/// Single-head attention over a batch that folds H heads into it, the same
+/// H for Q, K and V (and no bias, whose layout would have to follow): the
+/// match becomes multi-head, [B, H] = [batch / H, H].
+static void unfoldBatchedHeads(TosaAttentionMatch &m) {
+  if (m.multiHead || m.sharedHeads != 1 || m.bias || m.transposedScores ||
+      m.valuesTransposed)
+    return;
+  auto qType = cast<RankedTensorType>(m.scores.getA().getType());
+  int64_t batch = qType.getDimSize(0);
+  std::optional<int64_t> heads = foldedHeads(m.scores.getA(), batch);
+  if (!heads || *heads < 2 || foldedHeads(m.scores.getB(), batch) != heads ||
+      foldedHeads(m.values, batch) != heads)
+    return;
+  m.multiHead = true;
+  m.batch4 = batch / *heads;
+  m.heads4 = *heads;
+}
+
 static FailureOr<TosaAttentionMatch> matchTosaAttention(tosa::MatMulOp pv,
                                                         std::string *reason) {
   TosaAttentionMatch m;
   Value probs = matchValueProduct(pv, m);
   FailureOr<Value> x = matchSoftmax(probs, m, reason);
-  if (failed(x) || failed(matchScores(*x, m, reason)) ||
-      failed(checkOperands(pv, m, reason)))
+  if (failed(x) || failed(matchScores(*x, m, reason)))
+    return failure();
+  unfoldBatchedHeads(m);
+  if (failed(checkOperands(pv, m, reason)))
     return failure();
   return m;
 }
