@@ -64,6 +64,9 @@
                                              GreaterOrEqual, Not, And, Xor, Where,
                                              Slice with steps 2 and -2, Dropout
                                              with ratio 0 in training mode
+  onnx_models.py activations OUT.onnx        opset 18: Neg, Abs, Log, Floor, Ceil,
+                                             Sin, Cos, Softplus, Mish, LeakyRelu,
+                                             Elu, PRelu, Max, Min (float)
   onnx_models.py many-nodes OUT.onnx         2,000,001 Relu nodes (40 MB; written
                                              straight as protobuf bytes)
   onnx_models.py reference NAME DIR          inputs DIR/in*.npy and DIR/ref.npy
@@ -456,6 +459,36 @@ def masks():
     return _model(nodes, list(g.input), list(g.output), inits, name="masks")
 
 
+ACT_SLOPE = np.array([0.1, -0.2, 0.3, 0.5, 2.0, 0.0], np.float32)
+
+
+def activations():
+    unary = ["Neg", "Abs", "Floor", "Ceil", "Sin", "Cos", "Softplus", "Mish", "Elu"]
+    nodes, outs = [], []
+    for op in unary:
+        nodes.append(helper.make_node(op, ["x"], [op.lower()], name=op.lower()))
+        outs.append(op.lower())
+    nodes += [
+        helper.make_node("Abs", ["x"], ["ax"], name="abs2"),
+        helper.make_node("Add", ["ax", "one"], ["ax1"], name="add1"),
+        helper.make_node("Log", ["ax1"], ["log"], name="log"),
+        helper.make_node("LeakyRelu", ["x"], ["leaky"], alpha=0.2, name="leaky"),
+        helper.make_node("PRelu", ["x", "slope"], ["prelu"], name="prelu"),
+        helper.make_node("Max", ["x", "neg", "half"], ["max"], name="max"),
+        helper.make_node("Min", ["x", "cos"], ["min"], name="min"),
+    ]
+    outs += ["log", "leaky", "prelu", "max", "min"]
+    nodes.append(helper.make_node("Concat", outs, ["y"], axis=0, name="concat"))
+    inits = [numpy_helper.from_array(np.array(1.0, np.float32), "one"),
+             numpy_helper.from_array(np.array(0.5, np.float32), "half"),
+             numpy_helper.from_array(ACT_SLOPE, "slope")]
+    g = helper.make_graph(
+        nodes, "activations", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4 * len(outs), 6])],
+        initializer=inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+
+
 def write_many_nodes(path, count=2_000_001):
     """A model whose graph has `count` Relu nodes. onnx.helper would take
     minutes for this many; the graph's bytes are one node's bytes repeated
@@ -711,6 +744,19 @@ def conv2d(x, w, b=None, stride=1, pad=1, groups=1):
 
 
 def reference(name, d):
+    if name == "activations":
+        x = (np.random.default_rng(5).standard_normal((4, 6)) * 3).astype(np.float32)
+        x[0, :3] = [40.0, -40.0, 0.0]  # softplus and mish far out
+        np.save(os.path.join(d, "in0.npy"), x)
+        xd = x.astype(np.float64)
+        softplus = np.logaddexp(0, xd)
+        outs = [-xd, np.abs(xd), np.floor(xd), np.ceil(xd), np.sin(xd), np.cos(xd),
+                softplus, xd * np.tanh(softplus), np.where(xd > 0, xd, np.expm1(xd)),
+                np.log(np.abs(xd) + 1), np.where(xd >= 0, xd, 0.2 * xd),
+                np.where(xd >= 0, xd, ACT_SLOPE * xd), np.maximum(np.maximum(xd, -xd), 0.5),
+                np.minimum(xd, np.cos(xd))]
+        np.save(os.path.join(d, "ref.npy"), np.concatenate(outs).astype(np.float32))
+        return
     if name == "masks":
         x = np.random.default_rng(4).standard_normal((6, 6)).astype(np.float32)
         x[0, 2] = x[4, 4] = 0.0  # Equal to zero somewhere
@@ -902,7 +948,8 @@ def main():
              "reshape-allowzero": lambda: reshape([0, 6], allowzero=1),
              "gather-wide-axis": gather_wide_axis, "float16": float16,
              "opset23": opset23, "attention23": attention23,
-             "ort-fused": ort_fused, "masks": masks}[kind]()
+             "ort-fused": ort_fused, "masks": masks,
+             "activations": activations}[kind]()
     onnx.save(model, sys.argv[2])
     return 0
 

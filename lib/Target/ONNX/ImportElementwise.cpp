@@ -1,7 +1,7 @@
 //===- ImportElementwise.cpp - ONNX elementwise ops to TOSA ---------------===//
 //
-// Arithmetic with NumPy broadcasting, activations (Gelu included) and
-// clamps.
+// Arithmetic with NumPy broadcasting, unary math, activations (Gelu, Mish,
+// Softplus, the rectifiers) and clamps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,24 +15,126 @@ Value Importer::importBinary(const onnx::NodeProto &node) {
   return binary(node.op_type(), input(node, 0), input(node, 1));
 }
 
-/// One-operand ops that map to one TOSA op (Sqrt to two).
+/// One-operand ops that map to TOSA ops of the same shape and type.
 Value Importer::importUnary(const onnx::NodeProto &node) {
+  using Builder = Value (*)(OpBuilder &, Location, RankedTensorType, Value);
+  static const llvm::StringMap<Builder> builders = {
+      {"Sigmoid",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::SigmoidOp::create(b, l, t, x);
+       }},
+      {"Tanh",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::TanhOp::create(b, l, t, x);
+       }},
+      {"Exp",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::ExpOp::create(b, l, t, x);
+       }},
+      {"Log",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::LogOp::create(b, l, t, x);
+       }},
+      {"Erf",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::ErfOp::create(b, l, t, x);
+       }},
+      {"Abs",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::AbsOp::create(b, l, t, x);
+       }},
+      {"Floor",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::FloorOp::create(b, l, t, x);
+       }},
+      {"Ceil",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::CeilOp::create(b, l, t, x);
+       }},
+      {"Sin",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::SinOp::create(b, l, t, x);
+       }},
+      {"Cos",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::CosOp::create(b, l, t, x);
+       }},
+      {"Reciprocal",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::ReciprocalOp::create(b, l, t, x);
+       }},
+      {"Sqrt",
+       [](OpBuilder &b, Location l, RankedTensorType t, Value x) -> Value {
+         return tosa::ReciprocalOp::create(b, l, t,
+                                           tosa::RsqrtOp::create(b, l, t, x));
+       }},
+  };
+  Value x = input(node, 0);
+  return builders.lookup(node.op_type())(b, loc, typeOf(x), x);
+}
+
+/// Neg, Softplus (max(x, 0) + log(1 + exp(-|x|)), which does not overflow
+/// for large x) and Mish (x tanh(softplus(x))).
+Value Importer::importSoftActivation(const onnx::NodeProto &node) {
   Value x = input(node, 0);
   RankedTensorType t = typeOf(x);
   StringRef op = node.op_type();
-  if (op == "Sigmoid")
-    return tosa::SigmoidOp::create(b, loc, t, x);
-  if (op == "Tanh")
-    return tosa::TanhOp::create(b, loc, t, x);
-  if (op == "Exp")
-    return tosa::ExpOp::create(b, loc, t, x);
-  if (op == "Erf")
-    return tosa::ErfOp::create(b, loc, t, x);
-  if (op == "Reciprocal")
-    return tosa::ReciprocalOp::create(b, loc, t, x);
-  assert(op == "Sqrt" && "not a registered unary op");
-  return tosa::ReciprocalOp::create(b, loc, t,
-                                    tosa::RsqrtOp::create(b, loc, t, x));
+  if (op == "Neg")
+    return binary("Mul", x, scalarLike(-1.0f, x));
+  Value negAbs =
+      binary("Mul", tosa::AbsOp::create(b, loc, t, x), scalarLike(-1.0f, x));
+  Value log1p =
+      tosa::LogOp::create(b, loc, t,
+                          binary("Add", tosa::ExpOp::create(b, loc, t, negAbs),
+                                 scalarLike(1.0f, x)));
+  Value softplus =
+      binary("Add", clamp(x, 0, std::numeric_limits<float>::max()), log1p);
+  if (op == "Softplus")
+    return softplus;
+  return binary("Mul", x, tosa::TanhOp::create(b, loc, t, softplus));
+}
+
+/// LeakyRelu (x or alpha x), Elu (x or alpha (exp(x) - 1)) and PRelu (x or
+/// slope x, the slope broadcast): the first where x >= 0 (Elu: x > 0).
+Value Importer::importRectifier(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  RankedTensorType t = typeOf(x);
+  StringRef op = node.op_type();
+  Value negative;
+  if (op == "PRelu") {
+    negative = binary("Mul", x, input(node, 1));
+  } else if (op == "LeakyRelu") {
+    negative = binary("Mul", x, scalarLike(floatAttr(node, "alpha", 0.01f), x));
+  } else {
+    Value expm1 =
+        binary("Sub", tosa::ExpOp::create(b, loc, t, x), scalarLike(1.0f, x));
+    negative =
+        binary("Mul", expm1, scalarLike(floatAttr(node, "alpha", 1.0f), x));
+  }
+  if (typeOf(negative) != t)
+    failAt(node, "the slope does not broadcast to the input");
+  Value zero = scalarLike(0.0f, x);
+  auto boolType = t.clone(b.getI1Type());
+  Value keep =
+      op == "Elu"
+          ? tosa::GreaterOp::create(b, loc, boolType, x, zero).getResult()
+          : tosa::GreaterEqualOp::create(b, loc, boolType, x, zero).getResult();
+  return tosa::SelectOp::create(b, loc, t, keep, x, negative);
+}
+
+/// Max and Min of any number of float tensors, broadcast.
+Value Importer::importMaxMin(const onnx::NodeProto &node) {
+  Value result = input(node, 0);
+  for (int i = 1; i < node.input_size(); ++i) {
+    auto [a, c] = broadcastRanks(result, input(node, i));
+    RankedTensorType type = broadcastType(a, c);
+    auto nan = tosa::NanPropagationModeAttr::get(
+        ctx, tosa::NanPropagationMode::PROPAGATE);
+    result = node.op_type() == "Max"
+                 ? tosa::MaximumOp::create(b, loc, type, a, c, nan).getResult()
+                 : tosa::MinimumOp::create(b, loc, type, a, c, nan).getResult();
+  }
+  return result;
 }
 
 Value Importer::importRelu(const onnx::NodeProto &node) {
@@ -112,8 +214,16 @@ void registerElementwiseOps(OpRegistry &registry) {
   registry.add("Gelu", 20, &Importer::importGelu);
   for (StringRef op : {"Add", "Sub", "Mul", "Div"})
     registry.add(op, 13, &Importer::importBinary);
-  for (StringRef op : {"Sigmoid", "Tanh", "Exp", "Erf", "Reciprocal", "Sqrt"})
+  for (StringRef op : {"Sigmoid", "Tanh", "Exp", "Log", "Erf", "Abs", "Floor",
+                       "Ceil", "Sin", "Cos", "Reciprocal", "Sqrt"})
     registry.add(op, 13, &Importer::importUnary);
+  for (StringRef op : {"Neg", "Softplus"})
+    registry.add(op, 13, &Importer::importSoftActivation);
+  registry.add("Mish", 18, &Importer::importSoftActivation);
+  for (StringRef op : {"LeakyRelu", "Elu", "PRelu"})
+    registry.add(op, 13, &Importer::importRectifier);
+  for (StringRef op : {"Max", "Min"})
+    registry.add(op, 13, &Importer::importMaxMin);
   registry.add("Relu", 13, &Importer::importRelu);
   registry.add("Clip", 13, &Importer::importClip);
   registry.add("HardSigmoid", 13, &Importer::importHardActivation);

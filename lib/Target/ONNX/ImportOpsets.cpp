@@ -4,11 +4,11 @@
 // and shape inference refuse newer models. For the float ops the importer
 // converts, opsets 18 to 23 changed little: a few attributes became inputs
 // (the Reduce* axes), Split gained num_outputs, Cast gained saturate (for
-// float8), AveragePool dilations, and Gelu (20) and RMSNormalization (23)
-// are new. adaptToLibOnnxOpset rewrites such a model into opset 17 before
-// libonnx sees it; the new ops move to a private domain that libonnx passes
-// through and the op registry converts. Anything else that changed is an
-// error naming the op and the model's opset.
+// float8), AveragePool dilations; Mish (18), Gelu (20), Attention and
+// RMSNormalization (23) are new. adaptToLibOnnxOpset rewrites such a model
+// into opset 17 before libonnx sees it; the new ops move to a private domain
+// that libonnx passes through and the op registry converts. Anything else
+// that changed is an error naming the op and the model's opset.
 //
 //===----------------------------------------------------------------------===//
 
@@ -103,6 +103,9 @@ void adaptToLibOnnxOpset(onnx::ModelProto &model, int64_t opset) {
       "ReduceMean",   "ReduceMax",       "ReduceMin",
       "ReduceProd",   "ReduceL1",        "ReduceL2",
       "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"};
+  // Ops newer than opset 17 that the registry converts.
+  static const llvm::StringSet<> newOps = {"Gelu", "Mish", "RMSNormalization",
+                                           "Attention"};
   onnx::GraphProto &graph = *model.mutable_graph();
   bool usesNewOps = false;
   for (onnx::NodeProto &node : *graph.mutable_node()) {
@@ -131,7 +134,7 @@ void adaptToLibOnnxOpset(onnx::ModelProto &model, int64_t opset) {
         if (op == "AveragePool")
           removeAttr(node, "dilations");
       }
-    } else if (op == "Gelu" || op == "RMSNormalization" || op == "Attention") {
+    } else if (newOps.contains(op)) {
       node.set_domain(kNewOpsDomain.str());
       usesNewOps = true;
     } else if (!onnx::OpSchemaRegistry::Schema(node.op_type(), 17, "")) {

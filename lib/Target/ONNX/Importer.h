@@ -144,6 +144,9 @@ public:
   Value importHardActivation(const onnx::NodeProto &node);
   Value importPow(const onnx::NodeProto &node);
   Value importGelu(const onnx::NodeProto &node);
+  Value importSoftActivation(const onnx::NodeProto &node);
+  Value importRectifier(const onnx::NodeProto &node);
+  Value importMaxMin(const onnx::NodeProto &node);
   // ImportMatMul.cpp
   Value importMatMul(const onnx::NodeProto &node);
   Value importGemm(const onnx::NodeProto &node);
