@@ -295,6 +295,30 @@ Value Importer::runtimeGatherIndices(const onnx::NodeProto &node, Value indices,
       b.getI32IntegerAttr(static_cast<int32_t>(extent - 1)));
 }
 
+/// Gather of a constant table with constant indices, at import: a
+/// relative position bias becomes the constant bias that attn-raise gives
+/// the attention op.
+Value Importer::gatherConstant(ArrayRef<float> table, ArrayRef<int64_t> shape,
+                               int64_t axis, ArrayRef<int64_t> idxShape,
+                               ArrayRef<int32_t> indices, StringRef name) {
+  int64_t outer = 1, inner = 1, k = shape[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (int64_t d = axis + 1; d < static_cast<int64_t>(shape.size()); ++d)
+    inner *= shape[d];
+  SmallVector<int64_t> outShape(shape.take_front(axis));
+  llvm::append_range(outShape, idxShape);
+  llvm::append_range(outShape, shape.drop_front(axis + 1));
+  std::vector<float> out;
+  out.reserve(numElements(outShape, "the gathered constant"));
+  for (int64_t o = 0; o < outer; ++o)
+    for (int32_t i : indices) {
+      const float *row = table.data() + (o * k + i) * inner;
+      out.insert(out.end(), row, row + inner);
+    }
+  return floatConstant(outShape, out, name);
+}
+
 /// tosa.gather on [1, K, C] with the gathered axis moved to the front.
 /// Indices are constants, import-time shape data, or an int64 tensor known
 /// only at run time (a graph input).
@@ -321,6 +345,9 @@ Value Importer::importGather(const onnx::NodeProto &node) {
     }
     if (k > std::numeric_limits<int32_t>::max())
       failAt(node, "the gathered axis is too long for 32-bit indices");
+    if (std::optional<ArrayRef<float>> table = constantFloats(data))
+      return gatherConstant(*table, t.getShape(), axis, idx.shape, idx32,
+                            node.output(0));
     auto idxType = RankedTensorType::get(
         {1, static_cast<int64_t>(idx32.size())}, b.getI32Type());
     idxV = tosa::ConstOp::create(

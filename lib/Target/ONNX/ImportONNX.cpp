@@ -147,14 +147,17 @@ Value Importer::constant(const onnx::TensorProto &tensor) {
   int64_t n = numElements(shape, "initializer '" + tensor.name() + "'");
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
     fail("initializer '" + tensor.name() + "' uses external data");
-  std::vector<float> data = floatData(tensor, n);
+  return floatConstant(shape, floatData(tensor, n), tensor.name());
+}
+
+Value Importer::floatConstant(ArrayRef<int64_t> shape, ArrayRef<float> data,
+                              StringRef name) {
   auto type = RankedTensorType::get(shape, b.getF32Type());
   // Weights go into the module's resource section (printed once, as a hex
   // blob, outside the IR); small constants such as scales stay inline,
   // where folders and attn-raise can read them.
-  if (n > kInlineElements) {
-    std::string blobName =
-        tensor.name().empty() ? "onnx_weight" : tensor.name();
+  if (static_cast<int64_t>(data.size()) > kInlineElements) {
+    std::string blobName = name.empty() ? "onnx_weight" : name.str();
     for (char &c : blobName)
       if (!llvm::isAlnum(c) && c != '_' && c != '.')
         c = '_';
@@ -162,11 +165,30 @@ Value Importer::constant(const onnx::TensorProto &tensor) {
         b, loc, type,
         DenseResourceElementsAttr::get(
             type, blobName,
-            HeapAsmResourceBlob::allocateAndCopyInferAlign(
-                ArrayRef<float>(data))));
+            HeapAsmResourceBlob::allocateAndCopyInferAlign(data)));
   }
   return tosa::ConstOp::create(b, loc, type,
-                               DenseElementsAttr::get(type, ArrayRef(data)));
+                               DenseElementsAttr::get(type, data));
+}
+
+std::optional<ArrayRef<float>> Importer::constantFloats(Value v) {
+  auto c = v.getDefiningOp<tosa::ConstOp>();
+  if (!c || !typeOf(v).getElementType().isF32())
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValues())) {
+    if (dense.isSplat())
+      return std::nullopt;
+    ArrayRef<char> raw = dense.getRawData();
+    return ArrayRef<float>(reinterpret_cast<const float *>(raw.data()),
+                           raw.size() / sizeof(float));
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(c.getValues()))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob()) {
+      ArrayRef<char> raw = blob->getData();
+      return ArrayRef<float>(reinterpret_cast<const float *>(raw.data()),
+                             raw.size() / sizeof(float));
+    }
+  return std::nullopt;
 }
 
 Value Importer::lookup(const std::string &name, const onnx::NodeProto &node) {

@@ -208,6 +208,12 @@ private:
     return cast<RankedTensorType>(v.getType());
   }
   Value constant(const onnx::TensorProto &tensor);
+  /// An f32 tosa.const of `shape` holding `data`: a dense_resource blob
+  /// named after `name` when large, inline otherwise.
+  Value floatConstant(ArrayRef<int64_t> shape, ArrayRef<float> data,
+                      StringRef name);
+  /// The elements of `v` when it is a non-splat f32 tosa.const.
+  std::optional<ArrayRef<float>> constantFloats(Value v);
   /// Input `i` of `node`, a float tensor.
   Value input(const onnx::NodeProto &node, int i) {
     return lookup(node.input(i), node);
@@ -293,6 +299,9 @@ private:
   Value stridedAxis(Value x, int64_t axis, SliceDim d);
   Value runtimeGatherIndices(const onnx::NodeProto &node, Value indices,
                              int64_t extent);
+  Value gatherConstant(ArrayRef<float> table, ArrayRef<int64_t> shape,
+                       int64_t axis, ArrayRef<int64_t> idxShape,
+                       ArrayRef<int32_t> indices, StringRef name);
 
   // Import-time int64 data (ImportShapes.cpp).
   IntTensor intFromProto(const onnx::TensorProto &t);
