@@ -40,11 +40,11 @@ raiseLinalgAttention(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp pv,
 /// its getDependentDialects).
 void populateTosaToAttnPatterns(mlir::RewritePatternSet &patterns);
 
-/// Adds the patterns that bring the biases added to attention scores into
-/// one add in the scores' layout, exactly: an add through a split of the
-/// batch (Swin's shifted-window mask, added per window) and two adds of
-/// input-independent biases (a relative position bias, then a mask). Part
-/// of populateTosaToAttnPatterns.
+/// Adds the patterns that bring the biases added to scores that feed a
+/// softmax into one add in the scores' layout: an add through a split of
+/// the batch (Swin's shifted-window mask, added per window; exact) and two
+/// adds of input-independent biases (a relative position bias, then a mask;
+/// their sum is rounded once). Part of populateTosaToAttnPatterns.
 void populateAttentionBiasPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the pattern that replaces attention in linalg on tensors with an

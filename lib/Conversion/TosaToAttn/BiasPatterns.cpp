@@ -7,11 +7,12 @@
 //   A  = reshape(S5 + mask[1, nW, 1, N, N], [B * nW, H, N, N])
 //   A  = (Q K^T * scale + relative_position_bias) + mask   (after the first)
 //
-// These patterns rewrite such graphs, exactly, into the one `scores + bias`
-// that attn-raise matches: an add through a batch split becomes an add of
-// the bias reshaped (and tiled over what it broadcast) into the scores'
-// layout, and two adds of input-independent biases become one add of their
-// sum, which constant folding then computes once.
+// These patterns rewrite the scores that feed a softmax into the one
+// `scores + bias` that attn-raise matches: an add through a batch split
+// becomes an add of the bias reshaped (and tiled over what it broadcast)
+// into the scores' layout (exact), and two adds of input-independent biases
+// become one add of their sum, which constant folding then computes once
+// (exact but for the rounding of the reassociated sum).
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +44,15 @@ bool isInputIndependent(Value v, int64_t budget = 4096) {
   return true;
 }
 
+/// Whether `v` is the input of a softmax (its reduce_max): the patterns
+/// touch attention scores only. Reassociating the biases changes float
+/// rounding, which is a change attn-raise makes anyway when it fuses them.
+bool feedsSoftmax(Value v) {
+  return llvm::any_of(v.getUsers(), [](Operation *user) {
+    return isa<tosa::ReduceMaxOp>(user);
+  });
+}
+
 Value reshapeTo(PatternRewriter &rewriter, Location loc, Value v,
                 ArrayRef<int64_t> shape) {
   auto type = cast<RankedTensorType>(v.getType());
@@ -63,8 +73,8 @@ struct AddThroughBatchSplit : public OpRewritePattern<tosa::ReshapeOp> {
   LogicalResult matchAndRewrite(tosa::ReshapeOp merge,
                                 PatternRewriter &rewriter) const override {
     auto add = merge.getInput1().getDefiningOp<tosa::AddOp>();
-    if (!add || !add->hasOneUse())
-      return rewriter.notifyMatchFailure(merge, "not a reshaped add");
+    if (!add || !add->hasOneUse() || !feedsSoftmax(merge))
+      return rewriter.notifyMatchFailure(merge, "not reshaped scores");
     auto outType = cast<RankedTensorType>(merge.getType());
     for (int operand = 0; operand < 2; ++operand) {
       auto split = add->getOperand(operand).getDefiningOp<tosa::ReshapeOp>();
@@ -120,6 +130,8 @@ struct ReassociateConstantBiases : public OpRewritePattern<tosa::AddOp> {
 
   LogicalResult matchAndRewrite(tosa::AddOp outer,
                                 PatternRewriter &rewriter) const override {
+    if (!feedsSoftmax(outer))
+      return rewriter.notifyMatchFailure(outer, "not attention scores");
     for (int o = 0; o < 2; ++o) {
       auto inner = outer->getOperand(o).getDefiningOp<tosa::AddOp>();
       Value c2 = outer->getOperand(1 - o);

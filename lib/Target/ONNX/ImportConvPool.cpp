@@ -34,9 +34,7 @@ Value Importer::importConv(const onnx::NodeProto &node) {
   if (xt.getRank() != 4)
     failAt(node, "only 2-D convolutions are supported");
   auto ints = [&](StringRef name, SmallVector<int64_t> fallback) {
-    if (const auto *attr = findAttr(node, name))
-      return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
-    return fallback;
+    return intsAttr(node, name).value_or(fallback);
   };
   if (const auto *attr = findAttr(node, "auto_pad");
       attr && attr->s() != "NOTSET")
@@ -137,9 +135,7 @@ Value Importer::importPool(const onnx::NodeProto &node) {
   if (t.getRank() != 4)
     failAt(node, "2-D pooling only");
   auto ints2 = [&](StringRef name, SmallVector<int64_t> fallback) {
-    if (const auto *attr = findAttr(node, name))
-      return SmallVector<int64_t>(attr->ints().begin(), attr->ints().end());
-    return fallback;
+    return intsAttr(node, name).value_or(fallback);
   };
   SmallVector<int64_t> kernel = ints2("kernel_shape", {1, 1});
   SmallVector<int64_t> strides = ints2("strides", {1, 1});
