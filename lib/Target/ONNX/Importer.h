@@ -2,8 +2,10 @@
 //
 // Shared by the files of the ONNX importer, not installed: the Importer
 // class that walks a graph and emits TOSA, its errors, and the registry of
-// op conversions. ImportONNX.cpp holds the entry points, the graph walk and
-// the TOSA helpers; each family of ops has its file (see OpRegistry);
+// op conversions. ImportONNX.cpp holds the entry points, the registry and
+// the graph walk; ImportValues.cpp the helpers every family uses;
+// ImportChecks.cpp and ImportOpsets.cpp what is checked and adapted before
+// libonnx sees a model; each family of ops has its file (see OpRegistry);
 // ImportShapes.cpp feeds import-time int64 data to the pure folds of
 // ShapeFolding.h. The files are compiled with C++ exceptions: libonnx
 // reports problems by throwing, and fail() throws ImportError, caught only
@@ -92,7 +94,8 @@ using OpConverter = Value (Importer::*)(const onnx::NodeProto &node);
 /// opset `v` is converted by the entry with the largest version <= v.
 /// Filled by the register*Ops functions of the family files
 /// (ImportElementwise.cpp, ImportMatMul.cpp, ImportConvPool.cpp,
-/// ImportNormalization.cpp, ImportDataMovement.cpp).
+/// ImportNormalization.cpp, ImportDataMovement.cpp, ImportAttention.cpp,
+/// ImportLogic.cpp).
 class OpRegistry {
 public:
   /// Registers `converter` for `opType` of `domain` ("" for ONNX's) from
@@ -361,6 +364,10 @@ void specializeInputs(
 /// libonnx (ImportOpsets.cpp).
 void adaptToLibOnnxOpset(onnx::ModelProto &model, int64_t opset);
 /// @}
+
+/// Whether ONNX element type `type` is a float type the importer computes
+/// in f32 (FLOAT, FLOAT16, BFLOAT16: exactly representable there).
+bool isWidenedFloat(int type);
 
 /// Whether tensors of ONNX element type `type` are read as import-time
 /// int64 data (INT64, INT32, BOOL).
