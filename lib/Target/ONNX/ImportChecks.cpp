@@ -150,17 +150,27 @@ void validateGraph(const onnx::GraphProto &graph) {
     if (op != "Conv" && op != "ConvTranspose" && op != "MaxPool" &&
         op != "AveragePool")
       continue;
+    // Ranks 3 and 4 (1-D and 2-D), the same for the input and the weight
+    // where both are known: libonnx reads past an input of fewer
+    // dimensions than the weight.
+    int64_t rank = 0;
     for (int i = 0; i < std::min(node.input_size(), 2); ++i) {
       auto it = inputRanks.find(node.input(i));
-      if (it != inputRanks.end() && it->second != 4)
+      if (it == inputRanks.end())
+        continue;
+      if ((it->second != 3 && it->second != 4) || (rank && it->second != rank))
         fail(op + " node '" + node.name() + "': input '" + node.input(i) +
              "' has rank " + Twine(it->second) +
-             "; only 2-D convolutions and pools (rank 4) are supported");
+             "; only 1-D and 2-D convolutions and pools (rank 3 or 4, the "
+             "same for the input and the weight) are supported");
+      rank = it->second;
     }
     for (const onnx::AttributeProto &attr : node.attribute())
-      if (attr.name() == "kernel_shape" && attr.ints_size() != 2)
+      if (attr.name() == "kernel_shape" &&
+          ((attr.ints_size() != 1 && attr.ints_size() != 2) ||
+           (rank && attr.ints_size() != rank - 2)))
         fail(op + " node '" + node.name() +
-             "': only 2-D kernels are supported");
+             "': only 1-D and 2-D kernels are supported");
   }
 }
 

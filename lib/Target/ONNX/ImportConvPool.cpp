@@ -1,8 +1,8 @@
 //===- ImportConvPool.cpp - ONNX convolutions and pools to TOSA -----------===//
 //
-// 2-D Conv (plain, depthwise, grouped; any strides, pads and dilations),
-// MaxPool and AveragePool, in NHWC between transposes that cancel against
-// their neighbours'.
+// Conv (plain, depthwise, grouped; any strides, pads and dilations),
+// MaxPool and AveragePool, 2-D in NHWC between transposes that cancel
+// against their neighbours'; 1-D ones as 2-D of height 1.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,22 +27,50 @@ std::optional<int64_t> fitWindows(int64_t in, int64_t window, int64_t padBegin,
 /// tosa.depthwise_conv2d (group = input channels) or one tosa.conv2d per
 /// group, in NHWC between two transposes that cancel against their
 /// neighbours'.
+Importer::Window Importer::window(const onnx::NodeProto &node,
+                                  int64_t spatial) {
+  auto get = [&](StringRef name, int64_t fallback, int64_t count) {
+    return intsAttr(node, name).value_or(SmallVector<int64_t>(count, fallback));
+  };
+  Window w{get("kernel_shape", 1, spatial), get("strides", 1, spatial),
+           get("dilations", 1, spatial), get("pads", 0, 2 * spatial)};
+  if (spatial != 1 || w.kernel.size() != 1 || w.strides.size() != 1 ||
+      w.dilations.size() != 1 || w.pads.size() != 2)
+    return w; // 2-D, or wrong sizes for the caller to report.
+  // A 1-D window is a 2-D one of height 1; ONNX pads are [begin..., end...].
+  return Window{{1, w.kernel[0]},
+                {1, w.strides[0]},
+                {1, w.dilations[0]},
+                {0, w.pads[0], 0, w.pads[1]}};
+}
+
+/// Conv of 1-D (as 2-D of height 1) or 2-D inputs.
 Value Importer::importConv(const onnx::NodeProto &node) {
   Value x = input(node, 0), w = input(node, 1);
   Value bias = hasInput(node, 2) ? input(node, 2) : Value();
-  RankedTensorType xt = typeOf(x), wt = typeOf(w);
-  if (xt.getRank() != 4)
-    failAt(node, "only 2-D convolutions are supported");
-  auto ints = [&](StringRef name, SmallVector<int64_t> fallback) {
-    return intsAttr(node, name).value_or(fallback);
-  };
   if (const auto *attr = findAttr(node, "auto_pad");
       attr && attr->s() != "NOTSET")
     failAt(node, "auto_pad is not supported");
-  int64_t group = findAttr(node, "group") ? findAttr(node, "group")->i() : 1;
-  SmallVector<int64_t> strides = ints("strides", {1, 1});
-  SmallVector<int64_t> dil = ints("dilations", {1, 1});
-  SmallVector<int64_t> pads = ints("pads", {0, 0, 0, 0}); // t, l, b, r
+  RankedTensorType xt = typeOf(x), wt = typeOf(w);
+  if (xt.getRank() == 4)
+    return conv2d(node, x, w, bias, window(node, 2));
+  if (xt.getRank() != 3 || wt.getRank() != 3)
+    failAt(node, "only 1-D and 2-D convolutions are supported");
+  Value y = conv2d(
+      node,
+      reshape(x, {xt.getDimSize(0), xt.getDimSize(1), 1, xt.getDimSize(2)}),
+      reshape(w, {wt.getDimSize(0), wt.getDimSize(1), 1, wt.getDimSize(2)}),
+      bias, window(node, 1));
+  RankedTensorType yt = typeOf(y);
+  return reshape(y, {yt.getDimSize(0), yt.getDimSize(1), yt.getDimSize(3)});
+}
+
+Value Importer::conv2d(const onnx::NodeProto &node, Value x, Value w,
+                       Value bias, const Window &window) {
+  RankedTensorType xt = typeOf(x), wt = typeOf(w);
+  int64_t group = intAttr(node, "group", 1);
+  const SmallVector<int64_t> &strides = window.strides, &dil = window.dilations;
+  SmallVector<int64_t> pads = window.pads; // t, l, b, r
   // libonnx's checker lets some of these through (group 0, say).
   auto positive = [](ArrayRef<int64_t> v) {
     return llvm::all_of(v, [](int64_t x) { return x >= 1; });
@@ -127,19 +155,30 @@ Value Importer::importConv(const onnx::NodeProto &node) {
       b.getDenseI32ArrayAttr({0, 3, 1, 2}));
 }
 
-/// MaxPool and AveragePool, 2-D, without ceil_mode or count_include_pad.
+/// MaxPool and AveragePool, 1-D (as 2-D of height 1) or 2-D, without
+/// ceil_mode or count_include_pad.
 Value Importer::importPool(const onnx::NodeProto &node) {
   Value x = input(node, 0);
+  RankedTensorType t = typeOf(x);
+  if (t.getRank() == 4)
+    return pool2d(node, x, window(node, 2));
+  if (t.getRank() != 3)
+    failAt(node, "only 1-D and 2-D pooling is supported");
+  Value y = pool2d(
+      node, reshape(x, {t.getDimSize(0), t.getDimSize(1), 1, t.getDimSize(2)}),
+      window(node, 1));
+  RankedTensorType yt = typeOf(y);
+  return reshape(y, {yt.getDimSize(0), yt.getDimSize(1), yt.getDimSize(3)});
+}
+
+Value Importer::pool2d(const onnx::NodeProto &node, Value x,
+                       const Window &window) {
   StringRef op = node.op_type();
   RankedTensorType t = typeOf(x);
-  if (t.getRank() != 4)
-    failAt(node, "2-D pooling only");
-  auto ints2 = [&](StringRef name, SmallVector<int64_t> fallback) {
-    return intsAttr(node, name).value_or(fallback);
-  };
-  SmallVector<int64_t> kernel = ints2("kernel_shape", {1, 1});
-  SmallVector<int64_t> strides = ints2("strides", {1, 1});
-  SmallVector<int64_t> pads = ints2("pads", {0, 0, 0, 0});
+  const SmallVector<int64_t> &kernel = window.kernel, &strides = window.strides;
+  SmallVector<int64_t> pads = window.pads;
+  if (llvm::any_of(window.dilations, [](int64_t d) { return d != 1; }))
+    failAt(node, "dilations other than 1 are not supported");
   if ((findAttr(node, "ceil_mode") && findAttr(node, "ceil_mode")->i()) ||
       (op == "AveragePool" && findAttr(node, "count_include_pad") &&
        findAttr(node, "count_include_pad")->i()))

@@ -157,6 +157,17 @@ public:
   // ImportConvPool.cpp
   Value importConv(const onnx::NodeProto &node);
   Value importPool(const onnx::NodeProto &node);
+  /// A conv or pool window, 2-D: kernel, strides, dilations and pads
+  /// [top, left, bottom, right].
+  struct Window {
+    SmallVector<int64_t> kernel, strides, dilations, pads;
+  };
+  /// `node`'s window over `spatial` (1 or 2) dimensions; a 1-D window is
+  /// given as 2-D of height 1.
+  Window window(const onnx::NodeProto &node, int64_t spatial);
+  Value conv2d(const onnx::NodeProto &node, Value x, Value w, Value bias,
+               const Window &window);
+  Value pool2d(const onnx::NodeProto &node, Value x, const Window &window);
   // ImportNormalization.cpp
   Value importSoftmax(const onnx::NodeProto &node);
   Value importBatchNorm(const onnx::NodeProto &node);
