@@ -125,6 +125,18 @@ void adaptToLibOnnxOpset(onnx::ModelProto &model, int64_t opset) {
     } else if (op == "Pad") {
       if (node.input_size() > 3 && !node.input(3).empty())
         unsupported(node, opset, "the axes input");
+    } else if (op == "Resize") {
+      // antialias, axes and keep_aspect_ratio_policy (18) at their defaults
+      // are what opset 17 does.
+      if (const auto *attr = findAttr(node, "antialias"); attr && attr->i())
+        unsupported(node, opset, "antialias");
+      if (findAttr(node, "axes"))
+        unsupported(node, opset, "axes");
+      if (const auto *attr = findAttr(node, "keep_aspect_ratio_policy");
+          attr && attr->s() != "stretch")
+        unsupported(node, opset, "keep_aspect_ratio_policy");
+      for (StringRef name : {"antialias", "keep_aspect_ratio_policy"})
+        removeAttr(node, name);
     } else if (op == "Cast" || op == "CastLike") {
       removeAttr(node, "saturate"); // Only for float8 targets.
     } else if (op == "AveragePool" || op == "MaxPool") {

@@ -199,6 +199,7 @@ public:
   Value importSplit(const onnx::NodeProto &node);
   Value importPad(const onnx::NodeProto &node);
   Value importExpand(const onnx::NodeProto &node);
+  Value importResize(const onnx::NodeProto &node);
   Value importGather(const onnx::NodeProto &node);
   Value importGatherElements(const onnx::NodeProto &node);
   /// @}
