@@ -147,9 +147,18 @@ Value Importer::importPackedAttention(const onnx::NodeProto &node) {
   if (node.output_size() > 1 && !node.output(1).empty())
     failAt(node, "the present output is not supported");
   int64_t heads = intAttr(node, "num_heads", 0);
+  RankedTensorType xt = typeOf(input(node, 0)), wt = typeOf(input(node, 1));
+  if (xt.getRank() != 3 || wt.getRank() != 2 ||
+      wt.getDimSize(0) != xt.getDimSize(2))
+    failAt(node, "the input must be [batch, sequence, C] and the weights "
+                 "[C, packed hidden]");
   Value qkv = matmul(input(node, 0), input(node, 1));
-  if (hasInput(node, 2))
+  if (hasInput(node, 2)) {
+    RankedTensorType bt = typeOf(input(node, 2));
+    if (bt.getRank() != 1 || bt.getDimSize(0) != wt.getDimSize(1))
+      failAt(node, "the bias must be one vector of the packed hidden size");
     qkv = binary("Add", qkv, input(node, 2));
+  }
   RankedTensorType t = typeOf(qkv);
   int64_t total = t.getDimSize(2);
   SmallVector<int64_t> sizes =
@@ -188,6 +197,11 @@ Value Importer::importMultiHeadAttention(const onnx::NodeProto &node) {
       failAt(node, "query, key and value must be [batch, sequence, hidden]");
   if (hasInput(node, 3)) {
     Value bias = input(node, 3);
+    int64_t total = 0;
+    for (Value x : qkv)
+      total += typeOf(x).getDimSize(2);
+    if (typeOf(bias).getRank() != 1 || typeOf(bias).getDimSize(0) != total)
+      failAt(node, "the bias must be one vector of the three hidden sizes");
     int64_t offset = 0;
     for (Value &x : qkv) {
       int64_t width = typeOf(x).getDimSize(2);

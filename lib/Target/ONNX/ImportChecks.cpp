@@ -165,6 +165,13 @@ void validateGraph(const onnx::GraphProto &graph) {
              "same for the input and the weight) are supported");
       rank = it->second;
     }
+    // libonnx divides by strides and dilations, and sizes by kernels.
+    for (const onnx::AttributeProto &attr : node.attribute())
+      if ((attr.name() == "strides" || attr.name() == "dilations" ||
+           attr.name() == "kernel_shape") &&
+          llvm::any_of(attr.ints(), [](int64_t v) { return v < 1; }))
+        fail(op + " node '" + node.name() + "': " + attr.name() +
+             " must be positive");
     for (const onnx::AttributeProto &attr : node.attribute())
       if (attr.name() == "kernel_shape" &&
           ((attr.ints_size() != 1 && attr.ints_size() != 2) ||

@@ -85,6 +85,8 @@ Value Importer::conv2d(const onnx::NodeProto &node, Value x, Value w,
   int64_t n = xt.getDimSize(0), c = xt.getDimSize(1), h = xt.getDimSize(2),
           wd = xt.getDimSize(3);
   int64_t o = wt.getDimSize(0), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  if (bias && (typeOf(bias).getRank() != 1 || typeOf(bias).getDimSize(0) != o))
+    failAt(node, "the bias must have one value per output channel");
   int64_t padH[2] = {pads[0], pads[2]}, padW[2] = {pads[1], pads[3]};
   int64_t cutH = 0, cutW = 0;
   std::optional<int64_t> oh =
