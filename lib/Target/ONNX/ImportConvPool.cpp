@@ -23,10 +23,10 @@ std::optional<int64_t> fitWindows(int64_t in, int64_t window, int64_t padBegin,
   return (span - extra) / stride + 1;
 }
 
-/// ONNX Conv (NCHW, weights [O, I/group, KH, KW]) as tosa.conv2d (group 1),
-/// tosa.depthwise_conv2d (group = input channels) or one tosa.conv2d per
-/// group, in NHWC between two transposes that cancel against their
-/// neighbours'.
+/// ONNX Conv (NCHW, weights [O, I/group, KH, KW]) in NHWC between two
+/// transposes that cancel against their neighbours': tosa.conv2d (group 1),
+/// tosa.depthwise_conv2d (group = input channels), one tosa.conv2d per group
+/// (a few groups), or a depthwise convolution summed per group (many).
 Importer::Window Importer::window(const onnx::NodeProto &node,
                                   int64_t spatial) {
   auto get = [&](StringRef name, int64_t fallback, int64_t count) {
@@ -63,6 +63,88 @@ Value Importer::importConv(const onnx::NodeProto &node) {
       bias, window(node, 1));
   RankedTensorType yt = typeOf(y);
   return reshape(y, {yt.getDimSize(0), yt.getDimSize(1), yt.getDimSize(3)});
+}
+
+/// The stride, dilation and padding attributes every TOSA convolution of one
+/// ONNX Conv shares.
+struct Importer::ConvAttrs {
+  DenseI64ArrayAttr pad, stride, dilation;
+};
+
+/// Group 1: tosa.conv2d on OHWI weights.
+Value Importer::denseConv(Value nhwc, Value w, Value bias,
+                          RankedTensorType outType, const ConvAttrs &attrs) {
+  return tosa::Conv2DOp::create(
+      b, loc, outType, nhwc, transpose(w, {0, 2, 3, 1}), bias, attrs.pad,
+      attrs.stride, attrs.dilation, TypeAttr::get(b.getF32Type()));
+}
+
+/// One group per input channel: tosa.depthwise_conv2d, whose multiplier is
+/// the outputs per channel (weights [C * M, 1, KH, KW] as [KH, KW, C, M]).
+Value Importer::depthwiseConv(Value nhwc, Value w, Value bias,
+                              RankedTensorType outType,
+                              const ConvAttrs &attrs) {
+  RankedTensorType wt = typeOf(w);
+  int64_t c = typeOf(nhwc).getDimSize(3);
+  Value cmhw =
+      reshape(w, {c, wt.getDimSize(0) / c, wt.getDimSize(2), wt.getDimSize(3)});
+  return tosa::DepthwiseConv2DOp::create(
+      b, loc, outType, nhwc, transpose(cmhw, {2, 3, 0, 1}), bias, attrs.pad,
+      attrs.stride, attrs.dilation, TypeAttr::get(b.getF32Type()));
+}
+
+/// A few groups: one tosa.conv2d per group on its channel slices, outputs
+/// concatenated along channels (NHWC: the last dimension).
+Value Importer::slicedGroupConv(Value nhwc, Value w, Value bias, int64_t group,
+                                RankedTensorType outType,
+                                const ConvAttrs &attrs) {
+  RankedTensorType xt = typeOf(nhwc), wt = typeOf(w);
+  int64_t n = xt.getDimSize(0), h = xt.getDimSize(1), wd = xt.getDimSize(2);
+  int64_t ci = xt.getDimSize(3) / group, co = wt.getDimSize(0) / group;
+  int64_t kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  SmallVector<Value> parts;
+  for (int64_t g = 0; g < group; ++g) {
+    auto type = RankedTensorType::get(
+        {n, outType.getDimSize(1), outType.getDimSize(2), co}, b.getF32Type());
+    parts.push_back(denseConv(slice(nhwc, {0, 0, 0, g * ci}, {n, h, wd, ci}),
+                              slice(w, {g * co, 0, 0, 0}, {co, ci, kh, kw}),
+                              slice(bias, {g * co}, {co}), type, attrs));
+  }
+  return tosa::ConcatOp::create(b, loc, outType, parts, b.getI32IntegerAttr(3));
+}
+
+/// Many groups (RegNet's and ResNeXt's group widths): one depthwise
+/// convolution whose multiplier is the outputs per group, each input channel
+/// applying the weights of its group's outputs, then a sum over each group's
+/// input channels, and the bias. The same multiply-adds as one convolution
+/// per group, in three ops instead of `group` convolutions and a concat; the
+/// depthwise result is as wide as the output times the inputs per group.
+Value Importer::summedGroupConv(Value nhwc, Value w, Value bias, int64_t group,
+                                RankedTensorType outType,
+                                const ConvAttrs &attrs) {
+  RankedTensorType xt = typeOf(nhwc), wt = typeOf(w);
+  int64_t c = xt.getDimSize(3), ci = c / group, co = wt.getDimSize(0) / group;
+  int64_t kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  int64_t n = outType.getDimSize(0), oh = outType.getDimSize(1),
+          ow = outType.getDimSize(2);
+  // [G * Co, Ci, KH, KW] -> [KH, KW, G, Ci, Co] -> [KH, KW, C, Co]: input
+  // channel g * Ci + i multiplies by the weights of outputs g * Co + m.
+  Value grouped = reshape(w, {group, co, ci, kh, kw});
+  Value hwcm = reshape(transpose(grouped, {3, 4, 0, 2, 1}), {kh, kw, c, co});
+  auto zeroType = RankedTensorType::get({c * co}, b.getF32Type());
+  Value zero = tosa::ConstOp::create(b, loc, zeroType,
+                                     DenseElementsAttr::get(zeroType, 0.0f));
+  Value products = tosa::DepthwiseConv2DOp::create(
+      b, loc, RankedTensorType::get({n, oh, ow, c * co}, b.getF32Type()), nhwc,
+      hwcm, zero, attrs.pad, attrs.stride, attrs.dilation,
+      TypeAttr::get(b.getF32Type()));
+  // Depthwise output channel (g * Ci + i) * Co + m: sum over i.
+  Value sums = tosa::ReduceSumOp::create(
+      b, loc,
+      RankedTensorType::get({n * oh * ow, group, 1, co}, b.getF32Type()),
+      reshape(products, {n * oh * ow, group, ci, co}), b.getI32IntegerAttr(2));
+  return binary("Add", reshape(sums, {n, oh, ow, group * co}),
+                reshape(bias, {1, 1, 1, group * co}));
 }
 
 Value Importer::conv2d(const onnx::NodeProto &node, Value x, Value w,
@@ -108,50 +190,18 @@ Value Importer::conv2d(const onnx::NodeProto &node, Value x, Value w,
     bias =
         tosa::ConstOp::create(b, loc, type, DenseElementsAttr::get(type, 0.0f));
   }
-  auto padAttr = b.getDenseI64ArrayAttr({padH[0], padH[1], padW[0], padW[1]});
+  ConvAttrs attrs{b.getDenseI64ArrayAttr({padH[0], padH[1], padW[0], padW[1]}),
+                  b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(dil)};
   auto outType = RankedTensorType::get({n, *oh, *ow, o}, b.getF32Type());
   Value y;
-  if (group == 1) {
-    Value ohwi = tosa::TransposeOp::create(
-        b, loc, RankedTensorType::get({o, kh, kw, c}, b.getF32Type()), w,
-        b.getDenseI32ArrayAttr({0, 2, 3, 1}));
-    y = tosa::Conv2DOp::create(b, loc, outType, nhwc, ohwi, bias, padAttr,
-                               b.getDenseI64ArrayAttr(strides),
-                               b.getDenseI64ArrayAttr(dil),
-                               TypeAttr::get(b.getF32Type()));
-  } else if (group == c && wt.getDimSize(1) == 1 && o % c == 0) {
-    int64_t m = o / c;
-    Value w4 = reshape(w, {c, m, kh, kw});
-    Value hwcm = tosa::TransposeOp::create(
-        b, loc, RankedTensorType::get({kh, kw, c, m}, b.getF32Type()), w4,
-        b.getDenseI32ArrayAttr({2, 3, 0, 1}));
-    y = tosa::DepthwiseConv2DOp::create(
-        b, loc, outType, nhwc, hwcm, bias, padAttr,
-        b.getDenseI64ArrayAttr(strides), b.getDenseI64ArrayAttr(dil),
-        TypeAttr::get(b.getF32Type()));
-  } else if (c % group == 0 && o % group == 0 &&
-             wt.getDimSize(1) == c / group) {
-    // Grouped: one convolution per group on its channel slices, outputs
-    // concatenated along channels (NHWC: the last dimension).
-    int64_t ci = c / group, co = o / group;
-    SmallVector<Value> parts;
-    for (int64_t g = 0; g < group; ++g) {
-      Value xg = slice(nhwc, {0, 0, 0, g * ci}, {n, h, wd, ci});
-      Value wg = slice(w, {g * co, 0, 0, 0}, {co, ci, kh, kw});
-      Value bg = slice(bias, {g * co}, {co});
-      Value ohwi = tosa::TransposeOp::create(
-          b, loc, RankedTensorType::get({co, kh, kw, ci}, b.getF32Type()), wg,
-          b.getDenseI32ArrayAttr({0, 2, 3, 1}));
-      parts.push_back(tosa::Conv2DOp::create(
-          b, loc, RankedTensorType::get({n, *oh, *ow, co}, b.getF32Type()), xg,
-          ohwi, bg, padAttr, b.getDenseI64ArrayAttr(strides),
-          b.getDenseI64ArrayAttr(dil), TypeAttr::get(b.getF32Type())));
-    }
-    y = tosa::ConcatOp::create(b, loc, outType, parts, b.getI32IntegerAttr(3));
-  } else {
-    failAt(node,
-           "group " + std::to_string(group) + " does not divide the channels");
-  }
+  if (group == 1)
+    y = denseConv(nhwc, w, bias, outType, attrs);
+  else if (group == c && wt.getDimSize(1) == 1)
+    y = depthwiseConv(nhwc, w, bias, outType, attrs);
+  else if (group <= kMaxSlicedGroups)
+    y = slicedGroupConv(nhwc, w, bias, group, outType, attrs);
+  else
+    y = summedGroupConv(nhwc, w, bias, group, outType, attrs);
   return tosa::TransposeOp::create(
       b, loc, RankedTensorType::get({n, o, *oh, *ow}, b.getF32Type()), y,
       b.getDenseI32ArrayAttr({0, 3, 1, 2}));

@@ -168,6 +168,17 @@ public:
   Value conv2d(const onnx::NodeProto &node, Value x, Value w, Value bias,
                const Window &window);
   Value pool2d(const onnx::NodeProto &node, Value x, const Window &window);
+  /// Convolutions in NHWC by group (ImportConvPool.cpp).
+  struct ConvAttrs;
+  static constexpr int64_t kMaxSlicedGroups = 4;
+  Value denseConv(Value nhwc, Value w, Value bias, RankedTensorType outType,
+                  const ConvAttrs &attrs);
+  Value depthwiseConv(Value nhwc, Value w, Value bias, RankedTensorType outType,
+                      const ConvAttrs &attrs);
+  Value slicedGroupConv(Value nhwc, Value w, Value bias, int64_t group,
+                        RankedTensorType outType, const ConvAttrs &attrs);
+  Value summedGroupConv(Value nhwc, Value w, Value bias, int64_t group,
+                        RankedTensorType outType, const ConvAttrs &attrs);
   // ImportNormalization.cpp
   Value importSoftmax(const onnx::NodeProto &node);
   Value importBatchNorm(const onnx::NodeProto &node);
