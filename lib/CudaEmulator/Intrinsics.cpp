@@ -14,6 +14,7 @@
 #include "MemoryCheck.h"
 #include "Profile.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSwitch.h"
 
@@ -46,17 +47,20 @@ template <int Mode> float fmaF(float a, float b, float c) {
   return withRounding(Mode, [&] { return std::fma(a, b, c); });
 }
 template <int Mode> float fmaFtzF(float a, float b, float c) {
-  return flush(withRounding(Mode, [&] {
-    return std::fma(flush(a), flush(b), flush(c));
-  }));
+  return flush(withRounding(
+      Mode, [&] { return std::fma(flush(a), flush(b), flush(c)); }));
 }
 template <int Mode> double fmaD(double a, double b, double c) {
   return withRounding(Mode, [&] { return std::fma(a, b, c); });
 }
 
-float saturateF(float x) { return std::isnan(x) ? 0.0f : std::fmin(std::fmax(x, 0.0f), 1.0f); }
+float saturateF(float x) {
+  return std::isnan(x) ? 0.0f : std::fmin(std::fmax(x, 0.0f), 1.0f);
+}
 float saturateFtzF(float x) { return saturateF(flush(x)); }
-double saturateD(double x) { return std::isnan(x) ? 0.0 : std::fmin(std::fmax(x, 0.0), 1.0); }
+double saturateD(double x) {
+  return std::isnan(x) ? 0.0 : std::fmin(std::fmax(x, 0.0), 1.0);
+}
 
 float ex2F(float x) { return std::exp2(x); }
 float ex2FtzF(float x) { return flush(std::exp2(flush(x))); }
@@ -128,38 +132,50 @@ float fmaxF(float a, float b) { return std::fmax(a, b); }
 float fminF(float a, float b) { return std::fmin(a, b); }
 float fmaxFtzF(float a, float b) { return std::fmax(flush(a), flush(b)); }
 float fminFtzF(float a, float b) { return std::fmin(flush(a), flush(b)); }
-float fmaxNanF(float a, float b) { return std::isnan(a) || std::isnan(b) ? NAN : std::fmax(a, b); }
-float fminNanF(float a, float b) { return std::isnan(a) || std::isnan(b) ? NAN : std::fmin(a, b); }
+float fmaxNanF(float a, float b) {
+  return std::isnan(a) || std::isnan(b) ? NAN : std::fmax(a, b);
+}
+float fminNanF(float a, float b) {
+  return std::isnan(a) || std::isnan(b) ? NAN : std::fmin(a, b);
+}
 
 struct HostFunction {
   const char *symbol;
   void *address;
 };
 
-#define UEMU_FN(fn) HostFunction{"__uemu_" #fn, reinterpret_cast<void *>(&fn)}
+#define UEMU_FN(fn)                                                            \
+  HostFunction { "__uemu_" #fn, reinterpret_cast<void *>(&fn) }
 /// `llvm.nvvm.OP.MODE.{f,ftz.f,d}` for the four rounding modes.
-#define UEMU_ROUNDED(op, fnF, fnFtz, fnD, name, mode)                         \
+#define UEMU_ROUNDED(op, fnF, fnFtz, fnD, name, mode)                          \
   {"llvm.nvvm." op "." name ".f",                                              \
    HostFunction{"__uemu_" op "_" name "_f",                                    \
                 reinterpret_cast<void *>(&fnF<mode>)}},                        \
       {"llvm.nvvm." op "." name ".ftz.f",                                      \
        HostFunction{"__uemu_" op "_" name "_ftz_f",                            \
                     reinterpret_cast<void *>(&fnFtz<mode>)}},                  \
-      {"llvm.nvvm." op "." name ".d",                                          \
-       HostFunction{"__uemu_" op "_" name "_d",                                \
-                    reinterpret_cast<void *>(&fnD<mode>)}}
+  {                                                                            \
+    "llvm.nvvm." op "." name ".d", HostFunction {                              \
+      "__uemu_" op "_" name "_d", reinterpret_cast<void *>(&fnD<mode>)         \
+    }                                                                          \
+  }
 #define UEMU_ALL_ROUNDINGS(op, fnF, fnFtz, fnD)                                \
   UEMU_ROUNDED(op, fnF, fnFtz, fnD, "rn", FE_TONEAREST),                       \
       UEMU_ROUNDED(op, fnF, fnFtz, fnD, "rz", FE_TOWARDZERO),                  \
       UEMU_ROUNDED(op, fnF, fnFtz, fnD, "rm", FE_DOWNWARD),                    \
       UEMU_ROUNDED(op, fnF, fnFtz, fnD, "rp", FE_UPWARD)
 #define UEMU_FMA(name, mode)                                                   \
-  {"llvm.nvvm.fma." name ".f", HostFunction{"__uemu_fma_" name "_f",          \
-       reinterpret_cast<void *>(&fmaF<mode>)}},                                \
-  {"llvm.nvvm.fma." name ".ftz.f", HostFunction{"__uemu_fma_" name "_ftz_f",  \
-       reinterpret_cast<void *>(&fmaFtzF<mode>)}},                             \
-  {"llvm.nvvm.fma." name ".d", HostFunction{"__uemu_fma_" name "_d",          \
-       reinterpret_cast<void *>(&fmaD<mode>)}}
+  {"llvm.nvvm.fma." name ".f",                                                 \
+   HostFunction{"__uemu_fma_" name "_f",                                       \
+                reinterpret_cast<void *>(&fmaF<mode>)}},                       \
+      {"llvm.nvvm.fma." name ".ftz.f",                                         \
+       HostFunction{"__uemu_fma_" name "_ftz_f",                               \
+                    reinterpret_cast<void *>(&fmaFtzF<mode>)}},                \
+  {                                                                            \
+    "llvm.nvvm.fma." name ".d", HostFunction {                                 \
+      "__uemu_fma_" name "_d", reinterpret_cast<void *>(&fmaD<mode>)           \
+    }                                                                          \
+  }
 
 const llvm::StringMap<HostFunction> &hostFunctions() {
   static const llvm::StringMap<HostFunction> table = {
@@ -400,8 +416,7 @@ void cpAsyncWaitAllHandler(const Site &site, const Slot *args, Slot *r) {
 //===----------------------------------------------------------------------===//
 
 IntrinsicLowering handlerLowering(IntrinsicHandler handler, bool synchronizes,
-                                  unsigned variant = 0,
-                                  unsigned variant2 = 0) {
+                                  unsigned variant = 0, unsigned variant2 = 0) {
   IntrinsicLowering l{IntrinsicLowering::Kind::Handler};
   l.handler = handler;
   l.synchronizes = synchronizes;
@@ -528,8 +543,28 @@ std::optional<IntrinsicLowering> lookupAsyncCopy(StringRef name) {
 }
 } // namespace
 
-std::optional<IntrinsicLowering>
-uniform::emu::lookupIntrinsic(StringRef name) {
+StringRef uniform::emu::intrinsicForInlineAsm(StringRef asmString) {
+  // Spaces after commas vary; the instruction and its operands do not.
+  std::string canonical;
+  for (char c : asmString.trim())
+    if (!llvm::isSpace(c) || (!canonical.empty() && canonical.back() != ','))
+      canonical += c;
+  static const llvm::StringMap<StringRef> forms = {
+      {"rcp.approx.ftz.f32 $0,$1;", "llvm.nvvm.rcp.approx.ftz.f"},
+      {"rcp.approx.f32 $0,$1;", "llvm.nvvm.rcp.approx.f"},
+      {"rsqrt.approx.ftz.f32 $0,$1;", "llvm.nvvm.rsqrt.approx.ftz.f"},
+      {"rsqrt.approx.f32 $0,$1;", "llvm.nvvm.rsqrt.approx.f"},
+      {"rsqrt.approx.ftz.f64 $0,$1;", "llvm.nvvm.rsqrt.approx.d"},
+      {"rsqrt.approx.f64 $0,$1;", "llvm.nvvm.rsqrt.approx.d"},
+      {"ex2.approx.ftz.f32 $0,$1;", "llvm.nvvm.ex2.approx.ftz.f"},
+      {"ex2.approx.f32 $0,$1;", "llvm.nvvm.ex2.approx.f"},
+      {"tanh.approx.f32 $0,$1;", "llvm.nvvm.tanh.approx.f32"},
+  };
+  auto it = forms.find(canonical);
+  return it == forms.end() ? StringRef() : it->second;
+}
+
+std::optional<IntrinsicLowering> uniform::emu::lookupIntrinsic(StringRef name) {
   using Lookup = std::optional<IntrinsicLowering> (*)(StringRef);
   static const Lookup registry[] = {lookupSreg, lookupMath, lookupSync,
                                     lookupAsyncCopy, lookupDeviceHeap};

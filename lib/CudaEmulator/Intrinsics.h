@@ -46,6 +46,11 @@ struct IntrinsicLowering {
 /// std::nullopt when the emulator does not implement it.
 std::optional<IntrinsicLowering> lookupIntrinsic(llvm::StringRef name);
 
+/// The intrinsic that the PTX inline assembly `asmString` computes, for the
+/// one-instruction forms libdevice writes (its tanhf's
+/// `rcp.approx.ftz.f32 $0,$1;`), or "" for any other assembly.
+llvm::StringRef intrinsicForInlineAsm(llvm::StringRef asmString);
+
 } // namespace uniform::emu
 
 #endif // UNIFORM_LIB_CUDAEMULATOR_INTRINSICS_H

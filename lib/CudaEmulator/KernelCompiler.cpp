@@ -32,6 +32,7 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/IntrinsicInst.h"
 #include "llvm/IR/Module.h"
@@ -101,6 +102,7 @@ private:
   void addAccessCheck(Instruction *before, Value *address, Value *bytes,
                       bool isWrite, Align align);
   Error lowerIntrinsics();
+  Error lowerInlineAsm();
   void lowerCall(CallInst *call, const IntrinsicLowering &lowering);
   void lowerHandlerCall(CallInst *call, const IntrinsicLowering &lowering);
   AllocaInst *slotsFor(Function &f, unsigned count);
@@ -131,10 +133,10 @@ uint32_t KernelRewriter::addSite(Site site, const Instruction *inst) {
 static GlobalVariable *defineDynamicShared(Module &m, GlobalVariable &g) {
   Type *bytes =
       ArrayType::get(Type::getInt8Ty(m.getContext()), kMaxDynamicSharedBytes);
-  auto *definition = new GlobalVariable(
-      m, bytes, false, GlobalValue::ExternalLinkage,
-      ConstantAggregateZero::get(bytes), "", nullptr,
-      GlobalValue::NotThreadLocal, g.getAddressSpace());
+  auto *definition =
+      new GlobalVariable(m, bytes, false, GlobalValue::ExternalLinkage,
+                         ConstantAggregateZero::get(bytes), "", nullptr,
+                         GlobalValue::NotThreadLocal, g.getAddressSpace());
   definition->takeName(&g);
   definition->setAlignment(Align(16));
   g.replaceAllUsesWith(definition);
@@ -169,7 +171,8 @@ void KernelRewriter::prepareGlobals() {
       if (shared) {
         if (g.getAlign().valueOrOne() < Align(16))
           g.setAlignment(Align(16));
-        result.shared.push_back({original, nullptr, size, dynamic.contains(&g)});
+        result.shared.push_back(
+            {original, nullptr, size, dynamic.contains(&g)});
       } else {
         result.globals.push_back({original, nullptr, size, g.isConstant()});
       }
@@ -228,9 +231,8 @@ void KernelRewriter::instrumentAccesses(Function &f) {
                      storeSize(cas->getNewValOperand()->getType()), true,
                      cas->getAlign());
     else if (auto *transfer = dyn_cast<MemTransferInst>(inst)) {
-      addAccessCheck(transfer, transfer->getRawSource(),
-                     transfer->getLength(), false,
-                     transfer->getSourceAlign().valueOrOne());
+      addAccessCheck(transfer, transfer->getRawSource(), transfer->getLength(),
+                     false, transfer->getSourceAlign().valueOrOne());
       addAccessCheck(transfer, transfer->getRawDest(), transfer->getLength(),
                      true, transfer->getDestAlign().valueOrOne());
     } else if (auto *set = dyn_cast<MemSetInst>(inst)) {
@@ -242,15 +244,16 @@ void KernelRewriter::instrumentAccesses(Function &f) {
 
 void KernelRewriter::countBlocks(Function &f) {
   LLVMContext &ctx = m.getContext();
-  FunctionCallee hook = m.getOrInsertFunction(
-      kBlockHook, Type::getVoidTy(ctx), Type::getInt32Ty(ctx));
+  FunctionCallee hook = m.getOrInsertFunction(kBlockHook, Type::getVoidTy(ctx),
+                                              Type::getInt32Ty(ctx));
   for (BasicBlock &block : f) {
     Site site;
     for (Instruction &inst : block)
       ++site.classCounts[static_cast<unsigned>(classifyInstruction(inst))];
     Instruction *first = &*block.getFirstInsertionPt();
     uint32_t id = addSite(std::move(site), first);
-    IRBuilder<>(first).CreateCall(hook, {ConstantInt::get(Type::getInt32Ty(ctx), id)});
+    IRBuilder<>(first).CreateCall(
+        hook, {ConstantInt::get(Type::getInt32Ty(ctx), id)});
   }
 }
 
@@ -258,8 +261,7 @@ AllocaInst *KernelRewriter::slotsFor(Function &f, unsigned count) {
   LLVMContext &ctx = m.getContext();
   Type *slotType = FixedVectorType::get(Type::getInt8Ty(ctx), 16);
   AllocaInst *&alloca = slots[&f];
-  auto *current =
-      alloca ? cast<ConstantInt>(alloca->getArraySize()) : nullptr;
+  auto *current = alloca ? cast<ConstantInt>(alloca->getArraySize()) : nullptr;
   if (current && current->getZExtValue() >= count)
     return alloca;
   IRBuilder<> b(&*f.getEntryBlock().getFirstInsertionPt());
@@ -277,7 +279,7 @@ void KernelRewriter::lowerHandlerCall(CallInst *call,
                                       const IntrinsicLowering &lowering) {
   Function &f = *call->getFunction();
   Type *ret = call->getType();
-  unsigned results = ret->isVoidTy()      ? 0
+  unsigned results = ret->isVoidTy()     ? 0
                      : ret->isStructTy() ? ret->getStructNumElements()
                                          : 1;
   unsigned arity = call->arg_size();
@@ -293,7 +295,9 @@ void KernelRewriter::lowerHandlerCall(CallInst *call,
   LLVMContext &ctx = m.getContext();
   IRBuilder<> b(call);
   Type *slotType = buffer->getAllocatedType();
-  auto slot = [&](unsigned i) { return b.CreateConstGEP1_32(slotType, buffer, i); };
+  auto slot = [&](unsigned i) {
+    return b.CreateConstGEP1_32(slotType, buffer, i);
+  };
   for (unsigned i = 0; i < arity; ++i)
     b.CreateStore(call->getArgOperand(i), slot(i));
   FunctionCallee hook = m.getOrInsertFunction(
@@ -337,8 +341,8 @@ void KernelRewriter::lowerCall(CallInst *call,
     call->eraseFromParent();
     return;
   case IntrinsicLowering::Kind::HostFunction: {
-    FunctionCallee host = m.getOrInsertFunction(lowering.symbol,
-                                                call->getFunctionType());
+    FunctionCallee host =
+        m.getOrInsertFunction(lowering.symbol, call->getFunctionType());
     call->setCalledFunction(host);
     call->setAttributes(AttributeList());
     hostFunctions[lowering.symbol] = lowering.address;
@@ -364,8 +368,8 @@ Error KernelRewriter::lowerIntrinsics() {
     std::optional<IntrinsicLowering> lowering = lookupIntrinsic(name);
     if (!lowering)
       return failure(
-          nvvm ? "the CUDA emulator does not implement the intrinsic '" +
-                     name + "'"
+          nvvm ? "the CUDA emulator does not implement the intrinsic '" + name +
+                     "'"
                : "the kernel module calls the external function '" + name +
                      "', which the CUDA emulator cannot run");
     SmallVector<CallInst *> calls;
@@ -377,6 +381,29 @@ Error KernelRewriter::lowerIntrinsics() {
       return failure("'" + name + "' is used other than by direct calls");
     for (CallInst *call : calls)
       lowerCall(call, *lowering);
+  }
+  return lowerInlineAsm();
+}
+
+/// PTX inline assembly (libdevice's) as the intrinsic it computes. The host
+/// would read its constraints as its own ("f": an x87 register) and crash
+/// in code generation; anything unknown is an error instead.
+Error KernelRewriter::lowerInlineAsm() {
+  SmallVector<CallInst *> calls;
+  for (Function &f : m)
+    for (Instruction &inst : instructions(f))
+      if (auto *call = dyn_cast<CallInst>(&inst); call && call->isInlineAsm())
+        calls.push_back(call);
+  for (CallInst *call : calls) {
+    StringRef text = cast<InlineAsm>(call->getCalledOperand())->getAsmString();
+    StringRef name = intrinsicForInlineAsm(text);
+    std::optional<IntrinsicLowering> lowering =
+        name.empty() ? std::nullopt : lookupIntrinsic(name);
+    if (!lowering || lowering->kind != IntrinsicLowering::Kind::HostFunction)
+      return failure("the CUDA emulator does not implement the PTX inline "
+                     "assembly '" +
+                     text + "' in '" + call->getFunction()->getName() + "'");
+    lowerCall(call, *lowering);
   }
   return Error::success();
 }
@@ -534,8 +561,8 @@ Expected<orc::LLJIT &> deviceJit() {
 orc::SymbolMap runtimeSymbols(orc::LLJIT &jit) {
   orc::SymbolMap symbols;
   auto add = [&](StringRef name, void *address) {
-    symbols[jit.mangleAndIntern(name)] = {
-        orc::ExecutorAddr::fromPtr(address), JITSymbolFlags::Exported};
+    symbols[jit.mangleAndIntern(name)] = {orc::ExecutorAddr::fromPtr(address),
+                                          JITSymbolFlags::Exported};
   };
   add(kAccessHook, reinterpret_cast<void *>(&uniformEmuAccessHook));
   add(kCallHook, reinterpret_cast<void *>(&uniformEmuCallHook));
@@ -555,15 +582,15 @@ uniform::emu::compileKernelModule(StringRef image) {
   if (!jit)
     return jit.takeError();
   auto context = std::make_unique<LLVMContext>();
-  Expected<std::unique_ptr<Module>> module = parseBitcodeFile(
-      MemoryBufferRef(image, "kernel module"), *context);
+  Expected<std::unique_ptr<Module>> module =
+      parseBitcodeFile(MemoryBufferRef(image, "kernel module"), *context);
   if (!module)
     return failure("cannot read the kernel module's bitcode: " +
                    toString(module.takeError()));
   auto result = std::make_unique<KernelModule>();
   KernelRewriter rewriter(**module, *result);
-  if (Error err = rewriter.run(jit->getDataLayout(),
-                               jit->getTargetTriple().str()))
+  if (Error err =
+          rewriter.run(jit->getDataLayout(), jit->getTargetTriple().str()))
     return std::move(err);
 
   static unsigned counter = 0;
@@ -574,8 +601,8 @@ uniform::emu::compileKernelModule(StringRef image) {
   // The hooks, the per-thread math, then the process (libm) for the rest.
   orc::SymbolMap symbols = runtimeSymbols(*jit);
   for (const auto &[name, address] : rewriter.hostFunctions)
-    symbols[jit->mangleAndIntern(name)] = {
-        orc::ExecutorAddr::fromPtr(address), JITSymbolFlags::Exported};
+    symbols[jit->mangleAndIntern(name)] = {orc::ExecutorAddr::fromPtr(address),
+                                           JITSymbolFlags::Exported};
   if (Error err = dylib->define(orc::absoluteSymbols(std::move(symbols))))
     return std::move(err);
   auto process = orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
@@ -584,9 +611,9 @@ uniform::emu::compileKernelModule(StringRef image) {
     return process.takeError();
   dylib->addGenerator(std::move(*process));
   result->dylib = &*dylib;
-  if (Error err = jit->addIRModule(
-          *dylib, orc::ThreadSafeModule(std::move(*module),
-                                        std::move(context))))
+  if (Error err =
+          jit->addIRModule(*dylib, orc::ThreadSafeModule(std::move(*module),
+                                                         std::move(context))))
     return std::move(err);
 
   for (auto &kernel : result->kernels) {

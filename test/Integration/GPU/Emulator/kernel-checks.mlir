@@ -39,6 +39,15 @@
 // RUN: not uniform-run %t.mlir --entry grid_too_tall --device=cuda-emulator --input %t.x.npy 2>&1 | FileCheck %s --check-prefix=GRID
 // GRID: uniform-cuda-emulator: error: launch of 'grid_too_tall_kernel' with grid (1,70000,1) and block (1,1,1): grid y 70000 exceeds the limit of 65535 (cuLaunchKernel would fail)
 
+// PTX inline assembly (libdevice's tanhf has `rcp.approx.ftz.f32`) runs as
+// the instruction it names; the host once read the "f" constraint as an x87
+// register and aborted in code generation. Assembly the emulator does not
+// know is an error that names it and the kernel.
+// RUN: uniform-run %t.mlir --entry inline_asm_reciprocal --device=cuda-emulator --input %t.x.npy --print-summary | FileCheck %s --check-prefix=ASM
+// ASM: result #0: float32 [64] min 0.015873 max inf
+// RUN: not uniform-run %t.mlir --entry inline_asm_unknown --device=cuda-emulator --input %t.x.npy 2>&1 | FileCheck %s --check-prefix=UNKNOWN-ASM
+// UNKNOWN-ASM: error: {{.*}}the CUDA emulator does not implement the PTX inline assembly 'sub.rm.f32 $0, $1, $2;' in 'inline_asm_unknown_kernel'
+
 #shared = #gpu.address_space<workgroup>
 
 // Shared memory as a workgroup global, as convert-attn-to-nvgpu makes it.
@@ -195,6 +204,40 @@ func.func @grid_too_tall(%x: tensor<64xf32>) -> tensor<64xf32> {
     %i = arith.remui %b1, %c1 : index
     %v = memref.load %in[%i] : memref<64xf32>
     memref.store %v, %out[%i] : memref<64xf32>
+    gpu.terminator
+  }
+  %r = bufferization.to_tensor %out restrict : memref<64xf32> to tensor<64xf32>
+  return %r : tensor<64xf32>
+}
+
+// out[i] = 1 / x[i] by libdevice's inline assembly.
+func.func @inline_asm_reciprocal(%x: tensor<64xf32>) -> tensor<64xf32> {
+  %in = bufferization.to_buffer %x : tensor<64xf32> to memref<64xf32>
+  %out = memref.alloc() : memref<64xf32>
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  gpu.launch blocks(%b0, %b1, %b2) in (%g0 = %c1, %g1 = %c1, %g2 = %c1)
+             threads(%t0, %t1, %t2) in (%n0 = %c64, %n1 = %c1, %n2 = %c1) {
+    %v = memref.load %in[%t0] : memref<64xf32>
+    %r = llvm.inline_asm "rcp.approx.ftz.f32 $0,$1;", "=f,f" %v : (f32) -> f32
+    memref.store %r, %out[%t0] : memref<64xf32>
+    gpu.terminator
+  }
+  %r = bufferization.to_tensor %out restrict : memref<64xf32> to tensor<64xf32>
+  return %r : tensor<64xf32>
+}
+
+// A subtraction rounded towards minus infinity: not emulated.
+func.func @inline_asm_unknown(%x: tensor<64xf32>) -> tensor<64xf32> {
+  %in = bufferization.to_buffer %x : tensor<64xf32> to memref<64xf32>
+  %out = memref.alloc() : memref<64xf32>
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  gpu.launch blocks(%b0, %b1, %b2) in (%g0 = %c1, %g1 = %c1, %g2 = %c1)
+             threads(%t0, %t1, %t2) in (%n0 = %c64, %n1 = %c1, %n2 = %c1) {
+    %v = memref.load %in[%t0] : memref<64xf32>
+    %r = llvm.inline_asm "sub.rm.f32 $0, $1, $2;", "=f,f,f" %v, %v : (f32, f32) -> f32
+    memref.store %r, %out[%t0] : memref<64xf32>
     gpu.terminator
   }
   %r = bufferization.to_tensor %out restrict : memref<64xf32> to tensor<64xf32>
