@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "uniform/Pipelines/Pipelines.h"
 #include "uniform/Pipelines/Passes.h"
+#include "uniform/Pipelines/Pipelines.h"
 
 #include "PipelineParts.h"
 
@@ -26,12 +26,9 @@
 
 using namespace mlir;
 
-void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
-                                             bool reuseHeads,
-                                             StringRef strategy,
-                                             int64_t tileM,
-                                             std::optional<std::string>
-                                                 fusedAttentionTiles) {
+void uniform::detail::addGraphToLinalgPasses(
+    OpPassManager &pm, bool reuseHeads, StringRef strategy, int64_t tileM,
+    std::optional<std::string> fusedAttentionTiles) {
   pm.addPass(createPrepareEntryPoints());
 
   // Graph level: share attention matrices, then lower attention and TOSA to
@@ -47,6 +44,8 @@ void uniform::detail::addGraphToLinalgPasses(OpPassManager &pm,
   // into the constants, and activation transposes that cancel across
   // elementwise ops (the NCHW <-> NHWC pairs that the ONNX import leaves
   // around every convolution) removed.
+  // ConvTranspose as convolutions, before the folds take in their weights.
+  pm.nest<func::FuncOp>().addPass(createTosaDecomposeTransposeConv());
   pm.nest<func::FuncOp>().addPass(tosa::createTosaLayerwiseConstantFoldPass());
   pm.nest<func::FuncOp>().addPass(createTosaFoldConstants());
   pm.nest<func::FuncOp>().addPass(tosa::createTosaReduceTransposes());
@@ -140,9 +139,8 @@ void uniform::registerPipelines() {
         if (failed(options.parseFromString(optionsStr)))
           return failure();
         LogicalResult valid = success();
-        if (failed(verifyGpuPipelineOptions(options, [&](const Twine &msg) {
-              valid = errorHandler(msg);
-            })))
+        if (failed(verifyGpuPipelineOptions(
+                options, [&](const Twine &msg) { valid = errorHandler(msg); })))
           return failure();
         buildGpuPipeline(pm, options);
         return valid;

@@ -49,3 +49,65 @@ func.func @runtime_table(%table: tensor<1x3x2xf32>) -> tensor<1x2x2xf32> {
   %r = tosa.gather %table, %offsets : (tensor<1x3x2xf32>, tensor<1x2xi32>) -> tensor<1x2x2xf32>
   return %r : tensor<1x2x2xf32>
 }
+
+// -----
+
+// Rearrangements of constants (a decomposed transposed convolution's
+// weights): reverse, pad with a constant value, slice, and a chain of them
+// with upstream's transpose fold in between, in one run.
+// CHECK-LABEL: func.func @reverse_of_constant
+// CHECK:         "tosa.const"() <{values = dense<{{\[}}[3, 2, 1], [6, 5, 4]]> : tensor<2x3xi32>}>
+// CHECK-NOT:     tosa.reverse
+func.func @reverse_of_constant() -> tensor<2x3xi32> {
+  %c = "tosa.const"() <{values = dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi32>}> : () -> tensor<2x3xi32>
+  %r = tosa.reverse %c {axis = 1 : i32} : (tensor<2x3xi32>) -> tensor<2x3xi32>
+  return %r : tensor<2x3xi32>
+}
+
+// CHECK-LABEL: func.func @pad_of_constant
+// CHECK:         "tosa.const"() <{values = dense<{{\[}}[9.000000e+00, 9.000000e+00, 9.000000e+00], [9.000000e+00, 1.000000e+00, 2.000000e+00], [9.000000e+00, 3.000000e+00, 4.000000e+00]]> : tensor<3x3xf32>}>
+// CHECK-NOT:     tosa.pad
+func.func @pad_of_constant() -> tensor<3x3xf32> {
+  %c = "tosa.const"() <{values = dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>}> : () -> tensor<2x2xf32>
+  %padding = tosa.const_shape {values = dense<[1, 0, 1, 0]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %value = "tosa.const"() <{values = dense<9.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %r = tosa.pad %c, %padding, %value : (tensor<2x2xf32>, !tosa.shape<4>, tensor<1xf32>) -> tensor<3x3xf32>
+  return %r : tensor<3x3xf32>
+}
+
+// CHECK-LABEL: func.func @slice_of_constant
+// CHECK:         "tosa.const"() <{values = dense<{{\[}}[5, 6]]> : tensor<1x2xi8>}>
+// CHECK-NOT:     tosa.slice
+func.func @slice_of_constant() -> tensor<1x2xi8> {
+  %c = "tosa.const"() <{values = dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi8>}> : () -> tensor<2x3xi8>
+  %start = tosa.const_shape {values = dense<[1, 1]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %size = tosa.const_shape {values = dense<[1, 2]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %r = tosa.slice %c, %start, %size : (tensor<2x3xi8>, !tosa.shape<2>, !tosa.shape<2>) -> tensor<1x2xi8>
+  return %r : tensor<1x2xi8>
+}
+
+// CHECK-LABEL: func.func @chain_of_rearrangements
+// CHECK:         "tosa.const"() <{values = dense<{{\[}}[6.000000e+00, 3.000000e+00], [5.000000e+00, 2.000000e+00], [4.000000e+00, 1.000000e+00], [0.000000e+00, 0.000000e+00]]> : tensor<4x2xf32>}>
+// CHECK-NOT:     tosa.transpose
+// CHECK-NOT:     tosa.reverse
+// CHECK-NOT:     tosa.pad
+func.func @chain_of_rearrangements() -> tensor<4x2xf32> {
+  %c = "tosa.const"() <{values = dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>}> : () -> tensor<2x3xf32>
+  %t = tosa.transpose %c {perms = array<i32: 1, 0>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  %r0 = tosa.reverse %t {axis = 0 : i32} : (tensor<3x2xf32>) -> tensor<3x2xf32>
+  %r1 = tosa.reverse %r0 {axis = 1 : i32} : (tensor<3x2xf32>) -> tensor<3x2xf32>
+  %padding = tosa.const_shape {values = dense<[0, 1, 0, 0]> : tensor<4xindex>} : () -> !tosa.shape<4>
+  %zero = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
+  %p = tosa.pad %r1, %padding, %zero : (tensor<3x2xf32>, !tosa.shape<4>, tensor<1xf32>) -> tensor<4x2xf32>
+  return %p : tensor<4x2xf32>
+}
+
+// -----
+
+// Left alone: a reverse of a value known at run time.
+// CHECK-LABEL: func.func @runtime_reverse
+// CHECK:         tosa.reverse
+func.func @runtime_reverse(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %r = tosa.reverse %x {axis = 1 : i32} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %r : tensor<2x3xf32>
+}

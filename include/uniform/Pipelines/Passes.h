@@ -62,7 +62,8 @@ namespace uniform {
 int64_t dedupeGpuKernels(mlir::ModuleOp module);
 
 /// Constant folds of TOSA ops that tosa-layerwise-constant-fold lacks
-/// (tosa.gather of a constant table at constant indices).
+/// (tosa.gather of a constant table at constant indices; tosa.reverse,
+/// tosa.pad and tosa.slice of constants).
 void populateTosaFoldConstantsPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace uniform

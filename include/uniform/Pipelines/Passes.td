@@ -31,12 +31,38 @@ def TosaFoldConstants
                 "leaves";
   let description = [{
     Computes at compile time the TOSA ops whose operands are all constants
-    and that upstream's `tosa-layerwise-constant-fold` leaves. Today that is
-    `tosa.gather`: a windowed attention layer gathers its relative position
-    bias from a learned table at constant offsets, and without this fold
-    every inference repeats that gather (a GPU kernel per layer). A gather
-    with an index outside the table, or a result of more than 2^20
-    elements, is left as it is.
+    and that upstream's `tosa-layerwise-constant-fold` leaves:
+    - `tosa.gather`: a windowed attention layer gathers its relative
+      position bias from a learned table at constant offsets, and without
+      this fold every inference repeats that gather (a GPU kernel per
+      layer). A gather with an index outside the table, or a result of more
+      than 2^20 elements, is left as it is.
+    - `tosa.reverse`, `tosa.pad` (with a constant padding and value) and
+      `tosa.slice`: the weights of a decomposed transposed convolution, of
+      one group, or of a dilated kernel. Constants of up
+      to 2^24 elements of whole bytes (not i1) are rearranged.
+
+    Upstream's transpose fold runs with them, so that a chain of
+    rearrangements of one constant folds in one run.
+  }];
+  let dependentDialects = ["::mlir::tosa::TosaDialect"];
+}
+
+def TosaDecomposeTransposeConv
+    : Pass<"uniform-tosa-decompose-transpose-conv", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite tosa.transpose_conv2d as tosa.conv2d and data "
+                "movement, which tosa-to-linalg lowers";
+  let description = [{
+    `tosa-to-linalg-named` has no lowering of `tosa.transpose_conv2d` (the
+    ONNX importer's ConvTranspose). This pass applies upstream's
+    decomposition (`populateTosaDecomposeTransposeConv`) and nothing else
+    of `tosa-optional-decompositions`: stride 1 becomes a convolution with
+    the kernel reversed and padded by the kernel less one; larger strides
+    become one convolution of stride 1 whose output channels hold every
+    stride phase (the sub-pixel form, no multiply-adds with inserted zeros),
+    reshaped and transposed into place, then cropped or padded by `out_pad`
+    and biased. Both pipelines run it before constant folding, so the
+    weight rearrangements fold into the constants.
   }];
   let dependentDialects = ["::mlir::tosa::TosaDialect"];
 }
