@@ -207,6 +207,168 @@ Value Importer::conv2d(const onnx::NodeProto &node, Value x, Value w,
       b.getDenseI32ArrayAttr({0, 3, 1, 2}));
 }
 
+/// ConvTranspose of 1-D (as 2-D of height 1) or 2-D inputs. ONNX gives its
+/// output extent as stride * (in - 1) + output_padding + the dilated kernel
+/// - the pads, or sets it by output_shape (the pads then follow from it).
+Value Importer::importConvTranspose(const onnx::NodeProto &node) {
+  Value x = input(node, 0), w = input(node, 1);
+  Value bias = hasInput(node, 2) ? input(node, 2) : Value();
+  if (const auto *attr = findAttr(node, "auto_pad");
+      attr && attr->s() != "NOTSET")
+    failAt(node, "auto_pad is not supported");
+  RankedTensorType xt = typeOf(x), wt = typeOf(w);
+  int64_t spatial = xt.getRank() - 2;
+  if ((spatial != 1 && spatial != 2) || wt.getRank() != xt.getRank())
+    failAt(node, "only 1-D and 2-D transposed convolutions are supported");
+  SmallVector<int64_t> outputPadding =
+      intsAttr(node, "output_padding").value_or(SmallVector<int64_t>(spatial));
+  std::optional<SmallVector<int64_t>> outputShape =
+      intsAttr(node, "output_shape");
+  if (static_cast<int64_t>(outputPadding.size()) != spatial ||
+      (outputShape && static_cast<int64_t>(outputShape->size()) != spatial))
+    failAt(node, "output_padding and output_shape need one value per "
+                 "spatial dimension");
+  if (spatial == 2)
+    return convTranspose2d(node, x, w, bias, window(node, 2), outputPadding,
+                           outputShape);
+  if (outputShape)
+    outputShape->insert(outputShape->begin(), 1);
+  Value y = convTranspose2d(
+      node,
+      reshape(x, {xt.getDimSize(0), xt.getDimSize(1), 1, xt.getDimSize(2)}),
+      reshape(w, {wt.getDimSize(0), wt.getDimSize(1), 1, wt.getDimSize(2)}),
+      bias, window(node, 1), {0, outputPadding[0]}, outputShape);
+  RankedTensorType yt = typeOf(y);
+  return reshape(y, {yt.getDimSize(0), yt.getDimSize(1), yt.getDimSize(3)});
+}
+
+namespace {
+/// One spatial axis of a transposed convolution as tosa.transpose_conv2d
+/// computes it: `outPad` before and after (negative crops; TOSA keeps each
+/// above minus the kernel), then `crop` more rows sliced off each end.
+struct TransposedAxis {
+  int64_t outPad[2], crop[2], extent;
+};
+
+std::optional<TransposedAxis> transposedAxis(int64_t in, int64_t kernel,
+                                             int64_t stride, int64_t padBegin,
+                                             int64_t padEnd,
+                                             int64_t outputPadding) {
+  TransposedAxis a;
+  int64_t full = stride * (in - 1) + kernel;
+  int64_t want[2] = {-padBegin, outputPadding - padEnd};
+  for (int i = 0; i < 2; ++i) {
+    a.outPad[i] = std::max(want[i], 1 - kernel);
+    a.crop[i] = a.outPad[i] - want[i];
+  }
+  a.extent = full + want[0] + want[1];
+  if (a.extent < 1)
+    return std::nullopt;
+  return a;
+}
+} // namespace
+
+Value Importer::convTranspose2d(
+    const onnx::NodeProto &node, Value x, Value w, Value bias,
+    const Window &window, ArrayRef<int64_t> outputPadding,
+    std::optional<SmallVector<int64_t>> outputShape) {
+  RankedTensorType xt = typeOf(x), wt = typeOf(w);
+  int64_t group = intAttr(node, "group", 1);
+  int64_t n = xt.getDimSize(0), c = xt.getDimSize(1);
+  int64_t h = xt.getDimSize(2), wd = xt.getDimSize(3);
+  const SmallVector<int64_t> &strides = window.strides, &dil = window.dilations;
+  SmallVector<int64_t> pads = window.pads; // t, l, b, r
+  auto positive = [](ArrayRef<int64_t> v) {
+    return llvm::all_of(v, [](int64_t x) { return x >= 1; });
+  };
+  // Overflow: the extents below are products of these, so keep them small.
+  auto small = [](ArrayRef<int64_t> v) {
+    return llvm::all_of(v, [](int64_t x) { return std::abs(x) < (1 << 20); });
+  };
+  if (wt.getRank() != 4 || group < 1 || strides.size() != 2 ||
+      dil.size() != 2 || pads.size() != 4 || !positive(strides) ||
+      !positive(dil) || !small(strides) || !small(dil) || !small(pads) ||
+      !small(outputPadding) || wt.getDimSize(0) != c || c % group != 0 ||
+      !small({h, wd, wt.getDimSize(2), wt.getDimSize(3)}))
+    failAt(node, "inconsistent weight shape, group, strides, dilations or "
+                 "pads");
+  int64_t m = wt.getDimSize(1) * group, ci = c / group, mo = m / group;
+  if (bias && (typeOf(bias).getRank() != 1 || typeOf(bias).getDimSize(0) != m))
+    failAt(node, "the bias must have one value per output channel");
+  // [C, M / group, KH, KW] as TOSA's [M, KH', KW', C] per group, the kernel
+  // dilated by zeros between its taps.
+  int64_t kernel[2] = {(wt.getDimSize(2) - 1) * dil[0] + 1,
+                       (wt.getDimSize(3) - 1) * dil[1] + 1};
+  int64_t in[2] = {h, wd};
+  TransposedAxis axes[2];
+  for (int i = 0; i < 2; ++i) {
+    if (outputShape) {
+      int64_t total = strides[i] * (in[i] - 1) + outputPadding[i] + kernel[i] -
+                      (*outputShape)[i];
+      pads[i] = total - total / 2;
+      pads[2 + i] = total / 2;
+    }
+    std::optional<TransposedAxis> axis = transposedAxis(
+        in[i], kernel[i], strides[i], pads[i], pads[2 + i], outputPadding[i]);
+    if (!axis)
+      failAt(node, "the output would be empty");
+    axes[i] = *axis;
+  }
+  Value nhwc = transpose(x, {0, 2, 3, 1});
+  Value ohwi = transpose(w, {1, 2, 3, 0}); // [M / group, KH, KW, C]
+  for (int i = 0; i < 2; ++i)
+    if (dil[i] != 1)
+      ohwi = dilateAxis(ohwi, 1 + i, dil[i]);
+  if (!bias) {
+    auto type = RankedTensorType::get({m}, b.getF32Type());
+    bias =
+        tosa::ConstOp::create(b, loc, type, DenseElementsAttr::get(type, 0.0f));
+  }
+  int64_t oh =
+      strides[0] * (h - 1) + kernel[0] + axes[0].outPad[0] + axes[0].outPad[1];
+  int64_t ow =
+      strides[1] * (wd - 1) + kernel[1] + axes[1].outPad[0] + axes[1].outPad[1];
+  auto outPad = b.getDenseI64ArrayAttr({axes[0].outPad[0], axes[0].outPad[1],
+                                        axes[1].outPad[0], axes[1].outPad[1]});
+  SmallVector<Value> parts;
+  for (int64_t g = 0; g < group; ++g) {
+    Value xg =
+        group == 1 ? nhwc : slice(nhwc, {0, 0, 0, g * ci}, {n, h, wd, ci});
+    Value wg = group == 1 ? ohwi
+                          : slice(ohwi, {0, 0, 0, g * ci},
+                                  {mo, kernel[0], kernel[1], ci});
+    Value bg = group == 1 ? bias : slice(bias, {g * mo}, {mo});
+    parts.push_back(tosa::TransposeConv2DOp::create(
+        b, loc, RankedTensorType::get({n, oh, ow, mo}, b.getF32Type()), xg, wg,
+        bg, outPad, b.getDenseI64ArrayAttr(strides),
+        TypeAttr::get(b.getF32Type())));
+  }
+  Value y = parts.front();
+  if (group > 1)
+    y = tosa::ConcatOp::create(
+        b, loc, RankedTensorType::get({n, oh, ow, m}, b.getF32Type()), parts,
+        b.getI32IntegerAttr(3));
+  if (axes[0].crop[0] || axes[0].crop[1] || axes[1].crop[0] || axes[1].crop[1])
+    y = slice(y, {0, axes[0].crop[0], axes[1].crop[0], 0},
+              {n, axes[0].extent, axes[1].extent, m});
+  return transpose(y, {0, 3, 1, 2});
+}
+
+/// `x` with `factor - 1` zeros between consecutive entries of `axis`.
+Value Importer::dilateAxis(Value x, int64_t axis, int64_t factor) {
+  RankedTensorType t = typeOf(x);
+  SmallVector<int64_t> split(t.getShape());
+  split.insert(split.begin() + axis + 1, 1);
+  SmallVector<int64_t> padding(2 * split.size(), 0);
+  padding[2 * (axis + 1) + 1] = factor - 1;
+  SmallVector<int64_t> merged(t.getShape());
+  merged[axis] *= factor;
+  Value spread = reshape(pad(reshape(x, split), padding), merged);
+  SmallVector<int64_t> size(t.getShape());
+  size[axis] = (t.getDimSize(axis) - 1) * factor + 1;
+  return slice(spread, SmallVector<int64_t>(t.getRank(), 0), size);
+}
+
 /// MaxPool and AveragePool, 1-D (as 2-D of height 1) or 2-D, without
 /// ceil_mode or count_include_pad.
 Value Importer::importPool(const onnx::NodeProto &node) {
@@ -281,6 +443,7 @@ Value Importer::pool2d(const onnx::NodeProto &node, Value x,
 
 void registerConvPoolOps(OpRegistry &registry) {
   registry.add("Conv", 13, &Importer::importConv);
+  registry.add("ConvTranspose", 13, &Importer::importConvTranspose);
   registry.add("MaxPool", 13, &Importer::importPool);
   registry.add("AveragePool", 13, &Importer::importPool);
 }

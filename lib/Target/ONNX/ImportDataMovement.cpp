@@ -145,12 +145,7 @@ Value Importer::stridedAxis(Value x, int64_t axis, SliceDim d) {
     SmallVector<int64_t> padding(2 * t.getRank(), 0);
     padding[2 * axis + 1] = missing;
     size[axis] += missing;
-    auto cType = RankedTensorType::get({1}, b.getF32Type());
-    x = tosa::PadOp::create(
-        b, loc, RankedTensorType::get(size, t.getElementType()), x,
-        shapeValue(padding),
-        tosa::ConstOp::create(b, loc, cType,
-                              DenseElementsAttr::get(cType, 0.0f)));
+    x = pad(x, padding);
   }
   SmallVector<int64_t> split(t.getShape());
   split[axis] = step;
@@ -230,7 +225,7 @@ Value Importer::importPad(const onnx::NodeProto &node) {
       failAt(node, "the pad value must be a constant");
     value = *v;
   }
-  SmallVector<int64_t> padding, shape;
+  SmallVector<int64_t> padding;
   for (int64_t i = 0; i < rank; ++i) {
     int64_t lo = pads[i], hi = pads[i + rank], extent;
     if (lo < 0 || hi < 0)
@@ -239,14 +234,8 @@ Value Importer::importPad(const onnx::NodeProto &node) {
         llvm::AddOverflow(extent, hi, extent))
       failAt(node, "the padded extent overflows int64");
     padding.append({lo, hi});
-    shape.push_back(extent);
   }
-  auto cType = RankedTensorType::get({1}, b.getF32Type());
-  Value padConst = tosa::ConstOp::create(b, loc, cType,
-                                         DenseElementsAttr::get(cType, value));
-  return tosa::PadOp::create(b, loc,
-                             RankedTensorType::get(shape, t.getElementType()),
-                             x, shapeValue(padding), padConst);
+  return pad(x, padding, value);
 }
 
 /// Resize in nearest mode by whole factors (upsampling, as FPNs and

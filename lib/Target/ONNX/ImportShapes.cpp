@@ -88,6 +88,20 @@ Value Importer::slice(Value x, ArrayRef<int64_t> start,
       shapeValue(start), shapeValue(size));
 }
 
+Value Importer::pad(Value x, ArrayRef<int64_t> padding, float value) {
+  RankedTensorType t = typeOf(x);
+  SmallVector<int64_t> shape(t.getShape());
+  for (auto [i, extent] : llvm::enumerate(shape))
+    extent += padding[2 * i] + padding[2 * i + 1];
+  auto cType = RankedTensorType::get({1}, t.getElementType());
+  Value padConst = tosa::ConstOp::create(
+      b, loc, cType,
+      DenseElementsAttr::get(cType, b.getFloatAttr(t.getElementType(), value)));
+  return tosa::PadOp::create(b, loc,
+                             RankedTensorType::get(shape, t.getElementType()),
+                             x, shapeValue(padding), padConst);
+}
+
 /// Shape and Size of any tensor, float or import-time int64.
 bool Importer::foldShapeOfTensor(const onnx::NodeProto &node) {
   SmallVector<int64_t> shape;

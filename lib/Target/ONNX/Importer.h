@@ -156,6 +156,7 @@ public:
   Value importEinsum(const onnx::NodeProto &node);
   // ImportConvPool.cpp
   Value importConv(const onnx::NodeProto &node);
+  Value importConvTranspose(const onnx::NodeProto &node);
   Value importPool(const onnx::NodeProto &node);
   /// A conv or pool window, 2-D: kernel, strides, dilations and pads
   /// [top, left, bottom, right].
@@ -168,6 +169,11 @@ public:
   Value conv2d(const onnx::NodeProto &node, Value x, Value w, Value bias,
                const Window &window);
   Value pool2d(const onnx::NodeProto &node, Value x, const Window &window);
+  Value dilateAxis(Value x, int64_t axis, int64_t factor);
+  Value convTranspose2d(const onnx::NodeProto &node, Value x, Value w,
+                        Value bias, const Window &window,
+                        ArrayRef<int64_t> outputPadding,
+                        std::optional<SmallVector<int64_t>> outputShape);
   /// Convolutions in NHWC by group (ImportConvPool.cpp).
   struct ConvAttrs;
   static constexpr int64_t kMaxSlicedGroups = 4;
@@ -321,6 +327,9 @@ private:
   RankedTensorType broadcastType(Value a, Value c);
   Value shapeValue(ArrayRef<int64_t> values);
   Value slice(Value x, ArrayRef<int64_t> start, ArrayRef<int64_t> size);
+  /// `x` padded with `value` by `padding`, [before, after] per dimension
+  /// (the caller has checked that the extents do not overflow).
+  Value pad(Value x, ArrayRef<int64_t> padding, float value = 0.0f);
   /// The elements of axis `axis` of `x` that slice `d` (any step) takes.
   Value stridedAxis(Value x, int64_t axis, SliceDim d);
   Value runtimeGatherIndices(const onnx::NodeProto &node, Value indices,
