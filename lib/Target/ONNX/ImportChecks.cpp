@@ -147,6 +147,17 @@ void validateGraph(const onnx::GraphProto &graph) {
         validateGraph(g);
     }
     StringRef op = node.op_type();
+    // Constant nodes' ranks are known too (graphs feed weights from them).
+    if (op == "Constant" && node.output_size() == 1)
+      for (const onnx::AttributeProto &attr : node.attribute()) {
+        StringRef name = attr.name();
+        if (name == "value")
+          inputRanks[node.output(0)] = attr.t().dims_size();
+        else if (name == "value_float" || name == "value_int")
+          inputRanks[node.output(0)] = 0;
+        else if (name == "value_floats" || name == "value_ints")
+          inputRanks[node.output(0)] = 1;
+      }
     if (op != "Conv" && op != "ConvTranspose" && op != "MaxPool" &&
         op != "AveragePool")
       continue;
