@@ -2,7 +2,7 @@
 //
 // Ops that move data without computing on it: Identity, Constant,
 // Transpose, Reshape, Flatten, Squeeze, Unsqueeze, Concat, Slice, Split,
-// Pad, Expand, Resize (nearest upsampling), Gather and GatherElements. Their
+// Pad, Expand, Gather and GatherElements (Resize: ImportResize.cpp). Their
 // int64 forms (shape data) are folded by ShapeFolding.cpp instead.
 //
 //===----------------------------------------------------------------------===//
@@ -238,66 +238,6 @@ Value Importer::importPad(const onnx::NodeProto &node) {
   return pad(x, padding, value);
 }
 
-/// Resize in nearest mode by whole factors (upsampling, as FPNs and
-/// F.interpolate(scale_factor=2) do): each element repeated f times along
-/// each dimension, one reshape-tile-reshape. For a whole factor f this is
-/// what the asymmetric/floor, half_pixel and pytorch_half_pixel modes with
-/// any rounding compute: output y reads input floor(y / f). Other modes,
-/// linear and cubic, and downsampling are errors.
-Value Importer::importResize(const onnx::NodeProto &node) {
-  Value x = input(node, 0);
-  RankedTensorType t = typeOf(x);
-  int64_t rank = t.getRank();
-  std::string mode = "nearest", transform = "half_pixel";
-  if (const auto *attr = findAttr(node, "mode"))
-    mode = attr->s();
-  if (const auto *attr = findAttr(node, "coordinate_transformation_mode"))
-    transform = attr->s();
-  if (mode != "nearest")
-    failAt(node, "mode '" + mode + "' is not supported (nearest only)");
-  if (transform != "half_pixel" && transform != "asymmetric" &&
-      transform != "pytorch_half_pixel")
-    failAt(node, "coordinate_transformation_mode '" + transform +
-                     "' is not supported");
-  // The output extents: from sizes (input 3), else scales (input 2).
-  SmallVector<int64_t> out;
-  if (hasInput(node, 3)) {
-    llvm::append_range(out, intInput(node, 3).data);
-  } else if (hasInput(node, 2)) {
-    Value scales = input(node, 2);
-    SmallVector<float> factors;
-    if (std::optional<float> splat = splatOf(scales))
-      factors.assign(typeOf(scales).getNumElements(), *splat);
-    else if (std::optional<ArrayRef<float>> values = constantFloats(scales))
-      factors.assign(values->begin(), values->end());
-    else
-      failAt(node, "the scales must be constants");
-    for (auto [d, f] : llvm::enumerate(factors))
-      out.push_back(d < static_cast<size_t>(rank)
-                        ? static_cast<int64_t>(std::floor(t.getDimSize(d) * f))
-                        : 0);
-  } else {
-    failAt(node, "neither scales nor sizes are given");
-  }
-  if (static_cast<int64_t>(out.size()) != rank)
-    failAt(node, "the scales or sizes do not match the input's rank");
-  SmallVector<int64_t> lifted, multiples;
-  for (int64_t d = 0; d < rank; ++d) {
-    int64_t in = t.getDimSize(d);
-    if (out[d] < in || out[d] % in != 0)
-      failAt(node, "only upsampling by whole factors is supported");
-    lifted.append({in, 1});
-    multiples.append({1, out[d] / in});
-  }
-  SmallVector<int64_t> tiledShape;
-  for (auto [l, m] : llvm::zip(lifted, multiples))
-    tiledShape.push_back(l * m);
-  Value tiled = tosa::TileOp::create(
-      b, loc, RankedTensorType::get(tiledShape, t.getElementType()),
-      reshape(x, lifted), shapeValue(multiples));
-  return reshape(tiled, out);
-}
-
 /// Broadcast to import-time shape data: tile the unit dimensions.
 Value Importer::importExpand(const onnx::NodeProto &node) {
   Value x = input(node, 0);
@@ -497,7 +437,6 @@ void registerDataMovementOps(OpRegistry &registry) {
   registry.add("Split", 13, &Importer::importSplit);
   registry.add("Pad", 13, &Importer::importPad);
   registry.add("Expand", 13, &Importer::importExpand);
-  registry.add("Resize", 13, &Importer::importResize);
   registry.add("Gather", 13, &Importer::importGather);
   registry.add("GatherElements", 13, &Importer::importGatherElements);
 }

@@ -47,6 +47,7 @@ const OpRegistry &OpRegistry::get() {
     registerConvPoolOps(r);
     registerNormalizationOps(r);
     registerDataMovementOps(r);
+    registerResizeOps(r);
     registerAttentionOps(r);
     registerLogicOps(r);
     return r;

@@ -123,6 +123,7 @@ void registerMatMulOps(OpRegistry &registry);
 void registerConvPoolOps(OpRegistry &registry);
 void registerNormalizationOps(OpRegistry &registry);
 void registerDataMovementOps(OpRegistry &registry);
+void registerResizeOps(OpRegistry &registry);
 void registerAttentionOps(OpRegistry &registry);
 void registerLogicOps(OpRegistry &registry);
 
@@ -170,6 +171,10 @@ public:
                const Window &window);
   Value pool2d(const onnx::NodeProto &node, Value x, const Window &window);
   Value dilateAxis(Value x, int64_t axis, int64_t factor);
+  std::pair<SmallVector<int64_t>, SmallVector<double>>
+  resizeTarget(const onnx::NodeProto &node, RankedTensorType t);
+  Value interpolateAxis(Value x, int64_t axis, ArrayRef<float> weights,
+                        int64_t out);
   Value convTranspose2d(const onnx::NodeProto &node, Value x, Value w,
                         Value bias, const Window &window,
                         ArrayRef<int64_t> outputPadding,
@@ -216,6 +221,7 @@ public:
   Value importSplit(const onnx::NodeProto &node);
   Value importPad(const onnx::NodeProto &node);
   Value importExpand(const onnx::NodeProto &node);
+  // ImportResize.cpp
   Value importResize(const onnx::NodeProto &node);
   Value importGather(const onnx::NodeProto &node);
   Value importGatherElements(const onnx::NodeProto &node);
