@@ -206,13 +206,19 @@ Value Importer::importSplit(const onnx::NodeProto &node) {
 
 /// Pad in constant mode with constant pads [begin..., end...] (as windowed
 /// attention pads its feature map to whole windows).
+/// Pad in every mode: constant (any constant value), reflect (numpy's and
+/// PyTorch's: the edge is not repeated), edge and wrap (opset 19). Negative
+/// pads crop first.
 Value Importer::importPad(const onnx::NodeProto &node) {
   Value x = input(node, 0);
   RankedTensorType t = typeOf(x);
   int64_t rank = t.getRank();
-  if (const auto *attr = findAttr(node, "mode");
-      attr && attr->s() != "constant")
-    failAt(node, "mode '" + attr->s() + "' is not supported (constant only)");
+  std::string mode = "constant";
+  if (const auto *attr = findAttr(node, "mode"))
+    mode = attr->s();
+  if (mode != "constant" && mode != "reflect" && mode != "edge" &&
+      mode != "wrap")
+    failAt(node, "mode '" + mode + "' is not supported");
   if (hasInput(node, 3))
     failAt(node, "the axes input is not supported");
   std::vector<int64_t> pads = intInput(node, 1).data;
@@ -225,17 +231,76 @@ Value Importer::importPad(const onnx::NodeProto &node) {
       failAt(node, "the pad value must be a constant");
     value = *v;
   }
-  SmallVector<int64_t> padding;
+  // Crop what negative pads remove; the padded extents must fit in int64.
+  SmallVector<int64_t> start(rank, 0), size(t.getShape()), padding;
   for (int64_t i = 0; i < rank; ++i) {
     int64_t lo = pads[i], hi = pads[i + rank], extent;
-    if (lo < 0 || hi < 0)
-      failAt(node, "negative pads are not supported");
     if (llvm::AddOverflow(t.getDimSize(i), lo, extent) ||
         llvm::AddOverflow(extent, hi, extent))
       failAt(node, "the padded extent overflows int64");
-    padding.append({lo, hi});
+    if (extent < 1 ||
+        size[i] + std::min<int64_t>(lo, 0) + std::min<int64_t>(hi, 0) < 1)
+      failAt(node, "the pads crop axis " + Twine(i) + " away");
+    start[i] = std::max<int64_t>(-lo, 0);
+    size[i] += std::min<int64_t>(lo, 0) + std::min<int64_t>(hi, 0);
+    padding.append({std::max<int64_t>(lo, 0), std::max<int64_t>(hi, 0)});
   }
-  return pad(x, padding, value);
+  if (!llvm::equal(size, t.getShape()))
+    x = slice(x, start, size);
+  if (mode == "constant")
+    return llvm::all_of(padding, [](int64_t p) { return p == 0; })
+               ? x
+               : pad(x, padding, value);
+  for (int64_t i = 0; i < rank; ++i)
+    if (padding[2 * i] || padding[2 * i + 1])
+      x = padAxis(node, x, i, padding[2 * i], padding[2 * i + 1], mode);
+  return x;
+}
+
+/// `x` padded along `axis` by `before` and `after` elements that repeat
+/// its own: mirrored without the edge (reflect), the edge (edge), or the
+/// other end (wrap).
+Value Importer::padAxis(const onnx::NodeProto &node, Value x, int64_t axis,
+                        int64_t before, int64_t after, StringRef mode) {
+  RankedTensorType t = typeOf(x);
+  int64_t n = t.getDimSize(axis);
+  auto part = [&](int64_t first, int64_t count) {
+    SmallVector<int64_t> start(t.getRank(), 0), size(t.getShape());
+    start[axis] = first;
+    size[axis] = count;
+    return slice(x, start, size);
+  };
+  auto repeat = [&](Value edge, int64_t count) {
+    SmallVector<int64_t> multiples(t.getRank(), 1), shape(t.getShape());
+    multiples[axis] = shape[axis] = count;
+    return tosa::TileOp::create(
+        b, loc, RankedTensorType::get(shape, t.getElementType()), edge,
+        shapeValue(multiples));
+  };
+  auto reverse = [&](Value v) {
+    return tosa::ReverseOp::create(b, loc, v.getType(), v,
+                                   b.getI32IntegerAttr(axis));
+  };
+  int64_t limit = mode == "reflect" ? n - 1 : mode == "wrap" ? n : INT64_MAX;
+  if (before > limit || after > limit)
+    failAt(node, "mode '" + mode + "' pads axis " + Twine(axis) + " of " +
+                     Twine(n) + " by more than " + Twine(limit));
+  SmallVector<Value> parts;
+  if (before)
+    parts.push_back(mode == "reflect" ? Value(reverse(part(1, before)))
+                    : mode == "edge"  ? Value(repeat(part(0, 1), before))
+                                      : part(n - before, before));
+  parts.push_back(x);
+  if (after)
+    parts.push_back(mode == "reflect"
+                        ? Value(reverse(part(n - 1 - after, after)))
+                    : mode == "edge" ? Value(repeat(part(n - 1, 1), after))
+                                     : part(0, after));
+  SmallVector<int64_t> shape(t.getShape());
+  shape[axis] += before + after;
+  return tosa::ConcatOp::create(
+      b, loc, RankedTensorType::get(shape, t.getElementType()), parts,
+      b.getI32IntegerAttr(axis));
 }
 
 /// Broadcast to import-time shape data: tile the unit dimensions.

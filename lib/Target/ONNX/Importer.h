@@ -220,6 +220,8 @@ public:
   Value importSlice(const onnx::NodeProto &node);
   Value importSplit(const onnx::NodeProto &node);
   Value importPad(const onnx::NodeProto &node);
+  Value padAxis(const onnx::NodeProto &node, Value x, int64_t axis,
+                int64_t before, int64_t after, StringRef mode);
   Value importExpand(const onnx::NodeProto &node);
   // ImportResize.cpp
   Value importResize(const onnx::NodeProto &node);

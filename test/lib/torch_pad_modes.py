@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Exports padding as image models write it (torch.nn's ReflectionPad2d and
+ReplicationPad2d, F.pad with a constant value and with negative pads that
+crop) to ONNX at opset 17, with an input and PyTorch's output; with --wrap,
+a Pad of mode wrap (opset 19, written with onnx.helper; the reference is
+numpy's pad in wrap mode).
+
+  torch_pad_modes.py OUT.onnx DIR [--wrap]   also DIR/in0.npy, DIR/ref.npy
+"""
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Padded(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.reflect = nn.ReflectionPad2d((2, 1, 3, 0))
+        self.conv = nn.Conv2d(3, 3, 3)
+        self.replicate = nn.ReplicationPad2d(2)
+
+    def forward(self, x):
+        y = self.conv(self.reflect(x))
+        y = self.replicate(torch.relu(y))
+        y = F.pad(y, (1, 0, 0, 2), value=0.5)
+        return F.pad(y, (-1, 2, -2, -1))
+
+
+def wrap_model(out, outdir):
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 2, 4, 5)).astype(np.float32)
+    pads = np.array([0, 0, 2, 3, 0, 0, 1, 4], dtype=np.int64)
+    node = helper.make_node("Pad", ["x", "pads"], ["y"], mode="wrap",
+                            name="wrap")
+    graph = helper.make_graph(
+        [node], "wrap",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       [1, 2, 7, 12])],
+        [numpy_helper.from_array(pads, "pads")])
+    onnx.save(helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 19)]), out)
+    np.save(f"{outdir}/in0.npy", x)
+    np.save(f"{outdir}/ref.npy",
+            np.pad(x, [(0, 0), (0, 0), (2, 1), (3, 4)], mode="wrap"))
+    return 0
+
+
+def main(argv):
+    if len(argv) == 4 and argv[3] == "--wrap":
+        return wrap_model(argv[1], argv[2])
+    if len(argv) != 3:
+        sys.stderr.write(__doc__)
+        return 2
+    torch.manual_seed(0)
+    model = Padded().eval()
+    x = torch.randn(2, 3, 6, 7)
+    with torch.no_grad():
+        y = model(x)
+    torch.onnx.export(model, x, argv[1], opset_version=17, input_names=["x"],
+                      output_names=["y"])
+    np.save(f"{argv[2]}/in0.npy", x.numpy())
+    np.save(f"{argv[2]}/ref.npy", y.numpy())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
