@@ -36,21 +36,45 @@ Value Importer::importDropout(const onnx::NodeProto &node) {
 /// Cast of a float tensor. The importer computes in f32: to FLOAT (or
 /// DOUBLE) it is the identity; to FLOAT16 or BFLOAT16 the value is rounded
 /// to that type and widened back, as the model's next op would read it.
+/// Cast between the types a graph computes at run time: floats (f16 and
+/// bf16 rounded, then widened), int64 and int32 (floats rounded toward
+/// zero), and booleans (masks). Import-time integers are folded instead.
 Value Importer::importCast(const onnx::NodeProto &node) {
   int64_t to = intAttr(node, "to", onnx::TensorProto::FLOAT);
   if (to == onnx::TensorProto::BOOL)
     return boolInput(node, 0); // A mask cast to what it already is.
-  Value x = input(node, 0);
+  Value x = anyValue(node.input(0), node);
+  Type from = typeOf(x).getElementType();
+  auto castTo = [&](Value v, Type element) -> Value {
+    if (typeOf(v).getElementType() == element)
+      return v;
+    return tosa::CastOp::create(b, loc, typeOf(v).clone(element), v);
+  };
+  auto name = [](int64_t type) {
+    return onnx::TensorProto::DataType_Name(
+        static_cast<onnx::TensorProto::DataType>(type));
+  };
+  if (to == onnx::TensorProto::INT64 || to == onnx::TensorProto::INT32) {
+    Type element = declaredElementType(to);
+    return castTo(isa<FloatType>(from) ? truncate(x) : x, element);
+  }
+  if (to != onnx::TensorProto::FLOAT && to != onnx::TensorProto::DOUBLE &&
+      to != onnx::TensorProto::FLOAT16 && to != onnx::TensorProto::BFLOAT16)
+    failAt(node, "casting to " + name(to) + " is not supported");
+  x = castTo(x, b.getF32Type());
   if (to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE)
     return x;
-  if (to != onnx::TensorProto::FLOAT16 && to != onnx::TensorProto::BFLOAT16)
-    failAt(node, "casting a float tensor to " +
-                     onnx::TensorProto::DataType_Name(
-                         static_cast<onnx::TensorProto::DataType>(to)) +
-                     " is not supported");
-  Value narrow =
-      tosa::CastOp::create(b, loc, typeOf(x).clone(declaredElementType(to)), x);
-  return widen(narrow);
+  return widen(castTo(x, declaredElementType(to)));
+}
+
+Value Importer::truncate(Value x) {
+  RankedTensorType t = typeOf(x);
+  Value zero = scalarLike(0.0f, x);
+  auto i1 = t.clone(b.getI1Type());
+  Value negative = tosa::GreaterOp::create(b, loc, i1, zero, x);
+  return tosa::SelectOp::create(b, loc, t, negative,
+                                tosa::CeilOp::create(b, loc, t, x),
+                                tosa::FloorOp::create(b, loc, t, x));
 }
 
 /// A float Constant as tosa.const; an integer or boolean one is import-time

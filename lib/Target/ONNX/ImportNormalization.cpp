@@ -166,7 +166,41 @@ Value Importer::importReduce(const onnx::NodeProto &node) {
   return v;
 }
 
+/// ArgMax and ArgMin (int64 results): tosa.argmax, of the negation for
+/// ArgMin, of the reversed axis for select_last_index.
+Value Importer::importArgMax(const onnx::NodeProto &node) {
+  Value x = input(node, 0);
+  RankedTensorType t = typeOf(x);
+  int64_t axis = axisAttr(node, "axis", 0, t.getRank());
+  bool keep = intAttr(node, "keepdims", 1) != 0;
+  bool last = intAttr(node, "select_last_index", 0) != 0;
+  if (node.op_type() == "ArgMin")
+    x = binary("Sub", scalarLike(0.0f, x), x);
+  if (last)
+    x = tosa::ReverseOp::create(b, loc, t, x, b.getI32IntegerAttr(axis));
+  SmallVector<int64_t> shape(t.getShape());
+  shape.erase(shape.begin() + axis);
+  auto type = RankedTensorType::get(shape, b.getI64Type());
+  Value index =
+      tosa::ArgMaxOp::create(b, loc, type, x, b.getI32IntegerAttr(axis));
+  if (last) {
+    // The first maximum of the reversed axis is the last one: n - 1 - i.
+    auto lastType = RankedTensorType::get({}, b.getI64Type());
+    Value n1 = tosa::ConstOp::create(
+        b, loc, lastType,
+        DenseElementsAttr::get(lastType, t.getDimSize(axis) - 1));
+    SmallVector<int64_t> ones(shape.size(), 1);
+    index = tosa::SubOp::create(b, loc, type, reshape(n1, ones), index);
+  }
+  if (!keep)
+    return index;
+  shape.insert(shape.begin() + axis, 1);
+  return reshape(index, shape);
+}
+
 void registerNormalizationOps(OpRegistry &registry) {
+  registry.add("ArgMax", 13, &Importer::importArgMax);
+  registry.add("ArgMin", 13, &Importer::importArgMax);
   registry.add("Softmax", 13, &Importer::importSoftmax);
   registry.add("BatchNormalization", 13, &Importer::importBatchNorm);
   registry.add("LayerNormalization", 13, &Importer::importLayerNorm);

@@ -90,6 +90,35 @@ void Importer::convert(const onnx::NodeProto &node) {
   values[node.output(0)] = result;
 }
 
+Value Importer::graphOutput(const onnx::ValueInfoProto &output) {
+  // Outputs may declare symbolic dimensions (the import computes them);
+  // their element type is checked and kept.
+  int elementType = output.type().tensor_type().elem_type();
+  bool integer = elementType == onnx::TensorProto::INT64 ||
+                 elementType == onnx::TensorProto::INT32;
+  if (!output.type().has_tensor_type() ||
+      (!isWidenedFloat(elementType) && !integer))
+    typeOf(output, /*allowInt=*/true); // Reports the unsupported output.
+  onnx::NodeProto none;
+  none.set_name("<graph output>");
+  Value result =
+      integer ? anyValue(output.name(), none) : lookup(output.name(), none);
+  Type declared = declaredElementType(elementType);
+  if (integer && !typeOf(result).getElementType().isInteger(64) &&
+      !typeOf(result).getElementType().isInteger(32))
+    fail("graph output '" + output.name() +
+         "' is declared an integer tensor, but computes floats");
+  auto expected = inferred.find(output.name());
+  if (expected != inferred.end() &&
+      expected->second.getShape() != typeOf(result).getShape())
+    fail(llvm::formatv("graph output '{0}' is declared {1}, but computes {2}",
+                       output.name(), expected->second, typeOf(result)));
+  if (declared != typeOf(result).getElementType())
+    result =
+        tosa::CastOp::create(b, loc, typeOf(result).clone(declared), result);
+  return result;
+}
+
 /// An op the importer does not know, as an unregistered `onnx.<OpType>` op
 /// for inspection: the node's float operands (import-time int64 data as
 /// i64 constants), its attributes, and result types from ONNX's shape
@@ -170,7 +199,7 @@ OwningOpRef<ModuleOp> Importer::run() {
       continue;
     // int64 inputs are indices for Gather; FLOAT16 and BFLOAT16 inputs keep
     // their type in the signature and are widened on entry.
-    argTypes.push_back(typeOf(input, /*allowInt64=*/true, /*declared=*/true));
+    argTypes.push_back(typeOf(input, /*allowInt=*/true, /*declared=*/true));
     args.push_back(&input);
   }
   for (const auto &info : graph.value_info())
@@ -190,7 +219,7 @@ OwningOpRef<ModuleOp> Importer::run() {
     if (info.type().has_tensor_type() &&
         llvm::all_of(tt.shape().dim(),
                      [](const auto &dim) { return dim.has_dim_value(); }))
-      inferred[info.name()] = typeOf(info);
+      inferred[info.name()] = typeOf(info, /*allowInt=*/true);
   }
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
@@ -237,25 +266,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
   loc = fileLoc;
   SmallVector<Value> results;
-  for (const auto &output : graph.output()) {
-    // Outputs may declare symbolic dimensions (the import computes them);
-    // their element type is checked and kept.
-    int elementType = output.type().tensor_type().elem_type();
-    if (!output.type().has_tensor_type() || !isWidenedFloat(elementType))
-      typeOf(output); // Reports the unsupported output.
-    onnx::NodeProto none;
-    none.set_name("<graph output>");
-    Value result = lookup(output.name(), none);
-    auto expected = inferred.find(output.name());
-    if (expected != inferred.end() && expected->second != typeOf(result))
-      fail(llvm::formatv("graph output '{0}' is declared {1}, but computes {2}",
-                         output.name(), expected->second, typeOf(result)));
-    if (Type declared = declaredElementType(elementType);
-        declared != typeOf(result).getElementType())
-      result =
-          tosa::CastOp::create(b, loc, typeOf(result).clone(declared), result);
-    results.push_back(result);
-  }
+  for (const auto &output : graph.output())
+    results.push_back(graphOutput(output));
   func::ReturnOp::create(b, loc, results);
   func.setFunctionType(
       b.getFunctionType(argTypes, ValueRange(results).getTypes()));

@@ -26,22 +26,26 @@ Type Importer::declaredElementType(int type) {
     return b.getBF16Type();
   case onnx::TensorProto::INT64:
     return b.getI64Type();
+  case onnx::TensorProto::INT32:
+    return b.getI32Type();
   default:
     return b.getF32Type();
   }
 }
 
 RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info,
-                                  bool allowInt64, bool declared) {
+                                  bool allowInt, bool declared) {
   if (!info.type().has_tensor_type())
     fail("'" + info.name() + "' is not a tensor");
   const auto &tt = info.type().tensor_type();
-  bool isInt64 = tt.elem_type() == onnx::TensorProto::INT64;
-  if (!isWidenedFloat(tt.elem_type()) && !(isInt64 && allowInt64))
+  bool isInt = tt.elem_type() == onnx::TensorProto::INT64 ||
+               tt.elem_type() == onnx::TensorProto::INT32;
+  if (!isWidenedFloat(tt.elem_type()) && !(isInt && allowInt))
     fail("'" + info.name() + "' has element type " +
          onnx::TensorProto::DataType_Name(
              static_cast<onnx::TensorProto::DataType>(tt.elem_type())) +
-         "; only FLOAT, FLOAT16 and BFLOAT16 tensors are supported");
+         "; only FLOAT, FLOAT16 and BFLOAT16 tensors" +
+         (allowInt ? ", and INT64 and INT32 ones," : "") + " are supported");
   SmallVector<int64_t> shape;
   for (const auto &dim : tt.shape().dim()) {
     if (!dim.has_dim_value())
@@ -52,7 +56,7 @@ RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info,
     shape.push_back(dim.dim_value());
   }
   numElements(shape, "'" + info.name() + "'");
-  Type element = isInt64 || declared ? declaredElementType(tt.elem_type())
+  Type element = isInt || declared ? declaredElementType(tt.elem_type())
                                      : Type(b.getF32Type());
   return RankedTensorType::get(shape, element);
 }
@@ -194,8 +198,23 @@ Value Importer::lookup(const std::string &name, const onnx::NodeProto &node) {
          "Or, Xor and Cast to BOOL take those");
   if (!element.isF32())
     fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" + name +
-         "', an int64 tensor known only at run time; only Gather's indices "
-         "may be");
+         "', an integer tensor known only at run time; only Gather's "
+         "indices, Cast and graph outputs take those");
+  return it->second;
+}
+
+Value Importer::anyValue(const std::string &name, const onnx::NodeProto &node) {
+  if (auto it = ints.find(name); it != ints.end()) {
+    // Known at import time: an i64 constant.
+    auto type = RankedTensorType::get(it->second.shape, b.getI64Type());
+    return tosa::ConstOp::create(
+        b, loc, type,
+        DenseElementsAttr::get(type, ArrayRef<int64_t>(it->second.data)));
+  }
+  auto it = values.find(name);
+  if (it == values.end() || !it->second)
+    fail("node '" + node.name() + "' (" + node.op_type() + ") uses '" + name +
+         "', which is not defined before it");
   return it->second;
 }
 

@@ -196,6 +196,7 @@ public:
   Value importLayerNorm(const onnx::NodeProto &node);
   Value importRMSNorm(const onnx::NodeProto &node);
   Value importReduce(const onnx::NodeProto &node);
+  Value importArgMax(const onnx::NodeProto &node);
   // ImportAttention.cpp
   Value importAttention(const onnx::NodeProto &node);
   Value importPackedAttention(const onnx::NodeProto &node);
@@ -211,6 +212,8 @@ public:
   Value importIdentity(const onnx::NodeProto &node);
   Value importDropout(const onnx::NodeProto &node);
   Value importCast(const onnx::NodeProto &node);
+  /// `x` (float) rounded toward zero, as ONNX's Cast to integers does.
+  Value truncate(Value x);
   Value importConstant(const onnx::NodeProto &node);
   Value importTranspose(const onnx::NodeProto &node);
   Value importReshape(const onnx::NodeProto &node);
@@ -233,9 +236,9 @@ private:
   /// The type of a graph input, output or value_info: its shape, with f32
   /// for the float types the importer computes in (FLOAT16 and BFLOAT16
   /// are widened, exactly), unless `declared` asks for the model's element
-  /// type. INT64 only where `allowInt64`.
+  /// type. INT64 and INT32 only where `allowInt`.
   RankedTensorType typeOf(const onnx::ValueInfoProto &info,
-                          bool allowInt64 = false, bool declared = false);
+                          bool allowInt = false, bool declared = false);
   /// The MLIR element type of ONNX element type `type` (FLOAT16, BFLOAT16,
   /// INT64; f32 otherwise).
   Type declaredElementType(int type);
@@ -263,6 +266,11 @@ private:
     return node.input_size() > i && !node.input(i).empty();
   }
   Value lookup(const std::string &name, const onnx::NodeProto &node);
+  /// The tensor `name` of any element type: float, integer or boolean,
+  /// computed at run time or (integers) known at import time, as i64.
+  Value anyValue(const std::string &name, const onnx::NodeProto &node);
+  /// The graph output `output`, with its declared element type.
+  Value graphOutput(const onnx::ValueInfoProto &output);
   /// Input `i` of `node` as a boolean (i1) tensor: a comparison's result,
   /// or import-time data as a constant.
   Value boolInput(const onnx::NodeProto &node, int i);
