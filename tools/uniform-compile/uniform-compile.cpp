@@ -19,6 +19,7 @@
 #include "uniform/InitAll.h"
 #include "uniform/Pipelines/Pipelines.h"
 #include "uniform/Support/OutputFile.h"
+#include "uniform/Support/Version.h"
 #include "uniform/Target/ONNX/ImportONNX.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -57,44 +58,50 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFilename(cl::Positional,
+/// The options --help lists: the tool's own (LLVM's backend flags are
+/// hidden; --help-hidden shows them).
+static cl::OptionCategory toolOptions("uniform-compile options");
+
+static cl::opt<std::string> inputFilename(cl::cat(toolOptions), cl::Positional,
                                           cl::desc("<graph-level .mlir>"),
                                           cl::Required);
-static cl::opt<std::string> outputFilename("o", cl::desc("Output libNAME.so"),
+static cl::opt<std::string> outputFilename(cl::cat(toolOptions), "o",
+                                           cl::desc("Output libNAME.so"),
                                            cl::value_desc("file"),
                                            cl::Required);
 static cl::opt<std::string>
-    targetKind("target", cl::desc("Where the model runs: cpu or cuda"),
-               cl::init("cpu"));
+    targetKind(cl::cat(toolOptions), "target",
+               cl::desc("Where the model runs: cpu or cuda"), cl::init("cpu"));
 static cl::opt<std::string>
-    chip("chip", cl::desc("GPU for --target=cuda (sm_87: Jetson Orin)"),
+    chip(cl::cat(toolOptions), "chip",
+         cl::desc("GPU for --target=cuda (sm_87: Jetson Orin)"),
          cl::init("sm_87"));
 static cl::opt<std::string>
-    hostTriple("host-triple",
+    hostTriple(cl::cat(toolOptions), "host-triple",
                cl::desc("Triple of the host code (default: this machine; "
                         "aarch64-linux-gnu for Jetson)"),
                cl::init(""));
 static cl::opt<std::string>
-    hostCpu("host-cpu",
+    hostCpu(cl::cat(toolOptions), "host-cpu",
             cl::desc("CPU the host code is tuned for (default: generic)"),
             cl::init("generic"));
 static cl::opt<std::string>
-    compilerDriver("cxx",
+    compilerDriver(cl::cat(toolOptions), "cxx",
                    cl::desc("C++ driver that links the library (default: "
                             "g++, or TRIPLE-g++ for another triple)"),
                    cl::init(""));
 static cl::opt<std::string> precision(
-    "precision",
+    cl::cat(toolOptions), "precision",
     cl::desc("Attention math for --target=cuda: auto (f16 on sm_80 and "
              "newer), f16 (fused tensor-core kernels) or f32 (SIMT kernels)"),
     cl::init("auto"));
 static cl::opt<std::string>
-    toolkit("toolkit",
+    toolkit(cl::cat(toolOptions), "toolkit",
             cl::desc("CUDA toolkit for libdevice and ptxas (see "
                      "uniform-gpu-pipeline)"),
             cl::init(""));
 static cl::list<std::string> onnxInputShapes(
-    "onnx-input-shape",
+    cl::cat(toolOptions), "onnx-input-shape",
     cl::desc("For an .onnx input: give a graph input a static shape, as "
              "NAME=DxDx... (repeatable; for dynamic-batch exports)"),
     cl::value_desc("NAME=DxDx..."));
@@ -270,6 +277,8 @@ static int run(llvm::StringRef program, llvm::ArrayRef<llvm::StringRef> args) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
+  uniform::registerVersionPrinter("uniform-compile");
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
       "uniform-compile: graph-level MLIR to a self-contained shared library\n");

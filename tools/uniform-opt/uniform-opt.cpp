@@ -12,6 +12,7 @@
 
 #include "uniform/InitAll.h"
 #include "uniform/Support/OutputFile.h"
+#include "uniform/Support/Version.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -27,12 +28,14 @@
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  uniform::registerVersionPrinter("uniform-opt");
   uniform::registerAllPasses();
   mlir::DialectRegistry registry;
   uniform::registerAllDialects(registry);
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
       argc, argv, "Reuse Attention optimizer driver\n", registry);
-  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  mlir::MlirOptMainConfig config =
+      mlir::MlirOptMainConfig::createFromCLOptions();
 
   if (config.shouldShowDialects()) {
     llvm::outs() << "Available Dialects: ";
@@ -65,8 +68,8 @@ int main(int argc, char **argv) {
     llvm::errs() << error << "\n";
     return EXIT_FAILURE;
   }
-  if (mlir::failed(mlir::MlirOptMain(output->os(), std::move(input), registry,
-                                     config)))
+  if (mlir::failed(
+          mlir::MlirOptMain(output->os(), std::move(input), registry, config)))
     return EXIT_FAILURE;
   if (mlir::failed(output->commit(error))) {
     llvm::errs() << "uniform-opt: " << error << "\n";

@@ -14,8 +14,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "uniform/InitAll.h"
+#include "uniform/Runtime/Benchmark.h"
 #include "uniform/Runtime/Npy.h"
 #include "uniform/Support/OutputFile.h"
+#include "uniform/Support/Version.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -53,51 +55,71 @@ using namespace mlir;
 using namespace uniform;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFilename(cl::Positional,
+/// The options --help lists: the tool's own (LLVM's backend flags are
+/// hidden; --help-hidden shows them).
+static cl::OptionCategory toolOptions("uniform-run options");
+
+static cl::opt<std::string> inputFilename(cl::cat(toolOptions), cl::Positional,
                                           cl::desc("<module.mlir>"),
                                           cl::Required);
 static cl::opt<std::string>
-    entryName("entry", cl::desc("Entry point to run (default: the only "
-                                "public function with a signature)"),
+    entryName(cl::cat(toolOptions), "entry",
+              cl::desc("Entry point to run (default: the only "
+                       "public function with a signature)"),
               cl::init(""));
-static cl::list<std::string> inputFiles("input",
+static cl::list<std::string> inputFiles(cl::cat(toolOptions), "input",
                                         cl::desc("Input .npy, in order"),
                                         cl::value_desc("file.npy"));
-static cl::list<std::string> outputFiles("output",
+static cl::list<std::string> outputFiles(cl::cat(toolOptions), "output",
                                          cl::desc("Output .npy, in order"),
                                          cl::value_desc("file.npy"));
 static cl::opt<unsigned> benchmarkRuns(
-    "benchmark",
-    cl::desc("Time N runs after a warm-up and print min/median/max"),
-    cl::init(0));
-static cl::opt<bool> printSummary(
-    "print-summary",
-    cl::desc("Print shape, min, max and mean of every output"),
-    cl::init(false));
-static cl::opt<unsigned> optLevel("O", cl::desc("JIT optimization level"),
+    cl::cat(toolOptions), "benchmark",
+    cl::desc("Time N runs after the warm-up and print min, median, p90, "
+             "p99 and max"),
+    cl::value_desc("N"), cl::init(0));
+static cl::opt<unsigned>
+    warmupRuns(cl::cat(toolOptions), "warmup",
+               cl::desc("Untimed runs before --benchmark's (default 1)"),
+               cl::value_desc("W"), cl::init(1));
+static cl::opt<BenchmarkFormat> benchmarkFormat(
+    cl::cat(toolOptions), "benchmark-format",
+    cl::desc("How --benchmark prints its statistics"),
+    cl::values(clEnumValN(BenchmarkFormat::Text, "text",
+                          "one human-readable line (default)"),
+               clEnumValN(BenchmarkFormat::Json, "json",
+                          "one JSON object: entry, runs, warmup, min_ms, "
+                          "median_ms, p90_ms, p99_ms, max_ms")),
+    cl::init(BenchmarkFormat::Text));
+static cl::opt<bool>
+    printSummary(cl::cat(toolOptions), "print-summary",
+                 cl::desc("Print shape, min, max and mean of every output"),
+                 cl::init(false));
+static cl::opt<unsigned> optLevel(cl::cat(toolOptions), "O",
+                                  cl::desc("JIT optimization level"),
                                   cl::init(3), cl::Prefix);
-static cl::list<std::string>
-    sharedLibs("shared-libs", cl::desc("Extra libraries to load"),
-               cl::CommaSeparated);
+static cl::list<std::string> sharedLibs(cl::cat(toolOptions), "shared-libs",
+                                        cl::desc("Extra libraries to load"),
+                                        cl::CommaSeparated);
 static cl::opt<std::string>
-    device("device",
+    device(cl::cat(toolOptions), "device",
            cl::desc("Where the module runs: cpu (uniform-cpu-pipeline), "
                     "cuda (uniform-gpu-pipeline, on a GPU) or cuda-emulator "
                     "(uniform-gpu-pipeline=format=llvm, on the host's CUDA "
                     "emulator)"),
            cl::init("cpu"));
 static cl::opt<bool> dryRun(
-    "dry-run",
+    cl::cat(toolOptions), "dry-run",
     cl::desc("Check the inputs and compile the module, but do not run it"),
     cl::init(false));
 static cl::opt<std::string> cudaRuntime(
-    "cuda-runtime",
+    cl::cat(toolOptions), "cuda-runtime",
     cl::desc("libUniformCudaRuntime.so for --device=cuda, or "
              "libUniformCudaEmulator.so for --device=cuda-emulator (default: "
              "the one built or installed with this tool)"),
     cl::init(""));
 static cl::opt<bool> profile(
-    "profile",
+    cl::cat(toolOptions), "profile",
     cl::desc("With --device=cuda-emulator: print the emulator's per-kernel "
              "counters (instructions, mma, memory requests, coalescing, bank "
              "conflicts) after the run"),
@@ -138,8 +160,8 @@ static llvm::Expected<CudaApi> loadCudaRuntime(const char *argv0,
     path = llvm::sys::fs::exists(installed) ? std::string(installed) : built;
   }
   std::string error;
-  auto lib = llvm::sys::DynamicLibrary::getPermanentLibrary(path.c_str(),
-                                                             &error);
+  auto lib =
+      llvm::sys::DynamicLibrary::getPermanentLibrary(path.c_str(), &error);
   if (!lib.isValid())
     return llvm::createStringError("cannot load the CUDA runtime '" + path +
                                    "': " + error);
@@ -157,9 +179,9 @@ static llvm::Expected<CudaApi> loadCudaRuntime(const char *argv0,
       !get(api.memcpy, "mgpuMemcpy"))
     return llvm::createStringError("'" + path +
                                    "' is not uniform's CUDA runtime");
-  if (emulator && (!get(api.enableProfile,
-                        "uniformCudaEmulatorEnableProfile") ||
-                   !get(api.printProfile, "uniformCudaEmulatorPrintProfile")))
+  if (emulator &&
+      (!get(api.enableProfile, "uniformCudaEmulatorEnableProfile") ||
+       !get(api.printProfile, "uniformCudaEmulatorPrintProfile")))
     return llvm::createStringError("'" + path +
                                    "' is not uniform's CUDA emulator");
   // The engine resolves the module's mgpu* calls against this library.
@@ -282,6 +304,8 @@ static void keepFreedMemory() {
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   keepFreedMemory();
+  uniform::registerVersionPrinter("uniform-run");
+  cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
       "uniform-run: execute a module lowered by uniform-cpu-pipeline (or "
@@ -321,8 +345,7 @@ int main(int argc, char **argv) {
     return fail(errorMessage);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return fail("cannot parse '" + inputFilename +
                 "' as a module in the LLVM dialect; lower it with "
@@ -407,8 +430,7 @@ int main(int argc, char **argv) {
   if (!outputFiles.empty() && outputFiles.size() != results.size())
     return fail("entry '" + entry.getName() + "' returns " +
                 llvm::Twine(results.size()) + " results, but " +
-                llvm::Twine(outputFiles.size()) +
-                " --output files were given");
+                llvm::Twine(outputFiles.size()) + " --output files were given");
 
   // Read and check every input before compiling anything.
   std::vector<NpyArray> arrays;
@@ -419,14 +441,13 @@ int main(int argc, char **argv) {
     ArrayRef<int64_t> expected = spec.type.getShape();
     bool shapeOk = array->shape.size() == expected.size();
     for (size_t d = 0; shapeOk && d < expected.size(); ++d)
-      shapeOk = ShapedType::isDynamic(expected[d]) ||
-                expected[d] == array->shape[d];
+      shapeOk =
+          ShapedType::isDynamic(expected[d]) || expected[d] == array->shape[d];
     if (array->dtype != spec.dtype || !shapeOk) {
       std::string expectedShape = typeToString(spec.type);
       return fail(spec.name + " of '" + entry.getName() + "' ('" + path +
-                  "'): expected " +
-                  describe(spec.dtype, expected) +
-                  " (" + expectedShape + "), but the file holds " +
+                  "'): expected " + describe(spec.dtype, expected) + " (" +
+                  expectedShape + "), but the file holds " +
                   describe(array->dtype, array->shape));
     }
     arrays.push_back(std::move(*array));
@@ -444,9 +465,10 @@ int main(int argc, char **argv) {
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder)
     return fail(llvm::toString(tmBuilder.takeError()));
-  tmBuilder->setCodeGenOptLevel(optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
-                                : optLevel == 0 ? llvm::CodeGenOptLevel::None
-                                                : llvm::CodeGenOptLevel::Default);
+  tmBuilder->setCodeGenOptLevel(
+      optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+      : optLevel == 0 ? llvm::CodeGenOptLevel::None
+                      : llvm::CodeGenOptLevel::Default);
   auto tm = tmBuilder->createTargetMachine();
   if (!tm)
     return fail(llvm::toString(tm.takeError()));
@@ -463,8 +485,7 @@ int main(int argc, char **argv) {
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.sharedLibPaths = libs;
-  auto engine = ExecutionEngine::create(*module, engineOptions,
-                                        std::move(*tm));
+  auto engine = ExecutionEngine::create(*module, engineOptions, std::move(*tm));
   if (!engine)
     return fail("cannot compile '" + inputFilename +
                 "': " + llvm::toString(engine.takeError()));
@@ -507,8 +528,7 @@ int main(int argc, char **argv) {
         onCuda ? deviceInputs[i] : static_cast<void *>(array.data.data());
     desc.sizes = array.shape;
     desc.strides.assign(array.shape.size(), 1);
-    for (int64_t d = static_cast<int64_t>(array.shape.size()) - 2; d >= 0;
-         --d)
+    for (int64_t d = static_cast<int64_t>(array.shape.size()) - 2; d >= 0; --d)
       desc.strides[d] = desc.strides[d + 1] * array.shape[d + 1];
   }
   for (Descriptor &desc : inDescs) {
@@ -560,9 +580,11 @@ int main(int argc, char **argv) {
   };
 
   if (benchmarkRuns > 0) {
-    if (llvm::Error err = run())
-      return fail(llvm::toString(std::move(err)));
-    freeResults(readResults());
+    for (unsigned i = 0; i < warmupRuns; ++i) {
+      if (llvm::Error err = run())
+        return fail(llvm::toString(std::move(err)));
+      freeResults(readResults());
+    }
     std::vector<double> ms;
     for (unsigned i = 0; i < benchmarkRuns; ++i) {
       auto start = std::chrono::steady_clock::now();
@@ -570,17 +592,11 @@ int main(int argc, char **argv) {
         return fail(llvm::toString(std::move(err)));
       auto stop = std::chrono::steady_clock::now();
       freeResults(readResults());
-      ms.push_back(std::chrono::duration<double, std::milli>(stop - start)
-                       .count());
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(stop - start).count());
     }
-    std::sort(ms.begin(), ms.end());
-    double median = ms.size() % 2 ? ms[ms.size() / 2]
-                                  : (ms[ms.size() / 2 - 1] +
-                                     ms[ms.size() / 2]) / 2;
-    llvm::outs() << llvm::format(
-        "benchmark: %s: %u runs: min %.4f ms, median %.4f ms, max %.4f ms\n",
-        entry.getName().str().c_str(), unsigned(benchmarkRuns), ms.front(), median,
-        ms.back());
+    printBenchmark(llvm::outs(), entry.getName(),
+                   summarizeTimes(ms, warmupRuns), benchmarkFormat);
   }
 
   if (llvm::Error err = run())
@@ -656,8 +672,8 @@ int main(int argc, char **argv) {
         hi = i == 0 ? v : std::max(hi, v);
         sum += v;
       }
-      llvm::outs() << spec.name << ": " << getNpyDTypeName(array.dtype)
-                   << " " << formatShape(array.shape)
+      llvm::outs() << spec.name << ": " << getNpyDTypeName(array.dtype) << " "
+                   << formatShape(array.shape)
                    << llvm::format(" min %.6g max %.6g mean %.6g\n", lo, hi,
                                    n ? sum / n : 0.0);
     }

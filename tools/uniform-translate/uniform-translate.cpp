@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "uniform/Support/OutputFile.h"
+#include "uniform/Support/Version.h"
 #include "uniform/Target/ONNX/ImportONNX.h"
 
 #include "mlir/IR/AsmState.h"
@@ -33,6 +34,7 @@ static llvm::cl::opt<std::string>
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  uniform::registerVersionPrinter("uniform-translate");
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerTranslationCLOptions();
