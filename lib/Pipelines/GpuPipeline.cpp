@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "uniform/Pipelines/Pipelines.h"
 #include "uniform/Pipelines/Passes.h"
+#include "uniform/Pipelines/Pipelines.h"
 
 #include "PipelineParts.h"
 
@@ -31,6 +31,8 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 
@@ -38,7 +40,7 @@ using namespace mlir;
 /// for PTX output) and ptxas. An explicit `toolkit=` wins; then MLIR's own
 /// search ($CUDA_ROOT, $CUDA_HOME, $CUDA_PATH); then the default install
 /// location.
-static std::string findCudaToolkit(StringRef requested) {
+std::string uniform::findCudaToolkit(StringRef requested) {
   if (!requested.empty() || !NVVM::getCUDAToolkitPath().empty())
     return requested.str();
   const char *defaultPath = "/usr/local/cuda";
@@ -46,6 +48,26 @@ static std::string findCudaToolkit(StringRef requested) {
                             "/nvvm/libdevice/libdevice.10.bc"))
     return defaultPath;
   return "";
+}
+
+std::optional<std::string> uniform::cudaToolkitVersion(StringRef path) {
+  llvm::SmallString<256> header(path.empty() ? NVVM::getCUDAToolkitPath()
+                                             : path);
+  llvm::sys::path::append(header, "include", "cuda.h");
+  auto text = llvm::MemoryBuffer::getFile(header);
+  if (!text)
+    return std::nullopt;
+  StringRef rest = (*text)->getBuffer();
+  size_t at = rest.find("#define CUDA_VERSION ");
+  if (at == StringRef::npos)
+    return std::nullopt;
+  unsigned version = 0;
+  if (rest.drop_front(at + 21)
+          .take_while(llvm::isDigit)
+          .getAsInteger(10, version))
+    return std::nullopt;
+  return std::to_string(version / 1000) + "." +
+         std::to_string(version % 1000 / 10);
 }
 
 /// 87 for "sm_87"; nothing for a chip name of another form.

@@ -35,6 +35,10 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -144,9 +148,68 @@ static std::string descriptorName(const std::string &element, int64_t rank) {
   return "uniform_memref_" + name + "_" + std::to_string(rank) + "d";
 }
 
+/// The C name of the library's build stamp: NAME_build_info for libNAME.so.
+static std::string buildInfoSymbol(llvm::StringRef libName) {
+  std::string name = libName.drop_front(3).str() + "_build_info";
+  for (char &c : name)
+    if (!llvm::isAlnum(c))
+      c = '_';
+  return name;
+}
+
+/// What the library was built from and for, without paths or times (the
+/// same input and options give the same library): uniform's and LLVM's
+/// versions, the input's file name, the target, the host triple and CPU,
+/// and for CUDA the chip, PTX ISA, precision and toolkit.
+static std::string describeBuild(llvm::StringRef input,
+                                 const llvm::Triple &triple,
+                                 const uniform::GpuPipelineOptions *gpu) {
+  std::string info;
+  llvm::raw_string_ostream os(info);
+  os << "uniform " << uniform::getUniformVersion() << "; LLVM "
+     << uniform::getLLVMVersion() << "; input "
+     << llvm::sys::path::filename(input) << "; target "
+     << (gpu ? "cuda" : "cpu") << "; host " << triple.str() << " ("
+     << (hostCpu.empty() ? "generic" : hostCpu.getValue()) << ")";
+  if (gpu) {
+    // "+ptx80" is PTX ISA 8.0.
+    llvm::StringRef ptx = gpu->features.getValue();
+    ptx.consume_front("+ptx");
+    std::string isa = ptx.size() >= 2
+                          ? (ptx.drop_back() + "." + ptx.take_back()).str()
+                          : ptx.str();
+    std::optional<std::string> cudaVersion =
+        uniform::cudaToolkitVersion(uniform::findCudaToolkit(gpu->toolkit));
+    os << "; chip " << gpu->chip.getValue() << "; PTX ISA " << isa
+       << "; precision " << gpu->precision.getValue() << "; CUDA toolkit "
+       << cudaVersion.value_or("unknown");
+  }
+  return info;
+}
+
+/// Adds `const char *SYMBOL(void)` returning `info` to `module`.
+static void addBuildInfo(llvm::Module &module, llvm::StringRef symbol,
+                         llvm::StringRef info) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Constant *text = llvm::ConstantDataArray::getString(ctx, info);
+  auto *global = new llvm::GlobalVariable(
+      module, text->getType(), /*isConstant=*/true,
+      llvm::GlobalValue::PrivateLinkage, text, symbol + ".text");
+  auto *fn = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::PointerType::get(ctx, 0), false),
+      llvm::GlobalValue::ExternalLinkage, symbol, module);
+  llvm::ReturnInst::Create(ctx, global,
+                           llvm::BasicBlock::Create(ctx, "entry", fn));
+}
+
 /// Writes the C header that declares every entry point's C interface.
 static LogicalResult writeHeader(ModuleOp module, llvm::StringRef libName,
                                  bool cuda, llvm::raw_ostream &os) {
+  std::string stamp = "/* What the library was built from and for: uniform's "
+                      "and LLVM's\n   versions, the input, the target, and "
+                      "for CUDA the chip, PTX ISA,\n   precision and "
+                      "toolkit. */\nconst char *" +
+                      buildInfoSymbol(libName) + "(void);\n\n";
   std::string guard = libName.upper() + "_H";
   for (char &c : guard)
     if (!llvm::isAlnum(c))
@@ -232,7 +295,7 @@ static LogicalResult writeHeader(ModuleOp module, llvm::StringRef libName,
                 "freed by the caller (cuMemFree). */\n\n"
               : "Results are allocated by the call (aligned_alloc) and "
                 "freed by the caller with free(result.allocated). */\n\n")
-     << types << decls
+     << types << decls << stamp
      << (cuda ? "/* From the CUDA runtime linked into the library: 1 when a "
                 "device is usable,\n   else 0 with the reason in `message`. "
                 "Call it before the entry points. */\n"
@@ -379,8 +442,8 @@ int main(int argc, char **argv) {
   }
 
   PassManager pm(&context);
+  uniform::GpuPipelineOptions options;
   if (cuda) {
-    uniform::GpuPipelineOptions options;
     options.chip = chip;
     options.format = "fatbin";
     options.toolkit = toolkit;
@@ -403,6 +466,8 @@ int main(int argc, char **argv) {
     return fail("cannot translate the lowered module to LLVM IR");
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(tm->createDataLayout());
+  addBuildInfo(*llvmModule, buildInfoSymbol(libName),
+               describeBuild(inputFilename, triple, cuda ? &options : nullptr));
   if (llvm::Error err =
           makeOptimizingTransformer(3, 0, tm.get())(llvmModule.get()))
     return fail("LLVM optimization failed: " + toString(std::move(err)));

@@ -22,7 +22,8 @@ namespace uniform {
 template <typename Derived>
 struct AttentionLoweringOptions : public mlir::PassPipelineOptions<Derived> {
   template <typename T>
-  using Option = typename mlir::PassPipelineOptions<Derived>::template Option<T>;
+  using Option =
+      typename mlir::PassPipelineOptions<Derived>::template Option<T>;
   Option<bool> reuseHeads{
       *this, "reuse-heads",
       llvm::cl::desc("Run attn-reuse-heads (exact) before lowering"),
@@ -57,9 +58,9 @@ struct GpuPipelineOptions
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("Target GPU (sm_87: Jetson Orin)"),
                            llvm::cl::init("sm_87")};
-  Option<std::string> features{
-      *this, "features", llvm::cl::desc("PTX features (PTX ISA version)"),
-      llvm::cl::init("+ptx80")};
+  Option<std::string> features{*this, "features",
+                               llvm::cl::desc("PTX features (PTX ISA version)"),
+                               llvm::cl::init("+ptx80")};
   Option<std::string> format{
       *this, "format",
       llvm::cl::desc("Kernel binary: 'llvm' (the kernels' NVVM LLVM IR, "
@@ -110,16 +111,27 @@ void buildCpuPipeline(mlir::OpPassManager &pm,
 
 /// Checks the options of the GPU pipeline (format, block-size), reporting
 /// the first problem through `emitError`.
-mlir::LogicalResult
-verifyGpuPipelineOptions(const GpuPipelineOptions &options,
-                         llvm::function_ref<void(const llvm::Twine &)> emitError);
+mlir::LogicalResult verifyGpuPipelineOptions(
+    const GpuPipelineOptions &options,
+    llvm::function_ref<void(const llvm::Twine &)> emitError);
+
+/// The CUDA toolkit the GPU pipeline uses for libdevice and ptxas: the
+/// requested one (the `toolkit` option), else MLIR's search ($CUDA_ROOT,
+/// $CUDA_HOME, $CUDA_PATH), else /usr/local/cuda where it has libdevice.
+/// Empty when MLIR's search decides or nothing is found.
+std::string findCudaToolkit(llvm::StringRef requested);
+
+/// The CUDA version of the toolkit at `path` ("13.0", from its cuda.h), or
+/// std::nullopt.
+std::optional<std::string> cudaToolkitVersion(llvm::StringRef path);
 
 /// Appends the GPU pipeline to `pm` (which must be anchored on a module).
 /// The options must pass verifyGpuPipelineOptions.
 void buildGpuPipeline(mlir::OpPassManager &pm,
                       const GpuPipelineOptions &options);
 
-/// Registers `uniform-cpu-pipeline`, `uniform-gpu-pipeline` and the helper passes it is built from.
+/// Registers `uniform-cpu-pipeline`, `uniform-gpu-pipeline` and the helper
+/// passes it is built from.
 void registerPipelines();
 
 } // namespace uniform
