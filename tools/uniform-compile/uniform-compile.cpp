@@ -341,10 +341,18 @@ static int run(llvm::StringRef program, llvm::ArrayRef<llvm::StringRef> args) {
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   uniform::registerVersionPrinter("uniform-compile");
+  // uniform-opt's pass-manager options (--mlir-pass-pipeline-crash-
+  // reproducer, --mlir-timing, ...) apply to the lowering; --help lists
+  // only the tool's own options.
+  registerPassManagerCLOptions();
+  registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "uniform-compile: graph-level MLIR to a self-contained shared library\n");
+      "uniform-compile: graph-level MLIR to a self-contained shared library\n"
+      "\nuniform-opt's pass-manager options apply to the lowering too, e.g.\n"
+      "--mlir-pass-pipeline-crash-reproducer=FILE (a .mlir reproducer of a\n"
+      "failing pass) and --mlir-timing.\n");
   llvm::InitializeAllTargetInfos();
   llvm::InitializeAllTargets();
   llvm::InitializeAllTargetMCs();
@@ -455,7 +463,7 @@ int main(int argc, char **argv) {
   } else {
     uniform::buildCpuPipeline(pm, uniform::CpuPipelineOptions());
   }
-  if (failed(pm.run(*module)))
+  if (failed(applyPassManagerCLOptions(pm)) || failed(pm.run(*module)))
     return 1;
 
   // Host code (and, for CUDA, the embedded kernels) to an object file.
