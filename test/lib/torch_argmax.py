@@ -6,6 +6,7 @@ torch, to ONNX at opset 17, with an input and PyTorch's outputs:
   y1  argmin with keepdim (int64)
   y2  floats cast to int64 (rounded toward zero, negatives too)
   y3  labels cast back to float and scaled; a mask (x > 0) cast to float
+  y4  labels compared with constants (== 2, > 3) to select and mask
 
 With --last, ArgMax and ArgMin with select_last_index=1 on ties, written
 with onnx.helper (torch never sets it); the reference is numpy's.
@@ -30,7 +31,8 @@ class Heads(nn.Module):
         coldest = logits.argmin(dim=3, keepdim=True)
         scaled = (x * 3).long()
         mixed = labels.float() / 10 + (x[:, 0] > 0).float()
-        return labels, coldest, scaled, mixed
+        chosen = torch.where(labels == 2, x[:, 0], x[:, 1]) + (labels > 3).float()
+        return labels, coldest, scaled, mixed, chosen
 
 
 def last_index_model(out, outdir):

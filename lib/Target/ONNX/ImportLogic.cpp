@@ -1,6 +1,7 @@
 //===- ImportLogic.cpp - ONNX comparisons, masks and scatters to TOSA -----===//
 //
-// Boolean tensors computed at run time (i1): comparisons of float tensors,
+// Boolean tensors computed at run time (i1): comparisons of float tensors
+// (or of integer ones computed at run time),
 // Not/And/Or/Xor, Where as tosa.select, and ScatterND with import-time
 // indices. This is how exporters write masks: swin_t's shifted-window mask
 // is filled by ScatterND, compared with Equal and selected with Where.
@@ -14,11 +15,40 @@
 namespace uniform {
 namespace onnx_import {
 
-/// Equal, Less, Greater, LessOrEqual, GreaterOrEqual of float tensors, with
-/// broadcasting, as i1.
+/// The operands of a comparison: float tensors, or integers where either
+/// is an integer tensor computed at run time (ArgMax's labels, say); the
+/// other, run-time or import-time, is then cast to its type.
+std::pair<Value, Value> Importer::compareOperands(const onnx::NodeProto &node) {
+  auto runtimeInt = [&](int i) -> Type {
+    auto it = values.find(node.input(i));
+    if (it == values.end() || !it->second)
+      return {};
+    Type element = typeOf(it->second).getElementType();
+    return isa<IntegerType>(element) && !element.isInteger(1) ? element
+                                                              : Type();
+  };
+  Type element = runtimeInt(0) ? runtimeInt(0) : runtimeInt(1);
+  if (!element)
+    return {input(node, 0), input(node, 1)};
+  auto operand = [&](int i) -> Value {
+    Value v = anyValue(node.input(i), node);
+    Type from = typeOf(v).getElementType();
+    if (!isa<IntegerType>(from) || from.isInteger(1))
+      failAt(node, "compares an integer tensor with a tensor of " +
+                       llvm::formatv("{0}", from).str());
+    if (from == element)
+      return v;
+    return tosa::CastOp::create(b, loc, typeOf(v).clone(element), v);
+  };
+  return {operand(0), operand(1)};
+}
+
+/// Equal, Less, Greater, LessOrEqual, GreaterOrEqual of float or integer
+/// tensors, with broadcasting, as i1.
 Value Importer::importCompare(const onnx::NodeProto &node) {
   StringRef op = node.op_type();
-  auto [lhs, rhs] = broadcastRanks(input(node, 0), input(node, 1));
+  auto [first, second] = compareOperands(node);
+  auto [lhs, rhs] = broadcastRanks(first, second);
   // TOSA has equal, greater and greater_equal: Less(a, b) is Greater(b, a).
   if (op == "Less" || op == "LessOrEqual")
     std::swap(lhs, rhs);

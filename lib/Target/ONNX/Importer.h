@@ -204,6 +204,7 @@ public:
   Value importSkipLayerNorm(const onnx::NodeProto &node);
   Value importBiasGelu(const onnx::NodeProto &node);
   // ImportLogic.cpp
+  std::pair<Value, Value> compareOperands(const onnx::NodeProto &node);
   Value importCompare(const onnx::NodeProto &node);
   Value importLogical(const onnx::NodeProto &node);
   Value importWhere(const onnx::NodeProto &node);
