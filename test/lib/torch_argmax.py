@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from torch_export import export_torch, save_graph
+
 
 class Heads(nn.Module):
     def __init__(self):
@@ -36,20 +38,17 @@ class Heads(nn.Module):
 
 
 def last_index_model(out, outdir):
-    import onnx
     from onnx import helper, TensorProto
     x = np.array([[1, 3, 3, 0], [2, 2, 0, 0], [5, 1, 5, 1]], np.float32)
     nodes = [helper.make_node("ArgMax", ["x"], ["y0"], axis=1, keepdims=0,
                               select_last_index=1, name="last_max"),
              helper.make_node("ArgMin", ["x"], ["y1"], axis=0, keepdims=1,
                               select_last_index=1, name="last_min")]
-    graph = helper.make_graph(
-        nodes, "last",
+    save_graph(
+        out, "last", nodes,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 4])],
         [helper.make_tensor_value_info("y0", TensorProto.INT64, [3]),
          helper.make_tensor_value_info("y1", TensorProto.INT64, [1, 4])])
-    onnx.save(helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", 17)]), out)
     np.save(f"{outdir}/in0.npy", x)
     np.save(f"{outdir}/ref0.npy", 3 - np.argmax(x[:, ::-1], axis=1))
     np.save(f"{outdir}/ref1.npy",
@@ -66,13 +65,7 @@ def main(argv):
     torch.manual_seed(0)
     model = Heads().eval()
     x = torch.randn(2, 3, 4, 6)
-    with torch.no_grad():
-        ys = model(x)
-    torch.onnx.export(model, x, argv[1], opset_version=17, input_names=["x"],
-                      output_names=[f"y{i}" for i in range(len(ys))])
-    np.save(f"{argv[2]}/in0.npy", x.numpy())
-    for i, y in enumerate(ys):
-        np.save(f"{argv[2]}/ref{i}.npy", y.numpy())
+    export_torch(model, x, argv[1], argv[2])
     return 0
 
 

@@ -7,9 +7,10 @@ opset 17, with an input and PyTorch's output.
 """
 import sys
 
-import numpy as np
 import torch
 from torch import nn
+
+from torch_export import export_torch
 
 
 def main(argv):
@@ -23,12 +24,7 @@ def main(argv):
         nn.MaxPool1d(3, stride=2, padding=1),
         nn.Conv1d(8, 6, 1), nn.AvgPool1d(2)).eval()
     x = torch.randn(2, 4, 33)
-    with torch.no_grad():
-        y = model(x)
-    torch.onnx.export(model, x, argv[1], opset_version=17, input_names=["x"],
-                      output_names=["y"])
-    np.save(f"{argv[2]}/in0.npy", x.numpy())
-    np.save(f"{argv[2]}/ref.npy", y.numpy())
+    export_torch(model, x, argv[1], argv[2])
     return 0
 
 

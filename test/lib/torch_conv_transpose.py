@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from torch_export import export_torch, save_graph
+
 
 class Decoder(nn.Module):
     def __init__(self):
@@ -49,7 +51,6 @@ class Decoder(nn.Module):
 
 def output_shape_model(out, outdir):
     from onnx import helper, numpy_helper, TensorProto
-    import onnx
     torch.manual_seed(0)
     x = torch.randn(1, 3, 5, 5)
     w = torch.randn(3, 2, 3, 3)
@@ -62,14 +63,12 @@ def output_shape_model(out, outdir):
     node = helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"],
                             strides=[2, 2], output_shape=[10, 9],
                             name="deconv")
-    graph = helper.make_graph(
-        [node], "output_shape",
+    save_graph(
+        out, "output_shape", [node],
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 5, 5])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 10, 9])],
         [numpy_helper.from_array(w.numpy(), "w"),
          numpy_helper.from_array(b.numpy(), "b")])
-    onnx.save(helper.make_model(graph, opset_imports=[
-        helper.make_opsetid("", 17)]), out)
     np.save(f"{outdir}/in0.npy", x.numpy())
     np.save(f"{outdir}/ref.npy", y.numpy())
     return 0
@@ -84,12 +83,7 @@ def main(argv):
     torch.manual_seed(0)
     model = Decoder().eval()
     x = torch.randn(2, 6, 3, 4)
-    with torch.no_grad():
-        y = model(x)
-    torch.onnx.export(model, x, argv[1], opset_version=17, input_names=["x"],
-                      output_names=["y"])
-    np.save(f"{argv[2]}/in0.npy", x.numpy())
-    np.save(f"{argv[2]}/ref.npy", y.numpy())
+    export_torch(model, x, argv[1], argv[2])
     return 0
 
 

@@ -10,9 +10,10 @@ style).
 """
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+from torch_export import export_torch
 
 
 class Grouped(torch.nn.Module):
@@ -40,12 +41,7 @@ def main(argv):
     torch.manual_seed(0)
     model = Grouped().eval()
     x = torch.randn(2, 16, 13, 10)
-    with torch.no_grad():
-        y = model(x)
-    torch.onnx.export(model, x, argv[1], opset_version=17, input_names=["x"],
-                      output_names=["y"])
-    np.save(f"{argv[2]}/in0.npy", x.numpy())
-    np.save(f"{argv[2]}/ref.npy", y.numpy())
+    export_torch(model, x, argv[1], argv[2])
     return 0
 
 

@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from torch_export import export_torch, save_graph
+
 
 class Padded(nn.Module):
     def __init__(self):
@@ -30,21 +32,18 @@ class Padded(nn.Module):
 
 
 def wrap_model(out, outdir):
-    import onnx
     from onnx import helper, numpy_helper, TensorProto
     rng = np.random.default_rng(0)
     x = rng.standard_normal((1, 2, 4, 5)).astype(np.float32)
     pads = np.array([0, 0, 2, 3, 0, 0, 1, 4], dtype=np.int64)
     node = helper.make_node("Pad", ["x", "pads"], ["y"], mode="wrap",
                             name="wrap")
-    graph = helper.make_graph(
-        [node], "wrap",
+    save_graph(
+        out, "wrap", [node],
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT,
                                        [1, 2, 7, 12])],
-        [numpy_helper.from_array(pads, "pads")])
-    onnx.save(helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", 19)]), out)
+        [numpy_helper.from_array(pads, "pads")], opset=19)
     np.save(f"{outdir}/in0.npy", x)
     np.save(f"{outdir}/ref.npy",
             np.pad(x, [(0, 0), (0, 0), (2, 1), (3, 4)], mode="wrap"))
@@ -60,12 +59,7 @@ def main(argv):
     torch.manual_seed(0)
     model = Padded().eval()
     x = torch.randn(2, 3, 6, 7)
-    with torch.no_grad():
-        y = model(x)
-    torch.onnx.export(model, x, argv[1], opset_version=17, input_names=["x"],
-                      output_names=["y"])
-    np.save(f"{argv[2]}/in0.npy", x.numpy())
-    np.save(f"{argv[2]}/ref.npy", y.numpy())
+    export_torch(model, x, argv[1], argv[2])
     return 0
 
 

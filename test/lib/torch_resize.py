@@ -14,9 +14,10 @@ an input and PyTorch's outputs:
 """
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+
+from torch_export import export_torch
 
 
 class Heads(torch.nn.Module):
@@ -48,13 +49,7 @@ def main(argv):
     torch.manual_seed(0)
     model = Heads().eval()
     x = torch.randn(2, 4, 6, 5)
-    with torch.no_grad():
-        ys = model(x)
-    torch.onnx.export(model, x, argv[1], opset_version=17, input_names=["x"],
-                      output_names=[f"y{i}" for i in range(len(ys))])
-    np.save(f"{argv[2]}/in0.npy", x.numpy())
-    for i, y in enumerate(ys):
-        np.save(f"{argv[2]}/ref{i}.npy", y.numpy())
+    export_torch(model, x, argv[1], argv[2])
     return 0
 
 

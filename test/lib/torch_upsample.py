@@ -9,10 +9,11 @@ convolutions; with --bilinear the first upsampling is bilinear. ONNX opset
 """
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from torch_export import export_torch
 
 
 class TopDown(nn.Module):
@@ -39,12 +40,7 @@ def main(argv):
     torch.manual_seed(0)
     model = TopDown(argv[3:] == ["--bilinear"]).eval()
     x = torch.randn(1, 3, 8, 8)
-    with torch.no_grad():
-        y = model(x)
-    torch.onnx.export(model, x, argv[1], opset_version=17, input_names=["x"],
-                      output_names=["y"])
-    np.save(f"{argv[2]}/in0.npy", x.numpy())
-    np.save(f"{argv[2]}/ref.npy", y.numpy())
+    export_torch(model, x, argv[1], argv[2])
     return 0
 
 

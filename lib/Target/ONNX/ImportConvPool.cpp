@@ -44,13 +44,20 @@ Importer::Window Importer::window(const onnx::NodeProto &node,
                 {0, w.pads[0], 0, w.pads[1]}};
 }
 
-/// Conv of 1-D (as 2-D of height 1) or 2-D inputs.
-Value Importer::importConv(const onnx::NodeProto &node) {
-  Value x = input(node, 0), w = input(node, 1);
-  Value bias = hasInput(node, 2) ? input(node, 2) : Value();
+/// The input, weight and optional bias of a Conv or ConvTranspose, whose
+/// pads must be explicit.
+std::tuple<Value, Value, Value>
+Importer::convOperands(const onnx::NodeProto &node) {
   if (const auto *attr = findAttr(node, "auto_pad");
       attr && attr->s() != "NOTSET")
     failAt(node, "auto_pad is not supported");
+  return {input(node, 0), input(node, 1),
+          hasInput(node, 2) ? input(node, 2) : Value()};
+}
+
+/// Conv of 1-D (as 2-D of height 1) or 2-D inputs.
+Value Importer::importConv(const onnx::NodeProto &node) {
+  auto [x, w, bias] = convOperands(node);
   RankedTensorType xt = typeOf(x), wt = typeOf(w);
   if (xt.getRank() == 4)
     return conv2d(node, x, w, bias, window(node, 2));
@@ -211,11 +218,7 @@ Value Importer::conv2d(const onnx::NodeProto &node, Value x, Value w,
 /// output extent as stride * (in - 1) + output_padding + the dilated kernel
 /// - the pads, or sets it by output_shape (the pads then follow from it).
 Value Importer::importConvTranspose(const onnx::NodeProto &node) {
-  Value x = input(node, 0), w = input(node, 1);
-  Value bias = hasInput(node, 2) ? input(node, 2) : Value();
-  if (const auto *attr = findAttr(node, "auto_pad");
-      attr && attr->s() != "NOTSET")
-    failAt(node, "auto_pad is not supported");
+  auto [x, w, bias] = convOperands(node);
   RankedTensorType xt = typeOf(x), wt = typeOf(w);
   int64_t spatial = xt.getRank() - 2;
   if ((spatial != 1 && spatial != 2) || wt.getRank() != xt.getRank())

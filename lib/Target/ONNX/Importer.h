@@ -156,6 +156,7 @@ public:
   Value importGemm(const onnx::NodeProto &node);
   Value importEinsum(const onnx::NodeProto &node);
   // ImportConvPool.cpp
+  std::tuple<Value, Value, Value> convOperands(const onnx::NodeProto &node);
   Value importConv(const onnx::NodeProto &node);
   Value importConvTranspose(const onnx::NodeProto &node);
   Value importPool(const onnx::NodeProto &node);
