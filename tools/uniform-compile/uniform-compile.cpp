@@ -99,6 +99,18 @@ static cl::opt<std::string> precision(
     cl::desc("Attention math for --target=cuda: auto (f16 on sm_80 and "
              "newer), f16 (fused tensor-core kernels) or f32 (SIMT kernels)"),
     cl::init("auto"));
+static cl::opt<std::string> ptxIsa(
+    cl::cat(toolOptions), "ptx-isa",
+    cl::desc("For --target=cuda: the PTX ISA version of the embedded PTX "
+             "(default 8.0). A driver JIT-compiles PTX only up to its own "
+             "CUDA version's ISA"),
+    cl::value_desc("X.Y"), cl::init(""));
+static cl::opt<unsigned> jetpack(
+    cl::cat(toolOptions), "jetpack",
+    cl::desc("For --target=cuda: PTX that the drivers of JetPack 5 (CUDA "
+             "11.4, PTX ISA 7.4) or JetPack 6 (CUDA 12.2, PTX ISA 8.2) can "
+             "JIT-compile; the same as that --ptx-isa"),
+    cl::value_desc("5|6"), cl::init(0));
 static cl::opt<std::string>
     toolkit(cl::cat(toolOptions), "toolkit",
             cl::desc("CUDA toolkit for libdevice and ptxas (see "
@@ -305,6 +317,45 @@ static LogicalResult writeHeader(ModuleOp module, llvm::StringRef libName,
   return success();
 }
 
+/// The GPU pipeline's PTX feature ("+ptx74") for --ptx-isa or --jetpack on
+/// `chip`, std::nullopt for the pipeline's default, or an error message.
+static llvm::Expected<std::optional<std::string>>
+ptxFeature(llvm::StringRef chip) {
+  auto error = [](const llvm::Twine &message) {
+    return llvm::createStringError(message);
+  };
+  std::string isa = ptxIsa;
+  if (jetpack.getNumOccurrences()) {
+    const char *implied = jetpack == 5 ? "7.4" : jetpack == 6 ? "8.2" : "";
+    if (!*implied)
+      return error("--jetpack=" + llvm::Twine(jetpack.getValue()) +
+                   " is not supported (5: CUDA 11.4, 6: CUDA 12.2)");
+    if (!isa.empty() && isa != implied)
+      return error("--jetpack=" + llvm::Twine(jetpack.getValue()) +
+                   " means --ptx-isa=" + implied + ", not " + isa);
+    isa = implied;
+  }
+  if (isa.empty())
+    return std::nullopt;
+  auto [majorText, minorText] = llvm::StringRef(isa).split('.');
+  unsigned major = 0, minor = 0;
+  if (majorText.getAsInteger(10, major) || minorText.size() != 1 ||
+      minorText.getAsInteger(10, minor) || major < 6 || major > 8)
+    return error("--ptx-isa must be X.Y between 6.0 and 8.9, got '" + isa +
+                 "'");
+  // The first PTX ISA of each chip the pipeline targets.
+  static const std::pair<const char *, unsigned> firstIsa[] = {
+      {"sm_70", 60}, {"sm_75", 63}, {"sm_80", 70},
+      {"sm_86", 71}, {"sm_87", 74}, {"sm_89", 78}};
+  for (auto [name, first] : firstIsa)
+    if (chip == name && major * 10 + minor < first)
+      return error("PTX ISA " + isa + " cannot target " + chip + " (it needs " +
+                   llvm::Twine(first / 10) + "." + llvm::Twine(first % 10) +
+                   " or newer)");
+  return std::optional<std::string>("+ptx" + std::to_string(major) +
+                                    std::to_string(minor));
+}
+
 /// Finds the CUDA runtime's source: installed beside the tool or in the
 /// source tree this tool was built from.
 static std::optional<std::string> findRuntimeSource(const char *argv0) {
@@ -361,6 +412,8 @@ int main(int argc, char **argv) {
   bool cuda = targetKind == "cuda";
   if (!cuda && targetKind != "cpu")
     return fail("unknown --target '" + targetKind + "' (expected cpu or cuda)");
+  if (!cuda && (ptxIsa.getNumOccurrences() || jetpack.getNumOccurrences()))
+    return fail("--ptx-isa and --jetpack need --target=cuda");
   llvm::StringRef outName = llvm::sys::path::filename(outputFilename);
   if (!outName.starts_with("lib") || !outName.ends_with(".so"))
     return fail("the output must be named libNAME.so, got '" + outputFilename +
@@ -456,6 +509,11 @@ int main(int argc, char **argv) {
     options.format = "fatbin";
     options.toolkit = toolkit;
     options.precision = precision;
+    llvm::Expected<std::optional<std::string>> feature = ptxFeature(chip);
+    if (!feature)
+      return fail(llvm::toString(feature.takeError()));
+    if (*feature)
+      options.features = **feature;
     if (failed(uniform::verifyGpuPipelineOptions(
             options, [](const llvm::Twine &msg) { fail(msg); })))
       return 1;
