@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "uniform/Runtime/CudaRuntime.h"
+#include "uniform/Runtime/CudaCompatibility.h"
 
 #include <dlfcn.h>
 
@@ -24,6 +25,19 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+
+// What a library from uniform-compile was built for (its compute capability,
+// PTX ISA and CUDA toolkit version), defined hidden in each library so that
+// one library's runtime never reads another's; absent (null) in
+// libUniformCudaRuntime.so, which runs whatever uniform-run loads.
+extern "C" {
+__attribute__((weak,
+               visibility("hidden"))) extern const int uniform_library_chip;
+__attribute__((weak,
+               visibility("hidden"))) extern const int uniform_library_ptx_isa;
+__attribute__((
+    weak, visibility("hidden"))) extern const int uniform_library_cuda_version;
+}
 
 // The few driver API types and constants used here (cuda.h's values), so
 // that cuda.h is not needed to build.
@@ -46,7 +60,8 @@ constexpr int kJitOptimizationLevel = 7;
 
 /// The driver entry points, resolved once.
 struct Driver {
-#define UNIFORM_CU_FN(name, symbol, ret, ...) ret (*name)(__VA_ARGS__) = nullptr;
+#define UNIFORM_CU_FN(name, symbol, ret, ...)                                  \
+  ret (*name)(__VA_ARGS__) = nullptr;
 #include "CudaDriverFunctions.def"
   void *handle = nullptr;
   CUcontext context = nullptr;
@@ -101,6 +116,20 @@ void initialize() {
     ordinal = std::atoi(env);
   if (CUresult r = d.cuDeviceGet(&d.device, ordinal))
     return fail("cuDeviceGet", r);
+  // A library built for another chip or a newer driver says so now, not
+  // with CUDA_ERROR_INVALID_IMAGE at its first kernel.
+  int major = 0, minor = 0, version = 0;
+  if (&uniform_library_chip && &uniform_library_ptx_isa &&
+      &uniform_library_cuda_version &&
+      d.cuDeviceGetAttribute(&major, kAttrComputeMajor, d.device) == kSuccess &&
+      d.cuDeviceGetAttribute(&minor, kAttrComputeMinor, d.device) == kSuccess &&
+      d.cuDriverGetVersion(&version) == kSuccess) {
+    d.error = uniform::cudaIncompatibility(
+        uniform_library_chip, uniform_library_ptx_isa,
+        uniform_library_cuda_version, major * 10 + minor, version);
+    if (!d.error.empty())
+      return;
+  }
   if (CUresult r = d.cuDevicePrimaryCtxRetain(&d.context, d.device))
     return fail("cuDevicePrimaryCtxRetain", r);
 }
@@ -133,8 +162,8 @@ void check(CUresult result, const char *call) {
     name = "unknown error";
   if (d.cuGetErrorString(result, &text) != kSuccess || !text)
     text = "";
-  std::fprintf(stderr, "uniform-cuda-runtime: %s failed: %s (%s)\n", call,
-               name, text);
+  std::fprintf(stderr, "uniform-cuda-runtime: %s failed: %s (%s)\n", call, name,
+               text);
   std::exit(1);
 }
 } // namespace
@@ -160,8 +189,8 @@ int uniformCudaDeviceInfo(char *name, size_t size, int *major, int *minor) {
   if (!uniformCudaInit(nullptr, 0))
     return 0;
   Driver &d = driver();
-  if (name && size && d.cuDeviceGetName(name, static_cast<int>(size),
-                                        d.device) != kSuccess)
+  if (name && size &&
+      d.cuDeviceGetName(name, static_cast<int>(size), d.device) != kSuccess)
     return 0;
   if (major && d.cuDeviceGetAttribute(major, kAttrComputeMajor, d.device))
     return 0;

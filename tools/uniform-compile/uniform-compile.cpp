@@ -214,6 +214,37 @@ static void addBuildInfo(llvm::Module &module, llvm::StringRef symbol,
                            llvm::BasicBlock::Create(ctx, "entry", fn));
 }
 
+/// Defines the hidden `uniform_library_*` constants through which the CUDA
+/// runtime compiled into the library checks, at load, that the device and
+/// driver can run it (uniform/Runtime/CudaCompatibility.h).
+static void addLibraryTarget(llvm::Module &module,
+                             const uniform::GpuPipelineOptions &gpu) {
+  auto number = [](llvm::StringRef text) {
+    unsigned value = 0;
+    text.take_while(llvm::isDigit).getAsInteger(10, value);
+    return static_cast<int>(value);
+  };
+  llvm::StringRef chip = gpu.chip.getValue(), ptx = gpu.features.getValue();
+  chip.consume_front("sm_");
+  ptx.consume_front("+ptx");
+  int cudaVersion = 0;
+  if (std::optional<std::string> text =
+          uniform::cudaToolkitVersion(uniform::findCudaToolkit(gpu.toolkit))) {
+    auto [major, minor] = llvm::StringRef(*text).split('.');
+    cudaVersion = number(major) * 1000 + number(minor) * 10;
+  }
+  llvm::Type *i32 = llvm::Type::getInt32Ty(module.getContext());
+  for (auto [name, value] :
+       {std::pair<const char *, int>{"uniform_library_chip", number(chip)},
+        {"uniform_library_ptx_isa", number(ptx)},
+        {"uniform_library_cuda_version", cudaVersion}}) {
+    auto *global = new llvm::GlobalVariable(
+        module, i32, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+        llvm::ConstantInt::get(i32, value), name);
+    global->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  }
+}
+
 /// Writes the C header that declares every entry point's C interface.
 static LogicalResult writeHeader(ModuleOp module, llvm::StringRef libName,
                                  bool cuda, llvm::raw_ostream &os) {
@@ -534,6 +565,8 @@ int main(int argc, char **argv) {
   llvmModule->setDataLayout(tm->createDataLayout());
   addBuildInfo(*llvmModule, buildInfoSymbol(libName),
                describeBuild(inputFilename, triple, cuda ? &options : nullptr));
+  if (cuda)
+    addLibraryTarget(*llvmModule, options);
   if (llvm::Error err =
           makeOptimizingTransformer(3, 0, tm.get())(llvmModule.get()))
     return fail("LLVM optimization failed: " + toString(std::move(err)));
