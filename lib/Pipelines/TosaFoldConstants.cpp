@@ -142,16 +142,22 @@ struct FoldConstantPad : OpRewritePattern<tosa::PadOp> {
       return failure();
     auto [data, size] = *raw;
     std::optional<SmallVector<int64_t>> padding = constShape(op.getPadding());
-    if (!padding)
+    if (!padding || padding->size() != 2 * input.getType().getShape().size())
       return failure();
+    // Only paddings that give the result's shape (the verifier does not
+    // check them all) are copied.
+    ArrayRef<int64_t> in = input.getType().getShape();
     SmallVector<int64_t> before;
-    for (size_t i = 0; i < padding->size(); i += 2)
-      before.push_back((*padding)[i]);
+    for (auto [d, extent] : llvm::enumerate(in)) {
+      int64_t lo = (*padding)[2 * d], hi = (*padding)[2 * d + 1];
+      if (lo < 0 || hi < 0 || extent + lo + hi != type.getDimSize(d))
+        return rewriter.notifyMatchFailure(op, "unexpected padding");
+      before.push_back(lo);
+    }
     std::vector<char> result(type.getNumElements() * size);
     ArrayRef<char> fill = value.getRawData();
     for (int64_t i = 0, e = type.getNumElements(); i < e; ++i)
       std::copy_n(fill.begin(), size, result.begin() + i * size);
-    ArrayRef<int64_t> in = input.getType().getShape();
     copyBox(data, in, SmallVector<int64_t>(in.size(), 0), result,
             type.getShape(), before, in, size);
     rewriter.replaceOpWithNewOp<tosa::ConstOp>(
