@@ -2,8 +2,10 @@
 """Exports padding as image models write it (torch.nn's ReflectionPad2d and
 ReplicationPad2d, F.pad with a constant value and with negative pads that
 crop) to ONNX at opset 17, with an input and PyTorch's output; with --wrap,
-a Pad of mode wrap (opset 19, written with onnx.helper; the reference is
-numpy's pad in wrap mode).
+two Pads of mode wrap (opset 19, written with onnx.helper), the second with
+pads of both signs; the reference is numpy's pad in wrap mode, then the
+crops of the negative pads (the spec's order: output element i is the
+padded input's element i - pads_begin).
 
   torch_pad_modes.py OUT.onnx DIR [--wrap]   also DIR/in0.npy, DIR/ref.npy
 """
@@ -36,17 +38,22 @@ def wrap_model(out, outdir):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((1, 2, 4, 5)).astype(np.float32)
     pads = np.array([0, 0, 2, 3, 0, 0, 1, 4], dtype=np.int64)
-    node = helper.make_node("Pad", ["x", "pads"], ["y"], mode="wrap",
-                            name="wrap")
+    mixed = np.array([0, 0, 1, -3, 0, 0, -2, 2], dtype=np.int64)
+    nodes = [helper.make_node("Pad", ["x", "pads"], ["p"], mode="wrap",
+                              name="wrap"),
+             helper.make_node("Pad", ["p", "mixed"], ["y"], mode="wrap",
+                              name="wrap_mixed_signs")]
     save_graph(
-        out, "wrap", [node],
+        out, "wrap", nodes,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT,
-                                       [1, 2, 7, 12])],
-        [numpy_helper.from_array(pads, "pads")], opset=19)
+                                       [1, 2, 6, 11])],
+        [numpy_helper.from_array(pads, "pads"),
+         numpy_helper.from_array(mixed, "mixed")], opset=19)
+    p = np.pad(x, [(0, 0), (0, 0), (2, 1), (3, 4)], mode="wrap")
+    y = np.pad(p, [(0, 0), (0, 0), (1, 0), (0, 2)], mode="wrap")[:, :, :6, 3:]
     np.save(f"{outdir}/in0.npy", x)
-    np.save(f"{outdir}/ref.npy",
-            np.pad(x, [(0, 0), (0, 0), (2, 1), (3, 4)], mode="wrap"))
+    np.save(f"{outdir}/ref.npy", y)
     return 0
 
 

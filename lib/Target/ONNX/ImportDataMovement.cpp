@@ -228,11 +228,11 @@ Value Importer::importSplit(const onnx::NodeProto &node) {
   return {};
 }
 
-/// Pad in constant mode with constant pads [begin..., end...] (as windowed
-/// attention pads its feature map to whole windows).
 /// Pad in every mode: constant (any constant value), reflect (numpy's and
 /// PyTorch's: the edge is not repeated), edge and wrap (opset 19). Negative
-/// pads crop first.
+/// pads remove elements after the padding, so that output element i is the
+/// padded input's element i - pads_begin whatever the signs (which matters
+/// in wrap and reflect mode, where cropping first would change what wraps).
 Value Importer::importPad(const onnx::NodeProto &node) {
   Value x = input(node, 0);
   RankedTensorType t = typeOf(x);
@@ -255,29 +255,31 @@ Value Importer::importPad(const onnx::NodeProto &node) {
       failAt(node, "the pad value must be a constant");
     value = *v;
   }
-  // Crop what negative pads remove; the padded extents must fit in int64.
-  SmallVector<int64_t> start(rank, 0), size(t.getShape()), padding;
+  // The positive pads, then the crops of the negative ones; every extent on
+  // the way must fit in int64 and the result must keep each axis.
+  SmallVector<int64_t> padding, start(rank, 0), size(rank);
   for (int64_t i = 0; i < rank; ++i) {
-    int64_t lo = pads[i], hi = pads[i + rank], extent;
-    if (llvm::AddOverflow(t.getDimSize(i), lo, extent) ||
+    int64_t lo = pads[i], hi = pads[i + rank], padded, extent;
+    if (llvm::AddOverflow(t.getDimSize(i), std::max<int64_t>(lo, 0), padded) ||
+        llvm::AddOverflow(padded, std::max<int64_t>(hi, 0), padded) ||
+        llvm::AddOverflow(t.getDimSize(i), lo, extent) ||
         llvm::AddOverflow(extent, hi, extent))
       failAt(node, "the padded extent overflows int64");
-    if (extent < 1 ||
-        size[i] + std::min<int64_t>(lo, 0) + std::min<int64_t>(hi, 0) < 1)
+    if (extent < 1)
       failAt(node, "the pads crop axis " + Twine(i) + " away");
-    start[i] = std::max<int64_t>(-lo, 0);
-    size[i] += std::min<int64_t>(lo, 0) + std::min<int64_t>(hi, 0);
     padding.append({std::max<int64_t>(lo, 0), std::max<int64_t>(hi, 0)});
+    start[i] = std::max<int64_t>(-lo, 0);
+    size[i] = extent;
   }
-  if (!llvm::equal(size, t.getShape()))
+  bool anyPadding = llvm::any_of(padding, [](int64_t p) { return p != 0; });
+  if (anyPadding && mode == "constant")
+    x = pad(x, padding, value);
+  else if (anyPadding)
+    for (int64_t i = 0; i < rank; ++i)
+      if (padding[2 * i] || padding[2 * i + 1])
+        x = padAxis(node, x, i, padding[2 * i], padding[2 * i + 1], mode);
+  if (!llvm::equal(size, typeOf(x).getShape()))
     x = slice(x, start, size);
-  if (mode == "constant")
-    return llvm::all_of(padding, [](int64_t p) { return p == 0; })
-               ? x
-               : pad(x, padding, value);
-  for (int64_t i = 0; i < rank; ++i)
-    if (padding[2 * i] || padding[2 * i + 1])
-      x = padAxis(node, x, i, padding[2 * i], padding[2 * i + 1], mode);
   return x;
 }
 

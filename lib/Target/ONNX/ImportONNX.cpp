@@ -106,8 +106,9 @@ Value Importer::graphOutput(const onnx::ValueInfoProto &output) {
   Type declared = declaredElementType(elementType);
   if (integer && !typeOf(result).getElementType().isInteger(64) &&
       !typeOf(result).getElementType().isInteger(32))
-    fail("graph output '" + output.name() +
-         "' is declared an integer tensor, but computes floats");
+    fail(llvm::formatv(
+        "graph output '{0}' is declared an integer tensor, but computes {1}",
+        output.name(), typeOf(result)));
   auto expected = inferred.find(output.name());
   if (expected != inferred.end() &&
       expected->second.getShape() != typeOf(result).getShape())

@@ -18,18 +18,8 @@
 namespace uniform {
 namespace onnx_import {
 
-namespace {
 /// The largest weight matrix of one axis; larger resizes are an error.
-constexpr int64_t kMaxResizeWeights = int64_t(1) << 24;
-
-std::string stringAttr(const onnx::NodeProto &node, StringRef name,
-                       StringRef fallback) {
-  for (const onnx::AttributeProto &attr : node.attribute())
-    if (attr.name() == name)
-      return attr.s();
-  return fallback.str();
-}
-} // namespace
+static constexpr int64_t kMaxResizeWeights = int64_t(1) << 24;
 
 /// The output extents and the scale of each axis: from sizes (input 3), or
 /// scales (input 2, the output floored).
@@ -71,7 +61,7 @@ Importer::resizeTarget(const onnx::NodeProto &node, RankedTensorType t) {
     failAt(node, "neither scales nor sizes are given");
   }
   for (int64_t o : out)
-    if (o < 1)
+    if (o < 1 || o > kMaxResizeWeights)
       failAt(node, "an output extent would be " + Twine(o));
   return {out, scales};
 }
@@ -100,17 +90,20 @@ Value Importer::interpolateAxis(Value x, int64_t axis, ArrayRef<float> weights,
 }
 
 Value Importer::importResize(const onnx::NodeProto &node) {
+  auto stringAttr = [&](StringRef name, StringRef fallback) {
+    const auto *attr = findAttr(node, name);
+    return attr ? attr->s() : fallback.str();
+  };
   Value x = input(node, 0);
   RankedTensorType t = typeOf(x);
   int64_t rank = t.getRank();
   ResizeOptions options = check(
-      node,
-      parseResizeOptions(
-          stringAttr(node, "mode", "nearest"),
-          stringAttr(node, "coordinate_transformation_mode", "half_pixel"),
-          stringAttr(node, "nearest_mode", "round_prefer_floor"),
-          floatAttr(node, "cubic_coeff_a", -0.75f),
-          intAttr(node, "exclude_outside", 0) != 0));
+      node, parseResizeOptions(
+                stringAttr("mode", "nearest"),
+                stringAttr("coordinate_transformation_mode", "half_pixel"),
+                stringAttr("nearest_mode", "round_prefer_floor"),
+                floatAttr(node, "cubic_coeff_a", -0.75f),
+                intAttr(node, "exclude_outside", 0) != 0));
   auto [out, scales] = resizeTarget(node, t);
   // Repeated axes tile together; interpolated ones get a matrix each.
   SmallVector<int64_t> lifted, multiples;
