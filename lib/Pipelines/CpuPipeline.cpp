@@ -15,6 +15,7 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -91,12 +92,24 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   fastMathOptions.approximateExp = options.approximateExp;
   fastMathOptions.reassociateReductions = options.reassociateReductions;
   pm.nest<func::FuncOp>().addPass(createCpuFastMath(fastMathOptions));
+  // Matmuls and the contractions of attention and fully connected layers
+  // as register tiles of vector.contract.
+  if (options.vectorizeContractions) {
+    pm.nest<func::FuncOp>().addPass(createCpuVectorizeContractions());
+    pm.addPass(createCanonicalizerPass());
+  }
   detail::addBufferizationPasses(pm);
   // No memrefCopy calls: libraries must not need the runner utilities.
   pm.nest<func::FuncOp>().addPass(createCpuCopiesToLoops());
+  // Accumulators hoisted out of the reduction loops; contractions as FMAs.
+  pm.nest<func::FuncOp>().addPass(createCpuLowerVectors());
 
   // Loops and the LLVM dialect.
   pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
+  VectorTransferToSCFOptions transferOptions;
+  transferOptions.enableFullUnroll();
+  pm.nest<func::FuncOp>().addPass(
+      createConvertVectorToSCFPass(transferOptions));
   // expand-strided-metadata emits affine.apply: lower affine once, after it.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -111,6 +124,10 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   // (1.8x on UniForm-sized attention).
   FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
   memrefOptions.useAlignedAlloc = true;
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.vectorContractLowering =
+      vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());

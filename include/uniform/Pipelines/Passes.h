@@ -4,7 +4,8 @@
 // `uniform-prepare-entry-points`, `uniform-gpu-map-parallel-loops` and
 // `uniform-gpu-device-memory`, `uniform-gpu-fuse-linalg`,
 // `uniform-gpu-fuse-parallel-loops`, `uniform-gpu-dedupe-kernels` and
-// `uniform-tosa-fold-constants`.
+// `uniform-tosa-fold-constants`, `uniform-cpu-vectorize-contractions` and
+// `uniform-cpu-lower-vectors`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +14,9 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <optional>
 
 namespace mlir {
 namespace affine {
@@ -29,7 +33,11 @@ class GPUDialect;
 } // namespace gpu
 namespace linalg {
 class LinalgDialect;
+class LinalgOp;
 } // namespace linalg
+namespace memref {
+class MemRefDialect;
+} // namespace memref
 namespace math {
 class MathDialect;
 } // namespace math
@@ -46,6 +54,7 @@ namespace tosa {
 class TosaDialect;
 } // namespace tosa
 class RewritePatternSet;
+class RewriterBase;
 } // namespace mlir
 
 namespace uniform {
@@ -65,6 +74,35 @@ int64_t dedupeGpuKernels(mlir::ModuleOp module);
 /// (tosa.gather of a constant table at constant indices; tosa.reverse,
 /// tosa.pad and tosa.slice of constants).
 void populateTosaFoldConstantsPatterns(mlir::RewritePatternSet &patterns);
+
+/// Bounds of the register tile of `uniform-cpu-vectorize-contractions`.
+struct CpuRegisterTile {
+  int64_t m = 8, n = 32, k = 8;
+};
+
+/// The tile sizes `uniform-cpu-vectorize-contractions` gives `op`, one per
+/// loop (0: not tiled, the whole extent), or nullopt when `op` is not a
+/// contraction on tensors with static shapes.
+std::optional<llvm::SmallVector<int64_t>>
+contractionRegisterTiles(mlir::linalg::LinalgOp op,
+                         const CpuRegisterTile &tile);
+
+/// The core of `uniform-cpu-vectorize-contractions`: tiles `op` by
+/// `contractionRegisterTiles` (reduction loops innermost) and vectorizes the
+/// tile into a vector.contract. Fails, changing nothing, when `op` has no
+/// register tiles or does not vectorize (linalg::vectorizeOpPrecondition).
+mlir::LogicalResult vectorizeContraction(mlir::RewriterBase &rewriter,
+                                         mlir::linalg::LinalgOp op,
+                                         const CpuRegisterTile &tile);
+
+/// Convolutions that are contractions (1x1 with unit strides) as
+/// linalg.generic contractions, which `uniform-cpu-vectorize-contractions`
+/// register-tiles like matmuls.
+void populateConvAsContractionPatterns(mlir::RewritePatternSet &patterns);
+
+/// The patterns of `uniform-cpu-lower-vectors`: vector.contract to outer
+/// products, transfer permutation maps to transposes.
+void populateCpuLowerVectorsPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace uniform
 

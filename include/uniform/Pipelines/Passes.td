@@ -135,6 +135,65 @@ def CpuCopiesToLoops
   ];
 }
 
+def CpuVectorizeContractions
+    : Pass<"uniform-cpu-vectorize-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg contractions into register tiles and vectorize "
+                "them";
+  let description = [{
+    Every linalg op on tensors that is a contraction (`linalg.matmul`,
+    `linalg.batch_matmul`, and the `linalg.generic`s of the form
+    `acc + a * b` that attention and fully connected layers lower to) and
+    has static shapes is tiled with `scf.for` loops, reductions innermost,
+    into one register tile: at most `tile-m` x `tile-n` outputs by
+    `tile-k` reduction steps, where the wide side (`tile-n`) is the one
+    contiguous in the output. Each tile size is the largest divisor of its
+    extent within the bound, so every tile has the same static shape and
+    no masking is needed. The tile is then vectorized into one
+    `vector.contract` (`linalg::vectorize`); `uniform-cpu-lower-vectors`
+    lowers it after bufferization.
+
+    Contractions with a dynamic extent are left as they are (they become
+    loops). The results are bit-for-bit those of the loops except for the
+    order of each output's additions, which runs in `tile-k` steps as before.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "Register tile rows (outputs along the non-contiguous side)">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "Register tile columns (outputs along the contiguous side; two "
+           "AVX-512 vectors of f32)">,
+    Option<"tileK", "tile-k", "int64_t", /*default=*/"8",
+           "Reduction steps per tile">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def CpuLowerVectors : Pass<"uniform-cpu-lower-vectors", "::mlir::func::FuncOp"> {
+  let summary = "Keep register tiles' accumulators in registers and lower "
+                "contractions to FMAs";
+  let description = [{
+    Runs after bufferization on what `uniform-cpu-vectorize-contractions`
+    made: hoists each accumulator's `vector.transfer_read` and
+    `vector.transfer_write` out of the reduction loop
+    (`linalg::hoistRedundantVectorTransfers`), then lowers
+    `vector.contract` to outer products (one broadcast FMA per row and
+    reduction step) and transfers with permutation maps to minor-identity
+    ones plus transposes, which `convert-vector-to-scf` and
+    `convert-vector-to-llvm` finish.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def GpuMapParallelLoops
     : Pass<"uniform-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
   let summary = "Map the loop nests of bufferized linalg onto GPU blocks "

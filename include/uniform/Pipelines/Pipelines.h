@@ -50,6 +50,11 @@ struct CpuPipelineOptions
       llvm::cl::desc("Let float sum/max reductions be vectorized "
                      "(uniform-cpu-fast-math)"),
       llvm::cl::init(true)};
+  Option<bool> vectorizeContractions{
+      *this, "vectorize-contractions",
+      llvm::cl::desc("Register-tile and vectorize matmuls and other "
+                     "contractions (uniform-cpu-vectorize-contractions)"),
+      llvm::cl::init(true)};
 };
 
 /// Options of `uniform-gpu-pipeline`.

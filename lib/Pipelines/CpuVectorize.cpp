@@ -1,0 +1,240 @@
+//===- CpuVectorize.cpp - Register-tiled contractions for the CPU ---------===//
+//
+// `uniform-cpu-vectorize-contractions` tiles every static linalg contraction
+// into register tiles and vectorizes each tile into a vector.contract;
+// `uniform-cpu-lower-vectors`, after bufferization, keeps the accumulators
+// in registers across the reduction loop and lowers the contractions to
+// outer products (FMAs).
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Pipelines/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace uniform {
+#define GEN_PASS_DEF_CPUVECTORIZECONTRACTIONS
+#define GEN_PASS_DEF_CPULOWERVECTORS
+#include "uniform/Pipelines/Passes.h.inc"
+} // namespace uniform
+
+using namespace mlir;
+
+/// The largest divisor of `extent` that is at most `bound` (at least 1).
+static int64_t largestDivisorAtMost(int64_t extent, int64_t bound) {
+  for (int64_t d = std::min(extent, bound); d > 1; --d)
+    if (extent % d == 0)
+      return d;
+  return 1;
+}
+
+std::optional<SmallVector<int64_t>>
+uniform::contractionRegisterTiles(linalg::LinalgOp op,
+                                  const CpuRegisterTile &tile) {
+  if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+      !linalg::isaContractionOpInterface(op) || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
+    return std::nullopt;
+  // The wide side of the tile is the one whose innermost loop is the
+  // output's contiguous dimension.
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  auto contiguous = dyn_cast<AffineDimExpr>(out.getResults().back());
+  if (!contiguous)
+    return std::nullopt;
+  bool nIsWide = llvm::is_contained(dims->n, contiguous.getPosition());
+  ArrayRef<unsigned> wide = nIsWide ? dims->n : dims->m;
+  ArrayRef<unsigned> narrow = nIsWide ? dims->m : dims->n;
+
+  // Every loop but the innermost m, n and k ones gets a tile of 1.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> sizes(ranges.size(), 1);
+  sizes[wide.back()] = largestDivisorAtMost(ranges[wide.back()], tile.n);
+  sizes[narrow.back()] = largestDivisorAtMost(ranges[narrow.back()], tile.m);
+  sizes[dims->k.back()] = largestDivisorAtMost(ranges[dims->k.back()], tile.k);
+  for (auto [size, range] : llvm::zip(sizes, ranges))
+    if (size == range)
+      size = 0;
+  return sizes;
+}
+
+LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
+                                            linalg::LinalgOp op,
+                                            const CpuRegisterTile &tile) {
+  std::optional<SmallVector<int64_t>> sizes =
+      contractionRegisterTiles(op, tile);
+  if (!sizes || failed(linalg::vectorizeOpPrecondition(op)))
+    return failure();
+  // Parallel loops outside, reductions inside, so that the accumulator
+  // stays in registers over the reduction loop.
+  SmallVector<int64_t> order;
+  for (auto [i, type] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (type == utils::IteratorType::parallel)
+      order.push_back(i);
+  for (auto [i, type] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (type == utils::IteratorType::reduction)
+      order.push_back(i);
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), *sizes));
+  options.setInterchange(order);
+
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  // Without loops (every tile the whole extent) the replacements are the
+  // tiled op's own results: replace `op` before vectorizing that one.
+  Operation *inner = tiled->tiledOps.back();
+  rewriter.replaceOp(op, tiled->replacements);
+  rewriter.setInsertionPoint(inner);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, inner, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
+  // The tiled op stays correct if its tile does not vectorize after all.
+  if (succeeded(vectorized))
+    rewriter.replaceOp(inner, vectorized->replacements);
+  return success(succeeded(vectorized));
+}
+
+namespace {
+/// A 1x1 convolution with unit strides, linalg.conv_2d_nhwc_fhwc as TOSA
+/// lowers it, is the matrix product out[p,f] += in[p,c] * w[f,c] over the
+/// N*H*W pixels p: a linalg.generic (between collapse and expand shapes)
+/// that contractionRegisterTiles recognizes, with every pixel in one
+/// dimension so that the register tiles are as tall as possible.
+struct UnitConvAsContraction : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::Conv2DNhwcFhwcOp op,
+                                PatternRewriter &rewriter) const override {
+    Value input = op.getInputs()[0], filter = op.getInputs()[1];
+    Value init = op.getOutputs()[0];
+    auto filterType = dyn_cast<RankedTensorType>(filter.getType());
+    auto initType = dyn_cast<RankedTensorType>(init.getType());
+    if (!filterType || !initType || !initType.hasStaticShape() ||
+        filterType.getDimSize(1) != 1 || filterType.getDimSize(2) != 1 ||
+        !llvm::all_of(op.getStrides().getValues<int64_t>(),
+                      [](int64_t s) { return s == 1; }))
+      return rewriter.notifyMatchFailure(op, "not a 1x1 unit-stride conv");
+    Type acc = initType.getElementType();
+    if (!isa<FloatType>(acc) || getElementTypeOrSelf(input.getType()) != acc ||
+        filterType.getElementType() != acc)
+      return rewriter.notifyMatchFailure(op, "mixed or non-float types");
+    Location loc = op.getLoc();
+    SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
+    Value in = tensor::CollapseShapeOp::create(rewriter, loc, input, pixels);
+    Value out = tensor::CollapseShapeOp::create(rewriter, loc, init, pixels);
+    Value weights =
+        tensor::CollapseShapeOp::create(rewriter, loc, filter, pixels);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr p, f, c;
+    bindDims(ctx, p, f, c);
+    SmallVector<AffineMap> maps = AffineMap::inferFromExprList(
+        ArrayRef<ArrayRef<AffineExpr>>{{p, c}, {f, c}, {p, f}}, ctx);
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction};
+    auto product = linalg::GenericOp::create(
+        rewriter, loc, out.getType(), ValueRange{in, weights}, ValueRange{out},
+        maps, iterators, [](OpBuilder &b, Location loc, ValueRange args) {
+          Value mul = arith::MulFOp::create(b, loc, args[0], args[1]);
+          linalg::YieldOp::create(
+              b, loc, ValueRange{arith::AddFOp::create(b, loc, args[2], mul)});
+        });
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, initType, product.getResult(0), pixels);
+    return success();
+  }
+};
+} // namespace
+
+void uniform::populateConvAsContractionPatterns(RewritePatternSet &patterns) {
+  patterns.add<UnitConvAsContraction>(patterns.getContext());
+}
+
+void uniform::populateCpuLowerVectorsPatterns(RewritePatternSet &patterns) {
+  vector::populateVectorContractLoweringPatterns(
+      patterns, vector::VectorContractLowering::OuterProduct);
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  vector::populateVectorTransposeLoweringPatterns(
+      patterns, vector::VectorTransposeLowering::EltWise);
+  vector::populateVectorShapeCastLoweringPatterns(patterns);
+}
+
+namespace {
+struct CpuVectorizeContractionsPass
+    : public uniform::impl::CpuVectorizeContractionsBase<
+          CpuVectorizeContractionsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    uniform::CpuRegisterTile tile{tileM, tileN, tileK};
+    if (tile.m < 1 || tile.n < 1 || tile.k < 1) {
+      getOperation().emitError("register tile bounds must be positive");
+      return signalPassFailure();
+    }
+    RewritePatternSet convs(&getContext());
+    uniform::populateConvAsContractionPatterns(convs);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(convs))))
+      return signalPassFailure();
+    SmallVector<linalg::LinalgOp> contractions;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (uniform::contractionRegisterTiles(op, tile))
+        contractions.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : contractions)
+      (void)uniform::vectorizeContraction(rewriter, op, tile);
+    // The vectorizer writes generic contractions as transfer_reads that
+    // broadcast, a product and a multi_reduction. Split the broadcasts out
+    // of the reads, then fold them into vector.contract's maps, without
+    // the unit dimensions that the tiling leaves in front.
+    RewritePatternSet split(&getContext());
+    vector::populateVectorTransferPermutationMapLoweringPatterns(split);
+    RewritePatternSet contract(&getContext());
+    vector::populateVectorReductionToContractPatterns(contract);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(contract);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(split))) ||
+        failed(applyPatternsGreedily(getOperation(), std::move(contract))))
+      return signalPassFailure();
+    // The accumulator tile, its slice and its transfers, out of the
+    // reduction loop: it is carried there as a vector (in registers).
+    // Inner loops first; hoisting replaces only the loop it is given.
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
+    for (scf::ForOp loop : loops)
+      (void)hoistLoopInvariantSubsets(rewriter, loop);
+  }
+};
+
+struct CpuLowerVectorsPass
+    : public uniform::impl::CpuLowerVectorsBase<CpuLowerVectorsPass> {
+  void runOnOperation() override {
+    linalg::hoistRedundantVectorTransfers(getOperation());
+    RewritePatternSet patterns(&getContext());
+    uniform::populateCpuLowerVectorsPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,123 @@
+// uniform-cpu-vectorize-contractions: static linalg contractions as scf.for
+// loops over register tiles (reductions innermost, each tile the largest
+// divisor of its extent within tile-m x tile-n x tile-k), each tile one
+// vector.contract whose accumulator is carried through the reduction loop as
+// a vector.
+// RUN: uniform-opt %s --split-input-file --verify-diagnostics --uniform-cpu-vectorize-contractions --canonicalize --cse | FileCheck %s
+// RUN: uniform-opt %s --split-input-file --uniform-cpu-vectorize-contractions="tile-m=4 tile-n=16 tile-k=4" --canonicalize --cse | FileCheck %s --check-prefix=SMALL
+// RUN: not uniform-opt %s --uniform-cpu-vectorize-contractions="tile-k=0" 2>&1 | FileCheck %s --check-prefix=BOUNDS
+// BOUNDS: error: register tile bounds must be positive
+
+// Whole tiles: 8 x 32 outputs, 8 reduction steps; the accumulator is read
+// before the reduction loop and written after it.
+// CHECK-LABEL: func.func @matmul
+// CHECK:         scf.for {{.*}} step %c8
+// CHECK:           scf.for {{.*}} step %c32
+// CHECK:             %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:             %[[SUM:.*]] = scf.for {{.*}} step %c8 iter_args(%[[CARRY:.*]] = %[[ACC]]) -> (vector<8x32xf32>)
+// CHECK:               vector.transfer_read {{.*}} : tensor<8x8xf32>, vector<8x8xf32>
+// CHECK:               vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:               vector.contract {{.*}} %[[CARRY]] : vector<8x8xf32>, vector<8x32xf32> into vector<8x32xf32>
+// CHECK:             vector.transfer_write %[[SUM]]
+// CHECK-NOT:     linalg.matmul
+// SMALL-LABEL: func.func @matmul
+// SMALL:         vector.contract {{.*}} : vector<4x4xf32>, vector<4x16xf32> into vector<4x16xf32>
+func.func @matmul(%a: tensor<16x64xf32>, %b: tensor<64x96xf32>, %c: tensor<16x96xf32>) -> tensor<16x96xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x96xf32>) outs(%c : tensor<16x96xf32>) -> tensor<16x96xf32>
+  return %r : tensor<16x96xf32>
+}
+
+// -----
+
+// Extents that 8 and 32 do not divide: 7 rows, 25 columns, 7 steps; the
+// batch is tiled by 1 and dropped from the vectors.
+// CHECK-LABEL: func.func @batch_matmul_odd
+// CHECK:         vector.contract {{.*}} : vector<7x7xf32>, vector<7x25xf32> into vector<7x25xf32>
+func.func @batch_matmul_odd(%a: tensor<3x7x49xf32>, %b: tensor<3x49x50xf32>, %c: tensor<3x7x50xf32>) -> tensor<3x7x50xf32> {
+  %r = linalg.batch_matmul ins(%a, %b : tensor<3x7x49xf32>, tensor<3x49x50xf32>) outs(%c : tensor<3x7x50xf32>) -> tensor<3x7x50xf32>
+  return %r : tensor<3x7x50xf32>
+}
+
+// -----
+
+// Attention scores as attn-to-linalg writes them (a generic, k read along
+// its rows): the broadcasts the vectorizer reads become the contraction's
+// maps, k's tile transposed ((d1, d2): n by depth).
+// CHECK-DAG:   #[[Q:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG:   #[[K:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG:   #[[S:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @scores
+// CHECK:         vector.contract {indexing_maps = [#[[Q]], #[[K]], #[[S]]], {{.*}} : vector<7x8xf32>, vector<7x8xf32> into vector<7x7xf32>
+#q = affine_map<(b, n, m, d) -> (b, n, d)>
+#k = affine_map<(b, n, m, d) -> (b, m, d)>
+#s = affine_map<(b, n, m, d) -> (b, n, m)>
+func.func @scores(%q: tensor<2x49x16xf32>, %k: tensor<2x49x16xf32>, %c: tensor<2x49x49xf32>) -> tensor<2x49x49xf32> {
+  %r = linalg.generic {indexing_maps = [#q, #k, #s], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%q, %k : tensor<2x49x16xf32>, tensor<2x49x16xf32>) outs(%c : tensor<2x49x49xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<2x49x49xf32>
+  return %r : tensor<2x49x49xf32>
+}
+
+// -----
+
+// An output contiguous along m (out[n, m]): m gets the wide tile (48 -> 24
+// of the 32), n the narrow one (10 -> 5 of the 8).
+// CHECK-LABEL: func.func @output_transposed
+// CHECK:         vector.contract {{.*}} into vector<5x24xf32>
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#t = affine_map<(m, n, k) -> (n, m)>
+func.func @output_transposed(%a: tensor<48x20xf32>, %b: tensor<20x10xf32>, %c: tensor<10x48xf32>) -> tensor<10x48xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #t], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<48x20xf32>, tensor<20x10xf32>) outs(%c : tensor<10x48xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<10x48xf32>
+  return %r : tensor<10x48xf32>
+}
+
+// -----
+
+// A 1x1 convolution with unit strides is a matrix product over the pixels
+// (1 x 7 x 9 = 63 rows, tiles of 7) and the channels; a strided one stays a
+// convolution.
+// CHECK-LABEL: func.func @conv1x1
+// CHECK-DAG:     tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<1x7x9x24xf32> into tensor<63x24xf32>
+// CHECK-DAG:     tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<40x1x1x24xf32> into tensor<40x24xf32>
+// CHECK-DAG:     tensor.collapse_shape %arg2 {{\[\[}}0, 1, 2], [3]] : tensor<1x7x9x40xf32> into tensor<63x40xf32>
+// CHECK:         vector.contract {{.*}} : vector<7x8xf32>, vector<20x8xf32> into vector<7x20xf32>
+// CHECK:         tensor.expand_shape {{.*}} output_shape [1, 7, 9, 40] : tensor<63x40xf32> into tensor<1x7x9x40xf32>
+// CHECK-NOT:     linalg.conv_2d_nhwc_fhwc
+// CHECK-LABEL: func.func @conv1x1_strided
+// CHECK:         linalg.conv_2d_nhwc_fhwc
+func.func @conv1x1(%x: tensor<1x7x9x24xf32>, %w: tensor<40x1x1x24xf32>, %b: tensor<1x7x9x40xf32>) -> tensor<1x7x9x40xf32> {
+  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x7x9x24xf32>, tensor<40x1x1x24xf32>) outs(%b : tensor<1x7x9x40xf32>) -> tensor<1x7x9x40xf32>
+  return %r : tensor<1x7x9x40xf32>
+}
+func.func @conv1x1_strided(%x: tensor<1x7x9x24xf32>, %w: tensor<40x1x1x24xf32>, %b: tensor<1x4x5x40xf32>) -> tensor<1x4x5x40xf32> {
+  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x7x9x24xf32>, tensor<40x1x1x24xf32>) outs(%b : tensor<1x4x5x40xf32>) -> tensor<1x4x5x40xf32>
+  return %r : tensor<1x4x5x40xf32>
+}
+
+// -----
+
+// Left alone: a dynamic extent, and ops that are not contractions.
+// CHECK-LABEL: func.func @not_register_tiled
+// CHECK-NOT:     vector.
+// CHECK:         linalg.matmul
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.
+#id = affine_map<(i, j) -> (i, j)>
+func.func @not_register_tiled(%a: tensor<?x64xf32>, %b: tensor<64x96xf32>, %c: tensor<?x96xf32>, %x: tensor<16x96xf32>) -> (tensor<?x96xf32>, tensor<16x96xf32>) {
+  %r = linalg.matmul ins(%a, %b : tensor<?x64xf32>, tensor<64x96xf32>) outs(%c : tensor<?x96xf32>) -> tensor<?x96xf32>
+  %e = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<16x96xf32>) outs(%x : tensor<16x96xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %y = arith.mulf %in, %in : f32
+    linalg.yield %y : f32
+  } -> tensor<16x96xf32>
+  return %r, %e : tensor<?x96xf32>, tensor<16x96xf32>
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Contractions in the forms models lower to, written from their math as
+linalg on tensors, compiled by uniform-cpu-pipeline (which register-tiles and
+vectorizes them) and run by uniform-run against float64 NumPy.
+
+  contraction_cases.py --bin DIR --work DIR [--pipeline-options OPTS]
+
+Prints one line per case, 'ok NAME: max abs error E' or 'FAIL NAME: ...',
+then 'N passed, F failed'. Extents are chosen so that register tiles are
+whole (16, 64, 96), prime (37, 53, 61: tiles of 1), or neither (49, 50).
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+MUL_ADD = """  ^bb0(%x: {e}, %y: {e}, %acc: f32):
+    {ext}%p = arith.mulf {xv}, {yv} : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32"""
+
+
+def dims(shape):
+    return "x".join(str(d) for d in shape)
+
+
+def tensor(shape, element="f32"):
+    return f"tensor<{dims(shape)}x{element}>"
+
+
+def generic(name, maps, iterators, a, b, c, element="f32", zero_init=True):
+    """func @NAME(A, B[, C]) = generic contraction, with the init filled with
+    zeros or given as the third argument."""
+    loops = len(iterators)
+    names = ", ".join(f"d{i}" for i in range(loops))
+    affine = [f"affine_map<({names}) -> ({', '.join(m)})>" for m in maps]
+    ext = ""
+    xv, yv = "%x", "%y"
+    if element != "f32":
+        ext = ("%xf = arith.extf %x : f16 to f32\n    "
+               "%yf = arith.extf %y : f16 to f32\n    ")
+        xv, yv = "%xf", "%yf"
+    args = f"%a: {tensor(a, element)}, %b: {tensor(b, element)}"
+    if zero_init:
+        init = (f"  %zero = arith.constant 0.0 : f32\n"
+                f"  %empty = tensor.empty() : {tensor(c)}\n"
+                f"  %init = linalg.fill ins(%zero : f32) outs(%empty : "
+                f"{tensor(c)}) -> {tensor(c)}\n")
+    else:
+        args += f", %init: {tensor(c)}"
+        init = ""
+    its = ", ".join(f'"{i}"' for i in iterators)
+    body = MUL_ADD.format(e=element, ext=ext, xv=xv, yv=yv)
+    return (f"func.func @{name}({args}) -> {tensor(c)} {{\n{init}"
+            f"  %r = linalg.generic {{indexing_maps = [{', '.join(affine)}], "
+            f"iterator_types = [{its}]}} ins(%a, %b : {tensor(a, element)}, "
+            f"{tensor(b, element)}) outs(%init : {tensor(c)}) {{\n{body}\n"
+            f"  }} -> {tensor(c)}\n  return %r : {tensor(c)}\n}}\n")
+
+
+def named(name, op, a, b, c):
+    return (f"func.func @{name}(%a: {tensor(a)}, %b: {tensor(b)}) -> "
+            f"{tensor(c)} {{\n  %zero = arith.constant 0.0 : f32\n"
+            f"  %empty = tensor.empty() : {tensor(c)}\n"
+            f"  %init = linalg.fill ins(%zero : f32) outs(%empty : "
+            f"{tensor(c)}) -> {tensor(c)}\n"
+            f"  %r = linalg.{op} ins(%a, %b : {tensor(a)}, {tensor(b)}) "
+            f"outs(%init : {tensor(c)}) -> {tensor(c)}\n"
+            f"  return %r : {tensor(c)}\n}}\n")
+
+
+def conv1x1(name, x, w, y, stride):
+    """func @NAME(X, W, BIAS) = linalg.conv_2d_nhwc_fhwc accumulating into
+    BIAS, as TOSA lowers a 1x1 convolution."""
+    return (f"func.func @{name}(%x: {tensor(x)}, %w: {tensor(w)}, "
+            f"%bias: {tensor(y)}) -> {tensor(y)} {{\n"
+            f"  %r = linalg.conv_2d_nhwc_fhwc {{dilations = dense<1> : "
+            f"tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}} "
+            f"ins(%x, %w : {tensor(x)}, {tensor(w)}) outs(%bias : "
+            f"{tensor(y)}) -> {tensor(y)}\n  return %r : {tensor(y)}\n}}\n")
+
+
+P, R = "parallel", "reduction"
+
+
+def cases(rng):
+    """(name, mlir, inputs, reference in float64)."""
+    def rand(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    a, b = rand(16, 64), rand(64, 96)
+    yield "matmul_whole_tiles", named("f", "matmul", a.shape, b.shape,
+                                      (16, 96)), [a, b], a @ b.astype(float)
+    a, b = rand(37, 53), rand(53, 61)
+    yield "matmul_prime_extents", named("f", "matmul", a.shape, b.shape,
+                                        (37, 61)), [a, b], a @ b.astype(float)
+    a, b = rand(3, 7, 49), rand(3, 49, 50)
+    yield "batch_matmul_odd", named("f", "batch_matmul", a.shape, b.shape,
+                                    (3, 7, 50)), [a, b], a @ b.astype(float)
+    # Attention scores: q k^T per batch, k read along its rows.
+    q, k = rand(2, 49, 16), rand(2, 49, 16)
+    yield "scores_q_kT", generic(
+        "f", [("d0", "d1", "d3"), ("d0", "d2", "d3"), ("d0", "d1", "d2")],
+        [P, P, P, R], q.shape, k.shape, (2, 49, 49)), [q, k], \
+        np.einsum("bnd,bmd->bnm", q.astype(float), k)
+    # A^T B: the left operand stored reduction-major.
+    a, b = rand(24, 40), rand(24, 72)
+    yield "aT_b", generic(
+        "f", [("d2", "d0"), ("d2", "d1"), ("d0", "d1")], [P, P, R],
+        a.shape, b.shape, (40, 72)), [a, b], a.T.astype(float) @ b
+    # An output contiguous along m (out[n, m]): the wide tile is m.
+    a, b = rand(48, 20), rand(20, 10)
+    yield "output_transposed", generic(
+        "f", [("d0", "d2"), ("d2", "d1"), ("d1", "d0")], [P, P, R],
+        a.shape, b.shape, (10, 48)), [a, b], (a.astype(float) @ b).T
+    # Reuse attention's P V: one probability matrix per batch applied to
+    # every head's values, the heads a second parallel dimension.
+    p, v = rand(2, 49, 49), rand(2, 3, 49, 32)
+    yield "reuse_pv_heads", generic(
+        "f", [("d0", "d2", "d4"), ("d0", "d1", "d4", "d3"),
+              ("d0", "d1", "d2", "d3")], [P, P, P, P, R],
+        p.shape, v.shape, (2, 3, 49, 32)), [p, v], \
+        np.einsum("bnm,bhmd->bhnd", p.astype(float), v)
+    # Accumulation into a given tensor (a bias), not zeros.
+    a, b, c = rand(8, 33), rand(33, 64), rand(8, 64)
+    yield "accumulate_into_init", generic(
+        "f", [("d0", "d2"), ("d2", "d1"), ("d0", "d1")], [P, P, R],
+        a.shape, b.shape, c.shape, zero_init=False), [a, b, c], \
+        c + a.astype(float) @ b
+    # A 1x1 convolution (a contraction over channels, vectorized) and a
+    # strided one (still a convolution), both into a bias.
+    x, w = rand(1, 7, 9, 24), rand(40, 1, 1, 24)
+    for stride, out in ((1, (1, 7, 9, 40)), (2, (1, 4, 5, 40))):
+        bias = rand(*out)
+        yield f"conv1x1_stride{stride}", conv1x1("f", x.shape, w.shape, out,
+                                                 stride), [x, w, bias], \
+            bias + np.einsum("nhwc,fc->nhwf", x[:, ::stride, ::stride],
+                             w[:, 0, 0].astype(float))
+    # f16 operands, f32 accumulation.
+    a, b = rand(16, 40).astype(np.float16), rand(40, 32).astype(np.float16)
+    yield "f16_operands_f32_acc", generic(
+        "f", [("d0", "d2"), ("d2", "d1"), ("d0", "d1")], [P, P, R],
+        a.shape, b.shape, (16, 32), element="f16"), [a, b], \
+        a.astype(float) @ b.astype(float)
+
+
+def run_case(name, mlir, inputs, ref, args):
+    base = os.path.join(args.work, name)
+    with open(base + ".mlir", "w") as f:
+        f.write(mlir)
+    paths = []
+    for i, x in enumerate(inputs):
+        paths.append(f"{base}.in{i}.npy")
+        np.save(paths[-1], x)
+    pipeline = "--uniform-cpu-pipeline"
+    if args.pipeline_options:
+        pipeline += "=" + args.pipeline_options
+    subprocess.run([os.path.join(args.bin, "uniform-opt"), base + ".mlir",
+                    pipeline, "-o", base + ".ll.mlir"], check=True)
+    command = [os.path.join(args.bin, "uniform-run"), base + ".ll.mlir",
+               "--output", base + ".out.npy"]
+    for path in paths:
+        command += ["--input", path]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    got = np.load(base + ".out.npy").astype(np.float64)
+    if got.shape != ref.shape:
+        return f"shape {got.shape}, expected {ref.shape}"
+    err = float(np.abs(got - ref).max())
+    scale = max(1.0, float(np.abs(ref).max()))
+    tol = (2e-2 if inputs[0].dtype == np.float16 else 1e-5) * scale
+    return err if err <= tol else f"max abs error {err:.3g} > {tol:.3g}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--pipeline-options", default="")
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    passed = failed = 0
+    for name, mlir, inputs, ref in cases(np.random.default_rng(7)):
+        try:
+            result = run_case(name, mlir, inputs, ref, args)
+        except subprocess.CalledProcessError as error:
+            result = f"{error.cmd[0]} exited with {error.returncode}"
+        if isinstance(result, float):
+            passed += 1
+            print(f"ok {name}: max abs error {result:.3g}")
+        else:
+            failed += 1
+            print(f"FAIL {name}: {result}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
