@@ -94,10 +94,11 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   pm.nest<func::FuncOp>().addPass(createCpuFastMath(fastMathOptions));
   // Matmuls and the contractions of attention and fully connected layers
   // as register tiles of vector.contract.
-  if (options.vectorizeContractions) {
+  if (options.vectorizeContractions)
     pm.nest<func::FuncOp>().addPass(createCpuVectorizeContractions());
-    pm.addPass(createCanonicalizerPass());
-  }
+  if (options.vectorizeDepthwiseConvs)
+    pm.nest<func::FuncOp>().addPass(createCpuVectorizeDepthwiseConvs());
+  pm.addPass(createCanonicalizerPass());
   detail::addBufferizationPasses(pm);
   // No memrefCopy calls: libraries must not need the runner utilities.
   pm.nest<func::FuncOp>().addPass(createCpuCopiesToLoops());
@@ -114,6 +115,11 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  // Before the arith conversion: lowering vectors creates arith ops.
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.vectorContractLowering =
+      vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -124,10 +130,6 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   // (1.8x on UniForm-sized attention).
   FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
   memrefOptions.useAlignedAlloc = true;
-  ConvertVectorToLLVMPassOptions vectorOptions;
-  vectorOptions.vectorContractLowering =
-      vector::VectorContractLowering::OuterProduct;
-  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());

@@ -30,6 +30,7 @@
 namespace uniform {
 #define GEN_PASS_DEF_CPUVECTORIZECONTRACTIONS
 #define GEN_PASS_DEF_CPULOWERVECTORS
+#define GEN_PASS_DEF_CPUVECTORIZEDEPTHWISECONVS
 #include "uniform/Pipelines/Passes.h.inc"
 } // namespace uniform
 
@@ -166,10 +167,90 @@ struct UnitConvAsContraction : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
     return success();
   }
 };
+/// A depthwise convolution with channel multiplier 1, as TOSA lowers it
+/// (linalg.depthwise_conv_2d_nhwc_hwcm, M = 1), is
+/// linalg.depthwise_conv_2d_nhwc_hwc on the collapsed filter and output,
+/// the form that upstream decomposes into 1-D convolutions and vectorizes.
+struct UnitMultiplierDepthwise
+    : OpRewritePattern<linalg::DepthwiseConv2DNhwcHwcmOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNhwcHwcmOp op,
+                                PatternRewriter &rewriter) const override {
+    Value filter = op.getInputs()[1], init = op.getOutputs()[0];
+    auto filterType = dyn_cast<RankedTensorType>(filter.getType());
+    auto initType = dyn_cast<RankedTensorType>(init.getType());
+    if (!filterType || !initType || filterType.getDimSize(3) != 1)
+      return rewriter.notifyMatchFailure(op, "not a multiplier of 1");
+    Location loc = op.getLoc();
+    Value weights = tensor::CollapseShapeOp::create(
+        rewriter, loc, filter,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    SmallVector<ReassociationIndices> channels = {{0}, {1}, {2}, {3, 4}};
+    Value out = tensor::CollapseShapeOp::create(rewriter, loc, init, channels);
+    auto conv = linalg::DepthwiseConv2DNhwcHwcOp::create(
+        rewriter, loc, out.getType(), ValueRange{op.getInputs()[0], weights},
+        ValueRange{out}, op.getStrides(), op.getDilations());
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, initType, conv.getResult(0), channels);
+    return success();
+  }
+};
 } // namespace
 
 void uniform::populateConvAsContractionPatterns(RewritePatternSet &patterns) {
   patterns.add<UnitConvAsContraction>(patterns.getContext());
+}
+
+std::optional<SmallVector<int64_t>>
+uniform::depthwiseRegisterTiles(linalg::DepthwiseConv2DNhwcHwcOp op,
+                                const CpuRegisterTile &tile) {
+  if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
+    return std::nullopt;
+  // Loops (n, oh, ow, c, kh, kw): one output row of `tile.m` pixels by
+  // `tile.n` channels, one kernel row per step, the whole kernel row in
+  // the tile.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  return SmallVector<int64_t>{1,
+                              1,
+                              largestDivisorAtMost(ranges[2], tile.m),
+                              largestDivisorAtMost(ranges[3], tile.n),
+                              1,
+                              0};
+}
+
+LogicalResult
+uniform::vectorizeDepthwiseConv(RewriterBase &rewriter,
+                                linalg::DepthwiseConv2DNhwcHwcOp op,
+                                const CpuRegisterTile &tile) {
+  std::optional<SmallVector<int64_t>> sizes = depthwiseRegisterTiles(op, tile);
+  if (!sizes)
+    return failure();
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), *sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  auto inner = cast<linalg::DepthwiseConv2DNhwcHwcOp>(tiled->tiledOps.back());
+  rewriter.replaceOp(op, tiled->replacements);
+  // One output row and one kernel row: a 1-D depthwise convolution, which
+  // the vectorizer writes as FMAs over `tile.n` channels.
+  PatternRewriter patternRewriter(rewriter.getContext());
+  patternRewriter.setInsertionPoint(inner);
+  FailureOr<linalg::DepthwiseConv1DNwcWcOp> conv1d =
+      linalg::DownscaleDepthwiseConv2DNhwcHwcOp(rewriter.getContext())
+          .returningMatchAndRewrite(inner, patternRewriter);
+  if (failed(conv1d))
+    return failure();
+  rewriter.setInsertionPoint(*conv1d);
+  FailureOr<linalg::VectorizationResult> vectorized =
+      linalg::vectorize(rewriter, *conv1d);
+  if (failed(vectorized))
+    return failure();
+  rewriter.replaceOp(*conv1d, vectorized->replacements);
+  return success();
 }
 
 void uniform::populateCpuLowerVectorsPatterns(RewritePatternSet &patterns) {
@@ -179,6 +260,21 @@ void uniform::populateCpuLowerVectorsPatterns(RewritePatternSet &patterns) {
   vector::populateVectorTransposeLoweringPatterns(
       patterns, vector::VectorTransposeLowering::EltWise);
   vector::populateVectorShapeCastLoweringPatterns(patterns);
+}
+
+/// Register tiles' accumulators (their slices and transfers) out of the
+/// loops over reduction steps, which then carry them as vectors.
+static void hoistAccumulators(func::FuncOp func) {
+  // The vectorizer's constant indices are created inside the loops: fold
+  // them to the function's entry (no patterns, only folding) so that the
+  // transfers they index are loop invariant.
+  (void)applyPatternsGreedily(func, RewritePatternSet(func.getContext()));
+  // Inner loops first; hoisting replaces only the loop it is given.
+  SmallVector<scf::ForOp> loops;
+  func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+  IRRewriter rewriter(func.getContext());
+  for (scf::ForOp loop : loops)
+    (void)hoistLoopInvariantSubsets(rewriter, loop);
 }
 
 namespace {
@@ -217,13 +313,34 @@ struct CpuVectorizeContractionsPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(split))) ||
         failed(applyPatternsGreedily(getOperation(), std::move(contract))))
       return signalPassFailure();
-    // The accumulator tile, its slice and its transfers, out of the
-    // reduction loop: it is carried there as a vector (in registers).
-    // Inner loops first; hoisting replaces only the loop it is given.
-    SmallVector<scf::ForOp> loops;
-    getOperation().walk([&](scf::ForOp loop) { loops.push_back(loop); });
-    for (scf::ForOp loop : loops)
-      (void)hoistLoopInvariantSubsets(rewriter, loop);
+    hoistAccumulators(getOperation());
+  }
+};
+
+struct CpuVectorizeDepthwiseConvsPass
+    : public uniform::impl::CpuVectorizeDepthwiseConvsBase<
+          CpuVectorizeDepthwiseConvsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    uniform::CpuRegisterTile tile{tileW, tileC, 1};
+    if (tile.m < 1 || tile.n < 1) {
+      getOperation().emitError("register tile bounds must be positive");
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    patterns.add<UnitMultiplierDepthwise>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    SmallVector<linalg::DepthwiseConv2DNhwcHwcOp> convs;
+    getOperation().walk([&](linalg::DepthwiseConv2DNhwcHwcOp op) {
+      if (uniform::depthwiseRegisterTiles(op, tile))
+        convs.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::DepthwiseConv2DNhwcHwcOp op : convs)
+      (void)uniform::vectorizeDepthwiseConv(rewriter, op, tile);
+    hoistAccumulators(getOperation());
   }
 };
 

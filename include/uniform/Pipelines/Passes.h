@@ -4,8 +4,8 @@
 // `uniform-prepare-entry-points`, `uniform-gpu-map-parallel-loops` and
 // `uniform-gpu-device-memory`, `uniform-gpu-fuse-linalg`,
 // `uniform-gpu-fuse-parallel-loops`, `uniform-gpu-dedupe-kernels` and
-// `uniform-tosa-fold-constants`, `uniform-cpu-vectorize-contractions` and
-// `uniform-cpu-lower-vectors`.
+// `uniform-tosa-fold-constants`, `uniform-cpu-vectorize-contractions`,
+// `uniform-cpu-vectorize-depthwise-convs` and `uniform-cpu-lower-vectors`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +34,7 @@ class GPUDialect;
 namespace linalg {
 class LinalgDialect;
 class LinalgOp;
+class DepthwiseConv2DNhwcHwcOp;
 } // namespace linalg
 namespace memref {
 class MemRefDialect;
@@ -90,10 +91,29 @@ contractionRegisterTiles(mlir::linalg::LinalgOp op,
 /// The core of `uniform-cpu-vectorize-contractions`: tiles `op` by
 /// `contractionRegisterTiles` (reduction loops innermost) and vectorizes the
 /// tile into a vector.contract. Fails, changing nothing, when `op` has no
-/// register tiles or does not vectorize (linalg::vectorizeOpPrecondition).
+/// register tiles or does not vectorize (linalg::vectorizeOpPrecondition);
+/// should the tile fail to vectorize after all, the tiled loops stay
+/// (correct, but scalar) and it fails too.
 mlir::LogicalResult vectorizeContraction(mlir::RewriterBase &rewriter,
                                          mlir::linalg::LinalgOp op,
                                          const CpuRegisterTile &tile);
+
+/// The tile sizes `uniform-cpu-vectorize-depthwise-convs` gives `op`'s loops
+/// (n, oh, ow, c, kh, kw), with `tile.m` pixels and `tile.n` channels, or
+/// nullopt when `op` is not on tensors with static shapes.
+std::optional<llvm::SmallVector<int64_t>>
+depthwiseRegisterTiles(mlir::linalg::DepthwiseConv2DNhwcHwcOp op,
+                       const CpuRegisterTile &tile);
+
+/// The core of `uniform-cpu-vectorize-depthwise-convs`: tiles `op` by
+/// `depthwiseRegisterTiles`, rewrites the tile as a 1-D depthwise
+/// convolution and vectorizes it. Fails, changing nothing, when `op` has no
+/// register tiles; should a later step fail, the tiled loops stay (correct,
+/// but scalar) and it fails too.
+mlir::LogicalResult
+vectorizeDepthwiseConv(mlir::RewriterBase &rewriter,
+                       mlir::linalg::DepthwiseConv2DNhwcHwcOp op,
+                       const CpuRegisterTile &tile);
 
 /// Convolutions that are contractions (1x1 with unit strides) as
 /// linalg.generic contractions, which `uniform-cpu-vectorize-contractions`

@@ -153,8 +153,12 @@ def CpuVectorizeContractions
     lowers it after bufferization.
 
     Contractions with a dynamic extent are left as they are (they become
-    loops). The results are bit-for-bit those of the loops except for the
-    order of each output's additions, which runs in `tile-k` steps as before.
+    loops). Each output still adds its products in reduction order, one
+    fused multiply-add per step.
+
+    1x1 convolutions with unit strides (`linalg.conv_2d_nhwc_fhwc`) are
+    matrix products over the pixels: they are rewritten as such generics
+    first (`populateConvAsContractionPatterns`).
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
@@ -164,6 +168,37 @@ def CpuVectorizeContractions
            "AVX-512 vectors of f32)">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"8",
            "Reduction steps per tile">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def CpuVectorizeDepthwiseConvs
+    : Pass<"uniform-cpu-vectorize-depthwise-convs", "::mlir::func::FuncOp"> {
+  let summary = "Tile depthwise convolutions into register tiles and "
+                "vectorize them";
+  let description = [{
+    Every static `linalg.depthwise_conv_2d_nhwc_hwc`, and every
+    `linalg.depthwise_conv_2d_nhwc_hwcm` with channel multiplier 1 (TOSA's
+    form, rewritten as the former on collapsed shapes), is tiled with
+    `scf.for` loops into register tiles of one output row by at most
+    `tile-w` pixels by `tile-c` channels, one kernel row per step of the
+    innermost loop (each size the largest divisor of its extent within the
+    bound). The tile is then a 1-D depthwise convolution (upstream's
+    `DownscaleDepthwiseConv2DNhwcHwcOp`) that `linalg::vectorize` writes as
+    multiply-adds of `tile-c` channels, and its accumulator is carried
+    through the kernel-row loop as a vector.
+  }];
+  let options = [
+    Option<"tileW", "tile-w", "int64_t", /*default=*/"8",
+           "Output pixels of a row per tile">,
+    Option<"tileC", "tile-c", "int64_t", /*default=*/"32",
+           "Channels per tile (two AVX-512 vectors of f32)">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",

@@ -55,6 +55,11 @@ struct CpuPipelineOptions
       llvm::cl::desc("Register-tile and vectorize matmuls and other "
                      "contractions (uniform-cpu-vectorize-contractions)"),
       llvm::cl::init(true)};
+  Option<bool> vectorizeDepthwiseConvs{
+      *this, "vectorize-depthwise-convs",
+      llvm::cl::desc("Register-tile and vectorize depthwise convolutions "
+                     "(uniform-cpu-vectorize-depthwise-convs)"),
+      llvm::cl::init(true)};
 };
 
 /// Options of `uniform-gpu-pipeline`.

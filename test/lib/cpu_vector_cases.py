@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Contractions in the forms models lower to, written from their math as
-linalg on tensors, compiled by uniform-cpu-pipeline (which register-tiles and
-vectorizes them) and run by uniform-run against float64 NumPy.
+"""Contractions and depthwise convolutions in the forms models lower to,
+written from their math as linalg on tensors, compiled by
+uniform-cpu-pipeline (which register-tiles and vectorizes them) and run by
+uniform-run against float64 NumPy.
 
-  contraction_cases.py --bin DIR --work DIR [--pipeline-options OPTS]
+  cpu_vector_cases.py --bin DIR --work DIR [--pipeline-options OPTS]
 
 Prints one line per case, 'ok NAME: max abs error E' or 'FAIL NAME: ...',
 then 'N passed, F failed'. Extents are chosen so that register tiles are
@@ -82,6 +83,33 @@ def conv1x1(name, x, w, y, stride):
             f"{tensor(y)}) -> {tensor(y)}\n  return %r : {tensor(y)}\n}}\n")
 
 
+def depthwise(name, x, w, y, stride, dilation):
+    """func @NAME(X, W, BIAS) = linalg.depthwise_conv_2d_nhwc_hwcm into BIAS
+    (W is [KH, KW, C, M]), as TOSA lowers a depthwise convolution."""
+    return (f"func.func @{name}(%x: {tensor(x)}, %w: {tensor(w)}, "
+            f"%bias: {tensor(y)}) -> {tensor(y)} {{\n"
+            f"  %r = linalg.depthwise_conv_2d_nhwc_hwcm {{dilations = "
+            f"dense<{dilation}> : tensor<2xi64>, strides = dense<{stride}> : "
+            f"tensor<2xi64>}} ins(%x, %w : {tensor(x)}, {tensor(w)}) "
+            f"outs(%bias : {tensor(y)}) -> {tensor(y)}\n"
+            f"  return %r : {tensor(y)}\n}}\n")
+
+
+def depthwise_ref(x, w, bias, stride, dilation):
+    """out[n,i,j,c,m] = bias + sum_{a,b} x[n, i*s + a*d, j*s + b*d, c] w[a,b,c,m]"""
+    kh, kw = w.shape[:2]
+    out = bias.astype(np.float64).copy()
+    oh, ow = out.shape[1:3]
+    for a in range(kh):
+        for b in range(kw):
+            rows = x[:, a * dilation: a * dilation + (oh - 1) * stride + 1:
+                     stride]
+            win = rows[:, :, b * dilation: b * dilation + (ow - 1) * stride
+                       + 1: stride]
+            out += win[..., None].astype(np.float64) * w[a, b]
+    return out
+
+
 P, R = "parallel", "reduction"
 
 
@@ -138,6 +166,23 @@ def cases(rng):
                                                  stride), [x, w, bias], \
             bias + np.einsum("nhwc,fc->nhwf", x[:, ::stride, ::stride],
                              w[:, 0, 0].astype(float))
+    # Depthwise convolutions (channel multiplier 1): 3x3 (MobileNet's),
+    # 3x3 with stride 2, 3x3 with dilation 2, 5x5 on two images; and a
+    # multiplier of 2, which stays loops.
+    for tag, n, hw, c, k, stride, dilation, m in (
+            ("3x3", 1, (9, 10), 48, 3, 1, 1, 1),
+            ("3x3_stride2", 1, (9, 11), 40, 3, 2, 1, 1),
+            ("3x3_dilation2", 1, (10, 10), 24, 3, 1, 2, 1),
+            ("5x5_batch2", 2, (11, 11), 64, 5, 1, 1, 1),
+            ("3x3_multiplier2", 1, (8, 8), 16, 3, 1, 1, 2)):
+        x, w = rand(n, *hw, c), rand(k, k, c, m)
+        span = dilation * (k - 1) + 1
+        out = (n, (hw[0] - span) // stride + 1, (hw[1] - span) // stride + 1,
+               c, m)
+        bias = rand(*out)
+        yield f"depthwise_{tag}", depthwise("f", x.shape, w.shape, out,
+                                            stride, dilation), \
+            [x, w, bias], depthwise_ref(x, w, bias, stride, dilation)
     # f16 operands, f32 accumulation.
     a, b = rand(16, 40).astype(np.float16), rand(40, 32).astype(np.float16)
     yield "f16_operands_f32_acc", generic(
