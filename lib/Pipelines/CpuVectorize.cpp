@@ -167,6 +167,45 @@ struct UnitConvAsContraction : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
     return success();
   }
 };
+/// The largest im2col patch tensor Im2ColConvAsContraction materializes
+/// (elements; 64 MiB of f32). Larger convolutions stay loops.
+static constexpr int64_t kMaxIm2ColElements = int64_t(1) << 24;
+
+/// Any other static dense convolution (a larger window, or strides) as the
+/// matrix product of its patches: upstream's rewriteInIm2Col materializes
+/// the patches [N, OH*OW, KH*KW*C] and multiplies them with the filter
+/// [F, KH*KW*C] in a contraction that contractionRegisterTiles recognizes,
+/// as ONNX Runtime's MLAS convolutions do.
+struct Im2ColConvAsContraction : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::Conv2DNhwcFhwcOp op,
+                                PatternRewriter &rewriter) const override {
+    auto filterType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
+    auto initType = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
+    if (!op.hasPureTensorSemantics() || op.hasDynamicShape() || !filterType ||
+        !initType)
+      return rewriter.notifyMatchFailure(op, "not static tensors");
+    Type acc = initType.getElementType();
+    if (!isa<FloatType>(acc) ||
+        getElementTypeOrSelf(op.getInputs()[0].getType()) != acc ||
+        filterType.getElementType() != acc)
+      return rewriter.notifyMatchFailure(op, "mixed or non-float types");
+    bool unitWindow =
+        filterType.getDimSize(1) == 1 && filterType.getDimSize(2) == 1;
+    bool unitStrides = llvm::all_of(op.getStrides().getValues<int64_t>(),
+                                    [](int64_t s) { return s == 1; });
+    if (unitWindow && unitStrides)
+      return rewriter.notifyMatchFailure(op, "a plain matrix product");
+    // Patches: one row of KH*KW*C per output pixel.
+    int64_t patches = initType.getNumElements() / initType.getDimSize(3);
+    int64_t row = filterType.getNumElements() / filterType.getDimSize(0);
+    if (patches > kMaxIm2ColElements / row)
+      return rewriter.notifyMatchFailure(op, "im2col tensor too large");
+    return success(succeeded(linalg::rewriteInIm2Col(rewriter, op)));
+  }
+};
+
 /// A depthwise convolution with channel multiplier 1, as TOSA lowers it
 /// (linalg.depthwise_conv_2d_nhwc_hwcm, M = 1), is
 /// linalg.depthwise_conv_2d_nhwc_hwc on the collapsed filter and output,
@@ -199,7 +238,8 @@ struct UnitMultiplierDepthwise
 } // namespace
 
 void uniform::populateConvAsContractionPatterns(RewritePatternSet &patterns) {
-  patterns.add<UnitConvAsContraction>(patterns.getContext());
+  patterns.add<UnitConvAsContraction, Im2ColConvAsContraction>(
+      patterns.getContext());
 }
 
 std::optional<SmallVector<int64_t>>

@@ -83,8 +83,9 @@ func.func @output_transposed(%a: tensor<48x20xf32>, %b: tensor<20x10xf32>, %c: t
 // -----
 
 // A 1x1 convolution with unit strides is a matrix product over the pixels
-// (1 x 7 x 9 = 63 rows, tiles of 7) and the channels; a strided one stays a
-// convolution.
+// (1 x 7 x 9 = 63 rows, tiles of 7) and the channels. Other convolutions
+// (strides, larger windows) are matrix products of their im2col patches
+// (upstream's rewriteInIm2Col), up to 2^24 patch elements.
 // CHECK-LABEL: func.func @conv1x1
 // CHECK-DAG:     tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<1x7x9x24xf32> into tensor<63x24xf32>
 // CHECK-DAG:     tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<40x1x1x24xf32> into tensor<40x24xf32>
@@ -93,6 +94,14 @@ func.func @output_transposed(%a: tensor<48x20xf32>, %b: tensor<20x10xf32>, %c: t
 // CHECK:         tensor.expand_shape {{.*}} output_shape [1, 7, 9, 40] : tensor<63x40xf32> into tensor<1x7x9x40xf32>
 // CHECK-NOT:     linalg.conv_2d_nhwc_fhwc
 // CHECK-LABEL: func.func @conv1x1_strided
+// CHECK:         tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<40x1x1x24xf32> into tensor<40x24xf32>
+// CHECK:         %[[PATCHES:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1x7x9x24xf32>) outs({{.*}} : tensor<1x20x24xf32>)
+// CHECK:         tensor.extract_slice %[[PATCHES]]
+// CHECK:         vector.contract {{.*}} : vector<5x8xf32>, vector<20x8xf32> into vector<5x20xf32>
+// CHECK-LABEL: func.func @conv3x3_stride2
+// CHECK:         linalg.generic {{.*}} ins(%arg0 : tensor<2x9x10x16xf32>) outs({{.*}} : tensor<2x16x144xf32>)
+// CHECK:         vector.contract {{.*}} : vector<8x8xf32>, vector<32x8xf32> into vector<8x32xf32>
+// CHECK-LABEL: func.func @conv_patches_too_large
 // CHECK:         linalg.conv_2d_nhwc_fhwc
 func.func @conv1x1(%x: tensor<1x7x9x24xf32>, %w: tensor<40x1x1x24xf32>, %b: tensor<1x7x9x40xf32>) -> tensor<1x7x9x40xf32> {
   %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x7x9x24xf32>, tensor<40x1x1x24xf32>) outs(%b : tensor<1x7x9x40xf32>) -> tensor<1x7x9x40xf32>
@@ -101,6 +110,15 @@ func.func @conv1x1(%x: tensor<1x7x9x24xf32>, %w: tensor<40x1x1x24xf32>, %b: tens
 func.func @conv1x1_strided(%x: tensor<1x7x9x24xf32>, %w: tensor<40x1x1x24xf32>, %b: tensor<1x4x5x40xf32>) -> tensor<1x4x5x40xf32> {
   %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x7x9x24xf32>, tensor<40x1x1x24xf32>) outs(%b : tensor<1x4x5x40xf32>) -> tensor<1x4x5x40xf32>
   return %r : tensor<1x4x5x40xf32>
+}
+func.func @conv3x3_stride2(%x: tensor<2x9x10x16xf32>, %w: tensor<32x3x3x16xf32>, %b: tensor<2x4x4x32xf32>) -> tensor<2x4x4x32xf32> {
+  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<2x9x10x16xf32>, tensor<32x3x3x16xf32>) outs(%b : tensor<2x4x4x32xf32>) -> tensor<2x4x4x32xf32>
+  return %r : tensor<2x4x4x32xf32>
+}
+// 128 x 128 pixels by 3 x 3 x 128 channels: 18.9M patch elements.
+func.func @conv_patches_too_large(%x: tensor<1x130x130x128xf32>, %w: tensor<8x3x3x128xf32>, %b: tensor<1x128x128x8xf32>) -> tensor<1x128x128x8xf32> {
+  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x130x130x128xf32>, tensor<8x3x3x128xf32>) outs(%b : tensor<1x128x128x8xf32>) -> tensor<1x128x128x8xf32>
+  return %r : tensor<1x128x128x8xf32>
 }
 
 // -----

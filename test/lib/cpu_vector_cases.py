@@ -72,13 +72,13 @@ def named(name, op, a, b, c):
             f"  return %r : {tensor(c)}\n}}\n")
 
 
-def conv1x1(name, x, w, y, stride):
+def conv(name, x, w, y, stride, dilation):
     """func @NAME(X, W, BIAS) = linalg.conv_2d_nhwc_fhwc accumulating into
-    BIAS, as TOSA lowers a 1x1 convolution."""
+    BIAS, as TOSA lowers a convolution."""
     return (f"func.func @{name}(%x: {tensor(x)}, %w: {tensor(w)}, "
             f"%bias: {tensor(y)}) -> {tensor(y)} {{\n"
-            f"  %r = linalg.conv_2d_nhwc_fhwc {{dilations = dense<1> : "
-            f"tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}} "
+            f"  %r = linalg.conv_2d_nhwc_fhwc {{dilations = dense<{dilation}> "
+            f": tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}} "
             f"ins(%x, %w : {tensor(x)}, {tensor(w)}) outs(%bias : "
             f"{tensor(y)}) -> {tensor(y)}\n  return %r : {tensor(y)}\n}}\n")
 
@@ -157,15 +157,24 @@ def cases(rng):
         "f", [("d0", "d2"), ("d2", "d1"), ("d0", "d1")], [P, P, R],
         a.shape, b.shape, c.shape, zero_init=False), [a, b, c], \
         c + a.astype(float) @ b
-    # A 1x1 convolution (a contraction over channels, vectorized) and a
-    # strided one (still a convolution), both into a bias.
-    x, w = rand(1, 7, 9, 24), rand(40, 1, 1, 24)
-    for stride, out in ((1, (1, 7, 9, 40)), (2, (1, 4, 5, 40))):
+    # A 1x1 convolution (a matrix product over the pixels), a strided one
+    # and larger windows (matrix products of im2col patches), into a bias.
+    for tag, n, hw, c, f, k, stride, dilation in (
+            ("1x1", 1, (7, 9), 24, 40, 1, 1, 1),
+            ("1x1_stride2", 1, (7, 9), 24, 40, 1, 2, 1),
+            ("3x3_stride2", 2, (9, 10), 16, 32, 3, 2, 1),
+            ("5x5_dilation2", 1, (12, 13), 8, 24, 5, 1, 2)):
+        x, w = rand(n, *hw, c), rand(f, k, k, c)
+        span = dilation * (k - 1) + 1
+        out = (n, (hw[0] - span) // stride + 1, (hw[1] - span) // stride + 1,
+               f)
         bias = rand(*out)
-        yield f"conv1x1_stride{stride}", conv1x1("f", x.shape, w.shape, out,
-                                                 stride), [x, w, bias], \
-            bias + np.einsum("nhwc,fc->nhwf", x[:, ::stride, ::stride],
-                             w[:, 0, 0].astype(float))
+        # A dense convolution is the depthwise one summed over channels.
+        hwcm = np.transpose(w, (1, 2, 3, 0))
+        ref = depthwise_ref(x, hwcm, np.zeros(out[:3] + (c, f)), stride,
+                            dilation).sum(axis=3) + bias
+        yield f"conv{tag}", conv("f", x.shape, w.shape, out, stride,
+                                 dilation), [x, w, bias], ref
     # Depthwise convolutions (channel multiplier 1): 3x3 (MobileNet's),
     # 3x3 with stride 2, 3x3 with dilation 2, 5x5 on two images; and a
     # multiplier of 2, which stays loops.

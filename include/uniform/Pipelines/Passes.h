@@ -115,9 +115,10 @@ vectorizeDepthwiseConv(mlir::RewriterBase &rewriter,
                        mlir::linalg::DepthwiseConv2DNhwcHwcOp op,
                        const CpuRegisterTile &tile);
 
-/// Convolutions that are contractions (1x1 with unit strides) as
-/// linalg.generic contractions, which `uniform-cpu-vectorize-contractions`
-/// register-tiles like matmuls.
+/// Static float linalg.conv_2d_nhwc_fhwc as linalg.generic contractions,
+/// which `uniform-cpu-vectorize-contractions` register-tiles like matmuls:
+/// 1x1 with unit strides as a product over the pixels, others as a product
+/// of their im2col patches (at most 2^24 elements of them).
 void populateConvAsContractionPatterns(mlir::RewritePatternSet &patterns);
 
 /// The patterns of `uniform-cpu-lower-vectors`: vector.contract to outer

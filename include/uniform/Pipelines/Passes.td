@@ -156,9 +156,12 @@ def CpuVectorizeContractions
     loops). Each output still adds its products in reduction order, one
     fused multiply-add per step.
 
-    1x1 convolutions with unit strides (`linalg.conv_2d_nhwc_fhwc`) are
-    matrix products over the pixels: they are rewritten as such generics
-    first (`populateConvAsContractionPatterns`).
+    Static float convolutions (`linalg.conv_2d_nhwc_fhwc`) are rewritten as
+    contractions first (`populateConvAsContractionPatterns`): a 1x1 one
+    with unit strides as the matrix product over its pixels, any other as
+    the matrix product of its im2col patches (upstream's `rewriteInIm2Col`,
+    the patches materialized), unless the patches would exceed 2^24
+    elements.
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
