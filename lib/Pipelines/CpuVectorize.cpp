@@ -277,7 +277,10 @@ uniform::vectorizeDepthwiseConv(RewriterBase &rewriter,
   rewriter.replaceOp(op, tiled->replacements);
   // One output row and one kernel row: a 1-D depthwise convolution, which
   // the vectorizer writes as FMAs over `tile.n` channels.
+  // (Upstream's rewrite takes a PatternRewriter; it reports to the caller's
+  // listener.)
   PatternRewriter patternRewriter(rewriter.getContext());
+  patternRewriter.setListener(rewriter.getListener());
   patternRewriter.setInsertionPoint(inner);
   FailureOr<linalg::DepthwiseConv1DNwcWcOp> conv1d =
       linalg::DownscaleDepthwiseConv2DNhwcHwcOp(rewriter.getContext())
