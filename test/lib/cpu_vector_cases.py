@@ -110,6 +110,12 @@ def depthwise_ref(x, w, bias, stride, dilation):
     return out
 
 
+def window_out(hw, k, stride, dilation):
+    """The output rows and columns of a k x k window over `hw`."""
+    span = dilation * (k - 1) + 1
+    return tuple((d - span) // stride + 1 for d in hw)
+
+
 P, R = "parallel", "reduction"
 
 
@@ -165,9 +171,7 @@ def cases(rng):
             ("3x3_stride2", 2, (9, 10), 16, 32, 3, 2, 1),
             ("5x5_dilation2", 1, (12, 13), 8, 24, 5, 1, 2)):
         x, w = rand(n, *hw, c), rand(f, k, k, c)
-        span = dilation * (k - 1) + 1
-        out = (n, (hw[0] - span) // stride + 1, (hw[1] - span) // stride + 1,
-               f)
+        out = (n, *window_out(hw, k, stride, dilation), f)
         bias = rand(*out)
         # A dense convolution is the depthwise one summed over channels.
         hwcm = np.transpose(w, (1, 2, 3, 0))
@@ -185,9 +189,7 @@ def cases(rng):
             ("5x5_batch2", 2, (11, 11), 64, 5, 1, 1, 1),
             ("3x3_multiplier2", 1, (8, 8), 16, 3, 1, 1, 2)):
         x, w = rand(n, *hw, c), rand(k, k, c, m)
-        span = dilation * (k - 1) + 1
-        out = (n, (hw[0] - span) // stride + 1, (hw[1] - span) // stride + 1,
-               c, m)
+        out = (n, *window_out(hw, k, stride, dilation), c, m)
         bias = rand(*out)
         yield f"depthwise_{tag}", depthwise("f", x.shape, w.shape, out,
                                             stride, dilation), \
