@@ -24,6 +24,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -74,6 +76,77 @@ uniform::contractionRegisterTiles(linalg::LinalgOp op,
     if (size == range)
       size = 0;
   return sizes;
+}
+
+/// The row-major bytes of `v` when it is an arith.constant (dense or a
+/// resource blob, not a splat) seen through tensor.collapse_shape and
+/// tensor.expand_shape ops, which keep the bytes' order; std::nullopt
+/// otherwise.
+static std::optional<ArrayRef<char>> constantBytes(Value v) {
+  while (isa_and_nonnull<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+      v.getDefiningOp()))
+    v = v.getDefiningOp()->getOperand(0);
+  auto constant = v.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+    return dense.isSplat() ? std::nullopt
+                           : std::optional<ArrayRef<char>>(dense.getRawData());
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+  return std::nullopt;
+}
+
+LogicalResult uniform::packConstantOperand(RewriterBase &rewriter,
+                                           linalg::GenericOp op) {
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (!linalg::isaContractionOpInterface(op) || failed(dims) ||
+      !op.hasPureTensorSemantics())
+    return failure();
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  auto contiguous = dyn_cast<AffineDimExpr>(out.getResults().back());
+  if (!contiguous)
+    return failure();
+  for (OpOperand *operand : op.getDpsInputOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand->get().getType());
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
+        map.getNumResults() != 2 || map.getResult(0) != contiguous ||
+        !llvm::is_contained(
+            dims->k, cast<AffineDimExpr>(map.getResult(1)).getPosition()))
+      continue;
+    std::optional<ArrayRef<char>> bytes = constantBytes(operand->get());
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+    if (!bytes || bits % 8 != 0 ||
+        int64_t(bytes->size()) != rows * cols * (bits / 8))
+      continue;
+    // The transpose, as bytes: element (r, c) to (c, r).
+    int64_t size = bits / 8;
+    std::vector<char> packed(bytes->size());
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        std::copy_n(bytes->begin() + (r * cols + c) * size, size,
+                    packed.begin() + (c * rows + r) * size);
+    auto packedType =
+        RankedTensorType::get({cols, rows}, type.getElementType());
+    rewriter.setInsertionPoint(op);
+    Value weights = arith::ConstantOp::create(
+        rewriter, op.getLoc(),
+        DenseElementsAttr::getFromRawBuffer(packedType, packed));
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    maps[operand->getOperandNumber()] =
+        AffineMap::get(map.getNumDims(), 0,
+                       {map.getResult(1), map.getResult(0)}, op.getContext());
+    rewriter.modifyOpInPlace(op, [&] {
+      operand->set(weights);
+      op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+    });
+    return success();
+  }
+  return failure();
 }
 
 LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
@@ -336,12 +409,17 @@ struct CpuVectorizeContractionsPass
     uniform::populateConvAsContractionPatterns(convs);
     if (failed(applyPatternsGreedily(getOperation(), std::move(convs))))
       return signalPassFailure();
+    // Constant weights stored [wide, reduction] (convolution filters) are
+    // transposed once here, so that the tiles read whole rows of them.
+    IRRewriter rewriter(&getContext());
+    getOperation().walk([&](linalg::GenericOp op) {
+      (void)uniform::packConstantOperand(rewriter, op);
+    });
     SmallVector<linalg::LinalgOp> contractions;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (uniform::contractionRegisterTiles(op, tile))
         contractions.push_back(op);
     });
-    IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : contractions)
       (void)uniform::vectorizeContraction(rewriter, op, tile);
     // The vectorizer writes generic contractions as transfer_reads that

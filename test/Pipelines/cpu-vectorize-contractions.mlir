@@ -139,3 +139,19 @@ func.func @not_register_tiled(%a: tensor<?x64xf32>, %b: tensor<64x96xf32>, %c: t
   } -> tensor<16x96xf32>
   return %r, %e : tensor<?x96xf32>, tensor<16x96xf32>
 }
+
+// -----
+
+// Constant weights stored [F, C] (a 1x1 filter, through the reshapes the
+// importer leaves) are transposed at compile time into [C, F], so that
+// the tiles read rows of F: the filter's map becomes (c, f).
+// CHECK-DAG:   #[[CF:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-LABEL: func.func @conv1x1_constant_weights
+// CHECK:         arith.constant dense<{{\[\[}}1.000000e+00, 5.000000e+00, 9.000000e+00], [2.000000e+00, 6.000000e+00, 1.000000e+01], [3.000000e+00, 7.000000e+00, 1.100000e+01], [4.000000e+00, 8.000000e+00, 1.200000e+01]]> : tensor<4x3xf32>
+// CHECK:         vector.contract {indexing_maps = [#{{.*}}, #[[CF]], #{{.*}}], {{.*}} : vector<7x4xf32>, vector<4x3xf32> into vector<7x3xf32>
+func.func @conv1x1_constant_weights(%x: tensor<1x7x9x4xf32>, %b: tensor<1x7x9x3xf32>) -> tensor<1x7x9x3xf32> {
+  %flat = arith.constant dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0]> : tensor<12xf32>
+  %w = tensor.expand_shape %flat [[0, 1, 2, 3]] output_shape [3, 1, 1, 4] : tensor<12xf32> into tensor<3x1x1x4xf32>
+  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x7x9x4xf32>, tensor<3x1x1x4xf32>) outs(%b : tensor<1x7x9x3xf32>) -> tensor<1x7x9x3xf32>
+  return %r : tensor<1x7x9x3xf32>
+}

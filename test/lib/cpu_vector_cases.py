@@ -72,11 +72,23 @@ def named(name, op, a, b, c):
             f"  return %r : {tensor(c)}\n}}\n")
 
 
-def conv(name, x, w, y, stride, dilation):
+def conv(name, x, w, y, stride, dilation, weights=None):
     """func @NAME(X, W, BIAS) = linalg.conv_2d_nhwc_fhwc accumulating into
-    BIAS, as TOSA lowers a convolution."""
-    return (f"func.func @{name}(%x: {tensor(x)}, %w: {tensor(w)}, "
-            f"%bias: {tensor(y)}) -> {tensor(y)} {{\n"
+    BIAS, as TOSA lowers a convolution; with `weights` (an array of W's
+    shape), func @NAME(X, BIAS) with W a constant in the IR, as imported
+    models have it."""
+    if weights is None:
+        args, const = f"%x: {tensor(x)}, %w: {tensor(w)}", ""
+    else:
+        values = ", ".join(repr(float(v)) for v in weights.flatten())
+        args = f"%x: {tensor(x)}"
+        const = (f"  %flat = arith.constant dense<[{values}]> : "
+                 f"tensor<{weights.size}xf32>\n"
+                 f"  %w = tensor.expand_shape %flat [[0, 1, 2, 3]] "
+                 f"output_shape [{', '.join(map(str, w))}] : "
+                 f"tensor<{weights.size}xf32> into {tensor(w)}\n")
+    return (f"func.func @{name}({args}, "
+            f"%bias: {tensor(y)}) -> {tensor(y)} {{\n{const}"
             f"  %r = linalg.conv_2d_nhwc_fhwc {{dilations = dense<{dilation}> "
             f": tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}} "
             f"ins(%x, %w : {tensor(x)}, {tensor(w)}) outs(%bias : "
@@ -165,11 +177,15 @@ def cases(rng):
         c + a.astype(float) @ b
     # A 1x1 convolution (a matrix product over the pixels), a strided one
     # and larger windows (matrix products of im2col patches), into a bias.
-    for tag, n, hw, c, f, k, stride, dilation in (
-            ("1x1", 1, (7, 9), 24, 40, 1, 1, 1),
-            ("1x1_stride2", 1, (7, 9), 24, 40, 1, 2, 1),
-            ("3x3_stride2", 2, (9, 10), 16, 32, 3, 2, 1),
-            ("5x5_dilation2", 1, (12, 13), 8, 24, 5, 1, 2)):
+    # With constant weights (as imported), the filter is transposed at
+    # compile time into [KH*KW*C, F].
+    for tag, n, hw, c, f, k, stride, dilation, constant in (
+            ("1x1", 1, (7, 9), 24, 40, 1, 1, 1, False),
+            ("1x1_stride2", 1, (7, 9), 24, 40, 1, 2, 1, False),
+            ("3x3_stride2", 2, (9, 10), 16, 32, 3, 2, 1, False),
+            ("5x5_dilation2", 1, (12, 13), 8, 24, 5, 1, 2, False),
+            ("1x1_constant_weights", 1, (7, 9), 24, 40, 1, 1, 1, True),
+            ("3x3_constant_weights", 1, (9, 10), 8, 20, 3, 2, 1, True)):
         x, w = rand(n, *hw, c), rand(f, k, k, c)
         out = (n, *window_out(hw, k, stride, dilation), f)
         bias = rand(*out)
@@ -178,7 +194,8 @@ def cases(rng):
         ref = depthwise_ref(x, hwcm, np.zeros(out[:3] + (c, f)), stride,
                             dilation).sum(axis=3) + bias
         yield f"conv{tag}", conv("f", x.shape, w.shape, out, stride,
-                                 dilation), [x, w, bias], ref
+                                 dilation, w if constant else None), \
+            [x, bias] if constant else [x, w, bias], ref
     # Depthwise convolutions (channel multiplier 1): 3x3 (MobileNet's),
     # 3x3 with stride 2, 3x3 with dilation 2, 5x5 on two images; and a
     # multiplier of 2, which stays loops.

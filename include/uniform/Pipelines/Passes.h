@@ -35,6 +35,7 @@ namespace linalg {
 class LinalgDialect;
 class LinalgOp;
 class DepthwiseConv2DNhwcHwcOp;
+class GenericOp;
 } // namespace linalg
 namespace memref {
 class MemRefDialect;
@@ -87,6 +88,16 @@ struct CpuRegisterTile {
 std::optional<llvm::SmallVector<int64_t>>
 contractionRegisterTiles(mlir::linalg::LinalgOp op,
                          const CpuRegisterTile &tile);
+
+/// Part of `uniform-cpu-vectorize-contractions`: when a 2-D constant
+/// operand of the contraction `op` (an arith.constant, dense or resource,
+/// possibly reshaped by tensor.collapse_shape/expand_shape) is stored [wide,
+/// reduction], where the wide dimension is the output's contiguous one (a
+/// convolution filter [F, C]), replaces it with its transpose and updates its
+/// indexing map, so that register tiles read contiguous rows. Fails, changing
+/// nothing, otherwise.
+mlir::LogicalResult packConstantOperand(mlir::RewriterBase &rewriter,
+                                        mlir::linalg::GenericOp op);
 
 /// The core of `uniform-cpu-vectorize-contractions`: tiles `op` by
 /// `contractionRegisterTiles` (reduction loops innermost) and vectorizes the

@@ -161,7 +161,10 @@ def CpuVectorizeContractions
     with unit strides as the matrix product over its pixels, any other as
     the matrix product of its im2col patches (upstream's `rewriteInIm2Col`,
     the patches materialized), unless the patches would exceed 2^24
-    elements.
+    elements. A constant 2-D operand stored [wide, reduction] (a filter
+    [F, C], seen through reshapes) is then transposed at compile time
+    (`packConstantOperand`), so that tiles read contiguous rows of it
+    instead of transposing it in registers (3x on a 3136x64x128 product).
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
