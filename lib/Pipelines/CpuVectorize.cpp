@@ -1,10 +1,13 @@
-//===- CpuVectorize.cpp - Register-tiled contractions for the CPU ---------===//
+//===- CpuVectorize.cpp - Register-tiled kernels for the CPU --------------===//
 //
-// `uniform-cpu-vectorize-contractions` tiles every static linalg contraction
-// into register tiles and vectorizes each tile into a vector.contract;
-// `uniform-cpu-lower-vectors`, after bufferization, keeps the accumulators
-// in registers across the reduction loop and lowers the contractions to
-// outer products (FMAs).
+// `uniform-cpu-vectorize-contractions` rewrites convolutions as contractions
+// (1x1 over the pixels, others over im2col patches), transposes constant
+// [F, C] filters once, then tiles every static linalg contraction into
+// register tiles and vectorizes each tile into a vector.contract.
+// `uniform-cpu-vectorize-depthwise-convs` tiles depthwise convolutions into
+// 1-D ones vectorized over channels. Both carry each tile's accumulator
+// through its reduction loop as a vector. `uniform-cpu-lower-vectors`, after
+// bufferization, lowers the contractions to outer products (FMAs).
 //
 //===----------------------------------------------------------------------===//
 
