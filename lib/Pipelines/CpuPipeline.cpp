@@ -98,6 +98,8 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
     pm.nest<func::FuncOp>().addPass(createCpuVectorizeContractions());
   if (options.vectorizeDepthwiseConvs)
     pm.nest<func::FuncOp>().addPass(createCpuVectorizeDepthwiseConvs());
+  if (options.vectorizeTransposes)
+    pm.nest<func::FuncOp>().addPass(createCpuVectorizeTransposes());
   pm.addPass(createCanonicalizerPass());
   detail::addBufferizationPasses(pm);
   // No memrefCopy calls: libraries must not need the runner utilities.

@@ -6,7 +6,8 @@
 // register tiles and vectorizes each tile into a vector.contract.
 // `uniform-cpu-vectorize-depthwise-convs` tiles depthwise convolutions into
 // 1-D ones vectorized over channels. Both carry each tile's accumulator
-// through its reduction loop as a vector. `uniform-cpu-lower-vectors`, after
+// through its reduction loop as a vector. `uniform-cpu-vectorize-transposes`
+// moves data in square tiles. `uniform-cpu-lower-vectors`, after
 // bufferization, lowers the contractions to outer products (FMAs).
 //
 //===----------------------------------------------------------------------===//
@@ -36,6 +37,7 @@ namespace uniform {
 #define GEN_PASS_DEF_CPUVECTORIZECONTRACTIONS
 #define GEN_PASS_DEF_CPULOWERVECTORS
 #define GEN_PASS_DEF_CPUVECTORIZEDEPTHWISECONVS
+#define GEN_PASS_DEF_CPUVECTORIZETRANSPOSES
 #include "uniform/Pipelines/Passes.h.inc"
 } // namespace uniform
 
@@ -372,6 +374,42 @@ uniform::vectorizeDepthwiseConv(RewriterBase &rewriter,
   return success();
 }
 
+LogicalResult uniform::vectorizeTranspose(RewriterBase &rewriter,
+                                          linalg::TransposeOp op,
+                                          int64_t tile) {
+  if (!op.hasPureTensorSemantics() || op.hasDynamicShape() || tile < 1)
+    return failure();
+  // Loops are the output's dimensions: tile the output's innermost one and
+  // the one that is innermost in the input, so that each tile reads and
+  // writes contiguous rows.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t rank = ranges.size();
+  ArrayRef<int64_t> perm = op.getPermutation();
+  int64_t inputInner = llvm::find(perm, rank - 1) - perm.begin();
+  SmallVector<int64_t> sizes(rank, 1);
+  sizes[rank - 1] = largestDivisorAtMost(ranges[rank - 1], tile);
+  sizes[inputInner] = largestDivisorAtMost(ranges[inputInner], tile);
+  for (auto [size, range] : llvm::zip(sizes, ranges))
+    if (size == range)
+      size = 0;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  Operation *inner = tiled->tiledOps.back();
+  rewriter.replaceOp(op, tiled->replacements);
+  rewriter.setInsertionPoint(inner);
+  FailureOr<linalg::VectorizationResult> vectorized =
+      linalg::vectorize(rewriter, inner);
+  if (failed(vectorized))
+    return failure();
+  rewriter.replaceOp(inner, vectorized->replacements);
+  return success();
+}
+
 void uniform::populateCpuLowerVectorsPatterns(RewritePatternSet &patterns) {
   vector::populateVectorContractLoweringPatterns(
       patterns, vector::VectorContractLowering::OuterProduct);
@@ -465,6 +503,25 @@ struct CpuVectorizeDepthwiseConvsPass
     for (linalg::DepthwiseConv2DNhwcHwcOp op : convs)
       (void)uniform::vectorizeDepthwiseConv(rewriter, op, tile);
     hoistAccumulators(getOperation());
+  }
+};
+
+struct CpuVectorizeTransposesPass
+    : public uniform::impl::CpuVectorizeTransposesBase<
+          CpuVectorizeTransposesPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (tile < 1) {
+      getOperation().emitError("transpose tiles must be positive");
+      return signalPassFailure();
+    }
+    SmallVector<linalg::TransposeOp> transposes;
+    getOperation().walk(
+        [&](linalg::TransposeOp op) { transposes.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::TransposeOp op : transposes)
+      (void)uniform::vectorizeTranspose(rewriter, op, tile);
   }
 };
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Contractions and depthwise convolutions in the forms models lower to,
+"""Contractions, convolutions and transposes in the forms models lower to,
 written from their math as linalg on tensors, compiled by
 uniform-cpu-pipeline (which register-tiles and vectorizes them) and run by
 uniform-run against float64 NumPy.
@@ -128,6 +128,16 @@ def window_out(hw, k, stride, dilation):
     return tuple((d - span) // stride + 1 for d in hw)
 
 
+def transpose(name, x, perm):
+    """func @NAME(X) = linalg.transpose of X by `perm`."""
+    y = tuple(x[p] for p in perm)
+    return (f"func.func @{name}(%x: {tensor(x)}) -> {tensor(y)} {{\n"
+            f"  %e = tensor.empty() : {tensor(y)}\n"
+            f"  %t = linalg.transpose ins(%x : {tensor(x)}) outs(%e : "
+            f"{tensor(y)}) permutation = [{', '.join(map(str, perm))}]\n"
+            f"  return %t : {tensor(y)}\n}}\n")
+
+
 P, R = "parallel", "reduction"
 
 
@@ -211,6 +221,16 @@ def cases(rng):
         yield f"depthwise_{tag}", depthwise("f", x.shape, w.shape, out,
                                             stride, dilation), \
             [x, w, bias], depthwise_ref(x, w, bias, stride, dilation)
+    # Transposes: NCHW to NHWC and back, a window partition (rank 6) and a
+    # plain 2-D one with prime extents.
+    for tag, shape, perm in (("nchw_to_nhwc", (2, 24, 7, 9), (0, 2, 3, 1)),
+                             ("nhwc_to_nchw", (1, 14, 14, 40), (0, 3, 1, 2)),
+                             ("windows", (1, 2, 7, 2, 7, 16),
+                              (0, 1, 3, 2, 4, 5)),
+                             ("prime_2d", (13, 17), (1, 0))):
+        x = rand(*shape)
+        yield f"transpose_{tag}", transpose("f", shape, perm), [x], \
+            np.transpose(x, perm).astype(np.float64)
     # f16 operands, f32 accumulation.
     a, b = rand(16, 40).astype(np.float16), rand(40, 32).astype(np.float16)
     yield "f16_operands_f32_acc", generic(

@@ -5,7 +5,8 @@
 // `uniform-gpu-device-memory`, `uniform-gpu-fuse-linalg`,
 // `uniform-gpu-fuse-parallel-loops`, `uniform-gpu-dedupe-kernels` and
 // `uniform-tosa-fold-constants`, `uniform-cpu-vectorize-contractions`,
-// `uniform-cpu-vectorize-depthwise-convs` and `uniform-cpu-lower-vectors`.
+// `uniform-cpu-vectorize-depthwise-convs`, `uniform-cpu-vectorize-transposes`
+// and `uniform-cpu-lower-vectors`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +37,7 @@ class LinalgDialect;
 class LinalgOp;
 class DepthwiseConv2DNhwcHwcOp;
 class GenericOp;
+class TransposeOp;
 } // namespace linalg
 namespace memref {
 class MemRefDialect;
@@ -131,6 +133,15 @@ vectorizeDepthwiseConv(mlir::RewriterBase &rewriter,
 /// 1x1 with unit strides as a product over the pixels, others as a product
 /// of their im2col patches (at most 2^24 elements of them).
 void populateConvAsContractionPatterns(mlir::RewritePatternSet &patterns);
+
+/// The core of `uniform-cpu-vectorize-transposes`: tiles the static
+/// transpose `op` into tiles of at most `tile` x `tile` elements over the
+/// output's and the input's innermost dimensions and vectorizes each tile.
+/// Fails, changing nothing, when `op` is not static on tensors; should the
+/// tile not vectorize, the tiled loops stay (correct) and it fails too.
+mlir::LogicalResult vectorizeTranspose(mlir::RewriterBase &rewriter,
+                                       mlir::linalg::TransposeOp op,
+                                       int64_t tile);
 
 /// The patterns of `uniform-cpu-lower-vectors`: vector.contract to outer
 /// products, transfer permutation maps to transposes.

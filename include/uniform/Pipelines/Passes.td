@@ -215,6 +215,31 @@ def CpuVectorizeDepthwiseConvs
   ];
 }
 
+def CpuVectorizeTransposes
+    : Pass<"uniform-cpu-vectorize-transposes", "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg.transpose into square tiles and vectorize them";
+  let description = [{
+    Every static `linalg.transpose` on tensors (the NCHW/NHWC relayouts
+    around convolutions, window partitions) is tiled with `scf.for` loops
+    into tiles of at most `tile` x `tile` elements over the output's
+    innermost dimension and the input's (each the largest divisor of its
+    extent within the bound), and each tile is vectorized: one read of
+    input rows, a `vector.transpose`, one write of output rows, instead of
+    a scalar loop with a strided side.
+  }];
+  let options = [
+    Option<"tile", "tile", "int64_t", /*default=*/"16",
+           "Tile side (elements along each of the two innermost dimensions)">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def CpuLowerVectors : Pass<"uniform-cpu-lower-vectors", "::mlir::func::FuncOp"> {
   let summary = "Keep register tiles' accumulators in registers and lower "
                 "contractions to FMAs";

@@ -60,6 +60,11 @@ struct CpuPipelineOptions
       llvm::cl::desc("Register-tile and vectorize depthwise convolutions "
                      "(uniform-cpu-vectorize-depthwise-convs)"),
       llvm::cl::init(true)};
+  Option<bool> vectorizeTransposes{
+      *this, "vectorize-transposes",
+      llvm::cl::desc("Tile and vectorize linalg.transpose "
+                     "(uniform-cpu-vectorize-transposes)"),
+      llvm::cl::init(true)};
 };
 
 /// Options of `uniform-gpu-pipeline`.
