@@ -51,6 +51,31 @@ static int64_t largestDivisorAtMost(int64_t extent, int64_t bound) {
   return 1;
 }
 
+/// Tiles `op` with scf.for loops by `sizes` (one per loop; 0, or the loop's
+/// whole extent, leaves it untiled), in `interchange` order when given,
+/// replaces `op` with the loops' results and returns the op in the
+/// innermost loop. Without loops (every size whole) the replacements are
+/// that op's own results.
+static FailureOr<Operation *> tileInPlace(RewriterBase &rewriter,
+                                          linalg::LinalgOp op,
+                                          ArrayRef<int64_t> sizes,
+                                          ArrayRef<int64_t> interchange = {}) {
+  SmallVector<int64_t> tiles(sizes);
+  for (auto [size, range] : llvm::zip(tiles, op.getStaticLoopRanges()))
+    if (size == range)
+      size = 0;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
+  options.setInterchange(interchange);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return tiled->tiledOps.back();
+}
+
 std::optional<SmallVector<int64_t>>
 uniform::contractionRegisterTiles(linalg::LinalgOp op,
                                   const CpuRegisterTile &tile) {
@@ -170,28 +195,18 @@ LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
   for (auto [i, type] : llvm::enumerate(op.getIteratorTypesArray()))
     if (type == utils::IteratorType::reduction)
       order.push_back(i);
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), *sizes));
-  options.setInterchange(order);
-
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (failed(tiled))
+  FailureOr<Operation *> inner = tileInPlace(rewriter, op, *sizes, order);
+  if (failed(inner))
     return failure();
-  // Without loops (every tile the whole extent) the replacements are the
-  // tiled op's own results: replace `op` before vectorizing that one.
-  Operation *inner = tiled->tiledOps.back();
-  rewriter.replaceOp(op, tiled->replacements);
-  rewriter.setInsertionPoint(inner);
+  rewriter.setInsertionPoint(*inner);
   FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-      rewriter, inner, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      rewriter, *inner, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
       /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
       /*assumeDynamicDimsMatchVecSizes=*/false,
       /*createNamedContraction=*/true);
   // The tiled op stays correct if its tile does not vectorize after all.
   if (succeeded(vectorized))
-    rewriter.replaceOp(inner, vectorized->replacements);
+    rewriter.replaceOp(*inner, vectorized->replacements);
   return success(succeeded(vectorized));
 }
 
@@ -344,15 +359,10 @@ uniform::vectorizeDepthwiseConv(RewriterBase &rewriter,
   std::optional<SmallVector<int64_t>> sizes = depthwiseRegisterTiles(op, tile);
   if (!sizes)
     return failure();
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), *sizes));
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  FailureOr<Operation *> tiled = tileInPlace(rewriter, op, *sizes);
   if (failed(tiled))
     return failure();
-  auto inner = cast<linalg::DepthwiseConv2DNhwcHwcOp>(tiled->tiledOps.back());
-  rewriter.replaceOp(op, tiled->replacements);
+  auto inner = cast<linalg::DepthwiseConv2DNhwcHwcOp>(*tiled);
   // One output row and one kernel row: a 1-D depthwise convolution, which
   // the vectorizer writes as FMAs over `tile.n` channels.
   // (Upstream's rewrite takes a PatternRewriter; it reports to the caller's
@@ -389,24 +399,15 @@ LogicalResult uniform::vectorizeTranspose(RewriterBase &rewriter,
   SmallVector<int64_t> sizes(rank, 1);
   sizes[rank - 1] = largestDivisorAtMost(ranges[rank - 1], tile);
   sizes[inputInner] = largestDivisorAtMost(ranges[inputInner], tile);
-  for (auto [size, range] : llvm::zip(sizes, ranges))
-    if (size == range)
-      size = 0;
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (failed(tiled))
+  FailureOr<Operation *> inner = tileInPlace(rewriter, op, sizes);
+  if (failed(inner))
     return failure();
-  Operation *inner = tiled->tiledOps.back();
-  rewriter.replaceOp(op, tiled->replacements);
-  rewriter.setInsertionPoint(inner);
+  rewriter.setInsertionPoint(*inner);
   FailureOr<linalg::VectorizationResult> vectorized =
-      linalg::vectorize(rewriter, inner);
+      linalg::vectorize(rewriter, *inner);
   if (failed(vectorized))
     return failure();
-  rewriter.replaceOp(inner, vectorized->replacements);
+  rewriter.replaceOp(*inner, vectorized->replacements);
   return success();
 }
 
