@@ -241,12 +241,13 @@ def CpuVectorizeTransposes
 }
 
 def CpuLowerVectors : Pass<"uniform-cpu-lower-vectors", "::mlir::func::FuncOp"> {
-  let summary = "Keep register tiles' accumulators in registers and lower "
-                "contractions to FMAs";
+  let summary = "Lower register tiles' contractions to FMAs after "
+                "bufferization";
   let description = [{
     Runs after bufferization on what `uniform-cpu-vectorize-contractions`
-    made: hoists each accumulator's `vector.transfer_read` and
-    `vector.transfer_write` out of the reduction loop
+    made. The accumulators were already moved out of the reduction loops
+    on tensors (`hoistLoopInvariantSubsets`); this pass only hoists what
+    bufferization leaves loop invariant on memrefs
     (`linalg::hoistRedundantVectorTransfers`), then lowers
     `vector.contract` to outer products (one broadcast FMA per row and
     reduction step) and transfers with permutation maps to minor-identity
