@@ -113,6 +113,10 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   transferOptions.enableFullUnroll();
   pm.nest<func::FuncOp>().addPass(
       createConvertVectorToSCFPass(transferOptions));
+  // LLVM's optimizer and code generator are superlinear in function size:
+  // one function per loop nest, each nest of a repeated block once.
+  if (options.outlineLoopNests)
+    pm.addPass(createCpuOutlineLoopNests());
   // expand-strided-metadata emits affine.apply: lower affine once, after it.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -135,6 +139,8 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  if (options.outlineLoopNests)
+    pm.addPass(createApplyNoAliasPointers());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

@@ -17,6 +17,16 @@
 // EXACT:     llvm.intr.exp
 // EXACT-NOT: reassoc
 // BAD: convert-attn-to-linalg: unknown strategy 'bogus'
+// Every loop nest is a function of its own (uniform-cpu-outline-loop-nests),
+// internal, never inlined, with noalias buffers; on request, none is.
+// RUN: uniform-opt %s --uniform-cpu-pipeline | FileCheck %s --check-prefix=OUTLINE
+// RUN: uniform-opt %s --uniform-cpu-pipeline="outline-loop-nests=false" | FileCheck %s --check-prefix=INLINE
+// OUTLINE:       llvm.func internal @forward_nest0(%{{.*}}: !llvm.ptr {llvm.noalias}
+// OUTLINE-SAME:    passthrough = ["noinline"]
+// OUTLINE-NOT:     uniform.noalias_pointers
+// OUTLINE-LABEL: llvm.func @forward(
+// OUTLINE:         llvm.call @forward_nest0(
+// INLINE-NOT:    _nest
 
 // CHECK-NOT:   attn.
 // CHECK-NOT:   tosa.

@@ -6,7 +6,8 @@
 // `uniform-gpu-fuse-parallel-loops`, `uniform-gpu-dedupe-kernels` and
 // `uniform-tosa-fold-constants`, `uniform-cpu-vectorize-contractions`,
 // `uniform-cpu-vectorize-depthwise-convs`, `uniform-cpu-vectorize-transposes`
-// and `uniform-cpu-lower-vectors`.
+// `uniform-cpu-lower-vectors`, `uniform-cpu-outline-loop-nests` and
+// `uniform-apply-noalias-pointers`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,8 +28,13 @@ namespace arith {
 class ArithDialect;
 } // namespace arith
 namespace func {
+class CallOp;
+class FuncDialect;
 class FuncOp;
 } // namespace func
+namespace LLVM {
+class LLVMDialect;
+} // namespace LLVM
 namespace gpu {
 class GPUDialect;
 } // namespace gpu
@@ -58,6 +64,8 @@ namespace tosa {
 class TosaDialect;
 } // namespace tosa
 class RewritePatternSet;
+class RewriterBase;
+class SymbolTable;
 class RewriterBase;
 } // namespace mlir
 
@@ -146,6 +154,25 @@ mlir::LogicalResult vectorizeTranspose(mlir::RewriterBase &rewriter,
 /// The patterns of `uniform-cpu-lower-vectors`: vector.contract to outer
 /// products, transfer permutation maps to transposes.
 void populateCpuLowerVectorsPatterns(mlir::RewritePatternSet &patterns);
+
+/// Moves `nest`, an op without results in a function body, into a new
+/// private `no_inline` function named after `name` (made unique in
+/// `symbols`) and replaces it with a call. The values it uses become the
+/// arguments, except constants, which are cloned; memref arguments whose
+/// root buffer no other argument shares are `llvm.noalias`.
+mlir::FailureOr<mlir::func::CallOp>
+outlineLoopNest(mlir::RewriterBase &rewriter, mlir::Operation *nest,
+                llvm::StringRef name, mlir::SymbolTable &symbols);
+
+/// Replaces the calls of every function in `functions` that is
+/// structurally identical to an earlier one (same type, argument
+/// attributes and body) by calls of that one, and erases it.
+void dedupeFunctions(llvm::ArrayRef<mlir::func::FuncOp> functions,
+                     mlir::SymbolTable &symbols);
+
+/// After func-to-llvm: `llvm.noalias` on the pointer arguments that
+/// outlineLoopNest recorded (`uniform.noalias_pointers`).
+void applyNoAliasPointers(mlir::ModuleOp module);
 
 } // namespace uniform
 

@@ -261,6 +261,52 @@ def CpuLowerVectors : Pass<"uniform-cpu-lower-vectors", "::mlir::func::FuncOp"> 
   ];
 }
 
+def CpuOutlineLoopNests
+    : Pass<"uniform-cpu-outline-loop-nests", "::mlir::ModuleOp"> {
+  let summary = "Outline each top-level loop nest into its own function, "
+                "and keep one of each set of identical ones";
+  let description = [{
+    A whole model lowers to one function of tens of thousands of LLVM
+    instructions, on which LLVM's optimizer and code generator are slow
+    (most of a UniForm-m0 compile). This pass, run on loops and memrefs
+    after bufferization, moves every loop nest at the top level of a
+    function body into a private function of its own, marked `no_inline`,
+    and calls it.
+
+    - The values the nest uses become arguments, except constants, which
+      are cloned into the new function. Weights (`memref.get_global`) stay
+      arguments, so that a block repeated with other weights gives
+      structurally identical functions.
+    - A memref argument is `llvm.noalias` when its root buffer (through
+      view-like ops) is an allocation or global that no other argument
+      derives from: the alias information that the single function had.
+      func-to-llvm drops the attributes of arguments that expand to
+      several, so the positions of their pointers are also recorded for
+      `uniform-apply-noalias-pointers`, to run after it.
+    - With `dedupe`, structurally identical outlined functions become one.
+  }];
+  let options = [
+    Option<"dedupe", "dedupe", "bool", /*default=*/"true",
+           "Keep one function of each set of identical outlined nests">,
+  ];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+  ];
+}
+
+def ApplyNoAliasPointers
+    : Pass<"uniform-apply-noalias-pointers", "::mlir::ModuleOp"> {
+  let summary = "Mark noalias the LLVM pointer arguments that "
+                "uniform-cpu-outline-loop-nests recorded";
+  let description = [{
+    Runs after func-to-llvm: sets `llvm.noalias` on the `!llvm.ptr`
+    arguments at the positions in an `llvm.func`'s
+    `uniform.noalias_pointers` attribute, and removes the attribute.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def GpuMapParallelLoops
     : Pass<"uniform-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
   let summary = "Map the loop nests of bufferized linalg onto GPU blocks "

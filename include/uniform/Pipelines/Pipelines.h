@@ -65,6 +65,12 @@ struct CpuPipelineOptions
       llvm::cl::desc("Tile and vectorize linalg.transpose "
                      "(uniform-cpu-vectorize-transposes)"),
       llvm::cl::init(true)};
+  Option<bool> outlineLoopNests{
+      *this, "outline-loop-nests",
+      llvm::cl::desc("One function per loop nest, identical ones merged, so "
+                     "that LLVM compiles small functions "
+                     "(uniform-cpu-outline-loop-nests)"),
+      llvm::cl::init(true)};
 };
 
 /// Options of `uniform-gpu-pipeline`.
