@@ -30,6 +30,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/ScopeExit.h"
@@ -428,6 +429,7 @@ int main(int argc, char **argv) {
   // only the tool's own options.
   registerPassManagerCLOptions();
   registerMLIRContextCLOptions();
+  registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -492,6 +494,13 @@ int main(int argc, char **argv) {
         (cross ? " (install g++-" + triple.getArchName().str() + "-linux-gnu)"
                : std::string()));
 
+  // --mlir-timing reports every phase: parsing or import, each pass of the
+  // lowering, and LLVM's optimization, code generation and link.
+  DefaultTimingManager timing;
+  applyDefaultTimingManagerCLOptions(timing);
+  TimingScope rootTimer = timing.getRootScope();
+  TimingScope parseTimer = rootTimer.nest("Parse or import");
+
   // Parse and lower.
   DialectRegistry registry;
   uniform::registerAllDialects(registry);
@@ -526,6 +535,8 @@ int main(int argc, char **argv) {
       return 1;
   }
 
+  parseTimer.stop();
+
   std::string header;
   {
     llvm::raw_string_ostream hs(header);
@@ -552,10 +563,14 @@ int main(int argc, char **argv) {
   } else {
     uniform::buildCpuPipeline(pm, uniform::CpuPipelineOptions());
   }
+  TimingScope loweringTimer = rootTimer.nest("Lowering");
+  pm.enableTiming(loweringTimer);
   if (failed(applyPassManagerCLOptions(pm)) || failed(pm.run(*module)))
     return 1;
+  loweringTimer.stop();
 
   // Host code (and, for CUDA, the embedded kernels) to an object file.
+  TimingScope llvmOptTimer = rootTimer.nest("LLVM IR and optimization");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(*module, llvmContext, libName);
@@ -570,6 +585,7 @@ int main(int argc, char **argv) {
   if (llvm::Error err =
           makeOptimizingTransformer(3, 0, tm.get())(llvmModule.get()))
     return fail("LLVM optimization failed: " + toString(std::move(err)));
+  llvmOptTimer.stop();
 
   llvm::SmallString<128> workDir;
   if (std::error_code ec =
@@ -579,6 +595,7 @@ int main(int argc, char **argv) {
   llvm::SmallString<128> objectPath(workDir);
   llvm::sys::path::append(objectPath, "model.o");
   {
+    TimingScope codegenTimer = rootTimer.nest("LLVM code generation");
     std::error_code ec;
     llvm::raw_fd_ostream os(objectPath, ec);
     if (ec)
@@ -591,6 +608,7 @@ int main(int argc, char **argv) {
   }
 
   // Link, into a temporary name first.
+  TimingScope linkTimer = rootTimer.nest("Link");
   llvm::SmallString<128> tmpLib(workDir);
   llvm::sys::path::append(tmpLib, outName);
   std::string soname = "-Wl,-soname," + outName.str();
@@ -629,6 +647,7 @@ int main(int argc, char **argv) {
   llvm::SmallVector<llvm::StringRef> linkRefs(linkArgs.begin(), linkArgs.end());
   if (int rc = run(*driver, linkRefs))
     return rc;
+  linkTimer.stop();
 
   // Only now the outputs appear: the library first, so that a header never
   // describes a library that is not there.
