@@ -63,6 +63,26 @@ config.substitutions.append(
 )
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# uniform-run caches compiled modules under $XDG_CACHE_HOME/uniform: the
+# tests use a cache of their own, emptied when lit starts, never the user's.
+test_cache = os.path.join(config.test_exec_root, "xdg-cache")
+shutil.rmtree(test_cache, ignore_errors=True)
+config.environment["XDG_CACHE_HOME"] = test_cache
+# The example models, exported once per lit run for every test that needs
+# them: `%shared_export MODEL` writes %shared_models/MODEL/{m.onnx, in0.npy,
+# ref.npy} unless another test already did.
+shared_models = os.path.join(config.test_exec_root, "shared-models")
+shutil.rmtree(shared_models, ignore_errors=True)
+config.environment["UNIFORM_SHARED_MODELS"] = shared_models
+config.substitutions.append(("%shared_models", shared_models))
+config.substitutions.append(
+    (
+        "%shared_export",
+        config.python_executable
+        + " "
+        + os.path.join(config.uniform_src_root, "test", "lib", "shared_export.py"),
+    )
+)
 llvm_config.use_default_substitutions()
 
 # Our tools first, then LLVM's (FileCheck, not, count).

@@ -16,6 +16,7 @@
 #include "uniform/InitAll.h"
 #include "uniform/Runtime/Benchmark.h"
 #include "uniform/Runtime/Npy.h"
+#include "uniform/Runtime/ObjectCache.h"
 #include "uniform/Support/OutputFile.h"
 #include "uniform/Support/Version.h"
 
@@ -33,6 +34,7 @@
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/DynamicLibrary.h"
@@ -123,6 +125,21 @@ static cl::opt<bool> profile(
     cl::desc("With --device=cuda-emulator: print the emulator's per-kernel "
              "counters (instructions, mma, memory requests, coalescing, bank "
              "conflicts) after the run"),
+    cl::init(false));
+
+static cl::opt<std::string>
+    cacheDirectory(cl::cat(toolOptions), "cache-dir",
+                   cl::desc("Where compiled CPU modules are cached (default: "
+                            "$XDG_CACHE_HOME/uniform, else ~/.cache/uniform)"),
+                   cl::value_desc("directory"), cl::init(""));
+static cl::opt<bool>
+    noCache(cl::cat(toolOptions), "no-cache",
+            cl::desc("Compile the module even if it is cached, and do not "
+                     "cache it"),
+            cl::init(false));
+static cl::opt<bool> verbose(
+    cl::cat(toolOptions), "verbose",
+    cl::desc("Say whether the module was compiled or loaded from the cache"),
     cl::init(false));
 
 namespace {
@@ -299,6 +316,62 @@ static void keepFreedMemory() {
   mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
 #endif
+}
+
+/// `entry`'s packed wrapper from the object cached under `key`, with
+/// `runner` owning it; null when there is none or it cannot be linked (a
+/// truncated or foreign file), and the module is compiled instead.
+static void (*loadCached(const ObjectCache &cache, llvm::StringRef key,
+                         llvm::StringRef entry,
+                         llvm::ArrayRef<llvm::StringRef> libraries,
+                         const llvm::orc::JITTargetMachineBuilder &target,
+                         std::unique_ptr<ObjectRunner> &runner))(void **) {
+  std::unique_ptr<llvm::MemoryBuffer> object = cache.lookup(key);
+  if (!object)
+    return nullptr;
+  auto created = ObjectRunner::create(std::move(object), libraries, target);
+  auto fn = created ? (*created)->lookupPacked(entry)
+                    : llvm::Expected<void (*)(void **)>(created.takeError());
+  if (!fn) {
+    std::string reason = llvm::toString(fn.takeError());
+    if (verbose)
+      llvm::errs() << "uniform-run: cannot use '" << cache.getPath(key) << "' ("
+                   << reason << "); compiling\n";
+    return nullptr;
+  }
+  if (verbose)
+    llvm::errs() << "uniform-run: loaded '" << entry << "' from '"
+                 << cache.getPath(key) << "'\n";
+  runner = std::move(*created);
+  return *fn;
+}
+
+/// Stores the object `engine` compiled under `key`. A cache that cannot be
+/// written costs the next run a compile, nothing else: a warning.
+static void storeInCache(const ObjectCache &cache, llvm::StringRef key,
+                         ExecutionEngine &engine) {
+  llvm::SmallString<128> objectPath;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("uniform-run", "o", objectPath)) {
+    llvm::errs() << "uniform-run: warning: not cached: " << ec.message()
+                 << "\n";
+    return;
+  }
+  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove(objectPath); });
+  engine.dumpToObjectFile(objectPath);
+  uint64_t size = 0;
+  if (llvm::sys::fs::file_size(objectPath, size) || size == 0) {
+    llvm::errs() << "uniform-run: warning: not cached: no object\n";
+    return;
+  }
+  if (llvm::Error err = cache.store(key, objectPath)) {
+    llvm::errs() << "uniform-run: warning: not cached: "
+                 << llvm::toString(std::move(err)) << "\n";
+    return;
+  }
+  if (verbose)
+    llvm::errs() << "uniform-run: compiled and cached as '"
+                 << cache.getPath(key) << "'\n";
 }
 
 int main(int argc, char **argv) {
@@ -482,19 +555,52 @@ int main(int argc, char **argv) {
                 "' is missing; install mlir-22-tools / libmlir-22-dev");
   for (const std::string &lib : sharedLibs)
     libs.push_back(lib);
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = transformer;
-  engineOptions.sharedLibPaths = libs;
-  auto engine = ExecutionEngine::create(*module, engineOptions, std::move(*tm));
-  if (!engine)
-    return fail("cannot compile '" + inputFilename +
-                "': " + llvm::toString(engine.takeError()));
-  if (dryRun) {
+  // A CPU module's object is cached (GPU modules load their kernels from
+  // global constructors, which a cached object would not run).
+  std::optional<ObjectCache> cache;
+  std::string cacheKey;
+  if (!noCache && !hasKernels &&
+      module->getOps<LLVM::GlobalCtorsOp>().empty()) {
+    std::string directory = cacheDirectory.empty()
+                                ? getDefaultObjectCacheDirectory()
+                                : std::string(cacheDirectory);
+    if (!directory.empty()) {
+      cache.emplace(directory);
+      cacheKey = computeObjectCacheKey(
+          sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer(),
+          optLevel, tmBuilder->getCPU(), tmBuilder->getFeatures().getString());
+    }
+  }
+  std::unique_ptr<ObjectRunner> cachedRunner;
+  void (*packed)(void **) = nullptr;
+  if (cache)
+    packed = loadCached(*cache, cacheKey, entry.getName(), libs, *tmBuilder,
+                        cachedRunner);
+  std::unique_ptr<ExecutionEngine> engine;
+  if (!packed) {
+    ExecutionEngineOptions engineOptions;
+    engineOptions.transformer = transformer;
+    engineOptions.sharedLibPaths = libs;
+    engineOptions.enableObjectDump = cache.has_value();
+    auto created =
+        ExecutionEngine::create(*module, engineOptions, std::move(*tm));
+    if (!created)
+      return fail("cannot compile '" + inputFilename +
+                  "': " + llvm::toString(created.takeError()));
+    engine = std::move(*created);
     // Materialize the entry: code generation and symbol resolution (for a
     // GPU module, against the CUDA runtime), without running constructors.
-    if (auto fn = (*engine)->lookupPacked(entry.getName()); !fn)
+    auto fn = engine->lookupPacked(entry.getName());
+    if (!fn)
       return fail("cannot compile '" + inputFilename +
                   "': " + llvm::toString(fn.takeError()));
+    packed = *fn;
+    if (cache)
+      storeInCache(*cache, cacheKey, *engine);
+    else if (verbose)
+      llvm::errs() << "uniform-run: compiled '" << entry.getName() << "'\n";
+  }
+  if (dryRun) {
     llvm::outs() << "uniform-run: compiled '" << entry.getName() << "' for "
                  << device << " and checked its inputs; not run (--dry-run)\n";
     return 0;
@@ -518,6 +624,11 @@ int main(int argc, char **argv) {
     }
     cuda.streamSynchronize(stream);
   }
+
+  // Global constructors (a GPU module's kernel loading) run once, now that
+  // the device is set up; a cached object has none.
+  if (engine)
+    engine->initialize();
 
   // Packed arguments: every field of every input descriptor, then a pointer
   // to the storage of the returned struct of descriptors.
@@ -576,7 +687,8 @@ int main(int argc, char **argv) {
     }
   };
   auto run = [&]() -> llvm::Error {
-    return (*engine)->invokePacked(entry.getName(), args);
+    packed(args.data());
+    return llvm::Error::success();
   };
 
   if (benchmarkRuns > 0) {
