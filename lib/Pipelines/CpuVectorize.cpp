@@ -179,6 +179,45 @@ LogicalResult uniform::packConstantOperand(RewriterBase &rewriter,
   return failure();
 }
 
+FailureOr<linalg::LinalgOp>
+uniform::collapseContractionDims(RewriterBase &rewriter, linalg::GenericOp op) {
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims))
+    return failure();
+  // The kind of every loop: batch, m, n or k (or none).
+  SmallVector<int> kind(op.getNumLoops(), -1);
+  const ArrayRef<unsigned> groups[] = {dims->batch, dims->m, dims->n, dims->k};
+  for (auto [index, group] : llvm::enumerate(groups))
+    for (unsigned loop : group)
+      kind[loop] = index;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<ReassociationIndices> runs;
+  for (int64_t loop = 0, e = op.getNumLoops(); loop < e;) {
+    ReassociationIndices run = {loop};
+    while (kind[loop] >= 0 && run.back() + 1 < e &&
+           kind[run.back() + 1] == kind[loop]) {
+      ReassociationIndices longer = run;
+      longer.push_back(run.back() + 1);
+      if (!linalg::areDimSequencesPreserved(maps, longer))
+        break;
+      run = std::move(longer);
+    }
+    loop = run.back() + 1;
+    if (run.size() > 1)
+      runs.push_back(std::move(run));
+  }
+  if (runs.empty())
+    return failure();
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(op, runs, rewriter);
+  if (failed(collapsed))
+    return failure();
+  rewriter.replaceOp(op, collapsed->results);
+  return collapsed->collapsedOp;
+}
+
 LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
                                             linalg::LinalgOp op,
                                             const CpuRegisterTile &tile) {
@@ -451,9 +490,19 @@ struct CpuVectorizeContractionsPass
     uniform::populateConvAsContractionPatterns(convs);
     if (failed(applyPatternsGreedily(getOperation(), std::move(convs))))
       return signalPassFailure();
+    // One loop per kind: a contraction over two reduction loops (the
+    // output projection of attention, over heads and head channels) does
+    // not lower to outer products.
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::GenericOp> generics;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (uniform::contractionRegisterTiles(op, tile))
+        generics.push_back(op);
+    });
+    for (linalg::GenericOp op : generics)
+      (void)uniform::collapseContractionDims(rewriter, op);
     // Constant weights stored [wide, reduction] (convolution filters) are
     // transposed once here, so that the tiles read whole rows of them.
-    IRRewriter rewriter(&getContext());
     getOperation().walk([&](linalg::GenericOp op) {
       (void)uniform::packConstantOperand(rewriter, op);
     });

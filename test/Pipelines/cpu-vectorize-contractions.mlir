@@ -96,10 +96,13 @@ func.func @output_transposed(%a: tensor<48x20xf32>, %b: tensor<20x10xf32>, %c: t
 // CHECK-LABEL: func.func @conv1x1_strided
 // CHECK:         tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<40x1x1x24xf32> into tensor<40x24xf32>
 // CHECK:         %[[PATCHES:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1x7x9x24xf32>) outs({{.*}} : tensor<1x20x24xf32>)
-// CHECK:         tensor.extract_slice %[[PATCHES]]
+// CHECK:         %[[ROWS:.*]] = tensor.collapse_shape %[[PATCHES]] {{\[\[}}0, 1], [2]] : tensor<1x20x24xf32> into tensor<20x24xf32>
+// CHECK:         tensor.extract_slice %[[ROWS]]
 // CHECK:         vector.contract {{.*}} : vector<5x8xf32>, vector<20x8xf32> into vector<5x20xf32>
+// The images' patches are rows of one product (2 x 16 = 32 rows).
 // CHECK-LABEL: func.func @conv3x3_stride2
-// CHECK:         linalg.generic {{.*}} ins(%arg0 : tensor<2x9x10x16xf32>) outs({{.*}} : tensor<2x16x144xf32>)
+// CHECK:         %[[PATCHES:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<2x9x10x16xf32>) outs({{.*}} : tensor<2x16x144xf32>)
+// CHECK:         tensor.collapse_shape %[[PATCHES]] {{\[\[}}0, 1], [2]] : tensor<2x16x144xf32> into tensor<32x144xf32>
 // CHECK:         vector.contract {{.*}} : vector<8x8xf32>, vector<32x8xf32> into vector<8x32xf32>
 // CHECK-LABEL: func.func @conv_patches_too_large
 // CHECK:         linalg.conv_2d_nhwc_fhwc
@@ -119,6 +122,49 @@ func.func @conv3x3_stride2(%x: tensor<2x9x10x16xf32>, %w: tensor<32x3x3x16xf32>,
 func.func @conv_patches_too_large(%x: tensor<1x130x130x128xf32>, %w: tensor<8x3x3x128xf32>, %b: tensor<1x128x128x8xf32>) -> tensor<1x128x128x8xf32> {
   %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x130x130x128xf32>, tensor<8x3x3x128xf32>) outs(%b : tensor<1x128x128x8xf32>) -> tensor<1x128x128x8xf32>
   return %r : tensor<1x128x128x8xf32>
+}
+
+// -----
+
+// Attention's output projection reduces over heads and head channels,
+// out[b,n,c] += x[b,n,h,d] * w[h,d,c]: the two reductions, contiguous in
+// both operands, become one loop of h*d = 64 (uniform::
+// collapseContractionDims), so that the tile is one reduction and lowers to
+// outer products. Batch and rows (b, n) become one loop of 2 x 49 = 98.
+// CHECK-LABEL: func.func @two_reductions
+// CHECK-DAG:     tensor.collapse_shape %arg0 {{\[\[}}0, 1], [2, 3]] : tensor<2x49x4x16xf32> into tensor<98x64xf32>
+// CHECK-DAG:     tensor.collapse_shape %arg1 {{\[\[}}0, 1], [2]] : tensor<4x16x64xf32> into tensor<64x64xf32>
+// CHECK:         vector.contract {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} {{.*}} : vector<7x8xf32>, vector<8x32xf32> into vector<7x32xf32>
+// CHECK:         tensor.expand_shape {{.*}} output_shape [2, 49, 64] : tensor<98x64xf32> into tensor<2x49x64xf32>
+// A reduction over two loops that are not contiguous in an operand stays
+// two loops (only the rows collapse).
+// CHECK-LABEL: func.func @split_reductions
+// CHECK:         tensor.collapse_shape %arg0 {{\[\[}}0, 1], [2], [3]] : tensor<1x8x4x16xf32> into tensor<8x4x16xf32>
+// CHECK-NOT:     tensor.collapse_shape %arg1
+// CHECK:         vector.contract {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+#x = affine_map<(b, n, c, h, d) -> (b, n, h, d)>
+#w = affine_map<(b, n, c, h, d) -> (h, d, c)>
+#o = affine_map<(b, n, c, h, d) -> (b, n, c)>
+#wt = affine_map<(b, n, c, h, d) -> (d, c, h)>
+func.func @two_reductions(%x: tensor<2x49x4x16xf32>, %w: tensor<4x16x64xf32>, %acc: tensor<2x49x64xf32>) -> tensor<2x49x64xf32> {
+  %r = linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<2x49x4x16xf32>, tensor<4x16x64xf32>) outs(%acc : tensor<2x49x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x49x64xf32>
+  return %r : tensor<2x49x64xf32>
+}
+func.func @split_reductions(%x: tensor<1x8x4x16xf32>, %w: tensor<16x64x4xf32>, %acc: tensor<1x8x64xf32>) -> tensor<1x8x64xf32> {
+  %r = linalg.generic {indexing_maps = [#x, #wt, #o], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x8x4x16xf32>, tensor<16x64x4xf32>) outs(%acc : tensor<1x8x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x64xf32>
+  return %r : tensor<1x8x64xf32>
 }
 
 // -----

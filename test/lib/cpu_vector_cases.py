@@ -179,6 +179,22 @@ def cases(rng):
               ("d0", "d1", "d2", "d3")], [P, P, P, P, R],
         p.shape, v.shape, (2, 3, 49, 32)), [p, v], \
         np.einsum("bnm,bhmd->bhnd", p.astype(float), v)
+    # Attention's output projection: a reduction over heads and head
+    # channels, which become one loop (collapseContractionDims), as do the
+    # batch and the rows.
+    x, w = rand(2, 49, 4, 16), rand(4, 16, 40)
+    yield "projection_two_reductions", generic(
+        "f", [("d0", "d1", "d3", "d4"), ("d3", "d4", "d2"),
+              ("d0", "d1", "d2")], [P, P, P, R, R],
+        x.shape, w.shape, (2, 49, 40)), [x, w], \
+        np.einsum("bnhd,hdc->bnc", x.astype(float), w)
+    # Two reductions that no operand reads contiguously stay two loops.
+    x, w = rand(1, 8, 4, 16), rand(16, 24, 4)
+    yield "split_reductions", generic(
+        "f", [("d0", "d1", "d3", "d4"), ("d4", "d2", "d3"),
+              ("d0", "d1", "d2")], [P, P, P, R, R],
+        x.shape, w.shape, (1, 8, 24)), [x, w], \
+        np.einsum("bnhd,dch->bnc", x.astype(float), w)
     # Accumulation into a given tensor (a bias), not zeros.
     a, b, c = rand(8, 33), rand(33, 64), rand(8, 64)
     yield "accumulate_into_init", generic(

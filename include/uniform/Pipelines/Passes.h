@@ -155,6 +155,14 @@ mlir::LogicalResult vectorizeTranspose(mlir::RewriterBase &rewriter,
 /// products, transfer permutation maps to transposes.
 void populateCpuLowerVectorsPatterns(mlir::RewritePatternSet &patterns);
 
+/// Collapses every run of consecutive loops of one kind (batch, m, n or k)
+/// of the contraction `op` that all its operands index contiguously, e.g.
+/// out[b,n,c] += x[b,n,h,d] * w[h,d,c] into a reduction over one h*d loop.
+/// Returns the collapsed op, or failure when there is nothing to collapse.
+mlir::FailureOr<mlir::linalg::LinalgOp>
+collapseContractionDims(mlir::RewriterBase &rewriter,
+                        mlir::linalg::GenericOp op);
+
 /// Moves `nest`, an op without results in a function body, into a new
 /// private `no_inline` function named after `name` (made unique in
 /// `symbols`) and replaces it with a call. The values it uses become the
