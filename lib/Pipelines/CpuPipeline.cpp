@@ -90,6 +90,7 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   // Vectorizable exp and reductions (softmax), before loops exist.
   CpuFastMathOptions fastMathOptions;
   fastMathOptions.approximateExp = options.approximateExp;
+  fastMathOptions.approximateErf = options.approximateErf;
   fastMathOptions.reassociateReductions = options.reassociateReductions;
   pm.nest<func::FuncOp>().addPass(createCpuFastMath(fastMathOptions));
   // Matmuls and the contractions of attention and fully connected layers

@@ -17,14 +17,14 @@
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/ShapedOpInterfaces.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -68,8 +68,7 @@ static bool exceedsAddressSpace(Type type) {
     return false;
   int64_t size = 1;
   for (int64_t extent : shaped.getShape())
-    if (!ShapedType::isDynamic(extent) &&
-        llvm::MulOverflow(size, extent, size))
+    if (!ShapedType::isDynamic(extent) && llvm::MulOverflow(size, extent, size))
       return true;
   Type element = shaped.getElementType();
   if (!element.isIntOrIndexOrFloat())
@@ -107,9 +106,9 @@ struct PrepareEntryPointsPass
         std::optional<int64_t> index = getConstantIntValue(dim.getDimension());
         if (shaped && shaped.hasRank() && index &&
             (*index < 0 || *index >= shaped.getRank())) {
-          op->emitOpError() << "index " << *index
-                            << " is out of range for a value of rank "
-                            << shaped.getRank();
+          op->emitOpError()
+              << "index " << *index << " is out of range for a value of rank "
+              << shaped.getRank();
           return WalkResult::interrupt();
         }
       }
@@ -123,11 +122,29 @@ struct PrepareEntryPointsPass
         continue;
       func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                     UnitAttr::get(&getContext()));
-      func->setAttr("uniform.signature",
-                    TypeAttr::get(func.getFunctionType()));
+      func->setAttr("uniform.signature", TypeAttr::get(func.getFunctionType()));
     }
   }
 };
+/// `math.fma` (which the polynomial approximations are written with) as a
+/// multiply and an add that LLVM may contract: one FMA instruction where
+/// the target has it, instead of a call to libm's `fmaf` per lane where it
+/// does not (x86-64 without FMA, uniform-compile's default CPU).
+struct FmaAsContractableMulAdd : OpRewritePattern<math::FmaOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(math::FmaOp op,
+                                PatternRewriter &rewriter) const override {
+    auto contract = arith::FastMathFlagsAttr::get(
+        getContext(), op.getFastmath() | arith::FastMathFlags::contract);
+    Value product = arith::MulFOp::create(rewriter, op.getLoc(), op.getA(),
+                                          op.getB(), contract);
+    rewriter.replaceOpWithNewOp<arith::AddFOp>(op, product, op.getC(),
+                                               contract);
+    return success();
+  }
+};
+
 struct CpuFastMathPass
     : public uniform::impl::CpuFastMathBase<CpuFastMathPass> {
   using Base::Base;
@@ -136,15 +153,16 @@ struct CpuFastMathPass
     func::FuncOp func = getOperation();
     if (reassociateReductions)
       func.walk([](linalg::GenericOp op) { reassociateCombiner(op); });
-    if (approximateExp) {
-      RewritePatternSet patterns(&getContext());
-      populateMathPolynomialApproximationPatterns(
-          patterns, [](StringRef name) {
-            return name == math::ExpOp::getOperationName();
-          });
-      if (failed(applyPatternsGreedily(func, std::move(patterns))))
-        return signalPassFailure();
-    }
+    if (!approximateExp && !approximateErf)
+      return;
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(patterns, [&](StringRef name) {
+      return (approximateExp && name == math::ExpOp::getOperationName()) ||
+             (approximateErf && name == math::ErfOp::getOperationName());
+    });
+    patterns.add<FmaAsContractableMulAdd>(&getContext());
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
   }
 
   /// Marks `out = combine(in, out)` reassociable when it is the whole body
@@ -170,9 +188,10 @@ struct CpuFastMathPass
       return;
     auto fmf = cast<arith::ArithFastMathInterface>(combiner);
     arith::FastMathFlags flags = fmf.getFastMathFlagsAttr().getValue();
-    combiner->setAttr(fmf.getFastMathAttrName(),
-                      arith::FastMathFlagsAttr::get(
-                          op.getContext(), flags | arith::FastMathFlags::reassoc));
+    combiner->setAttr(
+        fmf.getFastMathAttrName(),
+        arith::FastMathFlagsAttr::get(op.getContext(),
+                                      flags | arith::FastMathFlags::reassoc));
   }
 };
 

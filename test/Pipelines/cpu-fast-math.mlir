@@ -3,6 +3,7 @@
 // RUN: uniform-opt %s --split-input-file --uniform-cpu-fast-math | FileCheck %s
 // RUN: uniform-opt %s --split-input-file --uniform-cpu-fast-math="approximate-exp=false reassociate-reductions=false" | FileCheck %s --check-prefix=OFF
 // RUN: uniform-opt %s --split-input-file --uniform-cpu-fast-math="approximate-exp=false" | FileCheck %s --check-prefix=NOEXP
+// RUN: uniform-opt %s --split-input-file --uniform-cpu-fast-math="approximate-erf=false" | FileCheck %s --check-prefix=NOERF
 
 #map = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
@@ -13,10 +14,14 @@
 // CHECK:           arith.addf %{{.*}}, %{{.*}} fastmath<reassoc> : f32
 // CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
 // CHECK:           arith.maximumf %{{.*}}, %{{.*}} fastmath<reassoc> : f32
-// The exp: no math.exp left, the polynomial instead.
+// The exp: no math.exp left, the polynomial instead, its multiply-adds
+// contractable (an FMA where the target has one, no fmaf call where not).
 // CHECK:         linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
 // CHECK-NOT:       math.exp
-// CHECK:           math.fma
+// CHECK-NOT:       math.fma
+// CHECK:           %[[P:.*]] = arith.mulf %{{.*}}, %{{.*}} fastmath<contract> : f32
+// CHECK:           arith.addf %[[P]], %{{.*}} fastmath<contract> : f32
+// CHECK-NOT:       math.fma
 // CHECK:           arith.bitcast
 // CHECK:         linalg.yield
 // The parallel add keeps its flags.
@@ -87,4 +92,22 @@ func.func @left_alone(%x: tensor<4x8xf32>, %acc: tensor<4xf32>, %d: f64) -> (ten
   } -> tensor<4xf32>
   %e = math.exp %d : f64
   return %r, %c, %e : tensor<4xf32>, tensor<4xf32>, f64
+}
+
+// -----
+
+// GELU's f32 erf becomes a polynomial too (approximate-erf), unless turned
+// off; f64 erf is left to libm.
+// CHECK-LABEL: func.func @gelu_erf
+// CHECK-NOT:     math.erf %{{.*}} : f32
+// CHECK:         arith.mulf {{.*}} fastmath<contract> : f32
+// CHECK:         math.erf %{{.*}} : f64
+// NOERF-LABEL: func.func @gelu_erf
+// NOERF:         math.erf %{{.*}} : f32
+// NOERF-NOT:     math.exp
+func.func @gelu_erf(%x: f32, %d: f64, %e: f32) -> (f32, f64, f32) {
+  %0 = math.erf %x : f32
+  %1 = math.erf %d : f64
+  %2 = math.exp %e : f32
+  return %0, %1, %2 : f32, f64, f32
 }

@@ -93,6 +93,8 @@ def CpuFastMath : Pass<"uniform-cpu-fast-math", "::mlir::func::FuncOp"> {
       approximation (range reduction plus a minimax polynomial, a few ulp
       from libm), plain arithmetic that LLVM vectorizes, instead of a scalar
       call to libm's `expf` per element.
+    - `approximate-erf`: f32 `math.erf` (exact GELU) likewise becomes
+      MLIR's polynomial approximation instead of a call to `erff`.
     - `reassociate-reductions`: the combiner of every `linalg.generic` with
       reduction iterators whose body is a single `arith.addf`,
       `arith.maximumf` or `arith.minimumf` of an input element and the
@@ -105,6 +107,8 @@ def CpuFastMath : Pass<"uniform-cpu-fast-math", "::mlir::func::FuncOp"> {
   let options = [
     Option<"approximateExp", "approximate-exp", "bool", /*default=*/"true",
            "Replace f32 math.exp with a vectorizable polynomial">,
+    Option<"approximateErf", "approximate-erf", "bool", /*default=*/"true",
+           "Replace f32 math.erf with a vectorizable polynomial">,
     Option<"reassociateReductions", "reassociate-reductions", "bool",
            /*default=*/"true",
            "Allow float add/max/min reductions to be reassociated">,

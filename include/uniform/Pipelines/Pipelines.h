@@ -45,6 +45,11 @@ struct CpuPipelineOptions
       llvm::cl::desc("Vectorizable polynomial exp instead of libm's expf "
                      "(uniform-cpu-fast-math)"),
       llvm::cl::init(true)};
+  Option<bool> approximateErf{
+      *this, "approximate-erf",
+      llvm::cl::desc("Vectorizable polynomial erf (GELU) instead of libm's "
+                     "erff (uniform-cpu-fast-math)"),
+      llvm::cl::init(true)};
   Option<bool> reassociateReductions{
       *this, "reassociate-reductions",
       llvm::cl::desc("Let float sum/max reductions be vectorized "
