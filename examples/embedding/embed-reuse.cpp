@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
   pm.addPass(createCanonicalizerPass());
   if (lower) {
     uniform::CpuPipelineOptions cpu;
-    cpu.strategy = "online";
+    cpu.strategy = uniform::AttentionLoweringStrategy::Online;
     uniform::buildCpuPipeline(pm, cpu);
   }
   if (failed(pm.run(*module)))

@@ -28,8 +28,8 @@
 using namespace mlir;
 
 void uniform::detail::addGraphToLinalgPasses(
-    OpPassManager &pm, bool reuseHeads, StringRef strategy, int64_t tileM,
-    std::optional<std::string> fusedAttentionTiles) {
+    OpPassManager &pm, bool reuseHeads, AttentionLoweringStrategy strategy,
+    int64_t tileM, std::optional<std::string> fusedAttentionTiles) {
   pm.addPass(createPrepareEntryPoints());
 
   // Graph level: share attention matrices, then lower attention and TOSA to
@@ -59,7 +59,7 @@ void uniform::detail::addGraphToLinalgPasses(
     pm.addPass(createConvertAttnToNVGPU(fusedOptions));
   }
   ConvertAttnToLinalgOptions attnOptions;
-  attnOptions.strategy = strategy.str();
+  attnOptions.strategy = strategy;
   attnOptions.tileM = tileM;
   pm.addPass(createConvertAttnToLinalg(attnOptions));
   OpPassManager &funcPm = pm.nest<func::FuncOp>();

@@ -1,4 +1,5 @@
-//===- PipelineParts.h - Steps shared by the CPU and GPU pipelines -*- C++ -*-===//
+//===- PipelineParts.h - Steps shared by the CPU and GPU pipelines -*- C++
+//-*-===//
 //
 // Internal to lib/Pipelines.
 //
@@ -6,6 +7,8 @@
 
 #ifndef UNIFORM_LIB_PIPELINES_PIPELINEPARTS_H
 #define UNIFORM_LIB_PIPELINES_PIPELINEPARTS_H
+
+#include "uniform/Conversion/AttnToLinalg.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -23,8 +26,8 @@ namespace uniform::detail {
 /// attention and TOSA lowering to linalg on tensors, softmax decomposition,
 /// elementwise fusion.
 void addGraphToLinalgPasses(
-    mlir::OpPassManager &pm, bool reuseHeads, llvm::StringRef strategy,
-    int64_t tileM,
+    mlir::OpPassManager &pm, bool reuseHeads,
+    AttentionLoweringStrategy strategy, int64_t tileM,
     std::optional<std::string> fusedAttentionTiles = std::nullopt);
 
 /// One-shot bufferization with identity layouts at function boundaries (so
@@ -45,8 +48,8 @@ bool isContiguous(mlir::MemRefType type);
 /// `source` and `target` are `copy`'s operands or views of them with one
 /// shape.
 void replaceCopyWithParallelLoop(mlir::RewriterBase &rewriter,
-                                 mlir::memref::CopyOp copy,
-                                 mlir::Value source, mlir::Value target);
+                                 mlir::memref::CopyOp copy, mlir::Value source,
+                                 mlir::Value target);
 
 } // namespace uniform::detail
 

@@ -5,7 +5,9 @@
 // RUN: uniform-opt %s --uniform-cpu-pipeline="strategy=online tile-m=8" | FileCheck %s
 // RUN: uniform-opt %s --uniform-cpu-pipeline="reuse-heads=false" | FileCheck %s
 // RUN: uniform-opt %s --pass-pipeline="builtin.module(uniform-cpu-pipeline{strategy=online tile-m=4 reuse-heads=true})" | FileCheck %s
-// RUN: not uniform-opt %s --uniform-cpu-pipeline="strategy=bogus" 2>&1 | FileCheck %s --check-prefix=BAD
+// An unknown strategy is rejected when the options are parsed, before any
+// pass runs.
+// RUN: not uniform-opt %s --uniform-cpu-pipeline="strategy=bogus" --mlir-print-ir-before-all 2>&1 | FileCheck %s --check-prefix=BAD
 // By default softmax's exp is a polynomial and its sum may be reassociated
 // (uniform-cpu-fast-math); both can be turned off.
 // RUN: uniform-opt %s --uniform-cpu-pipeline | FileCheck %s --check-prefix=FAST
@@ -16,7 +18,9 @@
 // EXACT-NOT: reassoc
 // EXACT:     llvm.intr.exp
 // EXACT-NOT: reassoc
-// BAD: convert-attn-to-linalg: unknown strategy 'bogus'
+// BAD-NOT: IR Dump Before
+// BAD: for the --strategy option: Cannot find option named 'bogus'!
+// BAD-NOT: IR Dump Before
 // Every loop nest is a function of its own (uniform-cpu-outline-loop-nests),
 // internal, never inlined, with noalias buffers; on request, none is.
 // RUN: uniform-opt %s --uniform-cpu-pipeline | FileCheck %s --check-prefix=OUTLINE

@@ -38,7 +38,7 @@
 // F16:         gpu.binary @uniform_per_head_kernel_0 {{.*}}mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // FORMAT: error: uniform-gpu-pipeline: unknown format 'bogus' (expected llvm, isa, bin or fatbin)
 // BLOCK: error: uniform-gpu-pipeline: block-size must be in [1, 1024], got 0
-// STRATEGY: convert-attn-to-linalg: unknown strategy 'bogus'
+// STRATEGY: for the --strategy option: Cannot find option named 'bogus'!
 
 // CHECK-NOT:   attn.
 // CHECK-NOT:   linalg.

@@ -178,7 +178,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       {"convert-attn-to-linalg{strategy=online tile-m=3}",
        [](OpPassManager &pm) {
          uniform::ConvertAttnToLinalgOptions options;
-         options.strategy = "online";
+         options.strategy = uniform::AttentionLoweringStrategy::Online;
          options.tileM = 3;
          pm.addPass(uniform::createConvertAttnToLinalg(options));
        }},

@@ -318,20 +318,24 @@ static void keepFreedMemory() {
 #endif
 }
 
+/// A packed wrapper: the entry's arguments and result as an array of
+/// pointers (ExecutionEngine::invokePacked's convention).
+using PackedFunction = void (*)(void **);
+
 /// `entry`'s packed wrapper from the object cached under `key`, with
 /// `runner` owning it; null when there is none or it cannot be linked (a
 /// truncated or foreign file), and the module is compiled instead.
-static void (*loadCached(const ObjectCache &cache, llvm::StringRef key,
-                         llvm::StringRef entry,
-                         llvm::ArrayRef<llvm::StringRef> libraries,
-                         const llvm::orc::JITTargetMachineBuilder &target,
-                         std::unique_ptr<ObjectRunner> &runner))(void **) {
+static PackedFunction
+loadCached(const ObjectCache &cache, llvm::StringRef key, llvm::StringRef entry,
+           llvm::ArrayRef<llvm::StringRef> libraries,
+           const llvm::orc::JITTargetMachineBuilder &target,
+           std::unique_ptr<ObjectRunner> &runner) {
   std::unique_ptr<llvm::MemoryBuffer> object = cache.lookup(key);
   if (!object)
     return nullptr;
   auto created = ObjectRunner::create(std::move(object), libraries, target);
   auto fn = created ? (*created)->lookupPacked(entry)
-                    : llvm::Expected<void (*)(void **)>(created.takeError());
+                    : llvm::Expected<PackedFunction>(created.takeError());
   if (!fn) {
     std::string reason = llvm::toString(fn.takeError());
     if (verbose)
@@ -572,7 +576,7 @@ int main(int argc, char **argv) {
     }
   }
   std::unique_ptr<ObjectRunner> cachedRunner;
-  void (*packed)(void **) = nullptr;
+  PackedFunction packed = nullptr;
   if (cache)
     packed = loadCached(*cache, cacheKey, entry.getName(), libs, *tmBuilder,
                         cachedRunner);

@@ -37,8 +37,15 @@ def ConvertAttnToLinalg : Pass<"convert-attn-to-linalg"> {
     "::mlir::tensor::TensorDialect",
   ];
   let options = [
-    Option<"strategy", "strategy", "std::string", /*default=*/"\"materialize\"",
-           "Lowering strategy: 'materialize' or 'online'">,
+    Option<"strategy", "strategy", "::uniform::AttentionLoweringStrategy",
+           /*default=*/"::uniform::AttentionLoweringStrategy::Materialize",
+           "Lowering strategy", [{::llvm::cl::values(
+             clEnumValN(::uniform::AttentionLoweringStrategy::Materialize,
+                        "materialize", "scores, softmax and value product as "
+                        "whole tensors (default)"),
+             clEnumValN(::uniform::AttentionLoweringStrategy::Online, "online",
+                        "flash-style loop over key tiles with an online "
+                        "softmax"))}]>,
     Option<"tileM", "tile-m", "int64_t", /*default=*/"64",
            "Keys per tile of the online strategy">,
   ];

@@ -11,6 +11,8 @@
 #ifndef UNIFORM_PIPELINES_PIPELINES_H
 #define UNIFORM_PIPELINES_PIPELINES_H
 
+#include "uniform/Conversion/AttnToLinalg.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -28,10 +30,16 @@ struct AttentionLoweringOptions : public mlir::PassPipelineOptions<Derived> {
       *this, "reuse-heads",
       llvm::cl::desc("Run attn-reuse-heads (exact) before lowering"),
       llvm::cl::init(true)};
-  Option<std::string> strategy{
-      *this, "strategy",
-      llvm::cl::desc("Attention lowering: 'materialize' or 'online'"),
-      llvm::cl::init("materialize")};
+  Option<AttentionLoweringStrategy> strategy{
+      *this, "strategy", llvm::cl::desc("Attention lowering"),
+      llvm::cl::init(AttentionLoweringStrategy::Materialize),
+      llvm::cl::values(
+          clEnumValN(AttentionLoweringStrategy::Materialize, "materialize",
+                     "scores, softmax and value product as whole tensors "
+                     "(default)"),
+          clEnumValN(AttentionLoweringStrategy::Online, "online",
+                     "flash-style loop over key tiles with an online "
+                     "softmax"))};
   Option<int64_t> tileM{*this, "tile-m",
                         llvm::cl::desc("Keys per tile of the online strategy"),
                         llvm::cl::init(64)};

@@ -4,7 +4,7 @@
 // RUN: uniform-opt %s --split-input-file --convert-attn-to-linalg="strategy=online tile-m=16" | FileCheck %s
 // RUN: not uniform-opt %s --split-input-file --convert-attn-to-linalg=strategy=flash 2>&1 | FileCheck %s --check-prefix=BADSTRATEGY
 // RUN: not uniform-opt %s --split-input-file --convert-attn-to-linalg="strategy=online tile-m=0" 2>&1 | FileCheck %s --check-prefix=BADTILE
-// BADSTRATEGY: convert-attn-to-linalg: unknown strategy 'flash'; expected 'materialize' or 'online'
+// BADSTRATEGY: for the --strategy option: Cannot find option named 'flash'!
 // BADTILE: convert-attn-to-linalg: tile-m must be positive, but is 0
 
 // CHECK-LABEL: func.func @reuse_online(
