@@ -48,8 +48,7 @@ using namespace mlir;
 using uniform::fuzz::FuzzContext;
 using uniform::fuzz::Random;
 
-extern "C" size_t LLVMFuzzerMutate(uint8_t *data, size_t size,
-                                   size_t maxSize);
+extern "C" size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t maxSize);
 
 /// Skips what MLIR's lexer skips between tokens: whitespace and `//`
 /// comments.
@@ -125,8 +124,7 @@ static bool mayCrashLinalgArrayParser(llvm::StringRef text) {
 /// Parses `text` into a module of `context`; null (with the diagnostics
 /// swallowed by the context) when it does not parse or verify, or when it
 /// could reach the upstream parser crash above.
-static OwningOpRef<ModuleOp> parse(llvm::StringRef text,
-                                   FuzzContext &context) {
+static OwningOpRef<ModuleOp> parse(llvm::StringRef text, FuzzContext &context) {
   if (mayCrashLinalgArrayParser(text))
     return nullptr;
   llvm::SourceMgr sourceMgr;
@@ -221,19 +219,23 @@ struct Span {
 /// parse again.
 class TextMutator {
 public:
-  TextMutator(std::string &text, Random &random)
-      : text(text), random(random) {}
+  TextMutator(std::string &text, Random &random) : text(text), random(random) {}
 
   /// Tries random kinds of mutation until one applies. Returns false when
   /// none did.
   bool mutate() {
     using Mutation = bool (TextMutator::*)();
     static constexpr Mutation kMutations[] = {
-        &TextMutator::changeDimEverywhere, &TextMutator::changeDimEverywhere,
-        &TextMutator::changeOneDim,        &TextMutator::changeSignatureDim,
-        &TextMutator::changeRank,          &TextMutator::changeElementType,
-        &TextMutator::changeScale,         &TextMutator::changeScale,
-        &TextMutator::changeInteger,       &TextMutator::swapOperands,
+        &TextMutator::changeDimEverywhere,
+        &TextMutator::changeDimEverywhere,
+        &TextMutator::changeOneDim,
+        &TextMutator::changeSignatureDim,
+        &TextMutator::changeRank,
+        &TextMutator::changeElementType,
+        &TextMutator::changeScale,
+        &TextMutator::changeScale,
+        &TextMutator::changeInteger,
+        &TextMutator::swapOperands,
         &TextMutator::dropBias,
     };
     for (int attempt = 0; attempt < 8; ++attempt)
@@ -271,11 +273,27 @@ private:
   /// A new extent: dynamic, zero, one, a UniForm-like size, off by one from
   /// a tile size, or huge.
   std::string newDim() {
-    static constexpr const char *kDims[] = {
-        "?",  "0",  "1",  "2",    "3",    "4",       "7",           "8",
-        "16", "17", "48", "49",   "63",   "64",      "65",          "1024",
-        "4097", "1048576", "2147483648", "1099511627776",
-        "9223372036854775807"};
+    static constexpr const char *kDims[] = {"?",
+                                            "0",
+                                            "1",
+                                            "2",
+                                            "3",
+                                            "4",
+                                            "7",
+                                            "8",
+                                            "16",
+                                            "17",
+                                            "48",
+                                            "49",
+                                            "63",
+                                            "64",
+                                            "65",
+                                            "1024",
+                                            "4097",
+                                            "1048576",
+                                            "2147483648",
+                                            "1099511627776",
+                                            "9223372036854775807"};
     if (random.oneIn(4))
       return std::to_string(1 + random.below(128));
     return random.pick(llvm::ArrayRef(kDims));
@@ -350,8 +368,8 @@ private:
 
   /// The element type of one or every tensor type of some float type.
   bool changeElementType() {
-    static constexpr const char *kTypes[] = {"f32", "f16", "bf16", "f64",
-                                             "i32", "i8"};
+    static constexpr const char *kTypes[] = {"f32", "f16", "bf16",
+                                             "f64", "i32", "i8"};
     std::vector<Span> uses;
     llvm::StringRef from = random.pick(llvm::ArrayRef(kTypes));
     std::string pattern = "x" + from.str() + ">";
@@ -372,7 +390,7 @@ private:
   /// (`scale = 2.500000e-01 : f32`) form.
   bool changeScale() {
     static constexpr const char *kScales[] = {
-        "0.0",        "-0.0",       "-1.0",      "1.0",
+        "0.0",        "-0.0",       "-1.0",       "1.0",
         "0x7F800000", "0xFF800000", "0x7FC00000", "0x00000001",
         "1.0e-30",    "3.0e+38",    "65504.0",    "1.0e+05"};
     std::vector<Span> scales;
@@ -404,8 +422,8 @@ private:
         ++end;
       char before = pos ? text[pos - 1] : ' ';
       char after = end < text.size() ? text[end] : ' ';
-      if ((before == ' ' || before == '[' || before == '(' ||
-           before == '<' || before == '-') &&
+      if ((before == ' ' || before == '[' || before == '(' || before == '<' ||
+           before == '-') &&
           after != 'x' && after != '.' && after != 'e')
         literals.push_back({pos, end});
       pos = end;
@@ -432,9 +450,8 @@ private:
     for (size_t begin = 0; begin < text.size();) {
       size_t end = std::min(text.find('\n', begin), text.size());
       llvm::StringRef line = llvm::StringRef(text).slice(begin, end);
-      if (line.contains(" = ") &&
-          (!attnOnly || line.contains("attn.mha") ||
-           line.contains("attn.reuse")))
+      if (line.contains(" = ") && (!attnOnly || line.contains("attn.mha") ||
+                                   line.contains("attn.reuse")))
         lines.push_back({begin, end});
       begin = end + 1;
     }
@@ -443,8 +460,7 @@ private:
     Span line = lines[random.below(lines.size())];
     // The operands: the values used right of the " = ".
     std::vector<Span> operands;
-    for (size_t pos = text.find(" = ", line.begin) + 3; pos < line.end;
-         ++pos) {
+    for (size_t pos = text.find(" = ", line.begin) + 3; pos < line.end; ++pos) {
       if (text[pos] != '%')
         continue;
       size_t end = pos + 1;

@@ -64,7 +64,9 @@ private:
   }
   OpFoldResult batch() { return size(dims.batch, query, 0); }
   OpFoldResult heads() { return size(dims.heads, value, 1); }
-  OpFoldResult queryLen() { return size(dims.queryLen, query, isReuse ? 1 : 2); }
+  OpFoldResult queryLen() {
+    return size(dims.queryLen, query, isReuse ? 1 : 2);
+  }
   OpFoldResult keyLen() { return size(dims.keyLen, key, isReuse ? 1 : 2); }
   OpFoldResult valueDim() { return size(dims.valueDim, value, 3); }
 
@@ -144,8 +146,8 @@ private:
 /// none.
 static Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value lhs,
                          Value rhs) {
-  auto contract = arith::FastMathFlagsAttr::get(
-      b.getContext(), arith::FastMathFlags::contract);
+  auto contract = arith::FastMathFlagsAttr::get(b.getContext(),
+                                                arith::FastMathFlags::contract);
   Value prod = arith::MulFOp::create(b, loc, lhs, rhs, contract);
   return arith::AddFOp::create(b, loc, acc, prod, contract);
 }
@@ -169,8 +171,8 @@ Value AttentionBuilder::scores(Value keyTile, Value biasTile,
   SmallVector<OpFoldResult> keySizes = tensor::getMixedSizes(b, loc, keyTile);
   SmallVector<OpFoldResult> keyTSizes(keySizes);
   std::swap(keyTSizes[sr - 2], keyTSizes[sr - 1]);
-  Value keyTInit = tensor::EmptyOp::create(b, loc, keyTSizes,
-                                           keyType.getElementType());
+  Value keyTInit =
+      tensor::EmptyOp::create(b, loc, keyTSizes, keyType.getElementType());
   SmallVector<int64_t> perm;
   for (unsigned i = 0; i < sr; ++i)
     perm.push_back(i);
@@ -193,15 +195,15 @@ Value AttentionBuilder::scores(Value keyTile, Value biasTile,
   iterators.push_back(IteratorType::reduction);
   iterators.push_back(IteratorType::parallel);
   Value acc = filled(shape, 0.0f);
-  Value qk = generic(type, {query, keyT}, acc,
-                     {map(sr + 1, qDims), map(sr + 1, kDims),
-                      map(sr + 1, sDims)},
-                     iterators, [&](OpBuilder &nb, ValueRange args) -> Value {
-                       // Separate statements: a fixed order of the extf ops.
-                       Value lhs = f32(nb, args[0]);
-                       Value rhs = f32(nb, args[1]);
-                       return multiplyAdd(nb, loc, args[2], lhs, rhs);
-                     });
+  Value qk =
+      generic(type, {query, keyT}, acc,
+              {map(sr + 1, qDims), map(sr + 1, kDims), map(sr + 1, sDims)},
+              iterators, [&](OpBuilder &nb, ValueRange args) -> Value {
+                // Separate statements: a fixed order of the extf ops.
+                Value lhs = f32(nb, args[0]);
+                Value rhs = f32(nb, args[1]);
+                return multiplyAdd(nb, loc, args[2], lhs, rhs);
+              });
 
   // Scale and bias, broadcasting the bias by NumPy's rules.
   SmallVector<Value> inputs = {qk};
@@ -224,16 +226,16 @@ Value AttentionBuilder::scores(Value keyTile, Value biasTile,
   Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
   SmallVector<IteratorType> parallel(sr, IteratorType::parallel);
   bool hasBias = static_cast<bool>(biasTile);
-  return generic(type, inputs, init, maps, parallel,
-                 [&](OpBuilder &nb, ValueRange args) -> Value {
-                   Value s = arith::MulFOp::create(
-                       nb, loc, args[0],
-                       arith::ConstantOp::create(nb, loc,
-                                                 nb.getF32FloatAttr(scale)));
-                   if (hasBias)
-                     s = arith::AddFOp::create(nb, loc, s, f32(nb, args[1]));
-                   return s;
-                 });
+  return generic(
+      type, inputs, init, maps, parallel,
+      [&](OpBuilder &nb, ValueRange args) -> Value {
+        Value s = arith::MulFOp::create(
+            nb, loc, args[0],
+            arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(scale)));
+        if (hasBias)
+          s = arith::AddFOp::create(nb, loc, s, f32(nb, args[1]));
+        return s;
+      });
 }
 
 /// acc + P * V: one contraction over the keys for every head at once,
@@ -259,13 +261,12 @@ Value AttentionBuilder::finish(Value out) {
   if (!elementType.isF32()) {
     auto outType = cast<RankedTensorType>(out.getType());
     Value init = tensor::EmptyOp::create(b, loc, outputShape(), elementType);
-    out = generic(outType.clone(elementType), {out}, init,
-                  {identity(4), identity(4)},
-                  SmallVector<IteratorType>(4, IteratorType::parallel),
-                  [&](OpBuilder &nb, ValueRange args) -> Value {
-                    return arith::TruncFOp::create(nb, loc, elementType,
-                                                   args[0]);
-                  });
+    out = generic(
+        outType.clone(elementType), {out}, init, {identity(4), identity(4)},
+        SmallVector<IteratorType>(4, IteratorType::parallel),
+        [&](OpBuilder &nb, ValueRange args) -> Value {
+          return arith::TruncFOp::create(nb, loc, elementType, args[0]);
+        });
   }
   if (out.getType() != resultType)
     out = tensor::CastOp::create(b, loc, resultType, out);
@@ -275,8 +276,8 @@ Value AttentionBuilder::finish(Value out) {
 Value AttentionBuilder::buildMaterialize() {
   unsigned sr = scoreRank;
   Value s = scores(key, bias, keyLen());
-  Value init = tensor::EmptyOp::create(b, loc, scoreShape(keyLen()),
-                                       b.getF32Type());
+  Value init =
+      tensor::EmptyOp::create(b, loc, scoreShape(keyLen()), b.getF32Type());
   Value p = linalg::SoftmaxOp::create(b, loc, s.getType(), s, init,
                                       /*dimension=*/sr - 1)
                 .getResult()[0];
@@ -299,8 +300,8 @@ static Value sliceAlong(OpBuilder &b, Location loc, Value source, int64_t dim,
 
 Value AttentionBuilder::buildOnline(int64_t tileM) {
   unsigned sr = scoreRank;
-  Value rowMax = filled(scoreShape(std::nullopt),
-                        std::numeric_limits<float>::lowest());
+  Value rowMax =
+      filled(scoreShape(std::nullopt), std::numeric_limits<float>::lowest());
   Value rowSum = filled(scoreShape(std::nullopt), 0.0f);
   Value acc = filled(outputShape(), 0.0f);
 
@@ -363,38 +364,35 @@ Value AttentionBuilder::buildOnline(int64_t tileM) {
         Value newMax = update.getResult(0);
         Value corr = update.getResult(1);
         // p = exp(s - newMax).
-        Value pInit = tensor::EmptyOp::create(b, loc, scoreShape(tile),
-                                              b.getF32Type());
+        Value pInit =
+            tensor::EmptyOp::create(b, loc, scoreShape(tile), b.getF32Type());
         Value p = generic(s.getType(), {s, newMax}, pInit,
                           {identity(sr), dropLast(sr), identity(sr)},
                           SmallVector<IteratorType>(sr, IteratorType::parallel),
                           [&](OpBuilder &nb, ValueRange args) -> Value {
-                            Value d =
-                                arith::SubFOp::create(nb, loc, args[0], args[1]);
+                            Value d = arith::SubFOp::create(nb, loc, args[0],
+                                                            args[1]);
                             return math::ExpOp::create(nb, loc, d);
                           });
         // newSum = oldSum * corr + rowsum(p).
-        Value scaledSum = generic(oldSum.getType(), {corr}, oldSum,
-                                  {identity(rr), identity(rr)}, rowParallel,
-                                  [&](OpBuilder &nb, ValueRange args) -> Value {
-                                    return arith::MulFOp::create(nb, loc,
-                                                                 args[1],
-                                                                 args[0]);
-                                  });
-        Value newSum = generic(oldSum.getType(), {p}, scaledSum,
-                               {identity(sr), dropLast(sr)}, reduceLast,
-                               [&](OpBuilder &nb, ValueRange args) -> Value {
-                                 return arith::AddFOp::create(nb, loc, args[0],
-                                                              args[1]);
-                               });
-        // newAcc = oldAcc * corr + p * V.
-        AffineMap corrMap = isReuse ? map(4, {0, 2}) : map(4, {0, 1, 2});
-        Value scaledAcc = generic(
-            oldAcc.getType(), {corr}, oldAcc, {corrMap, identity(4)},
-            SmallVector<IteratorType>(4, IteratorType::parallel),
-            [&](OpBuilder &nb, ValueRange args) -> Value {
+        Value scaledSum = generic(
+            oldSum.getType(), {corr}, oldSum, {identity(rr), identity(rr)},
+            rowParallel, [&](OpBuilder &nb, ValueRange args) -> Value {
               return arith::MulFOp::create(nb, loc, args[1], args[0]);
             });
+        Value newSum = generic(
+            oldSum.getType(), {p}, scaledSum, {identity(sr), dropLast(sr)},
+            reduceLast, [&](OpBuilder &nb, ValueRange args) -> Value {
+              return arith::AddFOp::create(nb, loc, args[0], args[1]);
+            });
+        // newAcc = oldAcc * corr + p * V.
+        AffineMap corrMap = isReuse ? map(4, {0, 2}) : map(4, {0, 1, 2});
+        Value scaledAcc =
+            generic(oldAcc.getType(), {corr}, oldAcc, {corrMap, identity(4)},
+                    SmallVector<IteratorType>(4, IteratorType::parallel),
+                    [&](OpBuilder &nb, ValueRange args) -> Value {
+                      return arith::MulFOp::create(nb, loc, args[1], args[0]);
+                    });
         Value newAcc = valueProduct(p, valueTile, scaledAcc);
         scf::YieldOp::create(b, loc, ValueRange{newMax, newSum, newAcc});
       });
@@ -438,8 +436,8 @@ uniform::lowerAttentionToLinalg(RewriterBase &rewriter, Operation *op,
   AttentionBuilder builder(rewriter, op);
   bool online = options.strategy == AttentionLoweringStrategy::Online &&
                 !hasZeroExtent(op);
-  Value result = online ? builder.buildOnline(options.tileM)
-                        : builder.buildMaterialize();
+  Value result =
+      online ? builder.buildOnline(options.tileM) : builder.buildMaterialize();
   rewriter.replaceOp(op, result);
   return result;
 }
