@@ -68,7 +68,9 @@ void uniform::detail::addGraphToLinalgPasses(
   funcPm.addPass(createTosaToArithPass());
   funcPm.addPass(createTosaToTensorPass());
   funcPm.addPass(createDecomposeAggregatedOps());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  // Elementwise fusion that computes nothing twice (upstream's also fuses
+  // through broadcasts, into contractions).
+  pm.addPass(createFuseElementwiseOps());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

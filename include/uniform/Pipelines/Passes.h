@@ -6,8 +6,8 @@
 // `uniform-gpu-fuse-parallel-loops`, `uniform-gpu-dedupe-kernels` and
 // `uniform-tosa-fold-constants`, `uniform-cpu-vectorize-contractions`,
 // `uniform-cpu-vectorize-depthwise-convs`, `uniform-cpu-vectorize-transposes`
-// `uniform-cpu-lower-vectors`, `uniform-cpu-outline-loop-nests` and
-// `uniform-apply-noalias-pointers`.
+// `uniform-cpu-lower-vectors`, `uniform-cpu-outline-loop-nests`,
+// `uniform-apply-noalias-pointers` and `uniform-fuse-elementwise-ops`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -154,6 +154,12 @@ mlir::LogicalResult vectorizeTranspose(mlir::RewriterBase &rewriter,
 /// The patterns of `uniform-cpu-lower-vectors`: vector.contract to outer
 /// products, transfer permutation maps to transposes.
 void populateCpuLowerVectorsPatterns(mlir::RewritePatternSet &patterns);
+
+/// Whether fusing the producer of `fusedOperand` into its consumer keeps
+/// every element of the producer computed once: the producer has no other
+/// use and the consumer indexes it through a permutation
+/// (uniform-fuse-elementwise-ops' control).
+bool isFusionWithoutRecomputation(mlir::OpOperand *fusedOperand);
 
 /// Collapses every run of consecutive loops of one kind (batch, m, n or k)
 /// of the contraction `op` that all its operands index contiguously, e.g.

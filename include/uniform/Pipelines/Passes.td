@@ -25,6 +25,27 @@ def DecomposeAggregatedOps : Pass<"uniform-decompose-aggregated-ops"> {
   ];
 }
 
+def FuseElementwiseOps : Pass<"uniform-fuse-elementwise-ops"> {
+  let summary = "Fuse elementwise linalg producers into their consumers "
+                "where nothing is computed twice";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` (elementwise fusion, reshape
+    propagation by expansion, constant folding) with one more condition on
+    fusing a producer into a consumer: the consumer reads the producer's
+    result through a permutation, so that every element of it is still
+    computed once. Upstream also fuses through broadcasts and into
+    reductions: a classifier head's normalization (192 channels) fused into
+    the 192 x 1000 matrix product after it was computed 1000 times per
+    channel, and the product was no longer a contraction that the CPU
+    pipeline register-tiles.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def TosaFoldConstants
     : Pass<"uniform-tosa-fold-constants", "::mlir::func::FuncOp"> {
   let summary = "Fold TOSA ops of constants that tosa-layerwise-constant-fold "
