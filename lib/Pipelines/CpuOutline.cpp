@@ -63,6 +63,9 @@ static SmallVector<bool> unaliasedArguments(ArrayRef<Value> arguments,
   SmallVector<const void *> identities;
   llvm::DenseMap<const void *, unsigned> uses;
   for (Value value : arguments) {
+    // An unranked buffer could be any of the others.
+    if (isa<UnrankedMemRefType>(value.getType()))
+      return SmallVector<bool>(arguments.size(), false);
     const void *identity = nullptr;
     if (isa<MemRefType>(value.getType())) {
       identity = bufferIdentity(value, parent);
@@ -88,7 +91,8 @@ static void markNoAlias(func::FuncOp func, ArrayRef<bool> unaliased) {
   for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
     auto memref = dyn_cast<MemRefType>(type);
     if (!memref) {
-      ++position;
+      // An unranked descriptor is a rank and a pointer.
+      position += isa<UnrankedMemRefType>(type) ? 2 : 1;
       continue;
     }
     if (unaliased[index]) {

@@ -146,3 +146,23 @@ func.func @blocks(%x: memref<8xf32>, %y: memref<8xf32>) -> f32 {
   memref.store %sum, %y[%c0] : memref<8xf32>
   return %sum : f32
 }
+
+// -----
+
+// An unranked buffer could be any of the others: nothing is noalias.
+// CHECK-LABEL: func.func private @unranked_nest0
+// CHECK-SAME:    (%{{.*}}: memref<*xf32>, %{{.*}}: memref<8xf32>)
+// CHECK-NOT:     noalias
+// CHECK-LABEL: func.func @unranked
+func.func @unranked(%u: memref<*xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %own = memref.alloc() : memref<8xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    %r = memref.cast %u : memref<*xf32> to memref<8xf32>
+    %x = memref.load %r[%i] : memref<8xf32>
+    memref.store %x, %own[%i] : memref<8xf32>
+  }
+  return
+}
