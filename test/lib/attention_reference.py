@@ -9,7 +9,10 @@
                     TOL
 
 SPEC is "kind=reuse,B=2,H=4,N=49,M=49,Dk=16,Dv=32,bias=NM,dtype=f32,seed=0"
-(bias: none, NM, BNM, HNM, BHNM, M, 1; kind: reuse or mha).
+(bias: none, NM, BNM, HNM, BHNM, M, 1; kind: reuse or mha), optionally with
+scale=S (default Dk^-0.5), amp=A (q and k drawn with standard deviation A:
+logits A^2 times larger, to test softmax's stability) and dynamic=1 (the
+batch dimension is dynamic, ?, in the function's types).
 """
 import sys
 
@@ -25,6 +28,8 @@ def parse(spec):
     d.setdefault("dtype", "f32")
     # The op carries an f32 scale: the reference uses the same rounded value.
     d["scale"] = float(np.float32(float(d.get("scale", d["Dk"] ** -0.5))))
+    d["amp"] = float(d.get("amp", 1))
+    d["dynamic"] = int(d.get("dynamic", 0))
     return d
 
 
@@ -66,8 +71,8 @@ def gen(spec, outdir, out=sys.stdout):
         qs, ks = (B, N, Dk), (B, M, Dk)
     else:
         qs, ks = (B, H, N, Dk), (B, H, M, Dk)
-    q = rng.standard_normal(qs).astype(np_dtype)
-    k = rng.standard_normal(ks).astype(np_dtype)
+    q = (d["amp"] * rng.standard_normal(qs)).astype(np_dtype)
+    k = (d["amp"] * rng.standard_normal(ks)).astype(np_dtype)
     v = rng.standard_normal((B, H, M, Dv)).astype(np_dtype)
     b = None
     if d["bias"] != "none":
@@ -79,14 +84,19 @@ def gen(spec, outdir, out=sys.stdout):
 
     t = d["dtype"]
 
-    def ty(shape):
-        return "tensor<" + "x".join(str(s) for s in shape) + ("x" if shape else "") + t + ">"
+    def ty(shape, batched=True):
+        dims = [str(s) for s in shape]
+        if d["dynamic"] and batched and dims:
+            dims[0] = "?"
+        return "tensor<" + "x".join(dims) + ("x" if shape else "") + t + ">"
 
     args = [f"%q: {ty(qs)}", f"%k: {ty(ks)}", f"%v: {ty((B, H, M, Dv))}"]
     bias = ""
     if b is not None:
-        args.append(f"%b: {ty(b.shape)}")
-        bias = f" bias(%b : {ty(b.shape)})"
+        # Only the bias forms with a batch dimension are batched.
+        batched = d["bias"] in ("BNM", "BHNM")
+        args.append(f"%b: {ty(b.shape, batched)}")
+        bias = f" bias(%b : {ty(b.shape, batched)})"
     res = ty((B, H, N, Dv))
     print(f"func.func @forward({', '.join(args)}) -> {res} {{", file=out)
     print(f"  %0 = attn.{d['kind']} %q, %k, %v{bias} scale({d['scale']!r})"

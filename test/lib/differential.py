@@ -12,7 +12,9 @@ Each case is compiled with `uniform-opt --uniform-cpu-pipeline`, run with
 
 SPEC is as in attention_reference.py. Random cases draw the kind, B, H, N,
 M, Dk, Dv, the bias form, the element type and the strategy (with a random
-tile size) from a seeded generator, so every run checks the same cases. The
+tile size) from a seeded generator, so every run checks the same cases; on
+the CPU about 30% of them each also get a dynamic batch dimension, a
+non-default scale and (f32) logits 64x larger. The
 last line is "N passed, M failed"; the exit status is non-zero on failure.
 Tolerances (max abs error against a float64 reference): 1e-4 for f32, 5e-3
 for f16 (the f16 result is rounded once, after f32 accumulation). With
@@ -98,7 +100,12 @@ def run_case(bindir, spec, strategy, workdir, device="cpu", mutation=None):
     return (float("inf") if np.isnan(err) else err), kernels
 
 
-def random_cases(count, seed):
+def random_cases(count, seed, extremes=False):
+    """Seeded random cases. With `extremes` (the CPU), some also get a
+    dynamic batch dimension, a non-default scale, or (f32 only) q and k 8x
+    larger, so that the logits reach hundreds and a softmax without its
+    max subtraction overflows; these come from a generator of their own, so
+    that the other draws are the same with or without them."""
     rng = random.Random(seed)
     cases = []
     for i in range(count):
@@ -115,6 +122,14 @@ def random_cases(count, seed):
         strategy = rng.choice(["materialize", f"online:{rng.choice([1, 4, 7, 16, 64])}"])
         spec = (f"kind={kind},B={B},H={H},N={N},M={M},Dk={Dk},Dv={Dv},"
                 f"bias={bias},dtype={dtype},seed={seed * 100000 + i}")
+        if extremes:
+            extra = random.Random(f"{seed}:{i}")
+            if extra.random() < 0.3:
+                spec += ",dynamic=1"
+            if extra.random() < 0.3:
+                spec += f",scale={extra.choice([0.01, 0.5, 2.0, 4.0])}"
+            if dtype == "f32" and extra.random() < 0.3:
+                spec += ",amp=8"
         cases.append((spec, strategy))
     return cases
 
@@ -135,7 +150,7 @@ def main():
         for spec in a.specs.split(";"):
             for strategy in a.strategies.split(","):
                 cases.append((spec.strip(), strategy))
-    cases += random_cases(a.random, a.seed)
+    cases += random_cases(a.random, a.seed, extremes=a.device == "cpu")
 
     passed = failed = 0
     worst = (0.0, None)
