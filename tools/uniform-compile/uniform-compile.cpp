@@ -39,6 +39,7 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -161,13 +162,59 @@ static std::string descriptorName(const std::string &element, int64_t rank) {
   return "uniform_memref_" + name + "_" + std::to_string(rank) + "d";
 }
 
-/// The C name of the library's build stamp: NAME_build_info for libNAME.so.
-static std::string buildInfoSymbol(llvm::StringRef libName) {
-  std::string name = libName.drop_front(3).str() + "_build_info";
+/// The C name of one of the library's own symbols: NAME_SUFFIX for
+/// libNAME.so (uniform-run derives it the same way).
+static std::string librarySymbol(llvm::StringRef libName,
+                                 llvm::StringRef suffix) {
+  std::string name = (libName.drop_front(3) + "_" + suffix).str();
   for (char &c : name)
     if (!llvm::isAlnum(c))
       c = '_';
   return name;
+}
+
+/// The C name of the library's build stamp: NAME_build_info.
+static std::string buildInfoSymbol(llvm::StringRef libName) {
+  return librarySymbol(libName, "build_info");
+}
+
+/// "NAME\tSIGNATURE\n" for every entry point (public function with a body)
+/// of the graph-level `module`: what `NAME_entry_points()` returns, and
+/// how uniform-run finds and checks a library's entries.
+static std::string describeEntryPoints(ModuleOp module) {
+  std::string list;
+  llvm::raw_string_ostream os(list);
+  for (auto func : module.getOps<func::FuncOp>())
+    if (!func.isExternal() && func.isPublic())
+      os << func.getName() << "\t" << func.getFunctionType() << "\n";
+  return list;
+}
+
+/// Adds `void _mlir_NAME(void **args)` for the entry `name`: MLIR's
+/// ExecutionEngine's packed convention (args[i] points to the i-th
+/// argument of the lowered signature, the last to the result's storage),
+/// through which uniform-run calls a library as it calls a module.
+static void addPackedWrapper(llvm::Module &module, llvm::StringRef name) {
+  llvm::Function *entry = module.getFunction(name);
+  if (!entry || entry->isDeclaration())
+    return;
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *ptr = llvm::PointerType::get(ctx, 0);
+  auto *wrapper = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false),
+      llvm::GlobalValue::ExternalLinkage, "_mlir_" + name, module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", wrapper));
+  llvm::Value *args = wrapper->getArg(0);
+  auto slot = [&](unsigned index) {
+    return b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, args, index));
+  };
+  llvm::SmallVector<llvm::Value *> operands;
+  for (llvm::Argument &arg : entry->args())
+    operands.push_back(b.CreateLoad(arg.getType(), slot(arg.getArgNo())));
+  llvm::CallInst *call = b.CreateCall(entry, operands);
+  if (!entry->getReturnType()->isVoidTy())
+    b.CreateStore(call, slot(entry->arg_size()));
+  b.CreateRetVoid();
 }
 
 /// What the library was built from and for, without paths or times (the
@@ -253,7 +300,10 @@ static LogicalResult writeHeader(ModuleOp module, llvm::StringRef libName,
                       "and LLVM's\n   versions, the input, the target, and "
                       "for CUDA the chip, PTX ISA,\n   precision and "
                       "toolkit. */\nconst char *" +
-                      buildInfoSymbol(libName) + "(void);\n\n";
+                      buildInfoSymbol(libName) +
+                      "(void);\n\n/* One line per entry point: its name, a "
+                      "tab and its tensor signature. */\nconst char *" +
+                      librarySymbol(libName, "entry_points") + "(void);\n\n";
   std::string guard = libName.upper() + "_H";
   for (char &c : guard)
     if (!llvm::isAlnum(c))
@@ -543,6 +593,7 @@ int main(int argc, char **argv) {
     if (failed(writeHeader(*module, libName, cuda, hs)))
       return 1;
   }
+  std::string entryPoints = describeEntryPoints(*module);
 
   PassManager pm(&context);
   uniform::GpuPipelineOptions options;
@@ -580,6 +631,11 @@ int main(int argc, char **argv) {
   llvmModule->setDataLayout(tm->createDataLayout());
   addBuildInfo(*llvmModule, buildInfoSymbol(libName),
                describeBuild(inputFilename, triple, cuda ? &options : nullptr));
+  addBuildInfo(*llvmModule, librarySymbol(libName, "entry_points"),
+               entryPoints);
+  for (llvm::StringRef line : llvm::split(entryPoints, '\n'))
+    if (!line.empty())
+      addPackedWrapper(*llvmModule, line.split('\t').first);
   if (cuda)
     addLibraryTarget(*llvmModule, options);
   if (llvm::Error err =

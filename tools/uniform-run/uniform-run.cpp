@@ -20,6 +20,7 @@
 #include "uniform/Support/OutputFile.h"
 #include "uniform/Support/Version.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -49,6 +50,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <dlfcn.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -61,9 +63,9 @@ namespace cl = llvm::cl;
 /// hidden; --help-hidden shows them).
 static cl::OptionCategory toolOptions("uniform-run options");
 
-static cl::opt<std::string> inputFilename(cl::cat(toolOptions), cl::Positional,
-                                          cl::desc("<module.mlir>"),
-                                          cl::Required);
+static cl::opt<std::string>
+    inputFilename(cl::cat(toolOptions), cl::Positional,
+                  cl::desc("<module.mlir | libNAME.so>"), cl::Required);
 static cl::opt<std::string>
     entryName(cl::cat(toolOptions), "entry",
               cl::desc("Entry point to run (default: the only "
@@ -378,6 +380,191 @@ static void storeInCache(const ObjectCache &cache, llvm::StringRef key,
                  << cache.getPath(key) << "'\n";
 }
 
+/// An entry point: its name and tensor-level signature.
+struct EntryPoint {
+  std::string name;
+  FunctionType signature;
+};
+
+/// The entry among `entries` that --entry names, or the only one.
+static FailureOr<EntryPoint> chooseEntry(ArrayRef<EntryPoint> entries) {
+  if (entryName.empty()) {
+    if (entries.size() == 1)
+      return entries.front();
+    fail("'" + inputFilename + "' has " + llvm::Twine(entries.size()) +
+         " entry points; choose one with --entry");
+    return failure();
+  }
+  for (const EntryPoint &entry : entries)
+    if (entry.name == entryName)
+      return entry;
+  fail("no entry point '" + entryName + "' in '" + inputFilename +
+       "' (an entry is a public function lowered by uniform-cpu-pipeline)");
+  return failure();
+}
+
+/// The entry points of a lowered module: its functions with a
+/// `uniform.signature`.
+static FailureOr<SmallVector<EntryPoint>> moduleEntryPoints(ModuleOp module) {
+  SmallVector<EntryPoint> entries;
+  for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
+    if (func.isExternal() || !func->hasAttr("uniform.signature") ||
+        func.getName().starts_with("_mlir_ciface_"))
+      continue;
+    auto attr = dyn_cast<TypeAttr>(func->getAttr("uniform.signature"));
+    auto signature = attr ? dyn_cast<FunctionType>(attr.getValue()) : nullptr;
+    if (!signature) {
+      fail("malformed uniform.signature on '" + func.getName() + "'");
+      return failure();
+    }
+    entries.push_back({func.getName().str(), signature});
+  }
+  return entries;
+}
+
+/// A CPU library built by uniform-compile, loaded: its handle and entry
+/// points (from `NAME_entry_points()`, NAME from libNAME.so as
+/// uniform-compile derives it).
+struct Library {
+  void *handle;
+  SmallVector<EntryPoint> entries;
+};
+
+static FailureOr<Library> openLibrary(llvm::StringRef path,
+                                      MLIRContext &context) {
+  llvm::StringRef file = llvm::sys::path::filename(path);
+  if (!file.starts_with("lib") || !file.ends_with(".so")) {
+    fail("'" + path +
+         "': a library's name must be libNAME.so, as "
+         "uniform-compile writes it");
+    return failure();
+  }
+  std::string name = file.drop_front(3).drop_back(3).str();
+  for (char &c : name)
+    if (!llvm::isAlnum(c))
+      c = '_';
+  llvm::SmallString<256> absolute(path);
+  llvm::sys::fs::make_absolute(absolute);
+  void *handle = dlopen(absolute.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    fail("cannot load '" + path + "': " + dlerror());
+    return failure();
+  }
+  using TextFunction = const char *(*)();
+  auto buildInfo = reinterpret_cast<TextFunction>(
+      dlsym(handle, (name + "_build_info").c_str()));
+  auto entryPoints = reinterpret_cast<TextFunction>(
+      dlsym(handle, (name + "_entry_points").c_str()));
+  if (!buildInfo || !entryPoints) {
+    fail("'" + path + "' has no " + name + "_entry_points(): it is not a " +
+         "library built by uniform-compile, or it was renamed");
+    return failure();
+  }
+  if (!llvm::StringRef(buildInfo()).contains("; target cpu;")) {
+    fail("'" + path +
+         "' was built for --target=cuda; uniform-run runs "
+         "CPU libraries");
+    return failure();
+  }
+  Library library{handle, {}};
+  for (llvm::StringRef line : llvm::split(entryPoints(), '\n')) {
+    if (line.empty())
+      continue;
+    auto [entry, text] = line.split('\t');
+    auto signature = dyn_cast_or_null<FunctionType>(parseType(text, &context));
+    if (!signature) {
+      fail("'" + path + "': malformed entry point '" + line + "'");
+      return failure();
+    }
+    library.entries.push_back({entry.str(), signature});
+  }
+  return library;
+}
+
+/// JIT-compiles `module` (its text `moduleText`) for this host, or links
+/// its object from the cache, and returns `entry`'s packed wrapper; `engine`
+/// or `cachedRunner` owns the code.
+static FailureOr<PackedFunction>
+compileModule(ModuleOp module, llvm::StringRef moduleText,
+              llvm::StringRef entry, bool hasKernels,
+              std::unique_ptr<ExecutionEngine> &engine,
+              std::unique_ptr<ObjectRunner> &cachedRunner) {
+  // For this host, with its CPU features.
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder) {
+    fail(llvm::toString(tmBuilder.takeError()));
+    return failure();
+  }
+  tmBuilder->setCodeGenOptLevel(
+      optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+      : optLevel == 0 ? llvm::CodeGenOptLevel::None
+                      : llvm::CodeGenOptLevel::Default);
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm) {
+    fail(llvm::toString(tm.takeError()));
+    return failure();
+  }
+  auto transformer =
+      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm->get());
+  // MLIR's C runner utilities provide `memrefCopy`, which lowered strided
+  // copies call.
+  SmallVector<StringRef> libs = {UNIFORM_MLIR_C_RUNNER_UTILS};
+  if (!llvm::sys::fs::exists(libs.front()))
+    return fail(llvm::Twine("MLIR's runtime library '") + libs.front() +
+                "' is missing; install mlir-22-tools / libmlir-22-dev"),
+           failure();
+  for (const std::string &lib : sharedLibs)
+    libs.push_back(lib);
+  // A CPU module's object is cached (GPU modules load their kernels from
+  // global constructors, which a cached object would not run).
+  std::optional<ObjectCache> cache;
+  std::string cacheKey;
+  if (!noCache && !hasKernels &&
+      module.getOps<LLVM::GlobalCtorsOp>().empty()) {
+    std::string directory = cacheDirectory.empty()
+                                ? getDefaultObjectCacheDirectory()
+                                : std::string(cacheDirectory);
+    if (!directory.empty()) {
+      cache.emplace(directory);
+      cacheKey =
+          computeObjectCacheKey(moduleText, optLevel, tmBuilder->getCPU(),
+                                tmBuilder->getFeatures().getString());
+    }
+  }
+  PackedFunction packed = nullptr;
+  if (cache)
+    packed =
+        loadCached(*cache, cacheKey, entry, libs, *tmBuilder, cachedRunner);
+  if (!packed) {
+    ExecutionEngineOptions engineOptions;
+    engineOptions.transformer = transformer;
+    engineOptions.sharedLibPaths = libs;
+    engineOptions.enableObjectDump = cache.has_value();
+    auto created =
+        ExecutionEngine::create(module, engineOptions, std::move(*tm));
+    if (!created) {
+      fail("cannot compile '" + inputFilename +
+           "': " + llvm::toString(created.takeError()));
+      return failure();
+    }
+    engine = std::move(*created);
+    // Materialize the entry: code generation and symbol resolution (for a
+    // GPU module, against the CUDA runtime), without running constructors.
+    auto fn = engine->lookupPacked(entry);
+    if (!fn) {
+      fail("cannot compile '" + inputFilename +
+           "': " + llvm::toString(fn.takeError()));
+      return failure();
+    }
+    packed = *fn;
+    if (cache)
+      storeInCache(*cache, cacheKey, *engine);
+    else if (verbose)
+      llvm::errs() << "uniform-run: compiled '" << entry << "'\n";
+  }
+  return packed;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   keepFreedMemory();
@@ -386,7 +573,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "uniform-run: execute a module lowered by uniform-cpu-pipeline (or "
-      "by uniform-gpu-pipeline, with --device=cuda)\n");
+      "by uniform-gpu-pipeline, with --device=cuda), or a CPU library built "
+      "by uniform-compile\n");
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
@@ -415,58 +603,54 @@ int main(int argc, char **argv) {
       return fail(error);
   }
 
+  // The entry points: from a library built by uniform-compile, or from a
+  // lowered module.
+  bool fromLibrary = llvm::StringRef(inputFilename).ends_with(".so");
   llvm::SourceMgr sourceMgr;
-  std::string errorMessage;
-  auto file = openInputFile(inputFilename, &errorMessage);
-  if (!file)
-    return fail(errorMessage);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return fail("cannot parse '" + inputFilename +
-                "' as a module in the LLVM dialect; lower it with "
-                "uniform-opt --uniform-cpu-pipeline first");
-
-  // Only lowered modules run: LLVM dialect (and, from the GPU pipeline,
-  // gpu.binary) at the top level.
-  for (Operation &op : module->getBody()->getOperations()) {
-    if (isa<LLVM::LLVMDialect>(op.getDialect()) || isa<gpu::BinaryOp>(op))
-      continue;
-    return fail("'" + inputFilename + "' is not lowered ('" +
-                op.getName().getStringRef() +
-                "' at the top level); lower it with uniform-opt "
-                "--uniform-cpu-pipeline (or --uniform-gpu-pipeline) first");
+  OwningOpRef<ModuleOp> module;
+  void *library = nullptr;
+  SmallVector<EntryPoint> entries;
+  if (fromLibrary) {
+    if (onCuda)
+      return fail("'" + inputFilename +
+                  "' is a library: uniform-run runs libraries on the CPU");
+    FailureOr<Library> loaded = openLibrary(inputFilename, context);
+    if (failed(loaded))
+      return 1;
+    library = loaded->handle;
+    entries = std::move(loaded->entries);
+  } else {
+    std::string errorMessage;
+    auto file = openInputFile(inputFilename, &errorMessage);
+    if (!file)
+      return fail(errorMessage);
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return fail("cannot parse '" + inputFilename +
+                  "' as a module in the LLVM dialect; lower it with "
+                  "uniform-opt --uniform-cpu-pipeline first");
+    // Only lowered modules run: LLVM dialect (and, from the GPU pipeline,
+    // gpu.binary) at the top level.
+    for (Operation &op : module->getBody()->getOperations()) {
+      if (isa<LLVM::LLVMDialect>(op.getDialect()) || isa<gpu::BinaryOp>(op))
+        continue;
+      return fail("'" + inputFilename + "' is not lowered ('" +
+                  op.getName().getStringRef() +
+                  "' at the top level); lower it with uniform-opt "
+                  "--uniform-cpu-pipeline (or --uniform-gpu-pipeline) first");
+    }
+    FailureOr<SmallVector<EntryPoint>> found = moduleEntryPoints(*module);
+    if (failed(found))
+      return 1;
+    entries = std::move(*found);
   }
-
-  // Find the entry and its tensor-level signature.
-  LLVM::LLVMFuncOp entry;
-  SmallVector<LLVM::LLVMFuncOp> candidates;
-  for (auto func : module->getOps<LLVM::LLVMFuncOp>()) {
-    if (func.isExternal() || !func->hasAttr("uniform.signature"))
-      continue;
-    if (func.getName().starts_with("_mlir_ciface_"))
-      continue;
-    candidates.push_back(func);
-    if (func.getName() == entryName)
-      entry = func;
-  }
-  if (entryName.empty()) {
-    if (candidates.size() != 1)
-      return fail("'" + inputFilename + "' has " +
-                  llvm::Twine(candidates.size()) +
-                  " entry points; choose one with --entry");
-    entry = candidates.front();
-  }
-  if (!entry)
-    return fail("no entry point '" + entryName + "' in '" + inputFilename +
-                "' (an entry is a public function lowered by "
-                "uniform-cpu-pipeline)");
-  auto signature = dyn_cast<FunctionType>(
-      cast<TypeAttr>(entry->getAttr("uniform.signature")).getValue());
-  if (!signature)
-    return fail("malformed uniform.signature on '" + entry.getName() + "'");
-  bool hasKernels = !module->getOps<gpu::BinaryOp>().empty();
+  FailureOr<EntryPoint> entry = chooseEntry(entries);
+  if (failed(entry))
+    return 1;
+  FunctionType signature = entry->signature;
+  bool hasKernels = module && !module->getOps<gpu::BinaryOp>().empty();
   if (hasKernels && !onCuda)
     return fail("'" + inputFilename +
                 "' was lowered by uniform-gpu-pipeline: run it with "
@@ -485,8 +669,8 @@ int main(int argc, char **argv) {
       std::optional<NpyDType> dtype =
           tensor ? toDType(tensor.getElementType()) : std::nullopt;
       if (!dtype) {
-        fail("entry '" + entry.getName() + "': " + kind + " #" +
-             llvm::Twine(i) + " has type " + typeToString(type) +
+        fail("entry '" + entry->name + "': " + kind + " #" + llvm::Twine(i) +
+             " has type " + typeToString(type) +
              ", which .npy exchange does not support (ranked tensors of "
              "f32, f16 or i64 only)");
         return failure();
@@ -501,11 +685,11 @@ int main(int argc, char **argv) {
     return 1;
 
   if (inputFiles.size() != inputs.size())
-    return fail("entry '" + entry.getName() + "' takes " +
+    return fail("entry '" + entry->name + "' takes " +
                 llvm::Twine(inputs.size()) + " inputs, but " +
                 llvm::Twine(inputFiles.size()) + " --input files were given");
   if (!outputFiles.empty() && outputFiles.size() != results.size())
-    return fail("entry '" + entry.getName() + "' returns " +
+    return fail("entry '" + entry->name + "' returns " +
                 llvm::Twine(results.size()) + " results, but " +
                 llvm::Twine(outputFiles.size()) + " --output files were given");
 
@@ -522,7 +706,7 @@ int main(int argc, char **argv) {
           ShapedType::isDynamic(expected[d]) || expected[d] == array->shape[d];
     if (array->dtype != spec.dtype || !shapeOk) {
       std::string expectedShape = typeToString(spec.type);
-      return fail(spec.name + " of '" + entry.getName() + "' ('" + path +
+      return fail(spec.name + " of '" + entry->name + "' ('" + path +
                   "'): expected " + describe(spec.dtype, expected) + " (" +
                   expectedShape + "), but the file holds " +
                   describe(array->dtype, array->shape));
@@ -538,75 +722,33 @@ int main(int argc, char **argv) {
     cuda = *api;
   }
 
-  // Compile for this host, with its CPU features.
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return fail(llvm::toString(tmBuilder.takeError()));
-  tmBuilder->setCodeGenOptLevel(
-      optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
-      : optLevel == 0 ? llvm::CodeGenOptLevel::None
-                      : llvm::CodeGenOptLevel::Default);
-  auto tm = tmBuilder->createTargetMachine();
-  if (!tm)
-    return fail(llvm::toString(tm.takeError()));
-  auto transformer =
-      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm->get());
-  // MLIR's C runner utilities provide `memrefCopy`, which lowered strided
-  // copies call.
-  SmallVector<StringRef> libs = {UNIFORM_MLIR_C_RUNNER_UTILS};
-  if (!llvm::sys::fs::exists(libs.front()))
-    return fail(llvm::Twine("MLIR's runtime library '") + libs.front() +
-                "' is missing; install mlir-22-tools / libmlir-22-dev");
-  for (const std::string &lib : sharedLibs)
-    libs.push_back(lib);
-  // A CPU module's object is cached (GPU modules load their kernels from
-  // global constructors, which a cached object would not run).
-  std::optional<ObjectCache> cache;
-  std::string cacheKey;
-  if (!noCache && !hasKernels &&
-      module->getOps<LLVM::GlobalCtorsOp>().empty()) {
-    std::string directory = cacheDirectory.empty()
-                                ? getDefaultObjectCacheDirectory()
-                                : std::string(cacheDirectory);
-    if (!directory.empty()) {
-      cache.emplace(directory);
-      cacheKey = computeObjectCacheKey(
-          sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer(),
-          optLevel, tmBuilder->getCPU(), tmBuilder->getFeatures().getString());
-    }
-  }
+  // The code: the library's, or the module's compiled for this host.
+  std::unique_ptr<ExecutionEngine> engine;
   std::unique_ptr<ObjectRunner> cachedRunner;
   PackedFunction packed = nullptr;
-  if (cache)
-    packed = loadCached(*cache, cacheKey, entry.getName(), libs, *tmBuilder,
-                        cachedRunner);
-  std::unique_ptr<ExecutionEngine> engine;
-  if (!packed) {
-    ExecutionEngineOptions engineOptions;
-    engineOptions.transformer = transformer;
-    engineOptions.sharedLibPaths = libs;
-    engineOptions.enableObjectDump = cache.has_value();
-    auto created =
-        ExecutionEngine::create(*module, engineOptions, std::move(*tm));
-    if (!created)
-      return fail("cannot compile '" + inputFilename +
-                  "': " + llvm::toString(created.takeError()));
-    engine = std::move(*created);
-    // Materialize the entry: code generation and symbol resolution (for a
-    // GPU module, against the CUDA runtime), without running constructors.
-    auto fn = engine->lookupPacked(entry.getName());
-    if (!fn)
-      return fail("cannot compile '" + inputFilename +
-                  "': " + llvm::toString(fn.takeError()));
-    packed = *fn;
-    if (cache)
-      storeInCache(*cache, cacheKey, *engine);
-    else if (verbose)
-      llvm::errs() << "uniform-run: compiled '" << entry.getName() << "'\n";
+  if (library) {
+    packed = reinterpret_cast<PackedFunction>(
+        dlsym(library, ("_mlir_" + entry->name).c_str()));
+    if (!packed)
+      return fail("'" + inputFilename + "' has no _mlir_" + entry->name +
+                  " (libraries from uniform-compile before 2026-12-03 "
+                  "lack it; rebuild the library)");
+    if (verbose)
+      llvm::errs() << "uniform-run: loaded '" << entry->name << "' from '"
+                   << inputFilename << "'\n";
+  } else {
+    FailureOr<PackedFunction> compiled = compileModule(
+        *module,
+        sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer(),
+        entry->name, hasKernels, engine, cachedRunner);
+    if (failed(compiled))
+      return 1;
+    packed = *compiled;
   }
   if (dryRun) {
-    llvm::outs() << "uniform-run: compiled '" << entry.getName() << "' for "
-                 << device << " and checked its inputs; not run (--dry-run)\n";
+    llvm::outs() << "uniform-run: " << (library ? "loaded '" : "compiled '")
+                 << entry->name << "' for " << device
+                 << " and checked its inputs; not run (--dry-run)\n";
     return 0;
   }
 
@@ -711,8 +853,8 @@ int main(int argc, char **argv) {
       ms.push_back(
           std::chrono::duration<double, std::milli>(stop - start).count());
     }
-    printBenchmark(llvm::outs(), entry.getName(),
-                   summarizeTimes(ms, warmupRuns), benchmarkFormat);
+    printBenchmark(llvm::outs(), entry->name, summarizeTimes(ms, warmupRuns),
+                   benchmarkFormat);
   }
 
   if (llvm::Error err = run())
