@@ -17,14 +17,14 @@
 #include "uniform/Runtime/Benchmark.h"
 #include "uniform/Runtime/Npy.h"
 #include "uniform/Runtime/ObjectCache.h"
+
+#include "Loading.h"
 #include "uniform/Support/OutputFile.h"
 #include "uniform/Support/Version.h"
 
-#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -35,8 +35,6 @@
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/ScopeExit.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
@@ -50,7 +48,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <dlfcn.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -320,251 +317,6 @@ static void keepFreedMemory() {
 #endif
 }
 
-/// A packed wrapper: the entry's arguments and result as an array of
-/// pointers (ExecutionEngine::invokePacked's convention).
-using PackedFunction = void (*)(void **);
-
-/// `entry`'s packed wrapper from the object cached under `key`, with
-/// `runner` owning it; null when there is none or it cannot be linked (a
-/// truncated or foreign file), and the module is compiled instead.
-static PackedFunction
-loadCached(const ObjectCache &cache, llvm::StringRef key, llvm::StringRef entry,
-           llvm::ArrayRef<llvm::StringRef> libraries,
-           const llvm::orc::JITTargetMachineBuilder &target,
-           std::unique_ptr<ObjectRunner> &runner) {
-  std::unique_ptr<llvm::MemoryBuffer> object = cache.lookup(key);
-  if (!object)
-    return nullptr;
-  auto created = ObjectRunner::create(std::move(object), libraries, target);
-  auto fn = created ? (*created)->lookupPacked(entry)
-                    : llvm::Expected<PackedFunction>(created.takeError());
-  if (!fn) {
-    std::string reason = llvm::toString(fn.takeError());
-    if (verbose)
-      llvm::errs() << "uniform-run: cannot use '" << cache.getPath(key) << "' ("
-                   << reason << "); compiling\n";
-    return nullptr;
-  }
-  if (verbose)
-    llvm::errs() << "uniform-run: loaded '" << entry << "' from '"
-                 << cache.getPath(key) << "'\n";
-  runner = std::move(*created);
-  return *fn;
-}
-
-/// Stores the object `engine` compiled under `key`. A cache that cannot be
-/// written costs the next run a compile, nothing else: a warning.
-static void storeInCache(const ObjectCache &cache, llvm::StringRef key,
-                         ExecutionEngine &engine) {
-  llvm::SmallString<128> objectPath;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("uniform-run", "o", objectPath)) {
-    llvm::errs() << "uniform-run: warning: not cached: " << ec.message()
-                 << "\n";
-    return;
-  }
-  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove(objectPath); });
-  engine.dumpToObjectFile(objectPath);
-  uint64_t size = 0;
-  if (llvm::sys::fs::file_size(objectPath, size) || size == 0) {
-    llvm::errs() << "uniform-run: warning: not cached: no object\n";
-    return;
-  }
-  if (llvm::Error err = cache.store(key, objectPath)) {
-    llvm::errs() << "uniform-run: warning: not cached: "
-                 << llvm::toString(std::move(err)) << "\n";
-    return;
-  }
-  if (verbose)
-    llvm::errs() << "uniform-run: compiled and cached as '"
-                 << cache.getPath(key) << "'\n";
-}
-
-/// An entry point: its name and tensor-level signature.
-struct EntryPoint {
-  std::string name;
-  FunctionType signature;
-};
-
-/// The entry among `entries` that --entry names, or the only one.
-static FailureOr<EntryPoint> chooseEntry(ArrayRef<EntryPoint> entries) {
-  if (entryName.empty()) {
-    if (entries.size() == 1)
-      return entries.front();
-    fail("'" + inputFilename + "' has " + llvm::Twine(entries.size()) +
-         " entry points; choose one with --entry");
-    return failure();
-  }
-  for (const EntryPoint &entry : entries)
-    if (entry.name == entryName)
-      return entry;
-  fail("no entry point '" + entryName + "' in '" + inputFilename +
-       "' (an entry is a public function lowered by uniform-cpu-pipeline)");
-  return failure();
-}
-
-/// The entry points of a lowered module: its functions with a
-/// `uniform.signature`.
-static FailureOr<SmallVector<EntryPoint>> moduleEntryPoints(ModuleOp module) {
-  SmallVector<EntryPoint> entries;
-  for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
-    if (func.isExternal() || !func->hasAttr("uniform.signature") ||
-        func.getName().starts_with("_mlir_ciface_"))
-      continue;
-    auto attr = dyn_cast<TypeAttr>(func->getAttr("uniform.signature"));
-    auto signature = attr ? dyn_cast<FunctionType>(attr.getValue()) : nullptr;
-    if (!signature) {
-      fail("malformed uniform.signature on '" + func.getName() + "'");
-      return failure();
-    }
-    entries.push_back({func.getName().str(), signature});
-  }
-  return entries;
-}
-
-/// A CPU library built by uniform-compile, loaded: its handle and entry
-/// points (from `NAME_entry_points()`, NAME from libNAME.so as
-/// uniform-compile derives it).
-struct Library {
-  void *handle;
-  SmallVector<EntryPoint> entries;
-};
-
-static FailureOr<Library> openLibrary(llvm::StringRef path,
-                                      MLIRContext &context) {
-  llvm::StringRef file = llvm::sys::path::filename(path);
-  if (!file.starts_with("lib") || !file.ends_with(".so")) {
-    fail("'" + path +
-         "': a library's name must be libNAME.so, as "
-         "uniform-compile writes it");
-    return failure();
-  }
-  std::string name = file.drop_front(3).drop_back(3).str();
-  for (char &c : name)
-    if (!llvm::isAlnum(c))
-      c = '_';
-  llvm::SmallString<256> absolute(path);
-  llvm::sys::fs::make_absolute(absolute);
-  void *handle = dlopen(absolute.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    fail("cannot load '" + path + "': " + dlerror());
-    return failure();
-  }
-  using TextFunction = const char *(*)();
-  auto buildInfo = reinterpret_cast<TextFunction>(
-      dlsym(handle, (name + "_build_info").c_str()));
-  auto entryPoints = reinterpret_cast<TextFunction>(
-      dlsym(handle, (name + "_entry_points").c_str()));
-  if (!buildInfo || !entryPoints) {
-    fail("'" + path + "' has no " + name + "_entry_points(): it is not a " +
-         "library built by uniform-compile, or it was renamed");
-    return failure();
-  }
-  if (!llvm::StringRef(buildInfo()).contains("; target cpu;")) {
-    fail("'" + path +
-         "' was built for --target=cuda; uniform-run runs "
-         "CPU libraries");
-    return failure();
-  }
-  Library library{handle, {}};
-  for (llvm::StringRef line : llvm::split(entryPoints(), '\n')) {
-    if (line.empty())
-      continue;
-    auto [entry, text] = line.split('\t');
-    auto signature = dyn_cast_or_null<FunctionType>(parseType(text, &context));
-    if (!signature) {
-      fail("'" + path + "': malformed entry point '" + line + "'");
-      return failure();
-    }
-    library.entries.push_back({entry.str(), signature});
-  }
-  return library;
-}
-
-/// JIT-compiles `module` (its text `moduleText`) for this host, or links
-/// its object from the cache, and returns `entry`'s packed wrapper; `engine`
-/// or `cachedRunner` owns the code.
-static FailureOr<PackedFunction>
-compileModule(ModuleOp module, llvm::StringRef moduleText,
-              llvm::StringRef entry, bool hasKernels,
-              std::unique_ptr<ExecutionEngine> &engine,
-              std::unique_ptr<ObjectRunner> &cachedRunner) {
-  // For this host, with its CPU features.
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder) {
-    fail(llvm::toString(tmBuilder.takeError()));
-    return failure();
-  }
-  tmBuilder->setCodeGenOptLevel(
-      optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
-      : optLevel == 0 ? llvm::CodeGenOptLevel::None
-                      : llvm::CodeGenOptLevel::Default);
-  auto tm = tmBuilder->createTargetMachine();
-  if (!tm) {
-    fail(llvm::toString(tm.takeError()));
-    return failure();
-  }
-  auto transformer =
-      makeOptimizingTransformer(optLevel, /*sizeLevel=*/0, tm->get());
-  // MLIR's C runner utilities provide `memrefCopy`, which lowered strided
-  // copies call.
-  SmallVector<StringRef> libs = {UNIFORM_MLIR_C_RUNNER_UTILS};
-  if (!llvm::sys::fs::exists(libs.front()))
-    return fail(llvm::Twine("MLIR's runtime library '") + libs.front() +
-                "' is missing; install mlir-22-tools / libmlir-22-dev"),
-           failure();
-  for (const std::string &lib : sharedLibs)
-    libs.push_back(lib);
-  // A CPU module's object is cached (GPU modules load their kernels from
-  // global constructors, which a cached object would not run).
-  std::optional<ObjectCache> cache;
-  std::string cacheKey;
-  if (!noCache && !hasKernels &&
-      module.getOps<LLVM::GlobalCtorsOp>().empty()) {
-    std::string directory = cacheDirectory.empty()
-                                ? getDefaultObjectCacheDirectory()
-                                : std::string(cacheDirectory);
-    if (!directory.empty()) {
-      cache.emplace(directory);
-      cacheKey =
-          computeObjectCacheKey(moduleText, optLevel, tmBuilder->getCPU(),
-                                tmBuilder->getFeatures().getString());
-    }
-  }
-  PackedFunction packed = nullptr;
-  if (cache)
-    packed =
-        loadCached(*cache, cacheKey, entry, libs, *tmBuilder, cachedRunner);
-  if (!packed) {
-    ExecutionEngineOptions engineOptions;
-    engineOptions.transformer = transformer;
-    engineOptions.sharedLibPaths = libs;
-    engineOptions.enableObjectDump = cache.has_value();
-    auto created =
-        ExecutionEngine::create(module, engineOptions, std::move(*tm));
-    if (!created) {
-      fail("cannot compile '" + inputFilename +
-           "': " + llvm::toString(created.takeError()));
-      return failure();
-    }
-    engine = std::move(*created);
-    // Materialize the entry: code generation and symbol resolution (for a
-    // GPU module, against the CUDA runtime), without running constructors.
-    auto fn = engine->lookupPacked(entry);
-    if (!fn) {
-      fail("cannot compile '" + inputFilename +
-           "': " + llvm::toString(fn.takeError()));
-      return failure();
-    }
-    packed = *fn;
-    if (cache)
-      storeInCache(*cache, cacheKey, *engine);
-    else if (verbose)
-      llvm::errs() << "uniform-run: compiled '" << entry << "'\n";
-  }
-  return packed;
-}
-
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   keepFreedMemory();
@@ -609,17 +361,18 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
   OwningOpRef<ModuleOp> module;
-  void *library = nullptr;
-  SmallVector<EntryPoint> entries;
+  std::optional<run::Library> library;
+  SmallVector<run::EntryPoint> entries;
   if (fromLibrary) {
     if (onCuda)
       return fail("'" + inputFilename +
                   "' is a library: uniform-run runs libraries on the CPU");
-    FailureOr<Library> loaded = openLibrary(inputFilename, context);
-    if (failed(loaded))
-      return 1;
-    library = loaded->handle;
-    entries = std::move(loaded->entries);
+    llvm::Expected<run::Library> loaded =
+        run::openLibrary(inputFilename, context);
+    if (!loaded)
+      return fail(llvm::toString(loaded.takeError()));
+    library = std::move(*loaded);
+    entries = library->entries;
   } else {
     std::string errorMessage;
     auto file = openInputFile(inputFilename, &errorMessage);
@@ -641,14 +394,16 @@ int main(int argc, char **argv) {
                   "' at the top level); lower it with uniform-opt "
                   "--uniform-cpu-pipeline (or --uniform-gpu-pipeline) first");
     }
-    FailureOr<SmallVector<EntryPoint>> found = moduleEntryPoints(*module);
-    if (failed(found))
-      return 1;
+    llvm::Expected<SmallVector<run::EntryPoint>> found =
+        run::moduleEntryPoints(*module);
+    if (!found)
+      return fail(llvm::toString(found.takeError()));
     entries = std::move(*found);
   }
-  FailureOr<EntryPoint> entry = chooseEntry(entries);
-  if (failed(entry))
-    return 1;
+  llvm::Expected<run::EntryPoint> entry =
+      run::chooseEntry(entries, entryName, inputFilename);
+  if (!entry)
+    return fail(llvm::toString(entry.takeError()));
   FunctionType signature = entry->signature;
   bool hasKernels = module && !module->getOps<gpu::BinaryOp>().empty();
   if (hasKernels && !onCuda)
@@ -723,27 +478,30 @@ int main(int argc, char **argv) {
   }
 
   // The code: the library's, or the module's compiled for this host.
-  std::unique_ptr<ExecutionEngine> engine;
-  std::unique_ptr<ObjectRunner> cachedRunner;
-  PackedFunction packed = nullptr;
+  run::CompiledModule code;
   if (library) {
-    packed = reinterpret_cast<PackedFunction>(
-        dlsym(library, ("_mlir_" + entry->name).c_str()));
+    llvm::Expected<run::PackedFunction> packed =
+        run::lookupLibraryEntry(*library, entry->name, inputFilename);
     if (!packed)
-      return fail("'" + inputFilename + "' has no _mlir_" + entry->name +
-                  " (libraries from uniform-compile before 2026-12-03 "
-                  "lack it; rebuild the library)");
+      return fail(llvm::toString(packed.takeError()));
+    code.entry = *packed;
     if (verbose)
       llvm::errs() << "uniform-run: loaded '" << entry->name << "' from '"
                    << inputFilename << "'\n";
   } else {
-    FailureOr<PackedFunction> compiled = compileModule(
+    run::JitOptions jit;
+    jit.optLevel = optLevel;
+    jit.sharedLibraries.assign(sharedLibs.begin(), sharedLibs.end());
+    jit.useCache = !noCache;
+    jit.cacheDirectory = cacheDirectory;
+    jit.verbose = verbose;
+    llvm::Expected<run::CompiledModule> compiled = run::compileModule(
         *module,
         sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer(),
-        entry->name, hasKernels, engine, cachedRunner);
-    if (failed(compiled))
-      return 1;
-    packed = *compiled;
+        inputFilename, entry->name, hasKernels, jit);
+    if (!compiled)
+      return fail(llvm::toString(compiled.takeError()));
+    code = std::move(*compiled);
   }
   if (dryRun) {
     llvm::outs() << "uniform-run: " << (library ? "loaded '" : "compiled '")
@@ -773,8 +531,8 @@ int main(int argc, char **argv) {
 
   // Global constructors (a GPU module's kernel loading) run once, now that
   // the device is set up; a cached object has none.
-  if (engine)
-    engine->initialize();
+  if (code.engine)
+    code.engine->initialize();
 
   // Packed arguments: every field of every input descriptor, then a pointer
   // to the storage of the returned struct of descriptors.
@@ -833,7 +591,7 @@ int main(int argc, char **argv) {
     }
   };
   auto run = [&]() -> llvm::Error {
-    packed(args.data());
+    code.entry(args.data());
     return llvm::Error::success();
   };
 
