@@ -6,6 +6,12 @@
 // top-level loop nest becomes a private, `no_inline` function; the nests of
 // blocks that a model repeats with other weights become one function.
 //
+// Upstream's outlineSingleBlockRegion clones only index constants (vector
+// and float constants would become arguments) and knows nothing of
+// aliasing; upstream's duplicate-function-elimination also merges public
+// functions, which here are the entry points. Hence outlineLoopNest and
+// dedupeFunctions, which only consider the outlined functions.
+//
 //===----------------------------------------------------------------------===//
 
 #include "uniform/Pipelines/Passes.h"

@@ -76,6 +76,22 @@ static FailureOr<Operation *> tileInPlace(RewriterBase &rewriter,
   return tiled->tiledOps.back();
 }
 
+/// Replaces `op` (a tile) by its vectorized form; `op` stays as it was when
+/// it does not vectorize. Generic contractions become vector.contract
+/// with `namedContraction`.
+static LogicalResult replaceByVectors(RewriterBase &rewriter, Operation *op,
+                                      bool namedContraction = false) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false, namedContraction);
+  if (failed(vectorized))
+    return failure();
+  rewriter.replaceOp(op, vectorized->replacements);
+  return success();
+}
+
 std::optional<SmallVector<int64_t>>
 uniform::contractionRegisterTiles(linalg::LinalgOp op,
                                   const CpuRegisterTile &tile) {
@@ -237,16 +253,8 @@ LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
   FailureOr<Operation *> inner = tileInPlace(rewriter, op, *sizes, order);
   if (failed(inner))
     return failure();
-  rewriter.setInsertionPoint(*inner);
-  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-      rewriter, *inner, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
-      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
-      /*assumeDynamicDimsMatchVecSizes=*/false,
-      /*createNamedContraction=*/true);
   // The tiled op stays correct if its tile does not vectorize after all.
-  if (succeeded(vectorized))
-    rewriter.replaceOp(*inner, vectorized->replacements);
-  return success(succeeded(vectorized));
+  return replaceByVectors(rewriter, *inner, /*namedContraction=*/true);
 }
 
 namespace {
@@ -414,13 +422,7 @@ uniform::vectorizeDepthwiseConv(RewriterBase &rewriter,
           .returningMatchAndRewrite(inner, patternRewriter);
   if (failed(conv1d))
     return failure();
-  rewriter.setInsertionPoint(*conv1d);
-  FailureOr<linalg::VectorizationResult> vectorized =
-      linalg::vectorize(rewriter, *conv1d);
-  if (failed(vectorized))
-    return failure();
-  rewriter.replaceOp(*conv1d, vectorized->replacements);
-  return success();
+  return replaceByVectors(rewriter, *conv1d);
 }
 
 LogicalResult uniform::vectorizeTranspose(RewriterBase &rewriter,
@@ -441,13 +443,7 @@ LogicalResult uniform::vectorizeTranspose(RewriterBase &rewriter,
   FailureOr<Operation *> inner = tileInPlace(rewriter, op, sizes);
   if (failed(inner))
     return failure();
-  rewriter.setInsertionPoint(*inner);
-  FailureOr<linalg::VectorizationResult> vectorized =
-      linalg::vectorize(rewriter, *inner);
-  if (failed(vectorized))
-    return failure();
-  rewriter.replaceOp(*inner, vectorized->replacements);
-  return success();
+  return replaceByVectors(rewriter, *inner);
 }
 
 void uniform::populateCpuLowerVectorsPatterns(RewritePatternSet &patterns) {
