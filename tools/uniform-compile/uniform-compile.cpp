@@ -18,6 +18,7 @@
 
 #include "uniform/InitAll.h"
 #include "uniform/Pipelines/Pipelines.h"
+#include "uniform/Support/LibrarySymbols.h"
 #include "uniform/Support/OutputFile.h"
 #include "uniform/Support/Version.h"
 #include "uniform/Target/ONNX/ImportONNX.h"
@@ -162,20 +163,9 @@ static std::string descriptorName(const std::string &element, int64_t rank) {
   return "uniform_memref_" + name + "_" + std::to_string(rank) + "d";
 }
 
-/// The C name of one of the library's own symbols: NAME_SUFFIX for
-/// libNAME.so (uniform-run derives it the same way).
-static std::string librarySymbol(llvm::StringRef libName,
-                                 llvm::StringRef suffix) {
-  std::string name = (libName.drop_front(3) + "_" + suffix).str();
-  for (char &c : name)
-    if (!llvm::isAlnum(c))
-      c = '_';
-  return name;
-}
-
 /// The C name of the library's build stamp: NAME_build_info.
 static std::string buildInfoSymbol(llvm::StringRef libName) {
-  return librarySymbol(libName, "build_info");
+  return uniform::getLibrarySymbol(libName, "build_info");
 }
 
 /// "NAME\tSIGNATURE\n" for every entry point (public function with a body)
@@ -303,7 +293,8 @@ static LogicalResult writeHeader(ModuleOp module, llvm::StringRef libName,
                       buildInfoSymbol(libName) +
                       "(void);\n\n/* One line per entry point: its name, a "
                       "tab and its tensor signature. */\nconst char *" +
-                      librarySymbol(libName, "entry_points") + "(void);\n\n";
+                      uniform::getLibrarySymbol(libName, "entry_points") +
+                      "(void);\n\n";
   std::string guard = libName.upper() + "_H";
   for (char &c : guard)
     if (!llvm::isAlnum(c))
@@ -631,7 +622,7 @@ int main(int argc, char **argv) {
   llvmModule->setDataLayout(tm->createDataLayout());
   addBuildInfo(*llvmModule, buildInfoSymbol(libName),
                describeBuild(inputFilename, triple, cuda ? &options : nullptr));
-  addBuildInfo(*llvmModule, librarySymbol(libName, "entry_points"),
+  addBuildInfo(*llvmModule, uniform::getLibrarySymbol(libName, "entry_points"),
                entryPoints);
   for (llvm::StringRef line : llvm::split(entryPoints, '\n'))
     if (!line.empty())

@@ -2,6 +2,8 @@
 
 #include "Loading.h"
 
+#include "uniform/Support/LibrarySymbols.h"
+
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -62,25 +64,22 @@ llvm::Expected<Library> run::openLibrary(llvm::StringRef path,
     return error("'" + path +
                  "': a library's name must be libNAME.so, as "
                  "uniform-compile writes it");
-  // NAME as uniform-compile derives its symbols' prefix from it.
-  std::string name = file.drop_front(3).drop_back(3).str();
-  for (char &c : name)
-    if (!llvm::isAlnum(c))
-      c = '_';
+  llvm::StringRef libraryName = file.drop_back(3);
   llvm::SmallString<256> absolute(path);
   llvm::sys::fs::make_absolute(absolute);
   void *handle = dlopen(absolute.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return error("cannot load '" + path + "': " + dlerror());
   using TextFunction = const char *(*)();
+  std::string entryPointsSymbol = getLibrarySymbol(libraryName, "entry_points");
   auto buildInfo = reinterpret_cast<TextFunction>(
-      dlsym(handle, (name + "_build_info").c_str()));
-  auto entryPoints = reinterpret_cast<TextFunction>(
-      dlsym(handle, (name + "_entry_points").c_str()));
+      dlsym(handle, getLibrarySymbol(libraryName, "build_info").c_str()));
+  auto entryPoints =
+      reinterpret_cast<TextFunction>(dlsym(handle, entryPointsSymbol.c_str()));
   if (!buildInfo || !entryPoints)
-    return error("'" + path + "' has no " + name +
-                 "_entry_points(): it is not a library built by "
-                 "uniform-compile, or it was renamed");
+    return error("'" + path + "' has no " + entryPointsSymbol +
+                 "(): it is not a library built by uniform-compile, or it "
+                 "was renamed");
   if (!llvm::StringRef(buildInfo()).contains("; target cpu;"))
     return error("'" + path +
                  "' was built for --target=cuda; uniform-run runs CPU "
