@@ -103,6 +103,8 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
     pm.nest<func::FuncOp>().addPass(createCpuVectorizeDepthwiseConvs());
   if (options.vectorizeTransposes)
     pm.nest<func::FuncOp>().addPass(createCpuVectorizeTransposes());
+  if (options.vectorizeElementwise)
+    pm.nest<func::FuncOp>().addPass(createCpuVectorizeElementwise());
   pm.addPass(createCanonicalizerPass());
   detail::addBufferizationPasses(pm);
   // No memrefCopy calls: libraries must not need the runner utilities.

@@ -7,8 +7,10 @@
 // `uniform-cpu-vectorize-depthwise-convs` tiles depthwise convolutions into
 // 1-D ones vectorized over channels. Both carry each tile's accumulator
 // through its reduction loop as a vector. `uniform-cpu-vectorize-transposes`
-// moves data in square tiles. `uniform-cpu-lower-vectors`, after
-// bufferization, lowers the contractions to outer products (FMAs).
+// moves data in square tiles. `uniform-cpu-vectorize-elementwise` collapses
+// elementwise ops into as few loops as their operands allow and tiles them
+// by whole vectors. `uniform-cpu-lower-vectors`, after bufferization, lowers
+// the contractions to outer products (FMAs).
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +40,7 @@ namespace uniform {
 #define GEN_PASS_DEF_CPULOWERVECTORS
 #define GEN_PASS_DEF_CPUVECTORIZEDEPTHWISECONVS
 #define GEN_PASS_DEF_CPUVECTORIZETRANSPOSES
+#define GEN_PASS_DEF_CPUVECTORIZEELEMENTWISE
 #include "uniform/Pipelines/Passes.h.inc"
 } // namespace uniform
 
@@ -195,18 +198,11 @@ LogicalResult uniform::packConstantOperand(RewriterBase &rewriter,
   return failure();
 }
 
-FailureOr<linalg::LinalgOp>
-uniform::collapseContractionDims(RewriterBase &rewriter, linalg::GenericOp op) {
-  FailureOr<linalg::ContractionDimensions> dims =
-      linalg::inferContractionDims(op);
-  if (failed(dims))
-    return failure();
-  // The kind of every loop: batch, m, n or k (or none).
-  SmallVector<int> kind(op.getNumLoops(), -1);
-  const ArrayRef<unsigned> groups[] = {dims->batch, dims->m, dims->n, dims->k};
-  for (auto [index, group] : llvm::enumerate(groups))
-    for (unsigned loop : group)
-      kind[loop] = index;
+/// The maximal runs of two or more consecutive loops of `op` of one kind
+/// (`kind[loop]`, none when negative) that every indexing map keeps
+/// together and in order, as linalg::collapseOpIterationDims takes them.
+static SmallVector<ReassociationIndices>
+collapsibleLoopRuns(linalg::LinalgOp op, ArrayRef<int> kind) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   SmallVector<ReassociationIndices> runs;
   for (int64_t loop = 0, e = op.getNumLoops(); loop < e;) {
@@ -223,6 +219,14 @@ uniform::collapseContractionDims(RewriterBase &rewriter, linalg::GenericOp op) {
     if (run.size() > 1)
       runs.push_back(std::move(run));
   }
+  return runs;
+}
+
+/// Collapses `runs` of `op`'s loops and replaces `op`; returns the collapsed
+/// op, or failure (changing nothing) when there are no runs.
+static FailureOr<linalg::LinalgOp>
+collapseLoopRuns(RewriterBase &rewriter, linalg::LinalgOp op,
+                 ArrayRef<ReassociationIndices> runs) {
   if (runs.empty())
     return failure();
   rewriter.setInsertionPoint(op);
@@ -232,6 +236,21 @@ uniform::collapseContractionDims(RewriterBase &rewriter, linalg::GenericOp op) {
     return failure();
   rewriter.replaceOp(op, collapsed->results);
   return collapsed->collapsedOp;
+}
+
+FailureOr<linalg::LinalgOp>
+uniform::collapseContractionDims(RewriterBase &rewriter, linalg::GenericOp op) {
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims))
+    return failure();
+  // The kind of every loop: batch, m, n or k (or none).
+  SmallVector<int> kind(op.getNumLoops(), -1);
+  const ArrayRef<unsigned> groups[] = {dims->batch, dims->m, dims->n, dims->k};
+  for (auto [index, group] : llvm::enumerate(groups))
+    for (unsigned loop : group)
+      kind[loop] = index;
+  return collapseLoopRuns(rewriter, op, collapsibleLoopRuns(op, kind));
 }
 
 LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
@@ -446,6 +465,87 @@ LogicalResult uniform::vectorizeTranspose(RewriterBase &rewriter,
   return replaceByVectors(rewriter, *inner);
 }
 
+/// Whether every operand of `op` reads its innermost dimension along the
+/// innermost loop, or does not depend on that loop (a broadcast), so that
+/// a tile along that loop reads and writes contiguous elements; and whether
+/// its elements are whole bytes (a vector of i1 is stored as packed bits,
+/// where memrefs of i1 hold a byte per element).
+static bool operandsVectorizeContiguously(linalg::LinalgOp op) {
+  unsigned inner = op.getNumLoops() - 1;
+  return llvm::all_of(op->getOpOperands(), [&](OpOperand &operand) {
+    Type element = getElementTypeOrSelf(operand.get().getType());
+    if (!element.isIntOrIndexOrFloat() ||
+        (!element.isIndex() && element.getIntOrFloatBitWidth() % 8 != 0))
+      return false;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isFunctionOfDim(inner))
+      return true;
+    return map.getNumResults() > 0 &&
+           map.getResults().back() == getAffineDimExpr(inner, op.getContext());
+  });
+}
+
+/// Tiles the static all-parallel `op` into tiles of `innerTile` elements of
+/// its innermost loop (which that size divides) by as many rows of the
+/// next loop as make about `width` elements, and vectorizes each tile.
+static LogicalResult vectorizeParallelTiles(RewriterBase &rewriter,
+                                            linalg::LinalgOp op,
+                                            int64_t innerTile, int64_t width) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> sizes(ranges.size(), 1);
+  sizes.back() = innerTile;
+  if (ranges.size() > 1)
+    sizes[ranges.size() - 2] = largestDivisorAtMost(
+        ranges[ranges.size() - 2], std::max<int64_t>(1, width / innerTile));
+  FailureOr<Operation *> tile = tileInPlace(rewriter, op, sizes);
+  if (failed(tile))
+    return failure();
+  return replaceByVectors(rewriter, *tile);
+}
+
+LogicalResult uniform::vectorizeElementwise(RewriterBase &rewriter,
+                                            linalg::GenericOp op,
+                                            int64_t width) {
+  if (width < 1 || !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+      op.getNumLoops() == 0 || op.getNumReductionLoops() != 0 ||
+      !llvm::all_of(
+          op.getIndexingMapsArray(),
+          [](AffineMap map) { return map.isProjectedPermutation(); }) ||
+      !operandsVectorizeContiguously(op) ||
+      failed(linalg::vectorizeOpPrecondition(op)))
+    return failure();
+  // A slice of a larger tensor (a concatenation's part, a strided window)
+  // is not contiguous once bufferized: collapsing it would copy it.
+  bool slices = llvm::any_of(op->getOperands(), [](Value operand) {
+    return operand.getDefiningOp<tensor::ExtractSliceOp>();
+  });
+  linalg::LinalgOp current = op;
+  SmallVector<int> oneKind(op.getNumLoops(), slices ? -1 : 0);
+  if (FailureOr<linalg::LinalgOp> collapsed =
+          collapseLoopRuns(rewriter, op, collapsibleLoopRuns(op, oneKind));
+      succeeded(collapsed))
+    current = *collapsed;
+  // Whole tiles of `width` first; what `width` does not divide is an op of
+  // its own, vectorized whole, so that no tile needs a mask.
+  unsigned inner = current.getNumLoops() - 1;
+  int64_t extent = current.getStaticLoopRanges()[inner];
+  int64_t innerTile = std::min(extent, width);
+  int64_t remainder = extent % innerTile;
+  if (remainder == 0)
+    return vectorizeParallelTiles(rewriter, current, innerTile, width);
+  rewriter.setInsertionPoint(current);
+  auto [whole, rest] =
+      linalg::splitOp(rewriter, cast<TilingInterface>(current.getOperation()),
+                      inner, rewriter.getIndexAttr(extent - remainder));
+  if (!whole || !rest)
+    return failure();
+  LogicalResult first = vectorizeParallelTiles(
+      rewriter, cast<linalg::LinalgOp>(whole.getOperation()), innerTile, width);
+  LogicalResult second = vectorizeParallelTiles(
+      rewriter, cast<linalg::LinalgOp>(rest.getOperation()), remainder, width);
+  return success(succeeded(first) && succeeded(second));
+}
+
 void uniform::populateCpuLowerVectorsPatterns(RewritePatternSet &patterns) {
   vector::populateVectorContractLoweringPatterns(
       patterns, vector::VectorContractLowering::OuterProduct);
@@ -568,6 +668,24 @@ struct CpuVectorizeTransposesPass
     IRRewriter rewriter(&getContext());
     for (linalg::TransposeOp op : transposes)
       (void)uniform::vectorizeTranspose(rewriter, op, tile);
+  }
+};
+
+struct CpuVectorizeElementwisePass
+    : public uniform::impl::CpuVectorizeElementwiseBase<
+          CpuVectorizeElementwisePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (width < 1) {
+      getOperation().emitError("elementwise tile width must be positive");
+      return signalPassFailure();
+    }
+    SmallVector<linalg::GenericOp> generics;
+    getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : generics)
+      (void)uniform::vectorizeElementwise(rewriter, op, width);
   }
 };
 

@@ -138,6 +138,30 @@ def transpose(name, x, perm):
             f"  return %t : {tensor(y)}\n}}\n")
 
 
+def elementwise(name, inputs, out, body):
+    """func @NAME(X0, X1, ...) = an all-parallel linalg.generic over `out`'s
+    shape; `inputs` are (shape, map results) pairs, `body` the region's ops
+    on %x0, %x1, ... ending in a value %y."""
+    loops = len(out)
+    names = ", ".join(f"d{i}" for i in range(loops))
+    identity = tuple(f"d{i}" for i in range(loops))
+    maps = [m for _, m in inputs] + [identity]
+    affine = [f"affine_map<({names}) -> ({', '.join(m)})>" for m in maps]
+    args = ", ".join(f"%a{i}: {tensor(shape)}"
+                     for i, (shape, _) in enumerate(inputs))
+    ins = ", ".join(f"%a{i}" for i in range(len(inputs)))
+    in_types = ", ".join(tensor(shape) for shape, _ in inputs)
+    block = ", ".join(f"%x{i}: f32" for i in range(len(inputs)))
+    its = ", ".join('"parallel"' for _ in out)
+    return (f"func.func @{name}({args}) -> {tensor(out)} {{\n"
+            f"  %e = tensor.empty() : {tensor(out)}\n"
+            f"  %r = linalg.generic {{indexing_maps = [{', '.join(affine)}], "
+            f"iterator_types = [{its}]}} ins({ins} : {in_types}) outs(%e : "
+            f"{tensor(out)}) {{\n  ^bb0({block}, %out: f32):\n{body}\n"
+            f"    linalg.yield %y : f32\n  }} -> {tensor(out)}\n"
+            f"  return %r : {tensor(out)}\n}}\n")
+
+
 P, R = "parallel", "reduction"
 
 
@@ -247,6 +271,43 @@ def cases(rng):
         x = rand(*shape)
         yield f"transpose_{tag}", transpose("f", shape, perm), [x], \
             np.transpose(x, perm).astype(np.float64)
+    # Elementwise ops (uniform-cpu-vectorize-elementwise): a ReLU written
+    # as a clamp over an NHWC tensor (one collapsed loop of 2704 = 42 tiles
+    # of 64 and 16 more), a bias broadcast along rows of 100 (64 + 36), a
+    # short row of 16 (4 rows a tile), a sigmoid with exp, and an add whose
+    # second operand is read transposed (left to loops).
+    x = rand(1, 13, 13, 16)
+    yield "elementwise_relu_clamp", elementwise(
+        "f", [(x.shape, ("d0", "d1", "d2", "d3"))], x.shape,
+        "    %big = arith.constant 3.40282347E+38 : f32\n"
+        "    %zero = arith.constant 0.0 : f32\n"
+        "    %lo = arith.minimumf %x0, %big : f32\n"
+        "    %y = arith.maximumf %lo, %zero : f32"), [x], \
+        np.maximum(x, 0).astype(np.float64)
+    x, bias = rand(1, 5, 7, 100), rand(100)
+    yield "elementwise_bias_remainder", elementwise(
+        "f", [(x.shape, ("d0", "d1", "d2", "d3")), (bias.shape, ("d3",))],
+        x.shape, "    %y = arith.addf %x0, %x1 : f32"), [x, bias], \
+        x.astype(np.float64) + bias
+    x, row = rand(36, 16), rand(16)
+    yield "elementwise_short_rows", elementwise(
+        "f", [(x.shape, ("d0", "d1")), (row.shape, ("d1",))], x.shape,
+        "    %y = arith.mulf %x0, %x1 : f32"), [x, row], \
+        x.astype(np.float64) * row
+    x = rand(2, 50)
+    yield "elementwise_sigmoid", elementwise(
+        "f", [(x.shape, ("d0", "d1"))], x.shape,
+        "    %one = arith.constant 1.0 : f32\n"
+        "    %n = arith.negf %x0 : f32\n"
+        "    %ex = math.exp %n : f32\n"
+        "    %d = arith.addf %ex, %one : f32\n"
+        "    %y = arith.divf %one, %d : f32"), [x], \
+        1 / (1 + np.exp(-x.astype(np.float64)))
+    x, t = rand(13, 17), rand(17, 13)
+    yield "elementwise_transposed_operand", elementwise(
+        "f", [(x.shape, ("d0", "d1")), (t.shape, ("d1", "d0"))], x.shape,
+        "    %y = arith.addf %x0, %x1 : f32"), [x, t], \
+        x.astype(np.float64) + t.T
     # f16 operands, f32 accumulation.
     a, b = rand(16, 40).astype(np.float16), rand(40, 32).astype(np.float16)
     yield "f16_operands_f32_acc", generic(

@@ -151,6 +151,17 @@ mlir::LogicalResult vectorizeTranspose(mlir::RewriterBase &rewriter,
                                        mlir::linalg::TransposeOp op,
                                        int64_t tile);
 
+/// The core of `uniform-cpu-vectorize-elementwise`: collapses the loops of
+/// the all-parallel static `op` that every operand indexes contiguously,
+/// tiles the innermost loop by `width` elements (splitting off a remainder
+/// that `width` does not divide) and vectorizes each tile. Fails, changing
+/// nothing, when `op` is not such an op or some operand reads across the
+/// innermost loop (a transpose); should a tile not vectorize, the tiled
+/// loops stay (correct) and it fails too.
+mlir::LogicalResult vectorizeElementwise(mlir::RewriterBase &rewriter,
+                                         mlir::linalg::GenericOp op,
+                                         int64_t width);
+
 /// The patterns of `uniform-cpu-lower-vectors`: vector.contract to outer
 /// products, transfer permutation maps to transposes.
 void populateCpuLowerVectorsPatterns(mlir::RewritePatternSet &patterns);

@@ -240,6 +240,43 @@ def CpuVectorizeDepthwiseConvs
   ];
 }
 
+def CpuVectorizeElementwise
+    : Pass<"uniform-cpu-vectorize-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Tile elementwise linalg.generic ops into vector tiles and "
+                "vectorize them";
+  let description = [{
+    Every static `linalg.generic` on tensors whose loops are all parallel
+    and whose operands each read along the innermost loop contiguously or
+    not at all (elementwise ops, activations, residual adds, broadcasts of
+    a bias; not transposes) is vectorized:
+
+    - runs of loops that every operand indexes contiguously are collapsed
+      into one (a 1x112x112x16 ReLU becomes one loop of 200704 elements);
+    - the innermost loop is tiled by `width` elements (the whole loop when
+      it is shorter); a remainder that `width` does not divide is split off
+      as its own op, so every tile has a static shape and no masks;
+    - the next loop out is tiled so that a tile holds about `width`
+      elements (rows of a short innermost loop);
+    - each tile becomes vector ops.
+
+    Without it such loops are left to LLVM's loop vectorizer, which
+    vectorizes short innermost loops across the outer one with gathers and
+    scatters.
+  }];
+  let options = [
+    Option<"width", "width", "int64_t", /*default=*/"64",
+           "Elements per tile along the innermost loop (four AVX-512 "
+           "vectors of f32)">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def CpuVectorizeTransposes
     : Pass<"uniform-cpu-vectorize-transposes", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg.transpose into square tiles and vectorize them";

@@ -78,6 +78,11 @@ struct CpuPipelineOptions
       llvm::cl::desc("Tile and vectorize linalg.transpose "
                      "(uniform-cpu-vectorize-transposes)"),
       llvm::cl::init(true)};
+  Option<bool> vectorizeElementwise{
+      *this, "vectorize-elementwise",
+      llvm::cl::desc("Tile and vectorize elementwise linalg.generic ops "
+                     "(uniform-cpu-vectorize-elementwise)"),
+      llvm::cl::init(true)};
   Option<bool> outlineLoopNests{
       *this, "outline-loop-nests",
       llvm::cl::desc("One function per loop nest, identical ones merged, so "
