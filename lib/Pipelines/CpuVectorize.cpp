@@ -95,6 +95,16 @@ static LogicalResult replaceByVectors(RewriterBase &rewriter, Operation *op,
   return success();
 }
 
+/// The tile of a register tile's wide side: whole vectors of `lanes`
+/// elements where `extent` is a multiple of `lanes` (the largest such
+/// divisor of `extent` within `bound`), else the largest divisor within
+/// `bound`.
+static int64_t wideTileSize(int64_t extent, int64_t bound, int64_t lanes) {
+  if (lanes > 1 && bound >= lanes && extent % lanes == 0)
+    return lanes * largestDivisorAtMost(extent / lanes, bound / lanes);
+  return largestDivisorAtMost(extent, bound);
+}
+
 std::optional<SmallVector<int64_t>>
 uniform::contractionRegisterTiles(linalg::LinalgOp op,
                                   const CpuRegisterTile &tile) {
@@ -118,7 +128,7 @@ uniform::contractionRegisterTiles(linalg::LinalgOp op,
   // Every loop but the innermost m, n and k ones gets a tile of 1.
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<int64_t> sizes(ranges.size(), 1);
-  sizes[wide.back()] = largestDivisorAtMost(ranges[wide.back()], tile.n);
+  sizes[wide.back()] = wideTileSize(ranges[wide.back()], tile.n, tile.lanes);
   sizes[narrow.back()] = largestDivisorAtMost(ranges[narrow.back()], tile.m);
   sizes[dims->k.back()] = largestDivisorAtMost(ranges[dims->k.back()], tile.k);
   for (auto [size, range] : llvm::zip(sizes, ranges))
@@ -577,8 +587,8 @@ struct CpuVectorizeContractionsPass
   using Base::Base;
 
   void runOnOperation() override {
-    uniform::CpuRegisterTile tile{tileM, tileN, tileK};
-    if (tile.m < 1 || tile.n < 1 || tile.k < 1) {
+    uniform::CpuRegisterTile tile{tileM, tileN, tileK, lanes};
+    if (tile.m < 1 || tile.n < 1 || tile.k < 1 || tile.lanes < 1) {
       getOperation().emitError("register tile bounds must be positive");
       return signalPassFailure();
     }

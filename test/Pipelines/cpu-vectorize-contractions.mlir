@@ -1,11 +1,14 @@
 // uniform-cpu-vectorize-contractions: static linalg contractions as scf.for
 // loops over register tiles (reductions innermost, each tile the largest
-// divisor of its extent within tile-m x tile-n x tile-k), each tile one
+// divisor of its extent within tile-m x tile-n x tile-k, the wide side
+// whole vectors of `lanes` where its extent allows), each tile one
 // vector.contract whose accumulator is carried through the reduction loop as
 // a vector.
 // RUN: uniform-opt %s --split-input-file --verify-diagnostics --uniform-cpu-vectorize-contractions --canonicalize --cse | FileCheck %s
 // RUN: uniform-opt %s --split-input-file --uniform-cpu-vectorize-contractions="tile-m=4 tile-n=16 tile-k=4" --canonicalize --cse | FileCheck %s --check-prefix=SMALL
+// RUN: uniform-opt %s --split-input-file --uniform-cpu-vectorize-contractions="lanes=1" --canonicalize --cse | FileCheck %s --check-prefix=LANES
 // RUN: not uniform-opt %s --uniform-cpu-vectorize-contractions="tile-k=0" 2>&1 | FileCheck %s --check-prefix=BOUNDS
+// RUN: not uniform-opt %s --uniform-cpu-vectorize-contractions="lanes=0" 2>&1 | FileCheck %s --check-prefix=BOUNDS
 // BOUNDS: error: register tile bounds must be positive
 
 // Whole tiles: 8 x 32 outputs, 8 reduction steps; the accumulator is read
@@ -63,10 +66,15 @@ func.func @scores(%q: tensor<2x49x16xf32>, %k: tensor<2x49x16xf32>, %c: tensor<2
 
 // -----
 
-// An output contiguous along m (out[n, m]): m gets the wide tile (48 -> 24
-// of the 32), n the narrow one (10 -> 5 of the 8).
+// An output contiguous along m (out[n, m]): m gets the wide tile, n the
+// narrow one (10 -> 5 of the 8). 48 is three vectors of 16 lanes, so the
+// wide tile is one vector (16), not the largest divisor within 32 (24: a
+// vector and a half, which LLVM assembles with shuffles); with lanes=1 it
+// is 24.
 // CHECK-LABEL: func.func @output_transposed
-// CHECK:         vector.contract {{.*}} into vector<5x24xf32>
+// CHECK:         vector.contract {{.*}} into vector<5x16xf32>
+// LANES-LABEL: func.func @output_transposed
+// LANES:         vector.contract {{.*}} into vector<5x24xf32>
 #a = affine_map<(m, n, k) -> (m, k)>
 #b = affine_map<(m, n, k) -> (k, n)>
 #t = affine_map<(m, n, k) -> (n, m)>

@@ -90,6 +90,9 @@ void populateTosaFoldConstantsPatterns(mlir::RewritePatternSet &patterns);
 /// Bounds of the register tile of `uniform-cpu-vectorize-contractions`.
 struct CpuRegisterTile {
   int64_t m = 8, n = 32, k = 8;
+  /// Elements of one hardware vector (16 f32 with AVX-512): where the wide
+  /// extent is a multiple of it, the wide side of the tile is whole vectors.
+  int64_t lanes = 16;
 };
 
 /// The tile sizes `uniform-cpu-vectorize-contractions` gives `op`, one per

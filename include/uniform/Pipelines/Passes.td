@@ -173,7 +173,10 @@ def CpuVectorizeContractions
     `tile-k` reduction steps, where the wide side (`tile-n`) is the one
     contiguous in the output. Each tile size is the largest divisor of its
     extent within the bound, so every tile has the same static shape and
-    no masking is needed. The tile is then vectorized into one
+    no masking is needed; where the wide extent is a multiple of `lanes`,
+    the wide size is the largest multiple of `lanes` that divides it (144
+    columns get tiles of 16, not 24: a vector of 24 f32 is one and a half
+    AVX-512 registers, which LLVM assembles with shuffles, 5x slower). The tile is then vectorized into one
     `vector.contract` (`linalg::vectorize`); `uniform-cpu-lower-vectors`
     lowers it after bufferization.
 
@@ -199,6 +202,10 @@ def CpuVectorizeContractions
            "AVX-512 vectors of f32)">,
     Option<"tileK", "tile-k", "int64_t", /*default=*/"8",
            "Reduction steps per tile">,
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "Elements per hardware vector (16 f32 with AVX-512, 4 with "
+           "NEON): wide sides that are a multiple of it get tiles of whole "
+           "vectors">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
