@@ -1,7 +1,8 @@
 //===- Passes.cpp - Passes the pipelines are built from -------------------===//
 //
 // `uniform-decompose-aggregated-ops`, `uniform-prepare-entry-points`,
-// `uniform-cpu-fast-math` and `uniform-cpu-copies-to-loops`.
+// `uniform-cpu-fast-math` and `uniform-cpu-copies-to-loops` (with
+// copyRowsAsVectors).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,7 @@
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -38,6 +40,58 @@ namespace uniform {
 } // namespace uniform
 
 using namespace mlir;
+
+/// The longest row copyRowsAsVectors moves as one vector (elements).
+static constexpr int64_t kMaxVectorRow = 256;
+
+/// Whether `type` is a static memref of whole-byte elements whose innermost
+/// dimension is contiguous.
+static bool hasContiguousRows(MemRefType type) {
+  if (!type || !type.hasStaticShape() || type.getRank() == 0 ||
+      !type.getElementType().isIntOrFloat() ||
+      type.getElementTypeBitWidth() % 8 != 0)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+LogicalResult uniform::copyRowsAsVectors(RewriterBase &rewriter,
+                                         memref::CopyOp copy) {
+  auto source = dyn_cast<MemRefType>(copy.getSource().getType());
+  auto target = dyn_cast<MemRefType>(copy.getTarget().getType());
+  if (!hasContiguousRows(source) || !hasContiguousRows(target) ||
+      source.getShape() != target.getShape() ||
+      source.getShape().back() > kMaxVectorRow)
+    return failure();
+  Location loc = copy.getLoc();
+  rewriter.setInsertionPoint(copy);
+  auto row =
+      VectorType::get({source.getShape().back()}, source.getElementType());
+  SmallVector<Value> lbs, ubs, steps;
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  for (int64_t extent : source.getShape().drop_back()) {
+    lbs.push_back(zero);
+    ubs.push_back(arith::ConstantIndexOp::create(rewriter, loc, extent));
+    steps.push_back(one);
+  }
+  Value padding = ub::PoisonOp::create(rewriter, loc, source.getElementType());
+  scf::buildLoopNest(rewriter, loc, lbs, ubs, steps,
+                     [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                       SmallVector<Value> indices(ivs);
+                       indices.push_back(zero);
+                       SmallVector<bool> inBounds = {true};
+                       Value data = vector::TransferReadOp::create(
+                           b, loc, row, copy.getSource(), indices, padding,
+                           inBounds);
+                       vector::TransferWriteOp::create(
+                           b, loc, data, copy.getTarget(), indices, inBounds);
+                     });
+  rewriter.eraseOp(copy);
+  return success();
+}
 
 namespace {
 struct DecomposeAggregatedOpsPass
@@ -213,8 +267,9 @@ struct CpuCopiesToLoopsPass
     });
     IRRewriter rewriter(&getContext());
     for (memref::CopyOp copy : copies)
-      uniform::detail::replaceCopyWithParallelLoop(
-          rewriter, copy, copy.getSource(), copy.getTarget());
+      if (failed(uniform::copyRowsAsVectors(rewriter, copy)))
+        uniform::detail::replaceCopyWithParallelLoop(
+            rewriter, copy, copy.getSource(), copy.getTarget());
   }
 };
 } // namespace

@@ -92,8 +92,9 @@ func.func @output_transposed(%a: tensor<48x20xf32>, %b: tensor<20x10xf32>, %c: t
 
 // A 1x1 convolution with unit strides is a matrix product over the pixels
 // (1 x 7 x 9 = 63 rows, tiles of 7) and the channels. Other convolutions
-// (strides, larger windows) are matrix products of their im2col patches
-// (upstream's rewriteInIm2Col), up to 2^24 patch elements.
+// (strides, larger windows) are matrix products of their im2col patches,
+// up to 2^24 patch elements: one strided slice of the input per kernel tap
+// inserted into that tap's columns of [N, OH, OW, KH, KW, C].
 // CHECK-LABEL: func.func @conv1x1
 // CHECK-DAG:     tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<1x7x9x24xf32> into tensor<63x24xf32>
 // CHECK-DAG:     tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<40x1x1x24xf32> into tensor<40x24xf32>
@@ -102,15 +103,18 @@ func.func @output_transposed(%a: tensor<48x20xf32>, %b: tensor<20x10xf32>, %c: t
 // CHECK:         tensor.expand_shape {{.*}} output_shape [1, 7, 9, 40] : tensor<63x40xf32> into tensor<1x7x9x40xf32>
 // CHECK-NOT:     linalg.conv_2d_nhwc_fhwc
 // CHECK-LABEL: func.func @conv1x1_strided
-// CHECK:         tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<40x1x1x24xf32> into tensor<40x24xf32>
-// CHECK:         %[[PATCHES:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1x7x9x24xf32>) outs({{.*}} : tensor<1x20x24xf32>)
-// CHECK:         %[[ROWS:.*]] = tensor.collapse_shape %[[PATCHES]] {{\[\[}}0, 1], [2]] : tensor<1x20x24xf32> into tensor<20x24xf32>
-// CHECK:         tensor.extract_slice %[[ROWS]]
+// CHECK:         %[[TAP:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [1, 4, 5, 24] [1, 2, 2, 1]
+// CHECK:         %[[PATCHES:.*]] = tensor.insert_slice %[[TAP]] into %{{.*}}[0, 0, 0, 0, 0, 0] [1, 4, 5, 1, 1, 24] [1, 1, 1, 1, 1, 1] : tensor<1x4x5x24xf32> into tensor<1x4x5x1x1x24xf32>
+// CHECK-DAG:     tensor.collapse_shape %[[PATCHES]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x4x5x1x1x24xf32> into tensor<20x24xf32>
+// CHECK-DAG:     tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<40x1x1x24xf32> into tensor<40x24xf32>
 // CHECK:         vector.contract {{.*}} : vector<5x8xf32>, vector<20x8xf32> into vector<5x20xf32>
-// The images' patches are rows of one product (2 x 16 = 32 rows).
+// The images' patches are rows of one product (2 x 16 = 32 rows); the
+// last of the nine taps starts at row 2, column 2.
 // CHECK-LABEL: func.func @conv3x3_stride2
-// CHECK:         %[[PATCHES:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<2x9x10x16xf32>) outs({{.*}} : tensor<2x16x144xf32>)
-// CHECK:         tensor.collapse_shape %[[PATCHES]] {{\[\[}}0, 1], [2]] : tensor<2x16x144xf32> into tensor<32x144xf32>
+// CHECK-COUNT-8: tensor.insert_slice
+// CHECK:         %[[TAP:.*]] = tensor.extract_slice %arg0[0, 2, 2, 0] [2, 4, 4, 16] [1, 2, 2, 1]
+// CHECK:         %[[PATCHES:.*]] = tensor.insert_slice %[[TAP]] into %{{.*}}[0, 0, 0, 2, 2, 0] [2, 4, 4, 1, 1, 16]
+// CHECK:         tensor.collapse_shape %[[PATCHES]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<2x4x4x3x3x16xf32> into tensor<32x144xf32>
 // CHECK:         vector.contract {{.*}} : vector<8x8xf32>, vector<32x8xf32> into vector<8x32xf32>
 // CHECK-LABEL: func.func @conv_patches_too_large
 // CHECK:         linalg.conv_2d_nhwc_fhwc

@@ -46,6 +46,7 @@ class GenericOp;
 class TransposeOp;
 } // namespace linalg
 namespace memref {
+class CopyOp;
 class MemRefDialect;
 } // namespace memref
 namespace math {
@@ -153,6 +154,14 @@ void populateConvAsContractionPatterns(mlir::RewritePatternSet &patterns);
 mlir::LogicalResult vectorizeTranspose(mlir::RewriterBase &rewriter,
                                        mlir::linalg::TransposeOp op,
                                        int64_t tile);
+
+/// Part of `uniform-cpu-copies-to-loops`: rewrites the static `copy` whose
+/// source and target are both contiguous along their innermost dimension
+/// (of at most 256 elements) as loops over the other dimensions, each step
+/// one vector transfer of a whole row (an im2col tap's channels, a slice of
+/// a concatenation). Fails, changing nothing, otherwise.
+mlir::LogicalResult copyRowsAsVectors(mlir::RewriterBase &rewriter,
+                                      mlir::memref::CopyOp copy);
 
 /// The core of `uniform-cpu-vectorize-elementwise`: collapses the loops of
 /// the all-parallel static `op` that every operand indexes contiguously,

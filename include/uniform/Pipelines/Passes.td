@@ -150,13 +150,18 @@ def CpuCopiesToLoops
     are not both contiguous (identity layout, or static shape and row-major
     strides) to a call of the runner utilities' `memrefCopy`, which a
     self-contained library built by `uniform-compile` does not link. This
-    pass rewrites exactly those copies as an `scf.parallel` of loads and
-    stores (lowered to loops like any other), leaving the contiguous ones
-    to become `llvm.memcpy`.
+    pass rewrites exactly those copies as loops, leaving the contiguous ones
+    to become `llvm.memcpy`: static copies whose two sides are contiguous
+    along the innermost dimension (of at most 256 elements) as `scf.for`
+    loops over the other dimensions, one vector transfer per row
+    (`copyRowsAsVectors`; im2col taps, slices of concatenations), the rest
+    as an `scf.parallel` of scalar loads and stores.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::ub::UBDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 
@@ -187,9 +192,12 @@ def CpuVectorizeContractions
     Static float convolutions (`linalg.conv_2d_nhwc_fhwc`) are rewritten as
     contractions first (`populateConvAsContractionPatterns`): a 1x1 one
     with unit strides as the matrix product over its pixels, any other as
-    the matrix product of its im2col patches (upstream's `rewriteInIm2Col`,
-    the patches materialized), unless the patches would exceed 2^24
-    elements. A constant 2-D operand stored [wide, reduction] (a filter
+    the matrix product of its im2col patches, unless the patches would
+    exceed 2^24 elements. The patches are materialized one kernel tap at a
+    time, a strided slice of the input inserted into the tap's columns,
+    which `uniform-cpu-copies-to-loops` moves as rows of channels
+    (upstream's `rewriteInIm2Col` gathers element by element through
+    div/mod index maps, which nothing vectorizes). A constant 2-D operand stored [wide, reduction] (a filter
     [F, C], seen through reshapes) is then transposed at compile time
     (`packConstantOperand`), so that tiles read contiguous rows of it
     instead of transposing it in registers (3x on a 3136x64x128 product).
