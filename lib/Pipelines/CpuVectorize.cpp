@@ -105,9 +105,15 @@ static int64_t wideTileSize(int64_t extent, int64_t bound, int64_t lanes) {
   return largestDivisorAtMost(extent, bound);
 }
 
-std::optional<SmallVector<int64_t>>
-uniform::contractionRegisterTiles(linalg::LinalgOp op,
-                                  const CpuRegisterTile &tile) {
+/// The innermost wide and narrow loops of the static contraction on
+/// tensors `op`: the wide one indexes the output's contiguous dimension
+/// (its tile is vectors), the narrow one the other parallel side; and the
+/// innermost reduction loop. std::nullopt when `op` is not such a
+/// contraction.
+struct RegisterTileLoops {
+  unsigned wide, narrow, reduction;
+};
+static std::optional<RegisterTileLoops> registerTileLoops(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
       !linalg::isaContractionOpInterface(op) || op.getNumDpsInits() != 1)
     return std::nullopt;
@@ -115,22 +121,29 @@ uniform::contractionRegisterTiles(linalg::LinalgOp op,
       linalg::inferContractionDims(op);
   if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
     return std::nullopt;
-  // The wide side of the tile is the one whose innermost loop is the
-  // output's contiguous dimension.
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   auto contiguous = dyn_cast<AffineDimExpr>(out.getResults().back());
   if (!contiguous)
     return std::nullopt;
   bool nIsWide = llvm::is_contained(dims->n, contiguous.getPosition());
-  ArrayRef<unsigned> wide = nIsWide ? dims->n : dims->m;
-  ArrayRef<unsigned> narrow = nIsWide ? dims->m : dims->n;
+  return RegisterTileLoops{nIsWide ? dims->n.back() : dims->m.back(),
+                           nIsWide ? dims->m.back() : dims->n.back(),
+                           dims->k.back()};
+}
 
+std::optional<SmallVector<int64_t>>
+uniform::contractionRegisterTiles(linalg::LinalgOp op,
+                                  const CpuRegisterTile &tile) {
+  std::optional<RegisterTileLoops> loops = registerTileLoops(op);
+  if (!loops)
+    return std::nullopt;
   // Every loop but the innermost m, n and k ones gets a tile of 1.
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<int64_t> sizes(ranges.size(), 1);
-  sizes[wide.back()] = wideTileSize(ranges[wide.back()], tile.n, tile.lanes);
-  sizes[narrow.back()] = largestDivisorAtMost(ranges[narrow.back()], tile.m);
-  sizes[dims->k.back()] = largestDivisorAtMost(ranges[dims->k.back()], tile.k);
+  sizes[loops->wide] = wideTileSize(ranges[loops->wide], tile.n, tile.lanes);
+  sizes[loops->narrow] = largestDivisorAtMost(ranges[loops->narrow], tile.m);
+  sizes[loops->reduction] =
+      largestDivisorAtMost(ranges[loops->reduction], tile.k);
   for (auto [size, range] : llvm::zip(sizes, ranges))
     if (size == range)
       size = 0;
@@ -270,6 +283,25 @@ LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
       contractionRegisterTiles(op, tile);
   if (!sizes || failed(linalg::vectorizeOpPrecondition(op)))
     return failure();
+  // A wide extent that is not whole vectors: the whole vectors first, then
+  // the rest (fewer than `lanes` columns) as a contraction of its own, not
+  // tiles of some smaller divisor (49 keys: 48 + 1, not 7 x 7).
+  unsigned wide = registerTileLoops(op)->wide;
+  int64_t extent = op.getStaticLoopRanges()[wide];
+  int64_t rest = extent % tile.lanes;
+  if (tile.lanes > 1 && extent > tile.lanes && rest != 0) {
+    rewriter.setInsertionPoint(op);
+    auto [whole, remainder] =
+        linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                        wide, rewriter.getIndexAttr(extent - rest));
+    if (!whole || !remainder)
+      return failure();
+    LogicalResult first = vectorizeContraction(
+        rewriter, cast<linalg::LinalgOp>(whole.getOperation()), tile);
+    LogicalResult second = vectorizeContraction(
+        rewriter, cast<linalg::LinalgOp>(remainder.getOperation()), tile);
+    return success(succeeded(first) && succeeded(second));
+  }
   // Parallel loops outside, reductions inside, so that the accumulator
   // stays in registers over the reduction loop.
   SmallVector<int64_t> order;

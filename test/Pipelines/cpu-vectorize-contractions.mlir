@@ -32,10 +32,17 @@ func.func @matmul(%a: tensor<16x64xf32>, %b: tensor<64x96xf32>, %c: tensor<16x96
 
 // -----
 
-// Extents that 8 and 32 do not divide: 7 rows, 25 columns, 7 steps; the
-// batch is tiled by 1 and dropped from the vectors.
+// Extents that 8 and 32 do not divide: 7 rows, 7 steps, and 50 columns,
+// split into 48 (tiles of one 16-lane vector) and a contraction of the 2
+// left; the batch is tiled by 1 and dropped from the vectors. With lanes=1,
+// tiles of 25 columns.
 // CHECK-LABEL: func.func @batch_matmul_odd
-// CHECK:         vector.contract {{.*}} : vector<7x7xf32>, vector<7x25xf32> into vector<7x25xf32>
+// CHECK:         vector.contract {{.*}} : vector<7x7xf32>, vector<7x16xf32> into vector<7x16xf32>
+// CHECK:         vector.contract {{.*}} : vector<7x7xf32>, vector<7x2xf32> into vector<7x2xf32>
+// LANES-LABEL: func.func @batch_matmul_odd
+// LANES:         vector.contract {{.*}} : vector<7x7xf32>, vector<7x25xf32> into vector<7x25xf32>
+// LANES-NOT:     vector<7x2xf32>
+// LANES-LABEL: func.func @scores
 func.func @batch_matmul_odd(%a: tensor<3x7x49xf32>, %b: tensor<3x49x50xf32>, %c: tensor<3x7x50xf32>) -> tensor<3x7x50xf32> {
   %r = linalg.batch_matmul ins(%a, %b : tensor<3x7x49xf32>, tensor<3x49x50xf32>) outs(%c : tensor<3x7x50xf32>) -> tensor<3x7x50xf32>
   return %r : tensor<3x7x50xf32>
@@ -50,7 +57,8 @@ func.func @batch_matmul_odd(%a: tensor<3x7x49xf32>, %b: tensor<3x49x50xf32>, %c:
 // CHECK-DAG:   #[[K:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-DAG:   #[[S:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @scores
-// CHECK:         vector.contract {indexing_maps = [#[[Q]], #[[K]], #[[S]]], {{.*}} : vector<7x8xf32>, vector<7x8xf32> into vector<7x7xf32>
+// CHECK:         vector.contract {indexing_maps = [#[[Q]], #[[K]], #[[S]]], {{.*}} : vector<7x8xf32>, vector<16x8xf32> into vector<7x16xf32>
+// CHECK:         vector.contract {indexing_maps = [#[[Q]], #[[K]], #[[S]]], {{.*}} : vector<7x8xf32>, vector<1x8xf32> into vector<7x1xf32>
 #q = affine_map<(b, n, m, d) -> (b, n, d)>
 #k = affine_map<(b, n, m, d) -> (b, m, d)>
 #s = affine_map<(b, n, m, d) -> (b, n, m)>
@@ -91,7 +99,8 @@ func.func @output_transposed(%a: tensor<48x20xf32>, %b: tensor<20x10xf32>, %c: t
 // -----
 
 // A 1x1 convolution with unit strides is a matrix product over the pixels
-// (1 x 7 x 9 = 63 rows, tiles of 7) and the channels. Other convolutions
+// (1 x 7 x 9 = 63 rows, tiles of 7) and the channels (40 filters: 32 and
+// 8). Other convolutions
 // (strides, larger windows) are matrix products of their im2col patches,
 // up to 2^24 patch elements: one strided slice of the input per kernel tap
 // inserted into that tap's columns of [N, OH, OW, KH, KW, C].
@@ -99,7 +108,8 @@ func.func @output_transposed(%a: tensor<48x20xf32>, %b: tensor<20x10xf32>, %c: t
 // CHECK-DAG:     tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<1x7x9x24xf32> into tensor<63x24xf32>
 // CHECK-DAG:     tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<40x1x1x24xf32> into tensor<40x24xf32>
 // CHECK-DAG:     tensor.collapse_shape %arg2 {{\[\[}}0, 1, 2], [3]] : tensor<1x7x9x40xf32> into tensor<63x40xf32>
-// CHECK:         vector.contract {{.*}} : vector<7x8xf32>, vector<20x8xf32> into vector<7x20xf32>
+// CHECK:         vector.contract {{.*}} : vector<7x8xf32>, vector<32x8xf32> into vector<7x32xf32>
+// CHECK:         vector.contract {{.*}} : vector<7x8xf32>, vector<8x8xf32> into vector<7x8xf32>
 // CHECK:         tensor.expand_shape {{.*}} output_shape [1, 7, 9, 40] : tensor<63x40xf32> into tensor<1x7x9x40xf32>
 // CHECK-NOT:     linalg.conv_2d_nhwc_fhwc
 // CHECK-LABEL: func.func @conv1x1_strided
@@ -107,7 +117,8 @@ func.func @output_transposed(%a: tensor<48x20xf32>, %b: tensor<20x10xf32>, %c: t
 // CHECK:         %[[PATCHES:.*]] = tensor.insert_slice %[[TAP]] into %{{.*}}[0, 0, 0, 0, 0, 0] [1, 4, 5, 1, 1, 24] [1, 1, 1, 1, 1, 1] : tensor<1x4x5x24xf32> into tensor<1x4x5x1x1x24xf32>
 // CHECK-DAG:     tensor.collapse_shape %[[PATCHES]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x4x5x1x1x24xf32> into tensor<20x24xf32>
 // CHECK-DAG:     tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2, 3]] : tensor<40x1x1x24xf32> into tensor<40x24xf32>
-// CHECK:         vector.contract {{.*}} : vector<5x8xf32>, vector<20x8xf32> into vector<5x20xf32>
+// CHECK:         vector.contract {{.*}} : vector<5x8xf32>, vector<32x8xf32> into vector<5x32xf32>
+// CHECK:         vector.contract {{.*}} : vector<5x8xf32>, vector<8x8xf32> into vector<5x8xf32>
 // The images' patches are rows of one product (2 x 16 = 32 rows); the
 // last of the nine taps starts at row 2, column 2.
 // CHECK-LABEL: func.func @conv3x3_stride2

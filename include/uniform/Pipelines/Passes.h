@@ -115,7 +115,9 @@ mlir::LogicalResult packConstantOperand(mlir::RewriterBase &rewriter,
 
 /// The core of `uniform-cpu-vectorize-contractions`: tiles `op` by
 /// `contractionRegisterTiles` (reduction loops innermost) and vectorizes the
-/// tile into a vector.contract. Fails, changing nothing, when `op` has no
+/// tile into a vector.contract. A wide extent longer than `tile.lanes` but
+/// not a multiple of it is split first (linalg::splitOp): its whole vectors
+/// and the remaining columns are vectorized as two contractions. Fails, changing nothing, when `op` has no
 /// register tiles or does not vectorize (linalg::vectorizeOpPrecondition);
 /// should the tile fail to vectorize after all, the tiled loops stay
 /// (correct, but scalar) and it fails too.

@@ -181,7 +181,10 @@ def CpuVectorizeContractions
     no masking is needed; where the wide extent is a multiple of `lanes`,
     the wide size is the largest multiple of `lanes` that divides it (144
     columns get tiles of 16, not 24: a vector of 24 f32 is one and a half
-    AVX-512 registers, which LLVM assembles with shuffles, 5x slower). The tile is then vectorized into one
+    AVX-512 registers, which LLVM assembles with shuffles, 5x slower). A
+    wide extent longer than `lanes` but not a multiple of it is split
+    first: its whole vectors are one contraction, the remaining columns
+    another (49 keys: 48 + 1, not tiles of 7). The tile is then vectorized into one
     `vector.contract` (`linalg::vectorize`); `uniform-cpu-lower-vectors`
     lowers it after bufferization.
 
