@@ -113,6 +113,19 @@ contractionRegisterTiles(mlir::linalg::LinalgOp op,
 mlir::LogicalResult packConstantOperand(mlir::RewriterBase &rewriter,
                                         mlir::linalg::GenericOp op);
 
+/// Part of `uniform-cpu-vectorize-contractions`, after packConstantOperand:
+/// when `op` is out[m, n] += a[m, k] * w[k, n] with `w` a constant and `n`
+/// a multiple of `tile.lanes` wider than one register tile of `tile`
+/// (contractionRegisterTiles' wide size), stores `w` in panels [N / P, K, P] of that
+/// width P and replaces `op` with the product over (m, N / P, P, k) into the
+/// output expanded to [M, N / P, P], so that each register tile reads one
+/// contiguous panel instead of rows N elements apart (data tiling, as
+/// linalg.pack and mmt4d do). Returns the new op; fails, changing nothing,
+/// otherwise.
+mlir::FailureOr<mlir::linalg::GenericOp>
+packConstantPanels(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
+                   const CpuRegisterTile &tile);
+
 /// The core of `uniform-cpu-vectorize-contractions`: tiles `op` by
 /// `contractionRegisterTiles` (reduction loops innermost) and vectorizes the
 /// tile into a vector.contract. A wide extent longer than `tile.lanes` but

@@ -204,6 +204,12 @@ def CpuVectorizeContractions
     [F, C], seen through reshapes) is then transposed at compile time
     (`packConstantOperand`), so that tiles read contiguous rows of it
     instead of transposing it in registers (3x on a 3136x64x128 product).
+    Constant weights [K, N] of a generic product wider than one register
+    tile are then stored in panels [N / P, K, P] of the tile's width P
+    (`packConstantPanels`), so that a tile reads one contiguous panel, not
+    rows N elements apart. Of a tile's two parallel sides, the one whose
+    operand is larger is the outer loop, so that each of its panels stays
+    in cache while the tiles of the other side pass it.
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
