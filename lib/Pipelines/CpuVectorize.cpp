@@ -712,6 +712,22 @@ static LogicalResult vectorizeParallelTiles(RewriterBase &rewriter,
   return replaceByVectors(rewriter, *tile);
 }
 
+LogicalResult uniform::writePaddedResultsInPlace(Operation *root) {
+  // Only pads of an op's sole result: the op is not computed twice.
+  SmallVector<Operation *> pads;
+  root->walk([&](tensor::PadOp pad) {
+    auto producer = pad.getSource().getDefiningOp<linalg::LinalgOp>();
+    if (producer && pad.getSource().hasOneUse() &&
+        producer.getNumLoops() == producer.getNumParallelLoops())
+      pads.push_back(pad);
+  });
+  RewritePatternSet patterns(root->getContext());
+  linalg::populateFuseTensorPadWithProducerLinalgOpPatterns(patterns);
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+  return applyOpPatternsGreedily(pads, std::move(patterns), config);
+}
+
 LogicalResult uniform::vectorizeElementwise(RewriterBase &rewriter,
                                             linalg::GenericOp op,
                                             int64_t width) {
@@ -896,6 +912,8 @@ struct CpuVectorizeElementwisePass
       getOperation().emitError("elementwise tile width must be positive");
       return signalPassFailure();
     }
+    if (failed(uniform::writePaddedResultsInPlace(getOperation())))
+      return signalPassFailure();
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
     IRRewriter rewriter(&getContext());

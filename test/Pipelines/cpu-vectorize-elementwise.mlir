@@ -158,3 +158,32 @@ func.func @slice_operand(%x: tensor<12x8xf32>) -> tensor<6x8xf32> {
   } -> tensor<6x8xf32>
   return %r : tensor<6x8xf32>
 }
+
+// -----
+
+// A pad of an elementwise op's only use (a ReLU before a padded
+// convolution): the padded tensor is filled and the ReLU writes into its
+// interior, so no copy of the ReLU's result is left for the pad.
+// CHECK-LABEL: func.func @relu_then_pad
+// CHECK-NOT:     tensor.pad
+// CHECK:         %[[FILL:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x5x5x8xf32>)
+// CHECK:         %[[INTERIOR:.*]] = tensor.extract_slice %[[FILL]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// CHECK:         %[[RELU:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INTERIOR]])
+// CHECK:           arith.maximumf {{.*}} : vector<1x1x4x8xf32>
+// CHECK:         tensor.insert_slice %[[RELU]] into %[[FILL]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// CHECK-NOT:     tensor.pad
+#pad = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @relu_then_pad(%x: tensor<1x4x4x8xf32>) -> tensor<1x5x5x8xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x8xf32>
+  %r = linalg.generic {indexing_maps = [#pad, #pad], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x4x4x8xf32>) outs(%e : tensor<1x4x4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %cst : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x8xf32>
+  %p = tensor.pad %r low[0, 1, 1, 0] high[0, 0, 0, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %cst : f32
+  } : tensor<1x4x4x8xf32> to tensor<1x5x5x8xf32>
+  return %p : tensor<1x5x5x8xf32>
+}

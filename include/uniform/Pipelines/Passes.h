@@ -178,6 +178,13 @@ mlir::LogicalResult vectorizeTranspose(mlir::RewriterBase &rewriter,
 mlir::LogicalResult copyRowsAsVectors(mlir::RewriterBase &rewriter,
                                       mlir::memref::CopyOp copy);
 
+/// Part of `uniform-cpu-vectorize-elementwise`, before it vectorizes: every
+/// tensor.pad whose source is the sole use of an all-parallel linalg op's
+/// result becomes a fill of the padded tensor into whose interior that op
+/// writes (upstream's populateFuseTensorPadWithProducerLinalgOpPatterns),
+/// instead of a copy of its result into the interior.
+mlir::LogicalResult writePaddedResultsInPlace(mlir::Operation *root);
+
 /// The core of `uniform-cpu-vectorize-elementwise`: collapses the loops of
 /// the all-parallel static `op` that every operand indexes contiguously,
 /// tiles the innermost loop by `width` elements (splitting off a remainder

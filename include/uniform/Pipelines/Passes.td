@@ -286,6 +286,11 @@ def CpuVectorizeElementwise
     Without it such loops are left to LLVM's loop vectorizer, which
     vectorizes short innermost loops across the outer one with gathers and
     scatters.
+
+    First, a `tensor.pad` of an all-parallel op's only use (a ReLU before
+    a padded convolution) becomes a fill of the padded tensor into whose
+    interior the op writes its result directly
+    (`writePaddedResultsInPlace`), instead of a copy of it.
   }];
   let options = [
     Option<"width", "width", "int64_t", /*default=*/"64",
