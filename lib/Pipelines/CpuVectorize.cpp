@@ -263,7 +263,7 @@ collapseLoopRuns(RewriterBase &rewriter, linalg::LinalgOp op,
 
 FailureOr<linalg::GenericOp>
 uniform::packConstantPanels(RewriterBase &rewriter, linalg::GenericOp op,
-                            const CpuRegisterTile &tile) {
+                            const CpuRegisterTile &tile, int64_t minBytes) {
   // out[m, n] += a[m, k] * w[k, n], w a constant, n the wide loop.
   std::optional<RegisterTileLoops> loops = registerTileLoops(op);
   if (!loops || op.getNumLoops() != 3 || op.getNumDpsInputs() != 2 ||
@@ -285,8 +285,8 @@ uniform::packConstantPanels(RewriterBase &rewriter, linalg::GenericOp op,
   int64_t panel = wideTileSize(width, tile.n, tile.lanes);
   std::optional<ArrayRef<char>> bytes = constantBytes(weights->get());
   unsigned bits = type.getElementType().getIntOrFloatBitWidth();
-  if (!bytes || bits % 8 != 0 || width % tile.lanes != 0 || panel == width ||
-      width % panel != 0 ||
+  if (!bytes || int64_t(bytes->size()) < minBytes || bits % 8 != 0 ||
+      width % tile.lanes != 0 || panel == width || width % panel != 0 ||
       int64_t(bytes->size()) != depth * width * (bits / 8))
     return failure();
   // packed[p, r, c] = w[r, p * panel + c].
@@ -714,18 +714,27 @@ static LogicalResult vectorizeParallelTiles(RewriterBase &rewriter,
 
 LogicalResult uniform::writePaddedResultsInPlace(Operation *root) {
   // Only pads of an op's sole result: the op is not computed twice.
-  SmallVector<Operation *> pads;
+  SmallVector<Operation *> pads, producers;
   root->walk([&](tensor::PadOp pad) {
     auto producer = pad.getSource().getDefiningOp<linalg::LinalgOp>();
     if (producer && pad.getSource().hasOneUse() &&
-        producer.getNumLoops() == producer.getNumParallelLoops())
+        producer.getNumLoops() == producer.getNumParallelLoops()) {
       pads.push_back(pad);
+      producers.push_back(producer);
+    }
   });
   RewritePatternSet patterns(root->getContext());
   linalg::populateFuseTensorPadWithProducerLinalgOpPatterns(patterns);
   GreedyRewriteConfig config;
   config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-  return applyOpPatternsGreedily(pads, std::move(patterns), config);
+  if (failed(applyOpPatternsGreedily(pads, std::move(patterns), config)))
+    return failure();
+  // The pattern computes a copy of the producer into the padded tensor.
+  IRRewriter rewriter(root->getContext());
+  for (Operation *producer : producers)
+    if (producer->use_empty())
+      rewriter.eraseOp(producer);
+  return success();
 }
 
 LogicalResult uniform::vectorizeElementwise(RewriterBase &rewriter,
@@ -803,7 +812,8 @@ struct CpuVectorizeContractionsPass
 
   void runOnOperation() override {
     uniform::CpuRegisterTile tile{tileM, tileN, tileK, lanes};
-    if (tile.m < 1 || tile.n < 1 || tile.k < 1 || tile.lanes < 1) {
+    if (tile.m < 1 || tile.n < 1 || tile.k < 1 || tile.lanes < 1 ||
+        panelBytes < 0) {
       getOperation().emitError("register tile bounds must be positive");
       return signalPassFailure();
     }
@@ -827,12 +837,12 @@ struct CpuVectorizeContractionsPass
     getOperation().walk([&](linalg::GenericOp op) {
       (void)uniform::packConstantOperand(rewriter, op);
     });
-    // Constant weights wider than one register tile are stored in panels
-    // of the tile's width, so that each tile reads contiguous memory.
+    // Large constant weights wider than one register tile are stored in
+    // panels of the tile's width, so that each tile reads contiguous memory.
     SmallVector<linalg::GenericOp> products;
     getOperation().walk([&](linalg::GenericOp op) { products.push_back(op); });
     for (linalg::GenericOp op : products)
-      (void)uniform::packConstantPanels(rewriter, op, tile);
+      (void)uniform::packConstantPanels(rewriter, op, tile, panelBytes);
     SmallVector<linalg::LinalgOp> contractions;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (uniform::contractionRegisterTiles(op, tile))

@@ -44,10 +44,11 @@ using namespace mlir;
 /// The longest row copyRowsAsVectors moves as one vector (elements).
 static constexpr int64_t kMaxVectorRow = 256;
 
-/// Whether `type` is a static memref of whole-byte elements whose innermost
-/// dimension is contiguous.
+/// Whether `type` is a static, non-empty memref of whole-byte elements whose
+/// innermost dimension is contiguous.
 static bool hasContiguousRows(MemRefType type) {
   if (!type || !type.hasStaticShape() || type.getRank() == 0 ||
+      llvm::is_contained(type.getShape(), 0) ||
       !type.getElementType().isIntOrFloat() ||
       type.getElementTypeBitWidth() % 8 != 0)
     return false;

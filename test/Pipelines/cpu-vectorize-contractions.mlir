@@ -5,10 +5,12 @@
 // vector.contract whose accumulator is carried through the reduction loop as
 // a vector.
 // RUN: uniform-opt %s --split-input-file --verify-diagnostics --uniform-cpu-vectorize-contractions --canonicalize --cse | FileCheck %s
-// RUN: uniform-opt %s --split-input-file --uniform-cpu-vectorize-contractions="tile-m=4 tile-n=16 tile-k=4" --canonicalize --cse | FileCheck %s --check-prefix=SMALL
-// RUN: uniform-opt %s --split-input-file --uniform-cpu-vectorize-contractions="lanes=1" --canonicalize --cse | FileCheck %s --check-prefix=LANES
+// RUN: uniform-opt %s --split-input-file --uniform-cpu-vectorize-contractions="tile-m=4 tile-n=16 tile-k=4 panel-bytes=0" --canonicalize --cse | FileCheck %s --check-prefix=SMALL
+// RUN: uniform-opt %s --split-input-file --uniform-cpu-vectorize-contractions="lanes=1 panel-bytes=0" --canonicalize --cse | FileCheck %s --check-prefix=LANES
+// RUN: uniform-opt %s --split-input-file --uniform-cpu-vectorize-contractions="panel-bytes=0" --canonicalize --cse | FileCheck %s --check-prefix=PANELS
 // RUN: not uniform-opt %s --uniform-cpu-vectorize-contractions="tile-k=0" 2>&1 | FileCheck %s --check-prefix=BOUNDS
 // RUN: not uniform-opt %s --uniform-cpu-vectorize-contractions="lanes=0" 2>&1 | FileCheck %s --check-prefix=BOUNDS
+// RUN: not uniform-opt %s --uniform-cpu-vectorize-contractions="panel-bytes=-1" 2>&1 | FileCheck %s --check-prefix=BOUNDS
 // BOUNDS: error: register tile bounds must be positive
 
 // Whole tiles: 8 x 32 outputs, 8 reduction steps; the accumulator is read
@@ -230,16 +232,20 @@ func.func @conv1x1_constant_weights(%x: tensor<1x7x9x4xf32>, %b: tensor<1x7x9x3x
 // -----
 
 // Constant weights [K, N] of a generic product (convolutions become them;
-// named linalg.matmul ops are not packed) wider than one register tile (64
-// columns, tiles of 32) are stored in panels [N / 32, K, 32]: panel p holds
+// named linalg.matmul ops are not packed) of at least panel-bytes and wider
+// than one register tile (64 columns, tiles of 32) are stored in panels [N / 32, K, 32]: panel p holds
 // columns 32p..32p+31, the product runs over (m, p, c, k) into the output
 // expanded to [M, 2, 32], and each tile reads one contiguous panel.
+// Below panel-bytes (2 MiB by default), the weights stay [K, N].
 // CHECK-LABEL: func.func @constant_panels
-// CHECK:         %[[PANELS:.*]] = arith.constant dense<{{.*}}> : tensor<2x4x32xf32>
-// CHECK:         tensor.expand_shape %arg1 {{\[\[}}0], [1, 2]] output_shape [8, 2, 32] : tensor<8x64xf32> into tensor<8x2x32xf32>
-// CHECK:         tensor.extract_slice %[[PANELS]][%{{.*}}, 0, 0] [1, 4, 32] [1, 1, 1]
-// CHECK:         vector.contract {{.*}} : vector<8x4xf32>, vector<1x4x32xf32> into vector<8x1x32xf32>
-// CHECK:         tensor.collapse_shape {{.*}} {{\[\[}}0], [1, 2]] : tensor<8x2x32xf32> into tensor<8x64xf32>
+// CHECK-NOT:     tensor<2x4x32xf32>
+// CHECK:         vector.contract {{.*}} : vector<8x4xf32>, vector<4x32xf32> into vector<8x32xf32>
+// PANELS-LABEL: func.func @constant_panels
+// PANELS:         %[[PANELS:.*]] = arith.constant dense<{{.*}}> : tensor<2x4x32xf32>
+// PANELS:         tensor.expand_shape %arg1 {{\[\[}}0], [1, 2]] output_shape [8, 2, 32] : tensor<8x64xf32> into tensor<8x2x32xf32>
+// PANELS:         tensor.extract_slice %[[PANELS]][%{{.*}}, 0, 0] [1, 4, 32] [1, 1, 1]
+// PANELS:         vector.contract {{.*}} : vector<8x4xf32>, vector<1x4x32xf32> into vector<8x1x32xf32>
+// PANELS:         tensor.collapse_shape {{.*}} {{\[\[}}0], [1, 2]] : tensor<8x2x32xf32> into tensor<8x64xf32>
 // With lanes=1 the wide tile is still 32 (of 64): panels too.
 // LANES-LABEL: func.func @constant_panels
 // LANES:         arith.constant dense<{{.*}}> : tensor<2x4x32xf32>

@@ -228,8 +228,9 @@ def cases(rng):
     # A 1x1 convolution (a matrix product over the pixels), a strided one
     # and larger windows (matrix products of im2col patches), into a bias.
     # With constant weights (as imported), the filter is transposed at
-    # compile time into [KH*KW*C, F], and where F is more than one register
-    # tile wide (64, 96), stored in panels [F / 32, KH*KW*C, 32].
+    # compile time into [KH*KW*C, F]; 64 filters of 24 channels stay so, and
+    # 288 filters of 3x3x256 (2.7 MB) are stored in panels
+    # [F / 32, KH*KW*C, 32].
     for tag, n, hw, c, f, k, stride, dilation, constant in (
             ("1x1", 1, (7, 9), 24, 40, 1, 1, 1, False),
             ("1x1_stride2", 1, (7, 9), 24, 40, 1, 2, 1, False),
@@ -237,8 +238,8 @@ def cases(rng):
             ("5x5_dilation2", 1, (12, 13), 8, 24, 5, 1, 2, False),
             ("1x1_constant_weights", 1, (7, 9), 24, 40, 1, 1, 1, True),
             ("3x3_constant_weights", 1, (9, 10), 8, 20, 3, 2, 1, True),
-            ("1x1_constant_panels", 1, (7, 9), 24, 64, 1, 1, 1, True),
-            ("3x3_constant_panels", 1, (9, 10), 8, 96, 3, 2, 1, True)):
+            ("1x1_constant_wide", 1, (7, 9), 24, 64, 1, 1, 1, True),
+            ("3x3_constant_panels", 1, (5, 5), 256, 288, 3, 1, 1, True)):
         x, w = rand(n, *hw, c), rand(f, k, k, c)
         out = (n, *window_out(hw, k, stride, dilation), f)
         bias = rand(*out)

@@ -114,7 +114,8 @@ mlir::LogicalResult packConstantOperand(mlir::RewriterBase &rewriter,
                                         mlir::linalg::GenericOp op);
 
 /// Part of `uniform-cpu-vectorize-contractions`, after packConstantOperand:
-/// when `op` is out[m, n] += a[m, k] * w[k, n] with `w` a constant and `n`
+/// when `op` is out[m, n] += a[m, k] * w[k, n] with `w` a constant of at
+/// least `minBytes` bytes and `n`
 /// a multiple of `tile.lanes` wider than one register tile of `tile`
 /// (contractionRegisterTiles' wide size), stores `w` in panels [N / P, K, P] of that
 /// width P and replaces `op` with the product over (m, N / P, P, k) into the
@@ -124,7 +125,7 @@ mlir::LogicalResult packConstantOperand(mlir::RewriterBase &rewriter,
 /// otherwise.
 mlir::FailureOr<mlir::linalg::GenericOp>
 packConstantPanels(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
-                   const CpuRegisterTile &tile);
+                   const CpuRegisterTile &tile, int64_t minBytes);
 
 /// The core of `uniform-cpu-vectorize-contractions`: tiles `op` by
 /// `contractionRegisterTiles` (reduction loops innermost) and vectorizes the
