@@ -7,14 +7,17 @@
 // `uniform-cpu-vectorize-depthwise-convs` tiles depthwise convolutions into
 // 1-D ones vectorized over channels. Both carry each tile's accumulator
 // through its reduction loop as a vector. `uniform-cpu-vectorize-transposes`
-// moves data in square tiles. `uniform-cpu-vectorize-elementwise` collapses
-// elementwise ops into as few loops as their operands allow and tiles them
-// by whole vectors. `uniform-cpu-lower-vectors`, after bufferization, lowers
-// the contractions to outer products (FMAs).
+// moves data in square tiles. `uniform-cpu-lower-vectors`, after
+// bufferization, lowers the contractions to outer products (FMAs).
+// `uniform-cpu-vectorize-elementwise` is in CpuVectorizeElementwise.cpp,
+// the convolution rewrites in CpuConvAsContraction.cpp; the tiling steps
+// they share are declared in CpuTiling.h.
 //
 //===----------------------------------------------------------------------===//
 
 #include "uniform/Pipelines/Passes.h"
+
+#include "CpuTiling.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -40,29 +43,23 @@ namespace uniform {
 #define GEN_PASS_DEF_CPULOWERVECTORS
 #define GEN_PASS_DEF_CPUVECTORIZEDEPTHWISECONVS
 #define GEN_PASS_DEF_CPUVECTORIZETRANSPOSES
-#define GEN_PASS_DEF_CPUVECTORIZEELEMENTWISE
 #include "uniform/Pipelines/Passes.h.inc"
 } // namespace uniform
 
 using namespace mlir;
+using namespace uniform::detail;
 
-/// The largest divisor of `extent` that is at most `bound` (at least 1).
-static int64_t largestDivisorAtMost(int64_t extent, int64_t bound) {
+int64_t uniform::detail::largestDivisorAtMost(int64_t extent, int64_t bound) {
   for (int64_t d = std::min(extent, bound); d > 1; --d)
     if (extent % d == 0)
       return d;
   return 1;
 }
 
-/// Tiles `op` with scf.for loops by `sizes` (one per loop; 0, or the loop's
-/// whole extent, leaves it untiled), in `interchange` order when given,
-/// replaces `op` with the loops' results and returns the op in the
-/// innermost loop. Without loops (every size whole) the replacements are
-/// that op's own results.
-static FailureOr<Operation *> tileInPlace(RewriterBase &rewriter,
-                                          linalg::LinalgOp op,
-                                          ArrayRef<int64_t> sizes,
-                                          ArrayRef<int64_t> interchange = {}) {
+FailureOr<Operation *>
+uniform::detail::tileInPlace(RewriterBase &rewriter, linalg::LinalgOp op,
+                             ArrayRef<int64_t> sizes,
+                             ArrayRef<int64_t> interchange) {
   SmallVector<int64_t> tiles(sizes);
   for (auto [size, range] : llvm::zip(tiles, op.getStaticLoopRanges()))
     if (size == range)
@@ -79,11 +76,9 @@ static FailureOr<Operation *> tileInPlace(RewriterBase &rewriter,
   return tiled->tiledOps.back();
 }
 
-/// Replaces `op` (a tile) by its vectorized form; `op` stays as it was when
-/// it does not vectorize. Generic contractions become vector.contract
-/// with `namedContraction`.
-static LogicalResult replaceByVectors(RewriterBase &rewriter, Operation *op,
-                                      bool namedContraction = false) {
+LogicalResult uniform::detail::replaceByVectors(RewriterBase &rewriter,
+                                                Operation *op,
+                                                bool namedContraction) {
   rewriter.setInsertionPoint(op);
   FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
       rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
@@ -221,11 +216,8 @@ LogicalResult uniform::packConstantOperand(RewriterBase &rewriter,
   return failure();
 }
 
-/// The maximal runs of two or more consecutive loops of `op` of one kind
-/// (`kind[loop]`, none when negative) that every indexing map keeps
-/// together and in order, as linalg::collapseOpIterationDims takes them.
-static SmallVector<ReassociationIndices>
-collapsibleLoopRuns(linalg::LinalgOp op, ArrayRef<int> kind) {
+SmallVector<ReassociationIndices>
+uniform::detail::collapsibleLoopRuns(linalg::LinalgOp op, ArrayRef<int> kind) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   SmallVector<ReassociationIndices> runs;
   for (int64_t loop = 0, e = op.getNumLoops(); loop < e;) {
@@ -245,11 +237,9 @@ collapsibleLoopRuns(linalg::LinalgOp op, ArrayRef<int> kind) {
   return runs;
 }
 
-/// Collapses `runs` of `op`'s loops and replaces `op`; returns the collapsed
-/// op, or failure (changing nothing) when there are no runs.
-static FailureOr<linalg::LinalgOp>
-collapseLoopRuns(RewriterBase &rewriter, linalg::LinalgOp op,
-                 ArrayRef<ReassociationIndices> runs) {
+FailureOr<linalg::LinalgOp>
+uniform::detail::collapseLoopRuns(RewriterBase &rewriter, linalg::LinalgOp op,
+                                  ArrayRef<ReassociationIndices> runs) {
   if (runs.empty())
     return failure();
   rewriter.setInsertionPoint(op);
@@ -421,159 +411,7 @@ LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
   return replaceByVectors(rewriter, *inner, /*namedContraction=*/true);
 }
 
-/// Replaces the convolution `op` by the matrix product out[p, f] +=
-/// lhs[p, k] * filter[f, k] over its N*OH*OW pixels p (a linalg.generic
-/// between collapse and expand shapes that contractionRegisterTiles
-/// recognizes, every pixel in one dimension so that register tiles are as
-/// tall as possible), where `lhs` is [P, K] and `filter` is [F, K].
-static void replaceByPixelProduct(PatternRewriter &rewriter,
-                                  linalg::Conv2DNhwcFhwcOp op, Value lhs,
-                                  Value filter) {
-  Location loc = op.getLoc();
-  Value init = op.getOutputs()[0];
-  SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
-  Value out = tensor::CollapseShapeOp::create(rewriter, loc, init, pixels);
-  MLIRContext *ctx = rewriter.getContext();
-  AffineExpr p, f, k;
-  bindDims(ctx, p, f, k);
-  SmallVector<AffineMap> maps = AffineMap::inferFromExprList(
-      ArrayRef<ArrayRef<AffineExpr>>{{p, k}, {f, k}, {p, f}}, ctx);
-  SmallVector<utils::IteratorType> iterators = {utils::IteratorType::parallel,
-                                                utils::IteratorType::parallel,
-                                                utils::IteratorType::reduction};
-  auto product = linalg::GenericOp::create(
-      rewriter, loc, out.getType(), ValueRange{lhs, filter}, ValueRange{out},
-      maps, iterators, [](OpBuilder &b, Location loc, ValueRange args) {
-        Value mul = arith::MulFOp::create(b, loc, args[0], args[1]);
-        linalg::YieldOp::create(
-            b, loc, ValueRange{arith::AddFOp::create(b, loc, args[2], mul)});
-      });
-  rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-      op, init.getType(), product.getResult(0), pixels);
-}
-
-/// The float element type of the static convolution `op` when its input,
-/// filter and output share it; null otherwise.
-static Type uniformFloatType(linalg::Conv2DNhwcFhwcOp op) {
-  auto initType = dyn_cast<RankedTensorType>(op.getOutputs()[0].getType());
-  if (!op.hasPureTensorSemantics() || op.hasDynamicShape() || !initType ||
-      !isa<FloatType>(initType.getElementType()) ||
-      llvm::any_of(op.getInputs(), [&](Value input) {
-        return getElementTypeOrSelf(input.getType()) !=
-               initType.getElementType();
-      }))
-    return {};
-  return initType.getElementType();
-}
-
-static bool hasUnitStrides(linalg::Conv2DNhwcFhwcOp op) {
-  return llvm::all_of(op.getStrides().getValues<int64_t>(),
-                      [](int64_t s) { return s == 1; });
-}
-
 namespace {
-/// A 1x1 convolution with unit strides, linalg.conv_2d_nhwc_fhwc as TOSA
-/// lowers it, is the matrix product out[p,f] += in[p,c] * w[f,c] over the
-/// N*H*W pixels p.
-struct UnitConvAsContraction : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(linalg::Conv2DNhwcFhwcOp op,
-                                PatternRewriter &rewriter) const override {
-    auto filterType = cast<RankedTensorType>(op.getInputs()[1].getType());
-    if (!uniformFloatType(op) || filterType.getDimSize(1) != 1 ||
-        filterType.getDimSize(2) != 1 || !hasUnitStrides(op))
-      return rewriter.notifyMatchFailure(op, "not a 1x1 unit-stride conv");
-    SmallVector<ReassociationIndices> pixels = {{0, 1, 2}, {3}};
-    Location loc = op.getLoc();
-    replaceByPixelProduct(rewriter, op,
-                          tensor::CollapseShapeOp::create(
-                              rewriter, loc, op.getInputs()[0], pixels),
-                          tensor::CollapseShapeOp::create(
-                              rewriter, loc, op.getInputs()[1], pixels));
-    return success();
-  }
-};
-
-/// The largest im2col patch tensor Im2ColConvAsContraction materializes
-/// (elements; 64 MiB of f32). Larger convolutions stay loops.
-static constexpr int64_t kMaxIm2ColElements = int64_t(1) << 24;
-
-/// The im2col patches of the convolution `op` as [N*OH*OW, KH*KW*C], built
-/// [N, OH, OW, KH, KW, C]: for each kernel tap (kh, kw), the strided slice
-/// of the input that the tap reads is inserted into that tap's columns.
-/// Once bufferized each tap is a strided copy of rows of C contiguous
-/// channels, which uniform-cpu-copies-to-loops moves as vectors
-/// (upstream's rewriteInIm2Col gathers one element at a time through
-/// div/mod index maps).
-static Value buildIm2ColPatches(PatternRewriter &rewriter,
-                                linalg::Conv2DNhwcFhwcOp op, Type element) {
-  Location loc = op.getLoc();
-  MLIRContext *ctx = rewriter.getContext();
-  ArrayRef<int64_t> out =
-      cast<RankedTensorType>(op.getOutputs()[0].getType()).getShape();
-  ArrayRef<int64_t> window =
-      cast<RankedTensorType>(op.getInputs()[1].getType()).getShape();
-  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
-  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
-  int64_t n = out[0], oh = out[1], ow = out[2];
-  int64_t kh = window[1], kw = window[2], c = window[3];
-  Value patches = tensor::EmptyOp::create(
-      rewriter, loc, ArrayRef<int64_t>{n, oh, ow, kh, kw, c}, element);
-  auto tapType = RankedTensorType::get({n, oh, ow, c}, element);
-  SmallVector<OpFoldResult> tapSizes =
-      getAsIndexOpFoldResult(ctx, {n, oh, ow, 1, 1, c});
-  SmallVector<OpFoldResult> ones(6, rewriter.getIndexAttr(1));
-  for (int64_t i = 0; i < kh; ++i) {
-    for (int64_t j = 0; j < kw; ++j) {
-      Value tap = tensor::ExtractSliceOp::create(
-          rewriter, loc, tapType, op.getInputs()[0],
-          getAsIndexOpFoldResult(ctx,
-                                 {0, i * dilations[0], j * dilations[1], 0}),
-          getAsIndexOpFoldResult(ctx, {n, oh, ow, c}),
-          getAsIndexOpFoldResult(ctx, {1, strides[0], strides[1], 1}));
-      patches = tensor::InsertSliceOp::create(
-          rewriter, loc, tap, patches,
-          getAsIndexOpFoldResult(ctx, {0, 0, 0, i, j, 0}), tapSizes, ones);
-    }
-  }
-  return tensor::CollapseShapeOp::create(
-      rewriter, loc, patches,
-      SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
-}
-
-/// Any other static dense convolution (a larger window, or strides) as the
-/// matrix product of its im2col patches [N*OH*OW, KH*KW*C]
-/// (buildIm2ColPatches) with the filter [F, KH*KW*C], as ONNX Runtime's
-/// MLAS convolutions do.
-struct Im2ColConvAsContraction : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(linalg::Conv2DNhwcFhwcOp op,
-                                PatternRewriter &rewriter) const override {
-    Type element = uniformFloatType(op);
-    if (!element)
-      return rewriter.notifyMatchFailure(op, "not static float tensors");
-    auto filterType = cast<RankedTensorType>(op.getInputs()[1].getType());
-    auto initType = cast<RankedTensorType>(op.getOutputs()[0].getType());
-    bool unitWindow =
-        filterType.getDimSize(1) == 1 && filterType.getDimSize(2) == 1;
-    if (unitWindow && hasUnitStrides(op))
-      return rewriter.notifyMatchFailure(op, "a plain matrix product");
-    // Patches: one row of KH*KW*C per output pixel.
-    int64_t patches = initType.getNumElements() / initType.getDimSize(3);
-    int64_t row = filterType.getNumElements() / filterType.getDimSize(0);
-    if (patches > kMaxIm2ColElements / row)
-      return rewriter.notifyMatchFailure(op, "im2col tensor too large");
-    Value lhs = buildIm2ColPatches(rewriter, op, element);
-    Value filter = tensor::CollapseShapeOp::create(
-        rewriter, op.getLoc(), op.getInputs()[1],
-        SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
-    replaceByPixelProduct(rewriter, op, lhs, filter);
-    return success();
-  }
-};
-
 /// A depthwise convolution with channel multiplier 1, as TOSA lowers it
 /// (linalg.depthwise_conv_2d_nhwc_hwcm, M = 1), is
 /// linalg.depthwise_conv_2d_nhwc_hwc on the collapsed filter and output,
@@ -604,11 +442,6 @@ struct UnitMultiplierDepthwise
   }
 };
 } // namespace
-
-void uniform::populateConvAsContractionPatterns(RewritePatternSet &patterns) {
-  patterns.add<UnitConvAsContraction, Im2ColConvAsContraction>(
-      patterns.getContext());
-}
 
 std::optional<SmallVector<int64_t>>
 uniform::depthwiseRegisterTiles(linalg::DepthwiseConv2DNhwcHwcOp op,
@@ -672,112 +505,6 @@ LogicalResult uniform::vectorizeTranspose(RewriterBase &rewriter,
   if (failed(inner))
     return failure();
   return replaceByVectors(rewriter, *inner);
-}
-
-/// Whether every operand of `op` reads its innermost dimension along the
-/// innermost loop, or does not depend on that loop (a broadcast), so that
-/// a tile along that loop reads and writes contiguous elements; and whether
-/// its elements are whole bytes (a vector of i1 is stored as packed bits,
-/// where memrefs of i1 hold a byte per element).
-static bool operandsVectorizeContiguously(linalg::LinalgOp op) {
-  unsigned inner = op.getNumLoops() - 1;
-  return llvm::all_of(op->getOpOperands(), [&](OpOperand &operand) {
-    Type element = getElementTypeOrSelf(operand.get().getType());
-    if (!element.isIntOrIndexOrFloat() ||
-        (!element.isIndex() && element.getIntOrFloatBitWidth() % 8 != 0))
-      return false;
-    AffineMap map = op.getMatchingIndexingMap(&operand);
-    if (!map.isFunctionOfDim(inner))
-      return true;
-    return map.getNumResults() > 0 &&
-           map.getResults().back() == getAffineDimExpr(inner, op.getContext());
-  });
-}
-
-/// Tiles the static all-parallel `op` into tiles of `innerTile` elements of
-/// its innermost loop (which that size divides) by as many rows of the
-/// next loop as make about `width` elements, and vectorizes each tile.
-static LogicalResult vectorizeParallelTiles(RewriterBase &rewriter,
-                                            linalg::LinalgOp op,
-                                            int64_t innerTile, int64_t width) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<int64_t> sizes(ranges.size(), 1);
-  sizes.back() = innerTile;
-  if (ranges.size() > 1)
-    sizes[ranges.size() - 2] = largestDivisorAtMost(
-        ranges[ranges.size() - 2], std::max<int64_t>(1, width / innerTile));
-  FailureOr<Operation *> tile = tileInPlace(rewriter, op, sizes);
-  if (failed(tile))
-    return failure();
-  return replaceByVectors(rewriter, *tile);
-}
-
-LogicalResult uniform::writePaddedResultsInPlace(Operation *root) {
-  // Only pads of an op's sole result: the op is not computed twice.
-  SmallVector<Operation *> pads, producers;
-  root->walk([&](tensor::PadOp pad) {
-    auto producer = pad.getSource().getDefiningOp<linalg::LinalgOp>();
-    if (producer && pad.getSource().hasOneUse() &&
-        producer.getNumLoops() == producer.getNumParallelLoops()) {
-      pads.push_back(pad);
-      producers.push_back(producer);
-    }
-  });
-  RewritePatternSet patterns(root->getContext());
-  linalg::populateFuseTensorPadWithProducerLinalgOpPatterns(patterns);
-  GreedyRewriteConfig config;
-  config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-  if (failed(applyOpPatternsGreedily(pads, std::move(patterns), config)))
-    return failure();
-  // The pattern computes a copy of the producer into the padded tensor.
-  IRRewriter rewriter(root->getContext());
-  for (Operation *producer : producers)
-    if (producer->use_empty())
-      rewriter.eraseOp(producer);
-  return success();
-}
-
-LogicalResult uniform::vectorizeElementwise(RewriterBase &rewriter,
-                                            linalg::GenericOp op,
-                                            int64_t width) {
-  if (width < 1 || !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
-      op.getNumLoops() == 0 || op.getNumReductionLoops() != 0 ||
-      !llvm::all_of(
-          op.getIndexingMapsArray(),
-          [](AffineMap map) { return map.isProjectedPermutation(); }) ||
-      !operandsVectorizeContiguously(op) ||
-      failed(linalg::vectorizeOpPrecondition(op)))
-    return failure();
-  // A slice of a larger tensor (a concatenation's part, a strided window)
-  // is not contiguous once bufferized: collapsing it would copy it.
-  bool slices = llvm::any_of(op->getOperands(), [](Value operand) {
-    return operand.getDefiningOp<tensor::ExtractSliceOp>();
-  });
-  linalg::LinalgOp current = op;
-  SmallVector<int> oneKind(op.getNumLoops(), slices ? -1 : 0);
-  if (FailureOr<linalg::LinalgOp> collapsed =
-          collapseLoopRuns(rewriter, op, collapsibleLoopRuns(op, oneKind));
-      succeeded(collapsed))
-    current = *collapsed;
-  // Whole tiles of `width` first; what `width` does not divide is an op of
-  // its own, vectorized whole, so that no tile needs a mask.
-  unsigned inner = current.getNumLoops() - 1;
-  int64_t extent = current.getStaticLoopRanges()[inner];
-  int64_t innerTile = std::min(extent, width);
-  int64_t remainder = extent % innerTile;
-  if (remainder == 0)
-    return vectorizeParallelTiles(rewriter, current, innerTile, width);
-  rewriter.setInsertionPoint(current);
-  auto [whole, rest] =
-      linalg::splitOp(rewriter, cast<TilingInterface>(current.getOperation()),
-                      inner, rewriter.getIndexAttr(extent - remainder));
-  if (!whole || !rest)
-    return failure();
-  LogicalResult first = vectorizeParallelTiles(
-      rewriter, cast<linalg::LinalgOp>(whole.getOperation()), innerTile, width);
-  LogicalResult second = vectorizeParallelTiles(
-      rewriter, cast<linalg::LinalgOp>(rest.getOperation()), remainder, width);
-  return success(succeeded(first) && succeeded(second));
 }
 
 void uniform::populateCpuLowerVectorsPatterns(RewritePatternSet &patterns) {
@@ -909,26 +636,6 @@ struct CpuVectorizeTransposesPass
     IRRewriter rewriter(&getContext());
     for (linalg::TransposeOp op : transposes)
       (void)uniform::vectorizeTranspose(rewriter, op, tile);
-  }
-};
-
-struct CpuVectorizeElementwisePass
-    : public uniform::impl::CpuVectorizeElementwiseBase<
-          CpuVectorizeElementwisePass> {
-  using Base::Base;
-
-  void runOnOperation() override {
-    if (width < 1) {
-      getOperation().emitError("elementwise tile width must be positive");
-      return signalPassFailure();
-    }
-    if (failed(uniform::writePaddedResultsInPlace(getOperation())))
-      return signalPassFailure();
-    SmallVector<linalg::GenericOp> generics;
-    getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
-    IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : generics)
-      (void)uniform::vectorizeElementwise(rewriter, op, width);
   }
 };
 

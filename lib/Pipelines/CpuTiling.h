@@ -1,0 +1,51 @@
+//===- CpuTiling.h - Tiling steps of the CPU vectorizers ------*- C++ -*-===//
+//
+// Internal to lib/Pipelines: shared by CpuVectorize.cpp (contractions,
+// depthwise convolutions, transposes) and CpuVectorizeElementwise.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef UNIFORM_LIB_PIPELINES_CPUTILING_H
+#define UNIFORM_LIB_PIPELINES_CPUTILING_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace uniform::detail {
+
+/// The largest divisor of `extent` that is at most `bound` (at least 1).
+int64_t largestDivisorAtMost(int64_t extent, int64_t bound);
+
+/// Tiles `op` with scf.for loops by `sizes` (one per loop; 0, or the loop's
+/// whole extent, leaves it untiled), in `interchange` order when given,
+/// replaces `op` with the loops' results and returns the op in the
+/// innermost loop. Without loops (every size whole) the replacements are
+/// that op's own results.
+mlir::FailureOr<mlir::Operation *>
+tileInPlace(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+            llvm::ArrayRef<int64_t> sizes,
+            llvm::ArrayRef<int64_t> interchange = {});
+
+/// Replaces `op` (a tile) by its vectorized form; `op` stays as it was when
+/// it does not vectorize. Generic contractions become vector.contract
+/// with `namedContraction`.
+mlir::LogicalResult replaceByVectors(mlir::RewriterBase &rewriter,
+                                     mlir::Operation *op,
+                                     bool namedContraction = false);
+
+/// The maximal runs of two or more consecutive loops of `op` of one kind
+/// (`kind[loop]`, none when negative) that every indexing map keeps
+/// together and in order, as linalg::collapseOpIterationDims takes them.
+llvm::SmallVector<mlir::ReassociationIndices>
+collapsibleLoopRuns(mlir::linalg::LinalgOp op, llvm::ArrayRef<int> kind);
+
+/// Collapses `runs` of `op`'s loops and replaces `op`; returns the collapsed
+/// op, or failure (changing nothing) when there are no runs.
+mlir::FailureOr<mlir::linalg::LinalgOp>
+collapseLoopRuns(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+                 llvm::ArrayRef<mlir::ReassociationIndices> runs);
+
+} // namespace uniform::detail
+
+#endif // UNIFORM_LIB_PIPELINES_CPUTILING_H

@@ -1,0 +1,159 @@
+//===- CpuVectorizeElementwise.cpp - Elementwise ops as vector tiles ---===//
+//
+// `uniform-cpu-vectorize-elementwise`: elementwise linalg.generic ops with
+// their loops collapsed as far as their operands allow, tiled by whole
+// vectors (a remainder split off, never masked) and vectorized; before
+// that, pads of elementwise results are written in place.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Pipelines/Passes.h"
+
+#include "CpuTiling.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace uniform {
+#define GEN_PASS_DEF_CPUVECTORIZEELEMENTWISE
+#include "uniform/Pipelines/Passes.h.inc"
+} // namespace uniform
+
+using namespace mlir;
+using namespace uniform::detail;
+
+/// Whether every operand of `op` reads its innermost dimension along the
+/// innermost loop, or does not depend on that loop (a broadcast), so that
+/// a tile along that loop reads and writes contiguous elements; and whether
+/// its elements are whole bytes (a vector of i1 is stored as packed bits,
+/// where memrefs of i1 hold a byte per element).
+static bool operandsVectorizeContiguously(linalg::LinalgOp op) {
+  unsigned inner = op.getNumLoops() - 1;
+  return llvm::all_of(op->getOpOperands(), [&](OpOperand &operand) {
+    Type element = getElementTypeOrSelf(operand.get().getType());
+    if (!element.isIntOrIndexOrFloat() ||
+        (!element.isIndex() && element.getIntOrFloatBitWidth() % 8 != 0))
+      return false;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isFunctionOfDim(inner))
+      return true;
+    return map.getNumResults() > 0 &&
+           map.getResults().back() == getAffineDimExpr(inner, op.getContext());
+  });
+}
+
+/// Tiles the static all-parallel `op` into tiles of `innerTile` elements of
+/// its innermost loop (which that size divides) by as many rows of the
+/// next loop as make about `width` elements, and vectorizes each tile.
+static LogicalResult vectorizeParallelTiles(RewriterBase &rewriter,
+                                            linalg::LinalgOp op,
+                                            int64_t innerTile, int64_t width) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> sizes(ranges.size(), 1);
+  sizes.back() = innerTile;
+  if (ranges.size() > 1)
+    sizes[ranges.size() - 2] = largestDivisorAtMost(
+        ranges[ranges.size() - 2], std::max<int64_t>(1, width / innerTile));
+  FailureOr<Operation *> tile = tileInPlace(rewriter, op, sizes);
+  if (failed(tile))
+    return failure();
+  return replaceByVectors(rewriter, *tile);
+}
+
+LogicalResult uniform::writePaddedResultsInPlace(Operation *root) {
+  // Only pads of an op's sole result: the op is not computed twice.
+  SmallVector<Operation *> pads, producers;
+  root->walk([&](tensor::PadOp pad) {
+    auto producer = pad.getSource().getDefiningOp<linalg::LinalgOp>();
+    if (producer && pad.getSource().hasOneUse() &&
+        producer.getNumLoops() == producer.getNumParallelLoops()) {
+      pads.push_back(pad);
+      producers.push_back(producer);
+    }
+  });
+  RewritePatternSet patterns(root->getContext());
+  linalg::populateFuseTensorPadWithProducerLinalgOpPatterns(patterns);
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+  if (failed(applyOpPatternsGreedily(pads, std::move(patterns), config)))
+    return failure();
+  // The pattern computes a copy of the producer into the padded tensor.
+  IRRewriter rewriter(root->getContext());
+  for (Operation *producer : producers)
+    if (producer->use_empty())
+      rewriter.eraseOp(producer);
+  return success();
+}
+
+LogicalResult uniform::vectorizeElementwise(RewriterBase &rewriter,
+                                            linalg::GenericOp op,
+                                            int64_t width) {
+  if (width < 1 || !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+      op.getNumLoops() == 0 || op.getNumReductionLoops() != 0 ||
+      !llvm::all_of(
+          op.getIndexingMapsArray(),
+          [](AffineMap map) { return map.isProjectedPermutation(); }) ||
+      !operandsVectorizeContiguously(op) ||
+      failed(linalg::vectorizeOpPrecondition(op)))
+    return failure();
+  // A slice of a larger tensor (a concatenation's part, a strided window)
+  // is not contiguous once bufferized: collapsing it would copy it.
+  bool slices = llvm::any_of(op->getOperands(), [](Value operand) {
+    return operand.getDefiningOp<tensor::ExtractSliceOp>();
+  });
+  linalg::LinalgOp current = op;
+  SmallVector<int> oneKind(op.getNumLoops(), slices ? -1 : 0);
+  if (FailureOr<linalg::LinalgOp> collapsed =
+          collapseLoopRuns(rewriter, op, collapsibleLoopRuns(op, oneKind));
+      succeeded(collapsed))
+    current = *collapsed;
+  // Whole tiles of `width` first; what `width` does not divide is an op of
+  // its own, vectorized whole, so that no tile needs a mask.
+  unsigned inner = current.getNumLoops() - 1;
+  int64_t extent = current.getStaticLoopRanges()[inner];
+  int64_t innerTile = std::min(extent, width);
+  int64_t remainder = extent % innerTile;
+  if (remainder == 0)
+    return vectorizeParallelTiles(rewriter, current, innerTile, width);
+  rewriter.setInsertionPoint(current);
+  auto [whole, rest] =
+      linalg::splitOp(rewriter, cast<TilingInterface>(current.getOperation()),
+                      inner, rewriter.getIndexAttr(extent - remainder));
+  if (!whole || !rest)
+    return failure();
+  LogicalResult first = vectorizeParallelTiles(
+      rewriter, cast<linalg::LinalgOp>(whole.getOperation()), innerTile, width);
+  LogicalResult second = vectorizeParallelTiles(
+      rewriter, cast<linalg::LinalgOp>(rest.getOperation()), remainder, width);
+  return success(succeeded(first) && succeeded(second));
+}
+
+namespace {
+struct CpuVectorizeElementwisePass
+    : public uniform::impl::CpuVectorizeElementwiseBase<
+          CpuVectorizeElementwisePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (width < 1) {
+      getOperation().emitError("elementwise tile width must be positive");
+      return signalPassFailure();
+    }
+    if (failed(uniform::writePaddedResultsInPlace(getOperation())))
+      return signalPassFailure();
+    SmallVector<linalg::GenericOp> generics;
+    getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : generics)
+      (void)uniform::vectorizeElementwise(rewriter, op, width);
+  }
+};
+} // namespace
