@@ -272,6 +272,8 @@ uniform::packConstantPanels(RewriterBase &rewriter, linalg::GenericOp op,
     return failure();
   auto type = cast<RankedTensorType>(weights->get().getType());
   int64_t depth = type.getDimSize(0), width = type.getDimSize(1);
+  if (depth == 0 || width == 0)
+    return failure();
   int64_t panel = wideTileSize(width, tile.n, tile.lanes);
   std::optional<ArrayRef<char>> bytes = constantBytes(weights->get());
   unsigned bits = type.getElementType().getIntOrFloatBitWidth();

@@ -98,6 +98,7 @@ LogicalResult uniform::vectorizeElementwise(RewriterBase &rewriter,
                                             int64_t width) {
   if (width < 1 || !op.hasPureTensorSemantics() || op.hasDynamicShape() ||
       op.getNumLoops() == 0 || op.getNumReductionLoops() != 0 ||
+      llvm::is_contained(op.getStaticLoopRanges(), 0) ||
       !llvm::all_of(
           op.getIndexingMapsArray(),
           [](AffineMap map) { return map.isProjectedPermutation(); }) ||

@@ -187,3 +187,20 @@ func.func @relu_then_pad(%x: tensor<1x4x4x8xf32>) -> tensor<1x5x5x8xf32> {
   } : tensor<1x4x4x8xf32> to tensor<1x5x5x8xf32>
   return %p : tensor<1x5x5x8xf32>
 }
+
+// -----
+
+// An empty loop is left alone (no tile of zero elements).
+// CHECK-LABEL: func.func @empty
+// CHECK-NOT:     vector.
+// CHECK:         linalg.generic
+#e = affine_map<(d0, d1) -> (d0, d1)>
+func.func @empty(%x: tensor<4x0xf32>) -> tensor<4x0xf32> {
+  %o = tensor.empty() : tensor<4x0xf32>
+  %r = linalg.generic {indexing_maps = [#e, #e], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x0xf32>) outs(%o : tensor<4x0xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<4x0xf32>
+  return %r : tensor<4x0xf32>
+}
