@@ -114,13 +114,12 @@ mlir::LogicalResult packConstantOperand(mlir::RewriterBase &rewriter,
                                         mlir::linalg::GenericOp op);
 
 /// Part of `uniform-cpu-vectorize-contractions`, after packConstantOperand:
-/// when `op` is out[m, n] += a[m, k] * w[k, n] with `w` a constant of at
-/// least `minBytes` bytes and `n`
-/// a multiple of `tile.lanes` wider than one register tile of `tile`
-/// (contractionRegisterTiles' wide size), stores `w` in panels [N / P, K, P] of that
-/// width P and replaces `op` with the product over (m, N / P, P, k) into the
-/// output expanded to [M, N / P, P], so that each register tile reads one
-/// contiguous panel instead of rows N elements apart (data tiling, as
+/// when `op` is out[m, n] += a[m, k] * w[k, n] with `w` a constant of at least
+/// `minBytes` bytes and `n` a multiple of `tile.lanes` wider than one register
+/// tile of `tile` (contractionRegisterTiles' wide size), stores `w` in panels
+/// [N/P, K, P] of that width P and replaces `op` with the product over (m, N/P,
+/// P, k) into the output expanded to [M, N/P, P], so that each register tile
+/// reads one contiguous panel instead of rows N elements apart (data tiling, as
 /// linalg.pack and mmt4d do). Returns the new op; fails, changing nothing,
 /// otherwise.
 mlir::FailureOr<mlir::linalg::GenericOp>
@@ -129,12 +128,12 @@ packConstantPanels(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
 
 /// The core of `uniform-cpu-vectorize-contractions`: tiles `op` by
 /// `contractionRegisterTiles` (reduction loops innermost) and vectorizes the
-/// tile into a vector.contract. A wide extent longer than `tile.lanes` but
-/// not a multiple of it is split first (linalg::splitOp): its whole vectors
-/// and the remaining columns are vectorized as two contractions. Fails, changing nothing, when `op` has no
-/// register tiles or does not vectorize (linalg::vectorizeOpPrecondition);
-/// should the tile fail to vectorize after all, the tiled loops stay
-/// (correct, but scalar) and it fails too.
+/// tile into a vector.contract. A wide extent longer than `tile.lanes` but not
+/// a multiple of it is split first (linalg::splitOp): its whole vectors and the
+/// remaining columns are vectorized as two contractions. Fails, changing
+/// nothing, when `op` has no register tiles or does not vectorize
+/// (linalg::vectorizeOpPrecondition); should the tile fail to vectorize after
+/// all, the tiled loops stay (correct, but scalar) and it fails too.
 mlir::LogicalResult vectorizeContraction(mlir::RewriterBase &rewriter,
                                          mlir::linalg::LinalgOp op,
                                          const CpuRegisterTile &tile);

@@ -184,9 +184,9 @@ def CpuVectorizeContractions
     AVX-512 registers, which LLVM assembles with shuffles, 5x slower). A
     wide extent longer than `lanes` but not a multiple of it is split
     first: its whole vectors are one contraction, the remaining columns
-    another (49 keys: 48 + 1, not tiles of 7). The tile is then vectorized into one
-    `vector.contract` (`linalg::vectorize`); `uniform-cpu-lower-vectors`
-    lowers it after bufferization.
+    another (49 keys: 48 + 1, not tiles of 7). The tile is then vectorized
+    into one `vector.contract` (`linalg::vectorize`);
+    `uniform-cpu-lower-vectors` lowers it after bufferization.
 
     Contractions with a dynamic extent are left as they are (they become
     loops). Each output still adds its products in reduction order, one
@@ -200,8 +200,9 @@ def CpuVectorizeContractions
     time, a strided slice of the input inserted into the tap's columns,
     which `uniform-cpu-copies-to-loops` moves as rows of channels
     (upstream's `rewriteInIm2Col` gathers element by element through
-    div/mod index maps, which nothing vectorizes). A constant 2-D operand stored [wide, reduction] (a filter
-    [F, C], seen through reshapes) is then transposed at compile time
+    div/mod index maps, which nothing vectorizes). A constant 2-D operand
+    stored [wide, reduction] (a filter [F, C], seen through reshapes) is
+    then transposed at compile time
     (`packConstantOperand`), so that tiles read contiguous rows of it
     instead of transposing it in registers (3x on a 3136x64x128 product).
     Constant weights [K, N] of a generic product wider than one register
