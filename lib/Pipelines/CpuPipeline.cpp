@@ -159,8 +159,9 @@ void uniform::registerPipelines() {
       "dialect for the CPU",
       buildCpuPipeline);
   // Registered by hand rather than with PassPipelineRegistration so that
-  // invalid options are an error before any pass runs (gpu-module-to-binary
-  // reports an unknown format without failing).
+  // invalid combinations of options (precision=f16 on a chip without
+  // tensor cores, attention tiles, block sizes) are an error before any
+  // pass runs, as unknown enum values are when the options are parsed.
   registerPassPipeline(
       "uniform-gpu-pipeline",
       "Lower graph-level IR (attn, TOSA, linalg on tensors) to host code and "

@@ -82,27 +82,45 @@ static std::optional<unsigned> smVersion(StringRef chip) {
 /// Whether attention gets the fused tensor-core kernels: precision=f16, or
 /// precision=auto on sm_80 and newer.
 static bool useTensorCores(const uniform::GpuPipelineOptions &options) {
-  StringRef precision = options.precision;
-  return precision == "f16" ||
-         (precision == "auto" && smVersion(options.chip).value_or(0) >= 80);
+  return options.precision == uniform::AttentionPrecision::F16 ||
+         (options.precision == uniform::AttentionPrecision::Auto &&
+          smVersion(options.chip).value_or(0) >= 80);
+}
+
+llvm::StringRef uniform::stringifyGpuBinaryFormat(GpuBinaryFormat format) {
+  switch (format) {
+  case GpuBinaryFormat::Llvm:
+    return "llvm";
+  case GpuBinaryFormat::Isa:
+    return "isa";
+  case GpuBinaryFormat::Bin:
+    return "bin";
+  case GpuBinaryFormat::Fatbin:
+    return "fatbin";
+  }
+  llvm_unreachable("unknown GpuBinaryFormat");
+}
+
+llvm::StringRef
+uniform::stringifyAttentionPrecision(AttentionPrecision precision) {
+  switch (precision) {
+  case AttentionPrecision::Auto:
+    return "auto";
+  case AttentionPrecision::F32:
+    return "f32";
+  case AttentionPrecision::F16:
+    return "f16";
+  }
+  llvm_unreachable("unknown AttentionPrecision");
 }
 
 LogicalResult uniform::verifyGpuPipelineOptions(
     const GpuPipelineOptions &options,
     llvm::function_ref<void(const llvm::Twine &)> emitError) {
-  StringRef format = options.format;
-  if (!llvm::is_contained({"llvm", "isa", "bin", "fatbin"}, format)) {
-    emitError("uniform-gpu-pipeline: unknown format '" + format +
-              "' (expected llvm, isa, bin or fatbin)");
-    return failure();
-  }
-  StringRef precision = options.precision;
-  if (precision != "auto" && precision != "f32" && precision != "f16") {
-    emitError("uniform-gpu-pipeline: unknown precision '" + precision +
-              "' (expected auto, f32 or f16)");
-    return failure();
-  }
-  if (precision == "f16" && smVersion(options.chip).value_or(0) < 80) {
+  // format and precision are enums: the option parser rejects unknown
+  // values.
+  if (options.precision == AttentionPrecision::F16 &&
+      smVersion(options.chip).value_or(0) < 80) {
     emitError("uniform-gpu-pipeline: precision=f16 needs the tensor cores of "
               "sm_80 or newer (chip=" +
               options.chip + "); use precision=f32");
@@ -195,7 +213,8 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
 
   pm.addPass(createGpuToLLVMConversionPass());
   GpuModuleToBinaryPassOptions binaryOptions;
-  binaryOptions.compilationTarget = options.format;
+  binaryOptions.compilationTarget =
+      stringifyGpuBinaryFormat(options.format).str();
   binaryOptions.toolkitPath = findCudaToolkit(options.toolkit);
   pm.addPass(createGpuModuleToBinaryPass(binaryOptions));
   pm.addPass(createConvertMathToLLVMPass());

@@ -16,7 +16,7 @@
 
 // RUN: not uniform-opt %s --uniform-gpu-pipeline=block-size=0 2>&1 | FileCheck %s --check-prefix=BLOCK
 // RUN: not uniform-opt %s --uniform-gpu-pipeline=precision=f8 2>&1 | FileCheck %s --check-prefix=PRECISION
-// PRECISION: error: uniform-gpu-pipeline: unknown precision 'f8' (expected auto, f32 or f16)
+// PRECISION: for the --precision option: Cannot find option named 'f8'!
 // RUN: not uniform-opt %s --uniform-gpu-pipeline="precision=f16 chip=sm_75" 2>&1 | FileCheck %s --check-prefix=OLDCHIP
 // OLDCHIP: error: uniform-gpu-pipeline: precision=f16 needs the tensor cores of sm_80 or newer (chip=sm_75); use precision=f32
 // precision=f16: the bundled UniForm layer's Reuse Attention is one fused
@@ -36,7 +36,7 @@
 // F16-NOT:       gpu.launch_func
 // F16-LABEL:   llvm.func @_mlir_ciface_uniform_per_head(
 // F16:         gpu.binary @uniform_per_head_kernel_0 {{.*}}mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// FORMAT: error: uniform-gpu-pipeline: unknown format 'bogus' (expected llvm, isa, bin or fatbin)
+// FORMAT: for the --format option: Cannot find option named 'bogus'!
 // BLOCK: error: uniform-gpu-pipeline: block-size must be in [1, 1024], got 0
 // STRATEGY: for the --strategy option: Cannot find option named 'bogus'!
 

@@ -97,11 +97,16 @@ static cl::opt<std::string>
                    cl::desc("C++ driver that links the library (default: "
                             "g++, or TRIPLE-g++ for another triple)"),
                    cl::init(""));
-static cl::opt<std::string> precision(
-    cl::cat(toolOptions), "precision",
-    cl::desc("Attention math for --target=cuda: auto (f16 on sm_80 and "
-             "newer), f16 (fused tensor-core kernels) or f32 (SIMT kernels)"),
-    cl::init("auto"));
+static cl::opt<uniform::AttentionPrecision>
+    precision(cl::cat(toolOptions), "precision",
+              cl::desc("Attention math for --target=cuda"),
+              cl::init(uniform::AttentionPrecision::Auto),
+              cl::values(clEnumValN(uniform::AttentionPrecision::Auto, "auto",
+                                    "f16 on sm_80 and newer (default)"),
+                         clEnumValN(uniform::AttentionPrecision::F16, "f16",
+                                    "fused tensor-core kernels"),
+                         clEnumValN(uniform::AttentionPrecision::F32, "f32",
+                                    "SIMT kernels")));
 static cl::opt<std::string> ptxIsa(
     cl::cat(toolOptions), "ptx-isa",
     cl::desc("For --target=cuda: the PTX ISA version of the embedded PTX "
@@ -231,8 +236,8 @@ static std::string describeBuild(llvm::StringRef input,
     std::optional<std::string> cudaVersion =
         uniform::cudaToolkitVersion(uniform::findCudaToolkit(gpu->toolkit));
     os << "; chip " << gpu->chip.getValue() << "; PTX ISA " << isa
-       << "; precision " << gpu->precision.getValue() << "; CUDA toolkit "
-       << cudaVersion.value_or("unknown");
+       << "; precision " << uniform::stringifyAttentionPrecision(gpu->precision)
+       << "; CUDA toolkit " << cudaVersion.value_or("unknown");
   }
   return info;
 }
@@ -590,7 +595,7 @@ int main(int argc, char **argv) {
   uniform::GpuPipelineOptions options;
   if (cuda) {
     options.chip = chip;
-    options.format = "fatbin";
+    options.format = uniform::GpuBinaryFormat::Fatbin;
     options.toolkit = toolkit;
     options.precision = precision;
     llvm::Expected<std::optional<std::string>> feature = ptxFeature(chip);

@@ -20,6 +20,35 @@
 
 namespace uniform {
 
+/// The kernel binary `uniform-gpu-pipeline` emits.
+enum class GpuBinaryFormat {
+  /// The kernels' NVVM LLVM IR (for the CUDA emulator).
+  Llvm,
+  /// PTX text.
+  Isa,
+  /// A cubin (runs ptxas).
+  Bin,
+  /// A cubin and its PTX (runs ptxas).
+  Fatbin,
+};
+
+/// gpu-module-to-binary's name for `format`: llvm, isa, bin or fatbin.
+llvm::StringRef stringifyGpuBinaryFormat(GpuBinaryFormat format);
+
+/// The arithmetic of attention in `uniform-gpu-pipeline`.
+enum class AttentionPrecision {
+  /// f16 on sm_80 and newer, else f32.
+  Auto,
+  /// SIMT kernels in f32.
+  F32,
+  /// Fused tensor-core kernels where the shapes allow: f16 inputs, f32
+  /// accumulation and softmax (sm_80 and newer).
+  F16,
+};
+
+/// The option spelling of `precision`: auto, f32 or f16.
+llvm::StringRef stringifyAttentionPrecision(AttentionPrecision precision);
+
 /// The graph-level options both pipelines share.
 template <typename Derived>
 struct AttentionLoweringOptions : public mlir::PassPipelineOptions<Derived> {
@@ -100,12 +129,16 @@ struct GpuPipelineOptions
   Option<std::string> features{*this, "features",
                                llvm::cl::desc("PTX features (PTX ISA version)"),
                                llvm::cl::init("+ptx80")};
-  Option<std::string> format{
-      *this, "format",
-      llvm::cl::desc("Kernel binary: 'llvm' (the kernels' NVVM LLVM IR, "
-                     "for an emulator), 'isa' (PTX text), 'bin' (cubin) or "
-                     "'fatbin' (cubin and PTX); bin and fatbin run ptxas"),
-      llvm::cl::init("fatbin")};
+  Option<GpuBinaryFormat> format{
+      *this, "format", llvm::cl::desc("Kernel binary"),
+      llvm::cl::init(GpuBinaryFormat::Fatbin),
+      llvm::cl::values(
+          clEnumValN(GpuBinaryFormat::Llvm, "llvm",
+                     "the kernels' NVVM LLVM IR, for the CUDA emulator"),
+          clEnumValN(GpuBinaryFormat::Isa, "isa", "PTX text"),
+          clEnumValN(GpuBinaryFormat::Bin, "bin", "cubin (runs ptxas)"),
+          clEnumValN(GpuBinaryFormat::Fatbin, "fatbin",
+                     "cubin and PTX (runs ptxas; default)"))};
   Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit: libdevice for math functions and "
@@ -116,13 +149,17 @@ struct GpuPipelineOptions
   Option<int> optLevel{*this, "opt-level",
                        llvm::cl::desc("LLVM optimization level for kernels"),
                        llvm::cl::init(3)};
-  Option<std::string> precision{
-      *this, "precision",
-      llvm::cl::desc("Attention math: 'f16' (fused tensor-core kernels "
-                     "where the shapes allow: f16 inputs, f32 accumulation "
-                     "and softmax; sm_80 and newer), 'f32' (SIMT kernels) "
-                     "or 'auto' (f16 on sm_80 and newer, else f32)"),
-      llvm::cl::init("auto")};
+  Option<AttentionPrecision> precision{
+      *this, "precision", llvm::cl::desc("Attention math"),
+      llvm::cl::init(AttentionPrecision::Auto),
+      llvm::cl::values(
+          clEnumValN(AttentionPrecision::Auto, "auto",
+                     "f16 on sm_80 and newer, else f32 (default)"),
+          clEnumValN(AttentionPrecision::F32, "f32", "SIMT kernels"),
+          clEnumValN(AttentionPrecision::F16, "f16",
+                     "fused tensor-core kernels where the shapes allow: f16 "
+                     "inputs, f32 accumulation and softmax; sm_80 and "
+                     "newer"))};
   Option<std::string> attentionTiles{
       *this, "attention-tiles",
       llvm::cl::desc("Tile shapes of the fused attention kernels per shape "
