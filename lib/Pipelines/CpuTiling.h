@@ -46,16 +46,6 @@ mlir::FailureOr<mlir::linalg::LinalgOp>
 collapseLoopRuns(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
                  llvm::ArrayRef<mlir::ReassociationIndices> runs);
 
-/// Splits `op` along `loop` at `splitPoint` (linalg::splitOp) into the part
-/// before and the part from it, and runs `step` on each; succeeds when both
-/// steps do. Fails, changing nothing, when the split does not apply.
-mlir::LogicalResult
-splitAndRun(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
-            unsigned loop, int64_t splitPoint,
-            llvm::function_ref<mlir::LogicalResult(mlir::linalg::LinalgOp,
-                                                   bool isRemainder)>
-                step);
-
 } // namespace uniform::detail
 
 #endif // UNIFORM_LIB_PIPELINES_CPUTILING_H

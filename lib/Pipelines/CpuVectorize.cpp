@@ -76,21 +76,6 @@ uniform::detail::tileInPlace(RewriterBase &rewriter, linalg::LinalgOp op,
   return tiled->tiledOps.back();
 }
 
-LogicalResult uniform::detail::splitAndRun(
-    RewriterBase &rewriter, linalg::LinalgOp op, unsigned loop,
-    int64_t splitPoint,
-    function_ref<LogicalResult(linalg::LinalgOp, bool)> step) {
-  rewriter.setInsertionPoint(op);
-  auto [first, second] =
-      linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), loop,
-                      rewriter.getIndexAttr(splitPoint));
-  if (!first || !second)
-    return failure();
-  LogicalResult a = step(cast<linalg::LinalgOp>(first.getOperation()), false);
-  LogicalResult b = step(cast<linalg::LinalgOp>(second.getOperation()), true);
-  return success(succeeded(a) && succeeded(b));
-}
-
 LogicalResult uniform::detail::replaceByVectors(RewriterBase &rewriter,
                                                 Operation *op,
                                                 bool namedContraction) {
@@ -407,11 +392,19 @@ LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
   unsigned wide = registerTileLoops(op)->wide;
   int64_t extent = op.getStaticLoopRanges()[wide];
   int64_t rest = extent % tile.lanes;
-  if (tile.lanes > 1 && extent > tile.lanes && rest != 0)
-    return splitAndRun(rewriter, op, wide, extent - rest,
-                       [&](linalg::LinalgOp part, bool) {
-                         return vectorizeContraction(rewriter, part, tile);
-                       });
+  if (tile.lanes > 1 && extent > tile.lanes && rest != 0) {
+    rewriter.setInsertionPoint(op);
+    auto [whole, remainder] =
+        linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                        wide, rewriter.getIndexAttr(extent - rest));
+    if (!whole || !remainder)
+      return failure();
+    LogicalResult first = vectorizeContraction(
+        rewriter, cast<linalg::LinalgOp>(whole.getOperation()), tile);
+    LogicalResult second = vectorizeContraction(
+        rewriter, cast<linalg::LinalgOp>(remainder.getOperation()), tile);
+    return success(succeeded(first) && succeeded(second));
+  }
   FailureOr<Operation *> inner =
       tileInPlace(rewriter, op, *sizes, registerTileOrder(op));
   if (failed(inner))

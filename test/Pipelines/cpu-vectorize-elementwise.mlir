@@ -190,8 +190,7 @@ func.func @relu_then_pad(%x: tensor<1x4x4x8xf32>) -> tensor<1x5x5x8xf32> {
 
 // -----
 
-// An empty loop is left alone (linalg::vectorizeOpPrecondition rejects it
-// before any tile size is chosen).
+// An empty loop is left alone (no tile of zero elements).
 // CHECK-LABEL: func.func @empty
 // CHECK-NOT:     vector.
 // CHECK:         linalg.generic
