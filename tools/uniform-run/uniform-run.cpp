@@ -1,58 +1,36 @@
-//===- uniform-run.cpp - Run a module lowered for the CPU -----------------===//
+//===- uniform-run.cpp - Run a compiled model -----------------------------===//
 //
-// Executes an entry point of a module lowered by `uniform-cpu-pipeline` with
-// MLIR's ExecutionEngine, reading inputs from and writing outputs to NumPy
-// .npy files:
+// Executes an entry point of a module lowered by `uniform-cpu-pipeline` (or
+// `uniform-gpu-pipeline`, on --device=cuda or cuda-emulator), or of a CPU
+// library built by `uniform-compile`, reading inputs from and writing
+// outputs to NumPy .npy files:
 //
 //   uniform-run model.cpu.mlir --entry forward --input x.npy --output y.npy
 //
-// Every input is checked against the entry's tensor signature (recorded by
-// the pipeline as `uniform.signature`) before anything runs; outputs are
-// written only when everything succeeded, each through a temporary file and
-// a rename, so a failed run never leaves a partial or clobbered output.
+// A thin tool over the runtime library (uniform/Runtime/Executable.h):
+// every input is checked against the entry's tensor signature before
+// anything runs; outputs are written only when everything succeeded, each
+// through a temporary file and a rename, so a failed run never leaves a
+// partial or clobbered output.
 //
 //===----------------------------------------------------------------------===//
 
-#include "uniform/InitAll.h"
 #include "uniform/Runtime/Benchmark.h"
+#include "uniform/Runtime/Executable.h"
 #include "uniform/Runtime/Npy.h"
-#include "uniform/Runtime/ObjectCache.h"
-
-#include "Loading.h"
 #include "uniform/Support/OutputFile.h"
 #include "uniform/Support/Version.h"
 
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-
 #include "llvm/ADT/APFloat.h"
-#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/DynamicLibrary.h"
-#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
-#include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdlib>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
+#include <cstring>
 
-using namespace mlir;
 using namespace uniform;
 namespace cl = llvm::cl;
 
@@ -141,141 +119,13 @@ static cl::opt<bool> verbose(
     cl::desc("Say whether the module was compiled or loaded from the cache"),
     cl::init(false));
 
-namespace {
-/// The CUDA runtime's entry points that uniform-run itself calls: the
-/// device check, and the transfers of inputs and results.
-struct CudaApi {
-  int (*init)(char *, size_t) = nullptr;
-  // The emulator's counters (null for the CUDA runtime).
-  void (*enableProfile)() = nullptr;
-  void (*printProfile)() = nullptr;
-  void *(*streamCreate)() = nullptr;
-  void (*streamSynchronize)(void *) = nullptr;
-  void (*streamDestroy)(void *) = nullptr;
-  void *(*memAlloc)(uint64_t, void *, bool) = nullptr;
-  void (*memFree)(void *, void *) = nullptr;
-  void (*memcpy)(void *, void *, size_t, void *) = nullptr;
-};
-} // namespace
-
-/// Loads the runtime for --device=cuda, or the emulator for
-/// --device=cuda-emulator (the device is checked later, so that --dry-run
-/// can compile a GPU module on a machine without one).
-static llvm::Expected<CudaApi> loadCudaRuntime(const char *argv0,
-                                               bool emulator) {
-  std::string path = cudaRuntime;
-  if (path.empty()) {
-    std::string exe = llvm::sys::fs::getMainExecutable(
-        argv0, reinterpret_cast<void *>(&loadCudaRuntime));
-    llvm::SmallString<256> installed(
-        llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
-    llvm::sys::path::append(installed, "lib",
-                            emulator ? "libUniformCudaEmulator.so"
-                                     : "libUniformCudaRuntime.so");
-    std::string built = emulator ? UNIFORM_CUDA_EMULATOR : UNIFORM_CUDA_RUNTIME;
-    path = llvm::sys::fs::exists(installed) ? std::string(installed) : built;
-  }
-  std::string error;
-  auto lib =
-      llvm::sys::DynamicLibrary::getPermanentLibrary(path.c_str(), &error);
-  if (!lib.isValid())
-    return llvm::createStringError("cannot load the CUDA runtime '" + path +
-                                   "': " + error);
-  CudaApi api;
-  auto get = [&](auto &fn, const char *name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
-        lib.getAddressOfSymbol(name));
-    return fn != nullptr;
-  };
-  if (!get(api.init, "uniformCudaInit") ||
-      !get(api.streamCreate, "mgpuStreamCreate") ||
-      !get(api.streamSynchronize, "mgpuStreamSynchronize") ||
-      !get(api.streamDestroy, "mgpuStreamDestroy") ||
-      !get(api.memAlloc, "mgpuMemAlloc") || !get(api.memFree, "mgpuMemFree") ||
-      !get(api.memcpy, "mgpuMemcpy"))
-    return llvm::createStringError("'" + path +
-                                   "' is not uniform's CUDA runtime");
-  if (emulator &&
-      (!get(api.enableProfile, "uniformCudaEmulatorEnableProfile") ||
-       !get(api.printProfile, "uniformCudaEmulatorPrintProfile")))
-    return llvm::createStringError("'" + path +
-                                   "' is not uniform's CUDA emulator");
-  // The engine resolves the module's mgpu* calls against this library.
-  sharedLibs.push_back(path);
-  return api;
-}
-
-namespace {
-/// An input or output of the entry point, as declared by its signature.
-struct TensorSpec {
-  std::string name;
-  RankedTensorType type;
-  NpyDType dtype;
-};
-
-/// A memref descriptor with identity layout, as the lowered entry takes it.
-struct Descriptor {
-  void *allocated = nullptr;
-  void *aligned = nullptr;
-  int64_t offset = 0;
-  std::vector<int64_t> sizes, strides;
-};
-} // namespace
-
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "uniform-run") << message << "\n";
   return 1;
 }
 
-/// Checks that every kernel object is in the form the device runs: NVVM IR
-/// (format=llvm) for the emulator, PTX or a binary for a GPU. Reports the
-/// first that is not at its gpu.binary.
-static LogicalResult checkKernelFormats(ModuleOp module, bool emulator) {
-  for (auto binary : module.getOps<gpu::BinaryOp>()) {
-    for (Attribute attr : binary.getObjects()) {
-      auto object = dyn_cast<gpu::ObjectAttr>(attr);
-      if (!object)
-        continue;
-      bool isIR = object.getFormat() == gpu::CompilationTarget::Offload;
-      // At the op's location, without the op (its kernels) as a note.
-      auto where = [&] {
-        return emitError(binary.getLoc())
-               << "gpu.binary @" << binary.getSymName() << " holds ";
-      };
-      if (emulator && !isIR)
-        return where()
-               << gpu::stringifyCompilationTarget(object.getFormat())
-               << " kernels; --device=cuda-emulator runs NVVM IR: lower with "
-                  "--uniform-gpu-pipeline=format=llvm";
-      if (!emulator && isIR)
-        return where() << "NVVM IR (format=llvm), which a GPU cannot load: "
-                          "run it with --device=cuda-emulator, or lower with "
-                          "format=isa or bin for --device=cuda";
-    }
-  }
-  return success();
-}
-
-static std::string typeToString(Type type) {
-  std::string str;
-  llvm::raw_string_ostream os(str);
-  os << type;
-  return str;
-}
-
-static std::optional<NpyDType> toDType(Type type) {
-  if (type.isF32())
-    return NpyDType::Float32;
-  if (type.isF16())
-    return NpyDType::Float16;
-  if (type.isInteger(64) || type.isIndex())
-    return NpyDType::Int64;
-  return std::nullopt;
-}
-
-static std::string describe(NpyDType dtype, llvm::ArrayRef<int64_t> shape) {
-  return (getNpyDTypeName(dtype) + " array of shape " + formatShape(shape))
-      .str();
+static int fail(llvm::Error err) {
+  return reportError("uniform-run", std::move(err));
 }
 
 /// Reads the element at `index` of a float32/float16/int64 array as double.
@@ -302,402 +152,136 @@ static double elementAsDouble(const NpyArray &array, int64_t index) {
   return 0;
 }
 
-/// Compiled modules allocate their temporaries (attention matrices, softmax
-/// statistics) on every call and free them on return. glibc serves blocks
-/// above 128 KiB with fresh mmap()s and trims freed heap memory, so each call
-/// page-faults its temporaries in again: at UniForm sizes that is more than
-/// half the run time, and it varies with where the blocks land. Keep freed
-/// memory in the process instead (up to glibc's 32 MiB mmap limit), as a
-/// caching allocator would; hosts that embed compiled modules should do the
-/// same.
-static void keepFreedMemory() {
-#if defined(__GLIBC__)
-  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
-#endif
+static void printSummaries(llvm::ArrayRef<NpyArray> arrays) {
+  for (auto [i, array] : llvm::enumerate(arrays)) {
+    int64_t n = array.numElements();
+    double lo = 0, hi = 0, sum = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      double v = elementAsDouble(array, k);
+      lo = k == 0 ? v : std::min(lo, v);
+      hi = k == 0 ? v : std::max(hi, v);
+      sum += v;
+    }
+    llvm::outs() << "result #" << i << ": " << getNpyDTypeName(array.dtype)
+                 << " " << formatShape(array.shape)
+                 << llvm::format(" min %.6g max %.6g mean %.6g\n", lo, hi,
+                                 n ? sum / n : 0.0);
+  }
+}
+
+/// Reads the --input files, checking each against `entry`'s signature.
+static llvm::Expected<std::vector<NpyArray>>
+readInputs(const EntryPoint &entry) {
+  std::vector<NpyArray> arrays;
+  for (auto [i, path] : llvm::enumerate(inputFiles)) {
+    llvm::Expected<NpyArray> array = readNpyFile(path);
+    if (!array)
+      return array.takeError();
+    if (llvm::Error err = Executable::checkInput(entry, i, *array, path))
+      return std::move(err);
+    arrays.push_back(std::move(*array));
+  }
+  return arrays;
+}
+
+static LoadOptions getLoadOptions(DeviceKind kind) {
+  LoadOptions options;
+  options.device = kind;
+  options.cudaRuntime = cudaRuntime;
+  options.profile = profile;
+  options.jit.optLevel = optLevel;
+  options.jit.sharedLibraries.assign(sharedLibs.begin(), sharedLibs.end());
+  options.jit.useCache = !noCache;
+  options.jit.cacheDirectory = cacheDirectory;
+  options.jit.verbose = verbose;
+  options.jit.logName = "uniform-run";
+  return options;
 }
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   keepFreedMemory();
-  uniform::registerVersionPrinter("uniform-run");
+  registerVersionPrinter("uniform-run");
   cl::HideUnrelatedOptions(toolOptions);
   cl::ParseCommandLineOptions(
       argc, argv,
       "uniform-run: execute a module lowered by uniform-cpu-pipeline (or "
       "by uniform-gpu-pipeline, with --device=cuda), or a CPU library built "
       "by uniform-compile\n");
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
 
-  bool onEmulator = device == "cuda-emulator";
-  bool onCuda = device == "cuda" || onEmulator;
-  if (!onCuda && device != "cpu")
+  std::optional<DeviceKind> kind = symbolizeDeviceKind(device);
+  if (!kind)
     return fail("unknown --device '" + device +
                 "' (expected cpu, cuda or cuda-emulator)");
-  if (profile && !onEmulator)
+  if (profile && *kind != DeviceKind::CudaEmulator)
     return fail("--profile needs --device=cuda-emulator");
-
-  // The LLVM dialect for either pipeline's output, plus the GPU and NVVM
-  // dialects and translations for uniform-gpu-pipeline's.
-  DialectRegistry registry;
-  uniform::registerAllDialects(registry);
-  MLIRContext context(registry);
 
   // Open the outputs (as temporaries) before reading anything, so that a bad
   // output path fails at once, and a run that fails or is killed at any
   // point leaves them untouched.
-  std::vector<std::unique_ptr<uniform::OutputFile>> outputs;
+  std::vector<std::unique_ptr<OutputFile>> outputs;
   for (const std::string &path : outputFiles) {
     std::string error;
-    outputs.push_back(uniform::OutputFile::create(path, error));
+    outputs.push_back(OutputFile::create(path, error));
     if (!outputs.back())
       return fail(error);
   }
 
-  // The entry points: from a library built by uniform-compile, or from a
-  // lowered module.
-  bool fromLibrary = llvm::StringRef(inputFilename).ends_with(".so");
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module;
-  std::optional<run::Library> library;
-  SmallVector<run::EntryPoint> entries;
-  if (fromLibrary) {
-    if (onCuda)
-      return fail("'" + inputFilename +
-                  "' is a library: uniform-run runs libraries on the CPU");
-    llvm::Expected<run::Library> loaded =
-        run::openLibrary(inputFilename, context);
-    if (!loaded)
-      return fail(llvm::toString(loaded.takeError()));
-    library = std::move(*loaded);
-    entries = library->entries;
-  } else {
-    std::string errorMessage;
-    auto file = openInputFile(inputFilename, &errorMessage);
-    if (!file)
-      return fail(errorMessage);
-    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-    if (!module)
-      return fail("cannot parse '" + inputFilename +
-                  "' as a module in the LLVM dialect; lower it with "
-                  "uniform-opt --uniform-cpu-pipeline first");
-    // Only lowered modules run: LLVM dialect (and, from the GPU pipeline,
-    // gpu.binary) at the top level.
-    for (Operation &op : module->getBody()->getOperations()) {
-      if (isa<LLVM::LLVMDialect>(op.getDialect()) || isa<gpu::BinaryOp>(op))
-        continue;
-      return fail("'" + inputFilename + "' is not lowered ('" +
-                  op.getName().getStringRef() +
-                  "' at the top level); lower it with uniform-opt "
-                  "--uniform-cpu-pipeline (or --uniform-gpu-pipeline) first");
-    }
-    llvm::Expected<SmallVector<run::EntryPoint>> found =
-        run::moduleEntryPoints(*module);
-    if (!found)
-      return fail(llvm::toString(found.takeError()));
-    entries = std::move(*found);
-  }
-  llvm::Expected<run::EntryPoint> entry =
-      run::chooseEntry(entries, entryName, inputFilename);
+  llvm::Expected<std::unique_ptr<Executable>> exe =
+      Executable::load(inputFilename, getLoadOptions(*kind));
+  if (!exe)
+    return fail(exe.takeError());
+  llvm::Expected<const EntryPoint &> entry = (*exe)->lookupEntry(entryName);
   if (!entry)
-    return fail(llvm::toString(entry.takeError()));
-  FunctionType signature = entry->signature;
-  bool hasKernels = module && !module->getOps<gpu::BinaryOp>().empty();
-  if (hasKernels && !onCuda)
-    return fail("'" + inputFilename +
-                "' was lowered by uniform-gpu-pipeline: run it with "
-                "--device=cuda (or --device=cuda-emulator for format=llvm)");
-  if (hasKernels && failed(checkKernelFormats(*module, onEmulator)))
-    return 1;
-  if (!hasKernels && onCuda)
-    return fail("'" + inputFilename +
-                "' has no GPU kernels: lower it with uniform-opt "
-                "--uniform-gpu-pipeline for --device=cuda");
-
-  auto specs = [&](TypeRange types, StringRef kind,
-                   SmallVectorImpl<TensorSpec> &out) -> LogicalResult {
-    for (auto [i, type] : llvm::enumerate(types)) {
-      auto tensor = dyn_cast<RankedTensorType>(type);
-      std::optional<NpyDType> dtype =
-          tensor ? toDType(tensor.getElementType()) : std::nullopt;
-      if (!dtype) {
-        fail("entry '" + entry->name + "': " + kind + " #" + llvm::Twine(i) +
-             " has type " + typeToString(type) +
-             ", which .npy exchange does not support (ranked tensors of "
-             "f32, f16 or i64 only)");
-        return failure();
-      }
-      out.push_back({(kind + " #" + llvm::Twine(i)).str(), tensor, *dtype});
-    }
-    return success();
-  };
-  SmallVector<TensorSpec> inputs, results;
-  if (failed(specs(signature.getInputs(), "input", inputs)) ||
-      failed(specs(signature.getResults(), "result", results)))
-    return 1;
-
-  if (inputFiles.size() != inputs.size())
-    return fail("entry '" + entry->name + "' takes " +
-                llvm::Twine(inputs.size()) + " inputs, but " +
-                llvm::Twine(inputFiles.size()) + " --input files were given");
-  if (!outputFiles.empty() && outputFiles.size() != results.size())
+    return fail(entry.takeError());
+  size_t numInputs = entry->signature.getNumInputs();
+  size_t numResults = entry->signature.getNumResults();
+  if (inputFiles.size() != numInputs)
+    return fail("entry '" + entry->name + "' takes " + llvm::Twine(numInputs) +
+                " inputs, but " + llvm::Twine(inputFiles.size()) +
+                " --input files were given");
+  if (!outputFiles.empty() && outputFiles.size() != numResults)
     return fail("entry '" + entry->name + "' returns " +
-                llvm::Twine(results.size()) + " results, but " +
+                llvm::Twine(numResults) + " results, but " +
                 llvm::Twine(outputFiles.size()) + " --output files were given");
 
-  // Read and check every input before compiling anything.
-  std::vector<NpyArray> arrays;
-  for (auto [spec, path] : llvm::zip(inputs, inputFiles)) {
-    llvm::Expected<NpyArray> array = readNpyFile(path);
-    if (!array)
-      return fail(llvm::toString(array.takeError()));
-    ArrayRef<int64_t> expected = spec.type.getShape();
-    bool shapeOk = array->shape.size() == expected.size();
-    for (size_t d = 0; shapeOk && d < expected.size(); ++d)
-      shapeOk =
-          ShapedType::isDynamic(expected[d]) || expected[d] == array->shape[d];
-    if (array->dtype != spec.dtype || !shapeOk) {
-      std::string expectedShape = typeToString(spec.type);
-      return fail(spec.name + " of '" + entry->name + "' ('" + path +
-                  "'): expected " + describe(spec.dtype, expected) + " (" +
-                  expectedShape + "), but the file holds " +
-                  describe(array->dtype, array->shape));
-    }
-    arrays.push_back(std::move(*array));
-  }
-
-  CudaApi cuda;
-  if (onCuda) {
-    llvm::Expected<CudaApi> api = loadCudaRuntime(argv[0], onEmulator);
-    if (!api)
-      return fail(llvm::toString(api.takeError()));
-    cuda = *api;
-  }
-
-  // The code: the library's, or the module's compiled for this host.
-  run::CompiledModule code;
-  if (library) {
-    llvm::Expected<run::PackedFunction> packed =
-        run::lookupLibraryEntry(*library, entry->name, inputFilename);
-    if (!packed)
-      return fail(llvm::toString(packed.takeError()));
-    code.entry = *packed;
-    if (verbose)
-      llvm::errs() << "uniform-run: loaded '" << entry->name << "' from '"
-                   << inputFilename << "'\n";
-  } else {
-    run::JitOptions jit;
-    jit.optLevel = optLevel;
-    jit.sharedLibraries.assign(sharedLibs.begin(), sharedLibs.end());
-    jit.useCache = !noCache;
-    jit.cacheDirectory = cacheDirectory;
-    jit.verbose = verbose;
-    llvm::Expected<run::CompiledModule> compiled = run::compileModule(
-        *module,
-        sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer(),
-        inputFilename, entry->name, hasKernels, jit);
-    if (!compiled)
-      return fail(llvm::toString(compiled.takeError()));
-    code = std::move(*compiled);
-  }
+  // Every input is read and checked before anything compiles.
+  llvm::Expected<std::vector<NpyArray>> inputs = readInputs(*entry);
+  if (!inputs)
+    return fail(inputs.takeError());
+  llvm::Expected<std::unique_ptr<Invocation>> invocation =
+      (*exe)->prepare(entry->name, std::move(*inputs));
+  if (!invocation)
+    return fail(invocation.takeError());
+  if (verbose && (*exe)->isLibrary())
+    llvm::errs() << "uniform-run: loaded '" << entry->name << "' from '"
+                 << inputFilename << "'\n";
   if (dryRun) {
-    llvm::outs() << "uniform-run: " << (library ? "loaded '" : "compiled '")
+    llvm::outs() << "uniform-run: "
+                 << ((*exe)->isLibrary() ? "loaded '" : "compiled '")
                  << entry->name << "' for " << device
                  << " and checked its inputs; not run (--dry-run)\n";
     return 0;
   }
 
-  // With --device=cuda: a device, then the inputs in device memory.
-  void *stream = nullptr;
-  std::vector<void *> deviceInputs;
-  if (onCuda) {
-    char message[512];
-    if (!cuda.init(message, sizeof(message)))
-      return fail(llvm::Twine("no usable CUDA device: ") + message);
-    if (profile)
-      cuda.enableProfile();
-    stream = cuda.streamCreate();
-    for (NpyArray &array : arrays) {
-      void *ptr = cuda.memAlloc(array.data.size(), stream, false);
-      if (!array.data.empty())
-        cuda.memcpy(ptr, array.data.data(), array.data.size(), stream);
-      deviceInputs.push_back(ptr);
-    }
-    cuda.streamSynchronize(stream);
-  }
-
-  // Global constructors (a GPU module's kernel loading) run once, now that
-  // the device is set up; a cached object has none.
-  if (code.engine)
-    code.engine->initialize();
-
-  // Packed arguments: every field of every input descriptor, then a pointer
-  // to the storage of the returned struct of descriptors.
-  std::vector<Descriptor> inDescs(arrays.size());
-  SmallVector<void *> args;
-  for (auto [i, desc, array] : llvm::enumerate(inDescs, arrays)) {
-    desc.allocated = desc.aligned =
-        onCuda ? deviceInputs[i] : static_cast<void *>(array.data.data());
-    desc.sizes = array.shape;
-    desc.strides.assign(array.shape.size(), 1);
-    for (int64_t d = static_cast<int64_t>(array.shape.size()) - 2; d >= 0; --d)
-      desc.strides[d] = desc.strides[d + 1] * array.shape[d + 1];
-  }
-  for (Descriptor &desc : inDescs) {
-    args.push_back(&desc.allocated);
-    args.push_back(&desc.aligned);
-    args.push_back(&desc.offset);
-    for (int64_t &s : desc.sizes)
-      args.push_back(&s);
-    for (int64_t &s : desc.strides)
-      args.push_back(&s);
-  }
-  size_t resultWords = 0;
-  for (const TensorSpec &spec : results)
-    resultWords += 3 + 2 * spec.type.getRank();
-  std::vector<int64_t> resultStorage(std::max<size_t>(resultWords, 1));
-  void *resultPtr = resultStorage.data();
-  if (!results.empty())
-    args.push_back(resultPtr);
-
-  auto readResults = [&]() {
-    std::vector<Descriptor> out;
-    const int64_t *p = resultStorage.data();
-    for (const TensorSpec &spec : results) {
-      Descriptor d;
-      d.allocated = reinterpret_cast<void *>(p[0]);
-      d.aligned = reinterpret_cast<void *>(p[1]);
-      d.offset = p[2];
-      int64_t rank = spec.type.getRank();
-      d.sizes.assign(p + 3, p + 3 + rank);
-      d.strides.assign(p + 3 + rank, p + 3 + 2 * rank);
-      p += 3 + 2 * rank;
-      out.push_back(std::move(d));
-    }
-    return out;
-  };
-  auto freeResults = [&](const std::vector<Descriptor> &descs) {
-    llvm::DenseSet<void *> freed;
-    for (const Descriptor &d : descs) {
-      if (!d.allocated || !freed.insert(d.allocated).second)
-        continue;
-      if (onCuda)
-        cuda.memFree(d.allocated, stream);
-      else
-        std::free(d.allocated);
-    }
-  };
-  auto run = [&]() -> llvm::Error {
-    code.entry(args.data());
-    return llvm::Error::success();
-  };
-
   if (benchmarkRuns > 0) {
-    for (unsigned i = 0; i < warmupRuns; ++i) {
-      if (llvm::Error err = run())
-        return fail(llvm::toString(std::move(err)));
-      freeResults(readResults());
-    }
-    std::vector<double> ms;
-    for (unsigned i = 0; i < benchmarkRuns; ++i) {
-      auto start = std::chrono::steady_clock::now();
-      if (llvm::Error err = run())
-        return fail(llvm::toString(std::move(err)));
-      auto stop = std::chrono::steady_clock::now();
-      freeResults(readResults());
-      ms.push_back(
-          std::chrono::duration<double, std::milli>(stop - start).count());
-    }
-    printBenchmark(llvm::outs(), entry->name, summarizeTimes(ms, warmupRuns),
-                   benchmarkFormat);
+    llvm::Expected<BenchmarkStats> stats =
+        (*invocation)->benchmark(benchmarkRuns, warmupRuns);
+    if (!stats)
+      return fail(stats.takeError());
+    printBenchmark(llvm::outs(), entry->name, *stats, benchmarkFormat);
   }
-
-  if (llvm::Error err = run())
-    return fail(llvm::toString(std::move(err)));
-  std::vector<Descriptor> outDescs = readResults();
-
-  // Device results: copy the span each one covers to the host.
-  std::vector<std::vector<char>> hostCopies;
-  std::vector<Descriptor> hostDescs = outDescs;
-  if (onCuda) {
-    for (auto [spec, d] : llvm::zip(results, hostDescs)) {
-      int64_t elt = getNpyDTypeSize(spec.dtype);
-      int64_t extent = 1;
-      bool empty = false;
-      for (auto [size, stride] : llvm::zip(d.sizes, d.strides)) {
-        empty |= size == 0;
-        extent += (size - 1) * stride;
-      }
-      hostCopies.emplace_back(empty ? 0 : extent * elt);
-      if (!empty)
-        cuda.memcpy(hostCopies.back().data(),
-                    static_cast<char *>(d.aligned) + d.offset * elt,
-                    extent * elt, stream);
-      d.aligned = hostCopies.back().data();
-      d.offset = 0;
-    }
-    cuda.streamSynchronize(stream);
-  }
-
-  // Gather each result into a C-order array.
-  std::vector<NpyArray> outArrays;
-  for (auto [spec, d] : llvm::zip(results, hostDescs)) {
-    NpyArray array;
-    array.dtype = spec.dtype;
-    array.shape = d.sizes;
-    int64_t elt = getNpyDTypeSize(spec.dtype);
-    int64_t n = array.numElements();
-    array.data.resize(n * elt);
-    int64_t rank = d.sizes.size();
-    std::vector<int64_t> index(rank, 0);
-    const char *base = static_cast<const char *>(d.aligned);
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t linear = d.offset;
-      for (int64_t k = 0; k < rank; ++k)
-        linear += index[k] * d.strides[k];
-      std::memcpy(array.data.data() + i * elt, base + linear * elt, elt);
-      for (int64_t k = rank - 1; k >= 0; --k) {
-        if (++index[k] < d.sizes[k])
-          break;
-        index[k] = 0;
-      }
-    }
-    outArrays.push_back(std::move(array));
-  }
-  freeResults(outDescs);
-  if (onCuda) {
-    for (void *ptr : deviceInputs)
-      cuda.memFree(ptr, stream);
-    cuda.streamSynchronize(stream);
-    cuda.streamDestroy(stream);
-  }
-
+  llvm::Expected<std::vector<NpyArray>> results = (*invocation)->run();
+  if (!results)
+    return fail(results.takeError());
   if (profile)
-    cuda.printProfile();
-
-  if (printSummary) {
-    for (auto [spec, array] : llvm::zip(results, outArrays)) {
-      int64_t n = array.numElements();
-      double lo = 0, hi = 0, sum = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        double v = elementAsDouble(array, i);
-        lo = i == 0 ? v : std::min(lo, v);
-        hi = i == 0 ? v : std::max(hi, v);
-        sum += v;
-      }
-      llvm::outs() << spec.name << ": " << getNpyDTypeName(array.dtype) << " "
-                   << formatShape(array.shape)
-                   << llvm::format(" min %.6g max %.6g mean %.6g\n", lo, hi,
-                                   n ? sum / n : 0.0);
-    }
-  }
+    (*invocation)->printProfile();
+  if (printSummary)
+    printSummaries(*results);
 
   // Every output is complete before any of them appears.
   std::string error;
-  for (auto [file, array] : llvm::zip(outputs, outArrays))
+  for (auto [file, array] : llvm::zip(outputs, *results))
     file->os() << serializeNpy(array);
   for (auto &file : outputs)
     if (failed(file->commit(error)))

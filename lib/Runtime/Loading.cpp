@@ -1,4 +1,4 @@
-//===- Loading.cpp - uniform-run's modules and libraries ------------------===//
+//===- Loading.cpp - Entry points, libraries and JIT-compiled code --------===//
 
 #include "Loading.h"
 
@@ -18,15 +18,15 @@
 
 using namespace mlir;
 using namespace uniform;
-using namespace uniform::run;
+using namespace uniform::loading;
 
 static llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(message);
 }
 
-llvm::Expected<EntryPoint> run::chooseEntry(ArrayRef<EntryPoint> entries,
-                                            llvm::StringRef requested,
-                                            llvm::StringRef source) {
+llvm::Expected<const EntryPoint &>
+loading::chooseEntry(ArrayRef<EntryPoint> entries, llvm::StringRef requested,
+                     llvm::StringRef source) {
   if (requested.empty()) {
     if (entries.size() == 1)
       return entries.front();
@@ -42,7 +42,7 @@ llvm::Expected<EntryPoint> run::chooseEntry(ArrayRef<EntryPoint> entries,
 }
 
 llvm::Expected<SmallVector<EntryPoint>>
-run::moduleEntryPoints(ModuleOp module) {
+loading::moduleEntryPoints(ModuleOp module) {
   SmallVector<EntryPoint> entries;
   for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
     if (func.isExternal() || !func->hasAttr("uniform.signature") ||
@@ -57,8 +57,8 @@ run::moduleEntryPoints(ModuleOp module) {
   return entries;
 }
 
-llvm::Expected<Library> run::openLibrary(llvm::StringRef path,
-                                         MLIRContext &context) {
+llvm::Expected<Library> loading::openLibrary(llvm::StringRef path,
+                                             MLIRContext &context) {
   llvm::StringRef file = llvm::sys::path::filename(path);
   if (!file.starts_with("lib") || !file.ends_with(".so"))
     return error("'" + path +
@@ -82,10 +82,11 @@ llvm::Expected<Library> run::openLibrary(llvm::StringRef path,
                  "was renamed");
   if (!llvm::StringRef(buildInfo()).contains("; target cpu;"))
     return error("'" + path +
-                 "' was built for --target=cuda; uniform-run runs CPU "
-                 "libraries");
+                 "' was built for --target=cuda; only CPU libraries run "
+                 "here");
   Library library;
   library.handle = handle;
+  library.buildInfo = buildInfo();
   for (llvm::StringRef line : llvm::split(entryPoints(), '\n')) {
     if (line.empty())
       continue;
@@ -98,9 +99,9 @@ llvm::Expected<Library> run::openLibrary(llvm::StringRef path,
   return library;
 }
 
-llvm::Expected<PackedFunction> run::lookupLibraryEntry(const Library &library,
-                                                       llvm::StringRef entry,
-                                                       llvm::StringRef path) {
+llvm::Expected<PackedFunction>
+loading::lookupLibraryEntry(const Library &library, llvm::StringRef entry,
+                            llvm::StringRef path) {
   auto packed = reinterpret_cast<PackedFunction>(
       dlsym(library.handle, ("_mlir_" + entry).str().c_str()));
   if (!packed)
@@ -127,12 +128,12 @@ loadCached(const ObjectCache &cache, llvm::StringRef key, llvm::StringRef entry,
   if (!fn) {
     std::string reason = llvm::toString(fn.takeError());
     if (options.verbose)
-      llvm::errs() << "uniform-run: cannot use '" << cache.getPath(key) << "' ("
-                   << reason << "); compiling\n";
+      llvm::errs() << options.logName << ": cannot use '" << cache.getPath(key)
+                   << "' (" << reason << "); compiling\n";
     return nullptr;
   }
   if (options.verbose)
-    llvm::errs() << "uniform-run: loaded '" << entry << "' from '"
+    llvm::errs() << options.logName << ": loaded '" << entry << "' from '"
                  << cache.getPath(key) << "'\n";
   runner = std::move(*created);
   return *fn;
@@ -144,8 +145,8 @@ static void storeInCache(const ObjectCache &cache, llvm::StringRef key,
                          ExecutionEngine &engine, const JitOptions &options) {
   llvm::SmallString<128> objectPath;
   if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("uniform-run", "o", objectPath)) {
-    llvm::errs() << "uniform-run: warning: not cached: " << ec.message()
+          llvm::sys::fs::createTemporaryFile("uniform", "o", objectPath)) {
+    llvm::errs() << options.logName << ": warning: not cached: " << ec.message()
                  << "\n";
     return;
   }
@@ -153,23 +154,30 @@ static void storeInCache(const ObjectCache &cache, llvm::StringRef key,
   engine.dumpToObjectFile(objectPath);
   uint64_t size = 0;
   if (llvm::sys::fs::file_size(objectPath, size) || size == 0) {
-    llvm::errs() << "uniform-run: warning: not cached: no object\n";
+    llvm::errs() << options.logName << ": warning: not cached: no object\n";
     return;
   }
   if (llvm::Error err = cache.store(key, objectPath)) {
-    llvm::errs() << "uniform-run: warning: not cached: "
-                 << llvm::toString(std::move(err)) << "\n";
+    llvm::errs() << options.logName
+                 << ": warning: not cached: " << llvm::toString(std::move(err))
+                 << "\n";
     return;
   }
   if (options.verbose)
-    llvm::errs() << "uniform-run: compiled and cached as '"
+    llvm::errs() << options.logName << ": compiled and cached as '"
                  << cache.getPath(key) << "'\n";
 }
 
+llvm::Expected<PackedFunction> CompiledModule::lookup(llvm::StringRef entry) {
+  if (cachedRunner)
+    return cachedRunner->lookupPacked(entry);
+  return engine->lookupPacked(entry);
+}
+
 llvm::Expected<CompiledModule>
-run::compileModule(ModuleOp module, llvm::StringRef moduleText,
-                   llvm::StringRef source, llvm::StringRef entry,
-                   bool hasKernels, const JitOptions &options) {
+loading::compileModule(ModuleOp module, llvm::StringRef moduleText,
+                       llvm::StringRef source, llvm::StringRef entry,
+                       bool hasKernels, const JitOptions &options) {
   // For this host, with its CPU features.
   auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!tmBuilder)
@@ -208,10 +216,8 @@ run::compileModule(ModuleOp module, llvm::StringRef moduleText,
     }
   }
   CompiledModule compiled;
-  if (cache)
-    compiled.entry = loadCached(*cache, cacheKey, entry, libs, *tmBuilder,
-                                compiled.cachedRunner, options);
-  if (compiled.entry)
+  if (cache && loadCached(*cache, cacheKey, entry, libs, *tmBuilder,
+                          compiled.cachedRunner, options))
     return compiled;
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
@@ -228,10 +234,9 @@ run::compileModule(ModuleOp module, llvm::StringRef moduleText,
   if (!fn)
     return error("cannot compile '" + source +
                  "': " + llvm::toString(fn.takeError()));
-  compiled.entry = *fn;
   if (cache)
     storeInCache(*cache, cacheKey, *compiled.engine, options);
   else if (options.verbose)
-    llvm::errs() << "uniform-run: compiled '" << entry << "'\n";
+    llvm::errs() << options.logName << ": compiled '" << entry << "'\n";
   return compiled;
 }
