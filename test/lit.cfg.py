@@ -45,6 +45,16 @@ if getattr(config, "uniform_sanitize", False):
     stock_mlir_opt = f"env LD_PRELOAD={':'.join(runtimes)} {stock_mlir_opt}"
 config.substitutions.append(("%stock_mlir_opt", stock_mlir_opt))
 config.substitutions.append(("%python", config.python_executable))
+# The Python package `uniform`, as the build assembles it.
+config.substitutions.append(
+    (
+        "%uniform_python",
+        "env PYTHONPATH="
+        + os.path.join(config.uniform_obj_root, "python_packages")
+        + " "
+        + config.python_executable,
+    )
+)
 config.substitutions.append(
     (
         "%attn_ref",

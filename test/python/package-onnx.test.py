@@ -1,0 +1,33 @@
+import os
+import sys
+
+import numpy as np
+
+import uniform
+
+model, deploy = sys.argv[1:3]
+x = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+for batch in (3, 1):
+    m = uniform.compile(model, input_shapes={"x": (batch, 4)})
+    y = m(x[:batch])
+    print(f"batch {batch}:", y.dtype, y.shape,
+          "ok" if (y == np.maximum(x[:batch], 0)).all() else "BAD")
+try:
+    uniform.compile(model)
+except uniform.UniformError as e:
+    print("no shape:", str(e).splitlines()[0])
+
+# A CUDA library (sm_87 kernels, JetPack 5's PTX ISA) compiles and saves on
+# a host without a GPU; loading it here is refused with a reason.
+cuda = uniform.compile(model, target="cuda", chip="sm_87", jetpack=5,
+                       precision="f16", input_shapes={"x": (8, 4)})
+saved = cuda.save(deploy)
+print("cuda saved:", " ".join(sorted(os.listdir(deploy))))
+with open(saved, "rb") as f:
+    data = f.read()
+start = data.index(b"uniform " + uniform.__version__.encode())
+print("cuda info:", data[start:data.index(b"\0", start)].decode())
+try:
+    cuda.build_info
+except uniform.UniformError as e:
+    print("cuda load:", e)
