@@ -327,6 +327,11 @@ static LogicalResult writeHeader(ModuleOp module, llvm::StringRef libName,
                 "device is usable,\n   else 0 with the reason in `message`. "
                 "Call it before the entry points. */\n"
                 "int uniformCudaInit(char *message, size_t size);\n\n"
+                "/* Kernel times: from the enable call on, every launch is "
+                "timed with CUDA\n   events; the print call waits for them "
+                "and prints each kernel's total\n   to stdout. */\n"
+                "void uniformCudaEnableKernelTiming(void);\n"
+                "void uniformCudaPrintKernelTimes(void);\n\n"
               : "")
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return success();

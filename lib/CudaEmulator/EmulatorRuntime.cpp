@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "uniform/Runtime/CudaEmulator.h"
+#include "uniform/Runtime/KernelTimes.h"
 
 #include "KernelCompiler.h"
 #include "MemoryCheck.h"
@@ -18,6 +19,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +40,14 @@ struct LoadedModule {
 }
 
 char streamToken, eventToken;
+
+/// Kernel timing (uniformCudaEnableKernelTiming): launches are synchronous,
+/// so the host's clock around each one times it.
+bool kernelTimingEnabled = false;
+uniform::KernelTimeTable &kernelTimes() {
+  static uniform::KernelTimeTable table;
+  return table;
+}
 } // namespace
 
 extern "C" {
@@ -59,6 +69,14 @@ int uniformCudaDeviceInfo(char *name, size_t size, int *major, int *minor) {
 }
 
 void uniformCudaEmulatorEnableProfile(void) { enableProfiling(); }
+
+void uniformCudaEnableKernelTiming(void) { kernelTimingEnabled = true; }
+
+void uniformCudaPrintKernelTimes(void) {
+  llvm::outs().flush();
+  kernelTimes().print(stdout, "CUDA emulator, host clock");
+  kernelTimes().clear();
+}
 
 void uniformCudaEmulatorPrintProfile(void) {
   printProfile(llvm::outs());
@@ -124,7 +142,12 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
           std::to_string(gridZ) + ") and block (" + std::to_string(blockX) +
           "," + std::to_string(blockY) + "," + std::to_string(blockZ) +
           "): " + refusal + " (cuLaunchKernel would fail)");
+  auto start = std::chrono::steady_clock::now();
   runLaunch(kernel, config, params);
+  if (kernelTimingEnabled)
+    kernelTimes().add(kernel.name, std::chrono::duration<double, std::milli>(
+                                       std::chrono::steady_clock::now() - start)
+                                       .count());
 }
 
 void *mgpuStreamCreate() { return &streamToken; }

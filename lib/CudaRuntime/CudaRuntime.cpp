@@ -15,6 +15,7 @@
 
 #include "uniform/Runtime/CudaRuntime.h"
 #include "uniform/Runtime/CudaCompatibility.h"
+#include "uniform/Runtime/KernelTimes.h"
 
 #include <dlfcn.h>
 
@@ -23,8 +24,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 // What a library from uniform-compile was built for (its compute capability,
 // PTX ISA and CUDA toolkit version), defined hidden in each library so that
@@ -170,6 +173,26 @@ void check(CUresult result, const char *call) {
 
 #define CHECK(call) check(d.call, #call)
 
+namespace {
+/// Kernel timing (uniformCudaEnableKernelTiming): each function's name, and
+/// a start and a stop event around every launch since timing began.
+struct KernelTiming {
+  std::mutex mutex;
+  bool enabled = false;
+  std::map<CUfunction, std::string> names;
+  struct Launch {
+    CUfunction function;
+    CUevent start, stop;
+  };
+  std::vector<Launch> launches;
+};
+
+KernelTiming &kernelTiming() {
+  static KernelTiming timing;
+  return timing;
+}
+} // namespace
+
 extern "C" {
 
 int uniformCudaInit(char *message, size_t size) {
@@ -239,7 +262,34 @@ CUfunction mgpuModuleGetFunction(CUmodule module, const char *name) {
   Driver &d = ready();
   CUfunction function = nullptr;
   CHECK(cuModuleGetFunction(&function, module, name));
+  KernelTiming &timing = kernelTiming();
+  std::lock_guard<std::mutex> lock(timing.mutex);
+  timing.names[function] = name;
   return function;
+}
+
+void uniformCudaEnableKernelTiming(void) {
+  KernelTiming &timing = kernelTiming();
+  std::lock_guard<std::mutex> lock(timing.mutex);
+  timing.enabled = true;
+}
+
+void uniformCudaPrintKernelTimes(void) {
+  Driver &d = ready();
+  KernelTiming &timing = kernelTiming();
+  std::lock_guard<std::mutex> lock(timing.mutex);
+  uniform::KernelTimeTable table;
+  for (const KernelTiming::Launch &launch : timing.launches) {
+    float ms = 0;
+    CHECK(cuEventSynchronize(launch.stop));
+    CHECK(cuEventElapsedTime(&ms, launch.start, launch.stop));
+    CHECK(cuEventDestroy(launch.start));
+    CHECK(cuEventDestroy(launch.stop));
+    auto name = timing.names.find(launch.function);
+    table.add(name == timing.names.end() ? "?" : name->second, ms);
+  }
+  timing.launches.clear();
+  table.print(stdout, "CUDA events");
 }
 
 void mgpuLaunchKernel(CUfunction function, intptr_t gridX, intptr_t gridY,
@@ -247,8 +297,22 @@ void mgpuLaunchKernel(CUfunction function, intptr_t gridX, intptr_t gridY,
                       intptr_t blockZ, int32_t smem, CUstream stream,
                       void **params, void **extra, size_t /*paramsCount*/) {
   Driver &d = ready();
+  KernelTiming &timing = kernelTiming();
+  std::unique_lock<std::mutex> lock(timing.mutex);
+  if (!timing.enabled) {
+    lock.unlock();
+    CHECK(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                         smem, stream, params, extra));
+    return;
+  }
+  KernelTiming::Launch launch{function, nullptr, nullptr};
+  CHECK(cuEventCreate(&launch.start, 0));
+  CHECK(cuEventCreate(&launch.stop, 0));
+  CHECK(cuEventRecord(launch.start, stream));
   CHECK(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
                        smem, stream, params, extra));
+  CHECK(cuEventRecord(launch.stop, stream));
+  timing.launches.push_back(launch);
 }
 
 CUstream mgpuStreamCreate() {

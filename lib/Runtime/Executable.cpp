@@ -90,6 +90,8 @@ struct DeviceApi {
   // The emulator's counters (null for the CUDA runtime).
   void (*enableProfile)() = nullptr;
   void (*printProfile)() = nullptr;
+  void (*enableKernelTiming)() = nullptr;
+  void (*printKernelTimes)() = nullptr;
   void *(*streamCreate)() = nullptr;
   void (*streamSynchronize)(void *) = nullptr;
   void (*streamDestroy)(void *) = nullptr;
@@ -132,6 +134,8 @@ static llvm::Expected<DeviceApi> loadDeviceApi(const std::string &path,
     return fn != nullptr;
   };
   if (!get(api.init, "uniformCudaInit") ||
+      !get(api.enableKernelTiming, "uniformCudaEnableKernelTiming") ||
+      !get(api.printKernelTimes, "uniformCudaPrintKernelTimes") ||
       !get(api.streamCreate, "mgpuStreamCreate") ||
       !get(api.streamSynchronize, "mgpuStreamSynchronize") ||
       !get(api.streamDestroy, "mgpuStreamDestroy") ||
@@ -404,6 +408,7 @@ struct Invocation::Impl {
     return exe.device ? &*exe.device : nullptr;
   }
   llvm::Error setUp();
+  void startKernelTiming() const;
   void packArguments();
   std::vector<Descriptor> readResults() const;
   void freeResults(const std::vector<Descriptor> &results) const;
@@ -437,6 +442,12 @@ llvm::Error Invocation::Impl::setUp() {
   packArguments();
   ready = true;
   return llvm::Error::success();
+}
+
+void Invocation::Impl::startKernelTiming() const {
+  if (const DeviceApi *api = device())
+    if (exe.options.kernelTimes)
+      api->enableKernelTiming();
 }
 
 /// Packed arguments: every field of every input descriptor, then a pointer
@@ -579,6 +590,7 @@ const EntryPoint &Invocation::getEntry() const { return impl->entry; }
 llvm::Expected<std::vector<NpyArray>> Invocation::run() {
   if (llvm::Error err = impl->setUp())
     return std::move(err);
+  impl->startKernelTiming();
   impl->function(impl->args.data());
   std::vector<Descriptor> results = impl->readResults();
   std::vector<NpyArray> arrays = impl->gatherResults(results);
@@ -592,6 +604,8 @@ llvm::Expected<BenchmarkStats> Invocation::benchmark(unsigned runs,
     return std::move(err);
   std::vector<double> ms;
   for (unsigned i = 0; i < warmup + runs; ++i) {
+    if (i == warmup)
+      impl->startKernelTiming();
     auto start = std::chrono::steady_clock::now();
     impl->function(impl->args.data());
     auto stop = std::chrono::steady_clock::now();
@@ -601,6 +615,12 @@ llvm::Expected<BenchmarkStats> Invocation::benchmark(unsigned runs,
           std::chrono::duration<double, std::milli>(stop - start).count());
   }
   return summarizeTimes(ms, warmup);
+}
+
+void Invocation::printKernelTimes() const {
+  if (const DeviceApi *api = impl->device())
+    if (impl->exe.options.kernelTimes)
+      api->printKernelTimes();
 }
 
 void Invocation::printProfile() const {

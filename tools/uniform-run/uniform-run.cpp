@@ -104,6 +104,13 @@ static cl::opt<bool> profile(
              "conflicts) after the run"),
     cl::init(false));
 
+static cl::opt<bool> kernelTimes(
+    cl::cat(toolOptions), "kernel-times",
+    cl::desc("With --device=cuda or cuda-emulator: print each kernel's time "
+             "(CUDA events around every launch; the emulator's host clock), "
+             "summed over the timed runs (after --benchmark's warm-up)"),
+    cl::init(false));
+
 static cl::opt<std::string>
     cacheDirectory(cl::cat(toolOptions), "cache-dir",
                    cl::desc("Where compiled CPU modules are cached (default: "
@@ -189,6 +196,7 @@ static LoadOptions getLoadOptions(DeviceKind kind) {
   options.device = kind;
   options.cudaRuntime = cudaRuntime;
   options.profile = profile;
+  options.kernelTimes = kernelTimes;
   options.jit.optLevel = optLevel;
   options.jit.sharedLibraries.assign(sharedLibs.begin(), sharedLibs.end());
   options.jit.useCache = !noCache;
@@ -215,6 +223,8 @@ int main(int argc, char **argv) {
                 "' (expected cpu, cuda or cuda-emulator)");
   if (profile && *kind != DeviceKind::CudaEmulator)
     return fail("--profile needs --device=cuda-emulator");
+  if (kernelTimes && *kind == DeviceKind::Cpu)
+    return fail("--kernel-times needs --device=cuda or cuda-emulator");
 
   // Open the outputs (as temporaries) before reading anything, so that a bad
   // output path fails at once, and a run that fails or is killed at any
@@ -276,6 +286,7 @@ int main(int argc, char **argv) {
     return fail(results.takeError());
   if (profile)
     (*invocation)->printProfile();
+  (*invocation)->printKernelTimes();
   if (printSummary)
     printSummaries(*results);
 

@@ -29,6 +29,14 @@ int uniformCudaInit(char *message, size_t size);
 /// The device's name and compute capability; 0 when no device is usable.
 int uniformCudaDeviceInfo(char *name, size_t size, int *major, int *minor);
 
+/// From now on, times every kernel launch with a pair of CUDA events on the
+/// launch's stream (the emulator: the host's clock around each launch).
+void uniformCudaEnableKernelTiming(void);
+
+/// Waits for the timed launches, prints their times summed per kernel to
+/// stdout (the longest total first), and forgets them.
+void uniformCudaPrintKernelTimes(void);
+
 #ifdef __cplusplus
 }
 #endif

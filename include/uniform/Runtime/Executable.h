@@ -66,6 +66,9 @@ struct LoadOptions {
   std::string cudaRuntime;
   /// Count the emulator's memory traffic (DeviceKind::CudaEmulator).
   bool profile = false;
+  /// Time every kernel launch on a device (CUDA events; the emulator's host
+  /// clock), from the first timed run on.
+  bool kernelTimes = false;
 };
 
 /// An entry point: its name and tensor-level signature.
@@ -124,10 +127,14 @@ public:
   /// Runs the entry once and returns its results as C-order host arrays.
   llvm::Expected<std::vector<NpyArray>> run();
   /// Runs the entry `warmup` times, then times `runs` calls of it (wall
-  /// clock; the results are freed between runs).
+  /// clock; the results are freed between runs). Kernel times, when asked
+  /// for, start after the warm-up.
   llvm::Expected<BenchmarkStats> benchmark(unsigned runs, unsigned warmup);
   /// Prints the CUDA emulator's counters (LoadOptions::profile).
   void printProfile() const;
+  /// Prints the timed launches' times per kernel and forgets them
+  /// (LoadOptions::kernelTimes).
+  void printKernelTimes() const;
 
 private:
   struct Impl;
