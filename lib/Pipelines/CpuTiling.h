@@ -36,7 +36,8 @@ mlir::LogicalResult replaceByVectors(mlir::RewriterBase &rewriter,
 
 /// The maximal runs of two or more consecutive loops of `op` of one kind
 /// (`kind[loop]`, none when negative) that every indexing map keeps
-/// together and in order, as linalg::collapseOpIterationDims takes them.
+/// together and in order, and whose static extents multiply without
+/// overflowing int64, as linalg::collapseOpIterationDims takes them.
 llvm::SmallVector<mlir::ReassociationIndices>
 collapsibleLoopRuns(mlir::linalg::LinalgOp op, llvm::ArrayRef<int> kind);
 
@@ -45,6 +46,16 @@ collapsibleLoopRuns(mlir::linalg::LinalgOp op, llvm::ArrayRef<int> kind);
 mlir::FailureOr<mlir::linalg::LinalgOp>
 collapseLoopRuns(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
                  llvm::ArrayRef<mlir::ReassociationIndices> runs);
+
+/// Splits `op` along `loop` at `splitPoint` (linalg::splitOp) into the part
+/// before and the part from it, and runs `step` on each; succeeds when both
+/// steps do. Fails, changing nothing, when the split does not apply.
+mlir::LogicalResult
+splitAndRun(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+            unsigned loop, int64_t splitPoint,
+            llvm::function_ref<mlir::LogicalResult(mlir::linalg::LinalgOp,
+                                                   bool isRemainder)>
+                step);
 
 } // namespace uniform::detail
 

@@ -37,6 +37,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace uniform {
 #define GEN_PASS_DEF_CPUVECTORIZECONTRACTIONS
@@ -74,6 +75,21 @@ uniform::detail::tileInPlace(RewriterBase &rewriter, linalg::LinalgOp op,
     return failure();
   rewriter.replaceOp(op, tiled->replacements);
   return tiled->tiledOps.back();
+}
+
+LogicalResult uniform::detail::splitAndRun(
+    RewriterBase &rewriter, linalg::LinalgOp op, unsigned loop,
+    int64_t splitPoint,
+    function_ref<LogicalResult(linalg::LinalgOp, bool)> step) {
+  rewriter.setInsertionPoint(op);
+  auto [first, second] =
+      linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), loop,
+                      rewriter.getIndexAttr(splitPoint));
+  if (!first || !second)
+    return failure();
+  LogicalResult a = step(cast<linalg::LinalgOp>(first.getOperation()), false);
+  LogicalResult b = step(cast<linalg::LinalgOp>(second.getOperation()), true);
+  return success(succeeded(a) && succeeded(b));
 }
 
 LogicalResult uniform::detail::replaceByVectors(RewriterBase &rewriter,
@@ -219,15 +235,23 @@ LogicalResult uniform::packConstantOperand(RewriterBase &rewriter,
 SmallVector<ReassociationIndices>
 uniform::detail::collapsibleLoopRuns(linalg::LinalgOp op, ArrayRef<int> kind) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<ReassociationIndices> runs;
   for (int64_t loop = 0, e = op.getNumLoops(); loop < e;) {
     ReassociationIndices run = {loop};
+    // A collapsed extent that overflows would wrap (to 0 for 2^40 x 2^24).
+    int64_t product = ranges[loop];
     while (kind[loop] >= 0 && run.back() + 1 < e &&
            kind[run.back() + 1] == kind[loop]) {
       ReassociationIndices longer = run;
       longer.push_back(run.back() + 1);
-      if (!linalg::areDimSequencesPreserved(maps, longer))
+      int64_t next = ranges[longer.back()];
+      if (!linalg::areDimSequencesPreserved(maps, longer) ||
+          (!ShapedType::isDynamic(product) && !ShapedType::isDynamic(next) &&
+           llvm::MulOverflow(product, next, product)))
         break;
+      if (ShapedType::isDynamic(next))
+        product = ShapedType::kDynamic;
       run = std::move(longer);
     }
     loop = run.back() + 1;
@@ -392,19 +416,11 @@ LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
   unsigned wide = registerTileLoops(op)->wide;
   int64_t extent = op.getStaticLoopRanges()[wide];
   int64_t rest = extent % tile.lanes;
-  if (tile.lanes > 1 && extent > tile.lanes && rest != 0) {
-    rewriter.setInsertionPoint(op);
-    auto [whole, remainder] =
-        linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
-                        wide, rewriter.getIndexAttr(extent - rest));
-    if (!whole || !remainder)
-      return failure();
-    LogicalResult first = vectorizeContraction(
-        rewriter, cast<linalg::LinalgOp>(whole.getOperation()), tile);
-    LogicalResult second = vectorizeContraction(
-        rewriter, cast<linalg::LinalgOp>(remainder.getOperation()), tile);
-    return success(succeeded(first) && succeeded(second));
-  }
+  if (tile.lanes > 1 && extent > tile.lanes && rest != 0)
+    return splitAndRun(rewriter, op, wide, extent - rest,
+                       [&](linalg::LinalgOp part, bool) {
+                         return vectorizeContraction(rewriter, part, tile);
+                       });
   FailureOr<Operation *> inner =
       tileInPlace(rewriter, op, *sizes, registerTileOrder(op));
   if (failed(inner))

@@ -19,7 +19,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace uniform {
@@ -124,17 +123,12 @@ LogicalResult uniform::vectorizeElementwise(RewriterBase &rewriter,
   int64_t remainder = extent % innerTile;
   if (remainder == 0)
     return vectorizeParallelTiles(rewriter, current, innerTile, width);
-  rewriter.setInsertionPoint(current);
-  auto [whole, rest] =
-      linalg::splitOp(rewriter, cast<TilingInterface>(current.getOperation()),
-                      inner, rewriter.getIndexAttr(extent - remainder));
-  if (!whole || !rest)
-    return failure();
-  LogicalResult first = vectorizeParallelTiles(
-      rewriter, cast<linalg::LinalgOp>(whole.getOperation()), innerTile, width);
-  LogicalResult second = vectorizeParallelTiles(
-      rewriter, cast<linalg::LinalgOp>(rest.getOperation()), remainder, width);
-  return success(succeeded(first) && succeeded(second));
+  return splitAndRun(rewriter, current, inner, extent - remainder,
+                     [&](linalg::LinalgOp part, bool isRemainder) {
+                       return vectorizeParallelTiles(
+                           rewriter, part, isRemainder ? remainder : innerTile,
+                           width);
+                     });
 }
 
 namespace {

@@ -204,3 +204,21 @@ func.func @empty(%x: tensor<4x0xf32>) -> tensor<4x0xf32> {
   } -> tensor<4x0xf32>
   return %r : tensor<4x0xf32>
 }
+
+// -----
+
+// Loops whose extents multiply past INT64_MAX are not collapsed: 2^40 x 2^24
+// would wrap to a loop of 0 elements (the fuzz corpus's
+// cpu-vectorize-collapse-overflow.mlir). The inner loop alone is tiled.
+// CHECK-LABEL: func.func @collapse_overflow
+// CHECK-NOT:     tensor.collapse_shape
+// CHECK:         vector.transfer_read
+#o = affine_map<(d0, d1) -> (d0, d1)>
+func.func @collapse_overflow(%x: tensor<1099511627776x16777216xf32>) -> tensor<1099511627776x16777216xf32> {
+  %r = linalg.generic {indexing_maps = [#o, #o], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<1099511627776x16777216xf32>) outs(%x : tensor<1099511627776x16777216xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %n = arith.addf %a, %a : f32
+    linalg.yield %n : f32
+  } -> tensor<1099511627776x16777216xf32>
+  return %r : tensor<1099511627776x16777216xf32>
+}
