@@ -7,8 +7,13 @@
 |* on this header.                                                           *|
 |*                                                                            *|
 |* Errors: a function that fails returns false or a null handle, and         *|
-|* `uniformGetLastError()` returns its message (per thread, valid until the  *|
-|* thread's next call into this API).                                        *|
+|* `uniformGetLastError()` returns its message (per thread; every call that  *|
+|* can fail clears it first, so read it before the next call). Indices must  *|
+|* be in range, as in MLIR's C API. On a GPU or the CUDA emulator, a failure *|
+|* inside the CUDA runtime (out of device memory, a failed launch, an        *|
+|* emulated memory error) prints the reason and exits the process, as        *|
+|* compiled code cannot handle it. An executable is used by one thread at a  *|
+|* time.                                                                      *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -24,7 +29,7 @@
 extern "C" {
 #endif
 
-/// The message of this thread's last failed call, or "" when none failed.
+/// The message of this thread's last call if it failed, else "".
 MLIR_CAPI_EXPORTED const char *uniformGetLastError(void);
 
 /// uniform's version, "MAJOR.MINOR.PATCH".

@@ -121,15 +121,22 @@ static llvm::Expected<NpyArray> copyArray(const UniformArray &array,
   NpyArray copy;
   copy.dtype = *dtype;
   uint64_t bytes = getNpyDTypeSize(*dtype);
+  // Every extent, and the bytes of the nonzero ones, below 2^48: strides
+  // and sizes stay far from overflowing int64.
+  uint64_t nonzeroBytes = bytes;
+  constexpr uint64_t limit = uint64_t(1) << 48;
   for (intptr_t d = 0; d < array.rank; ++d) {
     int64_t extent = array.shape[d];
     if (extent < 0)
       return fail("negative extent " + llvm::Twine(extent));
     bool overflow = false;
-    bytes = llvm::SaturatingMultiply(bytes, static_cast<uint64_t>(extent),
-                                     &overflow);
-    if (overflow || bytes > (uint64_t(1) << 48))
+    if (extent > 0)
+      nonzeroBytes = llvm::SaturatingMultiply(
+          nonzeroBytes, static_cast<uint64_t>(extent), &overflow);
+    if (overflow || static_cast<uint64_t>(extent) > limit ||
+        nonzeroBytes > limit)
       return fail("too large");
+    bytes *= static_cast<uint64_t>(extent);
     copy.shape.push_back(extent);
   }
   if (bytes && !array.data)
@@ -301,9 +308,11 @@ bool uniformExecutableBenchmark(UniformExecutable exe, const char *entry,
                                 int64_t runs, int64_t warmup,
                                 UniformBenchmarkStats *stats) {
   lastError.clear();
+  if (!stats)
+    return setError("uniformExecutableBenchmark: no stats to fill");
   if (runs <= 0 || warmup < 0 || runs > (1 << 24) || warmup > (1 << 24))
-    return setError("benchmark: runs must be in [1, 2^24] and warmup in "
-                    "[0, 2^24]");
+    return setError("a benchmark takes 1 to 2^24 runs and at most 2^24 "
+                    "warm-up runs");
   llvm::Expected<std::unique_ptr<Invocation>> invocation =
       prepare(exe, entry, numInputs, inputs);
   if (!invocation)

@@ -399,7 +399,7 @@ static const OptionParser optionParsers[] = {
 
 llvm::Error uniform::parseCompileOption(CompileOptions &options,
                                         llvm::StringRef option) {
-  option.consume_front("--");
+  option = option.ltrim('-');
   auto [name, value] = option.split('=');
   for (const OptionParser &parser : optionParsers)
     if (name == parser.name)

@@ -19,6 +19,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -178,7 +179,8 @@ namespace {
 /// a start and a stop event around every launch since timing began.
 struct KernelTiming {
   std::mutex mutex;
-  bool enabled = false;
+  /// Read without the mutex on every launch: untimed launches take no lock.
+  std::atomic<bool> enabled{false};
   std::map<CUfunction, std::string> names;
   struct Launch {
     CUfunction function;
@@ -268,11 +270,7 @@ CUfunction mgpuModuleGetFunction(CUmodule module, const char *name) {
   return function;
 }
 
-void uniformCudaEnableKernelTiming(void) {
-  KernelTiming &timing = kernelTiming();
-  std::lock_guard<std::mutex> lock(timing.mutex);
-  timing.enabled = true;
-}
+void uniformCudaEnableKernelTiming(void) { kernelTiming().enabled = true; }
 
 void uniformCudaPrintKernelTimes(void) {
   Driver &d = ready();
@@ -298,13 +296,13 @@ void mgpuLaunchKernel(CUfunction function, intptr_t gridX, intptr_t gridY,
                       void **params, void **extra, size_t /*paramsCount*/) {
   Driver &d = ready();
   KernelTiming &timing = kernelTiming();
-  std::unique_lock<std::mutex> lock(timing.mutex);
   if (!timing.enabled) {
-    lock.unlock();
     CHECK(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
                          smem, stream, params, extra));
     return;
   }
+  // Two events per timed launch, kept until the times are printed.
+  std::lock_guard<std::mutex> lock(timing.mutex);
   KernelTiming::Launch launch{function, nullptr, nullptr};
   CHECK(cuEventCreate(&launch.start, 0));
   CHECK(cuEventCreate(&launch.stop, 0));

@@ -120,8 +120,8 @@ static std::string getDefaultCudaRuntime(bool emulator) {
 /// Loads the CUDA runtime or the emulator at `path` (the device is checked
 /// when an invocation first runs, so that a GPU module compiles on a machine
 /// without one).
-static llvm::Expected<DeviceApi> loadDeviceApi(const std::string &path,
-                                               bool emulator) {
+static llvm::Expected<DeviceApi>
+loadDeviceApi(const std::string &path, bool emulator, bool kernelTimes) {
   std::string message;
   auto lib =
       llvm::sys::DynamicLibrary::getPermanentLibrary(path.c_str(), &message);
@@ -134,8 +134,6 @@ static llvm::Expected<DeviceApi> loadDeviceApi(const std::string &path,
     return fn != nullptr;
   };
   if (!get(api.init, "uniformCudaInit") ||
-      !get(api.enableKernelTiming, "uniformCudaEnableKernelTiming") ||
-      !get(api.printKernelTimes, "uniformCudaPrintKernelTimes") ||
       !get(api.streamCreate, "mgpuStreamCreate") ||
       !get(api.streamSynchronize, "mgpuStreamSynchronize") ||
       !get(api.streamDestroy, "mgpuStreamDestroy") ||
@@ -146,6 +144,12 @@ static llvm::Expected<DeviceApi> loadDeviceApi(const std::string &path,
       (!get(api.enableProfile, "uniformCudaEmulatorEnableProfile") ||
        !get(api.printProfile, "uniformCudaEmulatorPrintProfile")))
     return error("'" + path + "' is not uniform's CUDA emulator");
+  if (kernelTimes &&
+      (!get(api.enableKernelTiming, "uniformCudaEnableKernelTiming") ||
+       !get(api.printKernelTimes, "uniformCudaPrintKernelTimes")))
+    return error("'" + path +
+                 "' cannot time kernels (a runtime older than "
+                 "--kernel-times)");
   return api;
 }
 
@@ -263,20 +267,23 @@ llvm::Error Executable::Impl::checkKernels() {
 llvm::Expected<PackedFunction> Executable::Impl::code(llvm::StringRef entry) {
   if (library)
     return lookupLibraryEntry(*library, entry, path);
-  JitOptions jit = options.jit;
+  bool emulator = options.device == DeviceKind::CudaEmulator;
+  std::string runtime;
+  if (onDevice())
+    runtime = options.cudaRuntime.empty() ? getDefaultCudaRuntime(emulator)
+                                          : options.cudaRuntime;
   if (onDevice() && !device) {
-    bool emulator = options.device == DeviceKind::CudaEmulator;
-    std::string runtime = options.cudaRuntime.empty()
-                              ? getDefaultCudaRuntime(emulator)
-                              : options.cudaRuntime;
-    llvm::Expected<DeviceApi> api = loadDeviceApi(runtime, emulator);
+    llvm::Expected<DeviceApi> api =
+        loadDeviceApi(runtime, emulator, options.kernelTimes);
     if (!api)
       return api.takeError();
     device = *api;
-    // The engine resolves the module's mgpu* calls against it.
-    jit.sharedLibraries.push_back(runtime);
   }
   if (!compiled) {
+    JitOptions jit = options.jit;
+    // The engine resolves a GPU module's mgpu* calls against the runtime.
+    if (onDevice())
+      jit.sharedLibraries.push_back(runtime);
     llvm::StringRef text =
         sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
     llvm::Expected<CompiledModule> result =
@@ -435,10 +442,9 @@ llvm::Error Invocation::Impl::setUp() {
     }
     api->streamSynchronize(stream);
   }
-  if (exe.compiled && exe.compiled->engine && !exe.compiled->initialized) {
+  // Runs once per engine (ExecutionEngine::initialize checks).
+  if (exe.compiled && exe.compiled->engine)
     exe.compiled->engine->initialize();
-    exe.compiled->initialized = true;
-  }
   packArguments();
   ready = true;
   return llvm::Error::success();
@@ -600,6 +606,9 @@ llvm::Expected<std::vector<NpyArray>> Invocation::run() {
 
 llvm::Expected<BenchmarkStats> Invocation::benchmark(unsigned runs,
                                                      unsigned warmup) {
+  if (runs == 0 || runs > (1u << 24) || warmup > (1u << 24))
+    return error("a benchmark takes 1 to 2^24 runs and at most 2^24 warm-up "
+                 "runs");
   if (llvm::Error err = impl->setUp())
     return std::move(err);
   std::vector<double> ms;
@@ -618,9 +627,12 @@ llvm::Expected<BenchmarkStats> Invocation::benchmark(unsigned runs,
 }
 
 void Invocation::printKernelTimes() const {
-  if (const DeviceApi *api = impl->device())
-    if (impl->exe.options.kernelTimes)
-      api->printKernelTimes();
+  const DeviceApi *api = impl->device();
+  if (!api || !impl->exe.options.kernelTimes)
+    return;
+  // The runtime prints through stdio: what came before goes first.
+  llvm::outs().flush();
+  api->printKernelTimes();
 }
 
 void Invocation::printProfile() const {

@@ -57,6 +57,11 @@ loading::moduleEntryPoints(ModuleOp module) {
   return entries;
 }
 
+void LibraryCloser::operator()(void *handle) const {
+  if (handle)
+    dlclose(handle);
+}
+
 llvm::Expected<Library> loading::openLibrary(llvm::StringRef path,
                                              MLIRContext &context) {
   llvm::StringRef file = llvm::sys::path::filename(path);
@@ -67,7 +72,9 @@ llvm::Expected<Library> loading::openLibrary(llvm::StringRef path,
   llvm::StringRef libraryName = file.drop_back(3);
   llvm::SmallString<256> absolute(path);
   llvm::sys::fs::make_absolute(absolute);
-  void *handle = dlopen(absolute.c_str(), RTLD_NOW | RTLD_LOCAL);
+  Library library;
+  library.handle.reset(dlopen(absolute.c_str(), RTLD_NOW | RTLD_LOCAL));
+  void *handle = library.handle.get();
   if (!handle)
     return error("cannot load '" + path + "': " + dlerror());
   using TextFunction = const char *(*)();
@@ -84,8 +91,6 @@ llvm::Expected<Library> loading::openLibrary(llvm::StringRef path,
     return error("'" + path +
                  "' was built for --target=cuda; only CPU libraries run "
                  "here");
-  Library library;
-  library.handle = handle;
   library.buildInfo = buildInfo();
   for (llvm::StringRef line : llvm::split(entryPoints(), '\n')) {
     if (line.empty())
@@ -103,7 +108,7 @@ llvm::Expected<PackedFunction>
 loading::lookupLibraryEntry(const Library &library, llvm::StringRef entry,
                             llvm::StringRef path) {
   auto packed = reinterpret_cast<PackedFunction>(
-      dlsym(library.handle, ("_mlir_" + entry).str().c_str()));
+      dlsym(library.handle.get(), ("_mlir_" + entry).str().c_str()));
   if (!packed)
     return error("'" + path + "' has no _mlir_" + entry +
                  " (libraries from uniform-compile before 2026-12-03 lack "

@@ -38,9 +38,14 @@ chooseEntry(llvm::ArrayRef<EntryPoint> entries, llvm::StringRef requested,
 llvm::Expected<llvm::SmallVector<EntryPoint>>
 moduleEntryPoints(mlir::ModuleOp module);
 
-/// A CPU library built by uniform-compile, loaded (and never unloaded).
+/// dlclose()s a library handle.
+struct LibraryCloser {
+  void operator()(void *handle) const;
+};
+
+/// A CPU library built by uniform-compile, loaded until this is destroyed.
 struct Library {
-  void *handle = nullptr;
+  std::unique_ptr<void, LibraryCloser> handle;
   std::string buildInfo;
   llvm::SmallVector<EntryPoint> entries;
 };
@@ -60,9 +65,6 @@ llvm::Expected<PackedFunction> lookupLibraryEntry(const Library &library,
 struct CompiledModule {
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::unique_ptr<ObjectRunner> cachedRunner;
-  /// Whether the engine's global constructors (a GPU module's kernel
-  /// loading) have run.
-  bool initialized = false;
 
   /// The packed wrapper of `entry`.
   llvm::Expected<PackedFunction> lookup(llvm::StringRef entry);

@@ -30,7 +30,7 @@ import numpy as np
 from . import _build
 
 __all__ = ["UniformError", "Module", "EntryPoint", "compile", "load",
-           "__version__"]
+           "keep_freed_memory", "__version__"]
 
 
 class UniformError(RuntimeError):
@@ -182,7 +182,8 @@ class Module:
         return self._handle
 
     def __del__(self):
-        if getattr(self, "_handle", None) is not None:
+        # At interpreter exit the module's globals may already be gone.
+        if getattr(self, "_handle", None) is not None and _lib is not None:
             _lib.uniformExecutableDestroy(self._handle)
             self._handle = None
         if getattr(self, "_owned_dir", None) is not None:
@@ -228,7 +229,7 @@ class Module:
                     f"input #{i} of '{entry.name}': expected {expected}, but "
                     f"got a {array.dtype} array of shape "
                     f"{_shape_text(array.shape)}")
-            array = np.ascontiguousarray(array)
+            array = np.require(array, requirements="C")
             dims = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
             keep += [array, dims]
             packed[i] = _Array(_DTYPES.index(array.dtype), array.ndim, dims,
@@ -253,10 +254,10 @@ class Module:
     def benchmark(self, *arrays, runs=100, warmup=10, entry=None):
         """Times `runs` calls after `warmup` untimed ones; returns a dict
         with runs, warmup, min_ms, median_ms, p90_ms, p99_ms and max_ms,
-        as ``uniform-run --benchmark-format=json`` prints them."""
+        as ``uniform-run --benchmark-format=json`` prints them. For the
+        times uniform-run measures, call ``keep_freed_memory()`` first."""
         chosen = self._entry(entry)
         keep, packed = self._arguments(chosen, arrays)
-        _lib.uniformKeepFreedMemory()
         stats = _Stats()
         ok = _lib.uniformExecutableBenchmark(
             self._handle, chosen.name.encode(), len(arrays), packed, runs,
@@ -278,16 +279,43 @@ class Module:
             raise UniformError(
                 f"'{path}': a library keeps the name it was built with; save "
                 f"it as {source_name} or into a directory")
-        shutil.copyfile(self.path, path)
         if self.path.endswith(".so"):
-            os.chmod(path, 0o755)
             header = self.path[:-3] + ".h"
+            # The header after the library: it never describes a library
+            # that is not there.
+            _replace_file(self.path, path, 0o755)
             if os.path.exists(header):
-                shutil.copyfile(header, path[:-3] + ".h")
+                _replace_file(header, path[:-3] + ".h", 0o644)
+        else:
+            _replace_file(self.path, path, 0o644)
         return path
 
     def __repr__(self):
         return f"uniform.Module({self.path!r}, device={self.device!r})"
+
+
+def _replace_file(source, path, mode):
+    """Copies `source` to `path` through a temporary file and a rename, so
+    that a library mapped by a running process is never rewritten in
+    place and a failed copy leaves nothing behind."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".uniform-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as f:
+            shutil.copyfileobj(f, out)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def keep_freed_memory():
+    """Keeps freed memory in the process instead of returning it to the
+    system (glibc's mmap and trim thresholds; for the whole process, for
+    good). Compiled models allocate their temporaries on every call, and
+    fresh pages fault in again each time; uniform-run does this."""
+    _lib.uniformKeepFreedMemory()
 
 
 def _to_numpy(array):
@@ -314,9 +342,10 @@ def _library_name(model, name):
 
 def compile(model, *, target="cpu", chip="sm_87", precision="auto",
             input_shapes=None, host_triple=None, host_cpu=None, jetpack=None,
-            ptx_isa=None, name=None, options=()):
+            ptx_isa=None, name=None, format=None, options=()):
     """Compiles `model` (a path to an .onnx or graph-level .mlir file, or
-    the bytes of one) into a library, as ``uniform-compile`` does, and
+    the bytes of one, whose `format` "onnx" or "mlir" is told by its first
+    byte unless given) into a library, as ``uniform-compile`` does, and
     returns its Module. `input_shapes` maps graph inputs to static shapes
     ({"x": (8, 3, 224, 224)}: dynamic-batch exports). `name` names the
     library (libNAME.so; default: the file's stem). `options` are further
@@ -325,10 +354,15 @@ def compile(model, *, target="cpu", chip="sm_87", precision="auto",
     name = _library_name(model, name)
     owned = tempfile.TemporaryDirectory(prefix="uniform-")
     if isinstance(model, (bytes, bytearray)):
-        text = bytes(model).lstrip()
-        suffix = ".mlir" if text[:1] in (b"m", b"f", b"#", b"/", b"!") \
-            else ".onnx"
-        source = os.path.join(owned.name, name + suffix)
+        if format is None:
+            # An ONNX ModelProto starts with its ir_version (field 1, a
+            # varint: tag 0x08); MLIR is text.
+            format = "onnx" if bytes(model[:1]) == b"\x08" else "mlir"
+        if format not in ("onnx", "mlir"):
+            owned.cleanup()
+            raise UniformError(f"format must be 'onnx' or 'mlir', not "
+                               f"{format!r}")
+        source = os.path.join(owned.name, f"{name}.{format}")
         with open(source, "wb") as f:
             f.write(model)
     else:

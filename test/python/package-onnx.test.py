@@ -12,6 +12,10 @@ for batch in (3, 1):
     y = m(x[:batch])
     print(f"batch {batch}:", y.dtype, y.shape,
           "ok" if (y == np.maximum(x[:batch], 0)).all() else "BAD")
+with open(model, "rb") as f:
+    m = uniform.compile(f.read(), input_shapes={"x": (2, 4)})
+print("bytes:", os.path.basename(m.path),
+      "ok" if (m(x[:2]) == np.maximum(x[:2], 0)).all() else "BAD")
 try:
     uniform.compile(model)
 except uniform.UniformError as e:

@@ -108,7 +108,7 @@ static cl::opt<bool> kernelTimes(
     cl::cat(toolOptions), "kernel-times",
     cl::desc("With --device=cuda or cuda-emulator: print each kernel's time "
              "(CUDA events around every launch; the emulator's host clock), "
-             "summed over the timed runs (after --benchmark's warm-up)"),
+             "summed over --benchmark's timed runs and the final run"),
     cl::init(false));
 
 static cl::opt<std::string>

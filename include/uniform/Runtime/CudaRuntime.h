@@ -30,7 +30,9 @@ int uniformCudaInit(char *message, size_t size);
 int uniformCudaDeviceInfo(char *name, size_t size, int *major, int *minor);
 
 /// From now on, times every kernel launch with a pair of CUDA events on the
-/// launch's stream (the emulator: the host's clock around each launch).
+/// launch's stream (the emulator: the host's clock around each launch). The
+/// events live until the times are printed: print them every few thousand
+/// launches.
 void uniformCudaEnableKernelTiming(void);
 
 /// Waits for the timed launches, prints their times summed per kernel to

@@ -72,6 +72,7 @@ def main():
         model(q, wide[:, :, ::2], v, entry="forward") - ref).max() < 1e-5
         else "BAD")
 
+    uniform.keep_freed_memory()
     stats = model.benchmark(q, k, v, entry="forward", runs=7, warmup=2)
     print("benchmark:", sorted(stats), stats["runs"], stats["warmup"],
           stats["min_ms"] <= stats["median_ms"] <= stats["max_ms"])
@@ -89,6 +90,10 @@ def main():
     jit = uniform.load(lowered)
     print("lowered:", "ok" if np.abs(jit(q, k, v, entry="forward") - out).max()
           < 1e-6 else "BAD", repr(jit.build_info))
+    # Its second entry comes from the same compiled (or cached) object.
+    a2, b2 = jit(q16, v16, entry="dynamic")
+    print("lowered dynamic:", "ok" if (a2 == a).all() and (b2 == b).all()
+          else "BAD")
 
     # Models as bytes, named by `name`; errors keep their locations.
     with open(source, "rb") as f:
