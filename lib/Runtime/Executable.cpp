@@ -28,6 +28,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <dlfcn.h>
 #include <cstdlib>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -117,6 +118,36 @@ static std::string getDefaultCudaRuntime(bool emulator) {
   return emulator ? UNIFORM_CUDA_EMULATOR : UNIFORM_CUDA_RUNTIME;
 }
 
+/// The device functions of a CUDA runtime: uniform's runtime library, the
+/// emulator, or the runtime compiled into a CUDA library. `lookup` finds a
+/// symbol in it; `what` names it in errors.
+static llvm::Expected<DeviceApi>
+resolveDeviceApi(llvm::function_ref<void *(const char *)> lookup,
+                 const llvm::Twine &what, bool emulator, bool kernelTimes) {
+  DeviceApi api;
+  auto get = [&](auto &fn, const char *name) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(lookup(name));
+    return fn != nullptr;
+  };
+  if (!get(api.init, "uniformCudaInit") ||
+      !get(api.streamCreate, "mgpuStreamCreate") ||
+      !get(api.streamSynchronize, "mgpuStreamSynchronize") ||
+      !get(api.streamDestroy, "mgpuStreamDestroy") ||
+      !get(api.memAlloc, "mgpuMemAlloc") || !get(api.memFree, "mgpuMemFree") ||
+      !get(api.memcpy, "mgpuMemcpy"))
+    return error(what + " is not uniform's CUDA runtime");
+  if (emulator &&
+      (!get(api.enableProfile, "uniformCudaEmulatorEnableProfile") ||
+       !get(api.printProfile, "uniformCudaEmulatorPrintProfile")))
+    return error(what + " is not uniform's CUDA emulator");
+  if (kernelTimes &&
+      (!get(api.enableKernelTiming, "uniformCudaEnableKernelTiming") ||
+       !get(api.printKernelTimes, "uniformCudaPrintKernelTimes")))
+    return error(what + " cannot time kernels (a runtime older than "
+                        "--kernel-times)");
+  return api;
+}
+
 /// Loads the CUDA runtime or the emulator at `path` (the device is checked
 /// when an invocation first runs, so that a GPU module compiles on a machine
 /// without one).
@@ -127,30 +158,9 @@ loadDeviceApi(const std::string &path, bool emulator, bool kernelTimes) {
       llvm::sys::DynamicLibrary::getPermanentLibrary(path.c_str(), &message);
   if (!lib.isValid())
     return error("cannot load the CUDA runtime '" + path + "': " + message);
-  DeviceApi api;
-  auto get = [&](auto &fn, const char *name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
-        lib.getAddressOfSymbol(name));
-    return fn != nullptr;
-  };
-  if (!get(api.init, "uniformCudaInit") ||
-      !get(api.streamCreate, "mgpuStreamCreate") ||
-      !get(api.streamSynchronize, "mgpuStreamSynchronize") ||
-      !get(api.streamDestroy, "mgpuStreamDestroy") ||
-      !get(api.memAlloc, "mgpuMemAlloc") || !get(api.memFree, "mgpuMemFree") ||
-      !get(api.memcpy, "mgpuMemcpy"))
-    return error("'" + path + "' is not uniform's CUDA runtime");
-  if (emulator &&
-      (!get(api.enableProfile, "uniformCudaEmulatorEnableProfile") ||
-       !get(api.printProfile, "uniformCudaEmulatorPrintProfile")))
-    return error("'" + path + "' is not uniform's CUDA emulator");
-  if (kernelTimes &&
-      (!get(api.enableKernelTiming, "uniformCudaEnableKernelTiming") ||
-       !get(api.printKernelTimes, "uniformCudaPrintKernelTimes")))
-    return error("'" + path +
-                 "' cannot time kernels (a runtime older than "
-                 "--kernel-times)");
-  return api;
+  return resolveDeviceApi(
+      [&](const char *name) { return lib.getAddressOfSymbol(name); },
+      "'" + path + "'", emulator, kernelTimes);
 }
 
 //===----------------------------------------------------------------------===//
@@ -176,16 +186,32 @@ struct Executable::Impl {
   llvm::Expected<PackedFunction> code(llvm::StringRef entry);
 };
 
+/// A library from uniform-compile: a CPU library runs on the CPU; a CUDA
+/// library on a GPU, through the CUDA runtime compiled into it.
 llvm::Error Executable::Impl::loadLibrary() {
-  if (onDevice())
+  if (options.device == DeviceKind::CudaEmulator)
     return error("'" + path +
-                 "' is a library: libraries built by uniform-compile run on "
-                 "the CPU (--device=cpu)");
+                 "' is a library: its kernels are cubins and PTX, and the "
+                 "CUDA emulator runs modules lowered with "
+                 "--uniform-gpu-pipeline=format=llvm");
   llvm::Expected<Library> loaded = openLibrary(path, *context);
   if (!loaded)
     return loaded.takeError();
   library = std::move(*loaded);
   entries = library->entries;
+  if (library->cuda != onDevice())
+    return error("'" + path + "' was built for --target=" +
+                 (library->cuda ? "cuda" : "cpu") + ": run it with --device=" +
+                 (library->cuda ? "cuda" : "cpu"));
+  if (!library->cuda)
+    return llvm::Error::success();
+  void *handle = library->handle.get();
+  llvm::Expected<DeviceApi> api = resolveDeviceApi(
+      [&](const char *name) { return dlsym(handle, name); }, "'" + path + "'",
+      /*emulator=*/false, options.kernelTimes);
+  if (!api)
+    return api.takeError();
+  device = *api;
   return llvm::Error::success();
 }
 

@@ -87,11 +87,8 @@ llvm::Expected<Library> loading::openLibrary(llvm::StringRef path,
     return error("'" + path + "' has no " + entryPointsSymbol +
                  "(): it is not a library built by uniform-compile, or it "
                  "was renamed");
-  if (!llvm::StringRef(buildInfo()).contains("; target cpu;"))
-    return error("'" + path +
-                 "' was built for --target=cuda; only CPU libraries run "
-                 "here");
   library.buildInfo = buildInfo();
+  library.cuda = llvm::StringRef(library.buildInfo).contains("; target cuda;");
   for (llvm::StringRef line : llvm::split(entryPoints(), '\n')) {
     if (line.empty())
       continue;

@@ -47,11 +47,14 @@ struct LibraryCloser {
 struct Library {
   std::unique_ptr<void, LibraryCloser> handle;
   std::string buildInfo;
+  /// Built with --target=cuda: its entries take device buffers, and the CUDA
+  /// runtime compiled into it provides them.
+  bool cuda = false;
   llvm::SmallVector<EntryPoint> entries;
 };
 
-/// Loads libNAME.so at `path` and reads its entry points; refuses CUDA
-/// libraries and libraries without NAME_entry_points (renamed ones).
+/// Loads libNAME.so at `path` and reads its entry points; refuses libraries
+/// without NAME_entry_points (renamed ones).
 llvm::Expected<Library> openLibrary(llvm::StringRef path,
                                     mlir::MLIRContext &context);
 

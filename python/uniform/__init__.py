@@ -350,7 +350,8 @@ def compile(model, *, target="cpu", chip="sm_87", precision="auto",
     ({"x": (8, 3, 224, 224)}: dynamic-batch exports). `name` names the
     library (libNAME.so; default: the file's stem). `options` are further
     uniform-compile options as "NAME=VALUE". A library for target="cuda"
-    or another host is compiled and saved here, and runs there."""
+    runs on a GPU (device "cuda"); one for another host compiles and saves
+    here, and runs there."""
     name = _library_name(model, name)
     owned = tempfile.TemporaryDirectory(prefix="uniform-")
     if isinstance(model, (bytes, bytearray)):
@@ -383,13 +384,14 @@ def compile(model, *, target="cpu", chip="sm_87", precision="auto",
                                       len(flags), argv):
         owned.cleanup()
         raise _error()
-    return Module(output, "cpu", _owned_dir=owned)
+    return Module(output, "cuda" if target == "cuda" else "cpu",
+                  _owned_dir=owned)
 
 
 def load(path, device="cpu"):
-    """Loads a CPU library built by ``uniform-compile`` (libNAME.so), or a
-    lowered module (device "cpu", "cuda", or "cuda-emulator" for
-    ``uniform-gpu-pipeline=format=llvm``)."""
+    """Loads a library built by ``uniform-compile`` (libNAME.so: device
+    "cpu", or "cuda" for target=cuda), or a lowered module (device "cpu",
+    "cuda", or "cuda-emulator" for ``uniform-gpu-pipeline=format=llvm``)."""
     module = Module(path, device)
     module._loaded()
     return module

@@ -21,8 +21,8 @@ try:
 except uniform.UniformError as e:
     print("no shape:", str(e).splitlines()[0])
 
-# A CUDA library (sm_87 kernels, JetPack 5's PTX ISA) compiles and saves on
-# a host without a GPU; loading it here is refused with a reason.
+# A CUDA library (sm_87 kernels, JetPack 5's PTX ISA) compiles, saves and
+# loads on a host without a GPU; it runs where there is one.
 cuda = uniform.compile(model, target="cuda", chip="sm_87", jetpack=5,
                        precision="f16", input_shapes={"x": (8, 4)})
 saved = cuda.save(deploy)
@@ -31,7 +31,9 @@ with open(saved, "rb") as f:
     data = f.read()
 start = data.index(b"uniform " + uniform.__version__.encode())
 print("cuda info:", data[start:data.index(b"\0", start)].decode())
+print("cuda load:", cuda.device, cuda.build_info in data.decode("latin-1"))
+x8 = np.random.default_rng(2).standard_normal((8, 4)).astype(np.float32)
 try:
-    cuda.build_info
+    print("cuda run:", "ok" if (cuda(x8) == np.maximum(x8, 0)).all() else "BAD")
 except uniform.UniformError as e:
-    print("cuda load:", e)
+    print("cuda run:", str(e).split(":")[0])
