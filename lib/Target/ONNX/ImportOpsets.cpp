@@ -23,8 +23,10 @@ static std::optional<std::vector<int64_t>>
 constantInts(const onnx::GraphProto &graph, const std::string &name) {
   auto read = [](const onnx::TensorProto &t) -> std::vector<int64_t> {
     if (t.has_raw_data()) {
+      // Whole elements only: the data is checked against the shape later.
       std::vector<int64_t> data(t.raw_data().size() / 8);
-      std::memcpy(data.data(), t.raw_data().data(), data.size() * 8);
+      if (!data.empty())
+        std::memcpy(data.data(), t.raw_data().data(), data.size() * 8);
       return data;
     }
     return {t.int64_data().begin(), t.int64_data().end()};

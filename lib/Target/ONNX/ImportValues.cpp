@@ -94,7 +94,8 @@ std::vector<float> Importer::floatData(const onnx::TensorProto &tensor,
     if (tensor.has_raw_data()) {
       if (static_cast<int64_t>(tensor.raw_data().size()) != 4 * n)
         truncated();
-      std::memcpy(data.data(), tensor.raw_data().data(), 4 * n);
+      if (n)
+        std::memcpy(data.data(), tensor.raw_data().data(), 4 * n);
     } else {
       if (tensor.float_data_size() != n)
         truncated();
@@ -108,7 +109,8 @@ std::vector<float> Importer::floatData(const onnx::TensorProto &tensor,
   if (tensor.has_raw_data()) {
     if (static_cast<int64_t>(tensor.raw_data().size()) != 2 * n)
       truncated();
-    std::memcpy(bits.data(), tensor.raw_data().data(), 2 * n);
+    if (n)
+      std::memcpy(bits.data(), tensor.raw_data().data(), 2 * n);
   } else {
     if (tensor.int32_data_size() != n)
       truncated();
