@@ -1,12 +1,13 @@
 //===- Executable.h - Load and run compiled models --------------*- C++ -*-===//
 //
 // The runtime that `uniform-run`, the C API (uniform-c/Runtime.h) and the
-// Python package share: an Executable is a CPU library built by
-// uniform-compile, or a module lowered by uniform-cpu-pipeline or
-// uniform-gpu-pipeline (JIT-compiled for this host, through the object
-// cache); its entry points take and return host arrays (NpyArray), checked
-// against the entry's tensor signature. On --device=cuda or cuda-emulator
-// the inputs are copied to the device and the results back.
+// Python package share: an Executable is a library built by uniform-compile
+// (a CPU library, or a CUDA library on a GPU), or a module lowered by
+// uniform-cpu-pipeline or uniform-gpu-pipeline (JIT-compiled for this host,
+// through the object cache); its entry points take and return host arrays
+// (NpyArray), checked against the entry's tensor signature. On a GPU or the
+// CUDA emulator the inputs are copied to the device and the results back.
+// An Executable and its Invocations are used by one thread at a time.
 //
 //   auto exe = Executable::load("libmodel.so", LoadOptions());
 //   auto invocation = (*exe)->prepare("forward", {std::move(input)});
@@ -85,9 +86,9 @@ class Invocation;
 /// A loaded library or lowered module.
 class Executable {
 public:
-  /// Loads `path`: a CPU library (libNAME.so, built by uniform-compile) or a
+  /// Loads `path`: a library (libNAME.so, built by uniform-compile) or a
   /// lowered module in MLIR's text form. Checks that the module is lowered
-  /// and that its kernels suit `options.device`; compiles nothing yet.
+  /// and that its code suits `options.device`; compiles nothing yet.
   static llvm::Expected<std::unique_ptr<Executable>>
   load(llvm::StringRef path, const LoadOptions &options);
   ~Executable();
