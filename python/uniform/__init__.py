@@ -343,15 +343,17 @@ def _library_name(model, name):
 def compile(model, *, target="cpu", chip="sm_87", precision="auto",
             input_shapes=None, host_triple=None, host_cpu=None, jetpack=None,
             ptx_isa=None, name=None, format=None, options=()):
-    """Compiles `model` (a path to an .onnx or graph-level .mlir file, or
-    the bytes of one, whose `format` "onnx" or "mlir" is told by its first
-    byte unless given) into a library, as ``uniform-compile`` does, and
+    """Compiles `model` (a path to an .onnx or graph-level .mlir file, the
+    bytes of one, whose `format` "onnx" or "mlir" is told by its first byte
+    unless given, or an onnx.ModelProto) into a library, as ``uniform-compile`` does, and
     returns its Module. `input_shapes` maps graph inputs to static shapes
     ({"x": (8, 3, 224, 224)}: dynamic-batch exports). `name` names the
     library (libNAME.so; default: the file's stem). `options` are further
     uniform-compile options as "NAME=VALUE". A library for target="cuda"
     runs on a GPU (device "cuda"); one for another host compiles and saves
     here, and runs there."""
+    if hasattr(model, "SerializeToString"):  # an onnx.ModelProto
+        model = model.SerializeToString()
     name = _library_name(model, name)
     owned = tempfile.TemporaryDirectory(prefix="uniform-")
     if isinstance(model, (bytes, bytearray)):

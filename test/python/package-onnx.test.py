@@ -16,6 +16,11 @@ with open(model, "rb") as f:
     m = uniform.compile(f.read(), input_shapes={"x": (2, 4)})
 print("bytes:", os.path.basename(m.path),
       "ok" if (m(x[:2]) == np.maximum(x[:2], 0)).all() else "BAD")
+import onnx
+proto = onnx.load(model)
+m = uniform.compile(proto, input_shapes={"x": (2, 4)}, name="proto")
+print("ModelProto:", os.path.basename(m.path),
+      "ok" if (m(x[:2]) == np.maximum(x[:2], 0)).all() else "BAD")
 try:
     uniform.compile(model)
 except uniform.UniformError as e:
