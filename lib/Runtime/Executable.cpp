@@ -28,8 +28,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
-#include <dlfcn.h>
 #include <cstdlib>
+#include <dlfcn.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -201,8 +201,8 @@ llvm::Error Executable::Impl::loadLibrary() {
   entries = library->entries;
   if (library->cuda != onDevice())
     return error("'" + path + "' was built for --target=" +
-                 (library->cuda ? "cuda" : "cpu") + ": run it with --device=" +
-                 (library->cuda ? "cuda" : "cpu"));
+                 (library->cuda ? "cuda" : "cpu") +
+                 ": run it with --device=" + (library->cuda ? "cuda" : "cpu"));
   if (!library->cuda)
     return llvm::Error::success();
   void *handle = library->handle.get();
@@ -312,11 +312,23 @@ llvm::Expected<PackedFunction> Executable::Impl::code(llvm::StringRef entry) {
       jit.sharedLibraries.push_back(runtime);
     llvm::StringRef text =
         sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer();
-    llvm::Expected<CompiledModule> result =
-        compileModule(*module, text, path, entry, hasKernels, jit);
-    if (!result)
-      return result.takeError();
-    compiled = std::move(*result);
+    // Translation to LLVM IR reports unsupported ops as diagnostics: they
+    // come back with the error, at their locations.
+    std::string diagnostics, failure;
+    if (failed(collectDiagnostics(*context, sourceMgr, diagnostics, [&] {
+          llvm::Expected<CompiledModule> result =
+              compileModule(*module, text, path, entry, hasKernels, jit);
+          if (!result) {
+            failure = llvm::toString(result.takeError());
+            return mlir::failure();
+          }
+          compiled = std::move(*result);
+          return success();
+        })))
+      return diagnostics.empty()
+                 ? error(failure)
+                 : llvm::make_error<DiagnosticsError>(
+                       diagnostics + "error: " + failure + "\n");
   }
   return compiled->lookup(entry);
 }

@@ -36,15 +36,25 @@ private:
 };
 
 /// Runs `fn` (returning LogicalResult) with `context`'s diagnostics
+/// formatted against `sourceMgr` into `text`, and returns its result.
+template <typename Fn>
+mlir::LogicalResult collectDiagnostics(mlir::MLIRContext &context,
+                                       llvm::SourceMgr &sourceMgr,
+                                       std::string &text, Fn &&fn) {
+  llvm::raw_string_ostream os(text);
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, os);
+  return fn();
+}
+
+/// Runs `fn` (returning LogicalResult) with `context`'s diagnostics
 /// captured and formatted against `sourceMgr`; a failure returns them as a
 /// DiagnosticsError.
 template <typename Fn>
 llvm::Error captureDiagnostics(mlir::MLIRContext &context,
                                llvm::SourceMgr &sourceMgr, Fn &&fn) {
   std::string text;
-  llvm::raw_string_ostream os(text);
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context, os);
-  if (mlir::succeeded(fn()))
+  if (mlir::succeeded(
+          collectDiagnostics(context, sourceMgr, text, std::forward<Fn>(fn))))
     return llvm::Error::success();
   if (text.empty())
     text = "error: failed without a diagnostic\n";
