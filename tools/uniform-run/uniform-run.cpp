@@ -1,9 +1,9 @@
 //===- uniform-run.cpp - Run a compiled model -----------------------------===//
 //
 // Executes an entry point of a module lowered by `uniform-cpu-pipeline` (or
-// `uniform-gpu-pipeline`, on --device=cuda or cuda-emulator), or of a CPU
-// library built by `uniform-compile`, reading inputs from and writing
-// outputs to NumPy .npy files:
+// `uniform-gpu-pipeline`, on --device=cuda or cuda-emulator), or of a
+// library built by `uniform-compile` (a CUDA one on --device=cuda), reading
+// inputs from and writing outputs to NumPy .npy files:
 //
 //   uniform-run model.cpu.mlir --entry forward --input x.npy --output y.npy
 //
@@ -214,8 +214,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "uniform-run: execute a module lowered by uniform-cpu-pipeline (or "
-      "by uniform-gpu-pipeline, with --device=cuda), or a CPU library built "
-      "by uniform-compile\n");
+      "by uniform-gpu-pipeline, with --device=cuda), or a library built by "
+      "uniform-compile (a CUDA one with --device=cuda)\n");
 
   std::optional<DeviceKind> kind = symbolizeDeviceKind(device);
   if (!kind)
