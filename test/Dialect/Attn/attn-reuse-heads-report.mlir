@@ -236,3 +236,20 @@ func.func @huge_head_counts(%q: tensor<1x8x4xf32>, %v: tensor<1x9223372036854775
   return %0, %1 : tensor<1x9223372036854775807x8x4xf32>, tensor<1x9223372036854775807x8x4xf32>
 }
 }
+
+// -----
+
+// Shared queries and keys, but a dimension of extent 0: nothing to share
+// (slicing head 0 of an empty tensor would not verify; the fuzz corpus's
+// reuse-heads-empty-head-dim.mlir).
+// expected-remark @below {{0 rewritten, 0 heads merged, 0 attention matrices removed per batch item, 0 approximate, 1 candidates rejected}}
+module {
+func.func @empty(%q: tensor<2x49x0xf32>, %v: tensor<2x4x49x32xf32>) -> tensor<2x4x49x32xf32> {
+  %e = tensor.empty() : tensor<2x4x49x0xf32>
+  %qb = linalg.broadcast ins(%q : tensor<2x49x0xf32>) outs(%e : tensor<2x4x49x0xf32>) dimensions = [1]
+  // expected-remark @below {{attn.mha not rewritten: it is empty (an operand has a dimension of extent 0)}}
+  %0 = attn.mha %qb, %qb, %v scale(0.25)
+      : tensor<2x4x49x0xf32>, tensor<2x4x49x0xf32>, tensor<2x4x49x32xf32> -> tensor<2x4x49x32xf32>
+  return %0 : tensor<2x4x49x32xf32>
+}
+}

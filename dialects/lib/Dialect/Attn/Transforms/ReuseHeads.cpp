@@ -54,6 +54,13 @@ attn::matchSharedHeads(MultiHeadAttentionOp op, bool allowApproximation,
                                           op.getKeyType(), op.getValueType());
   if (dims.heads == 1)
     return fail(reason, "it has a single head");
+  // An empty operand computes nothing to share; slicing one of its heads
+  // would also index a dimension of extent 0, which tensor.extract_slice
+  // rejects.
+  for (Value operand : op->getOperands())
+    if (llvm::is_contained(cast<ShapedType>(operand.getType()).getShape(), 0))
+      return fail(reason, "it is empty (an operand has a dimension of extent "
+                          "0)");
 
   SharedHeadsMatch match;
   std::string whyQuery, whyKey, whyBias;
