@@ -2,7 +2,8 @@
 //
 // `uniform-fuse-elementwise-ops`: upstream's elementwise fusion, reshape
 // propagation and constant folding, fusing a producer only where each of
-// its elements stays computed once.
+// its elements stays computed once, and folding constants only into results
+// of at most 2^26 elements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace uniform {
 #define GEN_PASS_DEF_FUSEELEMENTWISEOPS
@@ -29,6 +31,28 @@ bool uniform::isFusionWithoutRecomputation(OpOperand *fusedOperand) {
   auto consumer = dyn_cast<linalg::LinalgOp>(fusedOperand->getOwner());
   return !consumer ||
          consumer.getMatchingIndexingMap(fusedOperand).isPermutation();
+}
+
+/// The most elements a constant fold may produce. Upstream's folders
+/// (transposes and other generics of constants) materialize every element of
+/// the result, also for splats, in a SmallVector whose capacity is 32-bit:
+/// beyond that they abort the process.
+static constexpr int64_t kMaxFoldedElements = int64_t(1) << 26;
+
+/// Whether folding the constant `operand` into its consumer stays within
+/// kMaxFoldedElements, and fuses without recomputation.
+static bool isBoundedConstantFold(OpOperand *operand) {
+  int64_t elements = 1;
+  for (Value result : operand->getOwner()->getResults()) {
+    auto type = dyn_cast<ShapedType>(result.getType());
+    if (!type || !type.hasStaticShape())
+      return false;
+    for (int64_t extent : type.getShape())
+      if (llvm::MulOverflow(elements, extent, elements) ||
+          elements > kMaxFoldedElements)
+        return false;
+  }
+  return uniform::isFusionWithoutRecomputation(operand);
 }
 
 namespace {
@@ -48,7 +72,8 @@ struct FuseElementwiseOps
     tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, context);
     context->getLoadedDialect<linalg::LinalgDialect>()
         ->getCanonicalizationPatterns(patterns);
-    linalg::populateConstantFoldLinalgOperations(patterns, control);
+    linalg::populateConstantFoldLinalgOperations(patterns,
+                                                 isBoundedConstantFold);
     if (failed(applyPatternsGreedily(
             getOperation(), std::move(patterns),
             GreedyRewriteConfig().setUseTopDownTraversal())))
