@@ -381,14 +381,73 @@ static int64_t countBoundsChecks(scf::ParallelOp loop) {
   return count;
 }
 
-/// Whether appending `later`'s body to `earlier`'s, iteration by iteration,
-/// computes what running `earlier` and then `later` does: every access of
-/// one to a buffer the other writes is to the same element at the same
-/// iteration (a read after write, write after read or write after write at
-/// another element would see the other loop's other iterations).
+/// Whether `first` and `second` touch elements of one row only at the same
+/// outer iteration: the same memref, and each of `first`'s induction
+/// variables `outer` (mapped to `second`'s) indexes the same position in
+/// both. Two iterations with different outer indices then never touch the
+/// same element, whatever the other indices are.
+static bool isSameRow(const Access &first, const Access &second,
+                      ValueRange outer, const IRMapping &firstToSecond) {
+  if (first.memref != second.memref ||
+      first.indices.size() != second.indices.size())
+    return false;
+  return llvm::all_of(outer, [&](Value iv) {
+    return llvm::any_of(
+        llvm::zip(first.indices, second.indices), [&](auto pair) {
+          return std::get<0>(pair) == iv &&
+                 std::get<1>(pair) == firstToSecond.lookupOrDefault(iv);
+        });
+  });
+}
+
+/// The most iterations per thread that row fusion gives a loop's inner
+/// dimensions, which it runs one after the other.
+static constexpr int64_t kMaxRowLength = 4096;
+
+static bool hasInnerLoop(scf::ParallelOp loop) {
+  return loop.getBody()
+      ->walk([](LoopLikeOpInterface) { return WalkResult::interrupt(); })
+      .wasInterrupted();
+}
+
+/// Whether `earlier`'s iteration space is a proper prefix of `later`'s (the
+/// same outer bounds) and row fusion may run `later`'s remaining dimensions
+/// inside each of `earlier`'s iterations: `later` is a light elementwise
+/// loop over at most kMaxRowLength inner iterations, and `earlier` already
+/// loops over a row per iteration (a reduction), so each thread does the
+/// same order of work as before.
+static bool isRowPrefixOf(scf::ParallelOp earlier, scf::ParallelOp later) {
+  int64_t rank = earlier.getNumLoops();
+  if (rank >= static_cast<int64_t>(later.getNumLoops()) ||
+      later.getNumResults() != 0 || hasInnerLoop(later) ||
+      !hasInnerLoop(earlier))
+    return false;
+  auto prefix = [&](OperandRange range) { return range.take_front(rank); };
+  if (!llvm::equal(earlier.getLowerBound(), prefix(later.getLowerBound())) ||
+      !llvm::equal(earlier.getUpperBound(), prefix(later.getUpperBound())) ||
+      !llvm::equal(earlier.getStep(), prefix(later.getStep())))
+    return false;
+  std::optional<SmallVector<int64_t>> extents = getStaticExtents(later);
+  return extents &&
+         llvm::product_of(ArrayRef<int64_t>(*extents).drop_front(rank)) <=
+             kMaxRowLength;
+}
+
+/// Whether `later` can join `earlier`, so that each iteration of `earlier`
+/// then runs `later`'s iterations of the same outer indices:
+///  - over the same iteration space, when every access of one to a buffer
+///    the other writes is to the same element at the same iteration, or to
+///    the same row (the outer indices in the same places: a reduction's
+///    result, read by the iteration that made it);
+///  - row fusion, when `earlier`'s space is a proper prefix of `later`'s
+///    (isRowPrefixOf) and every such access is to the same row. LayerNorm's
+///    mean, centring and variance become one loop over the rows.
+/// A read after write, write after read or write after write at another
+/// row would see the other loop's other iterations.
 static bool canFuseInto(scf::ParallelOp earlier, scf::ParallelOp later,
                         AliasAnalysis &aliasAnalysis) {
-  if (!haveEqualIterationSpaces(earlier, later))
+  if (!haveEqualIterationSpaces(earlier, later) &&
+      !isRowPrefixOf(earlier, later))
     return false;
   int64_t checks[] = {countBoundsChecks(earlier), countBoundsChecks(later)};
   if (checks[0] && checks[1] && checks[0] + checks[1] > kMaxFusedBoundsChecks)
@@ -396,13 +455,16 @@ static bool canFuseInto(scf::ParallelOp earlier, scf::ParallelOp later,
   LoopAccesses first(earlier), second(later);
   if (first.unknown || second.unknown)
     return false;
+  SmallVector<Value> outer = earlier.getInductionVars();
+  SmallVector<Value> laterIvs = later.getInductionVars();
   IRMapping earlierToLater;
-  earlierToLater.map(earlier.getInductionVars(), later.getInductionVars());
+  earlierToLater.map(outer, ArrayRef<Value>(laterIvs).take_front(outer.size()));
   auto compatible = [&](ArrayRef<Access> lhs, ArrayRef<Access> rhs) {
     for (const Access &a : lhs)
       for (const Access &b : rhs)
         if (mayAlias(aliasAnalysis, a.memref, b.memref) &&
-            !isSameElement(a, b, earlierToLater))
+            !isSameElement(a, b, earlierToLater) &&
+            !isSameRow(a, b, outer, earlierToLater))
           return false;
     return true;
   };
@@ -444,11 +506,21 @@ static bool hoistCapturesAbove(scf::ParallelOp loop, Operation *point) {
   return !result.wasInterrupted();
 }
 
-/// Appends `later`'s body to `earlier`'s and erases `later`.
+/// Appends `later`'s body to `earlier`'s and erases `later`. The dimensions
+/// of `later` beyond `earlier`'s become sequential loops (row fusion).
 static void fuseInto(scf::ParallelOp earlier, scf::ParallelOp later) {
+  SmallVector<Value> outer = earlier.getInductionVars();
+  SmallVector<Value> ivs = later.getInductionVars();
   IRMapping laterToEarlier;
-  laterToEarlier.map(later.getInductionVars(), earlier.getInductionVars());
+  laterToEarlier.map(ArrayRef<Value>(ivs).take_front(outer.size()), outer);
   OpBuilder builder(earlier.getBody()->getTerminator());
+  for (int64_t dim = outer.size(), e = later.getNumLoops(); dim < e; ++dim) {
+    auto inner =
+        scf::ForOp::create(builder, later.getLoc(), later.getLowerBound()[dim],
+                           later.getUpperBound()[dim], later.getStep()[dim]);
+    laterToEarlier.map(ivs[dim], inner.getInductionVar());
+    builder.setInsertionPoint(inner.getBody()->getTerminator());
+  }
   for (Operation &op : later.getBody()->without_terminator())
     builder.clone(op, laterToEarlier);
   later->erase();
@@ -498,9 +570,7 @@ static int64_t fuseLoopChains(Block &block, AliasAnalysis &aliasAnalysis) {
 /// fill, a copy, an elementwise op), so merged into another kernel it costs
 /// that kernel a few instructions per thread.
 static bool isLightLoop(scf::ParallelOp loop) {
-  WalkResult result = loop.getBody()->walk(
-      [](LoopLikeOpInterface) { return WalkResult::interrupt(); });
-  return loop.getNumResults() == 0 && !result.wasInterrupted() &&
+  return loop.getNumResults() == 0 && !hasInnerLoop(loop) &&
          getStaticExtents(loop).has_value();
 }
 

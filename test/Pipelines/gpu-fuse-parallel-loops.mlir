@@ -1,6 +1,7 @@
 // uniform-gpu-fuse-parallel-loops: neighbouring scf.parallel ops over the same
 // iteration space with only same-index dependences become one loop (one
-// kernel); allocations and deallocations between them, and loops that fuse
+// kernel), and so do loops over rows with dependences within a row only
+// (row fusion, at the end); allocations and deallocations between them, and loops that fuse
 // with neither neighbour, are moved out of the way first. (The merging of
 // light loops that comes last is tested in gpu-merge-light-loops.mlir.)
 // RUN: uniform-opt %s --split-input-file \
@@ -467,4 +468,176 @@ func.func @bounds_checks_limit_fusion(%x: memref<8x8xf32>)
     memref.store %s, %o3[%i, %j] : memref<8x8xf32>
   }
   return %o1, %o2, %o3 : memref<8x8xf32>, memref<8x8xf32>, memref<8x8xf32>
+}
+
+// -----
+
+// Row fusion: LayerNorm's statistics as bufferized linalg leaves them, one
+// loop per row (the mean, a reduction), one per element (the centring, which
+// reads its row's mean), one per row again (the variance, which reads its
+// row of the centred values). Each reads only what its own row wrote, so
+// they become one loop over the rows: the centring's column dimension runs
+// sequentially inside it, as the reductions' loops do.
+// CHECK-LABEL: func.func @layernorm_rows
+// CHECK:         scf.parallel (%[[R:.*]]) =
+// CHECK:           scf.for %[[K:.*]] =
+// CHECK:             memref.load %arg0[%[[R]], %[[K]]]
+// CHECK:             memref.store %{{.*}}, %[[MEAN:.*]][%[[R]]]
+// CHECK:           }
+// CHECK:           scf.for %[[C:.*]] = %c0 to %c64 step %c1 {
+// CHECK:             memref.load %arg0[%[[R]], %[[C]]]
+// CHECK:             memref.load %[[MEAN]][%[[R]]]
+// CHECK:             arith.subf
+// CHECK:             memref.store %{{.*}}, %[[D:.*]][%[[R]], %[[C]]]
+// CHECK:           }
+// CHECK:           scf.for %[[K2:.*]] =
+// CHECK:             memref.load %[[D]][%[[R]], %[[K2]]]
+// CHECK:             memref.store %{{.*}}, %[[VAR:.*]][%[[R]]]
+// CHECK:           }
+// CHECK:           scf.reduce
+// CHECK:         }
+// CHECK-NOT:     scf.parallel
+// CHECK:         return
+func.func @layernorm_rows(%x: memref<8x64xf32>)
+    -> (memref<8x64xf32>, memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  %mean = memref.alloc() : memref<8xf32>
+  scf.parallel (%r) = (%c0) to (%c8) step (%c1) {
+    memref.store %zero, %mean[%r] : memref<8xf32>
+    scf.for %k = %c0 to %c64 step %c1 {
+      %v = memref.load %x[%r, %k] : memref<8x64xf32>
+      %s = memref.load %mean[%r] : memref<8xf32>
+      %t = arith.addf %s, %v : f32
+      memref.store %t, %mean[%r] : memref<8xf32>
+    }
+  }
+  %d = memref.alloc() : memref<8x64xf32>
+  scf.parallel (%r, %c) = (%c0, %c0) to (%c8, %c64) step (%c1, %c1) {
+    %v = memref.load %x[%r, %c] : memref<8x64xf32>
+    %m = memref.load %mean[%r] : memref<8xf32>
+    %t = arith.subf %v, %m : f32
+    memref.store %t, %d[%r, %c] : memref<8x64xf32>
+  }
+  %var = memref.alloc() : memref<8xf32>
+  scf.parallel (%r) = (%c0) to (%c8) step (%c1) {
+    memref.store %zero, %var[%r] : memref<8xf32>
+    scf.for %k = %c0 to %c64 step %c1 {
+      %v = memref.load %d[%r, %k] : memref<8x64xf32>
+      %s = memref.load %var[%r] : memref<8xf32>
+      %p = arith.mulf %v, %v : f32
+      %t = arith.addf %s, %p : f32
+      memref.store %t, %var[%r] : memref<8xf32>
+    }
+  }
+  memref.dealloc %mean : memref<8xf32>
+  return %d, %var : memref<8x64xf32>, memref<8xf32>
+}
+
+// -----
+
+// No row fusion where the elementwise loop reads another row's result (the
+// first row's mean, at a constant index).
+// CHECK-LABEL: func.func @no_row_fusion_other_row
+// CHECK:         scf.parallel (%{{.*}}) =
+// CHECK:           scf.for
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) =
+// CHECK-NOT:     scf.parallel
+func.func @no_row_fusion_other_row(%x: memref<8x64xf32>) -> memref<8x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  %mean = memref.alloc() : memref<8xf32>
+  scf.parallel (%r) = (%c0) to (%c8) step (%c1) {
+    memref.store %zero, %mean[%r] : memref<8xf32>
+    scf.for %k = %c0 to %c64 step %c1 {
+      %v = memref.load %x[%r, %k] : memref<8x64xf32>
+      %s = memref.load %mean[%r] : memref<8xf32>
+      %t = arith.addf %s, %v : f32
+      memref.store %t, %mean[%r] : memref<8xf32>
+    }
+  }
+  %d = memref.alloc() : memref<8x64xf32>
+  scf.parallel (%r, %c) = (%c0, %c0) to (%c8, %c64) step (%c1, %c1) {
+    %v = memref.load %x[%r, %c] : memref<8x64xf32>
+    %m = memref.load %mean[%c0] : memref<8xf32>
+    %t = arith.subf %v, %m : f32
+    memref.store %t, %d[%r, %c] : memref<8x64xf32>
+  }
+  memref.dealloc %mean : memref<8xf32>
+  return %d : memref<8x64xf32>
+}
+
+// -----
+
+// No row fusion where the row loop does no row of work of its own (a fill:
+// the elementwise loop would lose its parallelism for nothing).
+// CHECK-LABEL: func.func @no_row_fusion_light_host
+// CHECK:         scf.parallel (%{{.*}}) =
+// CHECK-NOT:       scf.for
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) =
+// CHECK-NOT:     scf.parallel
+func.func @no_row_fusion_light_host(%x: memref<8x64xf32>, %y: memref<8xf32>)
+    -> memref<8x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %fill = memref.alloc() : memref<8xf32>
+  scf.parallel (%r) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %y[%r] : memref<8xf32>
+    %e = math.exp %v : f32
+    memref.store %e, %fill[%r] : memref<8xf32>
+  }
+  %d = memref.alloc() : memref<8x64xf32>
+  scf.parallel (%r, %c) = (%c0, %c0) to (%c8, %c64) step (%c1, %c1) {
+    %v = memref.load %x[%r, %c] : memref<8x64xf32>
+    %m = memref.load %fill[%r] : memref<8xf32>
+    %t = arith.subf %v, %m : f32
+    memref.store %t, %d[%r, %c] : memref<8x64xf32>
+  }
+  memref.dealloc %fill : memref<8xf32>
+  return %d : memref<8x64xf32>
+}
+
+// -----
+
+// No row fusion of rows longer than 4096 elements: one thread would run
+// them all.
+// CHECK-LABEL: func.func @no_row_fusion_long_rows
+// CHECK:         scf.parallel (%{{.*}}) =
+// CHECK:           scf.for
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) =
+// CHECK-NOT:     scf.parallel
+func.func @no_row_fusion_long_rows(%y: memref<2x8192xf32>)
+    -> memref<2x8192xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c8192 = arith.constant 8192 : index
+  %zero = arith.constant 0.0 : f32
+  %sum = memref.alloc() : memref<2xf32>
+  scf.parallel (%r) = (%c0) to (%c2) step (%c1) {
+    memref.store %zero, %sum[%r] : memref<2xf32>
+    scf.for %k = %c0 to %c8192 step %c1 {
+      %v = memref.load %y[%r, %k] : memref<2x8192xf32>
+      %s = memref.load %sum[%r] : memref<2xf32>
+      %t = arith.addf %s, %v : f32
+      memref.store %t, %sum[%r] : memref<2xf32>
+    }
+  }
+  %f = memref.alloc() : memref<2x8192xf32>
+  scf.parallel (%r, %c) = (%c0, %c0) to (%c2, %c8192) step (%c1, %c1) {
+    %v = memref.load %y[%r, %c] : memref<2x8192xf32>
+    %m = memref.load %sum[%r] : memref<2xf32>
+    %t = arith.subf %v, %m : f32
+    memref.store %t, %f[%r, %c] : memref<2x8192xf32>
+  }
+  memref.dealloc %sum : memref<2xf32>
+  return %f : memref<2x8192xf32>
 }

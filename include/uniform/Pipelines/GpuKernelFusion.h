@@ -87,7 +87,11 @@ void populateGpuPadIntoProducerPatterns(mlir::RewritePatternSet &patterns);
 /// Fuses neighbouring scf.parallel ops of `region`'s blocks that have the
 /// same iteration space and only same-index dependences (upstream's
 /// naivelyFuseParallelOps, with an alias oracle that knows that fresh
-/// allocations alias nothing else). First, copies that gpu.memcpy cannot do
+/// allocations alias nothing else), or dependences within one row (the same
+/// outer indices): a loop over rows that reduces each row takes the next
+/// loop over the same rows, and an elementwise loop over rows and columns,
+/// its columns then run sequentially (row fusion; LayerNorm's statistics in
+/// one loop). First, copies that gpu.memcpy cannot do
 /// become parallel loops in the shape of the buffer their source views
 /// (reshapes moved onto the target), so that they fuse with the loop that
 /// produces that buffer; statically shaped memref.alloc ops are hoisted,

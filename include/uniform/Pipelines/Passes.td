@@ -542,8 +542,15 @@ def GpuFuseParallelLoops
     of the loops in between: producers and their consumers (a bias fill,
     the convolution accumulating onto it, its activation) and independent
     loops of one shape (the per-head depthwise convolutions of an attention
-    layer) become one kernel. Disjoint static slices of one buffer, and
-    distinct allocations, globals and arguments, are known not to alias.
+    layer) become one kernel. Row fusion also joins loops whose accesses to
+    each other's buffers agree only on the outer indices (the same row): a
+    loop over rows that reduces each row, then an elementwise loop over
+    rows and columns (at most 4096 columns) whose columns run one after the
+    other inside the row loop, then another reduction of the rows.
+    LayerNorm's mean, centring and variance become one kernel of one thread
+    per row, the parallelism its reductions already had. Disjoint static
+    slices of one buffer, and distinct allocations, globals and arguments,
+    are known not to alias.
     A fused loop holds at most 8 index comparisons (bounds checks of
     convolutions that read padded inputs in place): LLVM keeps each as a
     predicate, and an sm_87 thread has 7.
