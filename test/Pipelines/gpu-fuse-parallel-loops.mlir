@@ -5,7 +5,8 @@
 // with neither neighbour, are moved out of the way first. (The merging of
 // light loops that comes last is tested in gpu-merge-light-loops.mlir.)
 // RUN: uniform-opt %s --split-input-file \
-// RUN:   --uniform-gpu-fuse-parallel-loops=merge-light-loops=false | FileCheck %s
+// RUN:   "--uniform-gpu-fuse-parallel-loops=merge-light-loops=false one-block-chains=false" \
+// RUN:   | FileCheck %s
 
 // A convolution as bufferized linalg leaves it: the bias broadcast into the
 // accumulator, the accumulation (reduction loops inside), then the ReLU into

@@ -2,10 +2,11 @@
 // without loops in its body that fused with no loop of its shape joins an
 // independent neighbour with at least as many iterations, behind a guard on
 // the host's linear index.
-// RUN: uniform-opt %s --split-input-file --uniform-gpu-fuse-parallel-loops \
+// RUN: uniform-opt %s --split-input-file \
+// RUN:   --uniform-gpu-fuse-parallel-loops=one-block-chains=false \
 // RUN:   | FileCheck %s
 // RUN: uniform-opt %s --split-input-file \
-// RUN:   --uniform-gpu-fuse-parallel-loops=merge-light-loops=false \
+// RUN:   "--uniform-gpu-fuse-parallel-loops=merge-light-loops=false one-block-chains=false" \
 // RUN:   | FileCheck %s --check-prefix=OFF
 
 // The zero fill of a padded 5x5x2 buffer (50 iterations) beside an

@@ -113,6 +113,19 @@ int64_t fuseNeighbouringParallelLoops(mlir::Region &region);
 /// Returns the number of loops merged away.
 int64_t mergeLightParallelLoops(mlir::Region &region);
 
+/// Replaces each run of at least two consecutive small scf.parallel ops of
+/// `region`'s blocks (static bounds; at most 4096 iterations and 2^21
+/// iterations of work, inner loops included; only side-effect-free ops,
+/// allocations and deallocations in between) by one loop over the threads
+/// of a single block, mapped onto `thread x` for
+/// `convert-parallel-loops-to-gpu`: each thread runs every n-th iteration of
+/// each loop in turn, with a block-wide barrier (`nvvm.barrier0`) between
+/// loops, so any dependences between them hold. A squeeze-and-excitation
+/// block (a global average pool and two small products) becomes one kernel
+/// instead of three. For after mergeLightParallelLoops. Returns the number
+/// of loops removed.
+int64_t fuseSmallLoopsIntoOneBlock(mlir::Region &region);
+
 } // namespace uniform
 
 #endif // UNIFORM_PIPELINES_GPUKERNELFUSION_H

@@ -45,6 +45,9 @@ class DepthwiseConv2DNhwcHwcOp;
 class GenericOp;
 class TransposeOp;
 } // namespace linalg
+namespace NVVM {
+class NVVMDialect;
+} // namespace NVVM
 namespace memref {
 class CopyOp;
 class MemRefDialect;

@@ -563,13 +563,32 @@ def GpuFuseParallelLoops
     iteration count, delinearized into its own indices: the zero fills of
     padded buffers and the accumulator fills of reductions stop being
     kernels of their own.
+
+    Then (`one-block-chains`, on by default) each run of at least two
+    consecutive small loops (static bounds, at most 4096 iterations and
+    2^21 iterations of work with the loops inside) becomes one loop over
+    the threads of a single block, mapped onto `thread x` (so
+    `uniform-gpu-map-parallel-loops` leaves it alone): each thread runs
+    every n-th iteration of each loop in turn, with a block-wide barrier
+    (`nvvm.barrier0`) between loops, which keeps every dependence between
+    them. A squeeze-and-excitation block's global average pool and two
+    small products become one kernel, as does a classifier head's pool and
+    matrix-vector product.
   }];
   let options = [
     Option<"mergeLightLoops", "merge-light-loops", "bool", "true",
            "Merge loops without inner loops into an independent neighbour "
            "with at least as many iterations">,
+    Option<"oneBlockChains", "one-block-chains", "bool", "true",
+           "Run consecutive small loops as one kernel of one block, with "
+           "barriers between them">,
   ];
-  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::scf::SCFDialect",
+  ];
 }
 
 #endif // UNIFORM_PIPELINES_PASSES_TD
