@@ -302,10 +302,12 @@ getStaticExtents(scf::ParallelOp loop) {
   return upper;
 }
 
-/// Whether a parallel loop of `block` writes `buffer` (a buffer or a view
-/// of one) over an iteration space of its shape: a copy from it, rewritten
-/// as a loop over that shape, can fuse with that loop.
-static bool isWrittenByLoopOfItsShape(Value buffer, Block &block) {
+/// Whether a parallel loop of `block` over an iteration space of
+/// `buffer`'s shape writes it (a buffer or a view of one), or with
+/// `orReads`, reads or writes it: a copy from it (or into it), rewritten as a
+/// loop over that shape, can fuse with that loop.
+static bool isAccessedByLoopOfItsShape(Value buffer, Block &block,
+                                       bool orReads) {
   auto type = dyn_cast<MemRefType>(buffer.getType());
   if (!type || !type.hasStaticShape())
     return false;
@@ -317,20 +319,24 @@ static bool isWrittenByLoopOfItsShape(Value buffer, Block &block) {
   return llvm::any_of(block.getOps<scf::ParallelOp>(), [&](auto loop) {
     if (!hasShape(loop))
       return false;
-    WalkResult result = loop.getBody()->walk([&](memref::StoreOp store) {
-      return getBufferRoot(store.getMemRef()) == root ? WalkResult::interrupt()
-                                                      : WalkResult::advance();
-    });
-    return result.wasInterrupted();
+    LoopAccesses accesses(loop);
+    auto isOfBuffer = [&](const Access &access) {
+      return getBufferRoot(access.memref) == root;
+    };
+    return llvm::any_of(accesses.stores, isOfBuffer) ||
+           (orReads && llvm::any_of(accesses.loads, isOfBuffer));
   });
 }
 
 /// Rewrites into parallel loops over the shape of the buffer the source
 /// views the copies that gpu.memcpy cannot do (a strided side, such as one
-/// head's slice of a concatenation), and those from a buffer that a loop of
-/// that shape writes (a head's result copied into its concatenation). Such
-/// a copy fuses with the loop that produces its source instead of being a
-/// memcpy of its own that splits the chain of loops around it.
+/// head's slice of a concatenation), those from a buffer that a loop of
+/// that shape writes (a head's result copied into its concatenation), and
+/// those into a buffer that a loop of that shape reads or writes (a bias
+/// copied into the accumulator of a matrix-vector product). Such a copy
+/// fuses with the loop that produces its source, or that accumulates onto
+/// its target, instead of being a memcpy of its own that splits the chain
+/// of loops around it.
 static void expandCopiesIntoLoops(Block &block, RewriterBase &rewriter) {
   SmallVector<memref::CopyOp> copies(block.getOps<memref::CopyOp>());
   for (memref::CopyOp copy : copies) {
@@ -342,7 +348,8 @@ static void expandCopiesIntoLoops(Block &block, RewriterBase &rewriter) {
     rewriter.setInsertionPoint(copy);
     auto [source, target] = copyInSourceShape(rewriter, copy);
     if (cast<MemRefType>(source.getType()).getRank() != 0 &&
-        (strided || isWrittenByLoopOfItsShape(source, block))) {
+        (strided || isAccessedByLoopOfItsShape(source, block, false) ||
+         isAccessedByLoopOfItsShape(target, block, true))) {
       uniform::detail::replaceCopyWithParallelLoop(rewriter, copy, source,
                                                    target);
       continue;

@@ -229,7 +229,8 @@ func.func @aliasing_view_not_fused(%x: memref<4x4xf32>, %y: memref<4x4xf32>) {
 // -----
 
 // Not fused across an op with side effects other than allocation: a copy
-// (gpu.memcpy can do it, and no loop writes its source).
+// (gpu.memcpy can do it: no loop writes its source, and no loop of its shape
+// reads or writes its target).
 // CHECK-LABEL: func.func @copy_separates
 // CHECK:         scf.parallel
 // CHECK:         memref.copy
@@ -245,10 +246,47 @@ func.func @copy_separates(%x: memref<4xf32>, %y: memref<4xf32>, %z: memref<4xf32
   }
   memref.copy %w, %z : memref<4xf32> to memref<4xf32>
   scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
-    %v = memref.load %z[%i] : memref<4xf32>
+    %v = memref.load %y[%i] : memref<4xf32>
     memref.store %v, %x[%i] : memref<4xf32>
   }
   return
+}
+
+// -----
+
+// A bias copied into the accumulator of a matrix-vector product (a 1x1
+// convolution on one pixel, as squeeze-and-excitation blocks have them)
+// becomes a loop in the accumulator's shape and fuses into the product as
+// its initialization, instead of a memcpy that splits the loops around it.
+// CHECK-LABEL: func.func @bias_copy_fuses
+// CHECK-NOT:     memref.copy
+// CHECK:         scf.parallel (%[[I:.*]]) =
+// CHECK-NEXT:      %[[B:.*]] = memref.load %arg2[%[[I]]]
+// CHECK-NEXT:      memref.store %[[B]], %[[ACC:.*]][%[[I]]]
+// CHECK:           scf.for
+// CHECK:             memref.load %[[ACC]][%[[I]]]
+// CHECK:         }
+// CHECK-NOT:     scf.parallel
+// CHECK-NOT:     memref.copy
+func.func @bias_copy_fuses(%x: memref<16xf32>, %w: memref<4x16xf32>,
+                           %bias: memref<4xf32>) -> memref<4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %acc = memref.alloc() : memref<4xf32>
+  memref.copy %bias, %acc : memref<4xf32> to memref<4xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    scf.for %k = %c0 to %c16 step %c1 {
+      %a = memref.load %x[%k] : memref<16xf32>
+      %b = memref.load %w[%i, %k] : memref<4x16xf32>
+      %s = memref.load %acc[%i] : memref<4xf32>
+      %p = arith.mulf %a, %b : f32
+      %t = arith.addf %s, %p : f32
+      memref.store %t, %acc[%i] : memref<4xf32>
+    }
+  }
+  return %acc : memref<4xf32>
 }
 
 // -----
