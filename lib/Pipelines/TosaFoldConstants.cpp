@@ -4,7 +4,9 @@
 // computed at compile time where upstream's tosa-layerwise-constant-fold
 // does not: tosa.gather (the relative position bias of a windowed attention
 // layer, a table indexed by constant offsets), tosa.reverse, tosa.pad and
-// tosa.slice (the weights of a decomposed transposed convolution).
+// tosa.slice (the weights of a decomposed transposed convolution), and
+// tosa.transpose and tosa.reshape of the ONNX importer's dense_resource
+// weights (a grouped convolution's, rearranged for its depthwise form).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Tosa/Transforms/Passes.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -40,6 +44,44 @@ rawElements(DenseElementsAttr attr) {
       attr.getNumElements() > kMaxRearrangedElements)
     return std::nullopt;
   return std::make_pair(attr.getRawData(), int64_t(bits / 8));
+}
+
+namespace {
+/// The elements of a statically shaped constant with whole-byte elements, in
+/// row-major order: an inline non-splat DenseElementsAttr or a
+/// dense_resource blob (the ONNX importer's large weights).
+struct ConstantBytes {
+  RankedTensorType type;
+  ArrayRef<char> data;
+  int64_t elementSize;
+};
+} // namespace
+
+static std::optional<ConstantBytes> getConstantBytes(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || !type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+    return std::nullopt;
+  DenseElementsAttr dense;
+  if (matchPattern(value, m_Constant(&dense))) {
+    auto raw = rawElements(dense);
+    if (!raw)
+      return std::nullopt;
+    return ConstantBytes{type, raw->first, raw->second};
+  }
+  auto constant = value.getDefiningOp<tosa::ConstOp>();
+  auto resource =
+      constant ? dyn_cast<DenseResourceElementsAttr>(constant.getValuesAttr())
+               : DenseResourceElementsAttr();
+  unsigned bits = type.getElementTypeBitWidth();
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  if (!blob || bits % 8 != 0 || type.getNumElements() > kMaxRearrangedElements)
+    return std::nullopt;
+  int64_t size = bits / 8;
+  ArrayRef<char> data = blob->getData();
+  if (static_cast<int64_t>(data.size()) != type.getNumElements() * size)
+    return std::nullopt;
+  return ConstantBytes{type, data, size};
 }
 
 /// Copies the box `box` of elements of `size` bytes at `from` in `src`
@@ -96,15 +138,10 @@ struct FoldConstantReverse : OpRewritePattern<tosa::ReverseOp> {
 
   LogicalResult matchAndRewrite(tosa::ReverseOp op,
                                 PatternRewriter &rewriter) const override {
-    DenseElementsAttr input;
-    auto type = dyn_cast<RankedTensorType>(op.getType());
-    if (!matchPattern(op.getInput1(), m_Constant(&input)) || !type ||
-        !type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+    std::optional<ConstantBytes> input = getConstantBytes(op.getInput1());
+    if (!input)
       return failure();
-    auto raw = rawElements(input);
-    if (!raw)
-      return failure();
-    auto [data, size] = *raw;
+    auto [type, data, size] = *input;
     ArrayRef<int64_t> shape = type.getShape();
     int64_t axis = op.getAxis();
     int64_t outer = 1, extent = shape[axis], inner = size;
@@ -130,23 +167,21 @@ struct FoldConstantPad : OpRewritePattern<tosa::PadOp> {
 
   LogicalResult matchAndRewrite(tosa::PadOp op,
                                 PatternRewriter &rewriter) const override {
-    DenseElementsAttr input, value;
+    DenseElementsAttr value;
     auto type = dyn_cast<RankedTensorType>(op.getType());
-    if (!matchPattern(op.getInput1(), m_Constant(&input)) ||
-        !matchPattern(op.getPadConst(), m_Constant(&value)) || !type ||
-        !type.hasStaticShape() || !type.getElementType().isIntOrFloat() ||
-        !value.isSplat() || type.getNumElements() > kMaxRearrangedElements)
+    std::optional<ConstantBytes> input = getConstantBytes(op.getInput1());
+    if (!input || !matchPattern(op.getPadConst(), m_Constant(&value)) ||
+        !type || !type.hasStaticShape() || !value.isSplat() ||
+        type.getNumElements() > kMaxRearrangedElements)
       return failure();
-    auto raw = rawElements(input);
-    if (!raw)
-      return failure();
-    auto [data, size] = *raw;
+    ArrayRef<char> data = input->data;
+    int64_t size = input->elementSize;
+    ArrayRef<int64_t> in = input->type.getShape();
     std::optional<SmallVector<int64_t>> padding = constShape(op.getPadding());
-    if (!padding || padding->size() != 2 * input.getType().getShape().size())
+    if (!padding || padding->size() != 2 * in.size())
       return failure();
     // Only paddings that give the result's shape (the verifier does not
     // check them all) are copied.
-    ArrayRef<int64_t> in = input.getType().getShape();
     SmallVector<int64_t> before;
     for (auto [d, extent] : llvm::enumerate(in)) {
       int64_t lo = (*padding)[2 * d], hi = (*padding)[2 * d + 1];
@@ -173,24 +208,84 @@ struct FoldConstantSlice : OpRewritePattern<tosa::SliceOp> {
 
   LogicalResult matchAndRewrite(tosa::SliceOp op,
                                 PatternRewriter &rewriter) const override {
-    DenseElementsAttr input;
     auto type = dyn_cast<RankedTensorType>(op.getType());
     std::optional<SmallVector<int64_t>> start = constShape(op.getStart());
-    if (!matchPattern(op.getInput1(), m_Constant(&input)) || !type ||
-        !type.hasStaticShape() || !type.getElementType().isIntOrFloat() ||
-        !start)
+    std::optional<ConstantBytes> input = getConstantBytes(op.getInput1());
+    if (!input || !type || !type.hasStaticShape() || !start)
       return failure();
-    auto raw = rawElements(input);
-    if (!raw)
-      return failure();
-    auto [data, size] = *raw;
-    ArrayRef<int64_t> in = input.getType().getShape(), out = type.getShape();
+    ArrayRef<char> data = input->data;
+    int64_t size = input->elementSize;
+    ArrayRef<int64_t> in = input->type.getShape(), out = type.getShape();
     for (auto [first, extent, whole] : llvm::zip_equal(*start, out, in))
       if (first < 0 || first > whole - extent)
         return rewriter.notifyMatchFailure(op, "the slice is out of range");
     std::vector<char> result(type.getNumElements() * size);
     copyBox(data, in, *start, result, out, SmallVector<int64_t>(out.size(), 0),
             out, size);
+    rewriter.replaceOpWithNewOp<tosa::ConstOp>(
+        op, type, DenseElementsAttr::getFromRawBuffer(type, result));
+    return success();
+  }
+};
+
+/// tosa.reshape of a dense_resource constant: the same blob with the
+/// result's type (upstream folds reshapes of inline constants only).
+struct FoldResourceReshape : OpRewritePattern<tosa::ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto constant = op.getInput1().getDefiningOp<tosa::ConstOp>();
+    auto resource =
+        constant ? dyn_cast<DenseResourceElementsAttr>(constant.getValuesAttr())
+                 : DenseResourceElementsAttr();
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!resource || !type || !type.hasStaticShape())
+      return failure();
+    rewriter.replaceOpWithNewOp<tosa::ConstOp>(
+        op, type,
+        DenseResourceElementsAttr::get(type, resource.getRawHandle()));
+    return success();
+  }
+};
+
+/// tosa.transpose of a constant, inline or a dense_resource blob (a grouped
+/// convolution's weights, rearranged for its depthwise form): the
+/// transposed constant.
+struct FoldConstantTranspose : OpRewritePattern<tosa::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<ConstantBytes> input = getConstantBytes(op.getInput1());
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!input || !type || !type.hasStaticShape())
+      return failure();
+    ArrayRef<int64_t> in = input->type.getShape(), out = type.getShape();
+    ArrayRef<int32_t> perms = op.getPerms();
+    int64_t rank = in.size(), size = input->elementSize;
+    if (static_cast<int64_t>(perms.size()) != rank)
+      return failure();
+    // Result dimension d walks input dimension perms[d].
+    SmallVector<int64_t> inStride(rank, 1), stride(rank);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      inStride[d] = inStride[d + 1] * in[d + 1];
+    for (int64_t d = 0; d < rank; ++d) {
+      if (perms[d] < 0 || perms[d] >= rank || out[d] != in[perms[d]])
+        return failure();
+      stride[d] = inStride[perms[d]];
+    }
+    std::vector<char> result(type.getNumElements() * size);
+    SmallVector<int64_t> index(rank, 0);
+    for (int64_t i = 0, e = type.getNumElements(); i < e; ++i) {
+      int64_t from = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        from += index[d] * stride[d];
+      std::copy_n(input->data.begin() + from * size, size,
+                  result.begin() + i * size);
+      for (int64_t d = rank - 1; d >= 0 && ++index[d] == out[d]; --d)
+        index[d] = 0;
+    }
     rewriter.replaceOpWithNewOp<tosa::ConstOp>(
         op, type, DenseElementsAttr::getFromRawBuffer(type, result));
     return success();
@@ -255,5 +350,6 @@ struct TosaFoldConstantsPass
 
 void uniform::populateTosaFoldConstantsPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldConstantGather, FoldConstantReverse, FoldConstantPad,
-               FoldConstantSlice>(patterns.getContext());
+               FoldConstantSlice, FoldConstantTranspose, FoldResourceReshape>(
+      patterns.getContext());
 }

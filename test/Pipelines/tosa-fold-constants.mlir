@@ -111,3 +111,46 @@ func.func @runtime_reverse(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %r = tosa.reverse %x {axis = 1 : i32} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return %r : tensor<2x3xf32>
 }
+
+// -----
+
+// The ONNX importer's large weights are dense_resource blobs: a reshape of
+// one is the same blob with the new type, and a transpose of it (a grouped
+// convolution's weights, rearranged for its depthwise form) or a reverse
+// becomes an inline constant.
+// CHECK-LABEL: func.func @resource_reshape_transpose
+// CHECK:         "tosa.const"() <{values = dense<{{\[}}[1.000000e+00, 5.000000e+00, 9.000000e+00], [2.000000e+00, 6.000000e+00, 1.000000e+01], [3.000000e+00, 7.000000e+00, 1.100000e+01], [4.000000e+00, 8.000000e+00, 1.200000e+01]]> : tensor<4x3xf32>}>
+// CHECK-NOT:     tosa.reshape
+// CHECK-NOT:     tosa.transpose
+func.func @resource_reshape_transpose() -> tensor<4x3xf32> {
+  %w = "tosa.const"() <{values = dense_resource<weights> : tensor<4x3xf32>}> : () -> tensor<4x3xf32>
+  %shape = tosa.const_shape {values = dense<[3, 4]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %r = tosa.reshape %w, %shape : (tensor<4x3xf32>, !tosa.shape<2>) -> tensor<3x4xf32>
+  %t = tosa.transpose %r {perms = array<i32: 1, 0>} : (tensor<3x4xf32>) -> tensor<4x3xf32>
+  return %t : tensor<4x3xf32>
+}
+
+// CHECK-LABEL: func.func @resource_reverse
+// CHECK:         "tosa.const"() <{values = dense<{{\[}}[3.000000e+00, 2.000000e+00, 1.000000e+00], [6.000000e+00, 5.000000e+00, 4.000000e+00], [9.000000e+00, 8.000000e+00, 7.000000e+00], [1.200000e+01, 1.100000e+01, 1.000000e+01]]> : tensor<4x3xf32>}>
+func.func @resource_reverse() -> tensor<4x3xf32> {
+  %w = "tosa.const"() <{values = dense_resource<weights> : tensor<4x3xf32>}> : () -> tensor<4x3xf32>
+  %r = tosa.reverse %w {axis = 1 : i32} : (tensor<4x3xf32>) -> tensor<4x3xf32>
+  return %r : tensor<4x3xf32>
+}
+
+// Left alone: a resource whose blob does not hold the type's bytes.
+// CHECK-LABEL: func.func @resource_wrong_size
+// CHECK:         tosa.transpose
+func.func @resource_wrong_size() -> tensor<3x5xf32> {
+  %w = "tosa.const"() <{values = dense_resource<weights> : tensor<5x3xf32>}> : () -> tensor<5x3xf32>
+  %t = tosa.transpose %w {perms = array<i32: 1, 0>} : (tensor<5x3xf32>) -> tensor<3x5xf32>
+  return %t : tensor<3x5xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      weights: "0x040000000000803F0000004000004040000080400000A0400000C0400000E0400000004100001041000020410000304100004041"
+    }
+  }
+#-}
