@@ -286,7 +286,8 @@ static std::pair<Value, Value> copyInSourceShape(RewriterBase &rewriter,
 }
 
 /// The extents of `loop`'s iteration space when it is static, from 0 with
-/// step 1.
+/// step 1, none negative, and its iterations fit in int64_t (so that their
+/// products below cannot overflow).
 static std::optional<SmallVector<int64_t>>
 getStaticExtents(scf::ParallelOp loop) {
   std::optional<SmallVector<int64_t>> lower =
@@ -299,6 +300,10 @@ getStaticExtents(scf::ParallelOp loop) {
       !llvm::all_of(*lower, [](int64_t bound) { return bound == 0; }) ||
       !llvm::all_of(*steps, [](int64_t step) { return step == 1; }))
     return std::nullopt;
+  int64_t iterations = 1;
+  for (int64_t extent : *upper)
+    if (extent < 0 || llvm::MulOverflow(iterations, extent, iterations))
+      return std::nullopt;
   return upper;
 }
 
@@ -711,17 +716,24 @@ static int64_t mergeLightLoops(Block &block, AliasAnalysis &aliasAnalysis) {
   return merged;
 }
 
-/// The most iterations of one loop, and of work (iterations times the trip
-/// counts of the loops inside), that a one-block chain takes: beyond them a
-/// loop needs more than one multiprocessor.
+/// The most iterations of one loop in a one-block chain, and of work
+/// (iterations times the trip counts of the loops inside) of one with more
+/// iterations than a block of the loop-nest kernels has threads. Such a loop
+/// would otherwise spread over several multiprocessors, and in one block
+/// it gets one: 2^18 multiply-adds take one sm_87 multiprocessor about as
+/// long as a kernel launch. A loop of at most kBlockThreads iterations ran
+/// on one multiprocessor anyway, whatever its work (a global average pool
+/// of 96 channels of 112x112 pixels).
 static constexpr int64_t kMaxBlockChainIterations = 4096;
-static constexpr int64_t kMaxBlockChainWork = int64_t(1) << 21;
+static constexpr int64_t kMaxBlockChainWork = int64_t(1) << 18;
+static constexpr int64_t kBlockThreads = 256;
 static constexpr int64_t kMaxThreadsPerBlock = 1024;
 
 /// The iterations of `block`'s ops, the trip counts of the static loops in
-/// it multiplied out (the larger region of a branch); nullopt when a loop in
-/// it has no static trip count.
+/// it multiplied out (the larger region of a branch), saturated at 2^40;
+/// nullopt when a loop in it has no static trip count.
 static std::optional<int64_t> getBodyWork(Block &block) {
+  constexpr int64_t kTooMuch = int64_t(1) << 40;
   int64_t work = 0;
   for (Operation &op : block) {
     int64_t opWork = 1;
@@ -730,7 +742,10 @@ static std::optional<int64_t> getBodyWork(Block &block) {
       std::optional<int64_t> body = getBodyWork(*forOp.getBody());
       if (!trips || !body)
         return std::nullopt;
-      opWork = std::max<int64_t>(1, trips->getSExtValue()) * *body;
+      int64_t count =
+          trips->getActiveBits() > 62 ? kTooMuch : trips->getSExtValue();
+      if (llvm::MulOverflow(std::max<int64_t>(1, count), *body, opWork))
+        opWork = kTooMuch;
     } else if (isa<LoopLikeOpInterface>(op)) {
       return std::nullopt;
     } else {
@@ -742,7 +757,7 @@ static std::optional<int64_t> getBodyWork(Block &block) {
           opWork = std::max(opWork, *body);
         }
     }
-    work = std::min(work + opWork, kMaxBlockChainWork + 1);
+    work = std::min(work + std::min(opWork, kTooMuch), kTooMuch);
   }
   return work;
 }
@@ -754,9 +769,11 @@ static bool isSmallLoop(scf::ParallelOp loop) {
       loop->hasAttr(gpu::getMappingAttrName()))
     return false;
   int64_t iterations = llvm::product_of(*extents);
+  if (iterations > kMaxBlockChainIterations)
+    return false;
   std::optional<int64_t> work = getBodyWork(*loop.getBody());
-  return iterations <= kMaxBlockChainIterations && work &&
-         iterations * *work <= kMaxBlockChainWork;
+  return work && (iterations <= kBlockThreads ||
+                  iterations * *work <= kMaxBlockChainWork);
 }
 
 /// Replaces the loops of `run` (consecutive in their block, with only

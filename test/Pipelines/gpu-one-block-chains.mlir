@@ -117,21 +117,70 @@ func.func @two_dims(%x: memref<2x1000xf32>, %y: memref<1000xf32>)
 
 // -----
 
-// Not small: more than 4096 iterations, or more than 2^21 iterations of work
-// with the loops inside (2048 x 2048), or a dynamic bound. A single small
+// A loop of at most 256 iterations ran in one block anyway, so it joins
+// whatever its work: the global average pool of 32 channels of 128x128
+// pixels (2^19 iterations of work), then the product that reads it.
+// CHECK-LABEL: func.func @few_iterations_much_work
+// CHECK:         scf.parallel
+// CHECK:           nvvm.barrier0
+// CHECK:         } {mapping = [#gpu.loop_dim_map<processor = thread_x
+// CHECK-NOT:     scf.parallel
+func.func @few_iterations_much_work(%x: memref<32x16384xf32>,
+                                    %w: memref<8x32xf32>) -> memref<8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %c16384 = arith.constant 16384 : index
+  %zero = arith.constant 0.0 : f32
+  %pool = memref.alloc() : memref<32xf32>
+  scf.parallel (%c) = (%c0) to (%c32) step (%c1) {
+    memref.store %zero, %pool[%c] : memref<32xf32>
+    scf.for %k = %c0 to %c16384 step %c1 {
+      %v = memref.load %x[%c, %k] : memref<32x16384xf32>
+      %s = memref.load %pool[%c] : memref<32xf32>
+      %t = arith.addf %s, %v : f32
+      memref.store %t, %pool[%c] : memref<32xf32>
+    }
+  }
+  %out = memref.alloc() : memref<8xf32>
+  scf.parallel (%j) = (%c0) to (%c8) step (%c1) {
+    memref.store %zero, %out[%j] : memref<8xf32>
+    scf.for %k = %c0 to %c32 step %c1 {
+      %v = memref.load %pool[%k] : memref<32xf32>
+      %u = memref.load %w[%j, %k] : memref<8x32xf32>
+      %s = memref.load %out[%j] : memref<8xf32>
+      %p = arith.mulf %v, %u : f32
+      %t = arith.addf %s, %p : f32
+      memref.store %t, %out[%j] : memref<8xf32>
+    }
+  }
+  memref.dealloc %pool : memref<32xf32>
+  return %out : memref<8xf32>
+}
+
+// -----
+
+// Not small: more than 4096 iterations, more than 256 iterations and more
+// than 2^18 iterations of work with the loops inside (512 x 1025), a
+// dynamic bound, or iterations whose
+// count overflows int64_t (2^40 x 2^24, which wraps to 0). A single small
 // loop between them stays as it is.
 // CHECK-LABEL: func.func @not_small
-// CHECK-COUNT-4: scf.parallel
+// CHECK-COUNT-5: scf.parallel
 // CHECK-NOT:     nvvm.barrier0
 // CHECK-NOT:     mapping
-func.func @not_small(%x: memref<8192xf32>, %m: memref<2048x2048xf32>,
-                     %n: index) -> (memref<8192xf32>, memref<2048xf32>,
+func.func @not_small(%x: memref<8192xf32>, %m: memref<512x1025xf32>,
+                     %n: index) -> (memref<8192xf32>, memref<512xf32>,
                                     memref<8xf32>, memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c8 = arith.constant 8 : index
-  %c2048 = arith.constant 2048 : index
+  %c512 = arith.constant 512 : index
+  %c1025 = arith.constant 1025 : index
   %c8192 = arith.constant 8192 : index
+  %c2p40 = arith.constant 1099511627776 : index
+  %c2p24 = arith.constant 16777216 : index
   %zero = arith.constant 0.0 : f32
   %a = memref.alloc() : memref<8192xf32>
   scf.parallel (%i) = (%c0) to (%c8192) step (%c1) {
@@ -139,31 +188,35 @@ func.func @not_small(%x: memref<8192xf32>, %m: memref<2048x2048xf32>,
     %e = math.exp %v : f32
     memref.store %e, %a[%i] : memref<8192xf32>
   }
-  %b = memref.alloc() : memref<2048xf32>
-  scf.parallel (%i) = (%c0) to (%c2048) step (%c1) {
-    memref.store %zero, %b[%i] : memref<2048xf32>
-    scf.for %k = %c0 to %c2048 step %c1 {
-      %v = memref.load %m[%i, %k] : memref<2048x2048xf32>
-      %s = memref.load %b[%i] : memref<2048xf32>
+  %b = memref.alloc() : memref<512xf32>
+  scf.parallel (%i) = (%c0) to (%c512) step (%c1) {
+    memref.store %zero, %b[%i] : memref<512xf32>
+    scf.for %k = %c0 to %c1025 step %c1 {
+      %v = memref.load %m[%i, %k] : memref<512x1025xf32>
+      %s = memref.load %b[%i] : memref<512xf32>
       %t = arith.addf %s, %v : f32
-      memref.store %t, %b[%i] : memref<2048xf32>
+      memref.store %t, %b[%i] : memref<512xf32>
     }
   }
   %c = memref.alloc() : memref<8xf32>
   scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
     memref.store %zero, %c[%i] : memref<8xf32>
     scf.for %k = %c0 to %c8 step %c1 {
-      %v = memref.load %b[%k] : memref<2048xf32>
+      %v = memref.load %b[%k] : memref<512xf32>
       %s = memref.load %c[%i] : memref<8xf32>
       %t = arith.addf %s, %v : f32
       memref.store %t, %c[%i] : memref<8xf32>
     }
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c2p40, %c2p24) step (%c1, %c1) {
+    %v = memref.load %c[%c0] : memref<8xf32>
+    memref.store %v, %x[%c0] : memref<8192xf32>
   }
   %d = memref.alloc(%n) : memref<?xf32>
   scf.parallel (%i) = (%c0) to (%n) step (%c1) {
     %v = memref.load %c[%c0] : memref<8xf32>
     memref.store %v, %d[%i] : memref<?xf32>
   }
-  return %a, %b, %c, %d : memref<8192xf32>, memref<2048xf32>, memref<8xf32>,
+  return %a, %b, %c, %d : memref<8192xf32>, memref<512xf32>, memref<8xf32>,
                           memref<?xf32>
 }

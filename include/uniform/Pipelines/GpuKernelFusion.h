@@ -114,10 +114,11 @@ int64_t fuseNeighbouringParallelLoops(mlir::Region &region);
 int64_t mergeLightParallelLoops(mlir::Region &region);
 
 /// Replaces each run of at least two consecutive small scf.parallel ops of
-/// `region`'s blocks (static bounds; at most 4096 iterations and 2^21
-/// iterations of work, inner loops included; only side-effect-free ops,
-/// allocations and deallocations in between) by one loop over the threads
-/// of a single block, mapped onto `thread x` for
+/// `region`'s blocks (static bounds; at most 4096 iterations, and either at
+/// most 256, which one block of the loop-nest kernels covers anyway, or at
+/// most 2^18 iterations of work with the loops inside; only side-effect-free
+/// ops, allocations and deallocations in between) by one loop over the
+/// threads of a single block, mapped onto `thread x` for
 /// `convert-parallel-loops-to-gpu`: each thread runs every n-th iteration of
 /// each loop in turn, with a block-wide barrier (`nvvm.barrier0`) between
 /// loops, so any dependences between them hold. A squeeze-and-excitation

@@ -565,15 +565,15 @@ def GpuFuseParallelLoops
     kernels of their own.
 
     Then (`one-block-chains`, on by default) each run of at least two
-    consecutive small loops (static bounds, at most 4096 iterations and
-    2^21 iterations of work with the loops inside) becomes one loop over
-    the threads of a single block, mapped onto `thread x` (so
-    `uniform-gpu-map-parallel-loops` leaves it alone): each thread runs
-    every n-th iteration of each loop in turn, with a block-wide barrier
-    (`nvvm.barrier0`) between loops, which keeps every dependence between
-    them. A squeeze-and-excitation block's global average pool and two
-    small products become one kernel, as does a classifier head's pool and
-    matrix-vector product.
+    consecutive small loops (static bounds; at most 4096 iterations, and
+    either at most 256, which one block of 256 threads covers anyway, or at
+    most 2^18 iterations of work with the loops inside, about a launch's
+    time on one multiprocessor) becomes one loop over the threads of a
+    single block, mapped onto `thread x` (so `uniform-gpu-map-parallel-loops`
+    leaves it alone): each thread runs every n-th iteration of each loop in
+    turn, with a block-wide barrier (`nvvm.barrier0`) between loops, which
+    keeps every dependence between them. A squeeze-and-excitation block's
+    global average pool and two small products become one kernel.
   }];
   let options = [
     Option<"mergeLightLoops", "merge-light-loops", "bool", "true",
