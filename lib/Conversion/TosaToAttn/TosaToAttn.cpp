@@ -135,19 +135,19 @@ static Value unbroadcastHeads(Value v, int64_t &heads) {
   return lifted.getInput1();
 }
 
-/// X = S * c (tosa.mul, zero shift) with a constant c on either side: sets
-/// `rest` to S and returns c.
+/// X = S * c (tosa.mul, zero shift) with a constant c on either side that
+/// does not broadcast S to a larger shape: sets `rest` to S and returns c.
 static std::optional<float> matchScaleMul(Value x, Value &rest) {
   auto mul = x.getDefiningOp<tosa::MulOp>();
   if (!mul || !isZeroShift(mul.getShift()))
     return std::nullopt;
-  if (std::optional<float> c = splatValue(mul.getInput2())) {
-    rest = mul.getInput1();
-    return c;
-  }
-  if (std::optional<float> c = splatValue(mul.getInput1())) {
-    rest = mul.getInput2();
-    return c;
+  for (auto [scaled, factor] : {std::pair(mul.getInput1(), mul.getInput2()),
+                                std::pair(mul.getInput2(), mul.getInput1())}) {
+    std::optional<float> c = splatValue(factor);
+    if (c && scaled.getType() == x.getType()) {
+      rest = scaled;
+      return c;
+    }
   }
   return std::nullopt;
 }
@@ -329,6 +329,10 @@ static LogicalResult matchScores(Value x, TosaAttentionMatch &m,
     if (!isScores(x))
       std::swap(x, m.bias);
     m.biasTransposed = m.transposedScores;
+    // The bias broadcasts to the scores; scores that the bias broadcasts to
+    // more rows or columns are not attention's.
+    if (x.getType() != add.getType())
+      return fail(reason, "the bias broadcasts the scores");
   }
   if (auto scaleMul = x.getDefiningOp<tosa::MulOp>()) {
     if (!isZeroShift(scaleMul.getShift()))

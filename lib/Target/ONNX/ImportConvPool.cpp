@@ -11,6 +11,15 @@
 namespace uniform {
 namespace onnx_import {
 
+/// Whether every value of `values` is within (-2^20, 2^20): window extents
+/// and output sizes are products and sums of kernel sizes, strides,
+/// dilations, pads and input extents, so they are bounded first.
+static bool areSmall(ArrayRef<int64_t> values) {
+  return llvm::all_of(values, [](int64_t v) {
+    return v > -(int64_t(1) << 20) && v < (int64_t(1) << 20);
+  });
+}
+
 std::optional<int64_t> fitWindows(int64_t in, int64_t window, int64_t padBegin,
                                   int64_t &padEnd, int64_t stride,
                                   int64_t &cut) {
@@ -34,6 +43,10 @@ Importer::Window Importer::window(const onnx::NodeProto &node,
   };
   Window w{get("kernel_shape", 1, spatial), get("strides", 1, spatial),
            get("dilations", 1, spatial), get("pads", 0, 2 * spatial)};
+  for (ArrayRef<int64_t> values : {w.kernel, w.strides, w.dilations, w.pads})
+    if (!areSmall(values))
+      failAt(node, "kernel_shape, strides, dilations and pads must be "
+                   "smaller than 2^20");
   if (spatial != 1 || w.kernel.size() != 1 || w.strides.size() != 1 ||
       w.dilations.size() != 1 || w.pads.size() != 2)
     return w; // 2-D, or wrong sizes for the caller to report.
@@ -167,6 +180,8 @@ Value Importer::conv2d(const onnx::NodeProto &node, Value x, Value w,
   if (wt.getRank() != 4 || group < 1 || strides.size() != 2 ||
       dil.size() != 2 || pads.size() != 4 || !positive(strides) ||
       !positive(dil) || llvm::any_of(pads, [](int64_t p) { return p < 0; }) ||
+      !areSmall({group, xt.getDimSize(2), xt.getDimSize(3), wt.getDimSize(1),
+                 wt.getDimSize(2), wt.getDimSize(3)}) ||
       wt.getDimSize(0) % group != 0 || xt.getDimSize(1) % group != 0 ||
       wt.getDimSize(1) * group != xt.getDimSize(1))
     failAt(node,
@@ -284,15 +299,11 @@ Value Importer::convTranspose2d(
   auto positive = [](ArrayRef<int64_t> v) {
     return llvm::all_of(v, [](int64_t x) { return x >= 1; });
   };
-  // Overflow: the extents below are products of these, so keep them small.
-  auto small = [](ArrayRef<int64_t> v) {
-    return llvm::all_of(v, [](int64_t x) { return std::abs(x) < (1 << 20); });
-  };
   if (wt.getRank() != 4 || group < 1 || strides.size() != 2 ||
       dil.size() != 2 || pads.size() != 4 || !positive(strides) ||
-      !positive(dil) || !small(strides) || !small(dil) || !small(pads) ||
-      !small(outputPadding) || wt.getDimSize(0) != c || c % group != 0 ||
-      !small({h, wd, wt.getDimSize(2), wt.getDimSize(3)}))
+      !positive(dil) || !areSmall(strides) || !areSmall(dil) ||
+      !areSmall(pads) || !areSmall(outputPadding) || wt.getDimSize(0) != c ||
+      c % group != 0 || !areSmall({h, wd, wt.getDimSize(2), wt.getDimSize(3)}))
     failAt(node, "inconsistent weight shape, group, strides, dilations or "
                  "pads");
   int64_t m = wt.getDimSize(1) * group, ci = c / group, mo = m / group;
