@@ -240,7 +240,12 @@ struct FoldResourceReshape : OpRewritePattern<tosa::ReshapeOp> {
         constant ? dyn_cast<DenseResourceElementsAttr>(constant.getValuesAttr())
                  : DenseResourceElementsAttr();
     auto type = dyn_cast<RankedTensorType>(op.getType());
-    if (!resource || !type || !type.hasStaticShape())
+    auto sourceType =
+        resource ? dyn_cast<ShapedType>(resource.getType()) : ShapedType();
+    if (!resource || !type || !type.hasStaticShape() || !sourceType ||
+        !sourceType.hasStaticShape() ||
+        sourceType.getElementType() != type.getElementType() ||
+        sourceType.getNumElements() != type.getNumElements())
       return failure();
     rewriter.replaceOpWithNewOp<tosa::ConstOp>(
         op, type,
