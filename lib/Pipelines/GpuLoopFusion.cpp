@@ -721,12 +721,11 @@ static int64_t mergeLightLoops(Block &block, AliasAnalysis &aliasAnalysis) {
 /// iterations than a block of the loop-nest kernels has threads. Such a loop
 /// would otherwise spread over several multiprocessors, and in one block
 /// it gets one: 2^18 multiply-adds take one sm_87 multiprocessor about as
-/// long as a kernel launch. A loop of at most kBlockThreads iterations ran
-/// on one multiprocessor anyway, whatever its work (a global average pool
-/// of 96 channels of 112x112 pixels).
+/// long as a kernel launch. A loop of at most a block's iterations ran on
+/// one multiprocessor anyway, whatever its work (a global average pool of
+/// 96 channels of 112x112 pixels).
 static constexpr int64_t kMaxBlockChainIterations = 4096;
 static constexpr int64_t kMaxBlockChainWork = int64_t(1) << 18;
-static constexpr int64_t kBlockThreads = 256;
 static constexpr int64_t kMaxThreadsPerBlock = 1024;
 
 /// The iterations of `block`'s ops, the trip counts of the static loops in
@@ -762,8 +761,9 @@ static std::optional<int64_t> getBodyWork(Block &block) {
   return work;
 }
 
-/// Whether `loop` is small enough for a one-block chain.
-static bool isSmallLoop(scf::ParallelOp loop) {
+/// Whether `loop` is small enough for a one-block chain, where the
+/// loop-nest kernels have blocks of `blockSize` threads.
+static bool isSmallLoop(scf::ParallelOp loop, int64_t blockSize) {
   std::optional<SmallVector<int64_t>> extents = getStaticExtents(loop);
   if (!extents || loop.getNumResults() != 0 ||
       loop->hasAttr(gpu::getMappingAttrName()))
@@ -772,8 +772,8 @@ static bool isSmallLoop(scf::ParallelOp loop) {
   if (iterations > kMaxBlockChainIterations)
     return false;
   std::optional<int64_t> work = getBodyWork(*loop.getBody());
-  return work && (iterations <= kBlockThreads ||
-                  iterations * *work <= kMaxBlockChainWork);
+  return work &&
+         (iterations <= blockSize || iterations * *work <= kMaxBlockChainWork);
 }
 
 /// Replaces the loops of `run` (consecutive in their block, with only
@@ -838,7 +838,7 @@ static void fuseIntoOneBlock(ArrayRef<scf::ParallelOp> run) {
 }
 
 /// fuseSmallLoopsIntoOneBlock on one block.
-static int64_t fuseSmallLoopChains(Block &block) {
+static int64_t fuseSmallLoopChains(Block &block, int64_t blockSize) {
   SmallVector<SmallVector<scf::ParallelOp>> runs(1);
   auto endRun = [&] {
     if (!runs.back().empty())
@@ -846,7 +846,7 @@ static int64_t fuseSmallLoopChains(Block &block) {
   };
   for (Operation &op : block) {
     auto loop = dyn_cast<scf::ParallelOp>(&op);
-    if (loop && isSmallLoop(loop)) {
+    if (loop && isSmallLoop(loop, blockSize)) {
       if (!runs.back().empty() &&
           !hoistCapturesAbove(loop, runs.back().front()))
         endRun();
@@ -866,10 +866,10 @@ static int64_t fuseSmallLoopChains(Block &block) {
   return fused;
 }
 
-int64_t uniform::fuseSmallLoopsIntoOneBlock(Region &region) {
+int64_t uniform::fuseSmallLoopsIntoOneBlock(Region &region, int64_t blockSize) {
   int64_t fused = 0;
   for (Block &block : region)
-    fused += fuseSmallLoopChains(block);
+    fused += fuseSmallLoopChains(block, blockSize);
   return fused;
 }
 
@@ -907,7 +907,7 @@ struct GpuFuseParallelLoopsPass
     if (mergeLightLoops)
       uniform::mergeLightParallelLoops(getOperation().getBody());
     if (oneBlockChains)
-      uniform::fuseSmallLoopsIntoOneBlock(getOperation().getBody());
+      uniform::fuseSmallLoopsIntoOneBlock(getOperation().getBody(), blockSize);
   }
 };
 } // namespace

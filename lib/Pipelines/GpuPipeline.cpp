@@ -161,8 +161,11 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   // launches, on device memory.
   OpPassManager &kernelPm = pm.nest<func::FuncOp>();
   kernelPm.addPass(createConvertLinalgToParallelLoopsPass());
-  if (options.fuseKernels)
-    kernelPm.addPass(createGpuFuseParallelLoops());
+  if (options.fuseKernels) {
+    GpuFuseParallelLoopsOptions fuseOptions;
+    fuseOptions.blockSize = options.blockSize;
+    kernelPm.addPass(createGpuFuseParallelLoops(fuseOptions));
+  }
   GpuMapParallelLoopsOptions mapOptions;
   mapOptions.blockSize = options.blockSize;
   kernelPm.addPass(createGpuMapParallelLoops(mapOptions));

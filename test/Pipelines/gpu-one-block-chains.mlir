@@ -7,6 +7,9 @@
 // RUN: uniform-opt %s --split-input-file \
 // RUN:   --uniform-gpu-fuse-parallel-loops=one-block-chains=false \
 // RUN:   | FileCheck %s --check-prefix=OFF
+// RUN: uniform-opt %s --split-input-file \
+// RUN:   --uniform-gpu-fuse-parallel-loops=block-size=16 \
+// RUN:   | FileCheck %s --check-prefix=BLOCK16
 
 // A squeeze-and-excitation block as bufferized linalg leaves it: global
 // average pooling (64 channels of 7x7), a product down to 8 values and one
@@ -117,14 +120,19 @@ func.func @two_dims(%x: memref<2x1000xf32>, %y: memref<1000xf32>)
 
 // -----
 
-// A loop of at most 256 iterations ran in one block anyway, so it joins
-// whatever its work: the global average pool of 32 channels of 128x128
-// pixels (2^19 iterations of work), then the product that reads it.
+// A loop of at most 256 iterations (block-size, the loop-nest kernels'
+// threads per block) ran in one block anyway, so it joins whatever its
+// work: the global average pool of 32 channels of 128x128 pixels (2^19
+// iterations of work), then the product that reads it. With blocks of 16
+// threads the pool would have spread over two, and it stays a kernel.
 // CHECK-LABEL: func.func @few_iterations_much_work
 // CHECK:         scf.parallel
 // CHECK:           nvvm.barrier0
 // CHECK:         } {mapping = [#gpu.loop_dim_map<processor = thread_x
 // CHECK-NOT:     scf.parallel
+// BLOCK16-LABEL: func.func @few_iterations_much_work
+// BLOCK16-COUNT-2: scf.parallel
+// BLOCK16-NOT:   nvvm.barrier0
 func.func @few_iterations_much_work(%x: memref<32x16384xf32>,
                                     %w: memref<8x32xf32>) -> memref<8xf32> {
   %c0 = arith.constant 0 : index

@@ -115,8 +115,9 @@ int64_t mergeLightParallelLoops(mlir::Region &region);
 
 /// Replaces each run of at least two consecutive small scf.parallel ops of
 /// `region`'s blocks (static bounds; at most 4096 iterations, and either at
-/// most 256, which one block of the loop-nest kernels covers anyway, or at
-/// most 2^18 iterations of work with the loops inside; only side-effect-free
+/// most `blockSize`, the threads per block of the loop-nest kernels, which
+/// one block covers anyway, or at most 2^18 iterations of work with the
+/// loops inside; only side-effect-free
 /// ops, allocations and deallocations in between) by one loop over the
 /// threads of a single block, mapped onto `thread x` for
 /// `convert-parallel-loops-to-gpu`: each thread runs every n-th iteration of
@@ -125,7 +126,8 @@ int64_t mergeLightParallelLoops(mlir::Region &region);
 /// block (a global average pool and two small products) becomes one kernel
 /// instead of three. For after mergeLightParallelLoops. Returns the number
 /// of loops removed.
-int64_t fuseSmallLoopsIntoOneBlock(mlir::Region &region);
+int64_t fuseSmallLoopsIntoOneBlock(mlir::Region &region,
+                                   int64_t blockSize = 256);
 
 } // namespace uniform
 

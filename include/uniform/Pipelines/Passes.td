@@ -566,9 +566,9 @@ def GpuFuseParallelLoops
 
     Then (`one-block-chains`, on by default) each run of at least two
     consecutive small loops (static bounds; at most 4096 iterations, and
-    either at most 256, which one block of 256 threads covers anyway, or at
-    most 2^18 iterations of work with the loops inside, about a launch's
-    time on one multiprocessor) becomes one loop over the threads of a
+    either at most `block-size`, which one block of the loop-nest kernels
+    covers anyway, or at most 2^18 iterations of work with the loops
+    inside, about a launch's time on one multiprocessor) becomes one loop over the threads of a
     single block, mapped onto `thread x` (so `uniform-gpu-map-parallel-loops`
     leaves it alone): each thread runs every n-th iteration of each loop in
     turn, with a block-wide barrier (`nvvm.barrier0`) between loops, which
@@ -582,6 +582,9 @@ def GpuFuseParallelLoops
     Option<"oneBlockChains", "one-block-chains", "bool", "true",
            "Run consecutive small loops as one kernel of one block, with "
            "barriers between them">,
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block of the loop-nest kernels "
+           "(uniform-gpu-map-parallel-loops' block-size)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
