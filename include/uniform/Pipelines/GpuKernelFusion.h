@@ -117,9 +117,8 @@ int64_t mergeLightParallelLoops(mlir::Region &region);
 /// `region`'s blocks (static bounds; at most 4096 iterations, and either at
 /// most `blockSize`, the threads per block of the loop-nest kernels, which
 /// one block covers anyway, or at most 2^18 iterations of work with the
-/// loops inside; only side-effect-free
-/// ops, allocations and deallocations in between) by one loop over the
-/// threads of a single block, mapped onto `thread x` for
+/// loops inside; only side-effect-free ops, allocations and deallocations
+/// in between) by one loop over the threads of a single block, mapped onto `thread x` for
 /// `convert-parallel-loops-to-gpu`: each thread runs every n-th iteration of
 /// each loop in turn, with a block-wide barrier (`nvvm.barrier0`) between
 /// loops, so any dependences between them hold. A squeeze-and-excitation

@@ -523,14 +523,16 @@ def GpuFuseLinalg : Pass<"uniform-gpu-fuse-linalg", "::mlir::func::FuncOp"> {
 
 def GpuFuseParallelLoops
     : Pass<"uniform-gpu-fuse-parallel-loops", "::mlir::func::FuncOp"> {
-  let summary = "Fuse parallel loops over the same iteration space into one "
-                "kernel";
+  let summary = "Fuse parallel loops over the same iteration space or the "
+                "same rows into one kernel";
   let description = [{
     Runs on bufferized loops, before `uniform-gpu-map-parallel-loops`.
     Copies that `gpu.memcpy` cannot do (a strided side, such as one head's
-    slice of a concatenation) first become parallel loops in the shape of
-    the buffer their source views, the reshapes in between applied to the
-    target instead. Statically shaped `memref.alloc` ops are hoisted, and
+    slice of a concatenation), and copies from or into a buffer that a loop
+    of its shape writes or accumulates onto (a bias copied into the
+    accumulator of a matrix-vector product), first become parallel loops in
+    the shape of the buffer their source views, the reshapes in between
+    applied to the target instead. Statically shaped `memref.alloc` ops are hoisted, and
     `memref.dealloc` ops sunk, across the loops and side-effect-free ops
     around them (a buffer then lives at most as long as the chain of loops
     around its uses), and a loop that fuses with neither neighbour moves
@@ -568,12 +570,13 @@ def GpuFuseParallelLoops
     consecutive small loops (static bounds; at most 4096 iterations, and
     either at most `block-size`, which one block of the loop-nest kernels
     covers anyway, or at most 2^18 iterations of work with the loops
-    inside, about a launch's time on one multiprocessor) becomes one loop over the threads of a
-    single block, mapped onto `thread x` (so `uniform-gpu-map-parallel-loops`
-    leaves it alone): each thread runs every n-th iteration of each loop in
-    turn, with a block-wide barrier (`nvvm.barrier0`) between loops, which
-    keeps every dependence between them. A squeeze-and-excitation block's
-    global average pool and two small products become one kernel.
+    inside, about a launch's time on one multiprocessor) becomes one loop
+    over the threads of a single block, mapped onto `thread x` (so
+    `uniform-gpu-map-parallel-loops` leaves it alone): each thread runs
+    every n-th iteration of each loop in turn, with a block-wide barrier
+    (`nvvm.barrier0`) between loops, which keeps every dependence between
+    them. A squeeze-and-excitation block's global average pool and two
+    small products become one kernel.
   }];
   let options = [
     Option<"mergeLightLoops", "merge-light-loops", "bool", "true",
