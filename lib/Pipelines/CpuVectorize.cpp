@@ -39,6 +39,8 @@
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <limits>
+
 namespace uniform {
 #define GEN_PASS_DEF_CPUVECTORIZECONTRACTIONS
 #define GEN_PASS_DEF_CPULOWERVECTORS
@@ -361,16 +363,21 @@ uniform::collapseContractionDims(RewriterBase &rewriter, linalg::GenericOp op) {
 }
 
 /// The bytes of the input of the contraction `op` that `loop` indexes and
-/// `other` does not (the weights [K, N] for the n loop of a matmul); 0 when
-/// there is none.
+/// `other` does not (the weights [K, N] for the n loop of a matmul),
+/// saturated at INT64_MAX; 0 when there is none.
 static int64_t sideOperandBytes(linalg::LinalgOp op, unsigned loop,
                                 unsigned other) {
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
     auto type = dyn_cast<RankedTensorType>(input->get().getType());
-    if (type && type.hasStaticShape() && map.isFunctionOfDim(loop) &&
-        !map.isFunctionOfDim(other))
-      return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+    if (!type || !type.hasStaticShape() || !map.isFunctionOfDim(loop) ||
+        map.isFunctionOfDim(other))
+      continue;
+    int64_t bytes = (type.getElementTypeBitWidth() + 7) / 8;
+    for (int64_t extent : type.getShape())
+      if (llvm::MulOverflow(bytes, extent, bytes))
+        return std::numeric_limits<int64_t>::max();
+    return bytes;
   }
   return 0;
 }
