@@ -253,3 +253,22 @@ func.func @empty(%q: tensor<2x49x0xf32>, %v: tensor<2x4x49x32xf32>) -> tensor<2x
   return %0 : tensor<2x4x49x32xf32>
 }
 }
+
+// -----
+
+// Separate attn.reuse ops that share one matrix but whose values are empty
+// (value width 0): nothing to merge (slicing each head back out of the
+// merged result would not verify; the fuzz corpus's
+// reuse-heads-merge-empty-values.mlir).
+// expected-remark @below {{0 rewritten, 0 heads merged, 0 attention matrices removed per batch item, 0 approximate, 2 candidates rejected}}
+module {
+func.func @merge_empty(%q: tensor<2x8x4xf32>, %v0: tensor<2x1x8x0xf32>,
+                       %v1: tensor<2x1x8x0xf32>) -> tensor<2x1x8x0xf32> {
+  // expected-remark @below {{attention not merged into a shared matrix: it is empty (a dimension of extent 0)}}
+  %0 = attn.reuse %q, %q, %v0 scale(0.5) : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x1x8x0xf32> -> tensor<2x1x8x0xf32>
+  // expected-remark @below {{attention not merged into a shared matrix: it is empty (a dimension of extent 0)}}
+  %1 = attn.reuse %q, %q, %v1 scale(0.5) : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x1x8x0xf32> -> tensor<2x1x8x0xf32>
+  %2 = arith.addf %0, %1 : tensor<2x1x8x0xf32>
+  return %2 : tensor<2x1x8x0xf32>
+}
+}

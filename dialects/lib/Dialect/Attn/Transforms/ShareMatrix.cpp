@@ -96,9 +96,9 @@ private:
                           unsigned depth) {
     if (!a || !b || a.getType() != b.getType() ||
         a.getStaticSizes() != b.getStaticSizes() ||
-        a.getStaticStrides() != b.getStaticStrides() ||
-        !a.getSizes().empty() || !b.getSizes().empty() ||
-        !a.getOffsets().empty() || !b.getOffsets().empty() ||
+        a.getStaticStrides() != b.getStaticStrides() || !a.getSizes().empty() ||
+        !b.getSizes().empty() || !a.getOffsets().empty() ||
+        !b.getOffsets().empty() ||
         !equal(a.getSource(), b.getSource(), depth + 1))
       return false;
     for (auto [dim, offsets] : llvm::enumerate(
@@ -209,8 +209,7 @@ struct InBlockUsers {
     llvm::raw_string_ostream os(text);
     llvm::interleave(
         llvm::reverse(chain), os,
-        [&](Operation *link) { os << "'" << link->getName() << "'"; },
-        " -> ");
+        [&](Operation *link) { os << "'" << link->getName() << "'"; }, " -> ");
     return text;
   }
 };
@@ -227,9 +226,8 @@ SmallVector<Operation *>
 attn::selectIndependentAttention(ArrayRef<Operation *> members,
                                  SmallVectorImpl<ExcludedMember> *excluded) {
   SmallVector<Operation *> sorted(members);
-  llvm::sort(sorted, [](Operation *a, Operation *b) {
-    return a->isBeforeInBlock(b);
-  });
+  llvm::sort(sorted,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   auto exclude = [&](Operation *op, const Twine &why) {
     if (excluded)
       excluded->push_back({op, why.str()});
@@ -240,6 +238,16 @@ attn::selectIndependentAttention(ArrayRef<Operation *> members,
   int64_t totalHeads = 0;
   for (Operation *op : sorted) {
     RankedTensorType type = getResultType(op);
+    // An empty op computes nothing to share, and slicing its heads out of
+    // the merged result would index a dimension of extent 0, which
+    // tensor.extract_slice rejects.
+    auto isEmpty = [](Type t) {
+      return llvm::is_contained(cast<ShapedType>(t).getShape(), 0);
+    };
+    if (llvm::any_of(op->getOperandTypes(), isEmpty) || isEmpty(type)) {
+      exclude(op, "it is empty (a dimension of extent 0)");
+      continue;
+    }
     if (type.isDynamicDim(1)) {
       exclude(op, "its head count is dynamic");
       continue;
@@ -260,7 +268,8 @@ attn::selectIndependentAttention(ArrayRef<Operation *> members,
     });
     if (it != groupUsers.end()) {
       exclude(op, "its operands depend on the result of the attention op "
-                  "at " + describeLoc(it->root->getLoc()) + " through " +
+                  "at " +
+                      describeLoc(it->root->getLoc()) + " through " +
                       it->describeChain(op) +
                       " (cascaded attention: merging would break the chain)");
       continue;
@@ -311,9 +320,8 @@ getUsersToMove(ArrayRef<Operation *> group, Operation *anchor,
   for (Operation *op : group)
     users.emplace_back(op);
   for (Operation &op : *anchor->getBlock()) {
-    if (llvm::any_of(users, [&](const InBlockUsers &u) {
-          return u.contains(&op);
-        })) {
+    if (llvm::any_of(users,
+                     [&](const InBlockUsers &u) { return u.contains(&op); })) {
       if (!isMemoryEffectFree(&op) || op.hasTrait<OpTrait::IsTerminator>())
         return fail(reason, "the result of a head is used by '" +
                                 op.getName().getStringRef() +
@@ -366,8 +374,8 @@ static FailureOr<MergePlan> planMerge(ArrayRef<Operation *> members,
       return fail(reason, "the attention ops are in different blocks");
     std::string why;
     if (!haveSameAttentionMatrix(members.front(), op, &why))
-      return fail(reason, "the attention ops compute different matrices: " +
-                              why);
+      return fail(reason,
+                  "the attention ops compute different matrices: " + why);
   }
   SmallVector<ExcludedMember> excluded;
   SmallVector<Operation *> group =
@@ -395,11 +403,9 @@ LogicalResult attn::matchSameMatrixAttention(ArrayRef<Operation *> members,
   return success(succeeded(planMerge(members, reason)));
 }
 
-FailureOr<ReuseAttentionOp>
-attn::mergeSameMatrixAttention(RewriterBase &rewriter,
-                               ArrayRef<Operation *> members,
-                               const ReuseHeadsOptions &options,
-                               std::string *reason) {
+FailureOr<ReuseAttentionOp> attn::mergeSameMatrixAttention(
+    RewriterBase &rewriter, ArrayRef<Operation *> members,
+    const ReuseHeadsOptions &options, std::string *reason) {
   FailureOr<MergePlan> plan = planMerge(members, reason);
   if (failed(plan))
     return failure();
@@ -424,8 +430,8 @@ attn::mergeSameMatrixAttention(RewriterBase &rewriter,
   Operation *first = group.front();
   auto [query, key, bias] = buildSharedOperands(rewriter, loc, first);
   Value value = tensor::ConcatOp::create(rewriter, loc, /*dim=*/1, values);
-  auto merged = ReuseAttentionOp::create(rewriter, loc, query, key, value,
-                                         bias, getScale(first).convertToFloat());
+  auto merged = ReuseAttentionOp::create(rewriter, loc, query, key, value, bias,
+                                         getScale(first).convertToFloat());
   merged->setDiscardableAttrs(first->getDiscardableAttrDictionary());
 
   // Each member's result is its run of heads in the merged result.
@@ -439,9 +445,8 @@ attn::mergeSameMatrixAttention(RewriterBase &rewriter,
     SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0));
     offsets[1] = rewriter.getIndexAttr(offset);
     sizes[1] = rewriter.getIndexAttr(heads);
-    Value slice = tensor::ExtractSliceOp::create(rewriter, op->getLoc(),
-                                                 result, offsets, sizes,
-                                                 strides);
+    Value slice = tensor::ExtractSliceOp::create(rewriter, op->getLoc(), result,
+                                                 offsets, sizes, strides);
     if (slice.getType() != op->getResult(0).getType())
       slice = tensor::CastOp::create(rewriter, op->getLoc(),
                                      op->getResult(0).getType(), slice);
