@@ -1,5 +1,6 @@
 //===- GpuPasses.cpp - Passes of the GPU pipeline -------------------------===//
 //
+// `uniform-gpu-require-static-shapes` rejects dynamic signatures;
 // `uniform-gpu-map-parallel-loops` maps bufferized loop nests onto blocks and
 // threads; `uniform-gpu-device-memory` moves the host functions' buffers to
 // device memory.
@@ -29,6 +30,7 @@
 #include <numeric>
 
 namespace uniform {
+#define GEN_PASS_DEF_GPUREQUIRESTATICSHAPES
 #define GEN_PASS_DEF_GPUMAPPARALLELLOOPS
 #define GEN_PASS_DEF_GPUDEVICEMEMORY
 #include "uniform/Pipelines/Passes.h.inc"
@@ -189,9 +191,9 @@ static LogicalResult copyGlobalToDevice(RewriterBase &rewriter,
                          "device memory)");
   Location loc = get.getLoc();
   rewriter.setInsertionPointAfter(get);
-  auto device = gpu::AllocOp::create(
-      rewriter, loc, type, /*asyncToken=*/Type(), ValueRange(), ValueRange(),
-      ValueRange(), /*hostShared=*/false);
+  auto device = gpu::AllocOp::create(rewriter, loc, type, /*asyncToken=*/Type(),
+                                     ValueRange(), ValueRange(), ValueRange(),
+                                     /*hostShared=*/false);
   auto copy = gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(),
                                     ValueRange(), device.getMemref(), get);
   bool returned = false;
@@ -208,6 +210,38 @@ static LogicalResult copyGlobalToDevice(RewriterBase &rewriter,
   });
   return success();
 }
+
+struct GpuRequireStaticShapesPass
+    : public uniform::impl::GpuRequireStaticShapesBase<
+          GpuRequireStaticShapesPass> {
+  void runOnOperation() override {
+    auto isDynamic = [](Type type) {
+      auto shaped = dyn_cast<ShapedType>(type);
+      return shaped && !shaped.hasStaticShape();
+    };
+    WalkResult result = getOperation().walk([&](func::FuncOp func) {
+      if (func.isExternal())
+        return WalkResult::advance();
+      FunctionType type = func.getFunctionType();
+      for (auto [what, types] : {std::make_pair("argument", type.getInputs()),
+                                 std::make_pair("result", type.getResults())})
+        for (auto [i, t] : llvm::enumerate(types)) {
+          if (!isDynamic(t))
+            continue;
+          func.emitError("uniform-gpu-pipeline needs static shapes: ")
+              << what << " #" << i << " of @" << func.getSymName()
+              << " has type " << t
+              << "; give the model's dynamic dimensions extents (an ONNX "
+                 "model: import it with --onnx-input-shape=NAME=DxDx..., "
+                 "which uniform-compile takes too)";
+          return WalkResult::interrupt();
+        }
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
 
 struct GpuDeviceMemoryPass
     : public uniform::impl::GpuDeviceMemoryBase<GpuDeviceMemoryPass> {
@@ -252,8 +286,7 @@ struct GpuDeviceMemoryPass
           return signalPassFailure();
         }
         gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(),
-                              ValueRange(), copy.getTarget(),
-                              copy.getSource());
+                              ValueRange(), copy.getTarget(), copy.getSource());
         rewriter.eraseOp(copy);
         continue;
       }

@@ -141,6 +141,7 @@ LogicalResult uniform::verifyGpuPipelineOptions(
 
 void uniform::buildGpuPipeline(OpPassManager &pm,
                                const GpuPipelineOptions &options) {
+  pm.addPass(createGpuRequireStaticShapes());
   // Graph level and bufferization, as on the CPU.
   std::optional<std::string> fusedAttentionTiles;
   if (useTensorCores(options))

@@ -439,6 +439,22 @@ def GpuMapParallelLoops
   ];
 }
 
+def GpuRequireStaticShapes
+    : Pass<"uniform-gpu-require-static-shapes", "::mlir::ModuleOp"> {
+  let summary = "Reject functions with dynamic tensor shapes, which the GPU "
+                "pipeline does not compile";
+  let description = [{
+    The first pass of `uniform-gpu-pipeline`. Its kernels, launch grids and
+    fused attention tiles are all sized at compile time, so every argument
+    and result of a function with a body must be a tensor or memref of
+    static shape (or a scalar). A dynamic one, such as the batch of an ONNX
+    model imported without `--onnx-input-shape`, is an error at the
+    function naming the argument or result and its type, and telling how to
+    give it static extents; without this check the pipeline would fail
+    deep inside with a message about host code touching device memory.
+  }];
+}
+
 def GpuDeviceMemory
     : Pass<"uniform-gpu-device-memory", "::mlir::func::FuncOp"> {
   let summary = "Place the buffers of host functions in GPU memory";
