@@ -21,10 +21,16 @@ proto = onnx.load(model)
 m = uniform.compile(proto, input_shapes={"x": (2, 4)}, name="proto")
 print("ModelProto:", os.path.basename(m.path),
       "ok" if (m(x[:2]) == np.maximum(x[:2], 0)).all() else "BAD")
+# Without shapes the batch stays dynamic: one library runs any batch.
+m = uniform.compile(model, name="anybatch")
+for batch in (3, 1):
+    y = m(x[:batch])
+    print(f"no shape, batch {batch}:", y.dtype, y.shape,
+          "ok" if (y == np.maximum(x[:batch], 0)).all() else "BAD")
 try:
-    uniform.compile(model)
+    uniform.compile(model, target="cuda", chip="sm_87")
 except uniform.UniformError as e:
-    print("no shape:", str(e).splitlines()[0])
+    print("cuda, no shape:", str(e).splitlines()[0])
 
 # A CUDA library (sm_87 kernels, JetPack 5's PTX ISA) compiles, saves and
 # loads on a host without a GPU; it runs where there is one.

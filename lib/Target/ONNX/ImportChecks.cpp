@@ -229,5 +229,38 @@ void specializeInputs(
   }
 }
 
+int64_t probeExtent(int probe, int symbol) {
+  static constexpr int64_t primes[] = {3,  5,  7,  11, 13, 17, 19, 23,
+                                       29, 31, 37, 41, 43, 47, 53, 59};
+  constexpr int symbols = std::size(primes) / 2;
+  return primes[2 * (symbol % symbols) + probe];
+}
+
+bool fixDynamicInputs(onnx::GraphProto &graph, int probe) {
+  llvm::StringSet<> initializers;
+  for (const auto &init : graph.initializer())
+    initializers.insert(init.name());
+  // Symbols by dim_param, in order of appearance; "" for dimensions with
+  // neither an extent nor a name.
+  llvm::StringMap<int> symbols;
+  bool found = false;
+  for (auto &input : *graph.mutable_input()) {
+    if (initializers.contains(input.name()) || !input.type().has_tensor_type())
+      continue;
+    for (auto &dim : *input.mutable_type()
+                          ->mutable_tensor_type()
+                          ->mutable_shape()
+                          ->mutable_dim()) {
+      if (dim.has_dim_value() && dim.dim_value() >= 0)
+        continue;
+      std::string name = dim.has_dim_param() ? dim.dim_param() : "";
+      int symbol = symbols.try_emplace(name, symbols.size()).first->second;
+      dim.set_dim_value(probeExtent(probe, symbol));
+      found = true;
+    }
+  }
+  return found;
+}
+
 } // namespace onnx_import
 } // namespace uniform

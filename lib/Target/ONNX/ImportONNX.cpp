@@ -305,6 +305,64 @@ uniform::parseONNXInputShape(llvm::StringRef spec, std::string &name,
   return success();
 }
 
+namespace {
+/// Imports `model`, whose inputs have static shapes: checks it, infers its
+/// shapes and converts it. Throws ImportError.
+OwningOpRef<ModuleOp> importStatic(onnx::ModelProto &model, int64_t opset,
+                                   Location fileLoc,
+                                   const uniform::ImportONNXOptions &options) {
+  validateGraph(model.graph());
+  onnx::checker::check_model(model);
+  // Shape inference first without data propagation, which reports
+  // inconsistent graphs; libonnx 1.12's data propagation dereferences null
+  // on some of them instead.
+  onnx::ShapeInferenceOptions inferenceOptions;
+  inferenceOptions.check_type = true;
+  inferenceOptions.error_mode = 1;
+  inferenceOptions.enable_data_propagation = false;
+  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                     inferenceOptions);
+  inferenceOptions.enable_data_propagation = true;
+  onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                     inferenceOptions);
+  Importer importer(fileLoc, model, opset, options);
+  return importer.run();
+}
+
+/// Imports `model`, some of whose input dimensions are dynamic: once with
+/// them at each of their two probeExtent, then merged (GeneralizeDims.cpp).
+/// Throws ImportError, or returns failure() once the merge has reported
+/// its error.
+FailureOr<OwningOpRef<ModuleOp>>
+importDynamic(const onnx::ModelProto &model, int64_t opset, Location fileLoc,
+              const uniform::ImportONNXOptions &options) {
+  OwningOpRef<ModuleOp> imports[2];
+  for (int probe : {0, 1}) {
+    onnx::ModelProto fixed = model;
+    fixDynamicInputs(*fixed.mutable_graph(), probe);
+    std::string note = " (importing the graph with its dynamic input "
+                       "dimensions at small extents, the first at " +
+                       std::to_string(probeExtent(probe, 0)) +
+                       "; --onnx-input-shape gives them static extents)";
+    try {
+      imports[probe] = importStatic(fixed, opset, fileLoc, options);
+    } catch (ImportError &e) {
+      e.message += note;
+      throw;
+    } catch (const std::exception &e) {
+      // libonnx's checks, as importONNX reports them.
+      throw ImportError{
+          "invalid ONNX model: " + StringRef(e.what()).rtrim().str() + note,
+          {},
+          {}};
+    }
+  }
+  if (failed(generalizeImports(*imports[0], *imports[1])))
+    return failure();
+  return std::move(imports[0]);
+}
+} // namespace
+
 FailureOr<OwningOpRef<ModuleOp>>
 uniform::importONNX(llvm::StringRef bytes, Location fileLoc,
                     const ImportONNXOptions &options) {
@@ -338,22 +396,10 @@ uniform::importONNX(llvm::StringRef bytes, Location fileLoc,
     if (opset > kLibOnnxOpset)
       adaptToLibOnnxOpset(model, opset);
     specializeInputs(*model.mutable_graph(), options.inputShapes);
-    validateGraph(model.graph());
-    onnx::checker::check_model(model);
-    // Shape inference first without data propagation, which reports
-    // inconsistent graphs; libonnx 1.12's data propagation dereferences null
-    // on some of them instead.
-    onnx::ShapeInferenceOptions inferenceOptions;
-    inferenceOptions.check_type = true;
-    inferenceOptions.error_mode = 1;
-    inferenceOptions.enable_data_propagation = false;
-    onnx::shape_inference::InferShapes(
-        model, onnx::OpSchemaRegistry::Instance(), inferenceOptions);
-    inferenceOptions.enable_data_propagation = true;
-    onnx::shape_inference::InferShapes(
-        model, onnx::OpSchemaRegistry::Instance(), inferenceOptions);
-    Importer importer(fileLoc, model, opset, options);
-    return importer.run();
+    onnx::ModelProto probe = model;
+    if (!fixDynamicInputs(*probe.mutable_graph(), 0))
+      return importStatic(model, opset, fileLoc, options);
+    return importDynamic(model, opset, fileLoc, options);
   } catch (const ImportError &e) {
     // At the node when there is one: its name within the file.
     Location loc = fileLoc;

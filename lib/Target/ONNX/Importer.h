@@ -410,10 +410,30 @@ void validateGraph(const onnx::GraphProto &graph);
 void specializeInputs(
     onnx::GraphProto &graph,
     ArrayRef<std::pair<std::string, SmallVector<int64_t>>> shapes);
+/// The extent that dynamic input dimension `symbol` (the dimensions of one
+/// `dim_param` share one) takes in import `probe` (0 or 1) of a model with
+/// dynamic dimensions, which generalizeImports merges. Small primes, a
+/// different pair for each of the first 8 symbols: small, so that an
+/// extent clamped against a constant (min(batch, 5)) differs between the
+/// two imports too; distinct, so that the merge tells the symbols apart.
+int64_t probeExtent(int probe, int symbol);
+/// Gives every dynamic dimension of the graph's inputs (a `dim_param`, no
+/// extent or a negative one) its extent in import `probe`; returns whether
+/// there was one.
+bool fixDynamicInputs(onnx::GraphProto &graph, int probe);
 /// Rewrites a model of opset 18 to kMaxOpset (`opset`) into opset 17 for
 /// libonnx (ImportOpsets.cpp).
 void adaptToLibOnnxOpset(onnx::ModelProto &model, int64_t opset);
 /// @}
+
+/// Merges `b` into `a`, the two imports of one model with its dynamic input
+/// dimensions at their probeExtent: the extents that differ become
+/// dynamic, and so do the entries of shape operands where tosa.reshape
+/// (one -1) and tosa.slice (to the end of the axis) can take that;
+/// tosa.tile that broadcasts a unit dimension to a dynamic extent becomes a
+/// broadcasting tosa.select. Any other difference is an error at its node,
+/// asking for static shapes.
+LogicalResult generalizeImports(ModuleOp a, ModuleOp b);
 
 /// Whether ONNX element type `type` is a float type the importer computes
 /// in f32 (FLOAT, FLOAT16, BFLOAT16: exactly representable there).

@@ -1,0 +1,396 @@
+//===- GeneralizeDims.cpp - Dynamic dims from two static imports ----------===//
+//
+// A model with dynamic input dimensions (a `dim_param` or no extent, as
+// `torch.onnx.export(..., dynamic_axes=...)` writes them) is imported twice,
+// with those dimensions at two small extents (probeExtent), and the two
+// modules are merged into one whose extents are dynamic wherever the two
+// differ. Every converter of the importer thus works on static shapes, and
+// the graph's shape arithmetic (Shape, Gather, Concat, Mul, ...) folds as it
+// does for a static model: whatever depends on the dynamic dimensions shows
+// up as a difference between the two imports.
+//
+// The two modules must hold the same ops, with the same operands and the
+// same attributes. The differences allowed:
+// - extents of result and argument types, which become dynamic;
+// - entries of a tosa.const_shape, which become -1 where every user takes
+//   that: tosa.reshape's new shape (at most one -1, inferred from the
+//   element count) and tosa.slice's size when the slice runs to the end of
+//   its axis in both imports;
+// - tosa.tile's multiples where it broadcasts a unit dimension to a dynamic
+//   extent (Expand to a shape computed from the batch, as ViT's class token
+//   is): it becomes a tosa.select that broadcasts the tile's input against
+//   a mask of that extent, sliced from a value that has it. Each dynamic
+//   input dimension takes its own pair of extents in the two imports, so
+//   the pair identifies the value to slice.
+// Anything else that differs (a constant's data or type, another attribute,
+// the op sequence) means that the graph's structure depends on a dynamic
+// extent in a way one TOSA function cannot express: an error at the node,
+// which asks for --onnx-input-shape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/ADT/MapVector.h"
+
+namespace uniform {
+namespace onnx_import {
+namespace {
+
+/// What the merge changes in the first module, collected before any of it
+/// is applied, so that the checks read both imports as they were.
+struct Generalization {
+  /// The values of the first module whose type becomes `type`.
+  SmallVector<std::pair<Value, Type>> types;
+  /// tosa.const_shape ops of the first module and their merged entries.
+  SmallVector<std::pair<tosa::ConstShapeOp, SmallVector<int64_t>>> shapes;
+  /// Each op of the first module's counterpart in the second.
+  DenseMap<Operation *, Operation *> counterpart;
+  /// Each value of the first module's counterpart in the second, and the
+  /// values in the order they are defined.
+  DenseMap<Value, Value> aToB;
+  SmallVector<Value> defined;
+  /// A tile's axis whose multiple becomes a broadcast, and the value (with
+  /// its axis) that has the dynamic extent it broadcasts to.
+  struct Broadcast {
+    int64_t axis;
+    Value source;
+    int64_t sourceAxis;
+  };
+  /// The tiles replaced by broadcasts, with their merged multiples.
+  llvm::MapVector<Operation *,
+                  std::pair<SmallVector<int64_t>, SmallVector<Broadcast>>>
+      broadcasts;
+};
+
+/// An error at `op`, whose location names its node (the importer's
+/// NameLoc, which the command line prints as the file's location).
+InFlightDiagnostic importError(Operation *op) {
+  InFlightDiagnostic diag = op->emitError() << "cannot import ONNX model: ";
+  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
+    diag << "node '" << name.getName().getValue() << "': ";
+  return diag;
+}
+
+/// The note every error of the merge ends with.
+constexpr llvm::StringLiteral kAskForShapes =
+    "; give the dynamic inputs static shapes with --onnx-input-shape";
+
+/// `a`'s type with the extents that differ in `b` dynamic, or null when the
+/// two differ otherwise.
+Type generalizeType(Type a, Type b) {
+  if (a == b)
+    return a;
+  auto ta = dyn_cast<RankedTensorType>(a), tb = dyn_cast<RankedTensorType>(b);
+  if (!ta || !tb || ta.getRank() != tb.getRank() ||
+      ta.getElementType() != tb.getElementType() ||
+      ta.getEncoding() != tb.getEncoding())
+    return {};
+  SmallVector<int64_t> shape(ta.getShape());
+  for (auto [dim, other] : llvm::zip(shape, tb.getShape()))
+    if (dim != other)
+      dim = ShapedType::kDynamic;
+  return RankedTensorType::get(shape, ta.getElementType(), ta.getEncoding());
+}
+
+/// Whether two constants' attributes hold the same data: dense_resource
+/// blobs are compared by their bytes, as the two imports name them apart.
+bool sameConstant(Attribute a, Attribute b) {
+  if (a == b)
+    return true;
+  auto ra = dyn_cast<DenseResourceElementsAttr>(a);
+  auto rb = dyn_cast<DenseResourceElementsAttr>(b);
+  if (!ra || !rb || ra.getType() != rb.getType())
+    return false;
+  AsmResourceBlob *ba = ra.getRawHandle().getBlob();
+  AsmResourceBlob *bb = rb.getRawHandle().getBlob();
+  return ba && bb && ba->getData() == bb->getData();
+}
+
+/// Whether `a` and `b` have the same attributes, constants compared by
+/// their data and tosa.const_shape's entries left to the caller.
+bool sameAttributes(Operation *a, Operation *b) {
+  if (a->getAttrs().size() != b->getAttrs().size())
+    return false;
+  bool constShape = isa<tosa::ConstShapeOp>(a);
+  bool func = isa<func::FuncOp>(a);
+  for (NamedAttribute attr : a->getAttrs()) {
+    Attribute other = b->getAttr(attr.getName());
+    if (!other)
+      return false;
+    // Entries and signatures are merged by the caller.
+    if ((constShape && attr.getName() == "values") ||
+        (func && attr.getName() == "function_type"))
+      continue;
+    if (!sameConstant(attr.getValue(), other))
+      return false;
+  }
+  return true;
+}
+
+SmallVector<int64_t> shapeEntries(tosa::ConstShapeOp op) {
+  return llvm::to_vector(
+      llvm::map_range(op.getValues().getValues<APInt>(),
+                      [](const APInt &v) { return v.getSExtValue(); }));
+}
+
+/// Compares one op of each import; records what the merge changes.
+LogicalResult compareOps(Operation *a, Operation *b, IRMapping &bToA,
+                         Generalization &g) {
+  auto differ = [&](StringRef what) {
+    return importError(a) << "its " << what
+                          << " depends on the graph's dynamic dimensions"
+                          << kAskForShapes;
+  };
+  if (a->getName() != b->getName() ||
+      a->getNumOperands() != b->getNumOperands() ||
+      a->getNumResults() != b->getNumResults() ||
+      a->getNumRegions() != b->getNumRegions())
+    return differ("conversion");
+  for (auto [va, vb] : llvm::zip(a->getOperands(), b->getOperands()))
+    if (bToA.lookupOrNull(vb) != va)
+      return differ("conversion");
+  if (!sameAttributes(a, b))
+    return differ(isa<tosa::ConstOp>(a) ? "constant" : "conversion");
+  for (auto [ra, rb] : llvm::zip(a->getResults(), b->getResults())) {
+    Type type = generalizeType(ra.getType(), rb.getType());
+    if (!type)
+      return differ("result type");
+    if (type != ra.getType()) {
+      if (isa<tosa::ConstOp>(a))
+        return differ("constant");
+      g.types.emplace_back(ra, type);
+    }
+    bToA.map(rb, ra);
+    g.aToB[ra] = rb;
+    g.defined.push_back(ra);
+  }
+  g.counterpart[a] = b;
+  if (auto shape = dyn_cast<tosa::ConstShapeOp>(a)) {
+    SmallVector<int64_t> ea = shapeEntries(shape);
+    SmallVector<int64_t> eb = shapeEntries(cast<tosa::ConstShapeOp>(b));
+    if (ea != eb) {
+      for (auto [x, y] : llvm::zip(ea, eb))
+        if (x != y)
+          x = -1;
+      g.shapes.emplace_back(shape, std::move(ea));
+    }
+  }
+  return success();
+}
+
+/// Extent `axis` of `v`'s type in the two imports, when static in both.
+std::optional<std::pair<int64_t, int64_t>> extentPair(Value v, int64_t axis,
+                                                      const Generalization &g) {
+  auto ta = dyn_cast<RankedTensorType>(v.getType());
+  auto tb = dyn_cast<RankedTensorType>(g.aToB.lookup(v).getType());
+  if (!ta || !tb || ta.isDynamicDim(axis) || tb.isDynamicDim(axis))
+    return std::nullopt;
+  return std::make_pair(ta.getDimSize(axis), tb.getDimSize(axis));
+}
+
+/// Records the broadcasts that replace `tile`, whose multiples differ
+/// between the imports where `merged` has -1: each must repeat a unit axis
+/// to an extent that a value defined before the tile has.
+LogicalResult planBroadcasts(tosa::TileOp tile, ArrayRef<int64_t> merged,
+                             Generalization &g) {
+  auto input = cast<RankedTensorType>(tile.getInput1().getType());
+  for (auto [axis, entry] : llvm::enumerate(merged)) {
+    if (entry != -1)
+      continue;
+    std::optional<std::pair<int64_t, int64_t>> want = extentPair(tile, axis, g);
+    Value source;
+    int64_t sourceAxis = 0;
+    for (Value v : g.defined) {
+      if (v == tile.getResult())
+        break;
+      auto type = dyn_cast<RankedTensorType>(v.getType());
+      if (!type || !isa<FloatType>(type.getElementType()))
+        continue;
+      for (int64_t d = 0; !source && d < type.getRank(); ++d)
+        if (want && extentPair(v, d, g) == want) {
+          source = v;
+          sourceAxis = d;
+        }
+      if (source)
+        break;
+    }
+    if (input.getDimSize(axis) != 1 || !source)
+      return importError(tile)
+             << "it repeats axis " << axis << " a number of times that "
+             << "depends on the graph's dynamic dimensions" << kAskForShapes;
+    auto &[multiples, axes] = g.broadcasts[tile];
+    multiples.assign(merged.begin(), merged.end());
+    axes.push_back({static_cast<int64_t>(axis), source, sourceAxis});
+  }
+  return success();
+}
+
+/// The tosa.const_shape of `entries`.
+Value shapeOf(OpBuilder &b, Location loc, ArrayRef<int64_t> entries) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(entries.size())},
+                                    b.getIndexType());
+  return tosa::ConstShapeOp::create(
+      b, loc, tosa::shapeType::get(b.getContext(), entries.size()),
+      DenseIntElementsAttr::get(type, entries));
+}
+
+/// `v` broadcast along its unit axis `axis` to the extent of `source`'s
+/// axis `sourceAxis`: tosa.select(mask, v, v) with a boolean mask of that
+/// extent on `axis` (and 1 elsewhere), sliced from `source`. Exact for any
+/// data, NaN included.
+Value broadcastLike(OpBuilder &b, Location loc, Value v, int64_t axis,
+                    Value source, int64_t sourceAxis) {
+  auto type = cast<RankedTensorType>(v.getType());
+  auto sourceType = cast<RankedTensorType>(source.getType());
+  int64_t sourceRank = sourceType.getRank();
+  SmallVector<int64_t> size(sourceRank, 1), start(sourceRank, 0);
+  size[sourceAxis] = -1;
+  SmallVector<int64_t> sliceShape(sourceRank, 1);
+  sliceShape[sourceAxis] = ShapedType::kDynamic;
+  Value line = tosa::SliceOp::create(
+      b, loc, RankedTensorType::get(sliceShape, sourceType.getElementType()),
+      source, shapeOf(b, loc, start), shapeOf(b, loc, size));
+  SmallVector<int64_t> maskShape(type.getRank(), 1), entries(type.getRank(), 1);
+  maskShape[axis] = ShapedType::kDynamic;
+  entries[axis] = -1;
+  line = tosa::ReshapeOp::create(
+      b, loc, RankedTensorType::get(maskShape, sourceType.getElementType()),
+      line, shapeOf(b, loc, entries));
+  Value mask = tosa::EqualOp::create(
+      b, loc, RankedTensorType::get(maskShape, b.getI1Type()), line, line);
+  SmallVector<int64_t> shape(type.getShape());
+  shape[axis] = ShapedType::kDynamic;
+  return tosa::SelectOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), mask, v, v);
+}
+
+/// Whether the merged entries `merged` of `shape` can stand as `user`'s
+/// operand `operand`: see the file comment.
+LogicalResult checkShapeUser(tosa::ConstShapeOp shape, ArrayRef<int64_t> merged,
+                             OpOperand &use, Generalization &g) {
+  Operation *user = use.getOwner();
+  if (isa<tosa::ReshapeOp>(user) && use.getOperandNumber() == 1) {
+    if (llvm::count(merged, -1) <= 1)
+      return success();
+    return importError(user)
+           << "its result has more than one extent that depends on the "
+              "graph's dynamic dimensions, which tosa.reshape cannot infer"
+           << kAskForShapes;
+  }
+  if (auto slice = dyn_cast<tosa::SliceOp>(user);
+      slice && use.getOperandNumber() == 2) {
+    // Runs to the end of every axis whose size differs, in both imports.
+    auto reachesEnd = [&](tosa::SliceOp op, int64_t axis) {
+      auto start = op.getStart().getDefiningOp<tosa::ConstShapeOp>();
+      auto size = op.getSize().getDefiningOp<tosa::ConstShapeOp>();
+      auto type = cast<RankedTensorType>(op.getInput1().getType());
+      return start && size && !type.isDynamicDim(axis) &&
+             shapeEntries(start)[axis] + shapeEntries(size)[axis] ==
+                 type.getDimSize(axis);
+    };
+    auto other = cast<tosa::SliceOp>(g.counterpart.lookup(slice));
+    for (auto [axis, entry] : llvm::enumerate(merged))
+      if (entry == -1 && (!reachesEnd(slice, axis) || !reachesEnd(other, axis)))
+        return importError(user)
+               << "it takes a part of axis " << axis
+               << " whose size depends on the graph's dynamic dimensions"
+               << kAskForShapes;
+    return success();
+  }
+  if (auto tile = dyn_cast<tosa::TileOp>(user))
+    return planBroadcasts(tile, merged, g);
+  return importError(user) << "its shape operand depends on the graph's "
+                              "dynamic dimensions, which "
+                           << user->getName() << " cannot take"
+                           << kAskForShapes;
+}
+
+} // namespace
+
+LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
+  SmallVector<Operation *> opsA, opsB;
+  a.getBody()->walk<WalkOrder::PreOrder>(
+      [&](Operation *op) { opsA.push_back(op); });
+  b.getBody()->walk<WalkOrder::PreOrder>(
+      [&](Operation *op) { opsB.push_back(op); });
+  IRMapping bToA;
+  Generalization g;
+  for (auto [opA, opB] : llvm::zip(opsA, opsB)) {
+    for (auto [ra, rb] : llvm::zip(opA->getRegions(), opB->getRegions()))
+      for (auto [ba, bb] : llvm::zip(ra, rb))
+        for (auto [argA, argB] :
+             llvm::zip(ba.getArguments(), bb.getArguments())) {
+          Type type = generalizeType(argA.getType(), argB.getType());
+          if (!type)
+            return importError(opA) << "its argument types depend on the "
+                                       "graph's dynamic dimensions";
+          if (type != argA.getType())
+            g.types.emplace_back(argA, type);
+          bToA.map(argB, argA);
+          g.aToB[argA] = argB;
+          g.defined.push_back(argA);
+        }
+    if (failed(compareOps(opA, opB, bToA, g)))
+      return failure();
+  }
+  if (opsA.size() != opsB.size())
+    return importError(opsA.size() < opsB.size() ? opsB[opsA.size()]
+                                                 : opsA[opsB.size()])
+           << "the graph converts to different ops at different extents of "
+              "its dynamic dimensions"
+           << kAskForShapes;
+  for (auto &[shape, merged] : g.shapes)
+    for (OpOperand &use : shape->getUses())
+      if (failed(checkShapeUser(shape, merged, use, g)))
+        return failure();
+
+  for (auto &[value, type] : g.types)
+    value.setType(type);
+  for (auto &[shape, merged] : g.shapes)
+    shape.setValuesAttr(DenseIntElementsAttr::get(
+        RankedTensorType::get({static_cast<int64_t>(merged.size())},
+                              IndexType::get(a.getContext())),
+        merged));
+  for (auto &[op, plan] : g.broadcasts) {
+    auto tile = cast<tosa::TileOp>(op);
+    auto &[multiples, axes] = plan;
+    OpBuilder b(tile);
+    Location loc = tile.getLoc();
+    Value v = tile.getInput1();
+    // The static repetitions first, then the broadcasts.
+    SmallVector<int64_t> repeat(multiples), shape;
+    for (auto [m, extent] :
+         llvm::zip(repeat, cast<RankedTensorType>(v.getType()).getShape())) {
+      m = m == -1 ? 1 : m;
+      shape.push_back(m * extent);
+    }
+    if (llvm::any_of(repeat, [](int64_t m) { return m != 1; }))
+      v = tosa::TileOp::create(
+          b, loc,
+          RankedTensorType::get(
+              shape, cast<RankedTensorType>(v.getType()).getElementType()),
+          v, shapeOf(b, loc, repeat));
+    for (const Generalization::Broadcast &axis : axes)
+      v = broadcastLike(b, loc, v, axis.axis, axis.source, axis.sourceAxis);
+    Value multiplesOperand = tile.getMultiples();
+    tile.getResult().replaceAllUsesWith(v);
+    tile.erase();
+    if (multiplesOperand.use_empty())
+      multiplesOperand.getDefiningOp()->erase();
+  }
+  // Function signatures follow their entry blocks and returns.
+  a.walk([](func::FuncOp func) {
+    Operation *ret = func.getBody().front().getTerminator();
+    func.setFunctionType(FunctionType::get(
+        func.getContext(), func.getBody().front().getArgumentTypes(),
+        ret->getOperandTypes()));
+  });
+  return verify(a);
+}
+
+} // namespace onnx_import
+} // namespace uniform
