@@ -54,16 +54,14 @@ AttentionCost attn::computeAttentionCost(Operation *op) {
   cost.matrices = isReuse ? product({d.batch}) : product({d.batch, d.heads});
   if (cost.matrices < 0)
     return cost;
-  cost.scoreFlops =
-      product({2, cost.matrices, d.queryLen, d.keyLen, d.keyDim});
+  cost.scoreFlops = product({2, cost.matrices, d.queryLen, d.keyLen, d.keyDim});
   cost.valueFlops =
       product({2, d.batch, d.heads, d.queryLen, d.keyLen, d.valueDim});
   cost.softmaxElems = product({cost.matrices, d.queryLen, d.keyLen});
   cost.matrixBytes = product({cost.softmaxElems, 4});
   int64_t perHead = product({d.batch, d.heads});
   int64_t skipped = perHead < 0 ? -1 : perHead - cost.matrices;
-  cost.savedScoreFlops =
-      product({2, skipped, d.queryLen, d.keyLen, d.keyDim});
+  cost.savedScoreFlops = product({2, skipped, d.queryLen, d.keyLen, d.keyDim});
   cost.savedMatrixBytes = product({4, skipped, d.queryLen, d.keyLen});
   if (cost.scoreFlops < 0 || cost.valueFlops < 0 || cost.softmaxElems < 0 ||
       cost.matrixBytes < 0 || cost.savedScoreFlops < 0 ||
@@ -92,6 +90,15 @@ static std::string describeLocation(Location loc) {
   if (auto callSite = dyn_cast<CallSiteLoc>(loc))
     return describeLocation(callSite.getCallee());
   return "unknown";
+}
+
+/// Adds the count `c` to `sum`: -1 ("?", as a count too large for int64)
+/// once the sum overflows, or when either is already -1.
+static void addCount(int64_t &sum, int64_t c) {
+  if (sum < 0 || c < 0 || c > std::numeric_limits<int64_t>::max() - sum)
+    sum = -1;
+  else
+    sum += c;
 }
 
 static std::string formatDim(int64_t d) {
@@ -185,13 +192,13 @@ struct AttnCostReportPass
         ++numDynamic;
         continue;
       }
-      sum.matrices += e.cost.matrices;
-      sum.scoreFlops += e.cost.scoreFlops;
-      sum.valueFlops += e.cost.valueFlops;
-      sum.softmaxElems += e.cost.softmaxElems;
-      sum.matrixBytes += e.cost.matrixBytes;
-      sum.savedScoreFlops += e.cost.savedScoreFlops;
-      sum.savedMatrixBytes += e.cost.savedMatrixBytes;
+      addCount(sum.matrices, e.cost.matrices);
+      addCount(sum.scoreFlops, e.cost.scoreFlops);
+      addCount(sum.valueFlops, e.cost.valueFlops);
+      addCount(sum.softmaxElems, e.cost.softmaxElems);
+      addCount(sum.matrixBytes, e.cost.matrixBytes);
+      addCount(sum.savedScoreFlops, e.cost.savedScoreFlops);
+      addCount(sum.savedMatrixBytes, e.cost.savedMatrixBytes);
     }
     return sum;
   }
@@ -207,24 +214,22 @@ struct AttnCostReportPass
                     "saved-bytes"});
     for (const Entry &e : entries) {
       const AttentionCost &c = e.cost;
-      rows.push_back({e.op, "@" + e.function, e.location,
-                      formatDim(c.dims.batch), formatDim(c.dims.heads),
-                      formatDim(c.dims.queryLen), formatDim(c.dims.keyLen),
-                      formatDim(c.dims.keyDim), formatDim(c.dims.valueDim),
-                      formatCount(c.matrices), formatCount(c.scoreFlops),
-                      formatCount(c.valueFlops), formatCount(c.softmaxElems),
-                      formatCount(c.matrixBytes),
-                      formatCount(c.savedScoreFlops),
-                      formatCount(c.savedMatrixBytes)});
+      rows.push_back(
+          {e.op, "@" + e.function, e.location, formatDim(c.dims.batch),
+           formatDim(c.dims.heads), formatDim(c.dims.queryLen),
+           formatDim(c.dims.keyLen), formatDim(c.dims.keyDim),
+           formatDim(c.dims.valueDim), formatCount(c.matrices),
+           formatCount(c.scoreFlops), formatCount(c.valueFlops),
+           formatCount(c.softmaxElems), formatCount(c.matrixBytes),
+           formatCount(c.savedScoreFlops), formatCount(c.savedMatrixBytes)});
     }
     int64_t numDynamic = 0;
     AttentionCost sum = total(entries, numDynamic);
-    rows.push_back({"total", "", "", "", "", "", "", "", "",
-                    formatCount(sum.matrices), formatCount(sum.scoreFlops),
-                    formatCount(sum.valueFlops), formatCount(sum.softmaxElems),
-                    formatCount(sum.matrixBytes),
-                    formatCount(sum.savedScoreFlops),
-                    formatCount(sum.savedMatrixBytes)});
+    rows.push_back(
+        {"total", "", "", "", "", "", "", "", "", formatCount(sum.matrices),
+         formatCount(sum.scoreFlops), formatCount(sum.valueFlops),
+         formatCount(sum.softmaxElems), formatCount(sum.matrixBytes),
+         formatCount(sum.savedScoreFlops), formatCount(sum.savedMatrixBytes)});
     // Text columns are left-aligned, numbers right-aligned.
     printReportTable(os, rows, /*leftAligned=*/3);
     if (numDynamic)
@@ -244,14 +249,14 @@ struct AttnCostReportPass
       return c;
     };
     auto costObject = [&](const AttentionCost &c) {
-      return llvm::json::Object{{"matrices", count(c.matrices)},
-                                {"score_flops", count(c.scoreFlops)},
-                                {"value_flops", count(c.valueFlops)},
-                                {"softmax_elements", count(c.softmaxElems)},
-                                {"matrix_bytes", count(c.matrixBytes)},
-                                {"saved_score_flops", count(c.savedScoreFlops)},
-                                {"saved_matrix_bytes",
-                                 count(c.savedMatrixBytes)}};
+      return llvm::json::Object{
+          {"matrices", count(c.matrices)},
+          {"score_flops", count(c.scoreFlops)},
+          {"value_flops", count(c.valueFlops)},
+          {"softmax_elements", count(c.softmaxElems)},
+          {"matrix_bytes", count(c.matrixBytes)},
+          {"saved_score_flops", count(c.savedScoreFlops)},
+          {"saved_matrix_bytes", count(c.savedMatrixBytes)}};
     };
     llvm::json::Array ops;
     for (const Entry &e : entries) {
