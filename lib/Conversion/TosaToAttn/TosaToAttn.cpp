@@ -70,28 +70,41 @@ static bool isZeroShift(Value shift) {
          attr.getSplatValue<APInt>().isZero();
 }
 
+/// Whether every dimension of `t` but the first (the batch) is static.
+static bool isStaticButBatch(RankedTensorType t) {
+  return t.getRank() >= 1 &&
+         llvm::none_of(t.getShape().drop_front(), ShapedType::isDynamic);
+}
+
+/// B * H, dynamic when B is.
+static int64_t foldedBatch(int64_t batch, int64_t heads) {
+  return ShapedType::isDynamic(batch) ? ShapedType::kDynamic : batch * heads;
+}
+
 /// The [B, H, X, Y] tensor that `v` ([B*H, X, Y]) was reshaped from, as the
-/// importer folds the head dimension into TOSA matmul's batch.
+/// importer folds the head dimension into TOSA matmul's batch. B may be
+/// dynamic (then so is B*H).
 static Value unfoldHeads(Value v) {
   auto reshape = v.getDefiningOp<tosa::ReshapeOp>();
   if (!reshape)
     return Value();
   auto from = cast<RankedTensorType>(reshape.getInput1().getType());
   auto to = cast<RankedTensorType>(v.getType());
-  if (from.getRank() != 4 || to.getRank() != 3 || !from.hasStaticShape() ||
-      from.getDimSize(0) * from.getDimSize(1) != to.getDimSize(0) ||
+  if (from.getRank() != 4 || to.getRank() != 3 || !isStaticButBatch(from) ||
+      !isStaticButBatch(to) ||
+      foldedBatch(from.getDimSize(0), from.getDimSize(1)) != to.getDimSize(0) ||
       from.getDimSize(2) != to.getDimSize(1) ||
       from.getDimSize(3) != to.getDimSize(2))
     return Value();
   return reshape.getInput1();
 }
 
-/// Whether `v` is [B*H, X, Y] (static): H heads of B batches folded into
-/// one batch dimension, whatever it was reshaped from.
+/// Whether `v` is [B*H, X, Y] (static but for a dynamic B): H heads of B
+/// batches folded into one batch dimension, whatever it was reshaped from.
 static bool foldsHeads(Value v, int64_t batch, int64_t heads) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
-  return t && t.getRank() == 3 && t.hasStaticShape() &&
-         t.getDimSize(0) == batch * heads;
+  return t && t.getRank() == 3 && isStaticButBatch(t) &&
+         t.getDimSize(0) == foldedBatch(batch, heads);
 }
 
 /// `v` ([B*H, X, Y]) as [B, H, X, Y]: the 4-D tensor it was reshaped from
@@ -123,13 +136,15 @@ static Value unbroadcastHeads(Value v, int64_t &heads) {
   auto one = cast<RankedTensorType>(tile.getInput1().getType());
   auto all = cast<RankedTensorType>(tile.getType());
   auto out = cast<RankedTensorType>(v.getType());
-  if (p.getRank() != 3 || !p.hasStaticShape() || !all.hasStaticShape() ||
+  if (p.getRank() != 3 || !isStaticButBatch(p) || all.getRank() != 4 ||
+      !isStaticButBatch(all) ||
       one.getShape() != ArrayRef<int64_t>{p.getDimSize(0), 1, p.getDimSize(1),
                                           p.getDimSize(2)} ||
       all.getShape() != ArrayRef<int64_t>{p.getDimSize(0), all.getDimSize(1),
                                           p.getDimSize(1), p.getDimSize(2)} ||
-      out.getShape() != ArrayRef<int64_t>{p.getDimSize(0) * all.getDimSize(1),
-                                          p.getDimSize(1), p.getDimSize(2)})
+      out.getShape() !=
+          ArrayRef<int64_t>{foldedBatch(p.getDimSize(0), all.getDimSize(1)),
+                            p.getDimSize(1), p.getDimSize(2)})
     return Value();
   heads = all.getDimSize(1);
   return lifted.getInput1();
@@ -380,11 +395,13 @@ static LogicalResult checkOperands(tosa::MatMulOp pv, TosaAttentionMatch &m,
   auto qType = cast<RankedTensorType>(m.scores.getA().getType());
   auto kType = cast<RankedTensorType>(m.scores.getB().getType());
   auto vType = cast<RankedTensorType>(m.values.getType());
-  if (!qType.getElementType().isF32() || !qType.hasStaticShape() ||
-      !kType.hasStaticShape() || !vType.hasStaticShape())
-    return fail(reason, "static f32 shapes only");
+  // A dynamic batch is raised too (a dynamic-batch ONNX import); the
+  // other extents decide the match.
+  if (!qType.getElementType().isF32() || !isStaticButBatch(qType) ||
+      !isStaticButBatch(kType) || !isStaticButBatch(vType))
+    return fail(reason, "f32 shapes static but for the batch only");
   if (!m.multiHead &&
-      qType.getDimSize(0) * m.sharedHeads != vType.getDimSize(0))
+      foldedBatch(qType.getDimSize(0), m.sharedHeads) != vType.getDimSize(0))
     return fail(reason, "values do not match the shared matrix's batch");
   if (m.bias) {
     auto biasType = dyn_cast<RankedTensorType>(m.bias.getType());
