@@ -2,7 +2,7 @@
 """Exports the models of models.py to ONNX.
 
   /usr/bin/python3 examples/uniform/export.py MODEL OUT.onnx
-      [--batch B] [--resolution R] [--check DIR]
+      [--batch B] [--resolution R] [--dynamic-batch] [--check DIR]
 
 MODEL                  what                                   default input
 layer-global           residual Reuse Attention, C 64, 4 heads   2x64x7x7
@@ -17,8 +17,10 @@ m0, m1, m3, m5         the UniForm network, 1000 classes         1x3x224x224
 and blocks go per 7x7 window above 7, except layer-global*, which stays
 global, and vit-block, which is always global. Eval mode, fixed seeds,
 BatchNorm with non-trivial running statistics, opset 17, constant folding;
-the graph's input is "x" and its output "y". With --check DIR it also writes
-DIR/in0.npy (the input) and DIR/ref.npy (PyTorch's output).
+the graph's input is "x" and its output "y". --dynamic-batch exports their
+batch axis as dynamic ("batch"), which the importer keeps dynamic. With
+--check DIR it also writes DIR/in0.npy (the input) and DIR/ref.npy
+(PyTorch's output).
 """
 import argparse
 import os
@@ -77,6 +79,9 @@ def main(argv=None):
                         "layers and blocks, 1 for m0-m5)")
     parser.add_argument("--resolution", type=int, help="input side (default 7, "
                         "14 for layer-window*, 224 for m0-m5)")
+    parser.add_argument("--dynamic-batch", action="store_true",
+                        help="export the batch axis of x and y as dynamic "
+                        "(\"batch\"), as torch.onnx.export's dynamic_axes does")
     parser.add_argument("--check", metavar="DIR",
                         help="write DIR/in0.npy and DIR/ref.npy")
     args = parser.parse_args(argv)
@@ -93,8 +98,10 @@ def main(argv=None):
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         # torch 1.13 notes this for the traced padding of windows; harmless.
         warnings.filterwarnings("ignore", "The shape inference of prim::Constant")
+        dynamic = {"x": {0: "batch"}, "y": {0: "batch"}} if args.dynamic_batch else None
         torch.onnx.export(model, x, args.output, opset_version=17, input_names=["x"],
-                          output_names=["y"], do_constant_folding=True)
+                          output_names=["y"], do_constant_folding=True,
+                          dynamic_axes=dynamic)
     if args.check:
         os.makedirs(args.check, exist_ok=True)
         np.save(os.path.join(args.check, "in0.npy"), x.numpy())
