@@ -95,6 +95,9 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   fastMathOptions.approximateErf = options.approximateErf;
   fastMathOptions.reassociateReductions = options.reassociateReductions;
   pm.nest<func::FuncOp>().addPass(createCpuFastMath(fastMathOptions));
+  // A dynamic batch as loops around static tiles, which the vectorizers
+  // take as they take a static model's.
+  pm.nest<func::FuncOp>().addPass(createCpuTileDynamicLoops());
   // Matmuls and the contractions of attention and fully connected layers
   // as register tiles of vector.contract.
   if (options.vectorizeContractions)

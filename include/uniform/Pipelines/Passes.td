@@ -165,6 +165,29 @@ def CpuCopiesToLoops
   ];
 }
 
+def CpuTileDynamicLoops
+    : Pass<"uniform-cpu-tile-dynamic-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile the dynamic loops of linalg ops by 1, so that the "
+                "vectorizers see static shapes";
+  let description = [{
+    Every linalg op on tensors with a loop of dynamic extent (a dynamic
+    batch, as a dynamic-batch ONNX import gives) is tiled by 1 along those
+    loops, and only those: the op in the innermost `scf.for` works on
+    slices whose extents are all static, which the CPU vectorizers
+    (`uniform-cpu-vectorize-*`), written for static shapes, then tile and
+    vectorize as they would a static model's. A reduction over a dynamic
+    loop is tiled too: the output slice carries the partial result from one
+    iteration to the next. Ops with no dynamic loop are left alone, and so
+    are ops whose tile would still have a dynamic extent (an operand
+    dimension that no dynamic loop indexes alone).
+
+    Without it a dynamic-batch UniForm-m0 runs 15 times slower than its
+    static import: every op falls back to scalar loops.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def CpuVectorizeContractions
     : Pass<"uniform-cpu-vectorize-contractions", "::mlir::func::FuncOp"> {
   let summary = "Tile linalg contractions into register tiles and vectorize "
