@@ -63,7 +63,7 @@ IntTensor Importer::intFromProto(const onnx::TensorProto &t) {
 }
 
 const IntTensor &Importer::intInput(const onnx::NodeProto &node, int i) {
-  auto it = ints.find(node.input(i));
+  auto it = ints.find(inputName(node, i));
   if (it == ints.end())
     failAt(
         node,

@@ -57,7 +57,7 @@ RankedTensorType Importer::typeOf(const onnx::ValueInfoProto &info,
   }
   numElements(shape, "'" + info.name() + "'");
   Type element = isInt || declared ? declaredElementType(tt.elem_type())
-                                     : Type(b.getF32Type());
+                                   : Type(b.getF32Type());
   return RankedTensorType::get(shape, element);
 }
 
@@ -221,7 +221,7 @@ Value Importer::anyValue(const std::string &name, const onnx::NodeProto &node) {
 }
 
 Value Importer::boolInput(const onnx::NodeProto &node, int i) {
-  if (auto it = ints.find(node.input(i)); it != ints.end()) {
+  if (auto it = ints.find(inputName(node, i)); it != ints.end()) {
     // Known at import time: an i1 constant.
     const IntTensor &t = it->second;
     SmallVector<bool> bits;

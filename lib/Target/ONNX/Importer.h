@@ -259,9 +259,18 @@ private:
                       StringRef name);
   /// The elements of `v` when it is a non-splat f32 tosa.const.
   std::optional<ArrayRef<float>> constantFloats(Value v);
+  /// The name of input `i` of `node`; an error when the node names none
+  /// (libonnx does not check the ops of kNewOpsDomain and of ONNX
+  /// Runtime's domain).
+  static const std::string &inputName(const onnx::NodeProto &node, int i) {
+    if (!hasInput(node, i))
+      failAt(node, "input " + Twine(i) + " is missing (the node names " +
+                       Twine(node.input_size()) + ")");
+    return node.input(i);
+  }
   /// Input `i` of `node`, a float tensor.
   Value input(const onnx::NodeProto &node, int i) {
-    return lookup(node.input(i), node);
+    return lookup(inputName(node, i), node);
   }
   /// Whether `node` names an input `i` (optional inputs may be empty).
   static bool hasInput(const onnx::NodeProto &node, int i) {
