@@ -128,7 +128,9 @@ static bool exceedsAddressSpace(Type type) {
   Type element = shaped.getElementType();
   if (!element.isIntOrIndexOrFloat())
     return false;
-  int64_t bytes = llvm::divideCeil(element.getIntOrFloatBitWidth(), 8);
+  // index has no bit width of its own: 64 bits on every target here.
+  int64_t bits = element.isIndex() ? 64 : element.getIntOrFloatBitWidth();
+  int64_t bytes = llvm::divideCeil(bits, 8);
   return llvm::MulOverflow(size, std::max<int64_t>(bytes, 1), size);
 }
 

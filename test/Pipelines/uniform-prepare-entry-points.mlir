@@ -50,3 +50,21 @@ func.func @memref_dim_out_of_range(%m: memref<2xf32>) -> index {
   %0 = memref.dim %m, %one : memref<2xf32>
   return %0 : index
 }
+
+// -----
+
+// index elements count as 8 bytes: a shape tensor passes (the size check
+// crashed on index, which has no bit width of its own), and 2^61 of them
+// do not fit.
+// CHECK-LABEL: func.func @index_shape(
+func.func @index_shape(%n: index) -> tensor<2xindex> {
+  %s = tensor.from_elements %n, %n : tensor<2xindex>
+  return %s : tensor<2xindex>
+}
+
+// -----
+
+// expected-error @below {{'func.func' op has a value of type 'tensor<2305843009213693952xindex>' whose size does not fit in 64 bits}}
+func.func @too_many_index_bytes(%a: tensor<2305843009213693952xindex>) -> tensor<2305843009213693952xindex> {
+  return %a : tensor<2305843009213693952xindex>
+}
