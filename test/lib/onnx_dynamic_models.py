@@ -14,8 +14,11 @@ and NumPy references at any batch.
   onnx_dynamic_models.py reshape-back OUT.onnx  the same, but the rows are
       reshaped back to Shape(x) (two dynamic extents) before a ReduceMax
       over seq
-  onnx_dynamic_models.py reshape-two OUT.onnx    x [batch, seq, 8] reshaped
-      to [batch, seq, 2, 4]: two extents that depend on dynamic dimensions
+  onnx_dynamic_models.py matmul-two OUT.onnx  x [batch, seq, 8] MatMul
+      [8, 6] (the importer folds batch and seq into one product), Relu,
+      ReduceMax over seq
+  onnx_dynamic_models.py reshape-double OUT.onnx  x [batch, seq, 8]
+      reshaped to [2 * batch, seq, 4], an extent no tensor has
   onnx_dynamic_models.py expand-double OUT.onnx  a [1, 4] constant
       Expanded to [2 * batch, 4], an extent no tensor of the graph has
   onnx_dynamic_models.py constant-batch OUT.onnx  ConstantOfShape(Shape(x))
@@ -38,6 +41,7 @@ FC_W = RNG.standard_normal((150, 6)).astype(np.float32) * 0.1
 FC_B = RNG.standard_normal((6,)).astype(np.float32)
 CLS = RNG.standard_normal((1, 1, 6)).astype(np.float32)
 ROW_W = RNG.standard_normal((8,)).astype(np.float32)
+MM_W = RNG.standard_normal((8, 6)).astype(np.float32)
 
 
 def _model(name, nodes, inputs, outputs, inits=()):
@@ -116,18 +120,32 @@ def two_dims(back=False):
          _i64("axes0", [0]), _i64("eight", [8])])
 
 
-def reshape_two():
+def matmul_two():
+    nodes = [_node("MatMul", ["x", "mm_w"], ["mm"]),
+             _node("Relu", ["mm"], ["r"]),
+             _node("ReduceMax", ["r"], ["y"], axes=[1], keepdims=0)]
+    return _model(
+        "matmul_two", nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 6])],
+        [_f("mm_w", MM_W)])
+
+
+def reshape_double():
     nodes = [
         _node("Shape", ["x"], ["s"]),
-        _node("Slice", ["s", "zero1", "two1"], ["bn"]),
-        _node("Concat", ["bn", "split"], ["target"], axis=0),
+        _node("Slice", ["s", "zero1", "one1"], ["b"]),
+        _node("Mul", ["b", "two1"], ["b2"]),
+        _node("Slice", ["s", "one1", "two1"], ["n"]),
+        _node("Concat", ["b2", "n", "four1"], ["target"], axis=0),
         _node("Reshape", ["x", "target"], ["y"]),
     ]
     return _model(
-        "reshape_two", nodes,
+        "reshape_double", nodes,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "seq", 2, 4])],
-        [_i64("zero1", [0]), _i64("two1", [2]), _i64("split", [2, 4])])
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["rows", "seq", 4])],
+        [_i64("zero1", [0]), _i64("one1", [1]), _i64("two1", [2]),
+         _i64("four1", [4])])
 
 
 def expand_double():
@@ -185,10 +203,15 @@ def reference(name, batch, d):
             [np.broadcast_to(CLS, (batch, 1, 6)), logits[:, None, :]], axis=1)
     else:
         x = rng.standard_normal((batch, batch + 2, 8)).astype(np.float32)
-        mm = x.astype(np.float64).reshape(-1, 8) * ROW_W
-        sm = np.exp(mm - mm.max(-1, keepdims=True))
-        sm /= sm.sum(-1, keepdims=True)
-        ref = sm.max(axis=0)
+        x64 = x.astype(np.float64)
+        if name == "matmul-two":
+            ref = np.maximum(x64 @ MM_W, 0).max(axis=1)
+        else:
+            mm = x64.reshape(-1, 8) * ROW_W
+            sm = np.exp(mm - mm.max(-1, keepdims=True))
+            sm /= sm.sum(-1, keepdims=True)
+            ref = sm.max(axis=0) if name == "two-dims" else \
+                sm.reshape(x.shape).max(axis=1)
     np.save(os.path.join(d, "in0.npy"), x)
     np.save(os.path.join(d, "ref.npy"), ref.astype(np.float32))
 
@@ -198,7 +221,8 @@ def main():
         reference(sys.argv[2], int(sys.argv[3]), sys.argv[4])
         return 0
     model = {"head": head, "two-dims": two_dims,
-             "reshape-back": lambda: two_dims(back=True), "reshape-two": reshape_two,
+             "reshape-back": lambda: two_dims(back=True), "matmul-two": matmul_two,
+             "reshape-double": reshape_double,
              "expand-double": expand_double, "constant-batch": constant_batch,
              "squeeze-batch": squeeze_batch}[sys.argv[1]]()
     onnx.checker.check_model(model)

@@ -13,9 +13,13 @@
 // same attributes. The differences allowed:
 // - extents of result and argument types, which become dynamic;
 // - entries of a tosa.const_shape, which become -1 where every user takes
-//   that: tosa.reshape's new shape (at most one -1, inferred from the
-//   element count) and tosa.slice's size when the slice runs to the end of
+//   that: tosa.reshape's new shape (one -1, inferred from the element
+//   count) and tosa.slice's size when the slice runs to the end of
 //   its axis in both imports;
+// - more than one entry of a tosa.reshape's new shape: it becomes a
+//   tensor.reshape whose shape reads each such extent (tensor.dim) off a
+//   value that has it (a 3-D MatMul over a dynamic batch and sequence,
+//   which the importer folds to one matrix product and back);
 // - tosa.tile's multiples where it broadcasts a unit dimension to a dynamic
 //   extent (Expand to a shape computed from the batch, as ViT's class token
 //   is): it becomes a tosa.select that broadcasts the tile's input against
@@ -31,6 +35,7 @@
 
 #include "Importer.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Verifier.h"
 
@@ -64,6 +69,12 @@ struct Generalization {
   llvm::MapVector<Operation *,
                   std::pair<SmallVector<int64_t>, SmallVector<Broadcast>>>
       broadcasts;
+  /// The reshapes with several dynamic extents, replaced by tensor.reshape:
+  /// their merged entries, and for each -1 the value and dimension that
+  /// has its extent (as a Broadcast: axis, source, source axis).
+  llvm::MapVector<Operation *,
+                  std::pair<SmallVector<int64_t>, SmallVector<Broadcast>>>
+      reshapes;
 };
 
 /// An error at `op`, whose location names its node (the importer's
@@ -192,6 +203,32 @@ std::optional<std::pair<int64_t, int64_t>> extentPair(Value v, int64_t axis,
   return std::make_pair(ta.getDimSize(axis), tb.getDimSize(axis));
 }
 
+/// A value defined before `result` whose dimension has the extents that
+/// dimension `axis` of `result` has in the two imports (a pair that
+/// identifies a dynamic input dimension, or a product of them), with that
+/// dimension; a float tensor when `floatOnly`. Nothing when there is none.
+std::optional<std::pair<Value, int64_t>>
+findExtentSource(Value result, int64_t axis, const Generalization &g,
+                 bool floatOnly) {
+  std::optional<std::pair<int64_t, int64_t>> want = extentPair(result, axis, g);
+  if (!want)
+    return std::nullopt;
+  for (Value v : g.defined) {
+    if (v == result)
+      break;
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!type || (floatOnly && !isa<FloatType>(type.getElementType())))
+      continue;
+    // Tiles and reshapes may be replaced by the merge.
+    if (isa_and_nonnull<tosa::TileOp, tosa::ReshapeOp>(v.getDefiningOp()))
+      continue;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (extentPair(v, d, g) == want)
+        return std::make_pair(v, d);
+  }
+  return std::nullopt;
+}
+
 /// Records the broadcasts that replace `tile`, whose multiples differ
 /// between the imports where `merged` has -1: each must repeat a unit axis
 /// to an extent that a value defined before the tile has.
@@ -201,30 +238,40 @@ LogicalResult planBroadcasts(tosa::TileOp tile, ArrayRef<int64_t> merged,
   for (auto [axis, entry] : llvm::enumerate(merged)) {
     if (entry != -1)
       continue;
-    std::optional<std::pair<int64_t, int64_t>> want = extentPair(tile, axis, g);
-    Value source;
-    int64_t sourceAxis = 0;
-    for (Value v : g.defined) {
-      if (v == tile.getResult())
-        break;
-      auto type = dyn_cast<RankedTensorType>(v.getType());
-      if (!type || !isa<FloatType>(type.getElementType()))
-        continue;
-      for (int64_t d = 0; !source && d < type.getRank(); ++d)
-        if (want && extentPair(v, d, g) == want) {
-          source = v;
-          sourceAxis = d;
-        }
-      if (source)
-        break;
-    }
+    std::optional<std::pair<Value, int64_t>> source =
+        findExtentSource(tile, axis, g, /*floatOnly=*/true);
     if (input.getDimSize(axis) != 1 || !source)
       return importError(tile)
              << "it repeats axis " << axis << " a number of times that "
              << "depends on the graph's dynamic dimensions" << kAskForShapes;
     auto &[multiples, axes] = g.broadcasts[tile];
     multiples.assign(merged.begin(), merged.end());
-    axes.push_back({static_cast<int64_t>(axis), source, sourceAxis});
+    axes.push_back({static_cast<int64_t>(axis), source->first, source->second});
+  }
+  return success();
+}
+
+/// Records the tensor.reshape that replaces `reshape`, whose new shape has
+/// more than one entry that differs between the imports (-1 in `merged`):
+/// each such extent is read (tensor.dim) off a value defined before it
+/// that has that extent in both imports.
+LogicalResult planDynamicReshape(tosa::ReshapeOp reshape,
+                                 ArrayRef<int64_t> merged, Generalization &g) {
+  auto &[entries, extents] = g.reshapes[reshape];
+  entries.assign(merged.begin(), merged.end());
+  extents.clear();
+  for (auto [axis, entry] : llvm::enumerate(merged)) {
+    if (entry != -1)
+      continue;
+    std::optional<std::pair<Value, int64_t>> source =
+        findExtentSource(reshape, axis, g, /*floatOnly=*/false);
+    if (!source)
+      return importError(reshape)
+             << "extent " << axis << " of its result depends on the graph's "
+             << "dynamic dimensions, and no tensor before it has that extent"
+             << kAskForShapes;
+    extents.push_back(
+        {static_cast<int64_t>(axis), source->first, source->second});
   }
   return success();
 }
@@ -273,13 +320,12 @@ Value broadcastLike(OpBuilder &b, Location loc, Value v, int64_t axis,
 LogicalResult checkShapeUser(tosa::ConstShapeOp shape, ArrayRef<int64_t> merged,
                              OpOperand &use, Generalization &g) {
   Operation *user = use.getOwner();
-  if (isa<tosa::ReshapeOp>(user) && use.getOperandNumber() == 1) {
+  if (auto reshape = dyn_cast<tosa::ReshapeOp>(user);
+      reshape && use.getOperandNumber() == 1) {
+    // tosa.reshape infers one -1; more become a tensor.reshape.
     if (llvm::count(merged, -1) <= 1)
       return success();
-    return importError(user)
-           << "its result has more than one extent that depends on the "
-              "graph's dynamic dimensions, which tosa.reshape cannot infer"
-           << kAskForShapes;
+    return planDynamicReshape(reshape, merged, g);
   }
   if (auto slice = dyn_cast<tosa::SliceOp>(user);
       slice && use.getOperandNumber() == 2) {
@@ -381,6 +427,26 @@ LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
     tile.erase();
     if (multiplesOperand.use_empty())
       multiplesOperand.getDefiningOp()->erase();
+  }
+  for (auto &[op, plan] : g.reshapes) {
+    auto reshape = cast<tosa::ReshapeOp>(op);
+    auto &[entries, extents] = plan;
+    OpBuilder b(reshape);
+    Location loc = reshape.getLoc();
+    SmallVector<Value> shape;
+    for (int64_t entry : entries)
+      shape.push_back(arith::ConstantIndexOp::create(b, loc, entry));
+    for (const Generalization::Broadcast &extent : extents)
+      shape[extent.axis] =
+          tensor::DimOp::create(b, loc, extent.source, extent.sourceAxis);
+    Value shapeTensor = tensor::FromElementsOp::create(b, loc, shape);
+    Value shapeOperand = reshape.getShape();
+    Value replacement = tensor::ReshapeOp::create(
+        b, loc, reshape.getType(), reshape.getInput1(), shapeTensor);
+    reshape.getResult().replaceAllUsesWith(replacement);
+    reshape.erase();
+    if (shapeOperand.use_empty())
+      shapeOperand.getDefiningOp()->erase();
   }
   // Function signatures follow their entry blocks and returns.
   a.walk([](func::FuncOp func) {

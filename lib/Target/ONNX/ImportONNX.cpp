@@ -368,7 +368,7 @@ uniform::importONNX(llvm::StringRef bytes, Location fileLoc,
                     const ImportONNXOptions &options) {
   MLIRContext *context = fileLoc.getContext();
   context->loadDialect<arith::ArithDialect, func::FuncDialect,
-                       tosa::TosaDialect>();
+                       tensor::TensorDialect, tosa::TosaDialect>();
   if (options.allowUnregistered)
     context->allowUnregisteredDialects();
   try {
@@ -478,6 +478,6 @@ void uniform::registerImportONNXTranslation() {
       },
       [](DialectRegistry &registry) {
         registry.insert<arith::ArithDialect, func::FuncDialect,
-                        tosa::TosaDialect>();
+                        tensor::TensorDialect, tosa::TosaDialect>();
       });
 }
