@@ -31,6 +31,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -213,6 +214,8 @@ namespace {
 /// the C++ driver that links for it.
 struct Host {
   llvm::Triple triple;
+  /// The CPU the code is tuned for: --host-cpu, "native" resolved.
+  std::string cpu;
   std::unique_ptr<llvm::TargetMachine> machine;
   std::string driver;
 };
@@ -299,9 +302,25 @@ llvm::Error LibraryCompiler::setUpHost() {
   if (!target)
     return error("unsupported --host-triple '" + host.triple.str() +
                  "': " + message);
-  host.machine.reset(target->createTargetMachine(host.triple, options.hostCpu,
-                                                 "", llvm::TargetOptions(),
-                                                 llvm::Reloc::PIC_));
+  // "native" is this machine's CPU, as clang's -march=native; any other
+  // name must be one of the target's (LLVM would warn and then abort).
+  std::string &cpu = host.cpu;
+  cpu = options.hostCpu.empty() ? "generic" : options.hostCpu;
+  if (cpu == "native") {
+    if (cross)
+      return error("--host-cpu=native needs a host triple of this machine's "
+                   "architecture, not '" +
+                   host.triple.str() + "'");
+    cpu = llvm::sys::getHostCPUName().str();
+  }
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(host.triple, "generic", ""));
+  if (!subtarget || !subtarget->isCPUStringValid(cpu))
+    return error("unknown --host-cpu '" + cpu + "' for " + host.triple.str() +
+                 " (use 'generic', 'native' or an LLVM CPU name, as llc "
+                 "-mcpu=help lists them)");
+  host.machine.reset(target->createTargetMachine(
+      host.triple, cpu, "", llvm::TargetOptions(), llvm::Reloc::PIC_));
   if (!host.machine)
     return error("cannot create a target machine for " + host.triple.str());
   std::string driverName = options.cxx;
@@ -390,9 +409,9 @@ LibraryCompiler::translate(llvm::LLVMContext &llvmContext) {
     return error("cannot translate the lowered module to LLVM IR");
   llvmModule->setTargetTriple(host.triple);
   llvmModule->setDataLayout(host.machine->createDataLayout());
-  addBuildInfo(*llvmModule, buildInfoSymbol(libName),
-               describeBuild(input, host.triple, options.hostCpu,
-                             cuda ? &gpu : nullptr));
+  addBuildInfo(
+      *llvmModule, buildInfoSymbol(libName),
+      describeBuild(input, host.triple, host.cpu, cuda ? &gpu : nullptr));
   addBuildInfo(*llvmModule, getLibrarySymbol(libName, "entry_points"),
                entryPoints);
   for (llvm::StringRef line : llvm::split(entryPoints, '\n'))

@@ -55,7 +55,8 @@ static cl::opt<std::string>
                cl::init(""));
 static cl::opt<std::string>
     hostCpu(cl::cat(toolOptions), "host-cpu",
-            cl::desc("CPU the host code is tuned for (default: generic)"),
+            cl::desc("CPU the host code is tuned for: an LLVM CPU name, or "
+                     "native for this machine's (default: generic)"),
             cl::init("generic"));
 static cl::opt<std::string>
     compilerDriver(cl::cat(toolOptions), "cxx",
