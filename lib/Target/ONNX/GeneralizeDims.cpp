@@ -58,23 +58,20 @@ struct Generalization {
   /// values in the order they are defined.
   DenseMap<Value, Value> aToB;
   SmallVector<Value> defined;
-  /// A tile's axis whose multiple becomes a broadcast, and the value (with
-  /// its axis) that has the dynamic extent it broadcasts to.
-  struct Broadcast {
+  /// A dynamic extent of a result (its axis), and the value defined
+  /// before it (with its axis) that has that extent.
+  struct ExtentSource {
     int64_t axis;
     Value source;
     int64_t sourceAxis;
   };
-  /// The tiles replaced by broadcasts, with their merged multiples.
-  llvm::MapVector<Operation *,
-                  std::pair<SmallVector<int64_t>, SmallVector<Broadcast>>>
-      broadcasts;
+  using Plan = std::pair<SmallVector<int64_t>, SmallVector<ExtentSource>>;
+  /// The tiles replaced by broadcasts: their merged multiples, and the
+  /// extent each dynamic multiple broadcasts to.
+  llvm::MapVector<Operation *, Plan> broadcasts;
   /// The reshapes with several dynamic extents, replaced by tensor.reshape:
-  /// their merged entries, and for each -1 the value and dimension that
-  /// has its extent (as a Broadcast: axis, source, source axis).
-  llvm::MapVector<Operation *,
-                  std::pair<SmallVector<int64_t>, SmallVector<Broadcast>>>
-      reshapes;
+  /// their merged entries, and where each -1's extent is read.
+  llvm::MapVector<Operation *, Plan> reshapes;
 };
 
 /// An error at `op`, whose location names its node (the importer's
@@ -355,6 +352,27 @@ LogicalResult checkShapeUser(tosa::ConstShapeOp shape, ArrayRef<int64_t> merged,
                            << kAskForShapes;
 }
 
+/// The blobs of the dense_resource constants of `module`.
+DenseSet<DialectResourceBlobManager::BlobEntry *> resourcesOf(ModuleOp module) {
+  DenseSet<DialectResourceBlobManager::BlobEntry *> blobs;
+  module.walk([&](Operation *op) {
+    for (NamedAttribute attr : op->getAttrs())
+      if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr.getValue()))
+        if (auto *blob = resource.getRawHandle().getResource())
+          blobs.insert(blob);
+  });
+  return blobs;
+}
+
+/// Empties the blobs of `b`'s constants that `a` does not use: they would
+/// stay in the context (a second copy of the weights) after `b` is gone.
+void releaseResources(ModuleOp b, ModuleOp a) {
+  DenseSet<DialectResourceBlobManager::BlobEntry *> kept = resourcesOf(a);
+  for (DialectResourceBlobManager::BlobEntry *blob : resourcesOf(b))
+    if (!kept.contains(blob))
+      blob->setBlob(AsmResourceBlob());
+}
+
 } // namespace
 
 LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
@@ -420,7 +438,7 @@ LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
           RankedTensorType::get(
               shape, cast<RankedTensorType>(v.getType()).getElementType()),
           v, shapeOf(b, loc, repeat));
-    for (const Generalization::Broadcast &axis : axes)
+    for (const Generalization::ExtentSource &axis : axes)
       v = broadcastLike(b, loc, v, axis.axis, axis.source, axis.sourceAxis);
     Value multiplesOperand = tile.getMultiples();
     tile.getResult().replaceAllUsesWith(v);
@@ -436,7 +454,7 @@ LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
     SmallVector<Value> shape;
     for (int64_t entry : entries)
       shape.push_back(arith::ConstantIndexOp::create(b, loc, entry));
-    for (const Generalization::Broadcast &extent : extents)
+    for (const Generalization::ExtentSource &extent : extents)
       shape[extent.axis] =
           tensor::DimOp::create(b, loc, extent.source, extent.sourceAxis);
     Value shapeTensor = tensor::FromElementsOp::create(b, loc, shape);
@@ -448,6 +466,7 @@ LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
     if (shapeOperand.use_empty())
       shapeOperand.getDefiningOp()->erase();
   }
+  releaseResources(b, a);
   // Function signatures follow their entry blocks and returns.
   a.walk([](func::FuncOp func) {
     Operation *ret = func.getBody().front().getTerminator();

@@ -441,8 +441,10 @@ void adaptToLibOnnxOpset(onnx::ModelProto &model, int64_t opset);
 /// dynamic, and so do the entries of shape operands where tosa.reshape
 /// (one -1) and tosa.slice (to the end of the axis) can take that;
 /// tosa.tile that broadcasts a unit dimension to a dynamic extent becomes a
-/// broadcasting tosa.select. Any other difference is an error at its node,
-/// asking for static shapes.
+/// broadcasting tosa.select, and a reshape with several dynamic extents a
+/// tensor.reshape. Any other difference is an error at its node, asking
+/// for static shapes. On success, the blobs of `b`'s weights are emptied
+/// (`b` is then of no use but to be dropped).
 LogicalResult generalizeImports(ModuleOp a, ModuleOp b);
 
 /// Whether ONNX element type `type` is a float type the importer computes
