@@ -181,6 +181,8 @@ LogicalResult compareOps(Operation *a, Operation *b, IRMapping &bToA,
     SmallVector<int64_t> ea = shapeEntries(shape);
     SmallVector<int64_t> eb = shapeEntries(cast<tosa::ConstShapeOp>(b));
     if (ea != eb) {
+      // The importer's shapes are static extents (never negative), so -1
+      // marks exactly the entries that differ.
       for (auto [x, y] : llvm::zip(ea, eb))
         if (x != y)
           x = -1;
@@ -373,16 +375,15 @@ void releaseResources(ModuleOp b, ModuleOp a) {
       blob->setBlob(AsmResourceBlob());
 }
 
-} // namespace
-
-LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
+/// Compares the two imports op by op and records in `g` what the merge
+/// changes; fails with an error at the first difference it cannot merge.
+LogicalResult compareModules(ModuleOp a, ModuleOp b, Generalization &g) {
   SmallVector<Operation *> opsA, opsB;
   a.getBody()->walk<WalkOrder::PreOrder>(
       [&](Operation *op) { opsA.push_back(op); });
   b.getBody()->walk<WalkOrder::PreOrder>(
       [&](Operation *op) { opsB.push_back(op); });
   IRMapping bToA;
-  Generalization g;
   for (auto [opA, opB] : llvm::zip(opsA, opsB)) {
     for (auto [ra, rb] : llvm::zip(opA->getRegions(), opB->getRegions()))
       for (auto [ba, bb] : llvm::zip(ra, rb))
@@ -411,7 +412,61 @@ LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
     for (OpOperand &use : shape->getUses())
       if (failed(checkShapeUser(shape, merged, use, g)))
         return failure();
+  return success();
+}
 
+/// Erases `op`, and the op defining `operand` (its shape) when that has no
+/// other use.
+void eraseWithShape(Operation *op, Value operand) {
+  op->erase();
+  if (operand.use_empty())
+    operand.getDefiningOp()->erase();
+}
+
+/// Replaces `tile` by its static repetitions, then a broadcast for each of
+/// its dynamic multiples (`plan`).
+void replaceTile(tosa::TileOp tile, const Generalization::Plan &plan) {
+  auto &[multiples, axes] = plan;
+  OpBuilder b(tile);
+  Location loc = tile.getLoc();
+  Value v = tile.getInput1();
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> repeat(multiples), shape;
+  for (auto [m, extent] : llvm::zip(repeat, type.getShape())) {
+    m = m == -1 ? 1 : m;
+    shape.push_back(m * extent);
+  }
+  if (llvm::any_of(repeat, [](int64_t m) { return m != 1; }))
+    v = tosa::TileOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), v,
+        shapeOf(b, loc, repeat));
+  for (const Generalization::ExtentSource &axis : axes)
+    v = broadcastLike(b, loc, v, axis.axis, axis.source, axis.sourceAxis);
+  tile.getResult().replaceAllUsesWith(v);
+  eraseWithShape(tile, tile.getMultiples());
+}
+
+/// Replaces `reshape` by a tensor.reshape whose shape reads each dynamic
+/// extent off its source (`plan`).
+void replaceReshape(tosa::ReshapeOp reshape, const Generalization::Plan &plan) {
+  auto &[entries, extents] = plan;
+  OpBuilder b(reshape);
+  Location loc = reshape.getLoc();
+  SmallVector<Value> shape;
+  for (int64_t entry : entries)
+    shape.push_back(arith::ConstantIndexOp::create(b, loc, entry));
+  for (const Generalization::ExtentSource &extent : extents)
+    shape[extent.axis] =
+        tensor::DimOp::create(b, loc, extent.source, extent.sourceAxis);
+  Value shapeTensor = tensor::FromElementsOp::create(b, loc, shape);
+  Value replacement = tensor::ReshapeOp::create(
+      b, loc, reshape.getType(), reshape.getInput1(), shapeTensor);
+  reshape.getResult().replaceAllUsesWith(replacement);
+  eraseWithShape(reshape, reshape.getShape());
+}
+
+/// Applies what compareModules recorded to `a`.
+void applyGeneralization(ModuleOp a, Generalization &g) {
   for (auto &[value, type] : g.types)
     value.setType(type);
   for (auto &[shape, merged] : g.shapes)
@@ -419,54 +474,10 @@ LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
         RankedTensorType::get({static_cast<int64_t>(merged.size())},
                               IndexType::get(a.getContext())),
         merged));
-  for (auto &[op, plan] : g.broadcasts) {
-    auto tile = cast<tosa::TileOp>(op);
-    auto &[multiples, axes] = plan;
-    OpBuilder b(tile);
-    Location loc = tile.getLoc();
-    Value v = tile.getInput1();
-    // The static repetitions first, then the broadcasts.
-    SmallVector<int64_t> repeat(multiples), shape;
-    for (auto [m, extent] :
-         llvm::zip(repeat, cast<RankedTensorType>(v.getType()).getShape())) {
-      m = m == -1 ? 1 : m;
-      shape.push_back(m * extent);
-    }
-    if (llvm::any_of(repeat, [](int64_t m) { return m != 1; }))
-      v = tosa::TileOp::create(
-          b, loc,
-          RankedTensorType::get(
-              shape, cast<RankedTensorType>(v.getType()).getElementType()),
-          v, shapeOf(b, loc, repeat));
-    for (const Generalization::ExtentSource &axis : axes)
-      v = broadcastLike(b, loc, v, axis.axis, axis.source, axis.sourceAxis);
-    Value multiplesOperand = tile.getMultiples();
-    tile.getResult().replaceAllUsesWith(v);
-    tile.erase();
-    if (multiplesOperand.use_empty())
-      multiplesOperand.getDefiningOp()->erase();
-  }
-  for (auto &[op, plan] : g.reshapes) {
-    auto reshape = cast<tosa::ReshapeOp>(op);
-    auto &[entries, extents] = plan;
-    OpBuilder b(reshape);
-    Location loc = reshape.getLoc();
-    SmallVector<Value> shape;
-    for (int64_t entry : entries)
-      shape.push_back(arith::ConstantIndexOp::create(b, loc, entry));
-    for (const Generalization::ExtentSource &extent : extents)
-      shape[extent.axis] =
-          tensor::DimOp::create(b, loc, extent.source, extent.sourceAxis);
-    Value shapeTensor = tensor::FromElementsOp::create(b, loc, shape);
-    Value shapeOperand = reshape.getShape();
-    Value replacement = tensor::ReshapeOp::create(
-        b, loc, reshape.getType(), reshape.getInput1(), shapeTensor);
-    reshape.getResult().replaceAllUsesWith(replacement);
-    reshape.erase();
-    if (shapeOperand.use_empty())
-      shapeOperand.getDefiningOp()->erase();
-  }
-  releaseResources(b, a);
+  for (auto &[op, plan] : g.broadcasts)
+    replaceTile(cast<tosa::TileOp>(op), plan);
+  for (auto &[op, plan] : g.reshapes)
+    replaceReshape(cast<tosa::ReshapeOp>(op), plan);
   // Function signatures follow their entry blocks and returns.
   a.walk([](func::FuncOp func) {
     Operation *ret = func.getBody().front().getTerminator();
@@ -474,6 +485,16 @@ LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
         func.getContext(), func.getBody().front().getArgumentTypes(),
         ret->getOperandTypes()));
   });
+}
+
+} // namespace
+
+LogicalResult generalizeImports(ModuleOp a, ModuleOp b) {
+  Generalization g;
+  if (failed(compareModules(a, b, g)))
+    return failure();
+  applyGeneralization(a, g);
+  releaseResources(b, a);
   return verify(a);
 }
 
