@@ -44,10 +44,11 @@ using namespace mlir;
 /// The longest row copyRowsAsVectors moves as one vector (elements).
 static constexpr int64_t kMaxVectorRow = 256;
 
-/// Whether `type` is a static, non-empty memref of whole-byte elements whose
-/// innermost dimension is contiguous.
+/// Whether `type` is a non-empty memref of whole-byte elements whose
+/// innermost dimension is static and contiguous (the outer ones may be
+/// dynamic: a dynamic batch).
 static bool hasContiguousRows(MemRefType type) {
-  if (!type || !type.hasStaticShape() || type.getRank() == 0 ||
+  if (!type || type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1) ||
       llvm::is_contained(type.getShape(), 0) ||
       !type.getElementType().isIntOrFloat() ||
       type.getElementTypeBitWidth() % 8 != 0)
@@ -66,6 +67,8 @@ LogicalResult uniform::copyRowsAsVectors(RewriterBase &rewriter,
       source.getShape() != target.getShape() ||
       source.getShape().back() > kMaxVectorRow)
     return failure();
+  // Dynamic outer extents are read off the source (memref.copy's verifier
+  // has made the two shapes agree).
   Location loc = copy.getLoc();
   rewriter.setInsertionPoint(copy);
   auto row =
@@ -73,9 +76,12 @@ LogicalResult uniform::copyRowsAsVectors(RewriterBase &rewriter,
   SmallVector<Value> lbs, ubs, steps;
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  for (int64_t extent : source.getShape().drop_back()) {
+  for (auto [dim, extent] : llvm::enumerate(source.getShape().drop_back())) {
     lbs.push_back(zero);
-    ubs.push_back(arith::ConstantIndexOp::create(rewriter, loc, extent));
+    ubs.push_back(
+        ShapedType::isDynamic(extent)
+            ? Value(memref::DimOp::create(rewriter, loc, copy.getSource(), dim))
+            : Value(arith::ConstantIndexOp::create(rewriter, loc, extent)));
     steps.push_back(one);
   }
   Value padding = ub::PoisonOp::create(rewriter, loc, source.getElementType());

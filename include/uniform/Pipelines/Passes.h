@@ -173,9 +173,10 @@ mlir::LogicalResult vectorizeTranspose(mlir::RewriterBase &rewriter,
                                        mlir::linalg::TransposeOp op,
                                        int64_t tile);
 
-/// Part of `uniform-cpu-copies-to-loops`: rewrites the static `copy` whose
-/// source and target are both contiguous along their innermost dimension
-/// (of at most 256 elements) as loops over the other dimensions, each step
+/// Part of `uniform-cpu-copies-to-loops`: rewrites the `copy` whose source
+/// and target are both contiguous along their innermost dimension (static,
+/// of at most 256 elements; the outer ones may be dynamic) as loops over
+/// the other dimensions, each step
 /// one vector transfer of a whole row (an im2col tap's channels, a slice of
 /// a concatenation). Fails, changing nothing, otherwise.
 mlir::LogicalResult copyRowsAsVectors(mlir::RewriterBase &rewriter,

@@ -151,8 +151,9 @@ def CpuCopiesToLoops
     strides) to a call of the runner utilities' `memrefCopy`, which a
     self-contained library built by `uniform-compile` does not link. This
     pass rewrites exactly those copies as loops, leaving the contiguous ones
-    to become `llvm.memcpy`: static copies whose two sides are contiguous
-    along the innermost dimension (of at most 256 elements) as `scf.for`
+    to become `llvm.memcpy`: copies whose two sides are contiguous along
+    the innermost dimension (static, of at most 256 elements; the outer
+    ones may be dynamic, as a dynamic batch is) as `scf.for`
     loops over the other dimensions, one vector transfer per row
     (`copyRowsAsVectors`; im2col taps, slices of concatenations), the rest
     as an `scf.parallel` of scalar loads and stores.
