@@ -38,7 +38,7 @@ registers, 164 KiB of shared memory, 48 warps and 16 blocks per SM; blocks
 re-reading K and V are assumed to hit the 4 MiB L2; the last factor charges
 for too few warps to hide latency. The tensor and L2 rates are assumptions
 (Ampere-class figures), and IR instructions stand for SASS instructions (see
-the README's profile columns).
+docs/gpu.md's profile columns).
 """
 import argparse
 import json
