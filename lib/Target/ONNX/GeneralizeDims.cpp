@@ -36,7 +36,9 @@
 #include "Importer.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/Verifier.h"
 
 #include "llvm/ADT/MapVector.h"
@@ -275,20 +277,11 @@ LogicalResult planDynamicReshape(tosa::ReshapeOp reshape,
   return success();
 }
 
-/// The tosa.const_shape of `entries`.
-Value shapeOf(OpBuilder &b, Location loc, ArrayRef<int64_t> entries) {
-  auto type = RankedTensorType::get({static_cast<int64_t>(entries.size())},
-                                    b.getIndexType());
-  return tosa::ConstShapeOp::create(
-      b, loc, tosa::shapeType::get(b.getContext(), entries.size()),
-      DenseIntElementsAttr::get(type, entries));
-}
-
 /// `v` broadcast along its unit axis `axis` to the extent of `source`'s
 /// axis `sourceAxis`: tosa.select(mask, v, v) with a boolean mask of that
 /// extent on `axis` (and 1 elsewhere), sliced from `source`. Exact for any
 /// data, NaN included.
-Value broadcastLike(OpBuilder &b, Location loc, Value v, int64_t axis,
+Value broadcastLike(ImplicitLocOpBuilder &b, Value v, int64_t axis,
                     Value source, int64_t sourceAxis) {
   auto type = cast<RankedTensorType>(v.getType());
   auto sourceType = cast<RankedTensorType>(source.getType());
@@ -298,20 +291,20 @@ Value broadcastLike(OpBuilder &b, Location loc, Value v, int64_t axis,
   SmallVector<int64_t> sliceShape(sourceRank, 1);
   sliceShape[sourceAxis] = ShapedType::kDynamic;
   Value line = tosa::SliceOp::create(
-      b, loc, RankedTensorType::get(sliceShape, sourceType.getElementType()),
-      source, shapeOf(b, loc, start), shapeOf(b, loc, size));
+      b, RankedTensorType::get(sliceShape, sourceType.getElementType()), source,
+      tosa::getTosaConstShape(b, start), tosa::getTosaConstShape(b, size));
   SmallVector<int64_t> maskShape(type.getRank(), 1), entries(type.getRank(), 1);
   maskShape[axis] = ShapedType::kDynamic;
   entries[axis] = -1;
   line = tosa::ReshapeOp::create(
-      b, loc, RankedTensorType::get(maskShape, sourceType.getElementType()),
-      line, shapeOf(b, loc, entries));
+      b, RankedTensorType::get(maskShape, sourceType.getElementType()), line,
+      tosa::getTosaConstShape(b, entries));
   Value mask = tosa::EqualOp::create(
-      b, loc, RankedTensorType::get(maskShape, b.getI1Type()), line, line);
+      b, RankedTensorType::get(maskShape, b.getI1Type()), line, line);
   SmallVector<int64_t> shape(type.getShape());
   shape[axis] = ShapedType::kDynamic;
   return tosa::SelectOp::create(
-      b, loc, RankedTensorType::get(shape, type.getElementType()), mask, v, v);
+      b, RankedTensorType::get(shape, type.getElementType()), mask, v, v);
 }
 
 /// Whether the merged entries `merged` of `shape` can stand as `user`'s
@@ -427,8 +420,7 @@ void eraseWithShape(Operation *op, Value operand) {
 /// its dynamic multiples (`plan`).
 void replaceTile(tosa::TileOp tile, const Generalization::Plan &plan) {
   auto &[multiples, axes] = plan;
-  OpBuilder b(tile);
-  Location loc = tile.getLoc();
+  ImplicitLocOpBuilder b(tile.getLoc(), tile.getOperation());
   Value v = tile.getInput1();
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> repeat(multiples), shape;
@@ -438,10 +430,10 @@ void replaceTile(tosa::TileOp tile, const Generalization::Plan &plan) {
   }
   if (llvm::any_of(repeat, [](int64_t m) { return m != 1; }))
     v = tosa::TileOp::create(
-        b, loc, RankedTensorType::get(shape, type.getElementType()), v,
-        shapeOf(b, loc, repeat));
+        b, RankedTensorType::get(shape, type.getElementType()), v,
+        tosa::getTosaConstShape(b, repeat));
   for (const Generalization::ExtentSource &axis : axes)
-    v = broadcastLike(b, loc, v, axis.axis, axis.source, axis.sourceAxis);
+    v = broadcastLike(b, v, axis.axis, axis.source, axis.sourceAxis);
   tile.getResult().replaceAllUsesWith(v);
   eraseWithShape(tile, tile.getMultiples());
 }
