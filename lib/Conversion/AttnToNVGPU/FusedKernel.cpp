@@ -69,16 +69,18 @@ Value KernelBuilder::buffer(Value tensor) {
       /*readOnly=*/true);
 }
 
-Value KernelBuilder::guarded(Value cond, Type type,
-                             function_ref<Value()> make) {
+Value KernelBuilder::guarded(Value cond, Type type, function_ref<Value()> make,
+                             double fill) {
   auto ifOp = scf::IfOp::create(b, TypeRange{type}, cond, /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&ifOp.getThenRegion().front());
   scf::YieldOp::create(b, make());
   b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-  scf::YieldOp::create(
-      b, arith::ConstantOp::create(b, cast<TypedAttr>(b.getZeroAttr(type)))
-             .getResult());
+  auto element = cast<FloatType>(getElementTypeOrSelf(type));
+  TypedAttr value = b.getFloatAttr(element, fill);
+  if (auto vector = dyn_cast<VectorType>(type))
+    value = DenseElementsAttr::get(vector, value);
+  scf::YieldOp::create(b, arith::ConstantOp::create(b, value).getResult());
   return ifOp.getResult(0);
 }
 
@@ -234,13 +236,39 @@ SmallVector<Value> KernelBuilder::rowIndex(Value base, Value row, Value col) {
 void KernelBuilder::forEachUnit(int64_t rows, int64_t cols, int64_t unit,
                                 function_ref<void(Value, Value)> body) {
   int64_t units = cols / unit, threads = 32 * s.warps;
-  scf::ForOp loop = scf::ForOp::create(b, tid, idx(rows * units), idx(threads));
+  // 16-byte f16 units: eight threads in a row take one unit of eight rows.
+  // The padded rows are an odd number of 16-byte units long (tilePad), so
+  // those eight stores fall in eight different groups of 4 banks: no bank
+  // conflicts, in whatever phases the hardware splits a warp's 16-byte
+  // stores into (row by row, a row of 6 units and the next row's first two
+  // would share groups). A warp still reads whole 32-byte sectors.
+  int64_t run = unit == 8 && rows % 8 == 0 ? 8 : 1;
+  // Thread t's first unit is (row, col) of the index t; the index t + k
+  // threads is the same column `rowStep` k rows down where a block's
+  // threads cover whole runs: a loop over rows, no division in it.
+  auto split = [&](Value i) -> std::pair<Value, Value> {
+    Value inRun = arith::RemUIOp::create(b, i, idx(run * units));
+    Value row = arith::AddIOp::create(
+        b,
+        arith::MulIOp::create(
+            b, arith::DivUIOp::create(b, i, idx(run * units)), idx(run)),
+        arith::RemUIOp::create(b, inRun, idx(run)));
+    Value col = arith::MulIOp::create(
+        b, arith::DivUIOp::create(b, inRun, idx(run)), idx(unit));
+    return {row, col};
+  };
   OpBuilder::InsertionGuard guard(b);
+  if (threads % (run * units) == 0) {
+    auto [first, col] = split(tid);
+    int64_t rowStep = threads / units;
+    scf::ForOp loop = scf::ForOp::create(b, first, idx(rows), idx(rowStep));
+    b.setInsertionPointToStart(loop.getBody());
+    body(loop.getInductionVar(), col);
+    return;
+  }
+  scf::ForOp loop = scf::ForOp::create(b, tid, idx(rows * units), idx(threads));
   b.setInsertionPointToStart(loop.getBody());
-  Value i = loop.getInductionVar();
-  Value row = arith::DivUIOp::create(b, i, idx(units));
-  Value col = arith::MulIOp::create(b, arith::RemUIOp::create(b, i, idx(units)),
-                                    idx(unit));
+  auto [row, col] = split(loop.getInductionVar());
   body(row, col);
 }
 
@@ -260,7 +288,7 @@ Value KernelBuilder::convert(Value v, Type element) {
 
 void KernelBuilder::stage(Value tile, Value buffer, int64_t rows, int64_t cols,
                           int64_t unit, bool contiguousUnits, Value source,
-                          ValueFn valid, IndexFn index) {
+                          ValueFn valid, IndexFn index, double fill) {
   Type element = cast<MemRefType>(tile.getType()).getElementType();
   Type sourceElement = cast<MemRefType>(source.getType()).getElementType();
   auto unitType = VectorType::get({unit}, element);
@@ -271,10 +299,13 @@ void KernelBuilder::stage(Value tile, Value buffer, int64_t rows, int64_t cols,
         std::min<int64_t>(16, unit * t.getIntOrFloatBitWidth() / 8));
   };
   auto loadElement = [&](Value row, Value col) {
-    return guarded(valid(row, col), element, [&] {
-      return convert(memref::LoadOp::create(b, source, index(row, col)),
-                     element);
-    });
+    return guarded(
+        valid(row, col), element,
+        [&] {
+          return convert(memref::LoadOp::create(b, source, index(row, col)),
+                         element);
+        },
+        fill);
   };
   forEachUnit(rows, cols, unit, [&](Value row, Value col) {
     SmallVector<Value> dst = tileIndex(tile, buffer, row, col);
@@ -285,13 +316,16 @@ void KernelBuilder::stage(Value tile, Value buffer, int64_t rows, int64_t cols,
     Value v;
     if (contiguousUnits) {
       // One aligned vector load; `valid` holds for all of a unit or none.
-      v = guarded(valid(row, col), unitType, [&] {
-        return convert(vector::LoadOp::create(
-                           b, VectorType::get({unit}, sourceElement), source,
-                           index(row, col), /*nontemporal=*/false,
-                           unitBytes(sourceElement)),
-                       element);
-      });
+      v = guarded(
+          valid(row, col), unitType,
+          [&] {
+            return convert(vector::LoadOp::create(
+                               b, VectorType::get({unit}, sourceElement),
+                               source, index(row, col), /*nontemporal=*/false,
+                               unitBytes(sourceElement)),
+                           element);
+          },
+          fill);
     } else {
       SmallVector<Value> elements;
       for (int64_t e = 0; e < unit; ++e)
@@ -385,7 +419,8 @@ void KernelBuilder::stageBias(Value keyBase, Value buffer) {
       [&](Value row, Value col) {
         return biasIndex(arith::AddIOp::create(b, qBase, row),
                          arith::AddIOp::create(b, keyBase, col));
-      });
+      },
+      /*fill=*/-std::numeric_limits<double>::infinity());
 }
 
 void KernelBuilder::stageValues(Value keyBase, Value colBase, Value buffer) {

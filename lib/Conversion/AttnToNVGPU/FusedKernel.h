@@ -61,7 +61,8 @@ struct KernelShape {
   bool reloadQuery;
   // The bias of a block's queries and a key step is staged in shared memory
   // (f32) with K, when it fits: one coalesced read per element instead of a
-  // scattered read per lane.
+  // scattered read per lane. The staged tile is -inf outside N and M, so
+  // it also masks the keys past M.
   bool stageBias;
   Type elementType;
   Value bias; // broadcast to the scores by NumPy's rules, or null
@@ -146,9 +147,11 @@ private:
   /// `unit` elements per thread and iteration, stored as one vector; they
   /// are loaded one by one, or as one aligned vector when
   /// `contiguousUnits` (then `valid` of a unit's first element holds for
-  /// all of it). All threads of the block take part.
+  /// all of it). All threads of the block take part. Where `valid` fails
+  /// the tile gets `fill`.
   void stage(Value tile, Value buffer, int64_t rows, int64_t cols, int64_t unit,
-             bool contiguousUnits, Value source, ValueFn valid, IndexFn index);
+             bool contiguousUnits, Value source, ValueFn valid, IndexFn index,
+             double fill = 0.0);
   /// The same in units of 8 elements (cols a multiple of 8, `valid` and
   /// `index` taken at a unit's first column): cp.async from f16 sources,
   /// else one aligned load converted to f16.
@@ -156,7 +159,8 @@ private:
                     Value source, ValueFn valid, IndexFn index);
   /// Runs `body(row, col)` for every unit of `unit` elements of a rows x
   /// cols tile (cols a multiple of `unit`; col is the unit's first),
-  /// spread over the block's threads.
+  /// spread over the block's threads: row by row, or for units of 8 (16
+  /// bytes of f16) one unit of eight rows per eight threads.
   void forEachUnit(int64_t rows, int64_t cols, int64_t unit,
                    llvm::function_ref<void(Value, Value)> body);
   /// Closes the group of cp.async copies issued since the last one (no-op
@@ -217,9 +221,10 @@ private:
   Value add(Value a, int64_t c);
   Value ult(Value a, int64_t c);
   Value buffer(Value tensor);
-  /// `cond ? make() : 0`, with make()'s ops (loads) only executed when
-  /// `cond` holds.
-  Value guarded(Value cond, Type type, llvm::function_ref<Value()> make);
+  /// `cond ? make() : fill` (a float, or a vector splat of it), with
+  /// make()'s ops (loads) only executed when `cond` holds.
+  Value guarded(Value cond, Type type, llvm::function_ref<Value()> make,
+                double fill = 0.0);
 
   mlir::ImplicitLocOpBuilder &b;
   const KernelShape &s;

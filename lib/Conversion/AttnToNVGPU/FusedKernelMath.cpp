@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -86,30 +87,42 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase, Value buffer) {
   Value log2e = f32c(kLog2E);
   SmallVector<std::array<Value, 4>> sv(keyTiles);
   Value biasPair;
+  // In a window (one key step from key 0) the key tiles past M are known.
+  std::optional<int64_t> firstKey = getConstantIntValue(keyBase);
   for (int64_t j = 0; j < keyTiles; ++j) {
+    if (firstKey && *firstKey + 8 * j >= s.m) {
+      sv[j] = {minusInf, minusInf, minusInf, minusInf};
+      continue;
+    }
     Value col0 = arith::AddIOp::create(b, keyBase, add(t2, 8 * j));
     Value cols[2] = {col0, add(col0, 1)};
     for (int64_t r = 0; r < 2; ++r) {
       for (int64_t c = 0; c < 2; ++c) {
         Value x = vector::ExtractOp::create(b, acc[j], ArrayRef<int64_t>{r, c});
         x = arith::MulFOp::create(b, x, scaleV);
+        if (bs) {
+          // Staged: -inf outside N and M, so the bias masks the keys past
+          // M as well (there, K's rows are zeros and so is x). One 8-byte
+          // pair per row; LLVM cannot narrow it to the first element where
+          // the second is past M (a 2-way bank conflict at 4 bytes a lane),
+          // since both are used.
+          if (c == 0)
+            biasPair = vector::LoadOp::create(
+                b, VectorType::get({2}, f32), bs,
+                tileIndex(bs, buffer, r ? row1 : row0, add(t2, 8 * j)));
+          Value bias = vector::ExtractOp::create(b, biasPair, c);
+          sv[j][2 * r + c] = arith::AddFOp::create(
+              b, x, arith::MulFOp::create(b, bias, log2e));
+          continue;
+        }
         Value keyOk = ult(cols[c], s.m);
-        if (biasBuf) {
-          Value bias;
-          if (bs) { // staged: zero outside N and M; one 8-byte pair per row
-            if (c == 0)
-              biasPair = vector::LoadOp::create(
-                  b, VectorType::get({2}, f32), bs,
-                  tileIndex(bs, buffer, r ? row1 : row0, add(t2, 8 * j)));
-            bias = vector::ExtractOp::create(b, biasPair, c);
-          } else {
-            Value ok = arith::AndIOp::create(b, keyOk, ult(gRow[r], s.n));
-            bias = guarded(ok, f32, [&] {
-              return convert(memref::LoadOp::create(
-                                 b, biasBuf, biasIndex(gRow[r], cols[c])),
-                             f32);
-            });
-          }
+        if (biasBuf) { // read from global memory, per element
+          Value ok = arith::AndIOp::create(b, keyOk, ult(gRow[r], s.n));
+          Value bias = guarded(ok, f32, [&] {
+            return convert(
+                memref::LoadOp::create(b, biasBuf, biasIndex(gRow[r], cols[c])),
+                f32);
+          });
           x = arith::AddFOp::create(b, x,
                                     arith::MulFOp::create(b, bias, log2e));
         }
