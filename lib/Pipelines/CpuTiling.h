@@ -1,7 +1,8 @@
 //===- CpuTiling.h - Tiling steps of the CPU vectorizers ------*- C++ -*-===//
 //
-// Internal to lib/Pipelines: shared by CpuVectorize.cpp (contractions,
-// depthwise convolutions, transposes) and CpuVectorizeElementwise.cpp.
+// Internal to lib/Pipelines, defined in CpuTiling.cpp: shared by
+// CpuVectorize.cpp (contractions, depthwise convolutions, transposes),
+// CpuVectorizeElementwise.cpp and CpuTileDynamicLoops.cpp.
 //
 //===----------------------------------------------------------------------===//
 
