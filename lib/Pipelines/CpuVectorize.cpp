@@ -5,8 +5,9 @@
 // [F, C] filters once, then tiles every static linalg contraction into
 // register tiles and vectorizes each tile into a vector.contract.
 // `uniform-cpu-vectorize-depthwise-convs` tiles depthwise convolutions into
-// 1-D ones vectorized over channels. Both carry each tile's accumulator
-// through its reduction loop as a vector. `uniform-cpu-vectorize-transposes`
+// 1-D ones vectorized over channels. Both compute a fill or bias broadcast
+// init tile by tile and carry each tile's accumulator through its
+// reduction loop as a vector. `uniform-cpu-vectorize-transposes`
 // moves data in square tiles. `uniform-cpu-lower-vectors`, after
 // bufferization, lowers the contractions to outer products (FMAs).
 // `uniform-cpu-vectorize-elementwise` is in CpuVectorizeElementwise.cpp,
@@ -318,6 +319,7 @@ LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
       contractionRegisterTiles(op, tile);
   if (!sizes || failed(linalg::vectorizeOpPrecondition(op)))
     return failure();
+  (void)collapseInitProducer(rewriter, op);
   // A wide extent that is not whole vectors: the whole vectors first, then
   // the rest (fewer than `lanes` columns) as a contraction of its own, not
   // tiles of some smaller divisor (49 keys: 48 + 1, not 7 x 7).
@@ -329,12 +331,14 @@ LogicalResult uniform::vectorizeContraction(RewriterBase &rewriter,
                        [&](linalg::LinalgOp part, bool) {
                          return vectorizeContraction(rewriter, part, tile);
                        });
-  FailureOr<Operation *> inner =
-      tileInPlace(rewriter, op, *sizes, registerTileOrder(op));
-  if (failed(inner))
+  FailureOr<TiledWithInit> tiled =
+      tileWithFusedInit(rewriter, op, *sizes, registerTileOrder(op));
+  if (failed(tiled))
     return failure();
-  // The tiled op stays correct if its tile does not vectorize after all.
-  return replaceByVectors(rewriter, *inner, /*namedContraction=*/true);
+  // The tiled ops stay correct if a tile does not vectorize after all.
+  for (Operation *initTile : tiled->initTiles)
+    (void)replaceByVectors(rewriter, initTile);
+  return replaceByVectors(rewriter, tiled->op, /*namedContraction=*/true);
 }
 
 namespace {
@@ -393,10 +397,15 @@ uniform::vectorizeDepthwiseConv(RewriterBase &rewriter,
   std::optional<SmallVector<int64_t>> sizes = depthwiseRegisterTiles(op, tile);
   if (!sizes)
     return failure();
-  FailureOr<Operation *> tiled = tileInPlace(rewriter, op, *sizes);
+  // The bias broadcast or zero fill initializing the output, tile by tile
+  // (the kernel rows are a loop inside).
+  (void)collapseInitProducer(rewriter, op);
+  FailureOr<TiledWithInit> tiled = tileWithFusedInit(rewriter, op, *sizes);
   if (failed(tiled))
     return failure();
-  auto inner = cast<linalg::DepthwiseConv2DNhwcHwcOp>(*tiled);
+  for (Operation *initTile : tiled->initTiles)
+    (void)replaceByVectors(rewriter, initTile);
+  auto inner = cast<linalg::DepthwiseConv2DNhwcHwcOp>(tiled->op);
   // One output row and one kernel row: a 1-D depthwise convolution, which
   // the vectorizer writes as FMAs over `tile.n` channels.
   // (Upstream's rewrite takes a PatternRewriter; it reports to the caller's
@@ -455,6 +464,9 @@ static void hoistAccumulators(func::FuncOp func) {
   IRRewriter rewriter(func.getContext());
   for (scf::ForOp loop : loops)
     (void)hoistLoopInvariantSubsets(rewriter, loop);
+  // An accumulator read of the tile its init just wrote (a fused fill or
+  // bias broadcast) is the written vector.
+  (void)applyPatternsGreedily(func, RewritePatternSet(func.getContext()));
 }
 
 namespace {

@@ -266,3 +266,89 @@ func.func @constant_panels(%a: tensor<8x4xf32>, %c: tensor<8x64xf32>) -> tensor<
   } -> tensor<8x64xf32>
   return %r : tensor<8x64xf32>
 }
+
+// -----
+
+// The output's init is computed tile by tile inside the loops over output
+// tiles, not as a pass over the whole output before them: the bias
+// broadcast of a 1x1 convolution (collapsed with the output to the
+// product's rows) becomes each tile's accumulator, read from the bias and
+// broadcast, and the loops start from the empty tensor. Nothing reads the
+// broadcast back from memory.
+// CHECK-LABEL: func.func @conv1x1_bias_init
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<1x7x8x32xf32>
+// CHECK:         %[[OUT:.*]] = tensor.collapse_shape %[[EMPTY]] {{\[\[}}0, 1, 2], [3]] : tensor<1x7x8x32xf32> into tensor<56x32xf32>
+// CHECK:         scf.for {{.*}} step %c8 iter_args(%{{.*}} = %[[OUT]]) -> (tensor<56x32xf32>)
+// CHECK:           %[[BIAS:.*]] = vector.transfer_read %arg2[%c0], %{{.*}} : tensor<32xf32>, vector<32xf32>
+// CHECK:           %[[INIT:.*]] = vector.broadcast %[[BIAS]] : vector<32xf32> to vector<8x32xf32>
+// CHECK:           scf.for {{.*}} iter_args({{.*}} = %[[INIT]]) -> (vector<8x32xf32>)
+// CHECK:             vector.contract
+// CHECK-NOT:     linalg.generic
+func.func @conv1x1_bias_init(%x: tensor<1x7x8x24xf32>, %w: tensor<32x1x1x24xf32>, %bias: tensor<32xf32>) -> tensor<1x7x8x32xf32> {
+  %e = tensor.empty() : tensor<1x7x8x32xf32>
+  %b = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%bias : tensor<32xf32>) outs(%e : tensor<1x7x8x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x7x8x32xf32>
+  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x7x8x24xf32>, tensor<32x1x1x24xf32>) outs(%b : tensor<1x7x8x32xf32>) -> tensor<1x7x8x32xf32>
+  return %r : tensor<1x7x8x32xf32>
+}
+
+// -----
+
+// One zero fill shared by two products (as CSE leaves it) is given to each:
+// both start their tiles from a zero vector, and no fill is left.
+// CHECK-LABEL: func.func @shared_zero_fill
+// CHECK:         %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK:         scf.for {{.*}} iter_args({{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK:         scf.for {{.*}} iter_args({{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK-NOT:     linalg.fill
+func.func @shared_zero_fill(%a: tensor<16x64xf32>, %b: tensor<64x32xf32>, %c: tensor<64x32xf32>) -> (tensor<16x32xf32>, tensor<16x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %r0 = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x32xf32>) outs(%f : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %r1 = linalg.matmul ins(%a, %c : tensor<16x64xf32>, tensor<64x32xf32>) outs(%f : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %r0, %r1 : tensor<16x32xf32>, tensor<16x32xf32>
+}
+
+// -----
+
+// An init that something other than a fill or a broadcast computes (here a
+// ReLU) stays a whole tensor that the tiles read their accumulators from.
+// CHECK-LABEL: func.func @computed_init
+// CHECK:         %[[RELU:.*]] = linalg.generic
+// CHECK:           arith.maximumf
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[RELU]])
+// CHECK:           %[[ACC:.*]] = vector.transfer_read
+// CHECK:           scf.for {{.*}} iter_args({{.*}} = %[[ACC]]) -> (vector<8x32xf32>)
+func.func @computed_init(%a: tensor<16x64xf32>, %b: tensor<64x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x32xf32>
+  %relu = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%c : tensor<16x32xf32>) outs(%e : tensor<16x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<16x32xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<16x64xf32>, tensor<64x32xf32>) outs(%relu : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %r : tensor<16x32xf32>
+}
+
+// -----
+
+// The whole output is one tile (8 x 32): the broadcast is the accumulator
+// the reduction loop starts from.
+// CHECK-LABEL: func.func @one_tile_bias_init
+// CHECK:         %[[BIAS:.*]] = vector.transfer_read %arg2[%c0], %{{.*}} : tensor<32xf32>, vector<32xf32>
+// CHECK:         %[[INIT:.*]] = vector.broadcast %[[BIAS]] : vector<32xf32> to vector<8x32xf32>
+// CHECK:         scf.for {{.*}} iter_args({{.*}} = %[[INIT]]) -> (vector<8x32xf32>)
+// CHECK-NOT:     linalg.generic
+func.func @one_tile_bias_init(%a: tensor<8x64xf32>, %w: tensor<64x32xf32>, %bias: tensor<32xf32>) -> tensor<8x32xf32> {
+  %e = tensor.empty() : tensor<8x32xf32>
+  %b = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%bias : tensor<32xf32>) outs(%e : tensor<8x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<8x32xf32>
+  %r = linalg.matmul ins(%a, %w : tensor<8x64xf32>, tensor<64x32xf32>) outs(%b : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %r : tensor<8x32xf32>
+}

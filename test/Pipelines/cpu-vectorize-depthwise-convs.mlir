@@ -58,3 +58,27 @@ func.func @not_register_tiled(%x: tensor<1x8x8x16xf32>, %w: tensor<3x3x16x2xf32>
   %s = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%y, %v : tensor<?x8x8x16xf32>, tensor<3x3x16xf32>) outs(%c : tensor<?x6x6x16xf32>) -> tensor<?x6x6x16xf32>
   return %r, %s : tensor<1x6x6x16x2xf32>, tensor<?x6x6x16xf32>
 }
+
+// -----
+
+// TOSA's zero init, one fill that CSE shares between two convolutions:
+// each gets its own, computed tile by tile inside the loops over output
+// tiles (each tile's accumulator a zero vector written before the loop
+// over kernel rows), so no pass over the whole output is left.
+// CHECK-LABEL: func.func @depthwise_zero_init
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<1x7x8x48xf32>
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK:           scf.for
+// CHECK:               vector.transfer_write %cst, {{.*}} : vector<1x1x8x24xf32>, tensor<1x1x8x24xf32>
+// CHECK:             scf.for {{.*}} to %c3 step %c1
+// CHECK-COUNT-3:         vector.fma {{.*}} : vector<1x8x24xf32>
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK-NOT:     linalg.fill
+func.func @depthwise_zero_init(%x: tensor<1x9x10x48xf32>, %w: tensor<3x3x48x1xf32>, %v: tensor<3x3x48x1xf32>) -> (tensor<1x7x8x48x1xf32>, tensor<1x7x8x48x1xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x7x8x48x1xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x7x8x48x1xf32>) -> tensor<1x7x8x48x1xf32>
+  %r0 = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x9x10x48xf32>, tensor<3x3x48x1xf32>) outs(%f : tensor<1x7x8x48x1xf32>) -> tensor<1x7x8x48x1xf32>
+  %r1 = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %v : tensor<1x9x10x48xf32>, tensor<3x3x48x1xf32>) outs(%f : tensor<1x7x8x48x1xf32>) -> tensor<1x7x8x48x1xf32>
+  return %r0, %r1 : tensor<1x7x8x48x1xf32>, tensor<1x7x8x48x1xf32>
+}
