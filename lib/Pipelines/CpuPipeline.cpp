@@ -109,6 +109,10 @@ void uniform::buildCpuPipeline(OpPassManager &pm,
   if (options.vectorizeElementwise)
     pm.nest<func::FuncOp>().addPass(createCpuVectorizeElementwise());
   pm.addPass(createCanonicalizerPass());
+  // Producers (a product's loops) write into the tensor that an
+  // insert_slice puts their result in (a pad's interior), not into a buffer
+  // of their own that is then copied.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   detail::addBufferizationPasses(pm);
   // No memrefCopy calls: libraries must not need the runner utilities.
   pm.nest<func::FuncOp>().addPass(createCpuCopiesToLoops());

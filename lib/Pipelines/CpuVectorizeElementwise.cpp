@@ -67,6 +67,117 @@ static LogicalResult vectorizeParallelTiles(RewriterBase &rewriter,
   return replaceByVectors(rewriter, *tile);
 }
 
+/// `dest` with `value` in every element outside the box at `offsets` of
+/// `sizes` (static, inside `dest`): one fill per slab, where slab d covers
+/// the box's range in the dimensions before d, what lies before or after
+/// the box in d, and all of the dimensions after d. The slabs partition
+/// the outside, so no element is written twice.
+static Value fillOutside(RewriterBase &rewriter, Location loc, Value dest,
+                         Value value, ArrayRef<int64_t> offsets,
+                         ArrayRef<int64_t> sizes) {
+  auto type = cast<RankedTensorType>(dest.getType());
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<OpFoldResult> ones(rank, rewriter.getIndexAttr(1));
+  for (int64_t d = 0; d < rank; ++d) {
+    for (bool after : {false, true}) {
+      SmallVector<int64_t> slabOffsets(rank, 0);
+      SmallVector<int64_t> slabSizes(type.getShape());
+      for (int64_t e = 0; e < d; ++e) {
+        slabOffsets[e] = offsets[e];
+        slabSizes[e] = sizes[e];
+      }
+      slabOffsets[d] = after ? offsets[d] + sizes[d] : 0;
+      slabSizes[d] = after ? type.getDimSize(d) - slabOffsets[d] : offsets[d];
+      if (llvm::is_contained(slabSizes, 0))
+        continue;
+      SmallVector<OpFoldResult> at = getAsIndexOpFoldResult(ctx, slabOffsets);
+      SmallVector<OpFoldResult> extent = getAsIndexOpFoldResult(ctx, slabSizes);
+      Value slab =
+          tensor::ExtractSliceOp::create(rewriter, loc, dest, at, extent, ones);
+      Value filled =
+          linalg::FillOp::create(rewriter, loc, value, slab).getResult(0);
+      dest = tensor::InsertSliceOp::create(rewriter, loc, filled, dest, at,
+                                           extent, ones);
+    }
+  }
+  return dest;
+}
+
+/// Static offsets and sizes of a slice with unit strides, or std::nullopt.
+template <typename SliceOp>
+static std::optional<std::pair<ArrayRef<int64_t>, ArrayRef<int64_t>>>
+staticBox(SliceOp slice) {
+  if (ShapedType::isDynamicShape(slice.getStaticOffsets()) ||
+      ShapedType::isDynamicShape(slice.getStaticSizes()) ||
+      !llvm::all_of(slice.getStaticStrides(),
+                    [](int64_t stride) { return stride == 1; }))
+    return std::nullopt;
+  return std::make_pair(slice.getStaticOffsets(), slice.getStaticSizes());
+}
+
+/// Where a fill of a whole tensor is overwritten in a box (the interior
+/// that a fused pad's producer writes: the fill's users are the slice of
+/// the box that producer writes into, not reading it, and the insertion of
+/// its result there), fills only the outside of the box.
+static void fillOnlyOutsideBox(RewriterBase &rewriter, linalg::FillOp fill) {
+  Value whole = fill.getResult(0);
+  auto empty = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>();
+  if (!empty || !fill.hasPureTensorSemantics())
+    return;
+  tensor::InsertSliceOp insert;
+  for (Operation *user : whole.getUsers())
+    if (auto i = dyn_cast<tensor::InsertSliceOp>(user);
+        i && i.getDest() == whole && !insert)
+      insert = i;
+  std::optional<std::pair<ArrayRef<int64_t>, ArrayRef<int64_t>>> box =
+      insert ? staticBox(insert) : std::nullopt;
+  if (!box || insert.getSourceType().getRank() != insert.getType().getRank())
+    return;
+  for (Operation *user : whole.getUsers()) {
+    if (user == insert)
+      continue;
+    auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
+    if (!slice || staticBox(slice) != box)
+      return;
+    for (OpOperand &use : slice->getUses()) {
+      auto dps = dyn_cast<linalg::LinalgOp>(use.getOwner());
+      if (!dps || !dps.isDpsInit(&use) || dps.payloadUsesValueFromOperand(&use))
+        return;
+    }
+  }
+  rewriter.setInsertionPoint(fill);
+  Value outside = fillOutside(rewriter, fill.getLoc(), empty, fill.value(),
+                              box->first, box->second);
+  rewriter.replaceOp(fill, outside);
+}
+
+LogicalResult uniform::padWithBorderFills(RewriterBase &rewriter,
+                                          tensor::PadOp pad) {
+  Value value = pad.getConstantPaddingValue();
+  RankedTensorType type = pad.getResultType();
+  if (!value || !type.hasStaticShape() ||
+      !pad.getSourceType().hasStaticShape() ||
+      ShapedType::isDynamicShape(pad.getStaticLow()))
+    return failure();
+  // The padding value may be defined in the pad's region.
+  if (value.getParentRegion() == &pad.getRegion())
+    return failure();
+  Location loc = pad.getLoc();
+  rewriter.setInsertionPoint(pad);
+  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                        type.getElementType());
+  Value outside = fillOutside(rewriter, loc, empty, value, pad.getStaticLow(),
+                              pad.getSourceType().getShape());
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<OpFoldResult> ones(type.getRank(), rewriter.getIndexAttr(1));
+  rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+      pad, pad.getSource(), outside,
+      getAsIndexOpFoldResult(ctx, pad.getStaticLow()),
+      getAsIndexOpFoldResult(ctx, pad.getSourceType().getShape()), ones);
+  return success();
+}
+
 LogicalResult uniform::writePaddedResultsInPlace(Operation *root) {
   // Only pads of an op's sole result: the op is not computed twice.
   SmallVector<Operation *> pads, producers;
@@ -89,6 +200,11 @@ LogicalResult uniform::writePaddedResultsInPlace(Operation *root) {
   for (Operation *producer : producers)
     if (producer->use_empty())
       rewriter.eraseOp(producer);
+  // It fills the whole padded tensor first: fill only its border.
+  SmallVector<linalg::FillOp> fills;
+  root->walk([&](linalg::FillOp fill) { fills.push_back(fill); });
+  for (linalg::FillOp fill : fills)
+    fillOnlyOutsideBox(rewriter, fill);
   return success();
 }
 
@@ -149,6 +265,12 @@ struct CpuVectorizeElementwisePass
     IRRewriter rewriter(&getContext());
     for (linalg::GenericOp op : generics)
       (void)uniform::vectorizeElementwise(rewriter, op, width);
+    // The other pads: their source copied into the interior, the border
+    // filled, instead of a fill of the whole tensor before the copy.
+    SmallVector<tensor::PadOp> pads;
+    getOperation().walk([&](tensor::PadOp pad) { pads.push_back(pad); });
+    for (tensor::PadOp pad : pads)
+      (void)uniform::padWithBorderFills(rewriter, pad);
   }
 };
 } // namespace

@@ -162,15 +162,22 @@ func.func @slice_operand(%x: tensor<12x8xf32>) -> tensor<6x8xf32> {
 // -----
 
 // A pad of an elementwise op's only use (a ReLU before a padded
-// convolution): the padded tensor is filled and the ReLU writes into its
-// interior, so no copy of the ReLU's result is left for the pad.
+// convolution): the ReLU writes into the padded tensor's interior, so no
+// copy of its result is left for the pad, and only the border is filled:
+// the row above (1x1x5x8), then the column left of the interior rows
+// (1x4x1x8); no element is written twice.
 // CHECK-LABEL: func.func @relu_then_pad
 // CHECK-NOT:     tensor.pad
-// CHECK:         %[[FILL:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x5x5x8xf32>)
-// CHECK:         %[[INTERIOR:.*]] = tensor.extract_slice %[[FILL]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<1x5x5x8xf32>
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x1x5x8xf32>)
+// CHECK:         %[[TOP:.*]] = tensor.insert_slice %{{.*}} into %[[EMPTY]][0, 0, 0, 0] [1, 1, 5, 8] [1, 1, 1, 1]
+// CHECK:         linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x4x1x8xf32>)
+// CHECK:         %[[BORDER:.*]] = tensor.insert_slice %{{.*}} into %[[TOP]][0, 1, 0, 0] [1, 4, 1, 8] [1, 1, 1, 1]
+// CHECK:         %[[INTERIOR:.*]] = tensor.extract_slice %[[BORDER]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
 // CHECK:         %[[RELU:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INTERIOR]])
 // CHECK:           arith.maximumf {{.*}} : vector<1x1x4x8xf32>
-// CHECK:         tensor.insert_slice %[[RELU]] into %[[FILL]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// CHECK:         tensor.insert_slice %[[RELU]] into %[[BORDER]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// CHECK-NOT:     linalg.fill
 // CHECK-NOT:     tensor.pad
 #pad = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 func.func @relu_then_pad(%x: tensor<1x4x4x8xf32>) -> tensor<1x5x5x8xf32> {
@@ -221,4 +228,44 @@ func.func @collapse_overflow(%x: tensor<1099511627776x16777216xf32>) -> tensor<1
     linalg.yield %n : f32
   } -> tensor<1099511627776x16777216xf32>
   return %r : tensor<1099511627776x16777216xf32>
+}
+
+// -----
+
+// A pad whose source no elementwise op computes (an argument here; a
+// product's loops in a model): the source is inserted into a tensor of
+// which only the border is filled, four slabs around the 3x3 interior
+// (above, below, then left and right of the interior rows), instead of a
+// fill of the whole 6x6 and a copy over its interior.
+// CHECK-LABEL: func.func @pad_of_argument
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<1x6x6x4xf32>
+// CHECK:         linalg.fill ins(%[[V:.*]] : f32) outs(%{{.*}} : tensor<1x2x6x4xf32>)
+// CHECK:         %[[S0:.*]] = tensor.insert_slice %{{.*}} into %[[EMPTY]][0, 0, 0, 0] [1, 2, 6, 4] [1, 1, 1, 1]
+// CHECK:         linalg.fill ins(%[[V]] : f32) outs(%{{.*}} : tensor<1x1x6x4xf32>)
+// CHECK:         %[[S1:.*]] = tensor.insert_slice %{{.*}} into %[[S0]][0, 5, 0, 0] [1, 1, 6, 4] [1, 1, 1, 1]
+// CHECK:         linalg.fill ins(%[[V]] : f32) outs(%{{.*}} : tensor<1x3x1x4xf32>)
+// CHECK:         %[[S2:.*]] = tensor.insert_slice %{{.*}} into %[[S1]][0, 2, 0, 0] [1, 3, 1, 4] [1, 1, 1, 1]
+// CHECK:         linalg.fill ins(%[[V]] : f32) outs(%{{.*}} : tensor<1x3x2x4xf32>)
+// CHECK:         %[[S3:.*]] = tensor.insert_slice %{{.*}} into %[[S2]][0, 2, 4, 0] [1, 3, 2, 4] [1, 1, 1, 1]
+// CHECK:         tensor.insert_slice %arg0 into %[[S3]][0, 2, 1, 0] [1, 3, 3, 4] [1, 1, 1, 1]
+// CHECK-NOT:     tensor.pad
+// A pad with a dynamic extent is left to bufferization.
+// CHECK-LABEL: func.func @dynamic_pad
+// CHECK:         tensor.pad
+func.func @pad_of_argument(%x: tensor<1x3x3x4xf32>) -> tensor<1x6x6x4xf32> {
+  %cst = arith.constant -1.0 : f32
+  %p = tensor.pad %x low[0, 2, 1, 0] high[0, 1, 2, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %cst : f32
+  } : tensor<1x3x3x4xf32> to tensor<1x6x6x4xf32>
+  return %p : tensor<1x6x6x4xf32>
+}
+
+func.func @dynamic_pad(%x: tensor<?x4xf32>) -> tensor<?x6xf32> {
+  %cst = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 1] high[0, 1] {
+  ^bb0(%a: index, %b: index):
+    tensor.yield %cst : f32
+  } : tensor<?x4xf32> to tensor<?x6xf32>
+  return %p : tensor<?x6xf32>
 }

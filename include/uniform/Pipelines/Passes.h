@@ -62,6 +62,7 @@ namespace vector {
 class VectorDialect;
 } // namespace vector
 namespace tensor {
+class PadOp;
 class TensorDialect;
 } // namespace tensor
 namespace tosa {
@@ -70,7 +71,6 @@ class TosaDialect;
 class RewritePatternSet;
 class RewriterBase;
 class SymbolTable;
-class RewriterBase;
 } // namespace mlir
 
 namespace uniform {
@@ -187,7 +187,17 @@ mlir::LogicalResult copyRowsAsVectors(mlir::RewriterBase &rewriter,
 /// result becomes a fill of the padded tensor into whose interior that op
 /// writes (upstream's populateFuseTensorPadWithProducerLinalgOpPatterns),
 /// instead of a copy of its result into the interior.
+/// The fill of the whole padded tensor that this leaves is then narrowed to
+/// the border around the producer's box.
 mlir::LogicalResult writePaddedResultsInPlace(mlir::Operation *root);
+
+/// Part of `uniform-cpu-vectorize-elementwise`, last: a static tensor.pad
+/// with a constant value becomes its source inserted into a tensor whose
+/// border (only) is filled with the value, one fill per slab, instead of a
+/// fill of the whole padded tensor and a copy over its interior. Fails,
+/// changing nothing, for dynamic pads or a value computed in the region.
+mlir::LogicalResult padWithBorderFills(mlir::RewriterBase &rewriter,
+                                       mlir::tensor::PadOp pad);
 
 /// The core of `uniform-cpu-vectorize-elementwise`: collapses the loops of
 /// the all-parallel static `op` that every operand indexes contiguously,
