@@ -9,10 +9,13 @@
 
 #include "uniform/Pipelines/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -138,6 +141,77 @@ static Value buildIm2ColPatches(PatternRewriter &rewriter,
       SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
 }
 
+/// Input channels below which buildRowWindowPatches copies each pixel's
+/// whole window row at once: a channel row shorter than one 16-lane vector
+/// makes the per-tap copies of buildIm2ColPatches tiny (a 3-channel stem:
+/// 3 floats a copy, 9 per output pixel).
+static constexpr int64_t kNarrowChannels = 16;
+
+/// The im2col patches as [N*OH*OW, KH*KW*C] for a narrow input (fewer than
+/// kNarrowChannels channels, no dilation along W), built [N*OH*OW, KH,
+/// KW*C]: the KW pixels of a window row are adjacent in NHWC, so each
+/// output pixel and kernel row is one vector of KW*C elements read from
+/// the input row (collapsed to [N, H, W*C]) and written to its patch row:
+/// KH copies per output pixel instead of KH*KW.
+static Value buildRowWindowPatches(PatternRewriter &rewriter,
+                                   linalg::Conv2DNhwcFhwcOp op, Type element) {
+  Location loc = op.getLoc();
+  ArrayRef<int64_t> out =
+      cast<RankedTensorType>(op.getOutputs()[0].getType()).getShape();
+  ArrayRef<int64_t> window =
+      cast<RankedTensorType>(op.getInputs()[1].getType()).getShape();
+  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
+  int64_t n = out[0], oh = out[1], ow = out[2];
+  int64_t kh = window[1], kw = window[2], c = window[3];
+  Value input = tensor::CollapseShapeOp::create(
+      rewriter, loc, op.getInputs()[0],
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  Value patches = tensor::EmptyOp::create(
+      rewriter, loc, ArrayRef<int64_t>{n * oh * ow, kh, kw * c}, element);
+  auto index = [&](OpBuilder &b, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto rowType = VectorType::get({kw * c}, element);
+  Value zero = arith::ConstantOp::create(rewriter, loc, element,
+                                         rewriter.getZeroAttr(element));
+  scf::LoopNest loops = scf::buildLoopNest(
+      rewriter, loc,
+      {index(rewriter, 0), index(rewriter, 0), index(rewriter, 0)},
+      {index(rewriter, n), index(rewriter, oh), index(rewriter, ow)},
+      {index(rewriter, 1), index(rewriter, 1), index(rewriter, 1)}, {patches},
+      [&](OpBuilder &b, Location loc, ValueRange ivs,
+          ValueRange args) -> scf::ValueVector {
+        AffineExpr i, y, x;
+        bindDims(b.getContext(), i, y, x);
+        SmallVector<OpFoldResult> at = getAsOpFoldResult(ivs);
+        auto apply = [&](AffineExpr e) -> Value {
+          return affine::makeComposedAffineApply(b, loc,
+                                                 AffineMap::get(3, 0, e), at)
+              .getResult();
+        };
+        Value pixel = apply((i * oh + y) * ow + x);
+        Value column = apply(x * (strides[1] * c));
+        Value rows = args[0];
+        for (int64_t r = 0; r < kh; ++r) {
+          Value inRow = apply(y * strides[0] + r * dilations[0]);
+          // In bounds: a valid convolution's windows lie in its input.
+          Value v = vector::TransferReadOp::create(
+              b, loc, rowType, input, ValueRange{ivs[0], inRow, column}, zero,
+              ArrayRef<bool>{true});
+          rows =
+              vector::TransferWriteOp::create(
+                  b, loc, v, rows, ValueRange{pixel, index(b, r), index(b, 0)},
+                  ArrayRef<bool>{true})
+                  .getResult();
+        }
+        return {rows};
+      });
+  return tensor::CollapseShapeOp::create(
+      rewriter, loc, loops.results[0],
+      SmallVector<ReassociationIndices>{{0}, {1, 2}});
+}
+
 /// Any other static dense convolution (a larger window, or strides) as the
 /// matrix product of its im2col patches [N*OH*OW, KH*KW*C]
 /// (buildIm2ColPatches) with the filter [F, KH*KW*C], as ONNX Runtime's
@@ -161,7 +235,10 @@ struct Im2ColConvAsContraction : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
     int64_t row = filterType.getNumElements() / filterType.getDimSize(0);
     if (patches > kMaxIm2ColElements / row)
       return rewriter.notifyMatchFailure(op, "im2col tensor too large");
-    Value lhs = buildIm2ColPatches(rewriter, op, element);
+    bool narrow = filterType.getDimSize(3) < kNarrowChannels &&
+                  op.getDilations().getValues<int64_t>()[1] == 1;
+    Value lhs = narrow ? buildRowWindowPatches(rewriter, op, element)
+                       : buildIm2ColPatches(rewriter, op, element);
     Value filter = tensor::CollapseShapeOp::create(
         rewriter, op.getLoc(), op.getInputs()[1],
         SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});

@@ -352,3 +352,29 @@ func.func @one_tile_bias_init(%a: tensor<8x64xf32>, %w: tensor<64x32xf32>, %bias
   %r = linalg.matmul ins(%a, %w : tensor<8x64xf32>, tensor<64x32xf32>) outs(%b : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %r : tensor<8x32xf32>
 }
+
+// -----
+
+// A narrow input (3 channels, a network's stem): the KW = 3 pixels of a
+// window row are adjacent in NHWC, so each output pixel's kernel row is one
+// 9-element vector read from the input row ([1, 9, 27] collapsed from
+// [1, 9, 9, 3], column 2 * 3 * ow for stride 2) and written to its patch
+// row [pixel, kh, 0]: 3 copies per output pixel, not 9 of 3 channels.
+// CHECK-LABEL: func.func @conv3x3_stride2_narrow
+// CHECK:         %[[ROWS:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : tensor<1x9x9x3xf32> into tensor<1x9x27xf32>
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<16x3x9xf32>
+// CHECK:         scf.for {{.*}} = %c0 to %c4 {{.*}} iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK:           scf.for {{.*}} = %c0 to %c4
+// CHECK:             vector.transfer_read %[[ROWS]][%c0, %{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x9x27xf32>, vector<9xf32>
+// CHECK:             vector.transfer_write %{{.*}}[%{{.*}}, %c0, %c0] {in_bounds = [true]} : vector<9xf32>, tensor<16x3x9xf32>
+// CHECK:             vector.transfer_read %[[ROWS]]
+// CHECK:             vector.transfer_write %{{.*}}[%{{.*}}, %c1, %c0]
+// CHECK:             vector.transfer_read %[[ROWS]]
+// CHECK:             vector.transfer_write %{{.*}}[%{{.*}}, %c2, %c0]
+// CHECK:         tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2]] : tensor<16x3x9xf32> into tensor<16x27xf32>
+// CHECK:         vector.contract {{.*}} : vector<8x3xf32>, vector<8x3xf32> into vector<8x8xf32>
+// CHECK-NOT:     linalg.conv_2d_nhwc_fhwc
+func.func @conv3x3_stride2_narrow(%x: tensor<1x9x9x3xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32> {
+  %r = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x9x9x3xf32>, tensor<8x3x3x3xf32>) outs(%b : tensor<1x4x4x8xf32>) -> tensor<1x4x4x8xf32>
+  return %r : tensor<1x4x4x8xf32>
+}
