@@ -24,6 +24,9 @@ struct KernelProfile {
   uint64_t instructions[kInstructionClasses] = {};
   uint64_t mma = 0, ldmatrix = 0, shfl = 0, asyncCopies = 0, barriers = 0;
   uint64_t globalRequests = 0, globalBytes = 0, globalSectors = 0;
+  // Distinct bytes per request, summed: what the sectors deliver that some
+  // lane uses (coalescing), where globalBytes counts each lane's access.
+  uint64_t globalUsedBytes = 0;
   uint64_t sharedRequests = 0, sharedWavefronts = 0, sharedIdeal = 0;
 };
 
@@ -66,6 +69,25 @@ void record(const Site &site, const EmuThread &by, uintptr_t address,
       {address, size, shared});
 }
 
+/// The bytes that the accesses of one request touch, each counted once
+/// (lanes that read the same element, a broadcast, share it).
+static uint64_t distinctBytes(const std::vector<Access> &lanes) {
+  std::vector<std::pair<uintptr_t, uintptr_t>> ranges;
+  for (const Access &a : lanes)
+    ranges.push_back({a.address, a.address + a.size});
+  llvm::sort(ranges);
+  uint64_t bytes = 0;
+  uintptr_t covered = 0;
+  for (auto [begin, end] : ranges) {
+    begin = std::max(begin, covered);
+    if (end > begin) {
+      bytes += end - begin;
+      covered = end;
+    }
+  }
+  return bytes;
+}
+
 void countGlobalRequest(KernelProfile &p, const std::vector<Access> &lanes) {
   llvm::DenseSet<uintptr_t> sectors;
   for (const Access &a : lanes) {
@@ -75,6 +97,7 @@ void countGlobalRequest(KernelProfile &p, const std::vector<Access> &lanes) {
   }
   ++p.globalRequests;
   p.globalSectors += sectors.size();
+  p.globalUsedBytes += distinctBytes(lanes);
 }
 
 /// Shared memory has 32 banks of 4-byte words; a request takes as many
@@ -113,9 +136,9 @@ InstructionClass classifyInstruction(const llvm::Instruction &inst) {
   if (inst.isTerminator() || isa<PHINode>(inst))
     return InstructionClass::Control;
   Type *type = inst.getType();
-  if (isa<FCmpInst>(inst) || (type->isFPOrFPVectorTy() &&
-                              (isa<BinaryOperator, UnaryOperator, CallInst,
-                                   SelectInst>(inst))))
+  if (isa<FCmpInst>(inst) ||
+      (type->isFPOrFPVectorTy() &&
+       (isa<BinaryOperator, UnaryOperator, CallInst, SelectInst>(inst))))
     return InstructionClass::Float;
   if (isa<BinaryOperator, ICmpInst, GetElementPtrInst, SelectInst>(inst))
     return InstructionClass::Integer;
@@ -208,8 +231,7 @@ static void printConflictingSites(llvm::raw_ostream &os) {
     const SiteConflicts &c = sites[i].second;
     os << llvm::format("  %llu requests, %.2fx: ", c.requests,
                        double(c.wavefronts) / c.ideal)
-       << sites[i].first->kernel << ": " << sites[i].first->instruction
-       << "\n";
+       << sites[i].first->kernel << ": " << sites[i].first->instruction << "\n";
   }
 }
 
@@ -231,20 +253,21 @@ void printProfile(llvm::raw_ostream &os) {
     for (uint64_t n : p.instructions)
       instructions += n;
     double fp = instructions
-                    ? 100.0 * p.instructions[unsigned(InstructionClass::Float)] /
+                    ? 100.0 *
+                          p.instructions[unsigned(InstructionClass::Float)] /
                           instructions
                     : 0;
-    double coalesce =
-        p.globalSectors ? double(p.globalBytes) / (32.0 * p.globalSectors) : 0;
+    double coalesce = p.globalSectors
+                          ? double(p.globalUsedBytes) / (32.0 * p.globalSectors)
+                          : 0;
     double conflict =
         p.sharedIdeal ? double(p.sharedWavefronts) / p.sharedIdeal : 0;
-    os << llvm::format("%-32s %6llu %10llu %12llu %7.1f%% %8llu %8llu %8llu "
-                       "%8llu %8llu %10llu %8.0f%% %10.2f %10llu %8.2fx\n",
-                       p.name.substr(0, 32).c_str(), p.launches, p.threads,
-                       instructions, fp, p.mma, p.ldmatrix, p.shfl,
-                       p.asyncCopies, p.barriers, p.globalRequests,
-                       100 * coalesce, p.globalBytes / 1e6, p.sharedRequests,
-                       conflict);
+    os << llvm::format(
+        "%-32s %6llu %10llu %12llu %7.1f%% %8llu %8llu %8llu "
+        "%8llu %8llu %10llu %8.0f%% %10.2f %10llu %8.2fx\n",
+        p.name.substr(0, 32).c_str(), p.launches, p.threads, instructions, fp,
+        p.mma, p.ldmatrix, p.shfl, p.asyncCopies, p.barriers, p.globalRequests,
+        100 * coalesce, p.globalBytes / 1e6, p.sharedRequests, conflict);
   };
   std::vector<const KernelProfile *> order;
   for (const KernelProfile &p : s.kernels)
@@ -270,6 +293,7 @@ void printProfile(llvm::raw_ostream &os) {
     total.asyncCopies += p.asyncCopies, total.barriers += p.barriers;
     total.globalRequests += p.globalRequests;
     total.globalBytes += p.globalBytes;
+    total.globalUsedBytes += p.globalUsedBytes;
     total.globalSectors += p.globalSectors;
     total.sharedRequests += p.sharedRequests;
     total.sharedWavefronts += p.sharedWavefronts;
