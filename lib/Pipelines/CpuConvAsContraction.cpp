@@ -195,7 +195,8 @@ static Value buildRowWindowPatches(PatternRewriter &rewriter,
         Value rows = args[0];
         for (int64_t r = 0; r < kh; ++r) {
           Value inRow = apply(y * strides[0] + r * dilations[0]);
-          // In bounds: a valid convolution's windows lie in its input.
+          // In bounds: the convolution verifier requires its windows to lie
+          // in its input.
           Value v = vector::TransferReadOp::create(
               b, loc, rowType, input, ValueRange{ivs[0], inRow, column}, zero,
               ArrayRef<bool>{true});
