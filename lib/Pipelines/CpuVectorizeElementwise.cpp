@@ -3,7 +3,8 @@
 // `uniform-cpu-vectorize-elementwise`: elementwise linalg.generic ops with
 // their loops collapsed as far as their operands allow, tiled by whole
 // vectors (a remainder split off, never masked) and vectorized; before
-// that, pads of elementwise results are written in place.
+// that, pads of elementwise results are written in place, and after it
+// every static pad fills only its border.
 //
 //===----------------------------------------------------------------------===//
 
@@ -160,7 +161,8 @@ LogicalResult uniform::padWithBorderFills(RewriterBase &rewriter,
       !pad.getSourceType().hasStaticShape() ||
       ShapedType::isDynamicShape(pad.getStaticLow()))
     return failure();
-  // The padding value may be defined in the pad's region.
+  // A value defined in the pad's region (a constant there) would need
+  // cloning out of it: left to bufferization.
   if (value.getParentRegion() == &pad.getRegion())
     return failure();
   Location loc = pad.getLoc();

@@ -320,9 +320,12 @@ def CpuVectorizeElementwise
     scatters.
 
     First, a `tensor.pad` of an all-parallel op's only use (a ReLU before
-    a padded convolution) becomes a fill of the padded tensor into whose
-    interior the op writes its result directly
-    (`writePaddedResultsInPlace`), instead of a copy of it.
+    a padded convolution) becomes a fill of the padded tensor's border
+    into whose interior the op writes its result directly
+    (`writePaddedResultsInPlace`), instead of a copy of it. Last, every
+    other static pad with a constant value becomes its source inserted
+    into a tensor of which only the border is filled
+    (`padWithBorderFills`), one fill per slab, no element written twice.
   }];
   let options = [
     Option<"width", "width", "int64_t", /*default=*/"64",
