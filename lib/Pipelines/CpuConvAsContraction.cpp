@@ -94,6 +94,23 @@ struct UnitConvAsContraction : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
   }
 };
 
+/// The extents, strides and dilations of the static NHWC convolution `op`.
+struct ConvGeometry {
+  explicit ConvGeometry(linalg::Conv2DNhwcFhwcOp op)
+      : strides(op.getStrides().getValues<int64_t>()),
+        dilations(op.getDilations().getValues<int64_t>()) {
+    ArrayRef<int64_t> out =
+        cast<RankedTensorType>(op.getOutputs()[0].getType()).getShape();
+    ArrayRef<int64_t> window =
+        cast<RankedTensorType>(op.getInputs()[1].getType()).getShape();
+    n = out[0], oh = out[1], ow = out[2];
+    kh = window[1], kw = window[2], c = window[3];
+  }
+  int64_t n, oh, ow; // output pixels
+  int64_t kh, kw, c; // window and input channels
+  SmallVector<int64_t, 2> strides, dilations;
+};
+
 /// The largest im2col patch tensor Im2ColConvAsContraction materializes
 /// (elements; 64 MiB of f32). Larger convolutions stay loops.
 static constexpr int64_t kMaxIm2ColElements = int64_t(1) << 24;
@@ -109,14 +126,9 @@ static Value buildIm2ColPatches(PatternRewriter &rewriter,
                                 linalg::Conv2DNhwcFhwcOp op, Type element) {
   Location loc = op.getLoc();
   MLIRContext *ctx = rewriter.getContext();
-  ArrayRef<int64_t> out =
-      cast<RankedTensorType>(op.getOutputs()[0].getType()).getShape();
-  ArrayRef<int64_t> window =
-      cast<RankedTensorType>(op.getInputs()[1].getType()).getShape();
-  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
-  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
-  int64_t n = out[0], oh = out[1], ow = out[2];
-  int64_t kh = window[1], kw = window[2], c = window[3];
+  ConvGeometry g(op);
+  int64_t n = g.n, oh = g.oh, ow = g.ow, kh = g.kh, kw = g.kw, c = g.c;
+  ArrayRef<int64_t> strides = g.strides, dilations = g.dilations;
   Value patches = tensor::EmptyOp::create(
       rewriter, loc, ArrayRef<int64_t>{n, oh, ow, kh, kw, c}, element);
   auto tapType = RankedTensorType::get({n, oh, ow, c}, element);
@@ -156,14 +168,9 @@ static constexpr int64_t kNarrowChannels = 16;
 static Value buildRowWindowPatches(PatternRewriter &rewriter,
                                    linalg::Conv2DNhwcFhwcOp op, Type element) {
   Location loc = op.getLoc();
-  ArrayRef<int64_t> out =
-      cast<RankedTensorType>(op.getOutputs()[0].getType()).getShape();
-  ArrayRef<int64_t> window =
-      cast<RankedTensorType>(op.getInputs()[1].getType()).getShape();
-  SmallVector<int64_t> strides(op.getStrides().getValues<int64_t>());
-  SmallVector<int64_t> dilations(op.getDilations().getValues<int64_t>());
-  int64_t n = out[0], oh = out[1], ow = out[2];
-  int64_t kh = window[1], kw = window[2], c = window[3];
+  ConvGeometry g(op);
+  int64_t n = g.n, oh = g.oh, ow = g.ow, kh = g.kh, kw = g.kw, c = g.c;
+  ArrayRef<int64_t> strides = g.strides, dilations = g.dilations;
   Value input = tensor::CollapseShapeOp::create(
       rewriter, loc, op.getInputs()[0],
       SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
