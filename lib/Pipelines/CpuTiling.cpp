@@ -138,7 +138,8 @@ static bool isCheapInit(Operation *producer) {
   });
 }
 
-bool uniform::detail::isFusableInit(Operation *producer, Operation *op) {
+/// Whether `producer` is a cheap init whose only user is `op`.
+static bool isFusableInit(Operation *producer, Operation *op) {
   return isCheapInit(producer) && producer->hasOneUse() &&
          *producer->getUsers().begin() == op;
 }
@@ -165,6 +166,11 @@ LogicalResult uniform::detail::collapseInitProducer(RewriterBase &rewriter,
   if (!collapse || !collapse->hasOneUse() ||
       !isCheapInit(collapse.getSrc().getDefiningOp()))
     return failure();
+  // A broadcast collapses with the output when its loops are the output's
+  // dimensions.
+  auto broadcast = collapse.getSrc().getDefiningOp<linalg::GenericOp>();
+  if (broadcast && !broadcast.getIndexingMapsArray().back().isIdentity())
+    return failure();
   privatizeInit(rewriter, collapse.getSrcMutable());
   Operation *producer = collapse.getSrc().getDefiningOp();
   if (!isFusableInit(producer, collapse))
@@ -178,11 +184,8 @@ LogicalResult uniform::detail::collapseInitProducer(RewriterBase &rewriter,
     rewriter.eraseOp(fill);
     return success();
   }
-  // A broadcast whose loops are its output's dimensions: collapse them as
-  // the reshape collapses the output.
+  // The broadcast's loops collapse as the reshape collapses the output.
   auto generic = cast<linalg::GenericOp>(producer);
-  if (!generic.getIndexingMapsArray().back().isIdentity())
-    return failure();
   FailureOr<linalg::CollapseResult> collapsed = linalg::collapseOpIterationDims(
       generic, collapse.getReassociationIndices(), rewriter);
   if (failed(collapsed))

@@ -28,18 +28,13 @@ tileInPlace(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
             llvm::ArrayRef<int64_t> sizes,
             llvm::ArrayRef<int64_t> interchange = {});
 
-/// Whether `producer`, the producer of an init of `op`, is cheap to compute
-/// tile by tile inside `op`'s loops: a linalg.fill, or an all-parallel
-/// linalg.generic that only yields its inputs (a bias broadcast), with `op`
-/// its only user.
-bool isFusableInit(mlir::Operation *producer, mlir::Operation *op);
-
-/// Where the init of `op` is a tensor.collapse_shape of a value that
-/// isFusableInit (a convolution computed as a matrix product over its
+/// Where the init of `op` is a tensor.collapse_shape of a fill or a bias
+/// broadcast (a convolution computed as a matrix product over its
 /// pixels has its bias broadcast collapsed so), computes that producer on
 /// the collapsed shape instead, so that tileWithFusedInit can fuse it.
-/// Fails, changing nothing, where there is no such reshape or the producer
-/// does not collapse.
+/// Fails where there is no such reshape or the broadcast's output map is not
+/// the identity, changing nothing (a shared producer is copied for `op`
+/// only once those hold).
 mlir::LogicalResult collapseInitProducer(mlir::RewriterBase &rewriter,
                                          mlir::linalg::LinalgOp op);
 
@@ -50,8 +45,10 @@ struct TiledWithInit {
   llvm::SmallVector<mlir::Operation *> initTiles;
 };
 
-/// tileInPlace for an op with reduction loops whose init isFusableInit:
-/// first its parallel loops, with that producer fused into them, so that
+/// tileInPlace for an op with reduction loops whose init is a linalg.fill
+/// or an all-parallel linalg.generic that only yields its inputs (a bias
+/// broadcast), copied first where other ops use it too: first its parallel
+/// loops, with that producer fused into them, so that
 /// each tile initializes its own outputs (no separate pass over the whole
 /// output, no memset), then its reduction loops inside. Otherwise the same
 /// as tileInPlace.
