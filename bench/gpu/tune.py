@@ -70,8 +70,10 @@ DEFAULT_SHAPES = "window-4x4,window-7x7,window-7x7-dk72,global-14x14,vit-197"
 CANDIDATES = {
     "window": [f"window-warps={w},window-chunk={c}"
                for w in (1, 2, 4) for c in (32, 64, 128)],
-    "stream": [f"stream-warps={w},stream-keys={k},stream-chunk={c}"
-               for w in (2, 4) for k in (16, 32, 64) for c in (64, 128)],
+    "stream": [f"stream-warps={w},stream-keys={k},stream-chunk={c},"
+               f"stream-groups={g}"
+               for w in (2, 4) for k in (16, 32, 64) for c in (64, 128)
+               for g in (1, 8)],
 }
 WINDOW_KEYS = 64  # the default tiles' window-keys: M up to it is a window
 
@@ -97,10 +99,15 @@ def shape_class(spec):
     return "window" if int(parse_spec(spec)["M"]) <= WINDOW_KEYS else "stream"
 
 
-def warps_per_block(spec, tiles):
-    fields = parse_spec(tiles)
-    warps = int(fields.get("window-warps", fields.get("stream-warps", 4)))
-    return min(warps, math.ceil(int(parse_spec(spec)["N"]) / 16))
+def warps_per_block(isa):
+    """Warps of the fused kernel's blocks: its PTX's .maxntid (a stream's
+    column groups may take more warps than stream-warps)."""
+    with open(isa) as f:
+        found = re.search(r"\.entry forward_kernel\b.*?\.maxntid (\d+)",
+                          f.read(), re.DOTALL)
+    if not found:
+        raise RuntimeError("no .maxntid in " + isa)
+    return int(found.group(1)) // 32
 
 
 def ptxas(isa):
@@ -194,7 +201,7 @@ def try_candidate(bin_dir, work, spec, tiles, args):
         counts = profile_totals(result)
         row.update(counts)
         row["score_us"] = 1e6 * estimate(spec, counts, registers, shared,
-                                         warps_per_block(spec, tiles))
+                                         warps_per_block(isa))
     else:
         median = re.search(r"median ([0-9.]+) ms", result)
         row["score_us"] = 1e3 * float(median.group(1))

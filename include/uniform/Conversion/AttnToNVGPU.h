@@ -17,25 +17,33 @@ namespace uniform {
 /// Tile shapes of the fused kernel, per shape class. A window (M at most
 /// `windowKeys`: UniForm's 7x7 and 4x4 windows) takes all keys in one step
 /// and its block loops over the value chunks with the probabilities in
-/// registers; a stream (longer M: global attention, ViT) runs the online
-/// softmax over steps of `streamKeys` keys, one value chunk per block.
-/// Registers grow with the keys per step (scores) and the chunk width
-/// (accumulators): the defaults keep every UniForm and ViT shape within 128
-/// registers without spills on sm_87, and are bench/gpu/tune.py's choice
-/// (wide chunks recompute the scores for fewer chunks; few keys per step
-/// pay for them in registers).
+/// registers. A stream (longer M: global attention, ViT) runs the online
+/// softmax over steps of `streamKeys` keys; its value chunks (up to
+/// `streamGroups` of them) are column groups of warps that share the
+/// block's queries and one probability tile per step, or, with more chunks
+/// or where those tiles do not fit in shared memory, blocks along grid z
+/// that each compute the probabilities again. Registers grow with the keys
+/// per step (scores) and the chunk width (accumulators): the defaults keep
+/// every UniForm and ViT shape within 128 registers without spills on
+/// sm_87, and are bench/gpu/tune.py's choice.
 struct FusedAttentionTiles {
   int64_t windowKeys = 64;   ///< the largest M taken in one step
   int64_t windowWarps = 4;   ///< a window's warps (16 queries each), at most
   int64_t windowChunk = 64;  ///< widest value chunk of a window
-  int64_t streamKeys = 16;   ///< keys per step of a stream
-  int64_t streamWarps = 4;   ///< a stream's warps (16 queries each), at most
+  int64_t streamKeys = 32;   ///< keys per step of a stream
+  int64_t streamWarps = 2;   ///< a stream's warps (16 queries each), at
+                             ///< most; with column groups, its row groups
+                             ///< (at most 8 warps in all, unless one row
+                             ///< group has more)
   int64_t streamChunk = 128; ///< widest value chunk of a stream
+  int64_t streamGroups = 8;  ///< most column groups of a stream's block (1:
+                             ///< one chunk per block)
 
   /// Parses `key=value` pairs separated by commas (window-keys,
-  /// window-warps, window-chunk, stream-keys, stream-warps, stream-chunk;
-  /// unnamed ones keep their defaults). Keys per step are multiples of 16
-  /// up to 128, chunks multiples of 8 up to 256, warps 1 to 8.
+  /// window-warps, window-chunk, stream-keys, stream-warps, stream-chunk,
+  /// stream-groups; unnamed ones keep their defaults). Keys per step are
+  /// multiples of 16 up to 128, chunks multiples of 8 up to 256, warps and
+  /// groups 1 to 8.
   static mlir::FailureOr<FusedAttentionTiles>
   parse(llvm::StringRef spec,
         llvm::function_ref<void(const llvm::Twine &)> emitError);

@@ -78,10 +78,15 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
       values with `nvgpu.mma.sync`;
     - `attn.reuse`: one block computes each query tile's matrix once and
       applies it to every head (the value tile is H*Dv wide, in chunks of at
-      most window-chunk or stream-chunk columns, 64, so that the
+      most window-chunk or stream-chunk columns, 64 and 128, so that the
       accumulators stay in registers); a window's block loops over the
-      chunks with the probabilities in registers, a stream's chunks are
-      blocks along grid z; `attn.mha`: one block per head;
+      chunks with the probabilities in registers; a stream's chunks (up to
+      stream-groups, 8) are column groups of warps that share the block's
+      queries: some of them compute each step's scores, the others take
+      the step's row maxima and probabilities through shared memory, and
+      each multiplies its chunk (more chunks, or tiles over 48 KiB: one
+      chunk per block along grid z, each computing the probabilities
+      again); `attn.mha`: one block per head, its Dv in chunks alike;
     - a row whose keys are all masked (-inf) gives 0, not NaN.
 
     The N x M matrix never goes to global memory. Inputs are rounded to f16
@@ -101,7 +106,7 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
     Option<"tiles", "tiles", "std::string", /*default=*/"\"\"",
            "Tile shapes per shape class, 'key=value,...' (window-keys, "
            "window-warps, window-chunk, stream-keys, stream-warps, "
-           "stream-chunk; see "
+           "stream-chunk, stream-groups; see "
            "uniform::FusedAttentionTiles): unnamed ones keep their defaults">,
     Option<"testMutation", "test-mutation", "std::string", /*default=*/"\"\"",
            "Testing only: build kernels with a defect (drop-staging-barrier, "

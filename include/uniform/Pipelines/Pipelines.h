@@ -165,7 +165,7 @@ struct GpuPipelineOptions
       llvm::cl::desc("Tile shapes of the fused attention kernels per shape "
                      "class, 'key=value,...' (window-keys, window-warps, "
                      "window-chunk, stream-keys, stream-warps, "
-                     "stream-chunk); unnamed "
+                     "stream-chunk, stream-groups); unnamed "
                      "ones keep their defaults (bench/gpu/tune.py)"),
       llvm::cl::init("")};
   Option<int64_t> blockSize{

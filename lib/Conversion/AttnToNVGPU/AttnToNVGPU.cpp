@@ -14,11 +14,13 @@
 // (FusedAttentionTiles): a window (all keys in one step: UniForm's windows)
 // loops over the value chunks in the block with its probabilities in
 // registers, so the matrix is computed once for any H*Dv, staging the next
-// chunk while it multiplies this one; a stream (several steps) gives each
-// block one chunk (grid z), as the online softmax's accumulators must stay
-// in registers, and stages the next key step while it computes this one.
-// Rows whose keys are all masked give 0. The N x M matrix never leaves
-// registers.
+// chunk while it multiplies this one; a stream (several steps) stages the
+// next key step while it computes this one, and as the online softmax's
+// accumulators must stay in registers, its chunks are column groups of
+// warps that share the block's queries and each step's probability tile
+// (FusedKernelSplit.cpp), or, beyond stream-groups chunks or 48 KiB of
+// tiles, blocks along grid z. Rows whose keys are all masked give 0. The
+// N x M matrix never goes to global memory.
 //
 // Fragment layouts (PTX ISA, mma.m16n8k16 with f16 A/B and f32 C), with
 // g = lane / 4 and t = lane % 4:
@@ -57,6 +59,8 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
+
 namespace uniform {
 #define GEN_PASS_DEF_CONVERTATTNTONVGPU
 #include "uniform/Conversion/Passes.h.inc"
@@ -90,11 +94,13 @@ static LogicalResult chooseStaging(KernelShape &s) {
     return 2 * rows * (cols + tilePad(cols));
   };
   bool streaming = s.keySteps > 1;
-  int64_t fixed = tileBytes(16 * s.warps, s.dkTile);
+  int64_t rows = s.blockRows();
+  int64_t fixed = tileBytes(rows, s.dkTile);
+  if (s.colGroups > 1) // the probability tile and the statistics
+    fixed += tileBytes(rows, s.keyTileRows) + 4 * rows * statsCols(s.colGroups);
   int64_t keys = tileBytes(s.keyTileRows, s.dkTile);
-  int64_t values = tileBytes(s.keyTileRows, s.chunk);
-  int64_t bias =
-      4 * (16 * s.warps) * (s.keyTileRows + biasTilePad(s.keyTileRows));
+  int64_t values = tileBytes(s.keyTileRows, s.stagedCols());
+  int64_t bias = 4 * rows * (s.keyTileRows + biasTilePad(s.keyTileRows));
   // Bytes of `buffers` copies, with or without the staged bias.
   auto bytes = [&](int64_t buffers, bool withBias) {
     if (streaming)
@@ -114,6 +120,41 @@ static LogicalResult chooseStaging(KernelShape &s) {
       }
   }
   return failure();
+}
+
+/// A stream of several value chunks (s's chunk fields set): makes them
+/// column groups of warps that share the block's query rows, so that the
+/// block computes each step's probabilities once for all of them. The
+/// scores' key tiles are split among the most column groups that share
+/// them evenly. `rowGroups` bounds the row groups (16 queries each), and
+/// so does kMaxSplitWarps the warps, unless one row group has more
+/// column groups. Returns false, leaving `s` as it was, when there are
+/// more than `maxGroups` chunks or the tiles do not fit in shared memory.
+static bool splitColumns(KernelShape &s, int64_t rowGroups, int64_t maxGroups) {
+  if (s.chunks < 2 || s.chunks > maxGroups)
+    return false;
+  KernelShape split = s;
+  split.colGroups = s.chunks;
+  split.rowGroups =
+      std::clamp<int64_t>(std::min(rowGroups, kMaxSplitWarps / s.chunks), 1,
+                          llvm::divideCeil(s.n, 16));
+  split.warps = split.rowGroups * split.colGroups;
+  int64_t keyTiles = s.keyTileRows / 8;
+  split.scoreWarps = 1;
+  for (int64_t w = std::min(keyTiles, split.colGroups); w > 1; --w)
+    if (keyTiles % w == 0) {
+      split.scoreWarps = w;
+      break;
+    }
+  split.chunksOnGrid = false;
+  // A chunk's accumulators take 64 registers at 128 columns: Q's fragments
+  // come from shared memory at each step past Dk 32 (kept in registers,
+  // they took 130 on sm_87 for Dk 64 and 8 heads of 64, 16 keys a step).
+  split.reloadQuery = s.dkTile > 32;
+  if (failed(chooseStaging(split)))
+    return false;
+  s = split;
+  return true;
 }
 
 /// Whether `op` fits the kernel with `tiles`: static shapes, one batch
@@ -167,9 +208,6 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse,
     return failure();
   s.dkTile = llvm::alignTo(s.dk, 16);
   bool window = s.m <= tiles.windowKeys;
-  s.warps = std::min<int64_t>(window ? tiles.windowWarps : tiles.streamWarps,
-                              llvm::divideCeil(s.n, 16));
-  s.queryBlocks = llvm::divideCeil(s.n, 16 * s.warps);
   s.keySteps = window ? 1 : llvm::divideCeil(s.m, tiles.streamKeys);
   s.keyTileRows = window ? llvm::alignTo(s.m, 16) : tiles.streamKeys;
   s.reloadQuery = !window && s.dkTile > 64;
@@ -183,11 +221,18 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse,
       break;
     }
   s.chunks = s.valueCols / s.chunk;
-  if (failed(chooseStaging(s)))
-    return failure();
+  int64_t warps = window ? tiles.windowWarps : tiles.streamWarps;
+  if (window || !splitColumns(s, warps, tiles.streamGroups)) {
+    s.rowGroups = s.warps = std::min<int64_t>(warps, llvm::divideCeil(s.n, 16));
+    s.colGroups = s.scoreWarps = 1;
+    s.chunksOnGrid = !window;
+    if (failed(chooseStaging(s)))
+      return failure();
+  }
+  s.queryBlocks = llvm::divideCeil(s.n, s.blockRows());
   s.grid[0] = s.batch;
   s.grid[1] = s.queryBlocks;
-  s.grid[2] = (reuse ? 1 : s.heads) * (s.keySteps == 1 ? 1 : s.chunks);
+  s.grid[2] = (reuse ? 1 : s.heads) * (s.chunksOnGrid ? s.chunks : 1);
   constexpr int64_t kMaxGridX = 0x7fffffff, kMaxGridYZ = 65535;
   s.linearGrid =
       s.grid[1] > kMaxGridYZ || s.grid[2] > kMaxGridYZ || s.grid[0] > kMaxGridX;
@@ -323,6 +368,7 @@ constexpr TileField kTileFields[] = {
     {"stream-keys", &FusedAttentionTiles::streamKeys, 16, 128},
     {"stream-warps", &FusedAttentionTiles::streamWarps, 1, 8},
     {"stream-chunk", &FusedAttentionTiles::streamChunk, 8, 256},
+    {"stream-groups", &FusedAttentionTiles::streamGroups, 1, kMaxColGroups},
 };
 } // namespace
 
@@ -339,7 +385,7 @@ FailureOr<FusedAttentionTiles> uniform::FusedAttentionTiles::parse(
     if (field == std::end(kTileFields)) {
       emitError("attention tiles: unknown key '" + key +
                 "' (expected window-keys, window-warps, window-chunk, "
-                "stream-keys, stream-warps or stream-chunk)");
+                "stream-keys, stream-warps, stream-chunk or stream-groups)");
       return failure();
     }
     int64_t value;

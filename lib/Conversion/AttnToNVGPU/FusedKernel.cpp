@@ -6,8 +6,9 @@
 // buildWindowKernel for one key step (the value chunks loop in the block,
 // the next chunk copied while the warps multiply this one), and
 // buildStreamingKernel for the online softmax over several (the next key
-// step copied while the warps compute this one). FusedKernelMath.cpp holds
-// the warps' arithmetic.
+// step copied while the warps compute this one) with one chunk per block.
+// FusedKernelSplit.cpp holds the stream of column groups,
+// FusedKernelMath.cpp the warps' arithmetic.
 //
 // Copies from f16 inputs are cp.async groups: every thread commits the same
 // groups in the same order, so `cp.async.wait_group N` followed by a block
@@ -120,16 +121,25 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
     return MemRefType::get(shape, element, MemRefLayoutAttrInterface(), shared);
   };
   bool streaming = s.keySteps > 1;
+  int64_t rows = s.blockRows();
   SmallVector<MemRefType> types = {
-      tileType(16 * s.warps, s.dkTile + tilePad(s.dkTile), f16, false),
+      tileType(rows, s.dkTile + tilePad(s.dkTile), f16, false),
       tileType(s.keyTileRows, s.dkTile + tilePad(s.dkTile), f16, streaming),
-      tileType(s.keyTileRows, s.chunk + tilePad(s.chunk), f16, true)};
+      tileType(s.keyTileRows, s.stagedCols() + tilePad(s.stagedCols()), f16,
+               true)};
   SmallVector<const char *> names = {"q", "k", "v"};
   if (s.stageBias) {
-    types.push_back(tileType(16 * s.warps,
-                             s.keyTileRows + biasTilePad(s.keyTileRows), f32,
-                             streaming));
+    types.push_back(tileType(rows, s.keyTileRows + biasTilePad(s.keyTileRows),
+                             f32, streaming));
     names.push_back("bias");
+  }
+  if (s.colGroups > 1) {
+    // The step's probabilities (f16, padded as Q's rows are) and one
+    // statistic per row and column group.
+    types.push_back(
+        tileType(rows, s.keyTileRows + tilePad(s.keyTileRows), f16, false));
+    types.push_back(tileType(rows, statsCols(s.colGroups), f32, false));
+    names.append({"p", "stats"});
   }
   SmallVector<memref::GlobalOp> globals;
   for (size_t i = 0; i < types.size(); ++i) {
@@ -146,14 +156,16 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
 }
 
 Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
-                                MutableArrayRef<memref::GlobalOp> globals,
-                                bool chunksOnGrid) {
+                                MutableArrayRef<memref::GlobalOp> globals) {
   SmallVector<Value> smem;
   for (memref::GlobalOp global : globals)
     smem.push_back(
         memref::GetGlobalOp::create(b, global.getType(), global.getSymName()));
   qs = smem[0], ks = smem[1], vs = smem[2];
-  bs = s.stageBias ? smem[3] : Value();
+  size_t next = 3;
+  bs = s.stageBias ? smem[next++] : Value();
+  if (s.colGroups > 1)
+    ps = smem[next], stats = smem[next + 1];
   Value x = launch.getBlockIds().x, y = launch.getBlockIds().y,
         z = launch.getBlockIds().z;
   if (s.linearGrid) {
@@ -163,10 +175,10 @@ Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
     x = arith::DivUIOp::create(b, rest, idx(s.grid[1]));
   }
   batch = x;
-  qBase = arith::MulIOp::create(b, y, idx(16 * s.warps));
+  qBase = arith::MulIOp::create(b, y, idx(s.blockRows()));
   Value colBase = idx(0);
   head = z;
-  if (chunksOnGrid) {
+  if (s.chunksOnGrid) {
     head = arith::DivUIOp::create(b, z, idx(s.chunks));
     colBase = arith::MulIOp::create(
         b, arith::RemUIOp::create(b, z, idx(s.chunks)), idx(s.chunk));
@@ -183,11 +195,17 @@ Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
       idx(8));
   matrixBit1 = arith::MulIOp::create(
       b, arith::DivUIOp::create(b, lane, idx(16)), idx(8));
-  Value warp = arith::DivUIOp::create(b, tid, idx(32));
+  // Warp w is column group w % colGroups of row group w / colGroups.
+  Value rowGroup = arith::DivUIOp::create(b, tid, idx(32));
+  if (s.colGroups > 1) {
+    colGroup = arith::RemUIOp::create(b, rowGroup, idx(s.colGroups));
+    warpCol = arith::MulIOp::create(b, colGroup, idx(s.chunk));
+    rowGroup = arith::DivUIOp::create(b, rowGroup, idx(s.colGroups));
+  }
   g = arith::DivUIOp::create(b, lane, idx(4));
   t2 =
       arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)), idx(2));
-  row0 = arith::AddIOp::create(b, arith::MulIOp::create(b, warp, idx(16)),
+  row0 = arith::AddIOp::create(b, arith::MulIOp::create(b, rowGroup, idx(16)),
                                g); // within the block
   row1 = add(row0, 8);
   gRow[0] = arith::AddIOp::create(b, qBase, row0);
@@ -250,8 +268,8 @@ void KernelBuilder::forEachUnit(int64_t rows, int64_t cols, int64_t unit,
     Value inRun = arith::RemUIOp::create(b, i, idx(run * units));
     Value row = arith::AddIOp::create(
         b,
-        arith::MulIOp::create(
-            b, arith::DivUIOp::create(b, i, idx(run * units)), idx(run)),
+        arith::MulIOp::create(b, arith::DivUIOp::create(b, i, idx(run * units)),
+                              idx(run)),
         arith::RemUIOp::create(b, inRun, idx(run)));
     Value col = arith::MulIOp::create(
         b, arith::DivUIOp::create(b, inRun, idx(run)), idx(unit));
@@ -378,9 +396,9 @@ void KernelBuilder::stageQuery() {
   };
   auto index = [&](Value row, Value col) { return rowIndex(qBase, row, col); };
   if (s.vectorKeyWidth)
-    stageVectors(qs, Value(), 16 * s.warps, s.dkTile, qBuf, valid, index);
+    stageVectors(qs, Value(), s.blockRows(), s.dkTile, qBuf, valid, index);
   else
-    stage(qs, Value(), 16 * s.warps, s.dkTile, /*unit=*/1,
+    stage(qs, Value(), s.blockRows(), s.dkTile, /*unit=*/1,
           /*contiguousUnits=*/false, qBuf, valid, index);
 }
 
@@ -409,7 +427,7 @@ void KernelBuilder::stageBias(Value keyBase, Value buffer) {
   auto biasType = cast<RankedTensorType>(s.bias.getType());
   bool pairs = biasType.getShape().back() == s.m && s.m % 2 == 0;
   stage(
-      bs, buffer, 16 * s.warps, s.keyTileRows, /*unit=*/pairs ? 2 : 1,
+      bs, buffer, s.blockRows(), s.keyTileRows, /*unit=*/pairs ? 2 : 1,
       /*contiguousUnits=*/pairs, biasBuf,
       [&](Value row, Value col) {
         return arith::AndIOp::create(
@@ -427,7 +445,7 @@ void KernelBuilder::stageValues(Value keyBase, Value colBase, Value buffer) {
   // A unit of 8 columns lies in one head: Dv and the chunk are multiples
   // of 8.
   stageVectors(
-      vs, buffer, s.keyTileRows, s.chunk, vBuf,
+      vs, buffer, s.keyTileRows, s.stagedCols(), vBuf,
       [&](Value row, Value) { return keyValid(keyBase, row); },
       [&](Value row, Value col) -> SmallVector<Value> {
         auto [h, d] = headOf(colBase, col);
@@ -464,7 +482,8 @@ void KernelBuilder::buildWindowKernel() {
   stageBias(zero, zero);
   waitCopies(1);
   stagingBarrier();
-  SmallVector<std::array<Value, 4>> sv = scores(queryFragments(), zero, zero);
+  SmallVector<std::array<Value, 4>> sv = scores(
+      queryFragments(), zero, zero, zero, /*keyTiles=*/s.keyTileRows / 8);
   Value noMax[2] = {minusInf, minusInf}, noSum[2] = {f32c(0), f32c(0)};
   SoftmaxStep step = softmaxStep(sv, noMax, noSum);
   SmallVector<Value> pFrag = probabilityFragments(sv);
@@ -513,10 +532,8 @@ void KernelBuilder::buildWindowKernel() {
               colBase);
 }
 
-void KernelBuilder::buildStreamingKernel(Value colBase) {
-  // The online softmax over key steps: running row maximum and sum (two
-  // rows per lane), and the output accumulators, rescaled at each step. The
-  // block does one chunk of the value tile (grid z).
+SmallVector<Value> KernelBuilder::beginStream(Value colBase) {
+  // Q and, with two copies, the first step as the first groups.
   Value zero = idx(0);
   bool doubled = s.buffers == 2;
   stageQuery();
@@ -529,23 +546,16 @@ void KernelBuilder::buildStreamingKernel(Value colBase) {
   gpu::BarrierOp::create(b);
   // Q's fragments stay in registers across the steps, or, for wide keys
   // (s.reloadQuery), are loaded again at each step.
-  SmallVector<Value> qFrag;
-  if (!s.reloadQuery)
-    qFrag = queryFragments();
-  SmallVector<Value> init = {minusInf, minusInf, f32c(0), f32c(0)};
-  init.append(s.chunk / 8, zeroAcc);
-  auto keyLoop = scf::ForOp::create(b, zero, idx(s.keySteps), idx(1), init);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(keyLoop.getBody());
-  Value j = keyLoop.getInductionVar();
-  Value keyBase = arith::MulIOp::create(b, j, idx(s.keyTileRows));
-  ValueRange carried = keyLoop.getRegionIterArgs();
-  Value buffer = zero;
-  SmallVector<std::array<Value, 4>> sv;
-  if (doubled) {
+  if (s.reloadQuery)
+    return {};
+  return queryFragments();
+}
+
+Value KernelBuilder::beginKeyStep(Value j, Value keyBase, Value colBase) {
+  Value zero = idx(0);
+  if (s.buffers == 2) {
     // Step j landed, and everyone is done with step j - 1: copy step j + 1
     // over it while the warps compute step j.
-    buffer = arith::RemUIOp::create(b, j, idx(2));
     waitCopies(0);
     stagingBarrier();
     Value next = add(j, 1);
@@ -557,37 +567,65 @@ void KernelBuilder::buildStreamingKernel(Value colBase) {
                 arith::RemUIOp::create(b, next, idx(2)));
     }
     commitCopies();
-    sv = scores(s.reloadQuery ? queryFragments() : qFrag, keyBase, buffer);
-  } else {
-    // One copy, after everyone is done with the previous step's: K (with
-    // the bias) and V as two groups, V in flight during the scores.
-    gpu::BarrierOp::create(b);
-    stageKeys(keyBase, zero);
-    stageBias(keyBase, zero);
-    commitCopies();
-    stageValues(keyBase, colBase, zero);
-    commitCopies();
-    waitCopies(1);
-    stagingBarrier();
-    sv = scores(s.reloadQuery ? queryFragments() : qFrag, keyBase, zero);
+    return arith::RemUIOp::create(b, j, idx(2));
   }
-  SoftmaxStep step =
-      softmaxStep(sv, carried.take_front(2), carried.slice(2, 2));
-  if (!doubled && s.asyncCopy) {
-    waitCopies(0);
-    gpu::BarrierOp::create(b);
-  }
-  Value corrV = vector::FromElementsOp::create(
-      b, cType,
-      ValueRange{step.corr[0], step.corr[0], step.corr[1], step.corr[1]});
-  SmallVector<Value> o = valueProduct(probabilityFragments(sv),
-                                      carried.drop_front(4), corrV, buffer);
-  SmallVector<Value> yields = {step.max[0], step.max[1], step.sum[0],
-                               step.sum[1]};
-  yields.append(o.begin(), o.end());
-  scf::YieldOp::create(b, yields);
-  b.setInsertionPointAfter(keyLoop);
-  ValueRange results = keyLoop.getResults();
+  // One copy, after everyone is done with the previous step's: K (with the
+  // bias) and V as two groups, V in flight during the scores.
+  gpu::BarrierOp::create(b);
+  stageKeys(keyBase, zero);
+  stageBias(keyBase, zero);
+  commitCopies();
+  stageValues(keyBase, colBase, zero);
+  commitCopies();
+  waitCopies(1);
+  stagingBarrier();
+  return zero;
+}
+
+Value KernelBuilder::correctionVector(ArrayRef<Value> corr) {
+  return vector::FromElementsOp::create(
+      b, cType, ValueRange{corr[0], corr[0], corr[1], corr[1]});
+}
+
+scf::ForOp KernelBuilder::buildKeyLoop(Value colBase, KeyStepFn step) {
+  // Carried: the running maxima and sums of the lane's two rows, then the
+  // output accumulators.
+  SmallVector<Value> init = {minusInf, minusInf, f32c(0), f32c(0)};
+  init.append(s.chunk / 8, zeroAcc);
+  auto keyLoop = scf::ForOp::create(b, idx(0), idx(s.keySteps), idx(1), init);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(keyLoop.getBody());
+  Value j = keyLoop.getInductionVar();
+  Value keyBase = arith::MulIOp::create(b, j, idx(s.keyTileRows));
+  Value buffer = beginKeyStep(j, keyBase, colBase);
+  scf::YieldOp::create(b, step(keyBase, buffer, keyLoop.getRegionIterArgs()));
+  return keyLoop;
+}
+
+void KernelBuilder::buildStreamingKernel(Value colBase) {
+  // The online softmax over key steps: running row maximum and sum (two
+  // rows per lane), and the output accumulators, rescaled at each step. The
+  // block does one chunk of the value tile (grid z).
+  SmallVector<Value> qFrag = beginStream(colBase);
+  auto step = [&](Value keyBase, Value buffer, ValueRange carried) {
+    SmallVector<std::array<Value, 4>> sv =
+        scores(s.reloadQuery ? queryFragments() : qFrag, keyBase, buffer,
+               idx(0), /*keyTiles=*/s.keyTileRows / 8);
+    SoftmaxStep softmax =
+        softmaxStep(sv, carried.take_front(2), carried.slice(2, 2));
+    if (s.buffers == 1 && s.asyncCopy) { // V's group
+      waitCopies(0);
+      gpu::BarrierOp::create(b);
+    }
+    SmallVector<Value> o =
+        valueProduct(probabilityFragments(sv), carried.drop_front(4),
+                     correctionVector(softmax.corr), buffer);
+    SmallVector<Value> yields = {softmax.max[0], softmax.max[1], softmax.sum[0],
+                                 softmax.sum[1]};
+    yields.append(o.begin(), o.end());
+    return yields;
+  };
+  ValueRange results = buildKeyLoop(colBase, step).getResults();
   storeOutput(results.drop_front(4), results.slice(2, 2), colBase);
 }
 
@@ -599,8 +637,9 @@ Value KernelBuilder::build(Value query, Value key, Value value,
       b, MemRefType::get(resultType.getShape(), resultType.getElementType()));
   SmallVector<memref::GlobalOp> globals = createSharedTiles();
   // One step over the keys: the chunks of the value tile loop in the block.
-  // Several: each block does one chunk (its accumulators stay in registers
-  // across the steps).
+  // Several: each column group of warps does one chunk (its accumulators
+  // stay in registers across the steps), or, where they do not fit, each
+  // block.
   bool window = s.keySteps == 1;
   Value one = idx(1);
   Value grid[3] = {idx(s.grid[0]), idx(s.grid[1]), idx(s.grid[2])};
@@ -611,9 +650,11 @@ Value KernelBuilder::build(Value query, Value key, Value value,
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
-    Value colBase = setUpBlock(launch, globals, /*chunksOnGrid=*/!window);
+    Value colBase = setUpBlock(launch, globals);
     if (window)
       buildWindowKernel();
+    else if (s.colGroups > 1)
+      buildSplitStreamingKernel();
     else
       buildStreamingKernel(colBase);
     gpu::TerminatorOp::create(b);

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/SymbolTable.h"
@@ -27,19 +28,30 @@ struct KernelShape {
   bool reuse;
   int64_t batch, heads, n, m, dk, dv;
   int64_t dkTile;      // Dk rounded up to the mma k-step of 16 (zero columns)
-  int64_t warps;       // 16 query rows each
-  int64_t queryBlocks; // blocks along the queries (16 * warps rows each)
+  int64_t warps;       // rowGroups * colGroups
+  int64_t rowGroups;   // warps along the queries, 16 rows each
+  int64_t colGroups;   // warps that share those rows, one value chunk each
+                       // (a stream of several chunks; else 1)
+  int64_t scoreWarps;  // of those, the ones that compute the scores, an
+                       // equal share of the step's key tiles each; the
+                       // probabilities then reach the others through
+                       // shared memory (1 without column groups)
+  int64_t queryBlocks; // blocks along the queries (16 * rowGroups rows each)
   int64_t keyTileRows; // keys staged per step: all of them (rounded up to
                        // 16) for one step (a window), else the tiles'
                        // streamKeys
   int64_t keySteps;    // steps of the online softmax over the keys
   int64_t valueCols;   // columns of the value tile: H*Dv (reuse) or Dv (mha)
-  int64_t chunk;       // value columns per block or pass (the widest
-                       // divisor of valueCols up to the tiles' chunk)
+  int64_t chunk;       // value columns per pass, column group or block
+                       // (the widest divisor of valueCols up to the
+                       // tiles' chunk)
   int64_t chunks;      // valueCols / chunk
-  // The grid: batch x query blocks x (heads and, over several key steps,
-  // chunks). When y or z exceed sm_87's 65535, every block is numbered along
-  // x instead and the kernel decodes its coordinates.
+  // A stream whose chunks do not fit as column groups gives each block one
+  // chunk (grid z), and every block computes the probabilities again.
+  bool chunksOnGrid;
+  // The grid: batch x query blocks x (heads and, with chunksOnGrid,
+  // chunks). When y or z exceed sm_87's 65535, every block is numbered
+  // along x instead and the kernel decodes its coordinates.
   int64_t grid[3];
   bool linearGrid;
   // Staging. Q and K rows are copied 8 elements (16 bytes of the f16 tile)
@@ -66,7 +78,17 @@ struct KernelShape {
   bool stageBias;
   Type elementType;
   Value bias; // broadcast to the scores by NumPy's rules, or null
+
+  /// Query rows of a block.
+  int64_t blockRows() const { return 16 * rowGroups; }
+  /// Columns of the staged value tile: every column group's chunk.
+  int64_t stagedCols() const { return chunk * colGroups; }
 };
+
+/// The most column groups a stream's block takes, and the most warps it
+/// takes in several row groups.
+inline constexpr int64_t kMaxColGroups = 8;
+inline constexpr int64_t kMaxSplitWarps = 8;
 
 inline constexpr int64_t kMaxSharedBytes = 48 * 1024;
 
@@ -83,6 +105,13 @@ inline int64_t tilePad(int64_t cols) { return cols % 16 == 0 ? 8 : 0; }
 /// spreads a fragment's eight rows of 8-byte pairs over the 64 words of two
 /// wavefronts, the fewest 256 bytes take.
 inline int64_t biasTilePad(int64_t keys) { return (8 - keys % 32 + 32) % 32; }
+
+/// Columns (f32) of the statistics tile of `colGroups` column groups: one
+/// each, and one more where the eight rows a request reads (lanes g =
+/// 0..7) would otherwise fall in four banks (a multiple of 8 words).
+inline int64_t statsCols(int64_t colGroups) {
+  return colGroups % 8 == 0 ? colGroups + 1 : colGroups;
+}
 
 /// Defects the pass can put into its kernels on request (`test-mutation`),
 /// so that tests can show the CUDA emulator catches each of them.
@@ -105,8 +134,9 @@ Value buildFusedKernel(mlir::ImplicitLocOpBuilder &b, const KernelShape &s,
 /// FusedKernel.cpp holds the set-up, the staging of Q, K, V and the bias in
 /// shared memory and the two drivers (window: one key step, the value
 /// chunks looping in the block; streaming: the online softmax over key
-/// steps); FusedKernelMath.cpp the warps' arithmetic: fragments, scores,
-/// softmax step, value product and the store.
+/// steps, one chunk per block); FusedKernelSplit.cpp the streaming kernel
+/// of column groups; FusedKernelMath.cpp the warps' arithmetic: fragments,
+/// scores, softmax step, value product and the store.
 class KernelBuilder {
 public:
   KernelBuilder(mlir::ImplicitLocOpBuilder &b, const KernelShape &s,
@@ -125,13 +155,46 @@ private:
 
   // Set-up and drivers (FusedKernel.cpp).
   llvm::SmallVector<mlir::memref::GlobalOp> createSharedTiles();
-  /// Block and lane coordinates; returns the block's first value column
-  /// (from grid z when `chunksOnGrid`, else 0).
+  /// Block, warp and lane coordinates; returns the block's first value
+  /// column (from grid z when s.chunksOnGrid, else 0).
   Value setUpBlock(mlir::gpu::LaunchOp launch,
-                   llvm::MutableArrayRef<mlir::memref::GlobalOp> globals,
-                   bool chunksOnGrid);
+                   llvm::MutableArrayRef<mlir::memref::GlobalOp> globals);
   void buildWindowKernel();
+  /// Stages Q (and, with two copies, the first key step) for a stream;
+  /// returns Q's fragments, or none where each step loads them again.
+  llvm::SmallVector<Value> beginStream(Value colBase);
+  /// The staging of key step `j` (from key `keyBase`) at the top of a
+  /// stream's step: after its barrier the step's K, bias and, unless they
+  /// come as a second group still in flight (one copy, cp.async), V are
+  /// in shared memory. Returns the copy that holds them.
+  Value beginKeyStep(Value j, Value keyBase, Value colBase);
+  /// The accumulators' factor (c0, c0, c1, c1) for the rows' corrections.
+  Value correctionVector(llvm::ArrayRef<Value> corr);
+  /// Builds one key step from its first key, the copy of the tiles that
+  /// holds it and the carried values; returns what the step carries on.
+  using KeyStepFn = llvm::function_ref<llvm::SmallVector<Value>(
+      Value keyBase, Value buffer, mlir::ValueRange carried)>;
+  /// The loop over a stream's key steps: each staged by beginKeyStep, then
+  /// `step`. It carries the rows' running maxima (2) and sums (2), then the
+  /// chunk's accumulators, from -inf, 0 and zeros.
+  mlir::scf::ForOp buildKeyLoop(Value colBase, KeyStepFn step);
   void buildStreamingKernel(Value colBase);
+  /// The streaming kernel of column groups (FusedKernelSplit.cpp).
+  void buildSplitStreamingKernel();
+  /// `body()` on the warps that compute the scores, `otherwise` (values
+  /// defined before) on the others: inline when every warp does.
+  llvm::SmallVector<Value>
+  onScoringWarps(llvm::function_ref<llvm::SmallVector<Value>()> body,
+                 llvm::ArrayRef<Value> otherwise);
+  /// The maxima (`isMax`) or sums of the lane's two rows over the scoring
+  /// warps of its row group, from each one's `partial` (through `stats`,
+  /// after a barrier).
+  std::array<Value, 2> combineAcrossColumns(llvm::ArrayRef<Value> partial,
+                                            bool isMax);
+  /// Stores the lane's probabilities of the scoring warp's key tiles (from
+  /// key `keyOffset` of the step) in the shared probability tile, as f16.
+  void storeProbabilities(llvm::ArrayRef<std::array<Value, 4>> p,
+                          Value keyOffset);
 
   // Staging (FusedKernel.cpp). `buffer` picks the copy of a tile that has
   // s.buffers of them.
@@ -174,10 +237,27 @@ private:
   // The warps' arithmetic (FusedKernelMath.cpp).
   /// Q as A fragments, 16 columns of Dk each.
   llvm::SmallVector<Value> queryFragments();
-  /// Scaled, biased and masked scores of the lane's elements, per key tile.
+  /// A's fragments of the warp's 16 rows of a shared tile, 16 columns
+  /// each, for `cols` columns (ldmatrix.x4).
+  llvm::SmallVector<Value> rowFragments(Value tile, int64_t cols);
+  /// Scaled, biased and masked scores of the lane's elements for
+  /// `keyTiles` key tiles of 8 from key `keyOffset` of the step (keyBase).
   llvm::SmallVector<std::array<Value, 4>> scores(llvm::ArrayRef<Value> qFrag,
-                                                 Value keyBase, Value buffer);
+                                                 Value keyBase, Value buffer,
+                                                 Value keyOffset,
+                                                 int64_t keyTiles);
   Value quadReduce(Value v, bool isMax);
+  /// The maxima of the lane's two rows in `sv`, over its quad.
+  std::array<Value, 2> rowMaxima(llvm::ArrayRef<std::array<Value, 4>> sv);
+  /// What the scores of a row with running maximum `max` are shifted by: 0
+  /// while all its keys are masked (max -inf), so that exp2 gives 0, not
+  /// NaN.
+  Value shiftOf(Value max);
+  /// Turns `sv` into exp2(score - shift) and returns the rows' sums of
+  /// them over the quad.
+  std::array<Value, 2>
+  exponentiate(llvm::SmallVectorImpl<std::array<Value, 4>> &sv,
+               llvm::ArrayRef<Value> shift);
   /// Updates the statistics with one step's scores and turns `sv` into
   /// unnormalized probabilities.
   SoftmaxStep softmaxStep(llvm::SmallVectorImpl<std::array<Value, 4>> &sv,
@@ -242,6 +322,10 @@ private:
   // matrix index lane / 8.
   Value laneRow, matrixBit0, matrixBit1;
   Value g, t2, row0, row1, gRow[2];
+  // Column groups: the probability tile and the statistics the warps of a
+  // row group exchange, the warp's group and its first value column (all
+  // null without column groups).
+  Value ps, stats, colGroup, warpCol;
   Value zeroAcc, minusInf;
 };
 

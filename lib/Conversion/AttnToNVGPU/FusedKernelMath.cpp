@@ -29,45 +29,56 @@ Value KernelBuilder::loadMatrices(Value tile, Value buffer, Value row,
                                    /*numTiles=*/4);
 }
 
-SmallVector<Value> KernelBuilder::queryFragments() {
+SmallVector<Value> KernelBuilder::rowFragments(Value tile, int64_t cols) {
   // ldmatrix.x4 of the warp's 16 rows: matrix m holds rows 8 (m % 2) + 0..7
   // and columns 8 (m / 2) + 0..7 of a 16-column step, given by lanes
   // 8m..8m+7; its registers are the A fragment's in order.
   Value warpRow = arith::SubIOp::create(b, row0, g);
   Value row = arith::AddIOp::create(
       b, arith::AddIOp::create(b, warpRow, laneRow), matrixBit0);
-  SmallVector<Value> qFrag;
-  for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
-    Value frag = loadMatrices(qs, Value(), row, add(matrixBit1, 16 * kk),
-                              /*transpose=*/false);
-    if (mutation == Mutation::PermuteAFragment) {
+  SmallVector<Value> frags;
+  for (int64_t kk = 0; kk < cols / 16; ++kk)
+    frags.push_back(loadMatrices(tile, Value(), row, add(matrixBit1, 16 * kk),
+                                 /*transpose=*/false));
+  return frags;
+}
+
+SmallVector<Value> KernelBuilder::queryFragments() {
+  SmallVector<Value> qFrag = rowFragments(qs, s.dkTile);
+  if (mutation == Mutation::PermuteAFragment) {
+    for (Value &frag : qFrag) {
       Value r1 = vector::ExtractOp::create(b, frag, 1);
       Value r2 = vector::ExtractOp::create(b, frag, 2);
       frag = vector::InsertOp::create(b, r2, frag, 1);
       frag = vector::InsertOp::create(b, r1, frag, 2);
     }
-    qFrag.push_back(frag);
   }
   return qFrag;
 }
 
 SmallVector<std::array<Value, 4>>
-KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase, Value buffer) {
-  // 16 rows per warp against the step's keys, 8 keys a tile.
+KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase, Value buffer,
+                      Value keyOffset, int64_t keyTiles) {
+  // 16 rows per warp against the keys, 8 keys a tile.
   SmallVector<int64_t> shape = {16, 8, 16};
-  int64_t keyTiles = s.keyTileRows / 8;
   SmallVector<Value> acc(keyTiles, zeroAcc);
   // B fragments of K for two key tiles j, j + 1 from one ldmatrix.x4:
   // matrix m holds keys 8 (j + m / 2) + 0..7 and columns 8 (m % 2) + 0..7 of
   // the 16-column step (lanes 8m..8m+7 give the rows); untransposed, lane l
   // gets key l / 4 and columns 2 (l % 4), +1: registers (0, 1) are tile j's
-  // B fragment and (2, 3) tile j + 1's.
-  Value keyInPair = arith::AddIOp::create(b, laneRow, matrixBit1);
+  // B fragment and (2, 3) tile j + 1's. A last, odd tile takes an x2 (the
+  // first two matrices, lanes 0-15 giving the rows).
+  Value firstRow = arith::AddIOp::create(b, laneRow, keyOffset);
+  Value keyInPair = arith::AddIOp::create(b, firstRow, matrixBit1);
   for (int64_t kk = 0; kk < s.dkTile / 16; ++kk) {
     for (int64_t j = 0; j < keyTiles; j += 2) {
-      Value regs = loadMatrices(ks, buffer, add(keyInPair, 8 * j),
-                                add(matrixBit0, 16 * kk), /*transpose=*/false);
-      for (int64_t t = 0; t < 2; ++t) {
+      int64_t pair = std::min<int64_t>(2, keyTiles - j);
+      Value regs = nvgpu::LdMatrixOp::create(
+          b, VectorType::get({2 * pair, 2}, f16), ks,
+          tileIndex(ks, buffer, add(pair == 2 ? keyInPair : firstRow, 8 * j),
+                    add(matrixBit0, 16 * kk)),
+          /*transpose=*/false, /*numTiles=*/2 * pair);
+      for (int64_t t = 0; t < pair; ++t) {
         Value bFrag = arith::ConstantOp::create(
             b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
         bFrag = vector::InsertOp::create(
@@ -89,12 +100,14 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase, Value buffer) {
   Value biasPair;
   // In a window (one key step from key 0) the key tiles past M are known.
   std::optional<int64_t> firstKey = getConstantIntValue(keyBase);
+  std::optional<int64_t> offset = getConstantIntValue(keyOffset);
+  Value tileCol = arith::AddIOp::create(b, keyOffset, t2); // in the step
   for (int64_t j = 0; j < keyTiles; ++j) {
-    if (firstKey && *firstKey + 8 * j >= s.m) {
+    if (firstKey && offset && *firstKey + *offset + 8 * j >= s.m) {
       sv[j] = {minusInf, minusInf, minusInf, minusInf};
       continue;
     }
-    Value col0 = arith::AddIOp::create(b, keyBase, add(t2, 8 * j));
+    Value col0 = arith::AddIOp::create(b, keyBase, add(tileCol, 8 * j));
     Value cols[2] = {col0, add(col0, 1)};
     for (int64_t r = 0; r < 2; ++r) {
       for (int64_t c = 0; c < 2; ++c) {
@@ -109,7 +122,7 @@ KernelBuilder::scores(ArrayRef<Value> qFrag, Value keyBase, Value buffer) {
           if (c == 0)
             biasPair = vector::LoadOp::create(
                 b, VectorType::get({2}, f32), bs,
-                tileIndex(bs, buffer, r ? row1 : row0, add(t2, 8 * j)));
+                tileIndex(bs, buffer, r ? row1 : row0, add(tileCol, 8 * j)));
           Value bias = vector::ExtractOp::create(b, biasPair, c);
           sv[j][2 * r + c] = arith::AddFOp::create(
               b, x, arith::MulFOp::create(b, bias, log2e));
@@ -146,37 +159,60 @@ Value KernelBuilder::quadReduce(Value v, bool isMax) {
   return v;
 }
 
-KernelBuilder::SoftmaxStep
-KernelBuilder::softmaxStep(SmallVectorImpl<std::array<Value, 4>> &sv,
-                           ValueRange oldMax, ValueRange oldSum) {
-  SoftmaxStep step;
+std::array<Value, 2>
+KernelBuilder::rowMaxima(ArrayRef<std::array<Value, 4>> sv) {
+  std::array<Value, 2> maxima;
   for (int64_t r = 0; r < 2; ++r) {
     Value tileMax = minusInf;
-    for (auto &tile : sv)
+    for (const auto &tile : sv)
       for (int64_t c = 0; c < 2; ++c)
         tileMax = arith::MaximumFOp::create(b, tileMax, tile[2 * r + c]);
-    step.max[r] =
-        arith::MaximumFOp::create(b, oldMax[r], quadReduce(tileMax, true));
-    // A row whose keys are all masked so far has maximum -inf: subtract 0
-    // instead, so that its probabilities are exp(-inf) = 0, not NaN.
-    Value allMasked = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ,
-                                            step.max[r], minusInf);
-    Value shift = arith::SelectOp::create(b, allMasked, f32c(0), step.max[r]);
-    // exp2(-inf - finite) = 0 on the first step.
-    step.corr[r] =
-        math::Exp2Op::create(b, arith::SubFOp::create(b, oldMax[r], shift));
+    maxima[r] = quadReduce(tileMax, true);
+  }
+  return maxima;
+}
+
+Value KernelBuilder::shiftOf(Value max) {
+  Value allMasked =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, max, minusInf);
+  return arith::SelectOp::create(b, allMasked, f32c(0), max);
+}
+
+std::array<Value, 2>
+KernelBuilder::exponentiate(SmallVectorImpl<std::array<Value, 4>> &sv,
+                            ArrayRef<Value> shift) {
+  std::array<Value, 2> sums;
+  for (int64_t r = 0; r < 2; ++r) {
     Value sum = f32c(0);
     for (auto &tile : sv)
       for (int64_t c = 0; c < 2; ++c) {
         Value p = math::Exp2Op::create(
-            b, arith::SubFOp::create(b, tile[2 * r + c], shift));
+            b, arith::SubFOp::create(b, tile[2 * r + c], shift[r]));
         tile[2 * r + c] = p;
         sum = arith::AddFOp::create(b, sum, p);
       }
-    step.sum[r] = arith::AddFOp::create(
-        b, arith::MulFOp::create(b, oldSum[r], step.corr[r]),
-        quadReduce(sum, false));
+    sums[r] = quadReduce(sum, false);
   }
+  return sums;
+}
+
+KernelBuilder::SoftmaxStep
+KernelBuilder::softmaxStep(SmallVectorImpl<std::array<Value, 4>> &sv,
+                           ValueRange oldMax, ValueRange oldSum) {
+  SoftmaxStep step;
+  std::array<Value, 2> tileMax = rowMaxima(sv);
+  Value shift[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    step.max[r] = arith::MaximumFOp::create(b, oldMax[r], tileMax[r]);
+    shift[r] = shiftOf(step.max[r]);
+    // exp2(-inf - finite) = 0 on the first step.
+    step.corr[r] =
+        math::Exp2Op::create(b, arith::SubFOp::create(b, oldMax[r], shift[r]));
+  }
+  std::array<Value, 2> sums = exponentiate(sv, shift);
+  for (int64_t r = 0; r < 2; ++r)
+    step.sum[r] = arith::AddFOp::create(
+        b, arith::MulFOp::create(b, oldSum[r], step.corr[r]), sums[r]);
   return step;
 }
 
@@ -207,6 +243,8 @@ SmallVector<Value> KernelBuilder::valueFragments(int64_t kk, int64_t ct,
   Value col = add(matrixBit1, 8 * ct);
   if (tiles == 1)
     col = idx(8 * ct); // x2: only lanes 0-15 give addresses
+  if (warpCol)         // the warp's chunk of the staged value tile
+    col = arith::AddIOp::create(b, col, warpCol);
   auto type = VectorType::get({2 * tiles, 2}, f16);
   Value regs =
       nvgpu::LdMatrixOp::create(b, type, vs, tileIndex(vs, buffer, row, col),

@@ -122,31 +122,50 @@ func.func @window_chunks(%q: tensor<1x49x32xf32>, %k: tensor<1x49x32xf32>, %v: t
 
 // -----
 
-// Long sequences (the default tiles' stream class): blocks of 64 queries,
-// and an online softmax over steps of 16 keys carrying the row maximum, the
-// row sum and the output tiles; a value tile of 3 x 64 columns is split
-// into 2 chunks of 96 (grid z), the widest divisor up to 128. K and V have
-// two copies: after the barrier at the top of step j, step j + 1 is staged
-// into the other.
-// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k{{.*}} : memref<2x16x24xf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v{{.*}} : memref<2x16x104xf16, #gpu.address_space<workgroup>>
+// Long sequences (the default tiles' stream class): an online softmax over
+// steps of 32 keys carrying the row maximum, the row sum and the output
+// tiles. The value tile of 3 x 64 columns is 2 chunks of 96 (the widest
+// divisor up to 128) that are column groups of warps: 4 warps a block, 2
+// row groups of 16 queries by 2 column groups, each warp computing two of
+// the step's four key tiles (one ldmatrix.x4 of K, two mma.sync), so that
+// the block computes the step's probabilities once. The row maxima go
+// through `stats`, the probabilities through `p` (f16, after the
+// correction exp2(old max - new max)), then every warp multiplies its 96
+// columns of V (12 n-tiles, for 2 x 16 keys). K and V have two copies:
+// after the barrier at the top of step j, step j + 1 is staged into the
+// other. After the steps the warps' shares of the row sums go through
+// `stats`.
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_k{{.*}} : memref<2x32x24xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v{{.*}} : memref<2x32x200xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_p{{.*}} : memref<32x40xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:   memref.global "private" @__uniform_attn_smem_stats{{.*}} : memref<32x2xf32, #gpu.address_space<workgroup>>
 // CHECK-LABEL: func.func @long
-// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}})
-// CHECK:           %[[STEPS:.*]] = arith.constant 10 : index
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c4{{[_0-9]*}}, {{.*}} = %c1{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c128{{[_0-9]*}},
+// CHECK:           %[[STEPS:.*]] = arith.constant 5 : index
 // CHECK:           scf.for %[[J:.*]] = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
-// CHECK:             %[[BUF:.*]] = arith.remui %[[J]], %c2
 // CHECK:             gpu.barrier
 // CHECK:             scf.if
-// CHECK:               vector.store {{.*}} : memref<2x16x24xf16, #gpu.address_space<workgroup>>, vector<8xf16>
-// CHECK:               vector.store {{.*}} : memref<2x16x104xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:               vector.store {{.*}} : memref<2x32x24xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:               vector.store {{.*}} : memref<2x32x200xf16, #gpu.address_space<workgroup>>, vector<8xf16>
 // CHECK:             }
-// CHECK:             nvgpu.ldmatrix %{{.*}}[%[[BUF]], {{.*}} : memref<2x16x24xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK:             %[[BUF:.*]] = arith.remui %[[J]], %c2
+// CHECK:             nvgpu.ldmatrix %{{.*}}[%[[BUF]], {{.*}} {numTiles = 4 : i32, transpose = false} : memref<2x32x24xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
 // CHECK-COUNT-2:     nvgpu.mma.sync
+// CHECK-NOT:         nvgpu.mma.sync
 // CHECK:             gpu.shuffle xor
-// The correction of the running statistics: exp(old max - new max).
+// CHECK:             memref.store {{.*}} : memref<32x2xf32, #gpu.address_space<workgroup>>
+// CHECK:             gpu.barrier
+// CHECK:             memref.load {{.*}} : memref<32x2xf32, #gpu.address_space<workgroup>>
 // CHECK:             arith.subf
 // CHECK-NEXT:        math.exp2
+// CHECK:             vector.store {{.*}} : memref<32x40xf16, #gpu.address_space<workgroup>>, vector<2xf16>
+// CHECK:             gpu.barrier
+// CHECK-COUNT-2:     nvgpu.ldmatrix {{.*}} : memref<32x40xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK-COUNT-24:    nvgpu.mma.sync
 // CHECK:             scf.yield
+// CHECK:           memref.store {{.*}} : memref<32x2xf32, #gpu.address_space<workgroup>>
+// CHECK:           gpu.barrier
+// CHECK:           memref.load {{.*}} : memref<32x2xf32, #gpu.address_space<workgroup>>
 func.func @long(%q: tensor<1x100x16xf32>, %k: tensor<1x150x16xf32>, %v: tensor<1x3x150x64xf32>)
     -> tensor<1x3x100x64xf32> {
   %0 = attn.reuse %q, %k, %v scale(0.25)

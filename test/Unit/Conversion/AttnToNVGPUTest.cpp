@@ -114,14 +114,17 @@ TEST(FusedAttentionTilesTest, ParsesWhatItPrints) {
   auto report = [&](const llvm::Twine &message) { error = message.str(); };
   uniform::FusedAttentionTiles defaults;
   EXPECT_EQ(defaults.str(), "window-keys=64,window-warps=4,window-chunk=64,"
-                            "stream-keys=16,stream-warps=4,stream-chunk=128");
+                            "stream-keys=32,stream-warps=2,stream-chunk=128,"
+                            "stream-groups=8");
   FailureOr<uniform::FusedAttentionTiles> tiles =
       uniform::FusedAttentionTiles::parse(
-          " stream-keys = 64,stream-chunk=128 ,stream-warps=2", report);
+          " stream-keys = 64,stream-chunk=128 ,stream-warps=3,stream-groups=1",
+          report);
   ASSERT_TRUE(succeeded(tiles));
   EXPECT_EQ(tiles->streamKeys, 64);
   EXPECT_EQ(tiles->streamChunk, 128);
-  EXPECT_EQ(tiles->streamWarps, 2);
+  EXPECT_EQ(tiles->streamWarps, 3);
+  EXPECT_EQ(tiles->streamGroups, 1);
   EXPECT_EQ(tiles->windowWarps, defaults.windowWarps);
   EXPECT_EQ(tiles->windowKeys, defaults.windowKeys);
   FailureOr<uniform::FusedAttentionTiles> again =
@@ -135,7 +138,8 @@ TEST(FusedAttentionTilesTest, ParsesWhatItPrints) {
 TEST(FusedAttentionTilesTest, RejectsWhatTheKernelCannotTake) {
   for (const char *spec :
        {"window-warps=0", "stream-warps=9", "window-keys=40", "stream-keys=0",
-        "stream-chunk=12", "window-chunk=264", "stream-keys", "tile=4"}) {
+        "stream-chunk=12", "window-chunk=264", "stream-keys", "tile=4",
+        "stream-groups=0", "stream-groups=9"}) {
     std::string error;
     EXPECT_TRUE(failed(uniform::FusedAttentionTiles::parse(
         spec, [&](const llvm::Twine &message) { error = message.str(); })))
