@@ -20,9 +20,10 @@ namespace uniform {
 /// registers. A stream (longer M: global attention, ViT) runs the online
 /// softmax over steps of `streamKeys` keys; its value chunks (up to
 /// `streamGroups` of them) are column groups of warps that share the
-/// block's queries and one probability tile per step, or, with more chunks
-/// or where those tiles do not fit in shared memory, blocks along grid z
-/// that each compute the probabilities again. Registers grow with the keys
+/// block's queries and one probability tile per step (with fewer keys a
+/// step where those tiles would not fit in shared memory), or, with more
+/// chunks or where they never fit, blocks along grid z that each compute
+/// the probabilities again. Registers grow with the keys
 /// per step (scores) and the chunk width (accumulators): the defaults keep
 /// every UniForm and ViT shape within 128 registers without spills on
 /// sm_87, and are bench/gpu/tune.py's choice.
@@ -30,7 +31,9 @@ struct FusedAttentionTiles {
   int64_t windowKeys = 64;   ///< the largest M taken in one step
   int64_t windowWarps = 4;   ///< a window's warps (16 queries each), at most
   int64_t windowChunk = 64;  ///< widest value chunk of a window
-  int64_t streamKeys = 32;   ///< keys per step of a stream
+  int64_t streamKeys = 32;   ///< keys per step of a stream, at most (column
+                             ///< groups take fewer rather than exceed
+                             ///< 48 KiB of shared memory)
   int64_t streamWarps = 2;   ///< a stream's warps (16 queries each), at
                              ///< most; with column groups, its row groups
                              ///< (at most 8 warps in all, unless one row

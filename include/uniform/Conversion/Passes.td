@@ -84,7 +84,8 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
       stream-groups, 8) are column groups of warps that share the block's
       queries: some of them compute each step's scores, the others take
       the step's row maxima and probabilities through shared memory, and
-      each multiplies its chunk (more chunks, or tiles over 48 KiB: one
+      each multiplies its chunk, with fewer keys a step where the tiles
+      would exceed 48 KiB (more chunks, or not even 16 keys fitting: one
       chunk per block along grid z, each computing the probabilities
       again); `attn.mha`: one block per head, its Dv in chunks alike;
     - a row whose keys are all masked (-inf) gives 0, not NaN.

@@ -128,9 +128,11 @@ static LogicalResult chooseStaging(KernelShape &s) {
 /// scores' key tiles are split among the most column groups that share
 /// them evenly. `rowGroups` bounds the row groups (16 queries each), and
 /// so does kMaxSplitWarps the warps, unless one row group has more
-/// column groups. Returns false, leaving `s` as it was, when there are
-/// more than `maxGroups` chunks or the tiles do not fit in shared memory.
-static bool splitColumns(KernelShape &s, int64_t rowGroups, int64_t maxGroups) {
+/// column groups. Where the tiles do not fit in shared memory, the steps
+/// take fewer keys (down to 16). Returns false, leaving `s` as it was, when
+/// there are more than `maxGroups` chunks or the tiles never fit.
+static bool splitColumns(KernelShape &s, int64_t rowGroups,
+                         int64_t maxGroups) {
   if (s.chunks < 2 || s.chunks > maxGroups)
     return false;
   KernelShape split = s;
@@ -139,22 +141,29 @@ static bool splitColumns(KernelShape &s, int64_t rowGroups, int64_t maxGroups) {
       std::clamp<int64_t>(std::min(rowGroups, kMaxSplitWarps / s.chunks), 1,
                           llvm::divideCeil(s.n, 16));
   split.warps = split.rowGroups * split.colGroups;
-  int64_t keyTiles = s.keyTileRows / 8;
-  split.scoreWarps = 1;
-  for (int64_t w = std::min(keyTiles, split.colGroups); w > 1; --w)
-    if (keyTiles % w == 0) {
-      split.scoreWarps = w;
-      break;
-    }
   split.chunksOnGrid = false;
   // A chunk's accumulators take 64 registers at 128 columns: Q's fragments
   // come from shared memory at each step past Dk 32 (kept in registers,
   // they took 130 on sm_87 for Dk 64 and 8 heads of 64, 16 keys a step).
   split.reloadQuery = s.dkTile > 32;
-  if (failed(chooseStaging(split)))
-    return false;
-  s = split;
-  return true;
+  for (int64_t keys = s.keyTileRows; keys >= 16; keys /= 2) {
+    if (keys % 16 != 0)
+      break;
+    split.keyTileRows = keys;
+    split.keySteps = llvm::divideCeil(s.m, keys);
+    int64_t keyTiles = keys / 8;
+    split.scoreWarps = 1;
+    for (int64_t w = std::min(keyTiles, split.colGroups); w > 1; --w)
+      if (keyTiles % w == 0) {
+        split.scoreWarps = w;
+        break;
+      }
+    if (succeeded(chooseStaging(split))) {
+      s = split;
+      return true;
+    }
+  }
+  return false;
 }
 
 /// Whether `op` fits the kernel with `tiles`: static shapes, one batch

@@ -44,6 +44,18 @@
 // WIDE:       %[[STEPS:.*]] = arith.constant 3 : index
 // WIDE:       scf.for %{{.*}} = %{{.*}} to %[[STEPS]]
 
+// @many_heads: H*Dv = 1024 is 8 column groups of 128, one row group (8
+// warps at most). 32 keys a step would stage a 32 x 1032 value tile (66
+// KiB): the steps take 16 keys instead (10 steps, one copy), rather than
+// putting the chunks on grid z. The statistics tile's rows are 9 floats,
+// so that the eight rows a request reads fall in different banks.
+// RUN: uniform-opt %s --convert-attn-to-nvgpu | FileCheck %s --check-prefix=MANY
+// MANY-DAG: memref.global "private" @__uniform_attn_smem_v{{[_0-9]*}} : memref<16x1032xf16, #gpu.address_space<workgroup>>
+// MANY-DAG: memref.global "private" @__uniform_attn_smem_stats{{[_0-9]*}} : memref<16x9xf32, #gpu.address_space<workgroup>>
+// MANY-LABEL: func.func @many_heads
+// MANY:     gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c3{{[_0-9]*}}, {{.*}} = %c1{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c256{{[_0-9]*}},
+// MANY:       arith.constant 10 : index
+
 // A 7x7 window (@window, M = 49) is a window by default: one step of all
 // keys (rounded to 64), the block looping over 2 chunks of 64 (grid z 1).
 // With window-keys = 32 it is a stream of 2 steps of 32 keys, one chunk of
@@ -89,4 +101,11 @@ func.func @window(%q: tensor<1x49x16xf32>, %k: tensor<1x49x16xf32>, %v: tensor<1
   %0 = attn.reuse %q, %k, %v scale(0.25)
       : tensor<1x49x16xf32>, tensor<1x49x16xf32>, tensor<1x4x49x32xf32> -> tensor<1x4x49x32xf32>
   return %0 : tensor<1x4x49x32xf32>
+}
+
+func.func @many_heads(%q: tensor<1x40x64xf16>, %k: tensor<1x150x64xf16>, %v: tensor<1x16x150x64xf16>)
+    -> tensor<1x16x40x64xf16> {
+  %0 = attn.reuse %q, %k, %v scale(0.125)
+      : tensor<1x40x64xf16>, tensor<1x150x64xf16>, tensor<1x16x150x64xf16> -> tensor<1x16x40x64xf16>
+  return %0 : tensor<1x16x40x64xf16>
 }
