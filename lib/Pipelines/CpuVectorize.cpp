@@ -19,6 +19,7 @@
 #include "uniform/Pipelines/Passes.h"
 
 #include "CpuTiling.h"
+#include "PipelineParts.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -106,26 +107,6 @@ uniform::contractionRegisterTiles(linalg::LinalgOp op,
   return sizes;
 }
 
-/// The row-major bytes of `v` when it is an arith.constant (dense or a
-/// resource blob, not a splat) seen through tensor.collapse_shape and
-/// tensor.expand_shape ops, which keep the bytes' order; std::nullopt
-/// otherwise.
-static std::optional<ArrayRef<char>> constantBytes(Value v) {
-  while (isa_and_nonnull<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
-      v.getDefiningOp()))
-    v = v.getDefiningOp()->getOperand(0);
-  auto constant = v.getDefiningOp<arith::ConstantOp>();
-  if (!constant)
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
-    return dense.isSplat() ? std::nullopt
-                           : std::optional<ArrayRef<char>>(dense.getRawData());
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-      return blob->getData();
-  return std::nullopt;
-}
-
 LogicalResult uniform::packConstantOperand(RewriterBase &rewriter,
                                            linalg::GenericOp op) {
   FailureOr<linalg::ContractionDimensions> dims =
@@ -145,25 +126,17 @@ LogicalResult uniform::packConstantOperand(RewriterBase &rewriter,
         !llvm::is_contained(
             dims->k, cast<AffineDimExpr>(map.getResult(1)).getPosition()))
       continue;
-    std::optional<ArrayRef<char>> bytes = constantBytes(operand->get());
     int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-    unsigned bits = type.getElementType().getIntOrFloatBitWidth();
-    if (!bytes || bits % 8 != 0 ||
-        int64_t(bytes->size()) != rows * cols * (bits / 8))
+    std::optional<std::vector<char>> packed =
+        detail::transposedConstant(operand->get(), rows, cols);
+    if (!packed)
       continue;
-    // The transpose, as bytes: element (r, c) to (c, r).
-    int64_t size = bits / 8;
-    std::vector<char> packed(bytes->size());
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < cols; ++c)
-        std::copy_n(bytes->begin() + (r * cols + c) * size, size,
-                    packed.begin() + (c * rows + r) * size);
     auto packedType =
         RankedTensorType::get({cols, rows}, type.getElementType());
     rewriter.setInsertionPoint(op);
     Value weights = arith::ConstantOp::create(
         rewriter, op.getLoc(),
-        DenseElementsAttr::getFromRawBuffer(packedType, packed));
+        DenseElementsAttr::getFromRawBuffer(packedType, *packed));
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     maps[operand->getOperandNumber()] =
         AffineMap::get(map.getNumDims(), 0,
@@ -201,7 +174,7 @@ uniform::packConstantPanels(RewriterBase &rewriter, linalg::GenericOp op,
   if (depth == 0 || width == 0)
     return failure();
   int64_t panel = wideTileSize(width, tile.n, tile.lanes);
-  std::optional<ArrayRef<char>> bytes = constantBytes(weights->get());
+  std::optional<ArrayRef<char>> bytes = detail::constantBytes(weights->get());
   unsigned bits = type.getElementType().getIntOrFloatBitWidth();
   if (!bytes || int64_t(bytes->size()) < minBytes || bits % 8 != 0 ||
       width % tile.lanes != 0 || panel == width || width % panel != 0 ||

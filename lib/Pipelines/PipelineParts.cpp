@@ -8,6 +8,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
 
@@ -32,4 +35,38 @@ void uniform::detail::replaceCopyWithParallelLoop(RewriterBase &rewriter,
         memref::StoreOp::create(b, nestedLoc, element, target, ivs);
       });
   rewriter.eraseOp(copy);
+}
+
+std::optional<ArrayRef<char>> uniform::detail::constantBytes(Value v) {
+  while (isa_and_nonnull<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+      v.getDefiningOp()))
+    v = v.getDefiningOp()->getOperand(0);
+  auto constant = v.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+    return dense.isSplat() ? std::nullopt
+                           : std::optional<ArrayRef<char>>(dense.getRawData());
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+  return std::nullopt;
+}
+
+std::optional<std::vector<char>>
+uniform::detail::transposedConstant(Value v, int64_t rows, int64_t cols) {
+  std::optional<ArrayRef<char>> bytes = constantBytes(v);
+  auto type = cast<ShapedType>(v.getType());
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  if (!bytes || bits % 8 != 0 ||
+      int64_t(bytes->size()) != rows * cols * (bits / 8))
+    return std::nullopt;
+  // Element (r, c) to (c, r).
+  int64_t size = bits / 8;
+  std::vector<char> transposed(bytes->size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      std::copy_n(bytes->begin() + (r * cols + c) * size, size,
+                  transposed.begin() + (c * rows + r) * size);
+  return transposed;
 }

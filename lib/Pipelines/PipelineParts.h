@@ -17,6 +17,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace uniform::detail {
 
@@ -50,6 +51,18 @@ bool isContiguous(mlir::MemRefType type);
 void replaceCopyWithParallelLoop(mlir::RewriterBase &rewriter,
                                  mlir::memref::CopyOp copy, mlir::Value source,
                                  mlir::Value target);
+
+/// The row-major bytes of `v` when it is an arith.constant (dense or a
+/// resource blob, not a splat) seen through tensor.collapse_shape and
+/// tensor.expand_shape ops, which keep the bytes' order; std::nullopt
+/// otherwise.
+std::optional<llvm::ArrayRef<char>> constantBytes(mlir::Value v);
+
+/// The bytes of the constant `v` (constantBytes) read as a row-major
+/// [rows, cols] matrix, transposed to [cols, rows]; std::nullopt when `v`
+/// is not such a constant of whole-byte elements.
+std::optional<std::vector<char>> transposedConstant(mlir::Value v, int64_t rows,
+                                                    int64_t cols);
 
 } // namespace uniform::detail
 
