@@ -148,6 +148,8 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
     fusedAttentionTiles = options.attentionTiles;
   detail::addGraphToLinalgPasses(pm, options.reuseHeads, options.strategy,
                                  options.tileM, fusedAttentionTiles);
+  // Constant filters and weights in the order a warp's threads read them.
+  pm.nest<func::FuncOp>().addPass(createGpuCoalesceConstants());
   // Fewer loop nests, so fewer kernels and intermediate buffers.
   // No CSE from here to bufferization: it would merge the fills that
   // uniform-gpu-fuse-linalg gives each of their users.
@@ -167,6 +169,8 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
     fuseOptions.blockSize = options.blockSize;
     kernelPm.addPass(createGpuFuseParallelLoops(fuseOptions));
   }
+  // Reductions accumulate in registers, not in their output buffer.
+  kernelPm.addPass(createGpuRegisterAccumulators());
   GpuMapParallelLoopsOptions mapOptions;
   mapOptions.blockSize = options.blockSize;
   kernelPm.addPass(createGpuMapParallelLoops(mapOptions));

@@ -56,6 +56,7 @@ namespace math {
 class MathDialect;
 } // namespace math
 namespace scf {
+class ForOp;
 class SCFDialect;
 } // namespace scf
 namespace vector {
@@ -68,6 +69,7 @@ class TensorDialect;
 namespace tosa {
 class TosaDialect;
 } // namespace tosa
+class AliasAnalysis;
 class RewritePatternSet;
 class RewriterBase;
 class SymbolTable;
@@ -80,6 +82,22 @@ namespace uniform {
 
 #define GEN_PASS_REGISTRATION
 #include "uniform/Pipelines/Passes.h.inc"
+
+/// The patterns of `uniform-gpu-coalesce-constants`: a constant filter of
+/// linalg.conv_2d_nhwc_fhwc stored [KH, KW, C, F] (conv_2d_nhwc_hwcf), and a
+/// generic contraction's constant [N, K] operand transposed
+/// (packConstantOperand).
+void populateGpuCoalesceConstantsPatterns(mlir::RewritePatternSet &patterns);
+
+/// The core of `uniform-gpu-register-accumulators`: when the body of `loop`
+/// loads an element and later stores it at the same indices, defined
+/// outside the loop, and every other access in the loop reads a buffer
+/// that `aliases` separates from it (or a constant memref.global), carries
+/// the element through the loop (one load before, one store after) and
+/// returns the new loop. Fails, changing nothing, otherwise.
+mlir::FailureOr<mlir::scf::ForOp>
+registerLoopAccumulator(mlir::RewriterBase &rewriter, mlir::scf::ForOp loop,
+                        mlir::AliasAnalysis &aliases);
 
 /// The core of `uniform-gpu-dedupe-kernels`: keeps the first gpu.module of
 /// each set of structurally identical ones in `module` and retargets the

@@ -500,6 +500,46 @@ def GpuDeviceMemory
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def GpuCoalesceConstants
+    : Pass<"uniform-gpu-coalesce-constants", "::mlir::func::FuncOp"> {
+  let summary = "Store constant filters and weights so that warps read them "
+                "contiguously";
+  let description = [{
+    A SIMT kernel of a convolution or a product gives consecutive threads
+    consecutive output channels (the output's contiguous dimension). A
+    filter stored [F, KH, KW, C] (`linalg.conv_2d_nhwc_fhwc`, as TOSA
+    lowers convolutions) or a product's weights [N, K] then put a warp's
+    lanes KH*KW*C or K elements apart, each in its own 32-byte sector.
+    Where they are constants, this pass stores a filter [KH, KW, C, F]
+    (`linalg.conv_2d_nhwc_hwcf`) and a generic contraction's [N, K] operand
+    [K, N] (`packConstantOperand`) at compile time, on tensors, so that a
+    warp reads consecutive elements. Runs in `uniform-gpu-pipeline` before
+    kernel fusion.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+def GpuRegisterAccumulators
+    : Pass<"uniform-gpu-register-accumulators", "::mlir::func::FuncOp"> {
+  let summary = "Carry a reduction's output element through its loops";
+  let description = [{
+    `convert-linalg-to-parallel-loops` lowers a reduction (a matmul, a
+    convolution) to `scf.for` loops whose body loads the output element,
+    adds to it and stores it back at every step; in a kernel each step is a
+    global load and store, which LLVM cannot keep in a register because the
+    kernel's buffers may alias. Where a loop's body loads and later stores
+    one element at indices defined outside the loop, and every other access
+    in the loop is a read of a buffer that alias analysis separates from it
+    (or of a constant `memref.global`), the element becomes an `iter_args`
+    value: one load before the loop, one store after. Innermost loops
+    first, so a convolution's element leaves all of its reduction loops.
+    Runs in `uniform-gpu-pipeline` before the loops are mapped to the GPU.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def GpuDedupeKernels
     : Pass<"uniform-gpu-dedupe-kernels", "::mlir::ModuleOp"> {
   let summary = "Keep one gpu.module of each set of identical kernels";
