@@ -141,14 +141,15 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
     types.push_back(tileType(rows, statsCols(s.colGroups), f32, false));
     names.append({"p", "stats"});
   }
+  // Created with `b`, so that the rewriter's listener sees them.
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&symbols.getOp()->getRegion(0).front());
   SmallVector<memref::GlobalOp> globals;
   for (size_t i = 0; i < types.size(); ++i) {
-    OpBuilder mb =
-        OpBuilder::atBlockBegin(&symbols.getOp()->getRegion(0).front());
     auto global = memref::GlobalOp::create(
-        mb, b.getLoc(), (llvm::Twine("__uniform_attn_smem_") + names[i]).str(),
-        mb.getStringAttr("private"), types[i], /*initial_value=*/Attribute(),
-        /*constant=*/false, /*alignment=*/mb.getI64IntegerAttr(16));
+        b, (llvm::Twine("__uniform_attn_smem_") + names[i]).str(),
+        b.getStringAttr("private"), types[i], /*initial_value=*/Attribute(),
+        /*constant=*/false, /*alignment=*/b.getI64IntegerAttr(16));
     symbols.insert(global); // uniques the name
     globals.push_back(global);
   }

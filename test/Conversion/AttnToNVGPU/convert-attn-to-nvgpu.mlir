@@ -179,8 +179,8 @@ func.func @long(%q: tensor<1x100x16xf32>, %k: tensor<1x150x16xf32>, %v: tensor<1
 // their staging loads only the columns below 24 (the rest are zeros, which
 // add nothing to the scores). Scores: 2 k-steps x 8 key tiles; values: 4
 // k-steps x 2 column tiles.
-// CHECK-LABEL: memref.global "private" @__uniform_attn_smem_k{{.*}} : memref<64x40xf16, #gpu.address_space<workgroup>>
-// CHECK:       memref.global "private" @__uniform_attn_smem_q{{.*}} : memref<64x40xf16, #gpu.address_space<workgroup>>
+// CHECK-LABEL: memref.global "private" @__uniform_attn_smem_q{{.*}} : memref<64x40xf16, #gpu.address_space<workgroup>>
+// CHECK:       memref.global "private" @__uniform_attn_smem_k{{.*}} : memref<64x40xf16, #gpu.address_space<workgroup>>
 // CHECK-LABEL: func.func @padded_key_width
 // CHECK:         gpu.launch
 // CHECK:           %[[ROW:.*]] = arith.cmpi ult, %{{.*}}, %c49{{.*}} : index

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
@@ -75,6 +76,30 @@ TEST_F(AttnToNVGPUTest, ReplacesAnOpTheKernelTakes) {
   EXPECT_EQ(find("fits", "attn.reuse"), nullptr);
   EXPECT_NE(find("fits", "gpu.launch"), nullptr);
   EXPECT_TRUE(succeeded(verify(*module)));
+}
+
+/// Records the names of the ops a rewriter reports as inserted.
+struct InsertionRecorder : public RewriterBase::Listener {
+  void notifyOperationInserted(Operation *op,
+                               OpBuilder::InsertPoint previous) override {
+    inserted.push_back(op->getName().getStringRef().str());
+  }
+  std::vector<std::string> inserted;
+};
+
+TEST_F(AttnToNVGPUTest, CreatesEveryOpThroughTheRewriter) {
+  // A driver that tracks new ops (a greedy rewrite, a pipeline's listener)
+  // must see the shared-memory globals too, not only the kernel.
+  ASSERT_TRUE(module);
+  InsertionRecorder recorder;
+  IRRewriter rewriter(&context, &recorder);
+  ASSERT_TRUE(succeeded(uniform::fuseAttentionOnTensorCores(
+      rewriter, find("fits", "attn.reuse"))));
+  int64_t globals = 0;
+  module->walk([&](memref::GlobalOp) { ++globals; });
+  EXPECT_GT(globals, 0);
+  EXPECT_EQ(llvm::count(recorder.inserted, "memref.global"), globals);
+  EXPECT_EQ(llvm::count(recorder.inserted, "gpu.launch"), 1);
 }
 
 TEST_F(AttnToNVGPUTest, LeavesAnOpOutsideTheKernel) {
