@@ -2,15 +2,17 @@
 #===- device-check.sh - One command to check the GPU path on a real GPU ----===#
 #
 # Usage: bench/gpu/device-check.sh [--build-dir DIR] [--self-test] [--quick]
+#        bench/gpu/device-check.sh [--build-dir DIR] --prepare DIR  (here)
+#        bench/gpu/device-check.sh --prebuilt DIR                  (GPU machine)
 #
 # Run this first on any machine with an NVIDIA GPU (an Orin, or a data-center
 # GPU such as an H200, where the driver JIT-compiles our sm_87 PTX). It takes
 # a few minutes and:
 #   1. prints the device and the driver (uniform-cuda-query, nvidia-smi);
 #   2. builds what it needs (tools/setup.sh --no-example) unless built;
-#   3. runs the fused-kernel grid (attn.reuse and attn.mha; N, M not
-#      multiples of 16; Dk 8..128 with 72; H*Dv up to 512, several chunks;
-#      every bias form; f16 and f32; large logits) through
+#   3. runs the fused-kernel grid (bench/gpu/grid.txt: attn.reuse and
+#      attn.mha; N, M not multiples of 16 and up to 1024; Dk 1..128 with 72;
+#      H*Dv up to 1536; every bias form; f16 and f32; large logits) through
 #      uniform-gpu-pipeline and `uniform-run --device=cuda` against float64
 #      NumPy, one line per case;
 #   4. runs UniForm-m0 whole (224x224) on the GPU against PyTorch's CPU output;
@@ -22,6 +24,12 @@
 # (uniform-run --device=cuda-emulator, what lit runs on machines without a
 # GPU, to keep this script working) and compiles the grid for sm_87 with
 # ptxas; --quick runs three grid cases and skips m0.
+# A GPU machine without LLVM 22 and MLIR (an Orin on JetPack, a cloud GPU)
+# cannot build: --prepare DIR builds here, with uniform-compile
+# --target=cuda, a library for every grid case and for m0 and the layer and
+# block exports, with inputs and references, and --prebuilt DIR runs steps
+# 1 and 3 to 6 there from DIR with NumPy and PyTorch alone
+# (bench/gpu/prebuilt.py), comparing whole models with PyTorch eager too.
 #
 #===-----------------------------------------------------------------------===#
 set -uo pipefail
@@ -35,7 +43,13 @@ while [[ $# -gt 0 ]]; do
     --build-dir) BUILD_DIR="$(realpath -m "$2")"; shift 2 ;;
     --self-test) DEVICE=cuda-emulator; shift ;;
     --quick) QUICK=1; shift ;;
-    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --prepare)
+      # With the benchmarks' venv (bench/model_bench.py makes it), IREE's
+      # CUDA compile of each model is run beside ours there.
+      iree=(); [[ -x "$BUILD_DIR/bench-venv/bin/iree-compile" ]] && iree=(--iree "$BUILD_DIR/bench-venv/bin")
+      exec /usr/bin/python3 "$ROOT/bench/gpu/prebuilt.py" prepare "$2" --bin "$BUILD_DIR/bin" "${iree[@]}" ;;
+    --prebuilt) shift; exec python3 "$ROOT/bench/gpu/prebuilt.py" run "$@" ;;
+    -h|--help) sed -n '2,33p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "device-check.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -65,17 +79,7 @@ fi
 
 echo
 echo "== 3. fused-kernel grid against NumPy"
-GRID=(
-  "kind=reuse,B=4,H=4,N=49,M=49,Dk=16,Dv=16,bias=NM,seed=1"
-  "kind=mha,B=2,H=4,N=33,M=47,Dk=8,Dv=8,bias=BHNM,seed=2"
-  "kind=reuse,B=1,H=3,N=49,M=49,Dk=72,Dv=96,bias=NM,seed=3"
-  "kind=reuse,B=1,H=4,N=16,M=16,Dk=48,Dv=48,bias=BNM,seed=4"
-  "kind=reuse,B=1,H=8,N=100,M=100,Dk=64,Dv=64,bias=none,seed=5"
-  "kind=mha,B=1,H=2,N=64,M=64,Dk=128,Dv=64,bias=HNM,seed=6"
-  "kind=reuse,B=2,H=2,N=7,M=70,Dk=32,Dv=32,bias=M,dtype=f16,seed=7"
-  "kind=mha,B=1,H=3,N=50,M=50,Dk=16,Dv=24,bias=1,dtype=f16,seed=8"
-  "kind=reuse,B=1,H=4,N=49,M=49,Dk=16,Dv=32,bias=NM,scale=4.0,seed=9"
-)
+mapfile -t GRID < <(grep -v -e '^#' -e '^$' "$ROOT/bench/gpu/grid.txt")
 [[ $QUICK -eq 1 ]] && GRID=("${GRID[@]:0:3}")
 SPECS="$(IFS=';'; echo "${GRID[*]}")"
 "$PY" "$ROOT/test/lib/differential.py" --bin "$BIN" --device "$DEVICE" \
