@@ -185,6 +185,8 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createSymbolDCEPass());
   // Repeated blocks make identical kernels: one module each.
   pm.addPass(createGpuDedupeKernels());
+  // Kernels named apart, for profilers and kernel timings.
+  pm.addPass(createGpuNameKernels());
   // The host's allocations, copies and launches become asynchronous ops on
   // one stream: gpu-to-llvm lowers gpu.alloc/memcpy/dealloc only in that
   // form.

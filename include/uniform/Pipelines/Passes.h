@@ -104,6 +104,11 @@ registerLoopAccumulator(mlir::RewriterBase &rewriter, mlir::scf::ForOp loop,
 /// launches of the others to it. Returns the number of modules removed.
 int64_t dedupeGpuKernels(mlir::ModuleOp module);
 
+/// The core of `uniform-gpu-name-kernels`: gives the only kernel of each
+/// gpu.module in `module` the module's name, updating every reference to
+/// it. Returns the number of kernels renamed.
+int64_t nameKernelsAfterModules(mlir::ModuleOp module);
+
 /// Constant folds of TOSA ops that tosa-layerwise-constant-fold lacks
 /// (tosa.gather of a constant table at constant indices; tosa.reverse,
 /// tosa.pad and tosa.slice of constants).

@@ -557,6 +557,20 @@ def GpuDedupeKernels
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def GpuNameKernels : Pass<"uniform-gpu-name-kernels", "::mlir::ModuleOp"> {
+  let summary = "Name each outlined kernel after its gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` names every kernel of a function alike
+    (`@torch_jit_kernel_12::@torch_jit_kernel`): only the modules differ.
+    Profilers (Nsight Systems and Compute), `uniformCudaPrintKernelTimes`
+    and `uniform-run --profile` see a kernel's own name, so this pass gives
+    the only kernel of each gpu.module the module's unique name and
+    updates every reference to it. A module with several kernels, or with
+    another symbol of that name, is left alone.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def GpuFuseLinalg : Pass<"uniform-gpu-fuse-linalg", "::mlir::func::FuncOp"> {
   let summary = "Fuse linalg on tensors into fewer loop nests for the GPU";
   let description = [{
