@@ -80,6 +80,12 @@ Driver &driver() {
 
 std::once_flag initOnce;
 
+/// Set by an exit handler registered after cuInit, so that it runs before
+/// the driver's own teardown: from then on the destructors of libraries
+/// (which unload their kernels) must not call into the driver, which
+/// may be gone; the process's modules go with it anyway.
+std::atomic<bool> processExiting{false};
+
 void initialize() {
   Driver &d = driver();
   const char *names[] = {"libcuda.so.1", "libcuda.so"};
@@ -108,6 +114,7 @@ void initialize() {
   };
   if (CUresult r = d.cuInit(0))
     return fail("cuInit", r);
+  std::atexit([] { processExiting = true; });
   int count = 0;
   if (CUresult r = d.cuDeviceGetCount(&count))
     return fail("cuDeviceGetCount", r);
@@ -254,7 +261,7 @@ CUmodule mgpuModuleLoadJIT(void *data, int optLevel) {
 }
 
 void mgpuModuleUnload(CUmodule module) {
-  if (!module)
+  if (!module || processExiting)
     return;
   Driver &d = ready();
   CHECK(cuModuleUnload(module));
