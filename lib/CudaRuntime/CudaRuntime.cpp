@@ -28,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 // What a library from uniform-compile was built for (its compute capability,
@@ -61,6 +62,22 @@ constexpr unsigned kMemAttachGlobal = 0x1;
 constexpr int kAttrComputeMajor = 75;
 constexpr int kAttrComputeMinor = 76;
 constexpr int kJitOptimizationLevel = 7;
+constexpr int kAttrMemoryPoolsSupported = 115;
+constexpr int kMemPoolAttrReleaseThreshold = 4;
+using CUmemoryPool = struct CUmemPoolHandle_st *;
+
+/// The stream-ordered allocator (CUDA 11.2+): resolved when the driver has
+/// it, used when the device supports memory pools.
+struct StreamOrderedAllocator {
+  CUresult (*cuMemAllocAsync)(CUdeviceptr *, size_t, CUstream) = nullptr;
+  CUresult (*cuMemFreeAsync)(CUdeviceptr, CUstream) = nullptr;
+  CUresult (*cuDeviceGetDefaultMemPool)(CUmemoryPool *, CUdevice) = nullptr;
+  CUresult (*cuMemPoolSetAttribute)(CUmemoryPool, int, void *) = nullptr;
+  bool enabled = false;
+  /// The buffers it allocated: others are freed with cuMemFree.
+  std::mutex mutex;
+  std::unordered_set<CUdeviceptr> buffers;
+};
 
 /// The driver entry points, resolved once.
 struct Driver {
@@ -71,6 +88,7 @@ struct Driver {
   CUcontext context = nullptr;
   CUdevice device = 0;
   std::string error;
+  StreamOrderedAllocator pool;
 };
 
 Driver &driver() {
@@ -85,6 +103,38 @@ std::once_flag initOnce;
 /// (which unload their kernels) must not call into the driver, which
 /// may be gone; the process's modules go with it anyway.
 std::atomic<bool> processExiting{false};
+
+/// Buffers come from the device's default memory pool, which keeps what is
+/// freed for the next allocation instead of returning it to the driver at
+/// every synchronization: a model's intermediate buffers, allocated and
+/// freed on every call, then cost no cuMemAlloc/cuMemFree (each of which
+/// synchronizes the device). UNIFORM_CUDA_MEMORY_POOL=0 turns it off.
+void enableStreamOrderedAllocator(Driver &d) {
+  StreamOrderedAllocator &pool = d.pool;
+  const char *env = std::getenv("UNIFORM_CUDA_MEMORY_POOL");
+  if (env && std::strcmp(env, "0") == 0)
+    return;
+  auto resolve = [&](auto &fn, const char *symbol) {
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+        dlsym(d.handle, symbol));
+    return fn != nullptr;
+  };
+  int supported = 0;
+  CUmemoryPool defaultPool = nullptr;
+  uint64_t keepAll = UINT64_MAX;
+  if (!resolve(pool.cuMemAllocAsync, "cuMemAllocAsync") ||
+      !resolve(pool.cuMemFreeAsync, "cuMemFreeAsync") ||
+      !resolve(pool.cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool") ||
+      !resolve(pool.cuMemPoolSetAttribute, "cuMemPoolSetAttribute") ||
+      d.cuDeviceGetAttribute(&supported, kAttrMemoryPoolsSupported, d.device) !=
+          kSuccess ||
+      !supported ||
+      pool.cuDeviceGetDefaultMemPool(&defaultPool, d.device) != kSuccess ||
+      pool.cuMemPoolSetAttribute(defaultPool, kMemPoolAttrReleaseThreshold,
+                                 &keepAll) != kSuccess)
+    return;
+  pool.enabled = true;
+}
 
 void initialize() {
   Driver &d = driver();
@@ -143,6 +193,7 @@ void initialize() {
   }
   if (CUresult r = d.cuDevicePrimaryCtxRetain(&d.context, d.device))
     return fail("cuDevicePrimaryCtxRetain", r);
+  enableStreamOrderedAllocator(d);
 }
 
 /// Makes the primary context current on this thread; exits with the reason
@@ -369,18 +420,34 @@ void *mgpuMemAlloc(uint64_t sizeBytes, CUstream stream, bool isHostShared) {
   CUdeviceptr ptr = 0;
   if (sizeBytes == 0)
     return nullptr;
-  if (isHostShared)
+  StreamOrderedAllocator &pool = d.pool;
+  if (isHostShared) {
     CHECK(cuMemAllocManaged(&ptr, sizeBytes, kMemAttachGlobal));
-  else
+  } else if (pool.enabled) {
+    check(pool.cuMemAllocAsync(&ptr, sizeBytes, stream), "cuMemAllocAsync");
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    pool.buffers.insert(ptr);
+  } else {
     CHECK(cuMemAlloc(&ptr, sizeBytes));
+  }
   return reinterpret_cast<void *>(ptr);
 }
 
-void mgpuMemFree(void *ptr, CUstream /*stream*/) {
+void mgpuMemFree(void *ptr, CUstream stream) {
   if (!ptr)
     return;
   Driver &d = ready();
-  CHECK(cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)));
+  auto buffer = reinterpret_cast<CUdeviceptr>(ptr);
+  StreamOrderedAllocator &pool = d.pool;
+  bool pooled = false;
+  if (pool.enabled) {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    pooled = pool.buffers.erase(buffer) != 0;
+  }
+  if (pooled)
+    check(pool.cuMemFreeAsync(buffer, stream), "cuMemFreeAsync");
+  else
+    CHECK(cuMemFree(buffer));
 }
 
 void mgpuMemcpy(void *dst, void *src, size_t sizeBytes, CUstream stream) {
