@@ -110,6 +110,10 @@ static const OptionParser optionParsers[] = {
        return error("unknown --precision '" + v +
                     "' (expected auto, f16 or f32)");
      }},
+    {"attention-tiles",
+     [](CompileOptions &o, llvm::StringRef v) {
+       return setText(o.attentionTiles, v);
+     }},
     {"ptx-isa",
      [](CompileOptions &o, llvm::StringRef v) { return setText(o.ptxIsa, v); }},
     {"jetpack",
@@ -258,8 +262,10 @@ private:
 
 llvm::Error LibraryCompiler::checkOptions() {
   cuda = options.target == CompileTarget::Cuda;
-  if (!cuda && (!options.ptxIsa.empty() || options.jetpack))
-    return error("--ptx-isa and --jetpack need --target=cuda");
+  if (!cuda && (!options.ptxIsa.empty() || options.jetpack ||
+                !options.attentionTiles.empty()))
+    return error("--ptx-isa, --jetpack and --attention-tiles need "
+                 "--target=cuda");
   llvm::StringRef outName = llvm::sys::path::filename(output);
   if (!outName.starts_with("lib") || !outName.ends_with(".so"))
     return error("the output must be named libNAME.so, got '" + output + "'");
@@ -270,6 +276,7 @@ llvm::Error LibraryCompiler::checkOptions() {
   gpu.format = GpuBinaryFormat::Fatbin;
   gpu.toolkit = options.toolkit;
   gpu.precision = options.precision;
+  gpu.attentionTiles = options.attentionTiles;
   llvm::Expected<std::optional<std::string>> feature = getPtxFeature(options);
   if (!feature)
     return feature.takeError();

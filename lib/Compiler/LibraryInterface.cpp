@@ -108,7 +108,8 @@ void compiler::addPackedWrapper(llvm::Module &module, llvm::StringRef name) {
 /// What the library was built from and for, without paths or times (the
 /// same input and options give the same library): uniform's and LLVM's
 /// versions, the input's file name, the target, the host triple and CPU,
-/// and for CUDA the chip, PTX ISA, precision and toolkit.
+/// and for CUDA the chip, PTX ISA, precision and toolkit, and the
+/// attention tiles when given.
 std::string compiler::describeBuild(llvm::StringRef input,
                                     const llvm::Triple &triple,
                                     llvm::StringRef hostCpu,
@@ -131,6 +132,8 @@ std::string compiler::describeBuild(llvm::StringRef input,
     os << "; chip " << gpu->chip.getValue() << "; PTX ISA " << isa
        << "; precision " << stringifyAttentionPrecision(gpu->precision)
        << "; CUDA toolkit " << cudaVersion.value_or("unknown");
+    if (!gpu->attentionTiles.empty())
+      os << "; attention tiles " << gpu->attentionTiles.getValue();
   }
   return info;
 }

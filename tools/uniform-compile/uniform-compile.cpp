@@ -73,6 +73,12 @@ static cl::opt<uniform::AttentionPrecision>
                                     "fused tensor-core kernels"),
                          clEnumValN(uniform::AttentionPrecision::F32, "f32",
                                     "SIMT kernels")));
+static cl::opt<std::string> attentionTiles(
+    cl::cat(toolOptions), "attention-tiles",
+    cl::desc("For --target=cuda: tile shapes of the fused attention kernels, "
+             "as uniform-gpu-pipeline's attention-tiles (bench/gpu/tune.py's "
+             "choice for a shape, e.g. stream-groups=1,stream-keys=64)"),
+    cl::value_desc("key=value,..."), cl::init(""));
 static cl::opt<std::string> ptxIsa(
     cl::cat(toolOptions), "ptx-isa",
     cl::desc("For --target=cuda: the PTX ISA version of the embedded PTX "
@@ -105,6 +111,7 @@ getCompileOptions(uniform::CompileTarget target) {
   options.hostCpu = hostCpu;
   options.cxx = compilerDriver;
   options.precision = precision;
+  options.attentionTiles = attentionTiles;
   options.ptxIsa = ptxIsa;
   options.jetpack = jetpack;
   options.toolkit = toolkit;

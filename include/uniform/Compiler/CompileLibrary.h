@@ -50,6 +50,10 @@ struct CompileOptions {
   std::string cxx;
   /// Attention math for CompileTarget::Cuda.
   AttentionPrecision precision = AttentionPrecision::Auto;
+  /// For CUDA: the fused attention kernels' tile shapes, as
+  /// uniform-gpu-pipeline's attention-tiles ("stream-groups=1,..."); empty:
+  /// the defaults.
+  std::string attentionTiles;
   /// For CUDA: the embedded PTX's ISA ("7.4"); empty: the pipeline's.
   std::string ptxIsa;
   /// For CUDA: 5 or 6 means the PTX ISA of that JetPack's driver; 0: none.
@@ -66,7 +70,8 @@ struct CompileOptions {
 
 /// Sets one option from its uniform-compile spelling without the dashes,
 /// "NAME=VALUE": target, chip, host-triple, host-cpu, cxx, precision,
-/// ptx-isa, jetpack, toolkit, onnx-input-shape (repeatable). For APIs that
+/// attention-tiles, ptx-isa, jetpack, toolkit, onnx-input-shape
+/// (repeatable). For APIs that
 /// take options as strings (the C API, the Python package).
 llvm::Error parseCompileOption(CompileOptions &options, llvm::StringRef option);
 
