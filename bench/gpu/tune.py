@@ -5,6 +5,8 @@
       [--shapes window-4x4,window-7x7,...] [--dtype f32|f16]
       [--device cuda-emulator|cuda] [--max-registers 128] [--json FILE]
       [--work-dir DIR]
+  /usr/bin/python3 bench/gpu/tune.py --prepare DIR [--shapes ...] [--dtype f16]
+  python3 bench/gpu/tune.py --prebuilt DIR [--budget SECONDS]
 
 A benchmark, not a test. For each attention shape below and each candidate
 of its class (window: M fits one key step; stream: the online softmax over
@@ -18,6 +20,14 @@ result against float64 NumPy (2e-2), and scores it:
     AGX Orin from the emulator's counters (`uniform-run --profile`) and the
     model below. It is not a measurement: it ranks candidates by the work
     and traffic they cause, and by how much of the GPU their grid can use.
+
+A GPU machine without LLVM 22 (a Jetson on JetPack, a cloud GPU) cannot
+compile: --prepare DIR builds here, for every candidate that ptxas accepts,
+a CUDA library (`uniform-compile --target=cuda --attention-tiles=...`) with
+the shape's inputs and reference, and --prebuilt DIR times them there with
+NumPy alone (test/lib/call_library.py: the median of calls for --budget
+seconds each, a call's launch and synchronization included), checks each
+result, and chooses per class as below, into DIR/tune.json.
 
 Candidates over the register budget (--max-registers, 128: two or more
 blocks of 128 threads per SM), spilling, not fused (no mma.sync) or wrong
@@ -164,8 +174,10 @@ def estimate(spec, counts, registers, shared, warps):
     return max(issue, tensor, dram, l2) * latency
 
 
-def try_candidate(bin_dir, work, spec, tiles, args):
-    """One row of the sweep: the candidate's numbers, or why it is out."""
+def assemble(bin_dir, work, tiles, args):
+    """The candidate's registers and shared memory from ptxas for sm_87,
+    and why it is out (not fused, spilling, over the register budget), if
+    it is."""
     row = {"tiles": tiles}
     case = os.path.join(work, "case.mlir")
     pipeline = f"--uniform-gpu-pipeline=attention-tiles={{{tiles}}}"
@@ -173,13 +185,26 @@ def try_candidate(bin_dir, work, spec, tiles, args):
     run([os.path.join(bin_dir, "uniform-opt"), case,
          pipeline + " format=isa", "-o", isa])
     registers, shared, spilled, mma = ptxas(isa)
-    row.update(registers=registers, shared=shared)
+    row.update(registers=registers, shared=shared,
+               warps=warps_per_block(isa))
     if mma == 0:
         return dict(row, rejected="not fused")
     if spilled:
         return dict(row, rejected="spills")
     if registers > args.max_registers:
         return dict(row, rejected=f"over {args.max_registers} registers")
+    return row
+
+
+def try_candidate(bin_dir, work, spec, tiles, args):
+    """One row of the sweep: the candidate's numbers, or why it is out."""
+    row = assemble(bin_dir, work, tiles, args)
+    if "rejected" in row:
+        return row
+    case = os.path.join(work, "case.mlir")
+    pipeline = f"--uniform-gpu-pipeline=attention-tiles={{{tiles}}}"
+    isa = os.path.join(work, "isa.mlir")
+    registers, shared = row["registers"], row["shared"]
     emulated = args.device == "cuda-emulator"
     module = os.path.join(work, "gpu.mlir")
     run([os.path.join(bin_dir, "uniform-opt"), case,
@@ -201,7 +226,7 @@ def try_candidate(bin_dir, work, spec, tiles, args):
         counts = profile_totals(result)
         row.update(counts)
         row["score_us"] = 1e6 * estimate(spec, counts, registers, shared,
-                                         warps_per_block(isa))
+                                         row["warps"])
     else:
         median = re.search(r"median ([0-9.]+) ms", result)
         row["score_us"] = 1e3 * float(median.group(1))
@@ -223,6 +248,88 @@ def sweep(bin_dir, name, spec, args):
             rows.append({"tiles": tiles,
                          "rejected": "failed: " + detail.strip()[:200]})
     return rows
+
+
+def prepare(bin_dir, args):
+    """--prepare DIR: per shape, its inputs and reference and a CUDA library
+    (uniform-compile --attention-tiles) for every candidate that ptxas
+    accepts, for --prebuilt on a GPU machine without MLIR."""
+    manifest = {"dtype": args.dtype, "max_registers": args.max_registers,
+                "shapes": {}}
+    for name in args.shapes.split(","):
+        work = os.path.join(args.prepare, name)
+        os.makedirs(work, exist_ok=True)
+        spec = f"{SHAPES[name]},dtype={args.dtype},seed=1"
+        with open(os.path.join(work, "case.mlir"), "w") as f:
+            f.write(run([PYTHON, REFERENCE, "gen", spec, work]).stdout)
+        rows = []
+        for i, tiles in enumerate(CANDIDATES[shape_class(spec)]):
+            row = assemble(bin_dir, work, tiles, args)
+            if "rejected" not in row:
+                library = f"lib{name.replace('-', '_')}_{i}.so"
+                run([os.path.join(bin_dir, "uniform-compile"),
+                     os.path.join(work, "case.mlir"), "-o",
+                     os.path.join(work, library), "--target=cuda",
+                     f"--attention-tiles={tiles}"])
+                row["library"] = library
+            rows.append(row)
+        os.remove(os.path.join(work, "isa.mlir"))
+        inputs = [x + ".npy" for x in "qkvb"
+                  if os.path.exists(os.path.join(work, x + ".npy"))]
+        manifest["shapes"][name] = {"spec": spec, "inputs": inputs,
+                                    "candidates": rows}
+        print(f"{name}: {sum('library' in r for r in rows)} libraries",
+              flush=True)
+    with open(os.path.join(args.prepare, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    print(f"wrote {args.prepare}/manifest.json")
+
+
+def time_library(path, work, inputs, budget_s):
+    """(median microseconds per call, max abs error against ref.npy) of a
+    CUDA library on this machine's GPU (test/lib/call_library.py)."""
+    import numpy as np
+    sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
+    import call_library
+    lib = call_library.Library(path, device="cuda")
+    args, keep = zip(*[lib.argument(i, np.load(os.path.join(work, x)))
+                       for i, x in enumerate(inputs)])
+    out = lib.fetch(lib.call(args)).astype(np.float64)
+    err = float(np.abs(out - np.load(os.path.join(work, "ref.npy"))).max())
+    first = lib.median_ms(args, 3)
+    reps = max(10, min(500, int(budget_s * 1e3 / max(first, 1e-3))))
+    median = lib.median_ms(args, reps)
+    if lib.device == "cuda":
+        for d in args:
+            lib.lib.mgpuMemFree(d.allocated, lib.stream)
+    del keep
+    return 1e3 * median, err
+
+
+def prebuilt(args):
+    """--prebuilt DIR: times every prepared library on this GPU."""
+    with open(os.path.join(args.prebuilt, "manifest.json")) as f:
+        manifest = json.load(f)
+    args.dtype = manifest["dtype"]
+    print(f"tune: {args.prebuilt} on this GPU, {args.dtype}, median of "
+          f"calls for {args.budget:g} s per candidate (each call launches "
+          f"and synchronizes: small shapes are launch-bound)")
+    results = {}
+    for name, shape in manifest["shapes"].items():
+        work = os.path.join(args.prebuilt, name)
+        rows = shape["candidates"]
+        for row in rows:
+            if "library" not in row:
+                continue
+            us, err = time_library(os.path.join(work, row["library"]), work,
+                                   shape["inputs"], args.budget)
+            if not err <= 2e-2:
+                row["rejected"] = f"wrong result ({err:.3g})"
+            else:
+                row["score_us"] = us
+        results[name] = (shape["spec"], rows)
+        print_sweep(name, shape["spec"], rows, "median us")
+    return results
 
 
 def rank(row):
@@ -288,6 +395,15 @@ def main():
     parser.add_argument("--work-dir",
                         help="the shapes' files (default "
                         "BUILD/bench/gpu/tune)")
+    parser.add_argument("--prepare", metavar="DIR",
+                        help="build a CUDA library per candidate into DIR "
+                        "(here), for --prebuilt on a GPU without MLIR")
+    parser.add_argument("--prebuilt", metavar="DIR",
+                        help="time the libraries of --prepare DIR on this "
+                        "GPU (NumPy only)")
+    parser.add_argument("--budget", type=float, default=1.0,
+                        help="--prebuilt: seconds of timed calls per "
+                        "candidate")
     args = parser.parse_args()
     args.work_dir = args.work_dir or os.path.join(args.build_dir, "bench",
                                                   "gpu", "tune")
@@ -295,6 +411,12 @@ def main():
     if unknown:
         parser.error(f"unknown shapes {unknown}; known: {', '.join(SHAPES)}")
     bin_dir = os.path.join(args.build_dir, "bin")
+    if args.prepare:
+        return prepare(bin_dir, args)
+    if args.prebuilt:
+        results = prebuilt(args)
+        report(results, args, os.path.join(args.prebuilt, "tune.json"), "cuda")
+        return 0
     unit = "est us" if args.device == "cuda-emulator" else "median us"
     print(f"tune: {args.device}, {args.dtype}, register budget "
           f"{args.max_registers}" + (" (scores are estimates for sm_87 from "
@@ -305,17 +427,22 @@ def main():
         rows = sweep(bin_dir, name, SHAPES[name], args)
         results[name] = (SHAPES[name], rows)
         print_sweep(name, SHAPES[name], rows, unit)
+    report(results, args, args.json or os.path.join(
+        args.build_dir, "bench", "gpu", "tune.json"), args.device)
+    return 0
+
+
+def report(results, args, path, device):
+    """Prints each class's choice and writes everything to `path`."""
     choice = choose(results)
     print()
     for cls, picked in choice.items():
         print(f"{cls}: attention-tiles={{{picked['tiles']}}} "
               f"(geometric mean {picked['geomean_vs_best']:.3f} x the best "
               f"per shape)")
-    path = args.json or os.path.join(args.build_dir, "bench", "gpu",
-                                     "tune.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
-        json.dump({"device": args.device, "dtype": args.dtype,
+        json.dump({"device": device, "dtype": args.dtype,
                    "max_registers": args.max_registers,
                    "shapes": {n: {"spec": s, "candidates": r}
                               for n, (s, r) in results.items()},
