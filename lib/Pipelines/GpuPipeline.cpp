@@ -171,6 +171,9 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   }
   // Reductions accumulate in registers, not in their output buffer.
   kernelPm.addPass(createGpuRegisterAccumulators());
+  // Few outputs with long reductions: adjacent lanes share each sum.
+  if (options.splitReductions)
+    kernelPm.addPass(createGpuSplitReductions());
   GpuMapParallelLoopsOptions mapOptions;
   mapOptions.blockSize = options.blockSize;
   kernelPm.addPass(createGpuMapParallelLoops(mapOptions));

@@ -57,6 +57,7 @@ class MathDialect;
 } // namespace math
 namespace scf {
 class ForOp;
+class ParallelOp;
 class SCFDialect;
 } // namespace scf
 namespace vector {
@@ -98,6 +99,29 @@ void populateGpuCoalesceConstantsPatterns(mlir::RewritePatternSet &patterns);
 mlir::FailureOr<mlir::scf::ForOp>
 registerLoopAccumulator(mlir::RewriterBase &rewriter, mlir::scf::ForOp loop,
                         mlir::AliasAnalysis &aliases);
+
+/// What `uniform-gpu-split-reductions` splits: an outermost scf.parallel
+/// from 0 with step 1 and constant bounds, whose body reads memory, then
+/// runs `reduction`, an scf.for from 0 to a constant with step 1 that only
+/// reads memory and carries one f32 sum (acc + x), then does anything.
+struct SplittableReduction {
+  /// The scf.for.
+  mlir::Operation *reduction = nullptr;
+  /// Iterations of the parallel loop, and of the reduction.
+  int64_t outputs = 0, terms = 0;
+};
+mlir::FailureOr<SplittableReduction>
+matchSplittableReduction(mlir::scf::ParallelOp loop);
+
+/// The core of `uniform-gpu-split-reductions`: gives each iteration of
+/// `loop` `lanes` (a power of two up to 32, outputs * lanes a multiple of
+/// 32) iterations of a new innermost dimension. Lane s sums the terms s,
+/// s + lanes, ... (lane 0 from the initial value, the others from 0), a
+/// `gpu.shuffle xor` butterfly sums the lanes' partial sums, and lane 0
+/// runs the rest of the body. Returns the new loop.
+mlir::FailureOr<mlir::scf::ParallelOp>
+splitReductionAcrossLanes(mlir::RewriterBase &rewriter,
+                          mlir::scf::ParallelOp loop, int64_t lanes);
 
 /// The core of `uniform-gpu-dedupe-kernels`: keeps the first gpu.module of
 /// each set of structurally identical ones in `module` and retargets the

@@ -540,6 +540,34 @@ def GpuRegisterAccumulators
                            "::mlir::scf::SCFDialect"];
 }
 
+def GpuSplitReductions
+    : Pass<"uniform-gpu-split-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Share a long reduction among adjacent lanes of a warp";
+  let description = [{
+    A loop-nest kernel computes each output element in one thread, its
+    reduction (a 1x1 convolution's or a matmul's K) a sequential loop. With
+    few outputs and a long K (a UniForm MLP at 4x4: 3072 outputs, K 384)
+    the kernel takes one thread's chain of K dependent steps, however many
+    multiprocessors idle. This pass gives each output of such a parallel
+    loop (see `matchSplittableReduction`) S adjacent lanes of a warp, S a
+    power of two with at least `min-terms-per-lane` terms each, up to 32,
+    while the threads stay within `max-threads`: lane s sums terms s, s + S,
+    ..., a `gpu.shuffle xor` butterfly adds the partial sums, and the first
+    lane runs the rest of the body. Sums are reassociated (a tree of S
+    partial sums). Runs in `uniform-gpu-pipeline` after
+    `uniform-gpu-register-accumulators`, before the loops are mapped.
+  }];
+  let options = [
+    Option<"minTermsPerLane", "min-terms-per-lane", "int64_t",
+           /*default=*/"16", "Fewest terms of the reduction per lane">,
+    Option<"maxThreads", "max-threads", "int64_t", /*default=*/"65536",
+           "Most threads of a split loop (and fewest outputs left alone)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def GpuDedupeKernels
     : Pass<"uniform-gpu-dedupe-kernels", "::mlir::ModuleOp"> {
   let summary = "Keep one gpu.module of each set of identical kernels";

@@ -179,6 +179,13 @@ struct GpuPipelineOptions
                      "uniform-gpu-fuse-parallel-loops); false gives one "
                      "kernel per linalg op"),
       llvm::cl::init(true)};
+  Option<bool> splitReductions{
+      *this, "split-reductions",
+      llvm::cl::desc("Share each long reduction of a kernel with few outputs "
+                     "among adjacent lanes of a warp "
+                     "(uniform-gpu-split-reductions); off until measured on "
+                     "a GPU"),
+      llvm::cl::init(false)};
 };
 
 /// Appends the CPU pipeline to `pm` (which must be anchored on a module).
