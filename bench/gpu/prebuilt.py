@@ -3,7 +3,8 @@
 and run there.
 
   /usr/bin/python3 bench/gpu/prebuilt.py prepare DIR [--quick] [--models m0,...]
-  python3 bench/gpu/prebuilt.py run DIR [--quick] [--budget SECONDS]
+      [--no-timing] [--iree BIN]
+  python3 bench/gpu/prebuilt.py run DIR [--budget SECONDS]
 
 `prepare` (on a development machine: the build, no GPU) compiles with
 `uniform-compile --target=cuda --chip=sm_87` every attention case of
@@ -66,7 +67,8 @@ def prepare(a):
         cases.append({"name": f"grid {spec}", "library": f"{name}/lib{name}.so",
                       "inputs": inputs, "ref": f"{name}/ref.npy", "tol": GPU_TOLERANCE})
         print(f"built {name}: {spec}", flush=True)
-    models = [m for m in a.models.split(",") if m] if not a.quick else ["m0"]
+    models = a.models if a.models is not None else "m0" if a.quick else DEFAULT_MODELS
+    models = [m for m in models.split(",") if m]
     for model in models:
         stem = model.replace("-", "_")
         d = os.path.join(out, stem)
@@ -83,10 +85,11 @@ def prepare(a):
                       "library": f"{stem}/lib{stem}.so", "inputs": [f"{stem}/in0.npy"],
                       "ref": f"{stem}/ref.npy", "tol": GPU_TOLERANCE, "relative": True})
         print(f"built {model}", flush=True)
-    bench = [sys.executable, os.path.join(HERE, "build-libs.py"), "--build",
-             os.path.dirname(os.path.abspath(a.bin)), "--out", os.path.join(out, "bench"),
-             f"--chip={a.chip}"]
-    run(bench + (["--quick"] if a.quick else []), stdout=subprocess.DEVNULL)
+    if a.timing:
+        bench = [sys.executable, os.path.join(HERE, "build-libs.py"), "--build",
+                 os.path.dirname(os.path.abspath(a.bin)), "--out", os.path.join(out, "bench"),
+                 f"--chip={a.chip}"]
+        run(bench + (["--quick"] if a.quick else []), stdout=subprocess.DEVNULL)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump({"chip": a.chip, "cases": cases}, f, indent=1)
     print(f"wrote {out}/manifest.json ({len(cases)} cases)")
@@ -265,6 +268,16 @@ def device_info(dir, cases):
     return ok
 
 
+def attention_timings(dir, budget, tally):
+    print("\n== 6b. attention kernels against PyTorch (bench/gpu/run.py)")
+    if not os.path.isdir(os.path.join(dir, "bench")):
+        print("(prepared with --no-timing: skipped)")
+        return
+    r = subprocess.run([sys.executable, os.path.join(HERE, "run.py"), "--libs",
+                        os.path.join(dir, "bench"), "--budget", str(budget)])
+    tally.result("bench/gpu/run.py", r.returncode == 0)
+
+
 def run_checks(a):
     dir = os.path.abspath(a.dir)
     with open(os.path.join(dir, "manifest.json")) as f:
@@ -276,10 +289,7 @@ def run_checks(a):
         check_outputs(dir, cases, tally)
         sanitize(dir, cases, tally)
         time_models(dir, cases)
-        print("\n== 6b. attention kernels against PyTorch (bench/gpu/run.py)")
-        r = subprocess.run([sys.executable, os.path.join(HERE, "run.py"), "--libs",
-                            os.path.join(dir, "bench"), "--budget", str(a.budget)])
-        tally.result("bench/gpu/run.py", r.returncode == 0)
+        attention_timings(dir, a.budget, tally)
     print(f"\ndevice-check: {tally.passed} passed, {tally.failed} failed")
     return 0 if tally.failed == 0 else 1
 
@@ -291,7 +301,11 @@ def main():
     pp.add_argument("dir")
     pp.add_argument("--bin", default=os.path.join(ROOT, "build", "bin"))
     pp.add_argument("--chip", default="sm_87")
-    pp.add_argument("--models", default=DEFAULT_MODELS)
+    pp.add_argument("--models", default=None,
+                    help=f"comma-separated (default {DEFAULT_MODELS}; m0 with "
+                    "--quick; '' for none)")
+    pp.add_argument("--no-timing", dest="timing", action="store_false",
+                    help="without build-libs.py's timing libraries")
     pp.add_argument("--quick", action="store_true")
     pp.add_argument("--iree", default=None, metavar="BIN",
                     help="also compile each model with IREE (iree-compile and "
