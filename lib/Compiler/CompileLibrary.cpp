@@ -29,6 +29,7 @@
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -113,6 +114,18 @@ static const OptionParser optionParsers[] = {
     {"attention-tiles",
      [](CompileOptions &o, llvm::StringRef v) {
        return setText(o.attentionTiles, v);
+     }},
+    {"split-reductions",
+     [](CompileOptions &o, llvm::StringRef v) -> llvm::Error {
+       std::optional<bool> value = llvm::StringSwitch<std::optional<bool>>(v)
+                                       .Cases("", "true", "1", true)
+                                       .Cases("false", "0", false)
+                                       .Default(std::nullopt);
+       if (!value)
+         return error("--split-reductions takes true or false, got '" + v +
+                      "'");
+       o.splitReductions = *value;
+       return llvm::Error::success();
      }},
     {"ptx-isa",
      [](CompileOptions &o, llvm::StringRef v) { return setText(o.ptxIsa, v); }},
@@ -263,9 +276,9 @@ private:
 llvm::Error LibraryCompiler::checkOptions() {
   cuda = options.target == CompileTarget::Cuda;
   if (!cuda && (!options.ptxIsa.empty() || options.jetpack ||
-                !options.attentionTiles.empty()))
-    return error("--ptx-isa, --jetpack and --attention-tiles need "
-                 "--target=cuda");
+                !options.attentionTiles.empty() || options.splitReductions))
+    return error("--ptx-isa, --jetpack, --attention-tiles and "
+                 "--split-reductions need --target=cuda");
   llvm::StringRef outName = llvm::sys::path::filename(output);
   if (!outName.starts_with("lib") || !outName.ends_with(".so"))
     return error("the output must be named libNAME.so, got '" + output + "'");
@@ -277,6 +290,7 @@ llvm::Error LibraryCompiler::checkOptions() {
   gpu.toolkit = options.toolkit;
   gpu.precision = options.precision;
   gpu.attentionTiles = options.attentionTiles;
+  gpu.splitReductions = options.splitReductions;
   llvm::Expected<std::optional<std::string>> feature = getPtxFeature(options);
   if (!feature)
     return feature.takeError();

@@ -134,6 +134,8 @@ std::string compiler::describeBuild(llvm::StringRef input,
        << "; CUDA toolkit " << cudaVersion.value_or("unknown");
     if (!gpu->attentionTiles.empty())
       os << "; attention tiles " << gpu->attentionTiles.getValue();
+    if (gpu->splitReductions)
+      os << "; split reductions";
   }
   return info;
 }

@@ -79,6 +79,12 @@ static cl::opt<std::string> attentionTiles(
              "as uniform-gpu-pipeline's attention-tiles (bench/gpu/tune.py's "
              "choice for a shape, e.g. stream-groups=1,stream-keys=64)"),
     cl::value_desc("key=value,..."), cl::init(""));
+static cl::opt<bool> splitReductions(
+    cl::cat(toolOptions), "split-reductions",
+    cl::desc("For --target=cuda: share each long reduction of a kernel with "
+             "few outputs among adjacent lanes (uniform-gpu-pipeline's "
+             "split-reductions; off by default until measured on a GPU)"),
+    cl::init(false));
 static cl::opt<std::string> ptxIsa(
     cl::cat(toolOptions), "ptx-isa",
     cl::desc("For --target=cuda: the PTX ISA version of the embedded PTX "
@@ -112,6 +118,7 @@ getCompileOptions(uniform::CompileTarget target) {
   options.cxx = compilerDriver;
   options.precision = precision;
   options.attentionTiles = attentionTiles;
+  options.splitReductions = splitReductions;
   options.ptxIsa = ptxIsa;
   options.jetpack = jetpack;
   options.toolkit = toolkit;

@@ -54,6 +54,8 @@ struct CompileOptions {
   /// uniform-gpu-pipeline's attention-tiles ("stream-groups=1,..."); empty:
   /// the defaults.
   std::string attentionTiles;
+  /// For CUDA: uniform-gpu-pipeline's split-reductions.
+  bool splitReductions = false;
   /// For CUDA: the embedded PTX's ISA ("7.4"); empty: the pipeline's.
   std::string ptxIsa;
   /// For CUDA: 5 or 6 means the PTX ISA of that JetPack's driver; 0: none.
@@ -70,8 +72,8 @@ struct CompileOptions {
 
 /// Sets one option from its uniform-compile spelling without the dashes,
 /// "NAME=VALUE": target, chip, host-triple, host-cpu, cxx, precision,
-/// attention-tiles, ptx-isa, jetpack, toolkit, onnx-input-shape
-/// (repeatable). For APIs that
+/// attention-tiles, split-reductions, ptx-isa, jetpack, toolkit,
+/// onnx-input-shape (repeatable). For APIs that
 /// take options as strings (the C API, the Python package).
 llvm::Error parseCompileOption(CompileOptions &options, llvm::StringRef option);
 
