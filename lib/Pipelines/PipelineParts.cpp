@@ -44,20 +44,23 @@ std::optional<ArrayRef<char>> uniform::detail::constantBytes(Value v) {
   auto constant = v.getDefiningOp<arith::ConstantOp>();
   if (!constant)
     return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+  return elementsBytes(constant.getValue());
+}
+
+std::optional<ArrayRef<char>> uniform::detail::elementsBytes(Attribute value) {
+  if (auto dense = dyn_cast<DenseElementsAttr>(value))
     return dense.isSplat() ? std::nullopt
                            : std::optional<ArrayRef<char>>(dense.getRawData());
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
     if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
       return blob->getData();
   return std::nullopt;
 }
 
 std::optional<std::vector<char>>
-uniform::detail::transposedConstant(Value v, int64_t rows, int64_t cols) {
-  std::optional<ArrayRef<char>> bytes = constantBytes(v);
-  auto type = cast<ShapedType>(v.getType());
-  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+uniform::detail::transposedBytes(std::optional<ArrayRef<char>> bytes,
+                                 Type elementType, int64_t rows, int64_t cols) {
+  unsigned bits = elementType.getIntOrFloatBitWidth();
   if (!bytes || bits % 8 != 0 ||
       int64_t(bytes->size()) != rows * cols * (bits / 8))
     return std::nullopt;
@@ -69,4 +72,11 @@ uniform::detail::transposedConstant(Value v, int64_t rows, int64_t cols) {
       std::copy_n(bytes->begin() + (r * cols + c) * size, size,
                   transposed.begin() + (c * rows + r) * size);
   return transposed;
+}
+
+std::optional<std::vector<char>>
+uniform::detail::transposedConstant(Value v, int64_t rows, int64_t cols) {
+  return transposedBytes(constantBytes(v),
+                         cast<ShapedType>(v.getType()).getElementType(), rows,
+                         cols);
 }

@@ -58,6 +58,17 @@ void replaceCopyWithParallelLoop(mlir::RewriterBase &rewriter,
 /// otherwise.
 std::optional<llvm::ArrayRef<char>> constantBytes(mlir::Value v);
 
+/// The row-major bytes of a dense (not splat) or dense-resource elements
+/// attribute; std::nullopt otherwise.
+std::optional<llvm::ArrayRef<char>> elementsBytes(mlir::Attribute value);
+
+/// `bytes`, elements of `elementType` read as a row-major [rows, cols]
+/// matrix, transposed to [cols, rows]; std::nullopt when there are no
+/// bytes, the elements are not whole bytes, or the sizes disagree.
+std::optional<std::vector<char>>
+transposedBytes(std::optional<llvm::ArrayRef<char>> bytes,
+                mlir::Type elementType, int64_t rows, int64_t cols);
+
 /// The bytes of the constant `v` (constantBytes) read as a row-major
 /// [rows, cols] matrix, transposed to [cols, rows]; std::nullopt when `v`
 /// is not such a constant of whole-byte elements.
