@@ -171,14 +171,16 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   }
   // Reductions accumulate in registers, not in their output buffer.
   kernelPm.addPass(createGpuRegisterAccumulators());
-  // Few outputs with long reductions: adjacent lanes share each sum.
+  // Few outputs with long reductions: adjacent lanes share each sum (a
+  // module pass: it adds transposed copies of constant globals).
   if (options.splitReductions)
-    kernelPm.addPass(createGpuSplitReductions());
+    pm.addPass(createGpuSplitReductions());
+  OpPassManager &mapPm = pm.nest<func::FuncOp>();
   GpuMapParallelLoopsOptions mapOptions;
   mapOptions.blockSize = options.blockSize;
-  kernelPm.addPass(createGpuMapParallelLoops(mapOptions));
-  kernelPm.addPass(createConvertParallelLoopToGpuPass());
-  kernelPm.addPass(createGpuDeviceMemory());
+  mapPm.addPass(createGpuMapParallelLoops(mapOptions));
+  mapPm.addPass(createConvertParallelLoopToGpuPass());
+  mapPm.addPass(createGpuDeviceMemory());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Without the sink pass constants become kernel parameters; without

@@ -13,13 +13,17 @@
 
 #include "uniform/Pipelines/Passes.h"
 
+#include "PipelineParts.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/bit.h"
 #include "llvm/Support/MathExtras.h"
@@ -146,6 +150,91 @@ static Value initOnFirstLane(RewriterBase &rewriter, scf::ForOp sum,
   return onFirst.getResult(0);
 }
 
+/// The constant 2-D memref.global that `load`, in `sum`, reads at [iv, x]
+/// (x defined outside `sum`): adjacent lanes, which take adjacent terms,
+/// read down its column. Null for any other load.
+static memref::GlobalOp readDownConstantColumn(memref::LoadOp load,
+                                               scf::ForOp sum) {
+  auto get = load.getMemRef().getDefiningOp<memref::GetGlobalOp>();
+  if (!get || load.getIndices().size() != 2 ||
+      load.getIndices()[0] != sum.getInductionVar() ||
+      !sum.isDefinedOutsideOfLoop(load.getIndices()[1]))
+    return {};
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  if (!global || !global.getConstant() || !global.getInitialValue() ||
+      !global.getType().hasStaticShape() ||
+      !global.getType().getLayout().isIdentity() ||
+      !uniform::detail::elementsBytes(*global.getInitialValue()))
+    return {};
+  return global;
+}
+
+bool uniform::readsAlongLanes(scf::ForOp sum) {
+  Value iv = sum.getInductionVar();
+  auto dependsOnTerm = [&](Value index) {
+    return index == iv || !sum.isDefinedOutsideOfLoop(index);
+  };
+  return !sum.walk([&](memref::LoadOp load) {
+               ValueRange indices = load.getIndices();
+               bool along = llvm::none_of(indices.drop_back(), dependsOnTerm) &&
+                            (indices.empty() || indices.back() == iv ||
+                             !dependsOnTerm(indices.back()));
+               return along || readDownConstantColumn(load, sum)
+                          ? WalkResult::advance()
+                          : WalkResult::interrupt();
+             })
+              .wasInterrupted();
+}
+
+/// Loads in `sum` that read down a constant global's column
+/// (readDownConstantColumn) read a transposed copy of it at [x, iv]
+/// instead, along a row (one copy per global, made once).
+static void readConstantsAlongLanes(RewriterBase &rewriter, scf::ForOp sum) {
+  auto module = sum->getParentOfType<ModuleOp>();
+  if (!module)
+    return;
+  SymbolTable symbols(module);
+  SmallVector<std::pair<memref::LoadOp, memref::GlobalOp>> loads;
+  sum.walk([&](memref::LoadOp load) {
+    if (memref::GlobalOp global = readDownConstantColumn(load, sum))
+      loads.emplace_back(load, global);
+  });
+  for (auto [load, global] : loads) {
+    auto get = load.getMemRef().getDefiningOp<memref::GetGlobalOp>();
+    MemRefType type = global.getType();
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    std::optional<std::vector<char>> bytes = uniform::detail::transposedBytes(
+        uniform::detail::elementsBytes(*global.getInitialValue()),
+        type.getElementType(), rows, cols);
+    if (!bytes)
+      continue;
+    auto transposedType =
+        MemRefType::get({cols, rows}, type.getElementType(),
+                        MemRefLayoutAttrInterface(), type.getMemorySpace());
+    std::string name = (global.getSymName() + "_along_lanes").str();
+    auto transposed = symbols.lookup<memref::GlobalOp>(name);
+    if (!transposed) {
+      rewriter.setInsertionPoint(global);
+      transposed = memref::GlobalOp::create(
+          rewriter, global.getLoc(), name, global.getSymVisibilityAttr(),
+          transposedType,
+          DenseElementsAttr::getFromRawBuffer(
+              RankedTensorType::get({cols, rows}, type.getElementType()),
+              *bytes),
+          /*constant=*/true, global.getAlignmentAttr());
+      symbols.insert(transposed);
+    }
+    rewriter.setInsertionPoint(get);
+    Value rowsAlongLanes = memref::GetGlobalOp::create(
+        rewriter, get.getLoc(), transposedType, transposed.getSymName());
+    rewriter.setInsertionPoint(load);
+    rewriter.replaceOpWithNewOp<memref::LoadOp>(
+        load, rowsAlongLanes,
+        ValueRange{load.getIndices()[1], load.getIndices()[0]});
+  }
+}
+
 FailureOr<scf::ParallelOp>
 uniform::splitReductionAcrossLanes(RewriterBase &rewriter, scf::ParallelOp loop,
                                    int64_t lanes) {
@@ -191,6 +280,8 @@ uniform::splitReductionAcrossLanes(RewriterBase &rewriter, scf::ParallelOp loop,
         arith::ConstantIndexOp::create(rewriter, loc, lanes));
   });
 
+  readConstantsAlongLanes(rewriter, sum);
+
   // A butterfly over the lanes: every lane ends with the whole sum.
   rewriter.setInsertionPointAfter(sum);
   Value partial = sum.getResult(0);
@@ -224,9 +315,10 @@ struct GpuSplitReductionsPass
 
   /// Lanes per output: a power of two with at least `minTermsPerLane`
   /// terms each, at most a warp, while the threads stay within
-  /// `maxThreads`; 1 when splitting does not pay.
+  /// `maxThreads`; 1 when splitting does not pay (more than `maxOutputs`
+  /// outputs already occupy a GPU).
   int64_t chooseLanes(const uniform::SplittableReduction &match) const {
-    if (match.outputs >= maxThreads || match.terms < 2 * minTermsPerLane)
+    if (match.outputs > maxOutputs || match.terms < 2 * minTermsPerLane)
       return 1;
     int64_t lanes = static_cast<int64_t>(
         llvm::bit_floor(static_cast<uint64_t>(match.terms / minTermsPerLane)));
@@ -246,7 +338,8 @@ struct GpuSplitReductionsPass
     for (scf::ParallelOp loop : loops) {
       FailureOr<uniform::SplittableReduction> match =
           uniform::matchSplittableReduction(loop);
-      if (failed(match))
+      if (failed(match) ||
+          !uniform::readsAlongLanes(cast<scf::ForOp>(match->reduction)))
         continue;
       int64_t lanes = chooseLanes(*match);
       while (lanes > 1 && (match->outputs * lanes) % kWarpSize)

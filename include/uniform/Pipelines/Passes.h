@@ -113,6 +113,12 @@ struct SplittableReduction {
 mlir::FailureOr<SplittableReduction>
 matchSplittableReduction(mlir::scf::ParallelOp loop);
 
+/// Whether adjacent lanes of a split `sum` (which take adjacent terms)
+/// read adjacent elements or one element with every load: a load's term
+/// index is its last, or it has none, or it reads a constant 2-D global
+/// at [term, x] (which the split reads transposed).
+bool readsAlongLanes(mlir::scf::ForOp sum);
+
 /// The core of `uniform-gpu-split-reductions`: gives each iteration of
 /// `loop` `lanes` (a power of two up to 32, outputs * lanes a multiple of
 /// 32) iterations of a new innermost dimension. Lane s sums the terms s,

@@ -541,7 +541,7 @@ def GpuRegisterAccumulators
 }
 
 def GpuSplitReductions
-    : Pass<"uniform-gpu-split-reductions", "::mlir::func::FuncOp"> {
+    : Pass<"uniform-gpu-split-reductions", "::mlir::ModuleOp"> {
   let summary = "Share a long reduction among adjacent lanes of a warp";
   let description = [{
     A loop-nest kernel computes each output element in one thread, its
@@ -551,20 +551,28 @@ def GpuSplitReductions
     multiprocessors idle. This pass gives each output of such a parallel
     loop (see `matchSplittableReduction`) S adjacent lanes of a warp, S a
     power of two with at least `min-terms-per-lane` terms each, up to 32,
-    while the threads stay within `max-threads`: lane s sums terms s, s + S,
+    while the threads stay within `max-threads`, when it has at most
+    `max-outputs` outputs: lane s sums terms s, s + S,
     ..., a `gpu.shuffle xor` butterfly adds the partial sums, and the first
-    lane runs the rest of the body. Sums are reassociated (a tree of S
+    lane runs the rest of the body. A constant 2-D `memref.global` that the
+    sum reads at [term, x] is read from a transposed copy at [x, term], so
+    that adjacent lanes read adjacent elements; a sum with any other read
+    that adjacent lanes would take down a column (an activation stored
+    channel-major) is left alone (`readsAlongLanes`). Sums are reassociated (a tree of S
     partial sums). Runs in `uniform-gpu-pipeline` after
     `uniform-gpu-register-accumulators`, before the loops are mapped.
   }];
   let options = [
     Option<"minTermsPerLane", "min-terms-per-lane", "int64_t",
            /*default=*/"16", "Fewest terms of the reduction per lane">,
+    Option<"maxOutputs", "max-outputs", "int64_t", /*default=*/"16384",
+           "Most outputs of a loop that is split (more fill an Orin)">,
     Option<"maxThreads", "max-threads", "int64_t", /*default=*/"65536",
-           "Most threads of a split loop (and fewest outputs left alone)">,
+           "Most threads of a split loop">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
 }
 
