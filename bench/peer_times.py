@@ -55,6 +55,19 @@ def ort_times(model, x, args):
                  args.warmup)
 
 
+def iree_entry(rt, config, vmfb):
+    """The entry point of IREE's compiled module `vmfb` on `config`'s
+    device (iree.runtime as `rt`): its one public function."""
+    with open(vmfb, "rb") as f:
+        vm_module = rt.VmModule.copy_buffer(config.vm_instance, f.read())
+    context = rt.SystemContext(config=config)
+    context.add_vm_module(vm_module)
+    module = context.modules[vm_module.name]
+    function = [f for f in module.vm_module.function_names
+                if not f.startswith("__") and "$" not in f][0]
+    return module[function]
+
+
 def iree_times(model, x, args):
     import iree.runtime as rt
     bin_dir = os.path.dirname(sys.executable)
@@ -69,15 +82,7 @@ def iree_times(model, x, args):
                     "--iree-llvmcpu-target-cpu=host", "-o", vmfb],
                    check=True)
     compile_s = time.perf_counter() - start
-    config = rt.Config("local-sync")
-    with open(vmfb, "rb") as f:
-        vm_module = rt.VmModule.copy_buffer(config.vm_instance, f.read())
-    context = rt.SystemContext(config=config)
-    context.add_vm_module(vm_module)
-    module = context.modules[vm_module.name]
-    function = [f for f in module.vm_module.function_names
-                if not f.startswith("__") and "$" not in f][0]
-    entry = module[function]
+    entry = iree_entry(rt, rt.Config("local-sync"), vmfb)
     out, stats = timed(lambda: np.asarray(entry(x)), args.runs, args.warmup)
     stats["compile_s"] = compile_s
     return out, stats

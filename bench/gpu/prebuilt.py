@@ -226,15 +226,10 @@ def iree_time(vmfb, input, ref, reps, ours):
     except ImportError:
         return "IREE: no iree.runtime here"
     try:
+        sys.path.insert(0, os.path.dirname(HERE))
+        from peer_times import iree_entry
         config = rt.Config("cuda")
-        with open(vmfb, "rb") as f:
-            vm_module = rt.VmModule.copy_buffer(config.vm_instance, f.read())
-        context = rt.SystemContext(config=config)
-        context.add_vm_module(vm_module)
-        module = context.modules[vm_module.name]
-        name = [f for f in module.vm_module.function_names
-                if not f.startswith("__") and "$" not in f][0]
-        entry = module[name]
+        entry = iree_entry(rt, config, vmfb)
         x = rt.asdevicearray(config.device, np.load(input))
         got = entry(x).to_host()
         refv = np.load(ref)

@@ -233,21 +233,35 @@ def try_candidate(bin_dir, work, spec, tiles, args):
     return row
 
 
-def sweep(bin_dir, name, spec, args):
-    work = os.path.join(args.work_dir, name)
+def write_case(work, spec, dtype):
+    """The shape's case.mlir, inputs and reference in `work`; returns its
+    full spec."""
     os.makedirs(work, exist_ok=True)
-    spec = f"{spec},dtype={args.dtype},seed=1"
+    spec = f"{spec},dtype={dtype},seed=1"
     with open(os.path.join(work, "case.mlir"), "w") as f:
         f.write(run([PYTHON, REFERENCE, "gen", spec, work]).stdout)
+    return spec
+
+
+def each_candidate(spec, candidate):
+    """`candidate(tiles)` for every candidate of the spec's class; one that
+    fails to compile or run is a row rejected with the reason."""
     rows = []
     for tiles in CANDIDATES[shape_class(spec)]:
         try:
-            rows.append(try_candidate(bin_dir, work, spec, tiles, args))
+            rows.append(candidate(tiles))
         except (subprocess.CalledProcessError, RuntimeError) as e:
             detail = getattr(e, "stderr", None) or str(e)
             rows.append({"tiles": tiles,
                          "rejected": "failed: " + detail.strip()[:200]})
     return rows
+
+
+def sweep(bin_dir, name, spec, args):
+    work = os.path.join(args.work_dir, name)
+    spec = write_case(work, spec, args.dtype)
+    return each_candidate(
+        spec, lambda tiles: try_candidate(bin_dir, work, spec, tiles, args))
 
 
 def prepare(bin_dir, args):
@@ -258,22 +272,23 @@ def prepare(bin_dir, args):
                 "shapes": {}}
     for name in args.shapes.split(","):
         work = os.path.join(args.prepare, name)
-        os.makedirs(work, exist_ok=True)
-        spec = f"{SHAPES[name]},dtype={args.dtype},seed=1"
-        with open(os.path.join(work, "case.mlir"), "w") as f:
-            f.write(run([PYTHON, REFERENCE, "gen", spec, work]).stdout)
-        rows = []
-        for i, tiles in enumerate(CANDIDATES[shape_class(spec)]):
+        spec = write_case(work, SHAPES[name], args.dtype)
+        candidates = CANDIDATES[shape_class(spec)]
+
+        def library(tiles):
             row = assemble(bin_dir, work, tiles, args)
             if "rejected" not in row:
-                library = f"lib{name.replace('-', '_')}_{i}.so"
+                lib = f"lib{name.replace('-', '_')}_{candidates.index(tiles)}.so"
                 run([os.path.join(bin_dir, "uniform-compile"),
                      os.path.join(work, "case.mlir"), "-o",
-                     os.path.join(work, library), "--target=cuda",
+                     os.path.join(work, lib), "--target=cuda",
                      f"--attention-tiles={tiles}"])
-                row["library"] = library
-            rows.append(row)
-        os.remove(os.path.join(work, "isa.mlir"))
+                row["library"] = lib
+            return row
+
+        rows = each_candidate(spec, library)
+        if os.path.exists(os.path.join(work, "isa.mlir")):
+            os.remove(os.path.join(work, "isa.mlir"))
         inputs = [x + ".npy" for x in "qkvb"
                   if os.path.exists(os.path.join(work, x + ".npy"))]
         manifest["shapes"][name] = {"spec": spec, "inputs": inputs,
