@@ -136,6 +136,13 @@ LogicalResult uniform::verifyGpuPipelineOptions(
               llvm::Twine(static_cast<int64_t>(options.blockSize)));
     return failure();
   }
+  if (options.maxRegisters != 0 &&
+      (options.maxRegisters < 16 || options.maxRegisters > 255)) {
+    emitError("uniform-gpu-pipeline: max-registers must be 0 or in [16, "
+              "255], got " +
+              llvm::Twine(static_cast<int64_t>(options.maxRegisters)));
+    return failure();
+  }
   return success();
 }
 
@@ -192,6 +199,13 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuDedupeKernels());
   // Kernels named apart, for profilers and kernel timings.
   pm.addPass(createGpuNameKernels());
+  // ptxas may take more registers than a kernel needs (the fused attention
+  // kernels of 6 to 12 column groups took up to 158 where 128 suffice).
+  if (options.maxRegisters != 0) {
+    GpuLimitRegistersOptions limitOptions;
+    limitOptions.maxRegisters = options.maxRegisters;
+    pm.addPass(createGpuLimitRegisters(limitOptions));
+  }
   // The host's allocations, copies and launches become asynchronous ops on
   // one stream: gpu-to-llvm lowers gpu.alloc/memcpy/dealloc only in that
   // form.

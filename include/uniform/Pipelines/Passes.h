@@ -139,6 +139,11 @@ int64_t dedupeGpuKernels(mlir::ModuleOp module);
 /// it. Returns the number of kernels renamed.
 int64_t nameKernelsAfterModules(mlir::ModuleOp module);
 
+/// The core of `uniform-gpu-limit-registers`: sets `nvvm.maxnreg` to
+/// `maxRegisters` on every kernel of every gpu.module in `module` that has
+/// no smaller cap. Returns the number of kernels capped.
+int64_t limitKernelRegisters(mlir::ModuleOp module, int64_t maxRegisters);
+
 /// Constant folds of TOSA ops that tosa-layerwise-constant-fold lacks
 /// (tosa.gather of a constant table at constant indices; tosa.reverse,
 /// tosa.pad and tosa.slice of constants).

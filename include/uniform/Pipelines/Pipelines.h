@@ -172,6 +172,12 @@ struct GpuPipelineOptions
       *this, "block-size",
       llvm::cl::desc("Threads per block of the loop-nest kernels"),
       llvm::cl::init(256)};
+  Option<int64_t> maxRegisters{
+      *this, "max-registers",
+      llvm::cl::desc("Registers per thread of every kernel, at most "
+                     "(uniform-gpu-limit-registers; 16 to 255, 0: "
+                     "ptxas's choice)"),
+      llvm::cl::init(128)};
   Option<bool> fuseKernels{
       *this, "fuse-kernels",
       llvm::cl::desc("Fuse loop nests before mapping them to kernels "
@@ -192,8 +198,8 @@ struct GpuPipelineOptions
 void buildCpuPipeline(mlir::OpPassManager &pm,
                       const CpuPipelineOptions &options);
 
-/// Checks the options of the GPU pipeline (format, block-size), reporting
-/// the first problem through `emitError`.
+/// Checks the options of the GPU pipeline (format, block-size,
+/// max-registers, ...), reporting the first problem through `emitError`.
 mlir::LogicalResult verifyGpuPipelineOptions(
     const GpuPipelineOptions &options,
     llvm::function_ref<void(const llvm::Twine &)> emitError);

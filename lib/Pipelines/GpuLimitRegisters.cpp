@@ -1,0 +1,54 @@
+//===- GpuLimitRegisters.cpp - A register cap on every kernel -------------===//
+//
+// `uniform-gpu-limit-registers`: `nvvm.maxnreg` on every outlined kernel, so
+// that ptxas keeps each within the registers per thread that let an sm_87
+// multiprocessor hold several of its blocks (and a block of 512 threads
+// launch at all).
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Pipelines/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+
+namespace uniform {
+#define GEN_PASS_DEF_GPULIMITREGISTERS
+#include "uniform/Pipelines/Passes.h.inc"
+} // namespace uniform
+
+using namespace mlir;
+
+int64_t uniform::limitKernelRegisters(ModuleOp module, int64_t maxRegisters) {
+  StringRef name = NVVM::NVVMDialect::getMaxnregAttrName();
+  int64_t capped = 0;
+  for (auto gpuModule : module.getOps<gpu::GPUModuleOp>())
+    for (auto func : gpuModule.getOps<gpu::GPUFuncOp>()) {
+      if (!func.isKernel())
+        continue;
+      if (auto cap = func->getAttrOfType<IntegerAttr>(name);
+          cap && cap.getInt() <= maxRegisters)
+        continue;
+      func->setAttr(name,
+                    IntegerAttr::get(IntegerType::get(module.getContext(), 32),
+                                     maxRegisters));
+      ++capped;
+    }
+  return capped;
+}
+
+namespace {
+struct GpuLimitRegistersPass
+    : public uniform::impl::GpuLimitRegistersBase<GpuLimitRegistersPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (maxRegisters < 16 || maxRegisters > 255) {
+      getOperation().emitError("uniform-gpu-limit-registers: max-registers "
+                               "must be in [16, 255], got ")
+          << static_cast<int64_t>(maxRegisters);
+      return signalPassFailure();
+    }
+    uniform::limitKernelRegisters(getOperation(), maxRegisters);
+  }
+};
+} // namespace
