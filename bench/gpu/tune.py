@@ -83,7 +83,7 @@ CANDIDATES = {
     "stream": [f"stream-warps={w},stream-keys={k},stream-chunk={c},"
                f"stream-groups={g}"
                for w in (2, 4) for k in (16, 32, 64) for c in (64, 128)
-               for g in (1, 8)],
+               for g in (1, 16)],
 }
 WINDOW_KEYS = 64  # the default tiles' window-keys: M up to it is a window
 
@@ -174,13 +174,20 @@ def estimate(spec, counts, registers, shared, warps):
     return max(issue, tensor, dram, l2) * latency
 
 
+def pipeline_option(tiles, args):
+    """uniform-gpu-pipeline with the candidate's tiles and its kernels
+    capped at the register budget (a candidate that needs more spills)."""
+    return (f"--uniform-gpu-pipeline=attention-tiles={{{tiles}}} "
+            f"max-registers={args.max_registers}")
+
+
 def assemble(bin_dir, work, tiles, args):
     """The candidate's registers and shared memory from ptxas for sm_87,
     and why it is out (not fused, spilling, over the register budget), if
     it is."""
     row = {"tiles": tiles}
     case = os.path.join(work, "case.mlir")
-    pipeline = f"--uniform-gpu-pipeline=attention-tiles={{{tiles}}}"
+    pipeline = pipeline_option(tiles, args)
     isa = os.path.join(work, "isa.mlir")
     run([os.path.join(bin_dir, "uniform-opt"), case,
          pipeline + " format=isa", "-o", isa])
@@ -202,7 +209,7 @@ def try_candidate(bin_dir, work, spec, tiles, args):
     if "rejected" in row:
         return row
     case = os.path.join(work, "case.mlir")
-    pipeline = f"--uniform-gpu-pipeline=attention-tiles={{{tiles}}}"
+    pipeline = pipeline_option(tiles, args)
     isa = os.path.join(work, "isa.mlir")
     registers, shared = row["registers"], row["shared"]
     emulated = args.device == "cuda-emulator"

@@ -19,11 +19,12 @@ namespace uniform {
 /// and its block loops over the value chunks with the probabilities in
 /// registers. A stream (longer M: global attention, ViT) runs the online
 /// softmax over steps of `streamKeys` keys; its value chunks (up to
-/// `streamGroups` of them) are column groups of warps that share the
-/// block's queries and one probability tile per step (with fewer keys a
-/// step where those tiles would not fit in shared memory), or, with more
-/// chunks or where they never fit, blocks along grid z that each compute
-/// the probabilities again. Registers grow with the keys
+/// `streamGroups` of them: H*Dv up to 2048 at the default chunk) are column
+/// groups of warps that share the block's queries and one probability tile
+/// per step (with fewer keys a step, then the value tile staged in passes,
+/// where those tiles would not fit in shared memory), or, with more chunks
+/// or where they never fit, blocks along grid z that each compute the
+/// probabilities again. Registers grow with the keys
 /// per step (scores) and the chunk width (accumulators): the defaults keep
 /// every UniForm and ViT shape within 128 registers without spills on
 /// sm_87, and are bench/gpu/tune.py's choice.
@@ -39,14 +40,14 @@ struct FusedAttentionTiles {
                              ///< (at most 8 warps in all, unless one row
                              ///< group has more)
   int64_t streamChunk = 128; ///< widest value chunk of a stream
-  int64_t streamGroups = 8;  ///< most column groups of a stream's block (1:
+  int64_t streamGroups = 16; ///< most column groups of a stream's block (1:
                              ///< one chunk per block)
 
   /// Parses `key=value` pairs separated by commas (window-keys,
   /// window-warps, window-chunk, stream-keys, stream-warps, stream-chunk,
   /// stream-groups; unnamed ones keep their defaults). Keys per step are
-  /// multiples of 16 up to 128, chunks multiples of 8 up to 256, warps and
-  /// groups 1 to 8.
+  /// multiples of 16 up to 128, chunks multiples of 8 up to 256, warps 1 to
+  /// 8 and groups 1 to 16.
   static mlir::FailureOr<FusedAttentionTiles>
   parse(llvm::StringRef spec,
         llvm::function_ref<void(const llvm::Twine &)> emitError);

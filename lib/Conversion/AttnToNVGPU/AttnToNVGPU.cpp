@@ -18,8 +18,10 @@
 // next key step while it computes this one, and as the online softmax's
 // accumulators must stay in registers, its chunks are column groups of
 // warps that share the block's queries and each step's probability tile
-// (FusedKernelSplit.cpp), or, beyond stream-groups chunks or 48 KiB of
-// tiles, blocks along grid z. Rows whose keys are all masked give 0. The
+// (FusedKernelSplit.cpp; a value tile over 48 KiB staged in passes), or,
+// beyond stream-groups chunks (16: H*Dv over 2048 at 128 columns a chunk,
+// where the accumulators would exceed the register file) or where the tiles
+// never fit, blocks along grid z. Rows whose keys are all masked give 0. The
 // N x M matrix never goes to global memory.
 //
 // Fragment layouts (PTX ISA, mma.m16n8k16 with f16 A/B and f32 C), with
@@ -122,17 +124,30 @@ static LogicalResult chooseStaging(KernelShape &s) {
   return failure();
 }
 
+/// Splits a step's key tiles among the most of `s`'s column groups that
+/// share them evenly (s.scoreWarps).
+static void chooseScoreWarps(KernelShape &s) {
+  int64_t keyTiles = s.keyTileRows / 8;
+  s.scoreWarps = 1;
+  for (int64_t w = std::min(keyTiles, s.colGroups); w > 1; --w)
+    if (keyTiles % w == 0) {
+      s.scoreWarps = w;
+      return;
+    }
+}
+
 /// A stream of several value chunks (s's chunk fields set): makes them
 /// column groups of warps that share the block's query rows, so that the
-/// block computes each step's probabilities once for all of them. The
-/// scores' key tiles are split among the most column groups that share
-/// them evenly. `rowGroups` bounds the row groups (16 queries each), and
-/// so does kMaxSplitWarps the warps, unless one row group has more
-/// column groups. Where the tiles do not fit in shared memory, the steps
-/// take fewer keys (down to 16). Returns false, leaving `s` as it was, when
-/// there are more than `maxGroups` chunks or the tiles never fit.
-static bool splitColumns(KernelShape &s, int64_t rowGroups,
-                         int64_t maxGroups) {
+/// block computes each step's probabilities once for all of them.
+/// `rowGroups` bounds the row groups (16 queries each), and so does
+/// kMaxSplitWarps the warps, unless one row group has more column groups.
+/// Where the tiles do not fit in shared memory, the steps take fewer keys
+/// (down to 16), then the value tile is staged in 2, 4, ... passes a step
+/// (each warp's chunk split into that many narrower ones, the same
+/// accumulators in all), fewer keys again in each. Returns false, leaving
+/// `s` as it was, when there are more than `maxGroups` chunks or the tiles
+/// never fit.
+static bool splitColumns(KernelShape &s, int64_t rowGroups, int64_t maxGroups) {
   if (s.chunks < 2 || s.chunks > maxGroups)
     return false;
   KernelShape split = s;
@@ -145,22 +160,19 @@ static bool splitColumns(KernelShape &s, int64_t rowGroups,
   // A chunk's accumulators take 64 registers at 128 columns: Q's fragments
   // come from shared memory at each step past Dk 32 (kept in registers,
   // they took 130 on sm_87 for Dk 64 and 8 heads of 64, 16 keys a step).
-  split.reloadQuery = s.dkTile > 32;
-  for (int64_t keys = s.keyTileRows; keys >= 16; keys /= 2) {
-    if (keys % 16 != 0)
-      break;
-    split.keyTileRows = keys;
-    split.keySteps = llvm::divideCeil(s.m, keys);
-    int64_t keyTiles = keys / 8;
-    split.scoreWarps = 1;
-    for (int64_t w = std::min(keyTiles, split.colGroups); w > 1; --w)
-      if (keyTiles % w == 0) {
-        split.scoreWarps = w;
-        break;
+  split.reloadQuery = s.dkTile > 16;
+  for (int64_t passes = 1; s.chunk % (8 * passes) == 0; passes *= 2) {
+    split.valuePasses = passes;
+    split.chunk = s.chunk / passes;
+    for (int64_t keys = s.keyTileRows; keys >= 16 && keys % 16 == 0;
+         keys /= 2) {
+      split.keyTileRows = keys;
+      split.keySteps = llvm::divideCeil(s.m, keys);
+      chooseScoreWarps(split);
+      if (succeeded(chooseStaging(split))) {
+        s = split;
+        return true;
       }
-    if (succeeded(chooseStaging(split))) {
-      s = split;
-      return true;
     }
   }
   return false;

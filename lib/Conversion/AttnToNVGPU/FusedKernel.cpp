@@ -276,19 +276,36 @@ void KernelBuilder::forEachUnit(int64_t rows, int64_t cols, int64_t unit,
         b, arith::DivUIOp::create(b, inRun, idx(run)), idx(unit));
     return {row, col};
   };
+  // Rows of 16 single elements: a warp's two rows (2k, 2k + 1) become
+  // (4a, 4a + 2) or (4a + 1, 4a + 3), bits 0 and 1 of the row swapped. The
+  // staged bias's rows are 8 banks past a multiple of 32 (biasTilePad), so
+  // two adjacent rows of 16 floats share 8 banks and rows two apart none.
+  // Any permutation of the rows stages every row once.
+  auto interleave = [&](Value row) -> Value {
+    if (unit != 1 || units != 16 || rows % 4 != 0)
+      return row;
+    Value low = arith::RemUIOp::create(b, row, idx(4));
+    Value swapped = arith::AddIOp::create(
+        b,
+        arith::MulIOp::create(b, arith::RemUIOp::create(b, low, idx(2)),
+                              idx(2)),
+        arith::DivUIOp::create(b, low, idx(2)));
+    return arith::AddIOp::create(b, arith::SubIOp::create(b, row, low),
+                                 swapped);
+  };
   OpBuilder::InsertionGuard guard(b);
   if (threads % (run * units) == 0) {
     auto [first, col] = split(tid);
     int64_t rowStep = threads / units;
     scf::ForOp loop = scf::ForOp::create(b, first, idx(rows), idx(rowStep));
     b.setInsertionPointToStart(loop.getBody());
-    body(loop.getInductionVar(), col);
+    body(interleave(loop.getInductionVar()), col);
     return;
   }
   scf::ForOp loop = scf::ForOp::create(b, tid, idx(rows * units), idx(threads));
   b.setInsertionPointToStart(loop.getBody());
   auto [row, col] = split(loop.getInductionVar());
-  body(row, col);
+  body(interleave(row), col);
 }
 
 Value KernelBuilder::convert(Value v, Type element) {
@@ -592,7 +609,7 @@ scf::ForOp KernelBuilder::buildKeyLoop(Value colBase, KeyStepFn step) {
   // Carried: the running maxima and sums of the lane's two rows, then the
   // output accumulators.
   SmallVector<Value> init = {minusInf, minusInf, f32c(0), f32c(0)};
-  init.append(s.chunk / 8, zeroAcc);
+  init.append(s.accumulatorTiles(), zeroAcc);
   auto keyLoop = scf::ForOp::create(b, idx(0), idx(s.keySteps), idx(1), init);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(keyLoop.getBody());

@@ -46,6 +46,12 @@ struct KernelShape {
                        // (the widest divisor of valueCols up to the
                        // tiles' chunk)
   int64_t chunks;      // valueCols / chunk
+  // Column groups: the passes over the value tile per key step. Each warp
+  // holds `valuePasses` chunks' accumulators (columns p * stagedCols() +
+  // colGroup * chunk, p < valuePasses) and the block stages and multiplies
+  // them one pass at a time: a value tile that does not fit in shared
+  // memory whole still gets one probability tile per step (1 otherwise).
+  int64_t valuePasses = 1;
   // A stream whose chunks do not fit as column groups gives each block one
   // chunk (grid z), and every block computes the probabilities again.
   bool chunksOnGrid;
@@ -83,11 +89,14 @@ struct KernelShape {
   int64_t blockRows() const { return 16 * rowGroups; }
   /// Columns of the staged value tile: every column group's chunk.
   int64_t stagedCols() const { return chunk * colGroups; }
+  /// A warp's accumulators (16 x 8 tiles): its chunk in every pass.
+  int64_t accumulatorTiles() const { return valuePasses * chunk / 8; }
 };
 
-/// The most column groups a stream's block takes, and the most warps it
+/// The most column groups a stream's block takes (16 warps of 128 columns:
+/// at 128 registers a thread, all of sm_87's 64K), and the most warps it
 /// takes in several row groups.
-inline constexpr int64_t kMaxColGroups = 8;
+inline constexpr int64_t kMaxColGroups = 16;
 inline constexpr int64_t kMaxSplitWarps = 8;
 
 inline constexpr int64_t kMaxSharedBytes = 48 * 1024;
@@ -191,6 +200,11 @@ private:
   /// after a barrier).
   std::array<Value, 2> combineAcrossColumns(llvm::ArrayRef<Value> partial,
                                             bool isMax);
+  /// The accumulators of pass `pass` among a warp's (`acc`).
+  mlir::ValueRange passAccumulators(mlir::ValueRange acc, int64_t pass);
+  /// Stages pass `pass` (> 0) of the step's value tile over the previous
+  /// pass's, between barriers.
+  void stageValuePass(Value keyBase, int64_t pass, Value buffer);
   /// Stores the lane's probabilities of the scoring warp's key tiles (from
   /// key `keyOffset` of the step) in the shared probability tile, as f16.
   void storeProbabilities(llvm::ArrayRef<std::array<Value, 4>> p,

@@ -16,7 +16,11 @@
 // After the last step the scoring warps' sums are added up through `stats`.
 // A block thus computes each step's probabilities once for every head's
 // values, whatever H*Dv; the price is two barriers a step and the tile's
-// round trip through shared memory.
+// round trip through shared memory. A value tile too wide for shared memory
+// is staged in passes (KernelShape::valuePasses): each warp holds one
+// narrower chunk's accumulators per pass, and every pass after the first
+// stages its values over the last one's (two more barriers) and multiplies
+// them with the same probability fragments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -101,6 +105,21 @@ void KernelBuilder::storeProbabilities(ArrayRef<std::array<Value, 4>> p,
     }
 }
 
+ValueRange KernelBuilder::passAccumulators(ValueRange acc, int64_t pass) {
+  int64_t tiles = s.chunk / 8;
+  return acc.slice(pass * tiles, tiles);
+}
+
+void KernelBuilder::stageValuePass(Value keyBase, int64_t pass, Value buffer) {
+  // Everyone is done with the last pass's values: stage this pass's over
+  // them.
+  gpu::BarrierOp::create(b);
+  stageValues(keyBase, idx(pass * s.stagedCols()), buffer);
+  commitCopies();
+  waitCopies(0);
+  stagingBarrier();
+}
+
 void KernelBuilder::buildSplitStreamingKernel() {
   int64_t warpTiles = s.keyTileRows / 8 / s.scoreWarps;
   // A scoring warp's keys within the step.
@@ -153,11 +172,16 @@ void KernelBuilder::buildSplitStreamingKernel() {
       waitCopies(0);
     gpu::BarrierOp::create(b);
 
-    // 3. Every warp's chunk of P V.
-    SmallVector<Value> o =
-        valueProduct(rowFragments(ps, s.keyTileRows), carried.drop_front(4),
-                     correctionVector(corr), buffer);
-    yields.append(o.begin(), o.end());
+    // 3. Every warp's chunk of P V, pass by pass.
+    SmallVector<Value> pFrag = rowFragments(ps, s.keyTileRows);
+    Value corrV = correctionVector(corr);
+    for (int64_t pass = 0; pass < s.valuePasses; ++pass) {
+      if (pass > 0)
+        stageValuePass(keyBase, pass, buffer);
+      SmallVector<Value> o = valueProduct(
+          pFrag, passAccumulators(carried.drop_front(4), pass), corrV, buffer);
+      yields.append(o.begin(), o.end());
+    }
     return yields;
   };
   ValueRange results = buildKeyLoop(idx(0), step).getResults();
@@ -165,5 +189,7 @@ void KernelBuilder::buildSplitStreamingKernel() {
   // may take it over.
   std::array<Value, 2> sums =
       combineAcrossColumns({results[2], results[3]}, /*isMax=*/false);
-  storeOutput(results.drop_front(4), sums, warpCol);
+  for (int64_t pass = 0; pass < s.valuePasses; ++pass)
+    storeOutput(passAccumulators(results.drop_front(4), pass), sums,
+                add(warpCol, pass * s.stagedCols()));
 }

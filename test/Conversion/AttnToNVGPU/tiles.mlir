@@ -84,8 +84,8 @@
 // KEYS: error: convert-attn-to-nvgpu: attention tiles: stream-keys must be a multiple of 16 from 16 to 128, got '24'
 // RUN: not uniform-opt %s --convert-attn-to-nvgpu="tiles={window-chunk=x}" 2>&1 | FileCheck %s --check-prefix=CHUNK
 // CHUNK: error: convert-attn-to-nvgpu: attention tiles: window-chunk must be a multiple of 8 from 8 to 256, got 'x'
-// RUN: not uniform-opt %s --convert-attn-to-nvgpu="tiles={stream-groups=9}" 2>&1 | FileCheck %s --check-prefix=GROUPS
-// GROUPS: error: convert-attn-to-nvgpu: attention tiles: stream-groups must be from 1 to 8, got '9'
+// RUN: not uniform-opt %s --convert-attn-to-nvgpu="tiles={stream-groups=17}" 2>&1 | FileCheck %s --check-prefix=GROUPS
+// GROUPS: error: convert-attn-to-nvgpu: attention tiles: stream-groups must be from 1 to 16, got '17'
 // RUN: not uniform-opt %s --uniform-gpu-pipeline="attention-tiles={window-warps=9}" 2>&1 | FileCheck %s --check-prefix=WARPS
 // WARPS: error: uniform-gpu-pipeline: attention tiles: window-warps must be from 1 to 8, got '9'
 
@@ -108,4 +108,41 @@ func.func @many_heads(%q: tensor<1x40x64xf16>, %k: tensor<1x150x64xf16>, %v: ten
   %0 = attn.reuse %q, %k, %v scale(0.125)
       : tensor<1x40x64xf16>, tensor<1x150x64xf16>, tensor<1x16x150x64xf16> -> tensor<1x16x40x64xf16>
   return %0 : tensor<1x16x40x64xf16>
+}
+
+// @wide_values: H*Dv = 1536 is 12 column groups of 128, one row group of
+// 16 queries (384 threads). Not even 16 keys of the 1536-column value tile
+// fit in 48 KiB with the rest (16 x 1544 f16), so each step stages it in
+// 2 passes of 12 x 64 columns (16 x 776): every warp holds two chunks of
+// 64, multiplied with the same probability tile. One block per 16 queries
+// (grid z 1), 10 steps of 16 keys; only stream-groups=8 puts the 12
+// chunks on grid z, each block computing the probabilities again.
+// RUN: uniform-opt %s --convert-attn-to-nvgpu | FileCheck %s --check-prefix=PASSES
+// PASSES-DAG: memref.global "private" @__uniform_attn_smem_v{{[_0-9]*}} : memref<16x776xf16, #gpu.address_space<workgroup>>
+// PASSES-DAG: memref.global "private" @__uniform_attn_smem_stats{{[_0-9]*}} : memref<16x12xf32, #gpu.address_space<workgroup>>
+// PASSES-LABEL: func.func @wide_values
+// PASSES:     gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c3{{[_0-9]*}}, {{.*}} = %c1{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c384{{[_0-9]*}},
+// PASSES:       arith.constant 10 : index
+// RUN: uniform-opt %s --convert-attn-to-nvgpu="tiles={stream-groups=8}" | FileCheck %s --check-prefix=GRID8
+// GRID8-LABEL: func.func @wide_values
+// GRID8:     gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c12{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c64{{[_0-9]*}},
+
+// @widest_values: H*Dv = 4096 is 32 chunks of 128, more than the 16
+// column groups whose accumulators fit a block's registers: grid z.
+// RUN: uniform-opt %s --convert-attn-to-nvgpu | FileCheck %s --check-prefix=WIDEST
+// WIDEST-LABEL: func.func @widest_values
+// WIDEST:     gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c32{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c64{{[_0-9]*}},
+
+func.func @wide_values(%q: tensor<1x40x64xf16>, %k: tensor<1x150x64xf16>, %v: tensor<1x12x150x128xf16>)
+    -> tensor<1x12x40x128xf16> {
+  %0 = attn.reuse %q, %k, %v scale(0.125)
+      : tensor<1x40x64xf16>, tensor<1x150x64xf16>, tensor<1x12x150x128xf16> -> tensor<1x12x40x128xf16>
+  return %0 : tensor<1x12x40x128xf16>
+}
+
+func.func @widest_values(%q: tensor<1x40x64xf16>, %k: tensor<1x150x64xf16>, %v: tensor<1x32x150x128xf16>)
+    -> tensor<1x32x40x128xf16> {
+  %0 = attn.reuse %q, %k, %v scale(0.125)
+      : tensor<1x40x64xf16>, tensor<1x150x64xf16>, tensor<1x32x150x128xf16> -> tensor<1x32x40x128xf16>
+  return %0 : tensor<1x32x40x128xf16>
 }

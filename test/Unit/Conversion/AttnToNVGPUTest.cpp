@@ -140,7 +140,7 @@ TEST(FusedAttentionTilesTest, ParsesWhatItPrints) {
   uniform::FusedAttentionTiles defaults;
   EXPECT_EQ(defaults.str(), "window-keys=64,window-warps=4,window-chunk=64,"
                             "stream-keys=32,stream-warps=2,stream-chunk=128,"
-                            "stream-groups=8");
+                            "stream-groups=16");
   FailureOr<uniform::FusedAttentionTiles> tiles =
       uniform::FusedAttentionTiles::parse(
           " stream-keys = 64,stream-chunk=128 ,stream-warps=3,stream-groups=1",
@@ -164,7 +164,7 @@ TEST(FusedAttentionTilesTest, RejectsWhatTheKernelCannotTake) {
   for (const char *spec :
        {"window-warps=0", "stream-warps=9", "window-keys=40", "stream-keys=0",
         "stream-chunk=12", "window-chunk=264", "stream-keys", "tile=4",
-        "stream-groups=0", "stream-groups=9"}) {
+        "stream-groups=0", "stream-groups=17"}) {
     std::string error;
     EXPECT_TRUE(failed(uniform::FusedAttentionTiles::parse(
         spec, [&](const llvm::Twine &message) { error = message.str(); })))
