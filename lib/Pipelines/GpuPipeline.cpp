@@ -199,8 +199,9 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuDedupeKernels());
   // Kernels named apart, for profilers and kernel timings.
   pm.addPass(createGpuNameKernels());
-  // ptxas may take more registers than a kernel needs (the fused attention
-  // kernels of 6 to 12 column groups took up to 158 where 128 suffice).
+  // ptxas may give the tensor-core kernels more registers than they need
+  // (the fused attention kernels of 6 to 12 column groups took up to 158
+  // where 128 suffice).
   if (options.maxRegisters != 0) {
     GpuLimitRegistersOptions limitOptions;
     limitOptions.maxRegisters = options.maxRegisters;

@@ -1,24 +1,26 @@
-// uniform-gpu-limit-registers: `nvvm.maxnreg` on every kernel of every
-// gpu.module (128 by default); a kernel with a smaller cap keeps it, a
-// larger one is lowered, and device functions that are not kernels are
-// left alone. The NVVM lowering carries the attribute to the llvm.func and
-// the PTX (`.maxnreg`, test/Pipelines/uniform-gpu-ptxas.test).
+// uniform-gpu-limit-registers: `nvvm.maxnreg` on every kernel that issues
+// nvgpu.mma.sync (128 by default); a kernel with a smaller cap keeps it, a
+// larger one is lowered. SIMT kernels and device functions are left alone
+// (under a cap ptxas gives SIMT kernels up to the cap). The NVVM lowering
+// carries the attribute to the PTX (`.maxnreg`,
+// test/Pipelines/uniform-gpu-ptxas.test).
 // RUN: uniform-opt %s --uniform-gpu-limit-registers | FileCheck %s
 // RUN: uniform-opt %s --uniform-gpu-limit-registers=max-registers=96 | FileCheck %s --check-prefix=LOW
 // RUN: uniform-opt %s --uniform-gpu-limit-registers --uniform-gpu-limit-registers | FileCheck %s
 
 // CHECK-LABEL: gpu.module @a
-// CHECK:         gpu.func @plain() kernel attributes {nvvm.maxnreg = 128 : i32}
-// CHECK:         gpu.func @device_only()
-// CHECK-NOT:       nvvm.maxnreg
-// CHECK:         gpu.func @small() kernel attributes {nvvm.maxnreg = 64 : i32}
-// CHECK:         gpu.func @large() kernel attributes {nvvm.maxnreg = 128 : i32}
+// CHECK:         gpu.func @mma({{.*}}) kernel attributes {nvvm.maxnreg = 128 : i32}
+// CHECK:         gpu.func @simt({{.*}}) kernel {
+// CHECK:         gpu.func @device_only({{.*}}) {
+// CHECK:         gpu.func @small({{.*}}) kernel attributes {nvvm.maxnreg = 64 : i32}
+// CHECK:         gpu.func @large({{.*}}) kernel attributes {nvvm.maxnreg = 128 : i32}
 // CHECK-LABEL: gpu.module @b
-// CHECK:         gpu.func @other() kernel attributes {nvvm.maxnreg = 128 : i32}
+// CHECK:         gpu.func @nested({{.*}}) kernel attributes {nvvm.maxnreg = 128 : i32}
 
-// LOW: gpu.func @plain() kernel attributes {nvvm.maxnreg = 96 : i32}
-// LOW: gpu.func @small() kernel attributes {nvvm.maxnreg = 64 : i32}
-// LOW: gpu.func @large() kernel attributes {nvvm.maxnreg = 96 : i32}
+// LOW: gpu.func @mma({{.*}}) kernel attributes {nvvm.maxnreg = 96 : i32}
+// LOW: gpu.func @simt({{.*}}) kernel {
+// LOW: gpu.func @small({{.*}}) kernel attributes {nvvm.maxnreg = 64 : i32}
+// LOW: gpu.func @large({{.*}}) kernel attributes {nvvm.maxnreg = 96 : i32}
 
 // RUN: not uniform-opt %s --uniform-gpu-limit-registers=max-registers=8 2>&1 | FileCheck %s --check-prefix=RANGE
 // RANGE: error: uniform-gpu-limit-registers: max-registers must be in [16, 255], got 8
@@ -30,21 +32,34 @@
 
 module attributes {gpu.container_module} {
   gpu.module @a {
-    gpu.func @plain() kernel {
+    gpu.func @mma(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) kernel {
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
       gpu.return
     }
-    gpu.func @device_only() {
+    gpu.func @simt(%x: f32) kernel {
+      %y = arith.addf %x, %x : f32
       gpu.return
     }
-    gpu.func @small() kernel attributes {nvvm.maxnreg = 64 : i32} {
+    gpu.func @device_only(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) {
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
       gpu.return
     }
-    gpu.func @large() kernel attributes {nvvm.maxnreg = 200 : i32} {
+    gpu.func @small(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) kernel attributes {nvvm.maxnreg = 64 : i32} {
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+      gpu.return
+    }
+    gpu.func @large(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) kernel attributes {nvvm.maxnreg = 200 : i32} {
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
       gpu.return
     }
   }
   gpu.module @b {
-    gpu.func @other() kernel {
+    gpu.func @nested(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>, %n: index) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      scf.for %i = %c0 to %n step %c1 {
+        %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+      }
       gpu.return
     }
   }

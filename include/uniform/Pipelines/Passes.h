@@ -140,8 +140,9 @@ int64_t dedupeGpuKernels(mlir::ModuleOp module);
 int64_t nameKernelsAfterModules(mlir::ModuleOp module);
 
 /// The core of `uniform-gpu-limit-registers`: sets `nvvm.maxnreg` to
-/// `maxRegisters` on every kernel of every gpu.module in `module` that has
-/// no smaller cap. Returns the number of kernels capped.
+/// `maxRegisters` on every kernel of every gpu.module in `module` that
+/// issues nvgpu.mma.sync and has no smaller cap. Returns the number of
+/// kernels capped.
 int64_t limitKernelRegisters(mlir::ModuleOp module, int64_t maxRegisters);
 
 /// Constant folds of TOSA ops that tosa-layerwise-constant-fold lacks

@@ -608,23 +608,26 @@ def GpuNameKernels : Pass<"uniform-gpu-name-kernels", "::mlir::ModuleOp"> {
 }
 
 def GpuLimitRegisters : Pass<"uniform-gpu-limit-registers", "::mlir::ModuleOp"> {
-  let summary = "Cap the registers per thread of every outlined kernel";
+  let summary = "Cap the registers per thread of the tensor-core kernels";
   let description = [{
     ptxas picks a kernel's registers per thread by its own heuristics, and
     for the fused attention kernels of 6, 10 or 12 column groups it took
     130 to 158 where 128 suffice without spills. Above 128 an sm_87
     multiprocessor (64K registers) holds fewer warps, and a block of 512
     threads no longer launches. This pass sets `nvvm.maxnreg` on every
-    kernel of every gpu.module, which the NVVM lowering carries to the PTX
-    (`.maxnreg`); a kernel that already has a smaller cap keeps it. Run
-    after outlining. Spills are ptxas's to report
-    (`tools/ptxas-report.py --no-spills`).
+    kernel that issues `nvgpu.mma.sync`, which the NVVM lowering carries to
+    the PTX (`.maxnreg`); a kernel that already has a smaller cap keeps it.
+    SIMT kernels are left alone: ptxas treats the cap as a budget and gave
+    UniForm-m0's 40-register SIMT kernels up to 128 under it, fewer blocks
+    per multiprocessor. Run after outlining, before the NVGPU lowering.
+    Spills are ptxas's to report (`tools/ptxas-report.py --no-spills`).
   }];
   let options = [
     Option<"maxRegisters", "max-registers", "int64_t", /*default=*/"128",
            "Registers per thread, at most (16 to 255)">,
   ];
-  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect"];
 }
 
 def GpuFuseLinalg : Pass<"uniform-gpu-fuse-linalg", "::mlir::func::FuncOp"> {

@@ -174,8 +174,8 @@ struct GpuPipelineOptions
       llvm::cl::init(256)};
   Option<int64_t> maxRegisters{
       *this, "max-registers",
-      llvm::cl::desc("Registers per thread of every kernel, at most "
-                     "(uniform-gpu-limit-registers; 16 to 255, 0: "
+      llvm::cl::desc("Registers per thread of the tensor-core kernels, at "
+                     "most (uniform-gpu-limit-registers; 16 to 255, 0: "
                      "ptxas's choice)"),
       llvm::cl::init(128)};
   Option<bool> fuseKernels{
