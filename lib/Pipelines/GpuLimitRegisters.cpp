@@ -25,8 +25,7 @@ using namespace mlir;
 
 /// Whether `func` issues warp-level matrix products (nvgpu.mma.sync).
 static bool usesTensorCores(gpu::GPUFuncOp func) {
-  return func
-      .walk([](nvgpu::MmaSyncOp) { return WalkResult::interrupt(); })
+  return func.walk([](nvgpu::MmaSyncOp) { return WalkResult::interrupt(); })
       .wasInterrupted();
 }
 

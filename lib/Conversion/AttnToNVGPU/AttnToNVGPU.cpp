@@ -158,9 +158,10 @@ static bool splitColumns(KernelShape &s, int64_t rowGroups, int64_t maxGroups) {
   split.warps = split.rowGroups * split.colGroups;
   split.chunksOnGrid = false;
   // A chunk's accumulators take 64 registers at 128 columns: Q's fragments
-  // come from shared memory at each step past Dk 32 (kept in registers,
-  // they took 130 on sm_87 for Dk 64 and 8 heads of 64, 16 keys a step).
-  split.reloadQuery = s.dkTile > 16;
+  // come from shared memory at each step (kept in registers, they took 130
+  // on sm_87 for Dk 64 and 8 heads of 64, 16 keys a step, and 137 to 162
+  // for 6 column groups with a bias at Dk 16 and 32).
+  split.reloadQuery = true;
   for (int64_t passes = 1; s.chunk % (8 * passes) == 0; passes *= 2) {
     split.valuePasses = passes;
     split.chunk = s.chunk / passes;
@@ -233,11 +234,17 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse,
   s.keyTileRows = window ? llvm::alignTo(s.m, 16) : tiles.streamKeys;
   s.reloadQuery = !window && s.dkTile > 64;
   // The widest chunk that divides the value tile, up to the class's width
-  // (its accumulators stay in registers).
+  // (its accumulators stay in registers). Unless Dv is a power of two, it
+  // lies in one head or covers whole heads: a chunk across head boundaries
+  // divides each column by Dv to find its head (128 columns over heads of
+  // 96 took 140 registers where chunks of 96 take 116).
   int64_t widest = window ? tiles.windowChunk : tiles.streamChunk;
+  auto inHeads = [&](int64_t c) {
+    return llvm::isPowerOf2_64(s.dv) || s.dv % c == 0 || c % s.dv == 0;
+  };
   s.chunk = 8;
   for (int64_t c = widest; c >= 8; c -= 8)
-    if (s.valueCols % c == 0) {
+    if (s.valueCols % c == 0 && inHeads(c)) {
       s.chunk = c;
       break;
     }
