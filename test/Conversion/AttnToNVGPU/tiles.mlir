@@ -146,3 +146,18 @@ func.func @widest_values(%q: tensor<1x40x64xf16>, %k: tensor<1x150x64xf16>, %v: 
       : tensor<1x40x64xf16>, tensor<1x150x64xf16>, tensor<1x32x150x128xf16> -> tensor<1x32x40x128xf16>
   return %0 : tensor<1x32x40x128xf16>
 }
+
+// @heads_of_96: H*Dv = 384 over heads of 96. The widest divisor up to 128
+// (128) would straddle heads and divide every column by 96 (140 registers
+// on sm_87); chunks lie in one head or cover whole heads unless Dv is a
+// power of two: 4 column groups of 96, 2 row groups, 256 threads.
+// RUN: uniform-opt %s --convert-attn-to-nvgpu | FileCheck %s --check-prefix=HEADS
+// HEADS-DAG: memref.global "private" @__uniform_attn_smem_stats{{[_0-9]*}} : memref<32x4xf32, #gpu.address_space<workgroup>>
+// HEADS-LABEL: func.func @heads_of_96
+// HEADS:     gpu.launch blocks({{.*}}) threads({{.*}}) in ({{.*}} = %c256{{[_0-9]*}},
+func.func @heads_of_96(%q: tensor<1x40x64xf16>, %k: tensor<1x150x64xf16>, %v: tensor<1x4x150x96xf16>)
+    -> tensor<1x4x40x96xf16> {
+  %0 = attn.reuse %q, %k, %v scale(0.125)
+      : tensor<1x40x64xf16>, tensor<1x150x64xf16>, tensor<1x4x150x96xf16> -> tensor<1x4x40x96xf16>
+  return %0 : tensor<1x4x40x96xf16>
+}
