@@ -234,13 +234,16 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse,
   s.keyTileRows = window ? llvm::alignTo(s.m, 16) : tiles.streamKeys;
   s.reloadQuery = !window && s.dkTile > 64;
   // The widest chunk that divides the value tile, up to the class's width
-  // (its accumulators stay in registers). Unless Dv is a power of two, it
-  // lies in one head or covers whole heads: a chunk across head boundaries
-  // divides each column by Dv to find its head (128 columns over heads of
-  // 96 took 140 registers where chunks of 96 take 116).
+  // (its accumulators stay in registers). A stream's chunk, unless Dv is a
+  // power of two, lies in one head or covers whole heads: a column group
+  // across head boundaries divides each column by Dv to find its head (128
+  // columns over heads of 96 took 140 registers where chunks of 96 take
+  // 116). A window's chunks take turns in every warp, under fewer
+  // registers: they keep the widest divisor (fewer passes of the loop).
   int64_t widest = window ? tiles.windowChunk : tiles.streamChunk;
   auto inHeads = [&](int64_t c) {
-    return llvm::isPowerOf2_64(s.dv) || s.dv % c == 0 || c % s.dv == 0;
+    return window || llvm::isPowerOf2_64(s.dv) || s.dv % c == 0 ||
+           c % s.dv == 0;
   };
   s.chunk = 8;
   for (int64_t c = widest; c >= 8; c -= 8)
