@@ -42,10 +42,12 @@ struct KernelShape {
                        // streamKeys
   int64_t keySteps;    // steps of the online softmax over the keys
   int64_t valueCols;   // columns of the value tile: H*Dv (reuse) or Dv (mha)
-  int64_t chunk;       // value columns per pass, column group or block
-                       // (the widest divisor of valueCols up to the
-                       // tiles' chunk)
-  int64_t chunks;      // valueCols / chunk
+  int64_t chunk;       // value columns per pass of a window's loop, per
+                       // column group and value pass, or per block (the
+                       // widest divisor of valueCols up to the tiles'
+                       // chunk, within heads in a stream unless Dv is a
+                       // power of two; split by valuePasses)
+  int64_t chunks;      // valueCols / (chunk * valuePasses)
   // Column groups: the passes over the value tile per key step. Each warp
   // holds `valuePasses` chunks' accumulators (columns p * stagedCols() +
   // colGroup * chunk, p < valuePasses) and the block stages and multiplies
