@@ -114,6 +114,16 @@ uniform::stringifyAttentionPrecision(AttentionPrecision precision) {
   llvm_unreachable("unknown AttentionPrecision");
 }
 
+llvm::StringRef uniform::stringifyMatmulPrecision(MatmulPrecision precision) {
+  switch (precision) {
+  case MatmulPrecision::F32:
+    return "f32";
+  case MatmulPrecision::F16:
+    return "f16";
+  }
+  llvm_unreachable("unknown MatmulPrecision");
+}
+
 LogicalResult uniform::verifyGpuPipelineOptions(
     const GpuPipelineOptions &options,
     llvm::function_ref<void(const llvm::Twine &)> emitError) {
@@ -124,6 +134,13 @@ LogicalResult uniform::verifyGpuPipelineOptions(
     emitError("uniform-gpu-pipeline: precision=f16 needs the tensor cores of "
               "sm_80 or newer (chip=" +
               options.chip + "); use precision=f32");
+    return failure();
+  }
+  if (options.matmulPrecision == MatmulPrecision::F16 &&
+      smVersion(options.chip).value_or(0) < 80) {
+    emitError("uniform-gpu-pipeline: matmul-precision=f16 needs the tensor "
+              "cores of sm_80 or newer (chip=" +
+              options.chip + "); use matmul-precision=f32");
     return failure();
   }
   if (failed(FusedAttentionTiles::parse(
@@ -163,8 +180,13 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   if (options.fuseKernels) {
     pm.nest<func::FuncOp>().addPass(createGpuFuseLinalg());
     pm.addPass(createCanonicalizerPass());
-    pm.addPass(bufferization::createEmptyTensorEliminationPass());
   }
+  // Products on the tensor cores, with the elementwise ops fused around
+  // them.
+  if (options.matmulPrecision == MatmulPrecision::F16)
+    pm.addPass(createGpuTensorCoreContractions());
+  if (options.fuseKernels)
+    pm.addPass(bufferization::createEmptyTensorEliminationPass());
   detail::addBufferizationPasses(pm);
 
   // Every loop nest becomes a kernel; the host keeps allocation, copies and

@@ -607,20 +607,60 @@ def GpuNameKernels : Pass<"uniform-gpu-name-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def GpuTensorCoreContractions
+    : Pass<"uniform-gpu-tensor-core-contractions", "::mlir::ModuleOp"> {
+  let summary = "Matmuls and 1x1 convolutions as tensor-core kernels";
+  let description = [{
+    Replaces every linalg.generic on tensors that multiplies and sums over
+    one innermost reduction dimension (a matmul, a batched matmul, a 1x1
+    convolution in NHWC or NCHW order, with any elementwise prologue that
+    `uniform-gpu-fuse-linalg` fused into its operands) by one gpu.launch of
+    a tiled tensor-core kernel: per step of 32 (or 16) along K each block
+    stages its A and B tiles in shared memory as f16, each warp loads them
+    with ldmatrix and accumulates 16 x 32 (or 16 x 16) results in f32 with
+    mma.sync.m16n8k16. The kernel also computes the op's initial value (a
+    linalg.fill, or an elementwise generic such as a bias broadcast) and
+    runs the chain of elementwise generics that consume the result (each
+    the only user of the one before it, reading it in loop order: bias,
+    BatchNorm, activations, a residual add) on each element before storing
+    it, so that they are one kernel, as the SIMT loops were.
+
+    Taken: static shapes, f32 or f16 factors and result, every operand read
+    through a projected permutation, M (the product of the parallel
+    dimensions that only the A side reads), N (the result's last dimension)
+    and K each at least 16. The inputs are rounded to f16 (11 significant
+    bits; values beyond 65504 become infinities), so this is the
+    `matmul-precision=f16` path of `uniform-gpu-pipeline` (sm_80 and
+    newer). Others are left to the SIMT loops. A module pass: the shared
+    tiles are workgroup globals of the module.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def GpuLimitRegisters : Pass<"uniform-gpu-limit-registers", "::mlir::ModuleOp"> {
-  let summary = "Cap the registers per thread of the tensor-core kernels";
+  let summary = "Cap the registers per thread of the fused attention kernels";
   let description = [{
     ptxas picks a kernel's registers per thread by its own heuristics, and
     for the fused attention kernels of 6, 10 or 12 column groups it took
     130 to 158 where 128 suffice without spills. Above 128 an sm_87
     multiprocessor (64K registers) holds fewer warps, and a block of 512
     threads no longer launches. This pass sets `nvvm.maxnreg` on every
-    kernel that issues `nvgpu.mma.sync`, which the NVVM lowering carries to
-    the PTX (`.maxnreg`); a kernel that already has a smaller cap keeps it.
-    SIMT kernels are left alone: ptxas treats the cap as a budget and gave
-    UniForm-m0's 40-register SIMT kernels up to 128 under it, fewer blocks
-    per multiprocessor. Run after outlining, before the NVGPU lowering.
-    Spills are ptxas's to report (`tools/ptxas-report.py --no-spills`).
+    kernel that issues `nvgpu.mma.sync` on the shared tiles of
+    convert-attn-to-nvgpu (named `__uniform_attn_smem_*`), which the NVVM
+    lowering carries to the PTX (`.maxnreg`); a kernel that already has a
+    smaller cap keeps it. Other kernels are left alone: ptxas treats the
+    cap as a budget and gave UniForm-m0's 40-register SIMT kernels up to
+    128 under it, fewer blocks per multiprocessor, and its tensor-core
+    contraction kernels (uniform-gpu-tensor-core-contractions) 120 to 128
+    with spills where alone it gives them 48 to 64 without. Run after
+    outlining, before the NVGPU lowering. Spills are ptxas's to report
+    (`tools/ptxas-report.py --no-spills`).
   }];
   let options = [
     Option<"maxRegisters", "max-registers", "int64_t", /*default=*/"128",

@@ -49,6 +49,19 @@ enum class AttentionPrecision {
 /// The option spelling of `precision`: auto, f32 or f16.
 llvm::StringRef stringifyAttentionPrecision(AttentionPrecision precision);
 
+/// The arithmetic of matmuls and 1x1 convolutions in `uniform-gpu-pipeline`.
+enum class MatmulPrecision {
+  /// SIMT loops in f32 (the default).
+  F32,
+  /// Tensor-core kernels where the shapes allow
+  /// (uniform-gpu-tensor-core-contractions): f16 inputs, f32 accumulation
+  /// (sm_80 and newer).
+  F16,
+};
+
+/// The option spelling of `matmul-precision`: f32 or f16.
+llvm::StringRef stringifyMatmulPrecision(MatmulPrecision precision);
+
 /// The graph-level options both pipelines share.
 template <typename Derived>
 struct AttentionLoweringOptions : public mlir::PassPipelineOptions<Derived> {
@@ -160,6 +173,16 @@ struct GpuPipelineOptions
                      "fused tensor-core kernels where the shapes allow: f16 "
                      "inputs, f32 accumulation and softmax; sm_80 and "
                      "newer"))};
+  Option<MatmulPrecision> matmulPrecision{
+      *this, "matmul-precision",
+      llvm::cl::desc("Matmul and 1x1 convolution math"),
+      llvm::cl::init(MatmulPrecision::F32),
+      llvm::cl::values(
+          clEnumValN(MatmulPrecision::F32, "f32", "SIMT kernels (default)"),
+          clEnumValN(MatmulPrecision::F16, "f16",
+                     "tensor-core kernels where the shapes allow, with the "
+                     "elementwise ops around them: f16 inputs, f32 "
+                     "accumulation; sm_80 and newer"))};
   Option<std::string> attentionTiles{
       *this, "attention-tiles",
       llvm::cl::desc("Tile shapes of the fused attention kernels per shape "

@@ -1,0 +1,87 @@
+//===- GpuTensorCoreContractions.h - Matmuls on tensor cores ----*- C++ -*-===//
+//
+// The core of `uniform-gpu-tensor-core-contractions`: a linalg.generic on
+// tensors that multiplies and sums over one reduction dimension (a matmul,
+// a batched matmul, a 1x1 convolution in any layout, with any elementwise
+// prologue fused into its operands) becomes one tensor-core kernel (f16
+// mma.sync with f32 accumulation) that also computes the op's initial value
+// (a bias broadcast) and the elementwise ops that consume its result (bias,
+// BatchNorm, activation, residual add), so that the product and everything
+// fused around it stay one kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef UNIFORM_PIPELINES_GPUTENSORCORECONTRACTIONS_H
+#define UNIFORM_PIPELINES_GPUTENSORCORECONTRACTIONS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace uniform {
+
+/// A contraction the tensor-core kernel takes, as matchTensorCoreContraction
+/// reads it. Loop dimensions of `op`: the last is the reduction (K), the one
+/// before it the result's last dimension (N); every other parallel dimension
+/// is a batch dimension when a B-side operand reads it, else a row (M)
+/// dimension. The kernel computes, for each result element,
+///   epilogue(init(b, m, n) + sum_k a(b, m, k) * b(b, k, n))
+/// with `a` evaluated from the operands that do not read N and `b` from
+/// those that do not read M.
+struct TensorCoreContraction {
+  mlir::linalg::GenericOp op;
+  llvm::SmallVector<unsigned> batchDims, rowDims;
+  unsigned nDim = 0, kDim = 0;
+  int64_t batch = 1, m = 1, n = 1, k = 1;
+  /// The two factors of the body's product: `a` computed from A-side block
+  /// arguments (no N), `b` from B-side ones (no M), with the body ops that
+  /// compute each, in body order.
+  mlir::Value a, b;
+  llvm::SmallVector<mlir::Operation *> aOps, bOps;
+  /// What the sum starts from: the value a linalg.fill fills it with, or the
+  /// elementwise generic that computes it (taken into the kernel), or else
+  /// the init tensor, read.
+  mlir::Value fillValue;
+  mlir::linalg::GenericOp initOp;
+  /// Elementwise generics that consume the result one after the other (each
+  /// the only user of the previous result, reading it in the order it was
+  /// written), taken into the kernel's store.
+  llvm::SmallVector<mlir::linalg::GenericOp> epilogue;
+  /// How the last op writes its result from the loop indices of the
+  /// result's dimensions: the identity, or the last epilogue op's
+  /// permutation.
+  mlir::AffineMap resultMap;
+
+  /// The op whose result the kernel replaces.
+  mlir::Operation *lastOp() const {
+    mlir::linalg::GenericOp last = epilogue.empty() ? op : epilogue.back();
+    return last.getOperation();
+  }
+};
+
+/// Reads `op` as a TensorCoreContraction: static shapes of floats, one
+/// reduction dimension (the innermost loop), every operand read through a
+/// projected permutation, a body that yields `out + a * b` with `a` and `b`
+/// computed by pure arithmetic from the A and B sides, and M, N, K of at
+/// least 16 each. Fails, naming why, otherwise.
+mlir::FailureOr<TensorCoreContraction>
+matchTensorCoreContraction(mlir::linalg::GenericOp op,
+                           std::string *whyNot = nullptr);
+
+/// Replaces the contraction (with its init op and epilogue) by a gpu.launch
+/// of the tensor-core kernel between `bufferization.to_buffer` of its
+/// operands and `bufferization.to_tensor` of its result, with its shared
+/// tiles as workgroup globals in the nearest symbol table. Returns the new
+/// result.
+mlir::FailureOr<mlir::Value>
+lowerContractionToTensorCores(mlir::RewriterBase &rewriter,
+                              const TensorCoreContraction &contraction);
+
+/// Adds the pattern of uniform-gpu-tensor-core-contractions
+/// (matchTensorCoreContraction, then lowerContractionToTensorCores, on
+/// every linalg.generic).
+void populateGpuTensorCoreContractionPatterns(
+    mlir::RewritePatternSet &patterns);
+
+} // namespace uniform
+
+#endif // UNIFORM_PIPELINES_GPUTENSORCORECONTRACTIONS_H

@@ -1,0 +1,327 @@
+//===- GpuTensorCoreContractions.cpp - Matmuls on tensor cores ------------===//
+//
+// `uniform-gpu-tensor-core-contractions`: matchTensorCoreContraction reads a
+// linalg.generic on tensors as a contraction the tensor-core kernel takes
+// (GpuTensorCoreContractions.h), together with the op that computes its
+// initial value and the elementwise ops that consume its result;
+// lowerContractionToTensorCores replaces them with the kernel that
+// GpuContractionKernel.cpp builds.
+//
+//===----------------------------------------------------------------------===//
+
+#include "uniform/Pipelines/GpuTensorCoreContractions.h"
+#include "uniform/Pipelines/Passes.h"
+
+#include "GpuContractionKernel.h"
+
+#include "uniform/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace uniform {
+#define GEN_PASS_DEF_GPUTENSORCORECONTRACTIONS
+#include "uniform/Pipelines/Passes.h.inc"
+} // namespace uniform
+
+using namespace mlir;
+using uniform::TensorCoreContraction;
+
+/// The smallest M, N and K worth a tensor-core tile (16 x 8 x 16): below
+/// them most of the tile would be padding.
+static constexpr int64_t kMinExtent = 16;
+
+/// Scalar arithmetic the kernel can evaluate anywhere: pure, no regions,
+/// from the arith or math dialects.
+static bool isScalarArithmetic(Operation *op) {
+  if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()))
+    return false;
+  return op->getNumRegions() == 0 && isPure(op) &&
+         llvm::all_of(op->getResultTypes(),
+                      [](Type t) { return t.isIntOrIndexOrFloat(); });
+}
+
+/// Collects, in body order, the ops of `body` that `root` is computed from;
+/// every block argument they read must satisfy `allowed`. Values from
+/// outside the body are taken as they are.
+static LogicalResult sliceOf(Value root, Block *body,
+                             function_ref<bool(BlockArgument)> allowed,
+                             SmallVectorImpl<Operation *> &ops) {
+  llvm::SetVector<Operation *> seen;
+  SmallVector<Value> worklist = {root};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() == body && !allowed(arg))
+        return failure();
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (def->getBlock() != body || seen.contains(def))
+      continue;
+    if (!isScalarArithmetic(def))
+      return failure();
+    seen.insert(def);
+    llvm::append_range(worklist, def->getOperands());
+  }
+  ops.assign(seen.begin(), seen.end());
+  llvm::sort(ops,
+             [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
+  return success();
+}
+
+/// Whether `map` (a projected permutation) reads loop dimension `dim`.
+static bool readsDim(AffineMap map, unsigned dim) {
+  return map.isFunctionOfDim(dim);
+}
+
+/// Whether `map` lists loop dimensions 0..rank-1 in order.
+static bool isLeadingIdentity(AffineMap map, unsigned rank) {
+  if (map.getNumResults() != rank)
+    return false;
+  for (auto [i, expr] : llvm::enumerate(map.getResults()))
+    if (expr != getAffineDimExpr(i, map.getContext()))
+      return false;
+  return true;
+}
+
+/// An all-parallel generic of `rank` loops with one result of static shape,
+/// written through a permutation (the identity unless `permutedOutput`),
+/// every input read through a projected permutation, and a body of scalar
+/// arithmetic that does not read the output.
+static bool isElementwise(linalg::GenericOp g, unsigned rank,
+                          bool permutedOutput = false) {
+  if (!g.hasPureTensorSemantics() || g.getNumDpsInits() != 1 ||
+      g.getNumLoops() != rank || g.getNumReductionLoops() != 0 ||
+      g.hasIndexSemantics())
+    return false;
+  AffineMap output = g.getMatchingIndexingMap(g.getDpsInitOperand(0));
+  if (!(permutedOutput ? output.isPermutation()
+                       : isLeadingIdentity(output, rank)) ||
+      !cast<RankedTensorType>(g.getResult(0).getType()).hasStaticShape())
+    return false;
+  for (OpOperand *input : g.getDpsInputOperands())
+    if (!g.getMatchingIndexingMap(input).isProjectedPermutation(
+            /*allowZeroInResults=*/true))
+      return false;
+  Block *body = g.getBody();
+  if (!body->getArguments().back().use_empty())
+    return false;
+  return llvm::all_of(body->without_terminator(),
+                      [](Operation &o) { return isScalarArithmetic(&o); });
+}
+
+/// `out + x * y` yielded by `op`'s body: x and y, or failure.
+static FailureOr<std::pair<Value, Value>> productTerms(linalg::GenericOp op) {
+  Block *body = op.getBody();
+  BlockArgument out = body->getArguments().back();
+  Value yielded = body->getTerminator()->getOperand(0);
+  auto add = yielded.getDefiningOp<arith::AddFOp>();
+  if (!add || !out.hasOneUse())
+    return failure();
+  Value other = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  if (other == out || (add.getLhs() != out && add.getRhs() != out))
+    return failure();
+  auto mul = other.getDefiningOp<arith::MulFOp>();
+  if (!mul || mul->getBlock() != body || !mul->hasOneUse())
+    return failure();
+  return std::make_pair(mul.getLhs(), mul.getRhs());
+}
+
+/// The loop dimensions that the inputs `root`'s slice reads.
+static llvm::SmallBitVector dimsRead(linalg::GenericOp op,
+                                     ArrayRef<Operation *> ops, Value root) {
+  llvm::SmallBitVector dims(op.getNumLoops());
+  auto note = [&](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != op.getBody())
+      return;
+    AffineMap map = op.getMatchingIndexingMap(op.getMatchingOpOperand(arg));
+    for (unsigned d = 0; d < op.getNumLoops(); ++d)
+      if (readsDim(map, d))
+        dims.set(d);
+  };
+  note(root);
+  for (Operation *o : ops)
+    llvm::for_each(o->getOperands(), note);
+  return dims;
+}
+
+/// Fills in the init and the epilogue of a matched contraction.
+static void matchInitAndEpilogue(TensorCoreContraction &c) {
+  unsigned rank = c.op.getNumLoops() - 1;
+  Value init = c.op.getDpsInitOperand(0)->get();
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    c.fillValue = fill.value();
+  else if (auto g = init.getDefiningOp<linalg::GenericOp>();
+           g && isElementwise(g, rank))
+    c.initOp = g;
+  // Each consumer must visit the elements in the loop order of the one
+  // before it: it reads that one's result through the map it was written
+  // with (the contraction's: the identity). It may write its own result in
+  // another order (an NHWC product's NCHW residual add or transpose).
+  Value result = c.op.getResult(0);
+  c.resultMap = AffineMap::getMultiDimIdentityMap(rank, c.op.getContext());
+  while (result.hasOneUse()) {
+    auto e = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+    if (!e || !isElementwise(e, rank, /*permutedOutput=*/true) ||
+        llvm::any_of(e.getDpsInputOperands(), [&](OpOperand *input) {
+          return input->get() == result &&
+                 e.getMatchingIndexingMap(input) != c.resultMap;
+        }))
+      break;
+    c.epilogue.push_back(e);
+    c.resultMap = e.getMatchingIndexingMap(e.getDpsInitOperand(0));
+    result = e.getResult(0);
+  }
+}
+
+FailureOr<TensorCoreContraction>
+uniform::matchTensorCoreContraction(linalg::GenericOp op, std::string *whyNot) {
+  auto fail = [&](const char *reason) {
+    if (whyNot)
+      *whyNot = reason;
+    return failure();
+  };
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+      op.hasIndexSemantics())
+    return fail("not one result on tensors without linalg.index");
+  unsigned loops = op.getNumLoops();
+  if (loops < 3 || op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+    return fail("not one reduction, innermost, under two or more loops");
+  if (!isLeadingIdentity(op.getMatchingIndexingMap(op.getDpsInitOperand(0)),
+                         loops - 1))
+    return fail("result not written in loop order");
+  Type resultElement = getElementTypeOrSelf(op.getResult(0).getType());
+  if (!resultElement.isF32() && !resultElement.isF16())
+    return fail("result neither f32 nor f16");
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ShapedType::isDynamicShape(ranges))
+    return fail("dynamic shape");
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (!op.getMatchingIndexingMap(input).isProjectedPermutation(
+            /*allowZeroInResults=*/true))
+      return fail("an input read through a window or a non-permutation");
+
+  FailureOr<std::pair<Value, Value>> terms = productTerms(op);
+  if (failed(terms))
+    return fail("body is not out + x * y");
+  TensorCoreContraction c;
+  c.op = op;
+  c.kDim = loops - 1;
+  c.nDim = loops - 2;
+  auto [x, y] = *terms;
+  SmallVector<Operation *> xOps, yOps;
+  auto anyArg = [](BlockArgument) { return true; };
+  if (failed(sliceOf(x, op.getBody(), anyArg, xOps)) ||
+      failed(sliceOf(y, op.getBody(), anyArg, yOps)))
+    return fail("factors computed by more than scalar arithmetic");
+  llvm::SmallBitVector xDims = dimsRead(op, xOps, x);
+  llvm::SmallBitVector yDims = dimsRead(op, yOps, y);
+  if (xDims.test(c.nDim)) {
+    std::swap(x, y);
+    std::swap(xOps, yOps);
+    std::swap(xDims, yDims);
+  }
+  if (xDims.test(c.nDim))
+    return fail("both factors read the result's last dimension");
+  c.a = x, c.b = y, c.aOps = xOps, c.bOps = yOps;
+  for (unsigned d = 0; d < c.nDim; ++d) {
+    bool batch = yDims.test(d);
+    (batch ? c.batchDims : c.rowDims).push_back(d);
+    (batch ? c.batch : c.m) *= ranges[d];
+  }
+  c.n = ranges[c.nDim];
+  c.k = ranges[c.kDim];
+  for (Value v : {c.a, c.b}) {
+    Type t = v.getType();
+    if (!t.isF32() && !t.isF16())
+      return fail("factors neither f32 nor f16");
+  }
+  if (c.m < kMinExtent || c.n < kMinExtent || c.k < kMinExtent)
+    return fail("M, N or K under 16");
+  if (failed(detail::chooseContractionTiles(c)))
+    return fail("more blocks than a grid holds");
+  matchInitAndEpilogue(c);
+  return c;
+}
+
+FailureOr<Value>
+uniform::lowerContractionToTensorCores(RewriterBase &rewriter,
+                                       const TensorCoreContraction &c) {
+  Operation *last = c.lastOp();
+  linalg::GenericOp op = c.op;
+  Operation *symbolScope = SymbolTable::getNearestSymbolTable(op);
+  if (!symbolScope)
+    return rewriter.notifyMatchFailure(op, "no symbol table for globals");
+  SymbolTable symbols(symbolScope);
+  Operation *init = op.getDpsInitOperand(0)->get().getDefiningOp();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(last);
+  ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+  Value result = detail::buildContractionKernel(b, c, symbols);
+  rewriter.replaceOp(last, result);
+  // The ops before the last, each now without its one user.
+  if (!c.epilogue.empty()) {
+    for (linalg::GenericOp e : llvm::reverse(ArrayRef(c.epilogue).drop_back()))
+      rewriter.eraseOp(e);
+    rewriter.eraseOp(op);
+  }
+  // The fill or the computation of the init, now evaluated in the kernel.
+  if (init && isa<linalg::FillOp, linalg::GenericOp>(init) && init->use_empty())
+    rewriter.eraseOp(init);
+  return result;
+}
+
+namespace {
+struct ContractionPattern : public OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    std::string whyNot;
+    FailureOr<TensorCoreContraction> c =
+        uniform::matchTensorCoreContraction(op, &whyNot);
+    if (failed(c))
+      return rewriter.notifyMatchFailure(op, whyNot);
+    return uniform::lowerContractionToTensorCores(rewriter, *c);
+  }
+};
+
+struct GpuTensorCoreContractionsPass
+    : public uniform::impl::GpuTensorCoreContractionsBase<
+          GpuTensorCoreContractionsPass> {
+  using Base::Base;
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    // Buffer deallocation after this pass must see the barriers' effects.
+    uniform::registerGpuSynchronizationMemoryEffects(registry);
+  }
+
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    uniform::populateGpuTensorCoreContractionPatterns(patterns);
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](linalg::GenericOp op) { ops.push_back(op); });
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    (void)applyOpPatternsGreedily(ops, frozen, config);
+  }
+};
+} // namespace
+
+void uniform::populateGpuTensorCoreContractionPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<ContractionPattern>(patterns.getContext());
+}
