@@ -1,19 +1,23 @@
 //===- GpuLimitRegisters.cpp - A register cap on every kernel -------------===//
 //
-// `uniform-gpu-limit-registers`: `nvvm.maxnreg` on every outlined kernel
-// that uses the tensor cores, so that ptxas keeps each within the registers
-// per thread that let an sm_87 multiprocessor hold several of its blocks
-// (and a block of 512 threads launch at all). SIMT kernels are left alone:
-// under `.maxntid` alone ptxas gives them few registers for occupancy (40
-// for most of UniForm-m0's), and takes up to the cap once one is set (92
-// to 128).
+// `uniform-gpu-limit-registers`: `nvvm.maxnreg` on every outlined fused
+// attention kernel, so that ptxas keeps each within the registers per
+// thread that let an sm_87 multiprocessor hold several of its blocks (and a
+// block of 512 threads launch at all). Other kernels are left alone: under
+// `.maxntid` alone ptxas gives them few registers for occupancy (40 for
+// most of UniForm-m0's SIMT kernels, 48 to 64 for its tensor-core
+// contractions), and takes up to the cap once one is set (92 to 128, and
+// some contraction kernels then spilled).
 //
 //===----------------------------------------------------------------------===//
 
 #include "uniform/Pipelines/Passes.h"
 
+#include "uniform/Conversion/AttnToNVGPU.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 
 namespace uniform {
@@ -23,10 +27,17 @@ namespace uniform {
 
 using namespace mlir;
 
-/// Whether `func` issues warp-level matrix products (nvgpu.mma.sync).
-static bool usesTensorCores(gpu::GPUFuncOp func) {
-  return func.walk([](nvgpu::MmaSyncOp) { return WalkResult::interrupt(); })
-      .wasInterrupted();
+/// Whether `func` is a fused attention kernel: it issues warp-level matrix
+/// products (nvgpu.mma.sync) on the shared tiles convert-attn-to-nvgpu
+/// names.
+static bool isFusedAttentionKernel(gpu::GPUFuncOp func) {
+  bool mma = false, tiles = false;
+  func.walk([&](Operation *op) {
+    mma |= isa<nvgpu::MmaSyncOp>(op);
+    if (auto global = dyn_cast<memref::GetGlobalOp>(op))
+      tiles |= global.getName().starts_with(uniform::kFusedAttentionTilePrefix);
+  });
+  return mma && tiles;
 }
 
 int64_t uniform::limitKernelRegisters(ModuleOp module, int64_t maxRegisters) {
@@ -34,7 +45,7 @@ int64_t uniform::limitKernelRegisters(ModuleOp module, int64_t maxRegisters) {
   int64_t capped = 0;
   for (auto gpuModule : module.getOps<gpu::GPUModuleOp>())
     for (auto func : gpuModule.getOps<gpu::GPUFuncOp>()) {
-      if (!func.isKernel() || !usesTensorCores(func))
+      if (!func.isKernel() || !isFusedAttentionKernel(func))
         continue;
       if (auto cap = func->getAttrOfType<IntegerAttr>(name);
           cap && cap.getInt() <= maxRegisters)

@@ -1,7 +1,9 @@
-// uniform-gpu-limit-registers: `nvvm.maxnreg` on every kernel that issues
-// nvgpu.mma.sync (128 by default); a kernel with a smaller cap keeps it, a
-// larger one is lowered. SIMT kernels and device functions are left alone
-// (under a cap ptxas gives SIMT kernels up to the cap). The NVVM lowering
+// uniform-gpu-limit-registers: `nvvm.maxnreg` on every fused attention
+// kernel (nvgpu.mma.sync on the `__uniform_attn_smem_*` tiles; 128 by
+// default); a kernel with a smaller cap keeps it, a larger one is lowered.
+// SIMT kernels, tensor-core contraction kernels (their own tiles) and
+// device functions are left alone (under a cap ptxas gives them up to the
+// cap). The NVVM lowering
 // carries the attribute to the PTX (`.maxnreg`,
 // test/Pipelines/uniform-gpu-ptxas.test).
 // RUN: uniform-opt %s --uniform-gpu-limit-registers | FileCheck %s
@@ -11,6 +13,7 @@
 // CHECK-LABEL: gpu.module @a
 // CHECK:         gpu.func @mma({{.*}}) kernel attributes {nvvm.maxnreg = 128 : i32}
 // CHECK:         gpu.func @simt({{.*}}) kernel {
+// CHECK:         gpu.func @contraction({{.*}}) kernel {
 // CHECK:         gpu.func @device_only({{.*}}) {
 // CHECK:         gpu.func @small({{.*}}) kernel attributes {nvvm.maxnreg = 64 : i32}
 // CHECK:         gpu.func @large({{.*}}) kernel attributes {nvvm.maxnreg = 128 : i32}
@@ -19,6 +22,7 @@
 
 // LOW: gpu.func @mma({{.*}}) kernel attributes {nvvm.maxnreg = 96 : i32}
 // LOW: gpu.func @simt({{.*}}) kernel {
+// LOW: gpu.func @contraction({{.*}}) kernel {
 // LOW: gpu.func @small({{.*}}) kernel attributes {nvvm.maxnreg = 64 : i32}
 // LOW: gpu.func @large({{.*}}) kernel attributes {nvvm.maxnreg = 96 : i32}
 
@@ -32,7 +36,10 @@
 
 module attributes {gpu.container_module} {
   gpu.module @a {
+    memref.global "private" @__uniform_attn_smem_q : memref<16x24xf16, #gpu.address_space<workgroup>>
+    memref.global "private" @__uniform_mm_smem_a : memref<16x24xf16, #gpu.address_space<workgroup>>
     gpu.func @mma(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) kernel {
+      %t = memref.get_global @__uniform_attn_smem_q : memref<16x24xf16, #gpu.address_space<workgroup>>
       %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
       gpu.return
     }
@@ -40,21 +47,30 @@ module attributes {gpu.container_module} {
       %y = arith.addf %x, %x : f32
       gpu.return
     }
+    gpu.func @contraction(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) kernel {
+      %t = memref.get_global @__uniform_mm_smem_a : memref<16x24xf16, #gpu.address_space<workgroup>>
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+      gpu.return
+    }
     gpu.func @device_only(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) {
       %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
       gpu.return
     }
     gpu.func @small(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) kernel attributes {nvvm.maxnreg = 64 : i32} {
+      %t = memref.get_global @__uniform_attn_smem_q : memref<16x24xf16, #gpu.address_space<workgroup>>
       %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
       gpu.return
     }
     gpu.func @large(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) kernel attributes {nvvm.maxnreg = 200 : i32} {
+      %t = memref.get_global @__uniform_attn_smem_q : memref<16x24xf16, #gpu.address_space<workgroup>>
       %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
       gpu.return
     }
   }
   gpu.module @b {
+    memref.global "private" @__uniform_attn_smem_k : memref<16x24xf16, #gpu.address_space<workgroup>>
     gpu.func @nested(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>, %n: index) kernel {
+      %t = memref.get_global @__uniform_attn_smem_k : memref<16x24xf16, #gpu.address_space<workgroup>>
       %c0 = arith.constant 0 : index
       %c1 = arith.constant 1 : index
       scf.for %i = %c0 to %n step %c1 {

@@ -55,6 +55,12 @@ struct FusedAttentionTiles {
   std::string str() const;
 };
 
+/// The prefix of the names of the fused kernels' shared tiles (workgroup
+/// globals), by which passes after outlining know the kernels
+/// (uniform-gpu-limit-registers).
+inline constexpr llvm::StringLiteral kFusedAttentionTilePrefix =
+    "__uniform_attn_smem_";
+
 /// Rewrites one `attn.reuse` or `attn.mha` into the fused tensor-core kernel
 /// (a gpu.launch between `bufferization.to_buffer` of the operands and
 /// `bufferization.to_tensor` of the result, with its shared tiles as

@@ -21,6 +21,8 @@
 
 #include "FusedKernel.h"
 
+#include "uniform/Conversion/AttnToNVGPU.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -147,7 +149,7 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
   SmallVector<memref::GlobalOp> globals;
   for (size_t i = 0; i < types.size(); ++i) {
     auto global = memref::GlobalOp::create(
-        b, (llvm::Twine("__uniform_attn_smem_") + names[i]).str(),
+        b, (uniform::kFusedAttentionTilePrefix + names[i]).str(),
         b.getStringAttr("private"), types[i], /*initial_value=*/Attribute(),
         /*constant=*/false, /*alignment=*/b.getI64IntegerAttr(16));
     symbols.insert(global); // uniques the name
