@@ -111,6 +111,18 @@ static const OptionParser optionParsers[] = {
        return error("unknown --precision '" + v +
                     "' (expected auto, f16 or f32)");
      }},
+    {"matmul-precision",
+     [](CompileOptions &o, llvm::StringRef v) -> llvm::Error {
+       for (MatmulPrecision precision :
+            {MatmulPrecision::F32, MatmulPrecision::F16}) {
+         if (v != stringifyMatmulPrecision(precision))
+           continue;
+         o.matmulPrecision = precision;
+         return llvm::Error::success();
+       }
+       return error("unknown --matmul-precision '" + v +
+                    "' (expected f32 or f16)");
+     }},
     {"attention-tiles",
      [](CompileOptions &o, llvm::StringRef v) {
        return setText(o.attentionTiles, v);
@@ -276,9 +288,11 @@ private:
 llvm::Error LibraryCompiler::checkOptions() {
   cuda = options.target == CompileTarget::Cuda;
   if (!cuda && (!options.ptxIsa.empty() || options.jetpack ||
-                !options.attentionTiles.empty() || options.splitReductions))
-    return error("--ptx-isa, --jetpack, --attention-tiles and "
-                 "--split-reductions need --target=cuda");
+                !options.attentionTiles.empty() || options.splitReductions ||
+                options.matmulPrecision != MatmulPrecision::F32))
+    return error("--ptx-isa, --jetpack, --attention-tiles, "
+                 "--split-reductions and --matmul-precision need "
+                 "--target=cuda");
   llvm::StringRef outName = llvm::sys::path::filename(output);
   if (!outName.starts_with("lib") || !outName.ends_with(".so"))
     return error("the output must be named libNAME.so, got '" + output + "'");
@@ -291,6 +305,7 @@ llvm::Error LibraryCompiler::checkOptions() {
   gpu.precision = options.precision;
   gpu.attentionTiles = options.attentionTiles;
   gpu.splitReductions = options.splitReductions;
+  gpu.matmulPrecision = options.matmulPrecision;
   llvm::Expected<std::optional<std::string>> feature = getPtxFeature(options);
   if (!feature)
     return feature.takeError();

@@ -73,6 +73,15 @@ static cl::opt<uniform::AttentionPrecision>
                                     "fused tensor-core kernels"),
                          clEnumValN(uniform::AttentionPrecision::F32, "f32",
                                     "SIMT kernels")));
+static cl::opt<uniform::MatmulPrecision> matmulPrecision(
+    cl::cat(toolOptions), "matmul-precision",
+    cl::desc("For --target=cuda: matmul and 1x1 convolution math"),
+    cl::init(uniform::MatmulPrecision::F32),
+    cl::values(clEnumValN(uniform::MatmulPrecision::F32, "f32",
+                          "SIMT kernels (default)"),
+               clEnumValN(uniform::MatmulPrecision::F16, "f16",
+                          "tensor-core kernels with the elementwise ops "
+                          "around them (f16 inputs, f32 sums)")));
 static cl::opt<std::string> attentionTiles(
     cl::cat(toolOptions), "attention-tiles",
     cl::desc("For --target=cuda: tile shapes of the fused attention kernels, "
@@ -119,6 +128,7 @@ getCompileOptions(uniform::CompileTarget target) {
   options.precision = precision;
   options.attentionTiles = attentionTiles;
   options.splitReductions = splitReductions;
+  options.matmulPrecision = matmulPrecision;
   options.ptxIsa = ptxIsa;
   options.jetpack = jetpack;
   options.toolkit = toolkit;

@@ -56,6 +56,9 @@ struct CompileOptions {
   std::string attentionTiles;
   /// For CUDA: uniform-gpu-pipeline's split-reductions.
   bool splitReductions = false;
+  /// For CUDA: matmul and 1x1 convolution math (uniform-gpu-pipeline's
+  /// matmul-precision).
+  MatmulPrecision matmulPrecision = MatmulPrecision::F32;
   /// For CUDA: the embedded PTX's ISA ("7.4"); empty: the pipeline's.
   std::string ptxIsa;
   /// For CUDA: 5 or 6 means the PTX ISA of that JetPack's driver; 0: none.
@@ -72,7 +75,8 @@ struct CompileOptions {
 
 /// Sets one option from its uniform-compile spelling without the dashes,
 /// "NAME=VALUE": target, chip, host-triple, host-cpu, cxx, precision,
-/// attention-tiles, split-reductions, ptx-isa, jetpack, toolkit,
+/// matmul-precision, attention-tiles, split-reductions, ptx-isa, jetpack,
+/// toolkit,
 /// onnx-input-shape (repeatable). For APIs that
 /// take options as strings (the C API, the Python package).
 llvm::Error parseCompileOption(CompileOptions &options, llvm::StringRef option);
