@@ -3,7 +3,7 @@
 
   /usr/bin/python3 bench/gpu/kernel_stats.py [--build-dir build]
       [--models m0,m0-like,mobilenet_v3_small,efficientnet_b0] [--no-iree]
-      [--emulate] [--csv FILE]
+      [--emulate] [--matmul-precision f32|f16] [--csv FILE]
 
 A benchmark, not a test. Each model is exported to ONNX (random weights, no
 downloads): UniForm m0-m5 from examples/uniform/models.py, `m0-like` from
@@ -30,6 +30,10 @@ each it prints, in one run:
     the minimum (bank conflicts, 1.00x for none; "-" without shared
     memory). About half a minute per UniForm model (m5: 3 minutes), minutes
     for the torchvision ones.
+
+--matmul-precision f16 compiles ours with the matmuls and 1x1
+convolutions on the tensor cores (uniform-gpu-pipeline's
+matmul-precision; the default f32 keeps them SIMT loops).
 
 IREE (iree-base-compiler) and onnx are installed from PyPI into a venv under
 the build directory, for this benchmark only (--no-iree skips them).
@@ -70,17 +74,17 @@ def export(model, work):
     return onnx
 
 
-def ours(bin_dir, onnx, work, fuse):
+def ours(bin_dir, onnx, work, fuse, matmul):
     """(launches, distinct kernels, tensor-core kernels, max registers,
     spilling kernels)."""
     mlir = os.path.join(work, "m.mlir")
     if not os.path.exists(mlir):
         run([os.path.join(bin_dir, "uniform-translate"), "--import-onnx", onnx,
              "-o", mlir])
-    isa = os.path.join(work, f"gpu-fuse-{str(fuse).lower()}.mlir")
+    isa = os.path.join(work, f"gpu-fuse-{str(fuse).lower()}-{matmul}.mlir")
     run([os.path.join(bin_dir, "uniform-opt"), mlir,
-         f"--uniform-gpu-pipeline=format=isa fuse-kernels={str(fuse).lower()}",
-         "-o", isa])
+         f"--uniform-gpu-pipeline=format=isa fuse-kernels={str(fuse).lower()}"
+         f" matmul-precision={matmul}", "-o", isa])
     report = run([PYTHON, os.path.join(ROOT, "tools/ptxas-report.py"), isa,
                   "--chip", "sm_87"]).stdout
     with open(isa) as f:
@@ -97,7 +101,7 @@ def ours(bin_dir, onnx, work, fuse):
     return launches, kernels, tensor_core, max_regs, spilling
 
 
-def emulate(bin_dir, onnx, work):
+def emulate(bin_dir, onnx, work, matmul):
     """(global MB, shared-memory conflict factor) of one emulated inference."""
     import numpy as np
     import onnx as onnx_lib
@@ -111,9 +115,10 @@ def emulate(bin_dir, onnx, work):
         np.save(path, np.random.default_rng(index).standard_normal(
             dims).astype(np.float32))
         inputs += ["--input", path]
-    module = os.path.join(work, "gpu-llvm.mlir")
+    module = os.path.join(work, f"gpu-llvm-{matmul}.mlir")
     run([os.path.join(bin_dir, "uniform-opt"), os.path.join(work, "m.mlir"),
-         "--uniform-gpu-pipeline=format=llvm", "-o", module])
+         f"--uniform-gpu-pipeline=format=llvm matmul-precision={matmul}",
+         "-o", module])
     profile = run([os.path.join(bin_dir, "uniform-run"), module, "-O0",
                    "--device=cuda-emulator", "--profile",
                    "--output", os.path.join(work, "out.npy")] + inputs).stdout
@@ -171,6 +176,10 @@ def main():
     parser.add_argument("--emulate", action="store_true",
                         help="add the emulator's global MB and bank "
                         "conflicts per inference")
+    parser.add_argument("--matmul-precision", choices=("f32", "f16"),
+                        default="f32",
+                        help="ours with the products on the tensor cores "
+                        "(f16) or SIMT loops (f32, the default)")
     parser.add_argument("--csv")
     args = parser.parse_args()
     bin_dir = os.path.join(args.build_dir, "bin")
@@ -188,15 +197,16 @@ def main():
         work = os.path.join(args.build_dir, "kernel-stats", model)
         os.makedirs(work, exist_ok=True)
         onnx = export(model, work)
-        fused = ours(bin_dir, onnx, work, fuse=True)
-        unfused = ours(bin_dir, onnx, work, fuse=False)[0]
+        matmul = args.matmul_precision
+        fused = ours(bin_dir, onnx, work, fuse=True, matmul=matmul)
+        unfused = ours(bin_dir, onnx, work, fuse=False, matmul=matmul)[0]
         theirs = iree(venv_bin, onnx, work) if venv_bin else ("-", "-")
         ratios = [f"{a / b:.2f}" if venv_bin else "-"
                   for a, b in zip(fused[:2], theirs)]
         row = [model, fused[0], fused[1], unfused, *fused[2:], *theirs,
                *ratios]
         if args.emulate:
-            row += list(emulate(bin_dir, onnx, work))
+            row += list(emulate(bin_dir, onnx, work, matmul))
         rows.append(row)
         print(line.format(*map(str, row)), flush=True)
     if args.csv:
