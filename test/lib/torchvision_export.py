@@ -36,6 +36,9 @@ def main(argv):
         model = torchvision.models.VisionTransformer(
             image_size=args.size, patch_size=8, num_layers=2, num_heads=4,
             hidden_dim=64, mlp_dim=128).eval()
+        # torchvision zero-initializes the classifier head: every output
+        # would be its zero bias, and a comparison would check nothing.
+        torch.nn.init.normal_(model.heads.head.weight, std=0.2)
     else:
         model = getattr(torchvision.models, name)(weights=None).eval()
     x = torch.randn(args.batch, 3, args.size, args.size)
