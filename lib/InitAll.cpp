@@ -10,6 +10,7 @@
 #include "uniform/Conversion/Passes.h"
 #include "uniform/Dialect/Attn/IR/AttnDialect.h"
 #include "uniform/Dialect/Attn/Transforms/Passes.h"
+#include "uniform/Pipelines/GpuTensorCoreContractions.h"
 #include "uniform/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -155,6 +156,7 @@ void uniform::registerAllDialects(DialectRegistry &registry) {
   vector::registerConvertVectorToLLVMInterface(registry);
 
   registerGpuSynchronizationMemoryEffects(registry);
+  registerTensorCoreContractionInterfaces(registry);
 
   // Serialization of gpu.module to PTX/cubin for NVIDIA targets.
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);

@@ -114,14 +114,15 @@ static const OptionParser optionParsers[] = {
     {"matmul-precision",
      [](CompileOptions &o, llvm::StringRef v) -> llvm::Error {
        for (MatmulPrecision precision :
-            {MatmulPrecision::F32, MatmulPrecision::F16}) {
+            {MatmulPrecision::F32, MatmulPrecision::F16,
+             MatmulPrecision::BF16}) {
          if (v != stringifyMatmulPrecision(precision))
            continue;
          o.matmulPrecision = precision;
          return llvm::Error::success();
        }
        return error("unknown --matmul-precision '" + v +
-                    "' (expected f32 or f16)");
+                    "' (expected f32, f16 or bf16)");
      }},
     {"attention-tiles",
      [](CompileOptions &o, llvm::StringRef v) {

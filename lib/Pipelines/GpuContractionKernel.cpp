@@ -4,7 +4,8 @@
 // 16 rowWarps x 8 warpTiles colWarps tile of the result (rows: the M
 // dimensions in order, flattened; columns: N) for one batch index. Per step
 // of kTile along K every thread stages elements of the A tile (rows x K)
-// and of the B tile (K x columns) into shared memory as f16, each element
+// and of the B tile (K x columns) into shared memory as f16 or bf16, each
+// element
 // computed by the contraction body's prologue for its side from the
 // operands' buffers (zero outside M, N and K); after a barrier each warp
 // loads its A fragments with ldmatrix.x4 and its B fragments with
@@ -22,6 +23,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -42,7 +45,7 @@ uniform::detail::chooseContractionTiles(const TensorCoreContraction &c) {
   t.warpTiles = c.n >= 32 ? 4 : 2;
   t.colWarps = std::min<int64_t>(4, ceilDiv(c.n, 8 * t.warpTiles));
   t.rowWarps = std::min<int64_t>(4 / t.colWarps, ceilDiv(c.m, 16));
-  t.kTile = c.k >= 32 ? 32 : 16;
+  t.kTile = c.k >= 32 && t.blockCols() < 128 ? 32 : 16;
   t.grid[0] = ceilDiv(c.n, t.blockCols());
   t.grid[1] = ceilDiv(c.m, t.blockRows());
   t.grid[2] = c.batch;
@@ -56,8 +59,9 @@ class ContractionKernelBuilder {
 public:
   ContractionKernelBuilder(ImplicitLocOpBuilder &b,
                            const TensorCoreContraction &c,
-                           const ContractionTiles &t, SymbolTable &symbols)
-      : b(b), c(c), t(t), symbols(symbols), f16(b.getF16Type()),
+                           const ContractionTiles &t, SymbolTable &symbols,
+                           FloatType operand)
+      : b(b), c(c), t(t), symbols(symbols), operand(operand),
         f32(b.getF32Type()), ranges(this->c.op.getStaticLoopRanges()) {}
 
   Value build();
@@ -74,6 +78,8 @@ private:
   // contraction; the init and epilogue ops' loops are its first ones).
   /// Sets ivs of the row dimensions from the flattened row `m`.
   void setRows(SmallVectorImpl<Value> &ivs, Value m);
+  /// The indices `map` gives at loop indices `ivs`.
+  SmallVector<Value> indices(AffineMap map, ArrayRef<Value> ivs);
   Value load(linalg::GenericOp g, OpOperand *operand, ArrayRef<Value> ivs);
   /// `root` of `g`'s body from `ops` (its slice, in body order), each block
   /// argument not in `mapping` loaded from its operand at its indices. With
@@ -107,6 +113,10 @@ private:
 
   // Arithmetic and the store.
   SmallVector<Value> multiply(ValueRange acc);
+  /// acc + a * b on the tensor cores (mma.sync.m16n8k16): nvgpu.mma.sync
+  /// for f16; for bf16, which the NVGPU lowering does not type, the NVVM
+  /// op on the fragments' 32-bit registers.
+  Value mma(Value a, Value bFrag, Value acc);
   /// init + sum, then the epilogue, for the element at `ivs`.
   Value finish(Value sum, ArrayRef<Value> ivs);
   void store(ValueRange acc);
@@ -121,11 +131,19 @@ private:
   Value ult(Value x, int64_t y) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, idx(y));
   }
-  Value toF16(Value v) {
-    Type type = f16;
-    if (auto vector = dyn_cast<VectorType>(v.getType()))
-      type = VectorType::get(vector.getShape(), f16);
-    return v.getType() == type ? v : arith::TruncFOp::create(b, type, v);
+  /// `v` (a float or a vector of them) as the tiles' element type.
+  Value toOperand(Value v) {
+    auto vector = dyn_cast<VectorType>(v.getType());
+    auto like = [&](Type element) -> Type {
+      return vector ? VectorType::get(vector.getShape(), element) : element;
+    };
+    Type from = getElementTypeOrSelf(v.getType());
+    if (from == operand)
+      return v;
+    // f16 to bf16 goes through f32 (truncf needs a narrower type).
+    if (from.getIntOrFloatBitWidth() <= operand.getIntOrFloatBitWidth())
+      v = arith::ExtFOp::create(b, like(f32), v);
+    return arith::TruncFOp::create(b, like(operand), v);
   }
   Value toF32(Value v) {
     return v.getType() == f32 ? v : arith::ExtFOp::create(b, f32, v);
@@ -133,14 +151,16 @@ private:
   /// `cond ? make() : 0` (of `type`) with make()'s ops (loads) executed
   /// only when `cond` holds.
   Value guarded(Value cond, Type type, function_ref<Value()> make);
-  /// Stores `v` (an f16 or a vector of them) at (row, col) of `tile`.
+  /// Stores `v` (an operand or a vector of them) at (row, col) of `tile`.
   void storeTile(Value v, Value tile, Value row, Value col);
 
   ImplicitLocOpBuilder &b;
   TensorCoreContraction c; // a copy: op handles are used non-const
   const ContractionTiles &t;
   SymbolTable &symbols;
-  Type f16, f32;
+  /// The tiles' element type: f16 or bf16.
+  FloatType operand;
+  Type f32;
   SmallVector<int64_t> ranges;
   gpu::LaunchOp launch;
   llvm::DenseMap<Value, Value> buffers;
@@ -162,8 +182,8 @@ SmallVector<memref::GlobalOp> ContractionKernelBuilder::createSharedTiles() {
   auto shared =
       gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto tileType = [&](int64_t rows, int64_t cols) {
-    return MemRefType::get({rows, cols + 8}, f16, MemRefLayoutAttrInterface(),
-                           shared);
+    return MemRefType::get({rows, cols + 8}, operand,
+                           MemRefLayoutAttrInterface(), shared);
   };
   SmallVector<MemRefType> types = {tileType(t.blockRows(), t.kTile),
                                    tileType(t.kTile, t.blockCols())};
@@ -234,16 +254,23 @@ void ContractionKernelBuilder::setRows(SmallVectorImpl<Value> &ivs, Value m) {
   }
 }
 
+SmallVector<Value> ContractionKernelBuilder::indices(AffineMap map,
+                                                     ArrayRef<Value> ivs) {
+  SmallVector<Value> result;
+  for (AffineExpr expr : map.getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      result.push_back(ivs[dim.getPosition()]);
+    else
+      result.push_back(idx(cast<AffineConstantExpr>(expr).getValue()));
+  }
+  return result;
+}
+
 Value ContractionKernelBuilder::load(linalg::GenericOp op, OpOperand *operand,
                                      ArrayRef<Value> ivs) {
-  SmallVector<Value> indices;
-  for (AffineExpr expr : op.getMatchingIndexingMap(operand).getResults()) {
-    if (auto dim = dyn_cast<AffineDimExpr>(expr))
-      indices.push_back(ivs[dim.getPosition()]);
-    else
-      indices.push_back(idx(cast<AffineConstantExpr>(expr).getValue()));
-  }
-  return memref::LoadOp::create(b, bufferOf(operand->get()), indices);
+  return memref::LoadOp::create(
+      b, bufferOf(operand->get()),
+      indices(op.getMatchingIndexingMap(operand), ivs));
 }
 
 Value ContractionKernelBuilder::evaluate(linalg::GenericOp op,
@@ -264,12 +291,10 @@ Value ContractionKernelBuilder::evaluate(linalg::GenericOp op,
     // Aligned: the unit's first index is a multiple of `width`, and so is
     // the extent of the innermost dimension.
     auto type = VectorType::get({width}, arg.getType());
-    SmallVector<Value> indices;
-    for (AffineExpr expr : op.getMatchingIndexingMap(operand).getResults())
-      indices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
     mapping.map(
         arg, vector::LoadOp::create(
-                 b, type, bufferOf(operand->get()), indices,
+                 b, type, bufferOf(operand->get()),
+                 indices(op.getMatchingIndexingMap(operand), ivs),
                  /*nontemporal=*/false,
                  llvm::MaybeAlign(width * type.getElementTypeBitWidth() / 8)));
   };
@@ -357,7 +382,7 @@ Value ContractionKernelBuilder::guarded(Value cond, Type type,
   b.setInsertionPointToStart(&ifOp.getThenRegion().front());
   scf::YieldOp::create(b, make());
   b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-  TypedAttr zero = b.getF16FloatAttr(0);
+  TypedAttr zero = b.getFloatAttr(operand, 0);
   if (auto vector = dyn_cast<VectorType>(type))
     zero = DenseElementsAttr::get(vector, zero);
   scf::YieldOp::create(b, arith::ConstantOp::create(b, zero).getResult());
@@ -371,7 +396,7 @@ void ContractionKernelBuilder::storeTile(Value v, Value tile, Value row,
     memref::StoreOp::create(b, v, tile, ValueRange{row, col});
     return;
   }
-  // Rows are multiples of 8 f16 long and the unit starts at a multiple of
+  // Rows are multiples of 8 elements long and the unit starts at a multiple of
   // its width: aligned to the unit.
   vector::StoreOp::create(b, v, tile, ValueRange{row, col},
                           /*nontemporal=*/false,
@@ -420,7 +445,7 @@ void ContractionKernelBuilder::stageA(Value kBase) {
   bool rowsFastest = llvm::any_of(
       c.rowDims, [&](unsigned d) { return innermostIs(c.aOps, c.a, d); });
   int64_t width = rowsFastest ? 1 : vectorWidth(c.aOps, c.a, c.kDim);
-  Type type = width == 1 ? f16 : VectorType::get({width}, f16);
+  Type type = width == 1 ? Type(operand) : VectorType::get({width}, operand);
   forEachUnit(t.blockRows(), t.kTile, width, rowsFastest || width > 1,
               [&](Value r, Value kk) {
                 Value m = add(mBase, r), k = add(kBase, kk);
@@ -431,7 +456,7 @@ void ContractionKernelBuilder::stageA(Value kBase) {
                   setRows(ivs, m);
                   ivs[c.kDim] = k;
                   IRMapping mapping;
-                  return toF16(
+                  return toOperand(
                       evaluate(c.op, c.aOps, c.a, ivs, mapping, width, c.kDim));
                 });
                 storeTile(v, as, r, kk);
@@ -441,7 +466,7 @@ void ContractionKernelBuilder::stageA(Value kBase) {
 void ContractionKernelBuilder::stageB(Value kBase) {
   bool kFastest = innermostIs(c.bOps, c.b, c.kDim);
   int64_t width = kFastest ? 1 : vectorWidth(c.bOps, c.b, c.nDim);
-  Type type = width == 1 ? f16 : VectorType::get({width}, f16);
+  Type type = width == 1 ? Type(operand) : VectorType::get({width}, operand);
   forEachUnit(t.kTile, t.blockCols(), width, kFastest || width > 1,
               [&](Value kk, Value col) {
                 Value n = add(nBase, col), k = add(kBase, kk);
@@ -452,7 +477,7 @@ void ContractionKernelBuilder::stageB(Value kBase) {
                   ivs[c.nDim] = n;
                   ivs[c.kDim] = k;
                   IRMapping mapping;
-                  return toF16(
+                  return toOperand(
                       evaluate(c.op, c.bOps, c.b, ivs, mapping, width, c.nDim));
                 });
                 storeTile(v, bs, kk, col);
@@ -465,13 +490,13 @@ void ContractionKernelBuilder::stageB(Value kBase) {
 
 SmallVector<Value> ContractionKernelBuilder::multiply(ValueRange accIn) {
   SmallVector<Value> acc(accIn);
-  auto bType = VectorType::get({2, 2}, f16);
+  auto bType = VectorType::get({2, 2}, operand);
   Value aRow = add(add(warpRow, laneRow), matrixBit0);
   for (int64_t kk = 0; kk < t.kTile / 16; ++kk) {
     // Matrix q of the x4 holds rows 8 (q % 2) + 0..7 and columns
     // 8 (q / 2) + 0..7 of the warp's 16 x 16 A step: the A fragment.
     Value aFrag = nvgpu::LdMatrixOp::create(
-        b, VectorType::get({4, 2}, f16), as,
+        b, VectorType::get({4, 2}, operand), as,
         ValueRange{aRow, add(matrixBit1, 16 * kk)}, /*transpose=*/false,
         /*numTiles=*/4);
     // Transposed, matrix q holds K rows 16 kk + 8 (q % 2) + 0..7 of columns
@@ -484,20 +509,53 @@ SmallVector<Value> ContractionKernelBuilder::multiply(ValueRange accIn) {
       if (pair == 2)
         col = add(col, matrixBit1);
       Value regs = nvgpu::LdMatrixOp::create(
-          b, VectorType::get({2 * pair, 2}, f16), bs, ValueRange{kRow, col},
+          b, VectorType::get({2 * pair, 2}, operand), bs, ValueRange{kRow, col},
           /*transpose=*/true, /*numTiles=*/2 * pair);
       for (int64_t p = 0; p < pair; ++p) {
         Value frag = arith::ConstantOp::create(
-            b, bType, DenseElementsAttr::get(bType, b.getF16FloatAttr(0)));
+            b, bType,
+            DenseElementsAttr::get(bType, b.getFloatAttr(operand, 0)));
         for (int64_t i = 0; i < 2; ++i)
           frag = vector::InsertOp::create(
               b, vector::ExtractOp::create(b, regs, 2 * p + i), frag, i);
-        acc[ct + p] = nvgpu::MmaSyncOp::create(b, aFrag, frag, acc[ct + p],
-                                               ArrayRef<int64_t>{16, 8, 16});
+        acc[ct + p] = mma(aFrag, frag, acc[ct + p]);
       }
     }
   }
   return acc;
+}
+
+Value ContractionKernelBuilder::mma(Value a, Value bFrag, Value acc) {
+  if (operand.isF16())
+    return nvgpu::MmaSyncOp::create(b, a, bFrag, acc,
+                                    ArrayRef<int64_t>{16, 8, 16});
+  auto i32 = b.getI32Type();
+  auto registers = [&](Value fragment, int64_t count) {
+    SmallVector<Value> regs;
+    for (int64_t i = 0; i < count; ++i) {
+      Value pair = vector::ExtractOp::create(b, fragment, i);
+      Value word =
+          vector::BitCastOp::create(b, VectorType::get({1}, i32), pair);
+      regs.push_back(vector::ExtractOp::create(b, word, 0));
+    }
+    return regs;
+  };
+  SmallVector<Value> c;
+  for (int64_t r = 0; r < 2; ++r)
+    for (int64_t col = 0; col < 2; ++col)
+      c.push_back(vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r, col}));
+  auto resultType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  Value d = NVVM::MmaOp::create(
+      b, resultType, registers(a, 4), registers(bFrag, 2), c, {16, 8, 16},
+      std::nullopt, std::nullopt,
+      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  SmallVector<Value> elements;
+  for (int64_t i = 0; i < 4; ++i)
+    elements.push_back(LLVM::ExtractValueOp::create(b, d, i));
+  return vector::FromElementsOp::create(b, acc.getType(), elements);
 }
 
 Value ContractionKernelBuilder::finish(Value sum, ArrayRef<Value> ivs) {
@@ -550,10 +608,8 @@ void ContractionKernelBuilder::store(ValueRange acc) {
         ivs[c.nDim] = n;
         Value sum =
             vector::ExtractOp::create(b, acc[ct], ArrayRef<int64_t>{r, cc});
-        SmallVector<Value> indices;
-        for (AffineExpr expr : c.resultMap.getResults())
-          indices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
-        memref::StoreOp::create(b, finish(sum, ivs), out, indices);
+        memref::StoreOp::create(b, finish(sum, ivs), out,
+                                indices(c.resultMap, ivs));
       }
 }
 
@@ -597,7 +653,8 @@ Value ContractionKernelBuilder::build() {
 
 Value uniform::detail::buildContractionKernel(ImplicitLocOpBuilder &b,
                                               const TensorCoreContraction &c,
-                                              SymbolTable &symbols) {
+                                              SymbolTable &symbols,
+                                              FloatType operand) {
   ContractionTiles tiles = *chooseContractionTiles(c);
-  return ContractionKernelBuilder(b, c, tiles, symbols).build();
+  return ContractionKernelBuilder(b, c, tiles, symbols, operand).build();
 }

@@ -35,11 +35,13 @@ mlir::FailureOr<ContractionTiles>
 chooseContractionTiles(const TensorCoreContraction &c);
 
 /// Builds the kernel for `c` at `b`'s insertion point (a gpu.launch on
-/// buffers of the operands, its shared tiles as workgroup globals in
-/// `symbols`); returns the tensor of the last op's result.
+/// buffers of the operands, its shared tiles of `operand` (f16 or bf16) as
+/// workgroup globals in `symbols`); returns the tensor of the last op's
+/// result.
 mlir::Value buildContractionKernel(mlir::ImplicitLocOpBuilder &b,
                                    const TensorCoreContraction &c,
-                                   mlir::SymbolTable &symbols);
+                                   mlir::SymbolTable &symbols,
+                                   mlir::FloatType operand);
 
 } // namespace uniform::detail
 

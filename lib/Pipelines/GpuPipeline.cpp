@@ -120,6 +120,8 @@ llvm::StringRef uniform::stringifyMatmulPrecision(MatmulPrecision precision) {
     return "f32";
   case MatmulPrecision::F16:
     return "f16";
+  case MatmulPrecision::BF16:
+    return "bf16";
   }
   llvm_unreachable("unknown MatmulPrecision");
 }
@@ -136,10 +138,11 @@ LogicalResult uniform::verifyGpuPipelineOptions(
               options.chip + "); use precision=f32");
     return failure();
   }
-  if (options.matmulPrecision == MatmulPrecision::F16 &&
+  if (options.matmulPrecision != MatmulPrecision::F32 &&
       smVersion(options.chip).value_or(0) < 80) {
-    emitError("uniform-gpu-pipeline: matmul-precision=f16 needs the tensor "
-              "cores of sm_80 or newer (chip=" +
+    emitError("uniform-gpu-pipeline: matmul-precision=" +
+              stringifyMatmulPrecision(options.matmulPrecision) +
+              " needs the tensor cores of sm_80 or newer (chip=" +
               options.chip + "); use matmul-precision=f32");
     return failure();
   }
@@ -183,8 +186,12 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   }
   // Products on the tensor cores, with the elementwise ops fused around
   // them.
-  if (options.matmulPrecision == MatmulPrecision::F16)
-    pm.addPass(createGpuTensorCoreContractions());
+  if (options.matmulPrecision != MatmulPrecision::F32) {
+    GpuTensorCoreContractionsOptions contractionOptions;
+    contractionOptions.operands =
+        stringifyMatmulPrecision(options.matmulPrecision).str();
+    pm.addPass(createGpuTensorCoreContractions(contractionOptions));
+  }
   if (options.fuseKernels)
     pm.addPass(bufferization::createEmptyTensorEliminationPass());
   detail::addBufferizationPasses(pm);

@@ -20,6 +20,8 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -28,6 +30,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace uniform {
 #define GEN_PASS_DEF_GPUTENSORCORECONTRACTIONS
@@ -52,20 +55,16 @@ static bool isScalarArithmetic(Operation *op) {
 }
 
 /// Collects, in body order, the ops of `body` that `root` is computed from;
-/// every block argument they read must satisfy `allowed`. Values from
-/// outside the body are taken as they are.
+/// fails unless they are all scalar arithmetic. Block arguments and values
+/// from outside the body are leaves.
 static LogicalResult sliceOf(Value root, Block *body,
-                             function_ref<bool(BlockArgument)> allowed,
                              SmallVectorImpl<Operation *> &ops) {
   llvm::SetVector<Operation *> seen;
   SmallVector<Value> worklist = {root};
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
-    if (auto arg = dyn_cast<BlockArgument>(v)) {
-      if (arg.getOwner() == body && !allowed(arg))
-        return failure();
+    if (isa<BlockArgument>(v))
       continue;
-    }
     Operation *def = v.getDefiningOp();
     if (def->getBlock() != body || seen.contains(def))
       continue;
@@ -78,11 +77,6 @@ static LogicalResult sliceOf(Value root, Block *body,
   llvm::sort(ops,
              [](Operation *x, Operation *y) { return x->isBeforeInBlock(y); });
   return success();
-}
-
-/// Whether `map` (a projected permutation) reads loop dimension `dim`.
-static bool readsDim(AffineMap map, unsigned dim) {
-  return map.isFunctionOfDim(dim);
 }
 
 /// Whether `map` lists loop dimensions 0..rank-1 in order.
@@ -148,7 +142,7 @@ static llvm::SmallBitVector dimsRead(linalg::GenericOp op,
       return;
     AffineMap map = op.getMatchingIndexingMap(op.getMatchingOpOperand(arg));
     for (unsigned d = 0; d < op.getNumLoops(); ++d)
-      if (readsDim(map, d))
+      if (map.isFunctionOfDim(d))
         dims.set(d);
   };
   note(root);
@@ -223,9 +217,8 @@ uniform::matchTensorCoreContraction(linalg::GenericOp op, std::string *whyNot) {
   c.nDim = loops - 2;
   auto [x, y] = *terms;
   SmallVector<Operation *> xOps, yOps;
-  auto anyArg = [](BlockArgument) { return true; };
-  if (failed(sliceOf(x, op.getBody(), anyArg, xOps)) ||
-      failed(sliceOf(y, op.getBody(), anyArg, yOps)))
+  if (failed(sliceOf(x, op.getBody(), xOps)) ||
+      failed(sliceOf(y, op.getBody(), yOps)))
     return fail("factors computed by more than scalar arithmetic");
   llvm::SmallBitVector xDims = dimsRead(op, xOps, x);
   llvm::SmallBitVector yDims = dimsRead(op, yOps, y);
@@ -259,7 +252,8 @@ uniform::matchTensorCoreContraction(linalg::GenericOp op, std::string *whyNot) {
 
 FailureOr<Value>
 uniform::lowerContractionToTensorCores(RewriterBase &rewriter,
-                                       const TensorCoreContraction &c) {
+                                       const TensorCoreContraction &c,
+                                       TensorCoreOperands operands) {
   Operation *last = c.lastOp();
   linalg::GenericOp op = c.op;
   Operation *symbolScope = SymbolTable::getNearestSymbolTable(op);
@@ -270,7 +264,10 @@ uniform::lowerContractionToTensorCores(RewriterBase &rewriter,
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(last);
   ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-  Value result = detail::buildContractionKernel(b, c, symbols);
+  FloatType operand = operands == TensorCoreOperands::BF16
+                          ? FloatType(b.getBF16Type())
+                          : FloatType(b.getF16Type());
+  Value result = detail::buildContractionKernel(b, c, symbols, operand);
   rewriter.replaceOp(last, result);
   // The ops before the last, each now without its one user.
   if (!c.epilogue.empty()) {
@@ -285,8 +282,30 @@ uniform::lowerContractionToTensorCores(RewriterBase &rewriter,
 }
 
 namespace {
+/// No memory effects: nvvm.mma.sync only reads and writes registers (the
+/// bf16 kernels issue it before bufferization, whose deallocation refuses
+/// ops with unknown effects).
+struct MmaMemoryEffects
+    : public MemoryEffectOpInterface::ExternalModel<MmaMemoryEffects,
+                                                    NVVM::MmaOp> {
+  void
+  getEffects(Operation *,
+             SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                 &) const {}
+};
+} // namespace
+
+void uniform::registerTensorCoreContractionInterfaces(
+    DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, NVVM::NVVMDialect *) {
+    NVVM::MmaOp::attachInterface<MmaMemoryEffects>(*ctx);
+  });
+}
+
+namespace {
 struct ContractionPattern : public OpRewritePattern<linalg::GenericOp> {
-  using OpRewritePattern::OpRewritePattern;
+  ContractionPattern(MLIRContext *context, uniform::TensorCoreOperands operands)
+      : OpRewritePattern(context), operands(operands) {}
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rewriter) const override {
     std::string whyNot;
@@ -294,8 +313,9 @@ struct ContractionPattern : public OpRewritePattern<linalg::GenericOp> {
         uniform::matchTensorCoreContraction(op, &whyNot);
     if (failed(c))
       return rewriter.notifyMatchFailure(op, whyNot);
-    return uniform::lowerContractionToTensorCores(rewriter, *c);
+    return uniform::lowerContractionToTensorCores(rewriter, *c, operands);
   }
+  uniform::TensorCoreOperands operands;
 };
 
 struct GpuTensorCoreContractionsPass
@@ -304,13 +324,26 @@ struct GpuTensorCoreContractionsPass
   using Base::Base;
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
-    // Buffer deallocation after this pass must see the barriers' effects.
+    // Buffer deallocation after this pass must see the barriers' effects,
+    // and that nvvm.mma.sync has none.
     uniform::registerGpuSynchronizationMemoryEffects(registry);
+    uniform::registerTensorCoreContractionInterfaces(registry);
   }
 
   void runOnOperation() override {
+    std::optional<uniform::TensorCoreOperands> parsed =
+        llvm::StringSwitch<std::optional<uniform::TensorCoreOperands>>(operands)
+            .Case("f16", uniform::TensorCoreOperands::F16)
+            .Case("bf16", uniform::TensorCoreOperands::BF16)
+            .Default(std::nullopt);
+    if (!parsed) {
+      getOperation().emitError("uniform-gpu-tensor-core-contractions: "
+                               "operands must be f16 or bf16, got '")
+          << operands << "'";
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    uniform::populateGpuTensorCoreContractionPatterns(patterns);
+    uniform::populateGpuTensorCoreContractionPatterns(patterns, *parsed);
     FrozenRewritePatternSet frozen(std::move(patterns));
     SmallVector<Operation *> ops;
     getOperation()->walk([&](linalg::GenericOp op) { ops.push_back(op); });
@@ -322,6 +355,6 @@ struct GpuTensorCoreContractionsPass
 } // namespace
 
 void uniform::populateGpuTensorCoreContractionPatterns(
-    RewritePatternSet &patterns) {
-  patterns.add<ContractionPattern>(patterns.getContext());
+    RewritePatternSet &patterns, TensorCoreOperands operands) {
+  patterns.add<ContractionPattern>(patterns.getContext(), operands);
 }

@@ -6,6 +6,18 @@
 // numbers are the CUDA emulator's to check
 // (test/Integration/GPU/Emulator/tensor-core-contractions.test).
 // RUN: uniform-opt %s --uniform-gpu-tensor-core-contractions --canonicalize --cse | FileCheck %s
+// RUN: uniform-opt %s --uniform-gpu-tensor-core-contractions=operands=bf16 --canonicalize --cse | FileCheck %s --check-prefix=BF16
+// RUN: not uniform-opt %s --uniform-gpu-tensor-core-contractions=operands=f8 2>&1 | FileCheck %s --check-prefix=OPERANDS
+// OPERANDS: error: uniform-gpu-tensor-core-contractions: operands must be f16 or bf16, got 'f8'
+
+// bf16 tiles; the NVGPU lowering does not type bf16 mma.sync, so the
+// kernel issues NVVM's on the fragments' 32-bit registers.
+// BF16:       memref.global {{.*}} : memref<32x40xbf16, #gpu.address_space<workgroup>>
+// BF16-LABEL: func.func @bias_relu_residual(
+// BF16:           arith.truncf {{.*}} : vector<4xf32> to vector<4xbf16>
+// BF16:           nvgpu.ldmatrix {{.*}} -> vector<4x2xbf16>
+// BF16:           vector.bitcast {{.*}} : vector<2xbf16> to vector<1xi32>
+// BF16:           nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 
 #mA = affine_map<(d0, d1, d2) -> (d0, d2)>
 #mB = affine_map<(d0, d1, d2) -> (d2, d1)>
@@ -118,6 +130,22 @@ func.func @batched(%a: tensor<3x33x24xf32>, %b: tensor<3x24x40xf32>, %init: tens
     linalg.yield %s : f32
   } -> tensor<3x33x40xf32>
   return %mm : tensor<3x33x40xf32>
+}
+
+// B read through a map with a constant index (a leading unit dimension
+// that broadcasts): staged by 4 along N from row 0.
+// CHECK-LABEL: func.func @unit_dim(
+// CHECK:         gpu.launch
+// CHECK:           vector.load %{{.*}}[%c0, {{.*}}] {alignment = 16 : i64} : memref<1x32x48xf32>, vector<4xf32>
+// CHECK:           nvgpu.mma.sync
+func.func @unit_dim(%a: tensor<40x32xf32>, %b: tensor<1x32x48xf32>, %init: tensor<40x48xf32>) -> tensor<40x48xf32> {
+  %mm = linalg.generic {indexing_maps = [#mA, affine_map<(d0, d1, d2) -> (0, d2, d1)>, #mC], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<40x32xf32>, tensor<1x32x48xf32>) outs(%init : tensor<40x48xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<40x48xf32>
+  return %mm : tensor<40x48xf32>
 }
 
 // CHECK-LABEL: func.func @conv1x1_chw(

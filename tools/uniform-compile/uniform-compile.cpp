@@ -81,7 +81,9 @@ static cl::opt<uniform::MatmulPrecision> matmulPrecision(
                           "SIMT kernels (default)"),
                clEnumValN(uniform::MatmulPrecision::F16, "f16",
                           "tensor-core kernels with the elementwise ops "
-                          "around them (f16 inputs, f32 sums)")));
+                          "around them (f16 inputs, f32 sums)"),
+               clEnumValN(uniform::MatmulPrecision::BF16, "bf16",
+                          "the same with bf16 inputs (f32's range)")));
 static cl::opt<std::string> attentionTiles(
     cl::cat(toolOptions), "attention-tiles",
     cl::desc("For --target=cuda: tile shapes of the fused attention kernels, "

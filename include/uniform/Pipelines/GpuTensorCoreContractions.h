@@ -19,6 +19,10 @@
 
 namespace uniform {
 
+/// What the tensor cores multiply: f16 (11 significant bits, magnitudes
+/// from 6e-8 to 65504) or bf16 (8 significant bits, f32's range).
+enum class TensorCoreOperands { F16, BF16 };
+
 /// A contraction the tensor-core kernel takes, as matchTensorCoreContraction
 /// reads it. Loop dimensions of `op`: the last is the reduction (K), the one
 /// before it the result's last dimension (N); every other parallel dimension
@@ -72,15 +76,20 @@ matchTensorCoreContraction(mlir::linalg::GenericOp op,
 /// operands and `bufferization.to_tensor` of its result, with its shared
 /// tiles as workgroup globals in the nearest symbol table. Returns the new
 /// result.
-mlir::FailureOr<mlir::Value>
-lowerContractionToTensorCores(mlir::RewriterBase &rewriter,
-                              const TensorCoreContraction &contraction);
+mlir::FailureOr<mlir::Value> lowerContractionToTensorCores(
+    mlir::RewriterBase &rewriter, const TensorCoreContraction &contraction,
+    TensorCoreOperands operands = TensorCoreOperands::F16);
+
+/// Registers what buffer deallocation needs after the bf16 kernels: that
+/// nvvm.mma.sync has no memory effects.
+void registerTensorCoreContractionInterfaces(mlir::DialectRegistry &registry);
 
 /// Adds the pattern of uniform-gpu-tensor-core-contractions
 /// (matchTensorCoreContraction, then lowerContractionToTensorCores, on
 /// every linalg.generic).
 void populateGpuTensorCoreContractionPatterns(
-    mlir::RewritePatternSet &patterns);
+    mlir::RewritePatternSet &patterns,
+    TensorCoreOperands operands = TensorCoreOperands::F16);
 
 } // namespace uniform
 

@@ -628,16 +628,23 @@ def GpuTensorCoreContractions
     Taken: static shapes, f32 or f16 factors and result, every operand read
     through a projected permutation, M (the product of the parallel
     dimensions that only the A side reads), N (the result's last dimension)
-    and K each at least 16. The inputs are rounded to f16 (11 significant
-    bits; values beyond 65504 become infinities), so this is the
-    `matmul-precision=f16` path of `uniform-gpu-pipeline` (sm_80 and
+    and K each at least 16. The inputs are rounded to `operands`: f16 (11
+    significant bits; magnitudes above 65504 become infinities, below 6e-8
+    zeros) or bf16 (8 significant bits, f32's range); this is the
+    `matmul-precision=f16|bf16` path of `uniform-gpu-pipeline` (sm_80 and
     newer). Others are left to the SIMT loops. A module pass: the shared
     tiles are workgroup globals of the module.
   }];
+  let options = [
+    Option<"operands", "operands", "std::string", /*default=*/"\"f16\"",
+           "What the tensor cores multiply: f16 or bf16">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::NVVM::NVVMDialect",
                            "::mlir::nvgpu::NVGPUDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];

@@ -57,9 +57,11 @@ enum class MatmulPrecision {
   /// (uniform-gpu-tensor-core-contractions): f16 inputs, f32 accumulation
   /// (sm_80 and newer).
   F16,
+  /// The same with bf16 inputs: f32's range, 8 significant bits.
+  BF16,
 };
 
-/// The option spelling of `matmul-precision`: f32 or f16.
+/// The option spelling of `matmul-precision`: f32, f16 or bf16.
 llvm::StringRef stringifyMatmulPrecision(MatmulPrecision precision);
 
 /// The graph-level options both pipelines share.
@@ -182,7 +184,10 @@ struct GpuPipelineOptions
           clEnumValN(MatmulPrecision::F16, "f16",
                      "tensor-core kernels where the shapes allow, with the "
                      "elementwise ops around them: f16 inputs, f32 "
-                     "accumulation; sm_80 and newer"))};
+                     "accumulation; sm_80 and newer"),
+          clEnumValN(MatmulPrecision::BF16, "bf16",
+                     "the same with bf16 inputs (f32's range, 8 "
+                     "significant bits)"))};
   Option<std::string> attentionTiles{
       *this, "attention-tiles",
       llvm::cl::desc("Tile shapes of the fused attention kernels per shape "

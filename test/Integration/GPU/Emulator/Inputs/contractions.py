@@ -16,6 +16,9 @@ Cases (M, N, K: rows, columns, reduction):
                       and shift, ReLU6, written back as CHW (a transposed
                       store)
   f16                 f16 operands and result, 32 x 64 x 48
+  wide                UniForm-l's 7x7 stage: a 1x1 convolution reading
+                      CHW (192 x 7 x 7) into 288 filters, a bias broadcast
+                      as the init, ReLU after (blocks of 16 x 128)
 """
 import sys
 
@@ -192,6 +195,45 @@ func.func @main(%a: {ty((m, k), "f16")}, %b: {ty((k, n), "f16")}) -> {ty((m, n),
 }}
 """
     return mlir, [a, b], ref
+
+
+@case
+def wide(rng):
+    c, h, w, f = 192, 7, 7, 288
+    x = rng.standard_normal((c, h, w)).astype(np.float32)
+    wt = (rng.standard_normal((c, f)) * c ** -0.5).astype(np.float32)
+    bias = rng.standard_normal(f).astype(np.float32)
+    y = np.einsum("chw,cf->hwf", x.astype(np.float64), wt) + bias
+    ref = np.maximum(y, 0)
+    mlir = f"""
+#mA = affine_map<(d0, d1, d2, d3) -> (d3, d0, d1)>
+#mB = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+#mC = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#ch = affine_map<(d0, d1, d2) -> (d2)>
+func.func @main(%x: {ty((c, h, w))}, %w: {ty((c, f))}, %bias: {ty((f,))}) -> {ty((h, w, f))} {{
+  %e = tensor.empty() : {ty((h, w, f))}
+  %init = linalg.generic {{indexing_maps = [#ch, #id], iterator_types = ["parallel", "parallel", "parallel"]}} ins(%bias : {ty((f,))}) outs(%e : {ty((h, w, f))}) {{
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }} -> {ty((h, w, f))}
+  %conv = linalg.generic {{indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}} ins(%x, %w : {ty((c, h, w))}, {ty((c, f))}) outs(%init : {ty((h, w, f))}) {{
+  ^bb0(%in: f32, %wt: f32, %out: f32):
+    %p = arith.mulf %in, %wt : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  }} -> {ty((h, w, f))}
+  %e2 = tensor.empty() : {ty((h, w, f))}
+  %relu = linalg.generic {{indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}} ins(%conv : {ty((h, w, f))}) outs(%e2 : {ty((h, w, f))}) {{
+  ^bb0(%v: f32, %out: f32):
+    %lo = arith.constant 0.0 : f32
+    %r = arith.maximumf %v, %lo : f32
+    linalg.yield %r : f32
+  }} -> {ty((h, w, f))}
+  return %relu : {ty((h, w, f))}
+}}
+"""
+    return mlir, [x, wt, bias], ref
 
 
 def main():
