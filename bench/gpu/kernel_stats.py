@@ -3,7 +3,7 @@
 
   /usr/bin/python3 bench/gpu/kernel_stats.py [--build-dir build]
       [--models m0,m0-like,mobilenet_v3_small,efficientnet_b0] [--no-iree]
-      [--emulate] [--matmul-precision f32|f16] [--csv FILE]
+      [--emulate] [--matmul-precision f32|f16|bf16] [--csv FILE]
 
 A benchmark, not a test. Each model is exported to ONNX (random weights, no
 downloads): UniForm m0-m5 from examples/uniform/models.py, `m0-like` from
@@ -31,7 +31,7 @@ each it prints, in one run:
     memory). About half a minute per UniForm model (m5: 3 minutes), minutes
     for the torchvision ones.
 
---matmul-precision f16 compiles ours with the matmuls and 1x1
+--matmul-precision f16 (or bf16) compiles ours with the matmuls and 1x1
 convolutions on the tensor cores (uniform-gpu-pipeline's
 matmul-precision; the default f32 keeps them SIMT loops).
 
@@ -176,10 +176,10 @@ def main():
     parser.add_argument("--emulate", action="store_true",
                         help="add the emulator's global MB and bank "
                         "conflicts per inference")
-    parser.add_argument("--matmul-precision", choices=("f32", "f16"),
+    parser.add_argument("--matmul-precision", choices=("f32", "f16", "bf16"),
                         default="f32",
                         help="ours with the products on the tensor cores "
-                        "(f16) or SIMT loops (f32, the default)")
+                        "(f16 or bf16) or SIMT loops (f32, the default)")
     parser.add_argument("--csv")
     args = parser.parse_args()
     bin_dir = os.path.join(args.build_dir, "bin")
