@@ -611,29 +611,22 @@ def GpuTensorCoreContractions
     : Pass<"uniform-gpu-tensor-core-contractions", "::mlir::ModuleOp"> {
   let summary = "Matmuls and 1x1 convolutions as tensor-core kernels";
   let description = [{
-    Replaces every linalg.generic on tensors that multiplies and sums over
-    one innermost reduction dimension (a matmul, a batched matmul, a 1x1
-    convolution in NHWC or NCHW order, with any elementwise prologue that
-    `uniform-gpu-fuse-linalg` fused into its operands) by one gpu.launch of
-    a tiled tensor-core kernel: per step of 32 (or 16) along K each block
-    stages its A and B tiles in shared memory as f16, each warp loads them
-    with ldmatrix and accumulates 16 x 32 (or 16 x 16) results in f32 with
-    mma.sync.m16n8k16. The kernel also computes the op's initial value (a
-    linalg.fill, or an elementwise generic such as a bias broadcast) and
-    runs the chain of elementwise generics that consume the result (each
-    the only user of the one before it, reading it in loop order: bias,
-    BatchNorm, activations, a residual add) on each element before storing
-    it, so that they are one kernel, as the SIMT loops were.
-
-    Taken: static shapes, f32 or f16 factors and result, every operand read
-    through a projected permutation, M (the product of the parallel
-    dimensions that only the A side reads), N (the result's last dimension)
-    and K each at least 16. The inputs are rounded to `operands`: f16 (11
-    significant bits; magnitudes above 65504 become infinities, below 6e-8
-    zeros) or bf16 (8 significant bits, f32's range); this is the
+    Replaces every linalg.generic on tensors that sums products over one
+    innermost reduction (a matmul, a batched matmul, a 1x1 convolution in
+    NHWC or NCHW order, with any elementwise prologue fused into its
+    operands), together with the op that makes its init (a fill, a bias
+    broadcast) and the chain of elementwise generics that consume its
+    result (bias, BatchNorm, activations, a residual add; the last may
+    write a permutation), by one gpu.launch: per step along K each block
+    stages A and B in shared memory as f16 or bf16 (`operands`), each warp
+    reads them with ldmatrix and accumulates 16 x 32 results in f32 with
+    mma.sync.m16n8k16, and each element goes through the epilogue before
+    its one store. Taken: static shapes, f32 or f16 factors and result,
+    operands read through projected permutations, M, N and K of at least
+    16; the rest stays SIMT loops. f16 has 11 significant bits (beyond
+    65504 infinities, below 6e-8 zeros), bf16 8 with f32's range: the
     `matmul-precision=f16|bf16` path of `uniform-gpu-pipeline` (sm_80 and
-    newer). Others are left to the SIMT loops. A module pass: the shared
-    tiles are workgroup globals of the module.
+    newer). A module pass: the shared tiles are module globals.
   }];
   let options = [
     Option<"operands", "operands", "std::string", /*default=*/"\"f16\"",
