@@ -76,8 +76,14 @@ private:
 
   // Evaluating the linalg bodies at loop indices `ivs` (one per loop of the
   // contraction; the init and epilogue ops' loops are its first ones).
+  /// Sets ivs of `dims` (row-major, the last fastest) from their flattened
+  /// index `linear`.
+  void delinearize(SmallVectorImpl<Value> &ivs, Value linear,
+                   ArrayRef<unsigned> dims);
   /// Sets ivs of the row dimensions from the flattened row `m`.
-  void setRows(SmallVectorImpl<Value> &ivs, Value m);
+  void setRows(SmallVectorImpl<Value> &ivs, Value m) {
+    delinearize(ivs, m, c.rowDims);
+  }
   /// The indices `map` gives at loop indices `ivs`.
   SmallVector<Value> indices(AffineMap map, ArrayRef<Value> ivs);
   Value load(linalg::GenericOp g, OpOperand *operand, ArrayRef<Value> ivs);
@@ -224,11 +230,7 @@ void ContractionKernelBuilder::setUpBlock(
   nBase = arith::MulIOp::create(b, launch.getBlockIds().x, idx(t.blockCols()));
   mBase = arith::MulIOp::create(b, launch.getBlockIds().y, idx(t.blockRows()));
   baseIvs.assign(c.op.getNumLoops(), Value());
-  Value rest = launch.getBlockIds().z;
-  for (unsigned d : llvm::reverse(c.batchDims)) {
-    baseIvs[d] = d == c.batchDims.front() ? rest : rem(rest, ranges[d]);
-    rest = div(rest, ranges[d]);
-  }
+  delinearize(baseIvs, launch.getBlockIds().z, c.batchDims);
   tid = launch.getThreadIds().x;
   Value lane = rem(tid, 32), warp = div(tid, 32);
   warpRow = mul(div(warp, t.colWarps), 16);
@@ -247,11 +249,17 @@ void ContractionKernelBuilder::setUpBlock(
 // Evaluating the bodies
 //===----------------------------------------------------------------------===//
 
-void ContractionKernelBuilder::setRows(SmallVectorImpl<Value> &ivs, Value m) {
-  for (unsigned d : llvm::reverse(c.rowDims)) {
-    ivs[d] = d == c.rowDims.front() ? m : rem(m, ranges[d]);
-    m = div(m, ranges[d]);
+void ContractionKernelBuilder::delinearize(SmallVectorImpl<Value> &ivs,
+                                           Value linear,
+                                           ArrayRef<unsigned> dims) {
+  if (dims.empty())
+    return;
+  // The outermost dimension takes what is left: `linear` is in range.
+  for (unsigned d : llvm::reverse(dims.drop_front())) {
+    ivs[d] = rem(linear, ranges[d]);
+    linear = div(linear, ranges[d]);
   }
+  ivs[dims.front()] = linear;
 }
 
 SmallVector<Value> ContractionKernelBuilder::indices(AffineMap map,
