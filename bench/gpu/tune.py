@@ -109,11 +109,11 @@ def shape_class(spec):
     return "window" if int(parse_spec(spec)["M"]) <= WINDOW_KEYS else "stream"
 
 
-def warps_per_block(isa):
+def warps_per_block(isa, kernel):
     """Warps of the fused kernel's blocks: its PTX's .maxntid (a stream's
     column groups may take more warps than stream-warps)."""
     with open(isa) as f:
-        found = re.search(r"\.entry forward_kernel\b.*?\.maxntid (\d+)",
+        found = re.search(r"\.entry " + kernel + r"\b.*?\.maxntid (\d+)",
                           f.read(), re.DOTALL)
     if not found:
         raise RuntimeError("no .maxntid in " + isa)
@@ -121,26 +121,29 @@ def warps_per_block(isa):
 
 
 def ptxas(isa):
-    """(registers, shared bytes, spilled, mma.sync) of the fused kernel."""
+    """(name, registers, shared bytes, spilled, mma.sync) of the fused
+    kernel: the one with the most mma.sync (f32 inputs also get a kernel
+    that rounds them to f16, which has none)."""
     out = subprocess.run([PYTHON, PTXAS_REPORT, isa], text=True,
                          capture_output=True).stdout
-    for line in out.splitlines():
-        f = line.split()
-        if len(f) >= 10 and f[1] == "forward_kernel":
-            return (int(f[2]), int(f[3]), int(f[4]) + int(f[5]) > 0,
-                    int(f[7]))
-    raise RuntimeError("no forward_kernel in ptxas's report:\n" + out)
+    rows = [line.split() for line in out.splitlines()]
+    rows = [f for f in rows if len(f) >= 10 and f[1].startswith("forward_kernel")
+            and f[2].isdigit()]
+    if not rows:
+        raise RuntimeError("no forward_kernel in ptxas's report:\n" + out)
+    f = max(rows, key=lambda f: int(f[7]))
+    return (f[1], int(f[2]), int(f[3]), int(f[4]) + int(f[5]) > 0, int(f[7]))
 
 
-def profile_totals(text):
-    """The emulator profile's total row as a dict."""
+def profile_row(text, kernel):
+    """The emulator profile's row of `kernel` as a dict."""
     for line in text.splitlines():
         f = line.split()
-        if f and f[0] == "total" and len(f) >= 15:
+        if f and f[0].split("#")[0] == kernel and len(f) >= 15:
             return {"threads": int(f[2]), "ir": int(f[3]), "mma": int(f[5]),
                     "cp.async": int(f[8]), "barriers": int(f[9]),
                     "global_mb": float(f[12]), "conflict": f[14]}
-    raise RuntimeError("no totals in the emulator's profile:\n" + text)
+    raise RuntimeError(f"no {kernel} in the emulator's profile:\n" + text)
 
 
 def distinct_bytes(spec):
@@ -191,9 +194,9 @@ def assemble(bin_dir, work, tiles, args):
     isa = os.path.join(work, "isa.mlir")
     run([os.path.join(bin_dir, "uniform-opt"), case,
          pipeline + " format=isa", "-o", isa])
-    registers, shared, spilled, mma = ptxas(isa)
-    row.update(registers=registers, shared=shared,
-               warps=warps_per_block(isa))
+    kernel, registers, shared, spilled, mma = ptxas(isa)
+    row.update(kernel=kernel, registers=registers, shared=shared,
+               warps=warps_per_block(isa, kernel))
     if mma == 0:
         return dict(row, rejected="not fused")
     if spilled:
@@ -206,6 +209,7 @@ def assemble(bin_dir, work, tiles, args):
 def try_candidate(bin_dir, work, spec, tiles, args):
     """One row of the sweep: the candidate's numbers, or why it is out."""
     row = assemble(bin_dir, work, tiles, args)
+    kernel = row.pop("kernel")
     if "rejected" in row:
         return row
     case = os.path.join(work, "case.mlir")
@@ -230,7 +234,7 @@ def try_candidate(bin_dir, work, spec, tiles, args):
     if check.returncode != 0:
         return dict(row, rejected="wrong result")
     if emulated:
-        counts = profile_totals(result)
+        counts = profile_row(result, kernel)
         row.update(counts)
         row["score_us"] = 1e6 * estimate(spec, counts, registers, shared,
                                          row["warps"])
@@ -284,6 +288,7 @@ def prepare(bin_dir, args):
 
         def library(tiles):
             row = assemble(bin_dir, work, tiles, args)
+            row.pop("kernel")
             if "rejected" not in row:
                 lib = f"lib{name.replace('-', '_')}_{candidates.index(tiles)}.so"
                 run([os.path.join(bin_dir, "uniform-compile"),

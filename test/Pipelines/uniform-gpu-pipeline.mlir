@@ -23,14 +23,14 @@
 // kernel on tensor cores instead of SIMT kernels (this file's Dv = 4 is too
 // narrow for it: Dv must be a multiple of 8).
 // RUN: uniform-opt %uniform_src_root/examples/attention/uniform-layer.mlir --uniform-gpu-pipeline="format=isa precision=f16" | FileCheck %s --check-prefix=F16
-// The four heads' values are stacked (tensor.concat from attn-reuse-heads)
-// by one gpu.memcpy, to offset 0, and one kernel for the other three
-// heads: gpu.memcpy's lowering ignores a subview's offset, so copies into
-// the other heads' slots must not use it, and their three loops (the same
-// iteration space, independent) fuse into one. Then the fused attention,
-// and a kernel that lays its result out as the function returns it.
+// The inputs are f32: Q, K and the four heads' values are rounded to f16
+// for the fused kernel, the values as they are stacked (tensor.concat from
+// attn-reuse-heads). Those loops have one iteration space and are
+// independent: they fuse into one kernel, and no gpu.memcpy is left (its
+// lowering ignores a subview's offset, so copies into the other heads'
+// slots must not use it anyway). Then the fused attention, and a kernel
+// that lays its result out as the function returns it.
 // F16-LABEL:   llvm.func @uniform_per_head(
-// F16-COUNT-1:   llvm.call @mgpuMemcpy
 // F16-NOT:       llvm.call @mgpuMemcpy
 // F16-COUNT-3:   gpu.launch_func
 // F16-NOT:       gpu.launch_func

@@ -63,8 +63,9 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
       fragments;
     - a window (M at most `tiles`' window-keys, 64: UniForm's windows) takes
       all keys in one step; a stream takes steps of stream-keys (32);
-      keys and values are staged in shared memory as f16, 16 bytes a copy
-      (cp.async from f16 inputs, converting loads from f32), with two
+      keys and values are staged in shared memory as f16, 16 bytes a
+      cp.async copy (f32 inputs are rounded to f16 in front of the
+      kernel, where that fuses into the ops computing them), with two
       copies of what changes during a block (the window's value chunk, the
       stream's K, V and bias) when they fit, so that the next chunk or
       step is copied while the warps compute;
@@ -117,6 +118,7 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::NVVM::NVVMDialect",

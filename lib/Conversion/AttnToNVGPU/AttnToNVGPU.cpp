@@ -7,7 +7,10 @@
 // output rescaled at each step), and multiply the probabilities, reused as
 // the A operand straight from the accumulators, by the values with
 // `nvgpu.mma.sync` again. Q, K and V are staged in shared memory as f16, 16
-// bytes a copy (cp.async from f16 inputs). For `attn.reuse` one block
+// bytes a cp.async copy; f32 inputs are rounded to f16 by elementwise ops in
+// front of the kernel, which fuse into the ops that compute them (the
+// kernel's own f32 loads and conversions took registers that spilled some
+// streams under the 128-register cap). For `attn.reuse` one block
 // computes a query tile's attention matrix once and applies it to every
 // head's values (the value tile is H*Dv wide, in chunks); for `attn.mha`
 // each block does one head. The tile shapes depend on the shape class
@@ -45,11 +48,13 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/PatternMatch.h"
@@ -91,7 +96,6 @@ static FailureOr<Mutation> parseMutation(StringRef name) {
 /// f16 tiles fits.
 static LogicalResult chooseStaging(KernelShape &s) {
   s.vectorKeyWidth = s.dk % 8 == 0;
-  s.asyncCopy = s.elementType.isF16();
   auto tileBytes = [](int64_t rows, int64_t cols) {
     return 2 * rows * (cols + tilePad(cols));
   };
@@ -203,7 +207,8 @@ static FailureOr<KernelShape> matchShape(OpTy op, bool reuse,
     return failure();
   KernelShape s;
   s.reuse = reuse;
-  s.elementType = element;
+  s.convertInputs = element.isF32();
+  s.resultElementType = element;
   s.batch = q.getDimSize(0);
   s.heads = v.getDimSize(1);
   s.n = q.getDimSize(q.getRank() - 2);
@@ -315,6 +320,50 @@ void uniform::registerGpuSynchronizationMemoryEffects(
 }
 
 namespace {
+/// `tensor` (f32) rounded to f16. Stacked heads (tensor.concat, or
+/// tensor.insert_slice into tensor.empty) and reshapes are rebuilt in f16
+/// around their rounded parts, so that each rounding can fuse into the op
+/// that computes its part; anything else is rounded by an elementwise
+/// linalg.generic.
+Value truncateToF16(ImplicitLocOpBuilder &b, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  auto f16Type = type.clone(b.getF16Type());
+  Operation *def = tensor.getDefiningOp();
+  if (auto empty = dyn_cast_or_null<tensor::EmptyOp>(def))
+    return tensor::EmptyOp::create(b, f16Type, empty.getDynamicSizes());
+  if (auto concat = dyn_cast_or_null<tensor::ConcatOp>(def)) {
+    SmallVector<Value> parts;
+    for (Value part : concat.getInputs())
+      parts.push_back(truncateToF16(b, part));
+    return tensor::ConcatOp::create(b, f16Type, concat.getDim(), parts);
+  }
+  if (auto insert = dyn_cast_or_null<tensor::InsertSliceOp>(def))
+    return tensor::InsertSliceOp::create(
+        b, truncateToF16(b, insert.getSource()),
+        truncateToF16(b, insert.getDest()), insert.getMixedOffsets(),
+        insert.getMixedSizes(), insert.getMixedStrides());
+  if (auto expand = dyn_cast_or_null<tensor::ExpandShapeOp>(def))
+    return tensor::ExpandShapeOp::create(
+        b, f16Type, truncateToF16(b, expand.getSrc()),
+        expand.getReassociationIndices(), expand.getMixedOutputShape());
+  if (auto collapse = dyn_cast_or_null<tensor::CollapseShapeOp>(def))
+    return tensor::CollapseShapeOp::create(
+        b, f16Type, truncateToF16(b, collapse.getSrc()),
+        collapse.getReassociationIndices());
+  Value init = tensor::EmptyOp::create(b, f16Type.getShape(), b.getF16Type());
+  AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, f16Type, tensor, init, ArrayRef<AffineMap>{identity, identity},
+      iterators, [](OpBuilder &nested, Location loc, ValueRange args) {
+        Value x =
+            arith::TruncFOp::create(nested, loc, nested.getF16Type(), args[0]);
+        linalg::YieldOp::create(nested, loc, x);
+      });
+  return generic.getResult(0);
+}
+
 template <typename OpTy>
 FailureOr<Value> fuseAttention(RewriterBase &rewriter, OpTy op,
                                const FusedAttentionTiles &tiles,
@@ -330,10 +379,15 @@ FailureOr<Value> fuseAttention(RewriterBase &rewriter, OpTy op,
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-  Value result =
-      buildFusedKernel(b, *shape, op.getScaleValue(), symbols, mutation,
-                       op.getQuery(), op.getKey(), op.getValue(),
-                       cast<RankedTensorType>(op.getResult().getType()));
+  Value query = op.getQuery(), key = op.getKey(), value = op.getValue();
+  if (shape->convertInputs) {
+    query = truncateToF16(b, query);
+    key = truncateToF16(b, key);
+    value = truncateToF16(b, value);
+  }
+  Value result = buildFusedKernel(
+      b, *shape, op.getScaleValue(), symbols, mutation, query, key, value,
+      cast<RankedTensorType>(op.getResult().getType()));
   rewriter.replaceOp(op, result);
   return result;
 }

@@ -10,12 +10,10 @@
 // FusedKernelSplit.cpp holds the stream of column groups,
 // FusedKernelMath.cpp the warps' arithmetic.
 //
-// Copies from f16 inputs are cp.async groups: every thread commits the same
-// groups in the same order, so `cp.async.wait_group N` followed by a block
-// barrier means that all but the newest N groups of every thread have
-// landed. Copies from f32 inputs are converted to f16 on the way and are
-// complete when the thread moves on; the commits and waits are then
-// omitted and the same barriers publish them.
+// The copies of Q, K and V (f16) are cp.async groups: every thread commits
+// the same groups in the same order, so `cp.async.wait_group N` followed by
+// a block barrier means that all but the newest N groups of every thread
+// have landed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -379,9 +377,6 @@ void KernelBuilder::stageVectors(Value tile, Value buffer, int64_t rows,
                                  int64_t cols, Value source, ValueFn valid,
                                  IndexFn index) {
   constexpr int64_t kUnit = 8; // f16: 16 bytes
-  if (!s.asyncCopy)
-    return stage(tile, buffer, rows, cols, kUnit, /*contiguousUnits=*/true,
-                 source, valid, index);
   forEachUnit(rows, cols, kUnit, [&](Value row, Value col) {
     // Outside N, M or Dk: copy no bytes (the 16 are zero-filled) from
     // element (0, 0) of the step, which exists.
@@ -400,14 +395,10 @@ void KernelBuilder::stageVectors(Value tile, Value buffer, int64_t rows,
 // The groups are NVVM's ops: the copies are issued in loops, and
 // nvgpu.device_async_create_group needs their tokens (with none it does
 // not parse back).
-void KernelBuilder::commitCopies() {
-  if (s.asyncCopy)
-    NVVM::CpAsyncCommitGroupOp::create(b);
-}
+void KernelBuilder::commitCopies() { NVVM::CpAsyncCommitGroupOp::create(b); }
 
 void KernelBuilder::waitCopies(int32_t pending) {
-  if (s.asyncCopy)
-    NVVM::CpAsyncWaitGroupOp::create(b, pending);
+  NVVM::CpAsyncWaitGroupOp::create(b, pending);
 }
 
 void KernelBuilder::stageQuery() {
@@ -633,7 +624,7 @@ void KernelBuilder::buildStreamingKernel(Value colBase) {
                idx(0), /*keyTiles=*/s.keyTileRows / 8);
     SoftmaxStep softmax =
         softmaxStep(sv, carried.take_front(2), carried.slice(2, 2));
-    if (s.buffers == 1 && s.asyncCopy) { // V's group
+    if (s.buffers == 1) { // V's group
       waitCopies(0);
       gpu::BarrierOp::create(b);
     }

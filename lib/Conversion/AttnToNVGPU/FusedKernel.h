@@ -64,12 +64,10 @@ struct KernelShape {
   bool linearGrid;
   // Staging. Q and K rows are copied 8 elements (16 bytes of the f16 tile)
   // at a time when Dk is a multiple of 8 (`vectorKeyWidth`), else one
-  // element at a time; V rows always (Dv is a multiple of 8). From f16
-  // inputs the copies are cp.async (`asyncCopy`): 16 bytes, zero-filled
-  // outside N and M, in flight while the warps compute; from f32 a 32-byte
-  // load converted to f16.
+  // element at a time; V rows always (Dv is a multiple of 8). The copies
+  // are cp.async: 16 bytes, zero-filled outside N and M, in flight while
+  // the warps compute.
   bool vectorKeyWidth;
-  bool asyncCopy;
   // Copies of the tiles that change during a block (1 or 2): the value
   // chunk's in the window kernel; K, V and the staged bias per key step in
   // the streaming kernel. With 2 the next chunk or step is copied into the
@@ -84,7 +82,11 @@ struct KernelShape {
   // scattered read per lane. The staged tile is -inf outside N and M, so
   // it also masks the keys past M.
   bool stageBias;
-  Type elementType;
+  // The kernel reads Q, K and V as f16. f32 inputs (convertInputs) are
+  // rounded to f16 by elementwise ops in front of it, which fuse into the
+  // ops that compute them; the result keeps the op's element type.
+  bool convertInputs;
+  Type resultElementType;
   Value bias; // broadcast to the scores by NumPy's rules, or null
 
   /// Query rows of a block.
@@ -232,8 +234,7 @@ private:
              bool contiguousUnits, Value source, ValueFn valid, IndexFn index,
              double fill = 0.0);
   /// The same in units of 8 elements (cols a multiple of 8, `valid` and
-  /// `index` taken at a unit's first column): cp.async from f16 sources,
-  /// else one aligned load converted to f16.
+  /// `index` taken at a unit's first column), by cp.async.
   void stageVectors(Value tile, Value buffer, int64_t rows, int64_t cols,
                     Value source, ValueFn valid, IndexFn index);
   /// Runs `body(row, col)` for every unit of `unit` elements of a rows x

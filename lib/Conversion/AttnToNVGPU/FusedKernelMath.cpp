@@ -294,8 +294,8 @@ void KernelBuilder::storeOutput(ValueRange o, ValueRange sums, Value colBase) {
   }
   // Each lane holds pairs of adjacent columns (2t, 2t + 1 of a tile), in
   // one head (Dv is a multiple of 8): one 8-byte store (4 for f16) each.
-  auto pairType = VectorType::get({2}, s.elementType);
-  int64_t pairAlign = 2 * s.elementType.getIntOrFloatBitWidth() / 8;
+  auto pairType = VectorType::get({2}, s.resultElementType);
+  int64_t pairAlign = 2 * s.resultElementType.getIntOrFloatBitWidth() / 8;
   for (auto [ct, acc] : llvm::enumerate(o)) {
     auto [h, d] = headOf(colBase, add(t2, 8 * ct));
     for (int64_t r = 0; r < 2; ++r) {
@@ -305,7 +305,7 @@ void KernelBuilder::storeOutput(ValueRange o, ValueRange sums, Value colBase) {
       Value x = vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r});
       x = arith::MulFOp::create(
           b, x, vector::BroadcastOp::create(b, x.getType(), inv[r]));
-      if (!s.elementType.isF32())
+      if (!s.resultElementType.isF32())
         x = arith::TruncFOp::create(b, pairType, x);
       vector::StoreOp::create(b, x, out, ValueRange{batch, h, gRow[r], d},
                               /*nontemporal=*/false,

@@ -9,21 +9,25 @@
 // Two copies of the value tile: the block stages the next chunk while it
 // multiplies this one.
 // CHECK-DAG:   memref.global "private" @__uniform_attn_smem_v : memref<2x64x72xf16, #gpu.address_space<workgroup>>
+// The inputs are f32: elementwise ops in front of the kernel round Q, K and
+// V to f16 (they fuse into the ops that compute them), and the kernel reads
+// f16. The result stays f32.
 // CHECK-LABEL: func.func @reuse
-// CHECK-DAG:     %[[Q:.*]] = bufferization.to_buffer %arg0 read_only : tensor<2x49x32xf32> to memref<2x49x32xf32>
+// CHECK:         %[[Q16:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<2x49x32xf32>) outs(%{{.*}} : tensor<2x49x32xf16>)
+// CHECK:           arith.truncf {{.*}} : f32 to f16
+// CHECK:         linalg.generic {{.*}} ins(%arg1 : tensor<2x49x32xf32>) outs(%{{.*}} : tensor<2x49x32xf16>)
+// CHECK:         linalg.generic {{.*}} ins(%arg2 : tensor<2x4x49x32xf32>) outs(%{{.*}} : tensor<2x4x49x32xf16>)
+// CHECK-DAG:     %[[Q:.*]] = bufferization.to_buffer %[[Q16]] read_only : tensor<2x49x32xf16> to memref<2x49x32xf16>
 // CHECK-DAG:     %[[OUT:.*]] = memref.alloc() : memref<2x4x49x32xf32>
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : index
 // CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %[[C2]], {{.*}} = %{{.*}}, {{.*}}) threads({{.*}}) in ({{.*}} = %[[C128]],
 // CHECK:           memref.get_global @__uniform_attn_smem_q
-// Staging from f32: 32-byte loads converted to f16 and 16-byte stores, zero
-// past the last token.
+// Staging: 16-byte cp.async copies, zero-filled past the last token (0
+// bytes copied).
 // CHECK:           scf.for
-// CHECK:             scf.if %{{.*}} -> (vector<8xf16>)
-// CHECK:               vector.load %[[Q]][{{.*}}] {alignment = 16 : i64} : memref<2x49x32xf32>, vector<8xf32>
-// CHECK:               arith.truncf {{.*}} : vector<8xf32> to vector<8xf16>
-// CHECK:             vector.store {{.*}} {alignment = 16 : i64} : memref<64x40xf16, #gpu.address_space<workgroup>>, vector<8xf16>
-// CHECK-NOT:       nvvm.cp.async
+// CHECK:             nvgpu.device_async_copy %[[Q]][{{.*}}], %{{.*}}[{{.*}}], 8, %{{.*}} {bypassL1} : memref<2x49x32xf16> to memref<64x40xf16, #gpu.address_space<workgroup>>
+// CHECK:           nvvm.cp.async.commit.group
 // CHECK:           gpu.barrier
 // Scores: 2 k-steps (Dk = 32) x 8 key tiles.
 // CHECK-COUNT-16:  nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
@@ -37,7 +41,7 @@
 // CHECK:             %[[BUF:.*]] = arith.remui %[[I]], %c2
 // CHECK:             gpu.barrier
 // CHECK:             scf.if
-// CHECK:               vector.store {{.*}} : memref<2x64x72xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:               nvgpu.device_async_copy {{.*}} : memref<2x4x49x32xf16> to memref<2x64x72xf16, #gpu.address_space<workgroup>>
 // CHECK:             nvgpu.ldmatrix %{{.*}}[%[[BUF]], {{.*}} {numTiles = 4 : i32, transpose = true}
 // CHECK-COUNT-32:    nvgpu.mma.sync
 // CHECK-NOT:       nvgpu.mma.sync
@@ -57,8 +61,10 @@ func.func @reuse(%q: tensor<2x49x32xf32>, %k: tensor<2x49x32xf32>, %v: tensor<2x
 // Multi-head attention, f16: one block per image and head; 16 tokens need
 // one warp and one 16-key step. The tiles are staged with cp.async, 16
 // bytes a copy (zero-filled outside the tokens), Q and K as one group and
-// the values as a second, still in flight during the scores.
+// the values as a second, still in flight during the scores. f16 inputs
+// need no rounding in front of the kernel.
 // CHECK-LABEL: func.func @mha_f16
+// CHECK-NOT:     linalg.generic
 // CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG:     %[[C32:.*]] = arith.constant 32 : index
 // CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %{{.*}}, {{.*}} = %[[C3]]) threads({{.*}}) in ({{.*}} = %[[C32]],
@@ -145,8 +151,8 @@ func.func @window_chunks(%q: tensor<1x49x32xf32>, %k: tensor<1x49x32xf32>, %v: t
 // CHECK:           scf.for %[[J:.*]] = %{{.*}} to %[[STEPS]] step %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
 // CHECK:             gpu.barrier
 // CHECK:             scf.if
-// CHECK:               vector.store {{.*}} : memref<2x32x24xf16, #gpu.address_space<workgroup>>, vector<8xf16>
-// CHECK:               vector.store {{.*}} : memref<2x32x200xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+// CHECK:               nvgpu.device_async_copy {{.*}} to memref<2x32x24xf16, #gpu.address_space<workgroup>>
+// CHECK:               nvgpu.device_async_copy {{.*}} to memref<2x32x200xf16, #gpu.address_space<workgroup>>
 // CHECK:             }
 // CHECK:             %[[BUF:.*]] = arith.remui %[[J]], %c2
 // CHECK:             nvgpu.ldmatrix %{{.*}}[%[[BUF]], {{.*}} {numTiles = 4 : i32, transpose = false} : memref<2x32x24xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
@@ -194,6 +200,43 @@ func.func @padded_key_width(%q: tensor<1x49x24xf32>, %k: tensor<1x49x24xf32>, %v
   %0 = attn.reuse %q, %k, %v scale(0.2)
       : tensor<1x49x24xf32>, tensor<1x49x24xf32>, tensor<1x2x49x8xf32> -> tensor<1x2x49x8xf32>
   return %0 : tensor<1x2x49x8xf32>
+}
+
+// -----
+
+// UniForm's values: each head computed apart (a depthwise convolution per
+// head), reshaped and stacked by tensor.concat. The rounding to f16 goes
+// through the stack and the reshapes to each head's part, where it can fuse
+// into the op that computes it; a stack built by tensor.insert_slice into
+// tensor.empty likewise.
+// CHECK-LABEL: func.func @stacked_heads
+// CHECK:         %[[H0:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<1x7x7x16xf32>) outs(%{{.*}} : tensor<1x7x7x16xf16>)
+// CHECK:         %[[C0:.*]] = tensor.collapse_shape %[[H0]] {{.*}} : tensor<1x7x7x16xf16> into tensor<1x49x16xf16>
+// CHECK:         %[[E0:.*]] = tensor.expand_shape %[[C0]] {{.*}} : tensor<1x49x16xf16> into tensor<1x1x49x16xf16>
+// CHECK:         %[[H1:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<1x1x49x16xf32>) outs(%{{.*}} : tensor<1x1x49x16xf16>)
+// CHECK:         %[[V:.*]] = tensor.concat dim(1) %[[E0]], %[[H1]] : (tensor<1x1x49x16xf16>, tensor<1x1x49x16xf16>) -> tensor<1x2x49x16xf16>
+// CHECK:         bufferization.to_buffer %[[V]] read_only : tensor<1x2x49x16xf16>
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<1x2x49x16xf16>
+// CHECK:         %[[P0:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<1x1x49x16xf32>) outs(%{{.*}} : tensor<1x1x49x16xf16>)
+// CHECK:         %[[S0:.*]] = tensor.insert_slice %[[P0]] into %[[EMPTY]][0, 0, 0, 0] [1, 1, 49, 16] [1, 1, 1, 1]
+// CHECK:         %[[P1:.*]] = linalg.generic {{.*}} ins(%arg4 : tensor<1x1x49x16xf32>) outs(%{{.*}} : tensor<1x1x49x16xf16>)
+// CHECK:         %[[S1:.*]] = tensor.insert_slice %[[P1]] into %[[S0]][0, 1, 0, 0] [1, 1, 49, 16] [1, 1, 1, 1]
+// CHECK:         bufferization.to_buffer %[[S1]] read_only : tensor<1x2x49x16xf16>
+func.func @stacked_heads(%q: tensor<1x49x16xf32>, %k: tensor<1x49x16xf32>,
+                         %h0: tensor<1x7x7x16xf32>, %h1: tensor<1x1x49x16xf32>,
+                         %h2: tensor<1x1x49x16xf32>)
+    -> (tensor<1x2x49x16xf32>, tensor<1x2x49x16xf32>) {
+  %c = tensor.collapse_shape %h0 [[0], [1, 2], [3]] : tensor<1x7x7x16xf32> into tensor<1x49x16xf32>
+  %e = tensor.expand_shape %c [[0], [1, 2], [3]] output_shape [1, 1, 49, 16] : tensor<1x49x16xf32> into tensor<1x1x49x16xf32>
+  %v = tensor.concat dim(1) %e, %h1 : (tensor<1x1x49x16xf32>, tensor<1x1x49x16xf32>) -> tensor<1x2x49x16xf32>
+  %0 = attn.reuse %q, %k, %v scale(0.25)
+      : tensor<1x49x16xf32>, tensor<1x49x16xf32>, tensor<1x2x49x16xf32> -> tensor<1x2x49x16xf32>
+  %empty = tensor.empty() : tensor<1x2x49x16xf32>
+  %s0 = tensor.insert_slice %h1 into %empty[0, 0, 0, 0] [1, 1, 49, 16] [1, 1, 1, 1] : tensor<1x1x49x16xf32> into tensor<1x2x49x16xf32>
+  %s1 = tensor.insert_slice %h2 into %s0[0, 1, 0, 0] [1, 1, 49, 16] [1, 1, 1, 1] : tensor<1x1x49x16xf32> into tensor<1x2x49x16xf32>
+  %1 = attn.reuse %q, %k, %s1 scale(0.25)
+      : tensor<1x49x16xf32>, tensor<1x49x16xf32>, tensor<1x2x49x16xf32> -> tensor<1x2x49x16xf32>
+  return %0, %1 : tensor<1x2x49x16xf32>, tensor<1x2x49x16xf32>
 }
 
 // -----
