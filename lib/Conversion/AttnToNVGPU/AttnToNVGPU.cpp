@@ -48,8 +48,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -347,9 +347,9 @@ Value truncateToF16(ImplicitLocOpBuilder &b, Value tensor) {
         b, f16Type, truncateToF16(b, expand.getSrc()),
         expand.getReassociationIndices(), expand.getMixedOutputShape());
   if (auto collapse = dyn_cast_or_null<tensor::CollapseShapeOp>(def))
-    return tensor::CollapseShapeOp::create(
-        b, f16Type, truncateToF16(b, collapse.getSrc()),
-        collapse.getReassociationIndices());
+    return tensor::CollapseShapeOp::create(b, f16Type,
+                                           truncateToF16(b, collapse.getSrc()),
+                                           collapse.getReassociationIndices());
   Value init = tensor::EmptyOp::create(b, f16Type.getShape(), b.getF16Type());
   AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
   SmallVector<utils::IteratorType> iterators(type.getRank(),
