@@ -116,6 +116,39 @@ def GpuRegisterAccumulators
                            "::mlir::scf::SCFDialect"];
 }
 
+def GpuRegisterTileWindows
+    : Pass<"uniform-gpu-register-tile-windows", "::mlir::func::FuncOp"> {
+  let summary = "Give each thread several outputs of a convolution's or "
+                "pooling's window loops";
+  let description = [{
+    A convolution, depthwise convolution or pooling lowered to loops
+    computes one output per iteration of its `scf.parallel` (one thread),
+    reading its whole window in `scf.for` loops. Along an output dimension
+    that the window's loads read as that dimension plus a window loop's
+    induction variable (W of an NHWC convolution; never the innermost
+    dimension, which keeps adjacent threads on adjacent elements), each
+    iteration takes `max-factor` consecutive outputs (the largest divisor
+    of the extent up to it): the outputs are unrolled and jammed into the
+    window loops, one accumulator each, and the innermost window loop (up
+    to 9 steps) is unrolled, so that the loads the outputs share and the
+    filter element they all read are loaded once. A loop whose iterations
+    would fall under `min-iterations` is left alone (fewer threads hide
+    less latency). Runs in `uniform-gpu-pipeline` after
+    `uniform-gpu-register-accumulators`, followed by canonicalization and
+    CSE, which merge the shared loads.
+  }];
+  let options = [
+    Option<"maxFactor", "max-factor", "int64_t", /*default=*/"8",
+           "Most outputs per iteration">,
+    Option<"minIterations", "min-iterations", "int64_t",
+           /*default=*/"8192",
+           "Fewest iterations a tiled loop keeps">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def GpuSplitReductions
     : Pass<"uniform-gpu-split-reductions", "::mlir::ModuleOp"> {
   let summary = "Share a long reduction among adjacent lanes of a warp";

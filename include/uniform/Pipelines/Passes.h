@@ -100,6 +100,31 @@ mlir::FailureOr<mlir::scf::ForOp>
 registerLoopAccumulator(mlir::RewriterBase &rewriter, mlir::scf::ForOp loop,
                         mlir::AliasAnalysis &aliases);
 
+/// How `uniform-gpu-register-tile-windows` tiles a parallel loop: `factor`
+/// consecutive outputs along dimension `dim` per iteration.
+struct WindowTiling {
+  unsigned dim = 0;
+  int64_t factor = 1;
+};
+
+/// Whether `loop` (an scf.parallel from 0 with step 1 and constant bounds,
+/// of at least two dimensions, with no nested parallel loop or GPU op)
+/// has a dimension other than its innermost that a load in a window loop
+/// (an scf.for with a constant trip count) reads as that dimension plus the
+/// window's induction variable; the innermost such. Its factor is the
+/// largest divisor of its extent up to `maxFactor`, at least 2, leaving at
+/// least `minIterations` iterations.
+mlir::FailureOr<WindowTiling> matchWindowTiling(mlir::scf::ParallelOp loop,
+                                                int64_t maxFactor,
+                                                int64_t minIterations);
+
+/// The core of `uniform-gpu-register-tile-windows`: gives each iteration of
+/// `loop` `tiling.factor` outputs along `tiling.dim`, unrolled and jammed
+/// into its loops, and unrolls the innermost window loops (up to 9 steps).
+mlir::LogicalResult registerTileWindow(mlir::RewriterBase &rewriter,
+                                       mlir::scf::ParallelOp loop,
+                                       const WindowTiling &tiling);
+
 /// What `uniform-gpu-split-reductions` splits: an outermost scf.parallel
 /// from 0 with step 1 and constant bounds, whose body reads memory, then
 /// runs `reduction`, an scf.for from 0 to a constant with step 1 that only

@@ -220,6 +220,13 @@ struct GpuPipelineOptions
                      "(uniform-gpu-split-reductions); off until measured on "
                      "a GPU"),
       llvm::cl::init(false)};
+  Option<bool> registerTileWindows{
+      *this, "register-tile-windows",
+      llvm::cl::desc("Give each thread of a convolution's or pooling's "
+                     "loops several outputs along a window dimension, "
+                     "their shared loads made once "
+                     "(uniform-gpu-register-tile-windows)"),
+      llvm::cl::init(true)};
 };
 
 /// Appends the CPU pipeline to `pm` (which must be anchored on a module).
