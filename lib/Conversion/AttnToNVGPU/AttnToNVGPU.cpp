@@ -337,11 +337,14 @@ Value truncateToF16(ImplicitLocOpBuilder &b, Value tensor) {
       parts.push_back(truncateToF16(b, part));
     return tensor::ConcatOp::create(b, f16Type, concat.getDim(), parts);
   }
-  if (auto insert = dyn_cast_or_null<tensor::InsertSliceOp>(def))
+  if (auto insert = dyn_cast_or_null<tensor::InsertSliceOp>(def)) {
+    // In this order on every compiler: the source, then the destination.
+    Value source = truncateToF16(b, insert.getSource());
+    Value dest = truncateToF16(b, insert.getDest());
     return tensor::InsertSliceOp::create(
-        b, truncateToF16(b, insert.getSource()),
-        truncateToF16(b, insert.getDest()), insert.getMixedOffsets(),
-        insert.getMixedSizes(), insert.getMixedStrides());
+        b, source, dest, insert.getMixedOffsets(), insert.getMixedSizes(),
+        insert.getMixedStrides());
+  }
   if (auto expand = dyn_cast_or_null<tensor::ExpandShapeOp>(def))
     return tensor::ExpandShapeOp::create(
         b, f16Type, truncateToF16(b, expand.getSrc()),
@@ -350,7 +353,8 @@ Value truncateToF16(ImplicitLocOpBuilder &b, Value tensor) {
     return tensor::CollapseShapeOp::create(b, f16Type,
                                            truncateToF16(b, collapse.getSrc()),
                                            collapse.getReassociationIndices());
-  Value init = tensor::EmptyOp::create(b, f16Type.getShape(), b.getF16Type());
+  Value init = tensor::EmptyOp::create(
+      b, tensor::getMixedSizes(b, b.getLoc(), tensor), b.getF16Type());
   AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
   SmallVector<utils::IteratorType> iterators(type.getRank(),
                                              utils::IteratorType::parallel);

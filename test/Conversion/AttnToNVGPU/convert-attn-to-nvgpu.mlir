@@ -216,10 +216,10 @@ func.func @padded_key_width(%q: tensor<1x49x24xf32>, %k: tensor<1x49x24xf32>, %v
 // CHECK:         %[[H1:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<1x1x49x16xf32>) outs(%{{.*}} : tensor<1x1x49x16xf16>)
 // CHECK:         %[[V:.*]] = tensor.concat dim(1) %[[E0]], %[[H1]] : (tensor<1x1x49x16xf16>, tensor<1x1x49x16xf16>) -> tensor<1x2x49x16xf16>
 // CHECK:         bufferization.to_buffer %[[V]] read_only : tensor<1x2x49x16xf16>
-// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<1x2x49x16xf16>
-// CHECK:         %[[P0:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<1x1x49x16xf32>) outs(%{{.*}} : tensor<1x1x49x16xf16>)
-// CHECK:         %[[S0:.*]] = tensor.insert_slice %[[P0]] into %[[EMPTY]][0, 0, 0, 0] [1, 1, 49, 16] [1, 1, 1, 1]
 // CHECK:         %[[P1:.*]] = linalg.generic {{.*}} ins(%arg4 : tensor<1x1x49x16xf32>) outs(%{{.*}} : tensor<1x1x49x16xf16>)
+// CHECK:         %[[P0:.*]] = linalg.generic {{.*}} ins(%arg3 : tensor<1x1x49x16xf32>) outs(%{{.*}} : tensor<1x1x49x16xf16>)
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<1x2x49x16xf16>
+// CHECK:         %[[S0:.*]] = tensor.insert_slice %[[P0]] into %[[EMPTY]][0, 0, 0, 0] [1, 1, 49, 16] [1, 1, 1, 1]
 // CHECK:         %[[S1:.*]] = tensor.insert_slice %[[P1]] into %[[S0]][0, 1, 0, 0] [1, 1, 49, 16] [1, 1, 1, 1]
 // CHECK:         bufferization.to_buffer %[[S1]] read_only : tensor<1x2x49x16xf16>
 func.func @stacked_heads(%q: tensor<1x49x16xf32>, %k: tensor<1x49x16xf32>,
@@ -237,6 +237,23 @@ func.func @stacked_heads(%q: tensor<1x49x16xf32>, %k: tensor<1x49x16xf32>,
   %1 = attn.reuse %q, %k, %s1 scale(0.25)
       : tensor<1x49x16xf32>, tensor<1x49x16xf32>, tensor<1x2x49x16xf32> -> tensor<1x2x49x16xf32>
   return %0, %1 : tensor<1x2x49x16xf32>, tensor<1x2x49x16xf32>
+}
+
+// A part of dynamic shape is rounded into a tensor.empty of its sizes.
+// CHECK-LABEL: func.func @dynamic_part
+// CHECK:         linalg.generic {{.*}} ins(%arg1 : tensor<1x49x16xf32>)
+// CHECK:         %[[N:.*]] = tensor.dim %arg2, %c2
+// CHECK:         %[[E:.*]] = tensor.empty(%[[N]]) : tensor<1x1x?x16xf16>
+// CHECK:         linalg.generic {{.*}} ins(%arg2 : tensor<1x1x?x16xf32>) outs(%[[E]] : tensor<1x1x?x16xf16>)
+func.func @dynamic_part(%q: tensor<1x49x16xf32>, %k: tensor<1x49x16xf32>,
+                        %h: tensor<1x1x?x16xf32>, %rest: tensor<1x2x49x16xf32>)
+    -> tensor<1x2x49x16xf32> {
+  %c2 = arith.constant 2 : index
+  %n = tensor.dim %h, %c2 : tensor<1x1x?x16xf32>
+  %v = tensor.insert_slice %h into %rest[0, 0, 0, 0] [1, 1, %n, 16] [1, 1, 1, 1] : tensor<1x1x?x16xf32> into tensor<1x2x49x16xf32>
+  %0 = attn.reuse %q, %k, %v scale(0.25)
+      : tensor<1x49x16xf32>, tensor<1x49x16xf32>, tensor<1x2x49x16xf32> -> tensor<1x2x49x16xf32>
+  return %0 : tensor<1x2x49x16xf32>
 }
 
 // -----
