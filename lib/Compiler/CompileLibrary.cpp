@@ -81,6 +81,19 @@ static llvm::Error setText(std::string &field, llvm::StringRef value) {
   return llvm::Error::success();
 }
 
+/// Sets `field` from "true", "1" or "" (the bare flag), or "false", "0".
+static llvm::Error setFlag(bool &field, llvm::StringRef name,
+                           llvm::StringRef value) {
+  std::optional<bool> flag = llvm::StringSwitch<std::optional<bool>>(value)
+                                 .Cases("", "true", "1", true)
+                                 .Cases("false", "0", false)
+                                 .Default(std::nullopt);
+  if (!flag)
+    return error("--" + name + " takes true or false, got '" + value + "'");
+  field = *flag;
+  return llvm::Error::success();
+}
+
 static const OptionParser optionParsers[] = {
     {"target",
      [](CompileOptions &o, llvm::StringRef v) -> llvm::Error {
@@ -129,16 +142,12 @@ static const OptionParser optionParsers[] = {
        return setText(o.attentionTiles, v);
      }},
     {"split-reductions",
-     [](CompileOptions &o, llvm::StringRef v) -> llvm::Error {
-       std::optional<bool> value = llvm::StringSwitch<std::optional<bool>>(v)
-                                       .Cases("", "true", "1", true)
-                                       .Cases("false", "0", false)
-                                       .Default(std::nullopt);
-       if (!value)
-         return error("--split-reductions takes true or false, got '" + v +
-                      "'");
-       o.splitReductions = *value;
-       return llvm::Error::success();
+     [](CompileOptions &o, llvm::StringRef v) {
+       return setFlag(o.splitReductions, "split-reductions", v);
+     }},
+    {"register-tile-windows",
+     [](CompileOptions &o, llvm::StringRef v) {
+       return setFlag(o.registerTileWindows, "register-tile-windows", v);
      }},
     {"ptx-isa",
      [](CompileOptions &o, llvm::StringRef v) { return setText(o.ptxIsa, v); }},
@@ -290,10 +299,11 @@ llvm::Error LibraryCompiler::checkOptions() {
   cuda = options.target == CompileTarget::Cuda;
   if (!cuda && (!options.ptxIsa.empty() || options.jetpack ||
                 !options.attentionTiles.empty() || options.splitReductions ||
+                !options.registerTileWindows ||
                 options.matmulPrecision != MatmulPrecision::F32))
     return error("--ptx-isa, --jetpack, --attention-tiles, "
-                 "--split-reductions and --matmul-precision need "
-                 "--target=cuda");
+                 "--split-reductions, --register-tile-windows and "
+                 "--matmul-precision need --target=cuda");
   llvm::StringRef outName = llvm::sys::path::filename(output);
   if (!outName.starts_with("lib") || !outName.ends_with(".so"))
     return error("the output must be named libNAME.so, got '" + output + "'");
@@ -306,6 +316,7 @@ llvm::Error LibraryCompiler::checkOptions() {
   gpu.precision = options.precision;
   gpu.attentionTiles = options.attentionTiles;
   gpu.splitReductions = options.splitReductions;
+  gpu.registerTileWindows = options.registerTileWindows;
   gpu.matmulPrecision = options.matmulPrecision;
   llvm::Expected<std::optional<std::string>> feature = getPtxFeature(options);
   if (!feature)

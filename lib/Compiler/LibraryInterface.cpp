@@ -136,6 +136,8 @@ std::string compiler::describeBuild(llvm::StringRef input,
       os << "; attention tiles " << gpu->attentionTiles.getValue();
     if (gpu->splitReductions)
       os << "; split reductions";
+    if (!gpu->registerTileWindows)
+      os << "; windows not register-tiled";
     if (gpu->matmulPrecision != MatmulPrecision::F32)
       os << "; matmul precision "
          << stringifyMatmulPrecision(gpu->matmulPrecision);

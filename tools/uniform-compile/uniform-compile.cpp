@@ -96,6 +96,13 @@ static cl::opt<bool> splitReductions(
              "few outputs among adjacent lanes (uniform-gpu-pipeline's "
              "split-reductions; off by default until measured on a GPU)"),
     cl::init(false));
+static cl::opt<bool> registerTileWindows(
+    cl::cat(toolOptions), "register-tile-windows",
+    cl::desc("For --target=cuda: give each thread of a convolution's or "
+             "pooling's loops several outputs along a window dimension "
+             "(uniform-gpu-pipeline's register-tile-windows; on by default, "
+             "=false to compare on a GPU)"),
+    cl::init(true));
 static cl::opt<std::string> ptxIsa(
     cl::cat(toolOptions), "ptx-isa",
     cl::desc("For --target=cuda: the PTX ISA version of the embedded PTX "
@@ -130,6 +137,7 @@ getCompileOptions(uniform::CompileTarget target) {
   options.precision = precision;
   options.attentionTiles = attentionTiles;
   options.splitReductions = splitReductions;
+  options.registerTileWindows = registerTileWindows;
   options.matmulPrecision = matmulPrecision;
   options.ptxIsa = ptxIsa;
   options.jetpack = jetpack;

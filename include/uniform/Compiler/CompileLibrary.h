@@ -56,6 +56,8 @@ struct CompileOptions {
   std::string attentionTiles;
   /// For CUDA: uniform-gpu-pipeline's split-reductions.
   bool splitReductions = false;
+  /// For CUDA: uniform-gpu-pipeline's register-tile-windows.
+  bool registerTileWindows = true;
   /// For CUDA: matmul and 1x1 convolution math (uniform-gpu-pipeline's
   /// matmul-precision).
   MatmulPrecision matmulPrecision = MatmulPrecision::F32;
@@ -75,8 +77,8 @@ struct CompileOptions {
 
 /// Sets one option from its uniform-compile spelling without the dashes,
 /// "NAME=VALUE": target, chip, host-triple, host-cpu, cxx, precision,
-/// matmul-precision, attention-tiles, split-reductions, ptx-isa, jetpack,
-/// toolkit,
+/// matmul-precision, attention-tiles, split-reductions,
+/// register-tile-windows, ptx-isa, jetpack, toolkit,
 /// onnx-input-shape (repeatable). For APIs that
 /// take options as strings (the C API, the Python package).
 llvm::Error parseCompileOption(CompileOptions &options, llvm::StringRef option);
