@@ -9,7 +9,7 @@
 // read as w + kw: each iteration takes 7 outputs along it (the largest
 // divisor of 14 up to max-factor, 8), loads their 7 accumulators, and in
 // each step of kh loads the 9 inputs and 3 filter elements they share
-// (63 loads of each before), with kw unrolled. C stays one per iteration.
+// (21 of each before), with kw unrolled. C stays one per iteration.
 // CHECK-LABEL: func.func @depthwise
 // CHECK:         scf.parallel ({{.*}}) = ({{.*}}) to (%c14, %c14, %c8) step (%c1, %c7, %c1)
 // CHECK-COUNT-7:   memref.load %arg2
