@@ -207,13 +207,9 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   }
   // Reductions accumulate in registers, not in their output buffer.
   kernelPm.addPass(createGpuRegisterAccumulators());
-  // Several outputs of a window per thread; canonicalization composes
-  // their index arithmetic, and CSE merges the loads they share.
-  if (options.registerTileWindows) {
+  // Several outputs of a window per thread, their shared loads made once.
+  if (options.registerTileWindows)
     kernelPm.addPass(createGpuRegisterTileWindows());
-    kernelPm.addPass(createCanonicalizerPass());
-    kernelPm.addPass(createCSEPass());
-  }
   // Few outputs with long reductions: adjacent lanes share each sum (a
   // module pass: it adds transposed copies of constant globals).
   if (options.splitReductions)

@@ -10,8 +10,9 @@
 // `factor` consecutive outputs along w: the parallel step becomes `factor`,
 // the outputs are unrolled and jammed into the window loops (`factor`
 // accumulators), and the innermost window loop is unrolled, so that the loads
-// the outputs share become one load each (canonicalization composes the
-// index arithmetic, CSE merges the loads).
+// the outputs share become one load each (the affine.apply canonicalization
+// composes the index arithmetic, CSE merges the loads, both in the loop
+// only).
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +26,10 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace uniform {
 #define GEN_PASS_DEF_GPUREGISTERTILEWINDOWS
@@ -75,10 +79,12 @@ static SmallVector<scf::ForOp> windowLoops(scf::ParallelOp loop, unsigned dim) {
   return loops;
 }
 
-/// The largest divisor of `extent` from 2 to `most`, or 1.
-static int64_t largestDivisor(int64_t extent, int64_t most) {
+/// The largest divisor of `extent` from 2 to `most` that leaves at least
+/// `least` of `iterations`, or 1.
+static int64_t largestFactor(int64_t extent, int64_t most, int64_t iterations,
+                             int64_t least) {
   for (int64_t d = std::min(extent, most); d >= 2; --d)
-    if (extent % d == 0)
+    if (extent % d == 0 && iterations / d >= least)
       return d;
   return 1;
 }
@@ -119,13 +125,17 @@ uniform::matchWindowTiling(scf::ParallelOp loop, int64_t maxFactor,
   });
   if (walk.wasInterrupted())
     return failure();
-  // The innermost dimension stays one output per thread: adjacent threads
-  // read adjacent elements along it.
-  for (int d = static_cast<int>(rank) - 2; d >= 0; --d) {
+  // The innermost dimension of more than one iteration stays one output
+  // per thread: adjacent threads read adjacent elements along it.
+  int innermost = static_cast<int>(rank) - 1;
+  while (innermost > 0 && (*ubs)[innermost] == 1)
+    --innermost;
+  for (int d = innermost - 1; d >= 0; --d) {
     if (windowLoops(loop, d).empty())
       continue;
-    int64_t factor = largestDivisor((*ubs)[d], maxFactor);
-    if (factor < 2 || iterations / factor < minIterations)
+    int64_t factor =
+        largestFactor((*ubs)[d], maxFactor, iterations, minIterations);
+    if (factor < 2)
       return failure();
     return WindowTiling{static_cast<unsigned>(d), factor};
   }
@@ -172,6 +182,20 @@ static scf::ForOp stripMine(RewriterBase &rewriter, scf::ParallelOp loop,
   return inner;
 }
 
+/// Composes the index arithmetic of `loop`'s body (affine.apply of
+/// affine.apply and constants) and merges the ops that are then the same,
+/// the loads the outputs share among them. Only in `loop`: a canonicalizer
+/// run over the function would also fold away the parallel loops of one
+/// iteration, leaving their bodies on the host.
+static void mergeSharedLoads(RewriterBase &rewriter, scf::ParallelOp loop) {
+  MLIRContext *context = loop.getContext();
+  RewritePatternSet patterns(context);
+  affine::AffineApplyOp::getCanonicalizationPatterns(patterns, context);
+  (void)applyPatternsGreedily(loop.getRegion(), std::move(patterns));
+  DominanceInfo dominance(loop);
+  eliminateCommonSubExpressions(rewriter, dominance, loop);
+}
+
 LogicalResult uniform::registerTileWindow(RewriterBase &rewriter,
                                           scf::ParallelOp loop,
                                           const WindowTiling &tiling) {
@@ -192,6 +216,7 @@ LogicalResult uniform::registerTileWindow(RewriterBase &rewriter,
   for (scf::ForOp window : innermost)
     if (failed(loopUnrollFull(window)))
       return failure();
+  mergeSharedLoads(rewriter, loop);
   return success();
 }
 

@@ -1,9 +1,13 @@
 // uniform-gpu-register-tile-windows: several outputs of a window per
-// iteration of the parallel loop, their shared loads made once.
-// RUN: uniform-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(uniform-gpu-register-tile-windows{min-iterations=1},canonicalize,cse))" | FileCheck %s
-// RUN: uniform-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(uniform-gpu-register-tile-windows{min-iterations=1},canonicalize,cse))" | FileCheck %s --check-prefix=FILTER
+// iteration of the parallel loop, their shared loads made once (the pass
+// composes the index arithmetic and merges them itself).
+// RUN: uniform-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(uniform-gpu-register-tile-windows{min-iterations=1}))" | FileCheck %s
+// RUN: uniform-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(uniform-gpu-register-tile-windows{min-iterations=1}))" | FileCheck %s --check-prefix=FILTER
 // With the default min-iterations (8192) none of these small loops is tiled.
 // RUN: uniform-opt %s --split-input-file --uniform-gpu-register-tile-windows | FileCheck %s --check-prefix=FEW
+// With min-iterations=400 the depthwise loop's 1568 iterations take 2
+// outputs each (784 left), not 7 (224).
+// RUN: uniform-opt %s --split-input-file --uniform-gpu-register-tile-windows=min-iterations=400 | FileCheck %s --check-prefix=PARTIAL
 
 // A 3x3 depthwise convolution over a pre-padded 16x16x8 input. W (14) is
 // read as w + kw: each iteration takes 7 outputs along it (the largest
@@ -11,7 +15,7 @@
 // each step of kh loads the 9 inputs and 3 filter elements they share
 // (21 of each before), with kw unrolled. C stays one per iteration.
 // CHECK-LABEL: func.func @depthwise
-// CHECK:         scf.parallel ({{.*}}) = ({{.*}}) to (%c14, %c14, %c8) step (%c1, %c7, %c1)
+// CHECK:         scf.parallel ({{.*}}) = ({{.*}}) to (%c14, %c14, %c8) step (%c1{{.*}}, %c7{{.*}}, %c1{{.*}})
 // CHECK-COUNT-7:   memref.load %arg2
 // CHECK:           scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32)
 // CHECK-NOT:         scf.for
@@ -26,6 +30,9 @@
 // FILTER:           scf.yield
 // FEW-LABEL: func.func @depthwise
 // FEW:         step (%c1, %c1, %c1)
+// PARTIAL-LABEL: func.func @depthwise
+// PARTIAL:         step (%c1{{.*}}, %c2{{.*}}, %c1{{.*}})
+// PARTIAL:         scf.for {{.*}} -> (f32, f32)
 #sum = affine_map<()[s0, s1] -> (s0 + s1)>
 func.func @depthwise(%in: memref<16x16x8xf32>, %f: memref<3x3x8xf32>, %out: memref<14x14x8xf32>) {
   %c0 = arith.constant 0 : index
@@ -60,7 +67,7 @@ func.func @depthwise(%in: memref<16x16x8xf32>, %f: memref<3x3x8xf32>, %out: memr
 // loop and stays a loop: each of its steps loads the filter element once
 // for the 8 outputs (8 times before), and their 8 inputs (2w + kw).
 // CHECK-LABEL: func.func @strided
-// CHECK:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4, %c16, %c32) step (%c1, %c8, %c1)
+// CHECK:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4{{.*}}, %c16, %c32) step (%c1{{.*}}, %c8{{.*}}, %c1{{.*}})
 // CHECK:           scf.for
 // CHECK:             scf.for
 // CHECK:               scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
@@ -106,11 +113,13 @@ func.func @strided(%in: memref<9x33x16xf32>, %f: memref<3x3x16x32xf32>, %out: me
 // -----
 
 // Left alone: the only windowed dimension is the innermost (adjacent
-// iterations, adjacent threads, read adjacent elements); a windowed extent
+// iterations, adjacent threads, read adjacent elements), also where unit
+// dimensions follow it; a windowed extent
 // with no divisor from 2 to 8 (13); a window loop whose bound is computed
 // in the body (unroll-and-jam needs invariant bounds).
 // CHECK-LABEL: func.func @left_alone
 // CHECK:         step (%c1, %c1)
+// CHECK:         step (%c1, %c1, %c1)
 // CHECK:         step (%c1, %c1, %c1)
 // CHECK:         step (%c1, %c1, %c1)
 #sum1 = affine_map<()[s0, s1] -> (s0 + s1)>
@@ -126,6 +135,16 @@ func.func @left_alone(%in: memref<8x20xf32>, %out: memref<8x16xf32>,
   %c16 = arith.constant 16 : index
   %zero = arith.constant 0.0 : f32
   scf.parallel (%c, %w) = (%c0, %c0) to (%c8, %c16) step (%c1, %c1) {
+    %r = scf.for %k = %c0 to %c5 step %c1 iter_args(%a = %zero) -> (f32) {
+      %iw = affine.apply #sum1()[%w, %k]
+      %x = memref.load %in[%c, %iw] : memref<8x20xf32>
+      %s = arith.addf %a, %x : f32
+      scf.yield %s : f32
+    }
+    memref.store %r, %out[%c, %w] : memref<8x16xf32>
+    scf.reduce
+  }
+  scf.parallel (%c, %w, %u) = (%c0, %c0, %c0) to (%c8, %c16, %c1) step (%c1, %c1, %c1) {
     %r = scf.for %k = %c0 to %c5 step %c1 iter_args(%a = %zero) -> (f32) {
       %iw = affine.apply #sum1()[%w, %k]
       %x = memref.load %in[%c, %iw] : memref<8x20xf32>

@@ -127,15 +127,16 @@ def GpuRegisterTileWindows
     that the window's loads read as that dimension plus a window loop's
     induction variable (W of an NHWC convolution; never the innermost
     dimension, which keeps adjacent threads on adjacent elements), each
-    iteration takes `max-factor` consecutive outputs (the largest divisor
-    of the extent up to it): the outputs are unrolled and jammed into the
+    iteration takes up to `max-factor` consecutive outputs (the largest
+    divisor of the extent up to it that leaves at least `min-iterations`
+    iterations; none if even 2 would not): the outputs are unrolled and
+    jammed into the
     window loops, one accumulator each, and the innermost window loop (up
     to 9 steps) is unrolled, so that the loads the outputs share and the
-    filter element they all read are loaded once. A loop whose iterations
-    would fall under `min-iterations` is left alone (fewer threads hide
-    less latency). Runs in `uniform-gpu-pipeline` after
-    `uniform-gpu-register-accumulators`, followed by canonicalization and
-    CSE, which merge the shared loads.
+    filter element they all read are loaded once (fewer threads hide less
+    latency, hence the floor). The index arithmetic of a tiled loop is
+    composed and CSE merges the shared loads, in that loop only. Runs in
+    `uniform-gpu-pipeline` after `uniform-gpu-register-accumulators`.
   }];
   let options = [
     Option<"maxFactor", "max-factor", "int64_t", /*default=*/"8",

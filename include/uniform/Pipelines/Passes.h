@@ -112,8 +112,8 @@ struct WindowTiling {
 /// has a dimension other than its innermost that a load in a window loop
 /// (an scf.for with a constant trip count) reads as that dimension plus the
 /// window's induction variable; the innermost such. Its factor is the
-/// largest divisor of its extent up to `maxFactor`, at least 2, leaving at
-/// least `minIterations` iterations.
+/// largest divisor of its extent from 2 to `maxFactor` that leaves at least
+/// `minIterations` iterations.
 mlir::FailureOr<WindowTiling> matchWindowTiling(mlir::scf::ParallelOp loop,
                                                 int64_t maxFactor,
                                                 int64_t minIterations);
