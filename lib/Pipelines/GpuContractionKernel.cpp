@@ -116,6 +116,11 @@ private:
                    function_ref<void(Value, Value)> body);
   void stageA(Value kBase);
   void stageB(Value kBase);
+  /// One unit of a staged tile: `side` (computed by `ops`) at `ivs`,
+  /// `width` elements along `walkDim`, in the operands' type; zeros where
+  /// `valid` fails.
+  Value stageUnit(ArrayRef<Operation *> ops, Value side, ArrayRef<Value> ivs,
+                  Value valid, int64_t width, unsigned walkDim);
 
   // Arithmetic and the store.
   SmallVector<Value> multiply(ValueRange acc);
@@ -449,46 +454,45 @@ void ContractionKernelBuilder::forEachUnit(
   }
 }
 
+Value ContractionKernelBuilder::stageUnit(ArrayRef<Operation *> ops, Value side,
+                                          ArrayRef<Value> ivs, Value valid,
+                                          int64_t width, unsigned walkDim) {
+  Type type = width == 1 ? Type(operand) : VectorType::get({width}, operand);
+  return guarded(valid, type, [&] {
+    IRMapping mapping;
+    return toOperand(evaluate(c.op, ops, side, ivs, mapping, width, walkDim));
+  });
+}
+
 void ContractionKernelBuilder::stageA(Value kBase) {
   bool rowsFastest = llvm::any_of(
       c.rowDims, [&](unsigned d) { return innermostIs(c.aOps, c.a, d); });
   int64_t width = rowsFastest ? 1 : vectorWidth(c.aOps, c.a, c.kDim);
-  Type type = width == 1 ? Type(operand) : VectorType::get({width}, operand);
-  forEachUnit(t.blockRows(), t.kTile, width, rowsFastest || width > 1,
-              [&](Value r, Value kk) {
-                Value m = add(mBase, r), k = add(kBase, kk);
-                Value valid =
-                    arith::AndIOp::create(b, ult(m, c.m), ult(k, c.k));
-                Value v = guarded(valid, type, [&] {
-                  SmallVector<Value> ivs(baseIvs);
-                  setRows(ivs, m);
-                  ivs[c.kDim] = k;
-                  IRMapping mapping;
-                  return toOperand(
-                      evaluate(c.op, c.aOps, c.a, ivs, mapping, width, c.kDim));
-                });
-                storeTile(v, as, r, kk);
-              });
+  forEachUnit(
+      t.blockRows(), t.kTile, width, rowsFastest || width > 1,
+      [&](Value r, Value kk) {
+        Value m = add(mBase, r), k = add(kBase, kk);
+        SmallVector<Value> ivs(baseIvs);
+        setRows(ivs, m);
+        ivs[c.kDim] = k;
+        Value valid = arith::AndIOp::create(b, ult(m, c.m), ult(k, c.k));
+        storeTile(stageUnit(c.aOps, c.a, ivs, valid, width, c.kDim), as, r, kk);
+      });
 }
 
 void ContractionKernelBuilder::stageB(Value kBase) {
   bool kFastest = innermostIs(c.bOps, c.b, c.kDim);
   int64_t width = kFastest ? 1 : vectorWidth(c.bOps, c.b, c.nDim);
-  Type type = width == 1 ? Type(operand) : VectorType::get({width}, operand);
   forEachUnit(t.kTile, t.blockCols(), width, kFastest || width > 1,
               [&](Value kk, Value col) {
                 Value n = add(nBase, col), k = add(kBase, kk);
+                SmallVector<Value> ivs(baseIvs);
+                ivs[c.nDim] = n;
+                ivs[c.kDim] = k;
                 Value valid =
                     arith::AndIOp::create(b, ult(n, c.n), ult(k, c.k));
-                Value v = guarded(valid, type, [&] {
-                  SmallVector<Value> ivs(baseIvs);
-                  ivs[c.nDim] = n;
-                  ivs[c.kDim] = k;
-                  IRMapping mapping;
-                  return toOperand(
-                      evaluate(c.op, c.bOps, c.b, ivs, mapping, width, c.nDim));
-                });
-                storeTile(v, bs, kk, col);
+                storeTile(stageUnit(c.bOps, c.b, ivs, valid, width, c.nDim), bs,
+                          kk, col);
               });
 }
 
