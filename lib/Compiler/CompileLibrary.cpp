@@ -81,6 +81,24 @@ static llvm::Error setText(std::string &field, llvm::StringRef value) {
   return llvm::Error::success();
 }
 
+/// Sets `field` to the one of `values` that `stringify` spells `value`.
+template <typename Enum>
+static llvm::Error setEnum(Enum &field, llvm::StringRef name,
+                           llvm::StringRef value, llvm::ArrayRef<Enum> values,
+                           llvm::StringRef (*stringify)(Enum)) {
+  std::string expected;
+  for (auto [i, e] : llvm::enumerate(values)) {
+    if (value == stringify(e)) {
+      field = e;
+      return llvm::Error::success();
+    }
+    expected += (i == 0 ? "" : i + 1 == values.size() ? " or " : ", ");
+    expected += stringify(e);
+  }
+  return error("unknown --" + name + " '" + value + "' (expected " + expected +
+               ")");
+}
+
 /// Sets `field` from "true", "1" or "" (the bare flag), or "false", "0".
 static llvm::Error setFlag(bool &field, llvm::StringRef name,
                            llvm::StringRef value) {
@@ -112,30 +130,19 @@ static const OptionParser optionParsers[] = {
     {"cxx",
      [](CompileOptions &o, llvm::StringRef v) { return setText(o.cxx, v); }},
     {"precision",
-     [](CompileOptions &o, llvm::StringRef v) -> llvm::Error {
-       for (AttentionPrecision precision :
-            {AttentionPrecision::Auto, AttentionPrecision::F16,
-             AttentionPrecision::F32}) {
-         if (v != stringifyAttentionPrecision(precision))
-           continue;
-         o.precision = precision;
-         return llvm::Error::success();
-       }
-       return error("unknown --precision '" + v +
-                    "' (expected auto, f16 or f32)");
+     [](CompileOptions &o, llvm::StringRef v) {
+       return setEnum<AttentionPrecision>(o.precision, "precision", v,
+                                          {AttentionPrecision::Auto,
+                                           AttentionPrecision::F16,
+                                           AttentionPrecision::F32},
+                                          stringifyAttentionPrecision);
      }},
     {"matmul-precision",
-     [](CompileOptions &o, llvm::StringRef v) -> llvm::Error {
-       for (MatmulPrecision precision :
-            {MatmulPrecision::F32, MatmulPrecision::F16,
-             MatmulPrecision::BF16}) {
-         if (v != stringifyMatmulPrecision(precision))
-           continue;
-         o.matmulPrecision = precision;
-         return llvm::Error::success();
-       }
-       return error("unknown --matmul-precision '" + v +
-                    "' (expected f32, f16 or bf16)");
+     [](CompileOptions &o, llvm::StringRef v) {
+       return setEnum<MatmulPrecision>(
+           o.matmulPrecision, "matmul-precision", v,
+           {MatmulPrecision::F32, MatmulPrecision::F16, MatmulPrecision::BF16},
+           stringifyMatmulPrecision);
      }},
     {"attention-tiles",
      [](CompileOptions &o, llvm::StringRef v) {

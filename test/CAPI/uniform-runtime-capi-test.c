@@ -96,6 +96,9 @@ int main(int argc, char **argv) {
   const char *badOption[] = {"--bogus=1"};
   failed = !uniformCompileLibrary(argv[1], library, 1, badOption);
   printf("unknown option: %d: %s\n", failed, uniformGetLastError());
+  const char *badPrecision[] = {"--matmul-precision=f8"};
+  failed = !uniformCompileLibrary(argv[1], library, 1, badPrecision);
+  printf("bad value: %d: %s\n", failed, uniformGetLastError());
   uniformExecutableDestroy(exe);
   return 0;
 }
