@@ -76,30 +76,37 @@ func.func @main(%a: {ty((m, k))}, %b: {ty((k, n))}, %bias: {ty((n,))}, %res: {ty
     return mlir, [a, b, bias, res], ref
 
 
-@case
-def odd(rng):
-    m, n, k = 37, 20, 19
-    a = rng.standard_normal((m, k)).astype(np.float32)
-    b = rng.standard_normal((k, n)).astype(np.float32)
-    ref = a.astype(np.float64) @ b
+def plain_matmul(rng, m, n, k, element):
+    """A [m, k] x [k, n] matmul written as a linalg.generic from a zero fill,
+    in `element` (f32 or f16) throughout."""
+    dtype = {"f32": np.float32, "f16": np.float16}[element]
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    ta, tb, tc = ty((m, k), element), ty((k, n), element), ty((m, n), element)
     mlir = f"""
 #mA = affine_map<(d0, d1, d2) -> (d0, d2)>
 #mB = affine_map<(d0, d1, d2) -> (d2, d1)>
 #mC = affine_map<(d0, d1, d2) -> (d0, d1)>
-func.func @main(%a: {ty((m, k))}, %b: {ty((k, n))}) -> {ty((m, n))} {{
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : {ty((m, n))}
-  %init = linalg.fill ins(%zero : f32) outs(%e : {ty((m, n))}) -> {ty((m, n))}
-  %mm = linalg.generic {{indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "reduction"]}} ins(%a, %b : {ty((m, k))}, {ty((k, n))}) outs(%init : {ty((m, n))}) {{
-  ^bb0(%x: f32, %y: f32, %out: f32):
-    %p = arith.mulf %x, %y : f32
-    %s = arith.addf %out, %p : f32
-    linalg.yield %s : f32
-  }} -> {ty((m, n))}
-  return %mm : {ty((m, n))}
+func.func @main(%a: {ta}, %b: {tb}) -> {tc} {{
+  %zero = arith.constant 0.0 : {element}
+  %e = tensor.empty() : {tc}
+  %init = linalg.fill ins(%zero : {element}) outs(%e : {tc}) -> {tc}
+  %mm = linalg.generic {{indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "reduction"]}} ins(%a, %b : {ta}, {tb}) outs(%init : {tc}) {{
+  ^bb0(%x: {element}, %y: {element}, %out: {element}):
+    %p = arith.mulf %x, %y : {element}
+    %s = arith.addf %out, %p : {element}
+    linalg.yield %s : {element}
+  }} -> {tc}
+  return %mm : {tc}
 }}
 """
     return mlir, [a, b], ref
+
+
+@case
+def odd(rng):
+    return plain_matmul(rng, 37, 20, 19, "f32")
 
 
 @case
@@ -173,28 +180,7 @@ func.func @main(%x: {ty((c, h, w))}, %w: {ty((c, f))}, %scale: {ty((f,))}, %shif
 
 @case
 def f16(rng):
-    m, n, k = 32, 64, 48
-    a = rng.standard_normal((m, k)).astype(np.float16)
-    b = rng.standard_normal((k, n)).astype(np.float16)
-    ref = a.astype(np.float64) @ b.astype(np.float64)
-    mlir = f"""
-#mA = affine_map<(d0, d1, d2) -> (d0, d2)>
-#mB = affine_map<(d0, d1, d2) -> (d2, d1)>
-#mC = affine_map<(d0, d1, d2) -> (d0, d1)>
-func.func @main(%a: {ty((m, k), "f16")}, %b: {ty((k, n), "f16")}) -> {ty((m, n), "f16")} {{
-  %zero = arith.constant 0.0 : f16
-  %e = tensor.empty() : {ty((m, n), "f16")}
-  %init = linalg.fill ins(%zero : f16) outs(%e : {ty((m, n), "f16")}) -> {ty((m, n), "f16")}
-  %mm = linalg.generic {{indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "reduction"]}} ins(%a, %b : {ty((m, k), "f16")}, {ty((k, n), "f16")}) outs(%init : {ty((m, n), "f16")}) {{
-  ^bb0(%x: f16, %y: f16, %out: f16):
-    %p = arith.mulf %x, %y : f16
-    %s = arith.addf %out, %p : f16
-    linalg.yield %s : f16
-  }} -> {ty((m, n), "f16")}
-  return %mm : {ty((m, n), "f16")}
-}}
-"""
-    return mlir, [a, b], ref
+    return plain_matmul(rng, 32, 64, 48, "f16")
 
 
 @case
