@@ -14,7 +14,7 @@
 // spans fall in eight different groups of four banks. The store adds the
 // initial value (the fill, the init op's body evaluated at the element, or
 // the init tensor) and runs the epilogue ops' bodies on each element before
-// writing it once.
+// writing each of its outputs once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,7 +64,7 @@ public:
       : b(b), c(c), t(t), symbols(symbols), operand(operand),
         f32(b.getF32Type()), ranges(this->c.op.getStaticLoopRanges()) {}
 
-  Value build();
+  SmallVector<Value> build();
 
 private:
   // Set-up.
@@ -128,8 +128,9 @@ private:
   /// for f16; for bf16, which the NVGPU lowering does not type, the NVVM
   /// op on the fragments' 32-bit registers.
   Value mma(Value a, Value bFrag, Value acc);
-  /// init + sum, then the epilogue, for the element at `ivs`.
-  Value finish(Value sum, ArrayRef<Value> ivs);
+  /// init + sum, then the epilogue, for the element at `ivs`: the value of
+  /// each output.
+  SmallVector<Value> finish(Value sum, ArrayRef<Value> ivs);
   void store(ValueRange acc);
 
   // Small builders.
@@ -175,7 +176,9 @@ private:
   SmallVector<int64_t> ranges;
   gpu::LaunchOp launch;
   llvm::DenseMap<Value, Value> buffers;
-  Value out, as, bs;
+  /// One buffer per output.
+  SmallVector<Value> outs;
+  Value as, bs;
   Value tid, laneRow, matrixBit0, matrixBit1, g, t2, warpRow, warpCol;
   Value mBase, nBase;
   /// Loop indices known for the whole block: the batch dimensions'.
@@ -570,7 +573,8 @@ Value ContractionKernelBuilder::mma(Value a, Value bFrag, Value acc) {
   return vector::FromElementsOp::create(b, acc.getType(), elements);
 }
 
-Value ContractionKernelBuilder::finish(Value sum, ArrayRef<Value> ivs) {
+SmallVector<Value> ContractionKernelBuilder::finish(Value sum,
+                                                    ArrayRef<Value> ivs) {
   unsigned rank = c.op.getNumLoops() - 1;
   Value init;
   if (c.fillValue) {
@@ -590,19 +594,21 @@ Value ContractionKernelBuilder::finish(Value sum, ArrayRef<Value> ivs) {
   Type element = getElementTypeOrSelf(c.op.getResult(0).getType());
   if (element != f32)
     v = arith::TruncFOp::create(b, element, v);
-  Value current = c.op.getResult(0);
+  // Each epilogue op reads the values computed before it as scalars.
+  llvm::DenseMap<Value, Value> scalars = {{c.op.getResult(0), v}};
   for (linalg::GenericOp e : c.epilogue) {
     IRMapping mapping;
     for (OpOperand *input : e.getDpsInputOperands())
-      if (input->get() == current)
-        mapping.map(e.getMatchingBlockArgument(input), v);
+      if (Value scalar = scalars.lookup(input->get()))
+        mapping.map(e.getMatchingBlockArgument(input), scalar);
     SmallVector<Operation *> ops = llvm::map_to_vector(
         e.getBody()->without_terminator(), [](Operation &o) { return &o; });
-    v = evaluate(e, ops, e.getBody()->getTerminator()->getOperand(0),
+    scalars[e.getResult(0)] =
+        evaluate(e, ops, e.getBody()->getTerminator()->getOperand(0),
                  ivs.take_front(rank), mapping);
-    current = e.getResult(0);
   }
-  return v;
+  return llvm::map_to_vector(c.outputs,
+                             [&](Value output) { return scalars.at(output); });
 }
 
 void ContractionKernelBuilder::store(ValueRange acc) {
@@ -620,15 +626,22 @@ void ContractionKernelBuilder::store(ValueRange acc) {
         ivs[c.nDim] = n;
         Value sum =
             vector::ExtractOp::create(b, acc[ct], ArrayRef<int64_t>{r, cc});
-        memref::StoreOp::create(b, finish(sum, ivs), out,
-                                indices(c.resultMap, ivs));
+        SmallVector<Value> values = finish(sum, ivs);
+        for (auto [output, value, buffer] :
+             llvm::zip_equal(c.outputs, values, outs))
+          memref::StoreOp::create(b, value, buffer,
+                                  indices(c.writeMap(output), ivs));
       }
 }
 
-Value ContractionKernelBuilder::build() {
-  auto resultType = cast<RankedTensorType>(c.lastOp()->getResult(0).getType());
-  out = memref::AllocOp::create(
-      b, MemRefType::get(resultType.getShape(), resultType.getElementType()));
+SmallVector<Value> ContractionKernelBuilder::build() {
+  SmallVector<RankedTensorType> types;
+  for (Value output : c.outputs) {
+    auto type = cast<RankedTensorType>(output.getType());
+    types.push_back(type);
+    outs.push_back(memref::AllocOp::create(
+        b, MemRefType::get(type.getShape(), type.getElementType())));
+  }
   SmallVector<memref::GlobalOp> globals = createSharedTiles();
   Value one = idx(1);
   launch = gpu::LaunchOp::create(b, idx(t.grid[0]), idx(t.grid[1]),
@@ -658,15 +671,17 @@ Value ContractionKernelBuilder::build() {
     store(loop.getResults());
     gpu::TerminatorOp::create(b);
   }
-  return bufferization::ToTensorOp::create(b, resultType, out,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
+  return llvm::map_to_vector(llvm::zip_equal(types, outs), [&](auto pair) {
+    auto [type, buffer] = pair;
+    return Value(bufferization::ToTensorOp::create(b, type, buffer,
+                                                   /*restrict=*/true,
+                                                   /*writable=*/true));
+  });
 }
 
-Value uniform::detail::buildContractionKernel(ImplicitLocOpBuilder &b,
-                                              const TensorCoreContraction &c,
-                                              SymbolTable &symbols,
-                                              FloatType operand) {
+SmallVector<Value> uniform::detail::buildContractionKernel(
+    ImplicitLocOpBuilder &b, const TensorCoreContraction &c,
+    SymbolTable &symbols, FloatType operand) {
   ContractionTiles tiles = *chooseContractionTiles(c);
   return ContractionKernelBuilder(b, c, tiles, symbols, operand).build();
 }

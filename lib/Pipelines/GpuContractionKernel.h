@@ -36,12 +36,11 @@ chooseContractionTiles(const TensorCoreContraction &c);
 
 /// Builds the kernel for `c` at `b`'s insertion point (a gpu.launch on
 /// buffers of the operands, its shared tiles of `operand` (f16 or bf16) as
-/// workgroup globals in `symbols`); returns the tensor of the last op's
-/// result.
-mlir::Value buildContractionKernel(mlir::ImplicitLocOpBuilder &b,
-                                   const TensorCoreContraction &c,
-                                   mlir::SymbolTable &symbols,
-                                   mlir::FloatType operand);
+/// workgroup globals in `symbols`); returns the tensors of `c.outputs`.
+llvm::SmallVector<mlir::Value>
+buildContractionKernel(mlir::ImplicitLocOpBuilder &b,
+                       const TensorCoreContraction &c,
+                       mlir::SymbolTable &symbols, mlir::FloatType operand);
 
 } // namespace uniform::detail
 

@@ -151,7 +151,76 @@ static llvm::SmallBitVector dimsRead(linalg::GenericOp op,
   return dims;
 }
 
-/// Fills in the init and the epilogue of a matched contraction.
+AffineMap TensorCoreContraction::writeMap(Value value) const {
+  linalg::GenericOp contraction = op; // the accessors are not const
+  if (value == contraction.getResult(0))
+    return AffineMap::getMultiDimIdentityMap(contraction.getNumLoops() - 1,
+                                             contraction.getContext());
+  auto g = cast<linalg::GenericOp>(value.getDefiningOp());
+  return g.getMatchingIndexingMap(g.getDpsInitOperand(0));
+}
+
+/// The op of `block` that holds `user` (itself, or an ancestor).
+static Operation *inBlock(Block *block, Operation *user) {
+  return block->findAncestorOpInBlock(*user);
+}
+
+/// Whether `g` can join `c`'s epilogue, whose kernel computes the values
+/// `fused`: elementwise over the result's loops, reading at least one
+/// fused value, each in the order it is written, and not writing into one.
+static bool extendsEpilogue(const TensorCoreContraction &c, linalg::GenericOp g,
+                            const llvm::SmallPtrSetImpl<Value> &fused) {
+  linalg::GenericOp op = c.op; // the accessors are not const
+  unsigned rank = op.getNumLoops() - 1;
+  if (!isElementwise(g, rank, /*permutedOutput=*/true) ||
+      fused.contains(g.getDpsInitOperand(0)->get()))
+    return false;
+  bool readsFused = false;
+  for (OpOperand *input : g.getDpsInputOperands()) {
+    if (!fused.contains(input->get()))
+      continue;
+    if (g.getMatchingIndexingMap(input) != c.writeMap(input->get()))
+      return false;
+    readsFused = true;
+  }
+  return readsFused;
+}
+
+/// Sets `c.outputs` to the values of the kernel that ops outside it use
+/// (the last one's when none is); fails if such a use comes before the
+/// kernel's place, the last epilogue op.
+static LogicalResult setOutputs(TensorCoreContraction &c) {
+  Operation *last = c.lastOp();
+  Block *block = last->getBlock();
+  llvm::SmallPtrSet<Operation *, 8> inKernel = {c.op};
+  for (linalg::GenericOp e : c.epilogue)
+    inKernel.insert(e);
+  c.outputs.clear();
+  SmallVector<Value> values = {c.op.getResult(0)};
+  for (linalg::GenericOp e : c.epilogue)
+    values.push_back(e.getResult(0));
+  for (Value v : values) {
+    bool used = false;
+    for (Operation *user : v.getUsers()) {
+      if (inKernel.contains(user))
+        continue;
+      Operation *at = inBlock(block, user);
+      if (!at || !last->isBeforeInBlock(at))
+        return failure();
+      used = true;
+    }
+    if (used)
+      c.outputs.push_back(v);
+  }
+  if (c.outputs.empty())
+    c.outputs.push_back(values.back());
+  return success();
+}
+
+/// Fills in the init and the epilogue of a matched contraction: every
+/// elementwise op after it in its block that extends the epilogue, up to
+/// the last use of a value the kernel computes; then, from the back, those
+/// that would place the kernel after a use of one of its values are let go.
 static void matchInitAndEpilogue(TensorCoreContraction &c) {
   unsigned rank = c.op.getNumLoops() - 1;
   Value init = c.op.getDpsInitOperand(0)->get();
@@ -160,24 +229,27 @@ static void matchInitAndEpilogue(TensorCoreContraction &c) {
   else if (auto g = init.getDefiningOp<linalg::GenericOp>();
            g && isElementwise(g, rank))
     c.initOp = g;
-  // Each consumer must visit the elements in the loop order of the one
-  // before it: it reads that one's result through the map it was written
-  // with (the contraction's: the identity). It may write its own result in
-  // another order (an NHWC product's NCHW residual add or transpose).
-  Value result = c.op.getResult(0);
-  c.resultMap = AffineMap::getMultiDimIdentityMap(rank, c.op.getContext());
-  while (result.hasOneUse()) {
-    auto e = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
-    if (!e || !isElementwise(e, rank, /*permutedOutput=*/true) ||
-        llvm::any_of(e.getDpsInputOperands(), [&](OpOperand *input) {
-          return input->get() == result &&
-                 e.getMatchingIndexingMap(input) != c.resultMap;
-        }))
-      break;
-    c.epilogue.push_back(e);
-    c.resultMap = e.getMatchingIndexingMap(e.getDpsInitOperand(0));
-    result = e.getResult(0);
+  Block *block = c.op->getBlock();
+  llvm::SmallPtrSet<Value, 8> fused;
+  Operation *horizon = nullptr;
+  auto take = [&](Value v) {
+    fused.insert(v);
+    for (Operation *user : v.getUsers())
+      if (Operation *at = inBlock(block, user);
+          at && (!horizon || horizon->isBeforeInBlock(at)))
+        horizon = at;
+  };
+  take(c.op.getResult(0));
+  for (Operation *o = c.op->getNextNode();
+       o && horizon && !horizon->isBeforeInBlock(o); o = o->getNextNode()) {
+    auto g = dyn_cast<linalg::GenericOp>(o);
+    if (!g || !extendsEpilogue(c, g, fused))
+      continue;
+    c.epilogue.push_back(g);
+    take(g.getResult(0));
   }
+  while (failed(setOutputs(c)))
+    c.epilogue.pop_back();
 }
 
 FailureOr<TensorCoreContraction>
@@ -250,11 +322,10 @@ uniform::matchTensorCoreContraction(linalg::GenericOp op, std::string *whyNot) {
   return c;
 }
 
-FailureOr<Value>
+FailureOr<SmallVector<Value>>
 uniform::lowerContractionToTensorCores(RewriterBase &rewriter,
                                        const TensorCoreContraction &c,
                                        TensorCoreOperands operands) {
-  Operation *last = c.lastOp();
   linalg::GenericOp op = c.op;
   Operation *symbolScope = SymbolTable::getNearestSymbolTable(op);
   if (!symbolScope)
@@ -262,23 +333,23 @@ uniform::lowerContractionToTensorCores(RewriterBase &rewriter,
   SymbolTable symbols(symbolScope);
   Operation *init = op.getDpsInitOperand(0)->get().getDefiningOp();
   OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPoint(last);
+  rewriter.setInsertionPoint(c.lastOp());
   ImplicitLocOpBuilder b(op.getLoc(), rewriter);
   FloatType operand = operands == TensorCoreOperands::BF16
                           ? FloatType(b.getBF16Type())
                           : FloatType(b.getF16Type());
-  Value result = detail::buildContractionKernel(b, c, symbols, operand);
-  rewriter.replaceOp(last, result);
-  // The ops before the last, each now without its one user.
-  if (!c.epilogue.empty()) {
-    for (linalg::GenericOp e : llvm::reverse(ArrayRef(c.epilogue).drop_back()))
-      rewriter.eraseOp(e);
-    rewriter.eraseOp(op);
-  }
+  SmallVector<Value> results =
+      detail::buildContractionKernel(b, c, symbols, operand);
+  for (auto [output, result] : llvm::zip_equal(c.outputs, results))
+    rewriter.replaceAllUsesWith(output, result);
+  // The ops the kernel computes, users first.
+  for (linalg::GenericOp e : llvm::reverse(c.epilogue))
+    rewriter.eraseOp(e);
+  rewriter.eraseOp(op);
   // The fill or the computation of the init, now evaluated in the kernel.
   if (init && isa<linalg::FillOp, linalg::GenericOp>(init) && init->use_empty())
     rewriter.eraseOp(init);
-  return result;
+  return results;
 }
 
 namespace {
@@ -313,7 +384,8 @@ struct ContractionPattern : public OpRewritePattern<linalg::GenericOp> {
         uniform::matchTensorCoreContraction(op, &whyNot);
     if (failed(c))
       return rewriter.notifyMatchFailure(op, whyNot);
-    return uniform::lowerContractionToTensorCores(rewriter, *c, operands);
+    return success(succeeded(
+        uniform::lowerContractionToTensorCores(rewriter, *c, operands)));
   }
   uniform::TensorCoreOperands operands;
 };

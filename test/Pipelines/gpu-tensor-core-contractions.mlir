@@ -2,7 +2,8 @@
 // and sums over one innermost reduction (a matmul, a batched matmul, a 1x1
 // convolution in any layout) becomes one gpu.launch of the tensor-core
 // kernel, together with the op that makes its init and the elementwise ops
-// that consume its result; everything else is left alone. The kernel's
+// that consume its result (a chain or a tree, with an output for each value
+// used outside it); everything else is left alone. The kernel's
 // numbers are the CUDA emulator's to check
 // (test/Integration/GPU/Emulator/tensor-core-contractions.test).
 // RUN: uniform-opt %s --uniform-gpu-tensor-core-contractions --canonicalize --cse | FileCheck %s
@@ -113,6 +114,139 @@ func.func @fill_scalar(%a: tensor<37x19xf32>, %b: tensor<19x20xf32>) -> tensor<2
     linalg.yield %n : f32
   } -> tensor<20x37xf32>
   return %t : tensor<20x37xf32>
+}
+
+// A result two consumers read (as ConvNeXt's residual add after
+// uniform-gpu-fuse-linalg, repeated into the next block's padded input):
+// both are the kernel's epilogue (CSE computes the repeated arithmetic
+// once), each element stored to both outputs (after bufferization,
+// uniform-gpu-forward-kernel-stores moves the second into the pad).
+// CHECK-LABEL: func.func @two_consumers(
+// CHECK-SAME:      %[[RES:[a-z0-9]+]]: tensor<32x40xf32>, %[[PAD:[a-z0-9]+]]: tensor<34x42xf32>)
+// CHECK-NOT:     linalg.generic
+// CHECK-DAG:     %[[OUT1:.*]] = memref.alloc() : memref<32x40xf32>
+// CHECK-DAG:     %[[OUT2:.*]] = memref.alloc() : memref<32x40xf32>
+// CHECK:         gpu.launch
+// CHECK:           nvgpu.mma.sync
+// CHECK:           scf.if
+// CHECK:             tensor.extract %[[RES]][%[[M:.*]], %[[N:.*]]] : tensor<32x40xf32>
+// CHECK-NEXT:        %[[SUM:.*]] = arith.addf
+// CHECK-NEXT:        memref.store %[[SUM]], %[[OUT1]][%[[M]], %[[N]]] : memref<32x40xf32>
+// CHECK-NEXT:        memref.store %[[SUM]], %[[OUT2]][%[[M]], %[[N]]] : memref<32x40xf32>
+// CHECK:         %[[T1:.*]] = bufferization.to_tensor %[[OUT1]]
+// CHECK:         %[[T2:.*]] = bufferization.to_tensor %[[OUT2]]
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[INS:.*]] = tensor.insert_slice %[[T2]] into %[[PAD]][1, 1] [32, 40] [1, 1]
+// CHECK:         return %[[T1]], %[[INS]]
+func.func @two_consumers(%a: tensor<32x48xf32>, %b: tensor<48x40xf32>, %res: tensor<32x40xf32>, %pad: tensor<34x42xf32>) -> (tensor<32x40xf32>, tensor<34x42xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %two = arith.constant 2.0 : f32
+  %e = tensor.empty() : tensor<32x40xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<32x40xf32>) -> tensor<32x40xf32>
+  %mm = linalg.generic {indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<32x48xf32>, tensor<48x40xf32>) outs(%init : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<32x40xf32>
+  %r1 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%mm, %res : tensor<32x40xf32>, tensor<32x40xf32>) outs(%e : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %m = arith.mulf %x, %two : f32
+    %s = arith.addf %m, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<32x40xf32>
+  %slice = tensor.extract_slice %pad[1, 1] [32, 40] [1, 1] : tensor<34x42xf32> to tensor<32x40xf32>
+  %r2 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%mm, %res : tensor<32x40xf32>, tensor<32x40xf32>) outs(%slice : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %m = arith.mulf %x, %two : f32
+    %s = arith.addf %m, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<32x40xf32>
+  %ins = tensor.insert_slice %r2 into %pad[1, 1] [32, 40] [1, 1] : tensor<32x40xf32> into tensor<34x42xf32>
+  return %r1, %ins : tensor<32x40xf32>, tensor<34x42xf32>
+}
+
+// A tree: ReLU of the biased product and the sum of the two; the biased
+// product, also returned, is a second output.
+// CHECK-LABEL: func.func @tree(
+// CHECK-NOT:     linalg.generic
+// CHECK:         gpu.launch
+// CHECK:           scf.if
+// CHECK:             %[[RELU:.*]] = arith.maximumf %[[BIASED:[a-z0-9_]+]],
+// CHECK-NEXT:        %[[TOTAL:.*]] = arith.addf %[[BIASED]], %[[RELU]]
+// CHECK-NEXT:        memref.store %[[BIASED]], %[[OUT1:[a-z0-9_]+]][
+// CHECK-NEXT:        memref.store %[[TOTAL]], %[[OUT2:[a-z0-9_]+]][
+// CHECK:         %[[T1:.*]] = bufferization.to_tensor %[[OUT1]]
+// CHECK:         %[[T2:.*]] = bufferization.to_tensor %[[OUT2]]
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[T1]], %[[T2]]
+func.func @tree(%a: tensor<32x48xf32>, %b: tensor<48x40xf32>) -> (tensor<32x40xf32>, tensor<32x40xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<32x40xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<32x40xf32>) -> tensor<32x40xf32>
+  %mm = linalg.generic {indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<32x48xf32>, tensor<48x40xf32>) outs(%init : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<32x40xf32>
+  %biased = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%mm : tensor<32x40xf32>) outs(%e : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %s = arith.addf %x, %one : f32
+    linalg.yield %s : f32
+  } -> tensor<32x40xf32>
+  %relu = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%biased : tensor<32x40xf32>) outs(%e : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<32x40xf32>
+  %total = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%biased, %relu : tensor<32x40xf32>, tensor<32x40xf32>) outs(%e : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<32x40xf32>
+  return %biased, %total : tensor<32x40xf32>, tensor<32x40xf32>
+}
+
+// A consumer that also reads what another op computes from the kernel's
+// values (a row sum of the negated product) would put the kernel after
+// that op, which needs its input first: it is left out, and the kernel
+// stops at the negation.
+// CHECK-LABEL: func.func @use_before_last(
+// CHECK:         gpu.launch
+// CHECK:           arith.negf
+// CHECK:         %[[NEG:.*]] = bufferization.to_tensor
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[NEG]] : tensor<32x40xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[NEG]], %[[SUM]] : tensor<32x40xf32>, tensor<32xf32>)
+func.func @use_before_last(%a: tensor<32x48xf32>, %b: tensor<48x40xf32>) -> tensor<32x40xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x40xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<32x40xf32>) -> tensor<32x40xf32>
+  %mm = linalg.generic {indexing_maps = [#mA, #mB, #mC], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<32x48xf32>, tensor<48x40xf32>) outs(%init : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<32x40xf32>
+  %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%mm : tensor<32x40xf32>) outs(%e : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %n = arith.negf %x : f32
+    linalg.yield %n : f32
+  } -> tensor<32x40xf32>
+  %e1 = tensor.empty() : tensor<32xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e1 : tensor<32xf32>) -> tensor<32xf32>
+  %sum = linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%neg : tensor<32x40xf32>) outs(%z : tensor<32xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %s = arith.addf %out, %x : f32
+    linalg.yield %s : f32
+  } -> tensor<32xf32>
+  %scaled = linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d0)>, #id], iterator_types = ["parallel", "parallel"]} ins(%neg, %sum : tensor<32x40xf32>, tensor<32xf32>) outs(%e : tensor<32x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %d = arith.divf %x, %y : f32
+    linalg.yield %d : f32
+  } -> tensor<32x40xf32>
+  return %scaled : tensor<32x40xf32>
 }
 
 // A batched product: the batch dimension (read by both sides) is grid z,

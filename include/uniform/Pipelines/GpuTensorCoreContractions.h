@@ -46,16 +46,22 @@ struct TensorCoreContraction {
   /// the init tensor, read.
   mlir::Value fillValue;
   mlir::linalg::GenericOp initOp;
-  /// Elementwise generics that consume the result one after the other (each
-  /// the only user of the previous result, reading it in the order it was
-  /// written), taken into the kernel's store.
+  /// Elementwise generics after `op` in its block, in block order, each
+  /// reading the contraction's result or an earlier one's result in the
+  /// order that value was written (through its write map), taken into the
+  /// kernel's store: a chain (bias, BatchNorm, activation) or a tree (a
+  /// residual add that two consumers repeat).
   llvm::SmallVector<mlir::linalg::GenericOp> epilogue;
-  /// How the last op writes its result from the loop indices of the
-  /// result's dimensions: the identity, or the last epilogue op's
-  /// permutation.
-  mlir::AffineMap resultMap;
+  /// The values the kernel stores, each once: the contraction's result and
+  /// the epilogue's results that ops outside the kernel use.
+  llvm::SmallVector<mlir::Value> outputs;
 
-  /// The op whose result the kernel replaces.
+  /// How `value` (the contraction's result or an epilogue op's) is written
+  /// from the loop indices of the result's dimensions: the identity, or an
+  /// epilogue op's output permutation.
+  mlir::AffineMap writeMap(mlir::Value value) const;
+  /// The op before which the kernel is built: the last of the epilogue, or
+  /// `op`.
   mlir::Operation *lastOp() const {
     mlir::linalg::GenericOp last = epilogue.empty() ? op : epilogue.back();
     return last.getOperation();
@@ -75,8 +81,8 @@ matchTensorCoreContraction(mlir::linalg::GenericOp op,
 /// of the tensor-core kernel between `bufferization.to_buffer` of its
 /// operands and `bufferization.to_tensor` of its result, with its shared
 /// tiles as workgroup globals in the nearest symbol table. Returns the new
-/// result.
-mlir::FailureOr<mlir::Value> lowerContractionToTensorCores(
+/// values of `contraction.outputs`, in order.
+mlir::FailureOr<llvm::SmallVector<mlir::Value>> lowerContractionToTensorCores(
     mlir::RewriterBase &rewriter, const TensorCoreContraction &contraction,
     TensorCoreOperands operands = TensorCoreOperands::F16);
 
