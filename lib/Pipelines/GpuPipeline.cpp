@@ -195,6 +195,9 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   if (options.fuseKernels)
     pm.addPass(bufferization::createEmptyTensorEliminationPass());
   detail::addBufferizationPasses(pm);
+  // The tensor-core kernels store their results where bufferization would
+  // copy them.
+  pm.nest<func::FuncOp>().addPass(createGpuForwardKernelStores());
 
   // Every loop nest becomes a kernel; the host keeps allocation, copies and
   // launches, on device memory.

@@ -96,6 +96,26 @@ def GpuCoalesceConstants
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def GpuForwardKernelStores
+    : Pass<"uniform-gpu-forward-kernel-stores", "::mlir::func::FuncOp"> {
+  let summary = "Kernels store into the buffers their results are copied to";
+  let description = [{
+    A kernel built on tensors (`uniform-gpu-tensor-core-contractions`)
+    writes each of its results into a buffer of its own; where
+    bufferization then copies that buffer into a view of another (the
+    interior of a padded tensor that a convolution reads, one slice of a
+    concatenation), the copy would be a kernel of its own and the data
+    would be written twice and read once more. When the buffer is written
+    only by `memref.store`s inside one op (the kernel) and used otherwise
+    only by the copy and deallocations, and the target is a view of a
+    `memref.alloc` made before that op that neither the op nor any op
+    between it and the copy uses, the stores write the target (its views
+    moved before the kernel) and the copy and the buffer are erased. Runs
+    in `uniform-gpu-pipeline` after bufferization.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def GpuRegisterAccumulators
     : Pass<"uniform-gpu-register-accumulators", "::mlir::func::FuncOp"> {
   let summary = "Carry a reduction's output element through its loops";

@@ -90,6 +90,19 @@ namespace uniform {
 /// (packConstantOperand).
 void populateGpuCoalesceConstantsPatterns(mlir::RewritePatternSet &patterns);
 
+/// The core of `uniform-gpu-forward-kernel-stores`: when `copy`'s source is
+/// a buffer that only memref.stores inside one earlier op of its block (a
+/// kernel) write, and its target a view of an allocation made before that
+/// op which neither the op nor anything between it and the copy reads or
+/// writes, the op stores into the target instead; the copy and the buffer
+/// are erased. Fails, changing nothing, otherwise.
+mlir::LogicalResult forwardKernelStores(mlir::RewriterBase &rewriter,
+                                        mlir::memref::CopyOp copy);
+
+/// The pattern of `uniform-gpu-forward-kernel-stores` (forwardKernelStores
+/// on every memref.copy).
+void populateGpuForwardKernelStoresPatterns(mlir::RewritePatternSet &patterns);
+
 /// The core of `uniform-gpu-register-accumulators`: when the body of `loop`
 /// loads an element and later stores it at the same indices, defined
 /// outside the loop, and every other access in the loop reads a buffer
