@@ -44,16 +44,19 @@ bool uniform::detail::isFusionNeighbour(Operation *op) {
 }
 
 /// Moves statically shaped allocations up, and deallocations down, across
-/// neighbouring parallel loops and pure ops. Allocating earlier and freeing
-/// later is always correct; it lengthens a buffer's life by at most the
-/// chain of loops around it.
+/// neighbouring parallel loops, kernels and pure ops. Allocating earlier
+/// and freeing later is always correct; it lengthens a buffer's life by at
+/// most the chain of loops around it.
 static void moveAllocationsOutOfLoopChains(Block &block) {
+  auto isNeighbour = [](Operation *op) {
+    return isFusionNeighbour(op) || isa<gpu::LaunchOp>(op);
+  };
   SmallVector<memref::AllocOp> allocs(block.getOps<memref::AllocOp>());
   for (memref::AllocOp alloc : allocs) {
     if (alloc->getNumOperands() != 0)
       continue;
     Operation *prev = alloc->getPrevNode();
-    while (prev && isFusionNeighbour(prev))
+    while (prev && isNeighbour(prev))
       prev = prev->getPrevNode();
     if (prev)
       alloc->moveAfter(prev);
@@ -65,7 +68,7 @@ static void moveAllocationsOutOfLoopChains(Block &block) {
     Operation *next = dealloc->getNextNode();
     Operation *last = nullptr;
     while (next && !next->hasTrait<OpTrait::IsTerminator>() &&
-           isFusionNeighbour(next)) {
+           isNeighbour(next)) {
       last = next;
       next = next->getNextNode();
     }
@@ -157,20 +160,78 @@ struct Access {
 
 /// The loads and stores of a loop nest, nested ones included; `unknown`
 /// when it has memory effects other than memref.load and memref.store.
+/// For a gpu.launch (a kernel built before the loops, such as the
+/// tensor-core contraction's), the buffers its ops read and write by their
+/// memory effects, as accesses without indices; its workgroup and private
+/// memory and its barriers are its own.
 struct LoopAccesses {
   SmallVector<Access> loads, stores;
   bool unknown = false;
 
   explicit LoopAccesses(Operation *root) {
+    bool kernel = isa<gpu::LaunchOp>(root);
     root->walk([&](Operation *op) {
-      if (auto load = dyn_cast<memref::LoadOp>(op))
-        loads.push_back({load.getMemRef(), load.getIndices()});
-      else if (auto store = dyn_cast<memref::StoreOp>(op))
-        stores.push_back({store.getMemRef(), store.getIndices()});
+      if (auto load = dyn_cast<memref::LoadOp>(op)) {
+        if (!kernel || !isKernelLocal(load.getMemRef()))
+          loads.push_back({load.getMemRef(), load.getIndices()});
+      } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+        if (!kernel || !isKernelLocal(store.getMemRef()))
+          stores.push_back({store.getMemRef(), store.getIndices()});
+      } else if (kernel)
+        addKernelEffects(op);
       else if (!isMemoryEffectFree(op) &&
                !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
         unknown = true;
     });
+  }
+
+private:
+  /// Workgroup or private memory.
+  static bool isKernelLocal(Value memref) {
+    auto type = dyn_cast<MemRefType>(memref.getType());
+    Attribute space = type ? type.getMemorySpace() : Attribute();
+    if (gpu::GPUDialect::isWorkgroupMemoryAddressSpace(space))
+      return true;
+    auto gpuSpace = dyn_cast_or_null<gpu::AddressSpaceAttr>(space);
+    return gpuSpace && gpuSpace.getValue() == gpu::AddressSpace::Private;
+  }
+
+  void addKernelEffects(Operation *op) {
+    if (isa<gpu::BarrierOp>(op) || isMemoryEffectFree(op) ||
+        op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+      return;
+    auto interface = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!interface) {
+      unknown = true;
+      return;
+    }
+    SmallVector<MemoryEffects::EffectInstance> effects;
+    interface.getEffects(effects);
+    // A read that names no buffer (nvgpu.ldmatrix's) is of the op's memref
+    // operands.
+    auto memrefOperands =
+        llvm::make_filter_range(op->getOperands(), [](Value v) {
+          return isa<MemRefType>(v.getType());
+        });
+    for (const MemoryEffects::EffectInstance &effect : effects) {
+      Value memref = effect.getValue();
+      if (!memref && isa<MemoryEffects::Read>(effect.getEffect()) &&
+          !memrefOperands.empty() &&
+          llvm::all_of(memrefOperands, isKernelLocal))
+        continue;
+      if (!memref || !isa<MemRefType>(memref.getType()) ||
+          isa<MemoryEffects::Allocate, MemoryEffects::Free>(
+              effect.getEffect())) {
+        unknown = true;
+        continue;
+      }
+      if (isKernelLocal(memref))
+        continue;
+      if (isa<MemoryEffects::Read>(effect.getEffect()))
+        loads.push_back({memref, ValueRange()});
+      else
+        stores.push_back({memref, ValueRange()});
+    }
   }
 };
 } // namespace
@@ -544,29 +605,35 @@ static void fuseInto(scf::ParallelOp earlier, scf::ParallelOp later) {
 }
 
 /// Fuses each parallel loop of `block` into the earliest loop of its chain
-/// (the loops since the last op with other side effects) that has its
+/// (the loops and kernels of known accesses since the last op with other
+/// side effects) that has its
 /// iteration space, when the dependences between them allow it and the
 /// loop is independent of the loops in between (it moves up across them).
 /// Independent loops of one shape, such as the per-head convolutions of an
 /// attention layer, join as well as producers and consumers do.
 static int64_t fuseLoopChains(Block &block, AliasAnalysis &aliasAnalysis) {
-  SmallVector<scf::ParallelOp> chain;
+  // Loops and, as obstacles a loop may move across when independent of
+  // them, kernels whose accesses are known.
+  SmallVector<Operation *> chain;
   int64_t fused = 0;
   for (Operation &op : llvm::make_early_inc_range(block)) {
     auto loop = dyn_cast<scf::ParallelOp>(&op);
     if (!loop) {
-      if (!isFusionNeighbour(&op) &&
-          !isa<memref::AllocOp, memref::DeallocOp>(&op))
+      if (isa<gpu::LaunchOp>(&op) && !LoopAccesses(&op).unknown)
+        chain.push_back(&op);
+      else if (!isFusionNeighbour(&op) &&
+               !isa<memref::AllocOp, memref::DeallocOp>(&op))
         chain.clear();
       continue;
     }
     bool merged = false;
-    for (auto [position, candidate] : llvm::enumerate(chain)) {
-      if (!canFuseInto(candidate, loop, aliasAnalysis))
+    for (auto [position, entry] : llvm::enumerate(chain)) {
+      auto candidate = dyn_cast<scf::ParallelOp>(entry);
+      if (!candidate || !canFuseInto(candidate, loop, aliasAnalysis))
         continue;
-      ArrayRef<scf::ParallelOp> between =
-          ArrayRef<scf::ParallelOp>(chain).drop_front(position + 1);
-      if (llvm::any_of(between, [&](scf::ParallelOp other) {
+      ArrayRef<Operation *> between =
+          ArrayRef<Operation *>(chain).drop_front(position + 1);
+      if (llvm::any_of(between, [&](Operation *other) {
             return haveConflict(aliasAnalysis, other, loop);
           }))
         continue;
@@ -652,20 +719,23 @@ static bool freesBufferOf(scf::ParallelOp loop, Operation *point) {
 
 /// The position in `chain` of the nearest loop that the light loop at
 /// `index` can merge into: static, with at least as many iterations, and
-/// independent of it, as are the loops in between (it moves across them).
-static std::optional<int64_t> findHost(ArrayRef<scf::ParallelOp> chain,
+/// independent of it, as are the loops and kernels in between (it moves
+/// across them).
+static std::optional<int64_t> findHost(ArrayRef<Operation *> chain,
                                        int64_t index,
                                        AliasAnalysis &aliasAnalysis) {
-  scf::ParallelOp light = chain[index];
+  auto light = cast<scf::ParallelOp>(chain[index]);
   int64_t count = llvm::product_of(*getStaticExtents(light));
-  auto isIndependent = [&](scf::ParallelOp other) {
+  auto isIndependent = [&](Operation *other) {
     return !haveConflict(aliasAnalysis, other, light);
   };
   for (int64_t distance = 1, e = chain.size(); distance < e; ++distance) {
     for (int64_t position : {index - distance, index + distance}) {
       if (position < 0 || position >= e)
         continue;
-      scf::ParallelOp host = chain[position];
+      auto host = dyn_cast<scf::ParallelOp>(chain[position]);
+      if (!host)
+        continue;
       std::optional<SmallVector<int64_t>> extents = getStaticExtents(host);
       if (!extents || host.getNumResults() != 0 ||
           llvm::product_of(*extents) < count ||
@@ -675,7 +745,7 @@ static std::optional<int64_t> findHost(ArrayRef<scf::ParallelOp> chain,
       int64_t first = std::min(position, index);
       int64_t last = std::max(position, index);
       if (!llvm::all_of(chain.slice(first, last - first + 1),
-                        [&](scf::ParallelOp other) {
+                        [&](Operation *other) {
                           return other == light || isIndependent(other);
                         }))
         continue;
@@ -690,26 +760,28 @@ static std::optional<int64_t> findHost(ArrayRef<scf::ParallelOp> chain,
 
 /// mergeLightParallelLoops on one block.
 static int64_t mergeLightLoops(Block &block, AliasAnalysis &aliasAnalysis) {
-  SmallVector<SmallVector<scf::ParallelOp>> chains(1);
+  // Loops and, as obstacles, kernels whose accesses are known.
+  SmallVector<SmallVector<Operation *>> chains(1);
   for (Operation &op : block) {
-    if (auto loop = dyn_cast<scf::ParallelOp>(&op))
-      chains.back().push_back(loop);
+    if (isa<scf::ParallelOp>(&op) ||
+        (isa<gpu::LaunchOp>(&op) && !LoopAccesses(&op).unknown))
+      chains.back().push_back(&op);
     else if (!isFusionNeighbour(&op) &&
              !isa<memref::AllocOp, memref::DeallocOp>(&op))
       chains.emplace_back();
   }
   int64_t merged = 0;
-  for (SmallVector<scf::ParallelOp> &chain : chains) {
+  for (SmallVector<Operation *> &chain : chains) {
     for (int64_t index = 0; index < static_cast<int64_t>(chain.size());) {
-      scf::ParallelOp light = chain[index];
+      auto light = dyn_cast<scf::ParallelOp>(chain[index]);
       std::optional<int64_t> host;
-      if (isLightLoop(light))
+      if (light && isLightLoop(light))
         host = findHost(chain, index, aliasAnalysis);
       if (!host) {
         ++index;
         continue;
       }
-      fuseGuardedInto(chain[*host], light);
+      fuseGuardedInto(cast<scf::ParallelOp>(chain[*host]), light);
       chain.erase(chain.begin() + index);
       ++merged;
       index = 0; // a host may now take further loops

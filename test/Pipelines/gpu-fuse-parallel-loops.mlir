@@ -2,7 +2,8 @@
 // iteration space with only same-index dependences become one loop (one
 // kernel), and so do loops over rows with dependences within a row only
 // (row fusion, at the end); allocations and deallocations between them, and loops that fuse
-// with neither neighbour, are moved out of the way first. (The merging of
+// with neither neighbour, are moved out of the way first. A loop moves up
+// across kernels (gpu.launch) it is independent of. (The merging of
 // light loops that comes last is tested in gpu-merge-light-loops.mlir.)
 // RUN: uniform-opt %s --split-input-file \
 // RUN:   "--uniform-gpu-fuse-parallel-loops=merge-light-loops=false one-block-chains=false" \
@@ -224,6 +225,87 @@ func.func @aliasing_view_not_fused(%x: memref<4x4xf32>, %y: memref<4x4xf32>) {
   }
   memref.dealloc %buf : memref<4x4xf32>
   return
+}
+
+// -----
+
+// Fused across a kernel (a gpu.launch built before the loops, such as a
+// tensor-core contraction's) that neither reads nor writes what the later
+// loop accesses: the loop moves up across it. The kernel's workgroup
+// memory and barriers are its own. The allocation the loop writes moves up
+// too.
+// CHECK-LABEL: func.func @across_kernel
+// CHECK:         %[[Y:.*]] = memref.alloc() : memref<4xf32>
+// CHECK:         %[[K:.*]] = memref.alloc() : memref<4xf32>
+// CHECK:         %[[Z:.*]] = memref.alloc() : memref<4xf32>
+// CHECK:         scf.parallel
+// CHECK:           memref.store %{{.*}}, %[[Y]]
+// CHECK:           memref.store %{{.*}}, %[[Z]]
+// CHECK-NOT:     scf.parallel
+// CHECK:         gpu.launch
+// CHECK:           memref.store %{{.*}}, %[[K]]
+// CHECK-NOT:     scf.parallel
+// CHECK:         return %[[Y]], %[[K]], %[[Z]]
+memref.global "private" @tile : memref<4xf32, #gpu.address_space<workgroup>>
+func.func @across_kernel(%x: memref<4xf32>) -> (memref<4xf32>, memref<4xf32>, memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %y = memref.alloc() : memref<4xf32>
+  %k = memref.alloc() : memref<4xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %v = memref.load %x[%i] : memref<4xf32>
+    memref.store %v, %y[%i] : memref<4xf32>
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1) {
+    %tile = memref.get_global @tile : memref<4xf32, #gpu.address_space<workgroup>>
+    %v = memref.load %x[%tx] : memref<4xf32>
+    memref.store %v, %tile[%tx] : memref<4xf32, #gpu.address_space<workgroup>>
+    gpu.barrier
+    %w = memref.load %tile[%c0] : memref<4xf32, #gpu.address_space<workgroup>>
+    memref.store %w, %k[%tx] : memref<4xf32>
+    gpu.terminator
+  }
+  %z = memref.alloc() : memref<4xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %v = memref.load %x[%i] : memref<4xf32>
+    %d = arith.addf %v, %v : f32
+    memref.store %d, %z[%i] : memref<4xf32>
+  }
+  return %y, %k, %z : memref<4xf32>, memref<4xf32>, memref<4xf32>
+}
+
+// -----
+
+// Not fused across a kernel that writes what the later loop reads (with a
+// vector.store: the kernel's ops are read by their memory effects).
+// CHECK-LABEL: func.func @kernel_writes_input
+// CHECK:         scf.parallel
+// CHECK:         gpu.launch
+// CHECK:         scf.parallel
+func.func @kernel_writes_input(%x: memref<4xf32>) -> (memref<4xf32>, memref<4xf32>, memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %y = memref.alloc() : memref<4xf32>
+  %z = memref.alloc() : memref<4xf32>
+  %w = memref.alloc() : memref<4xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %v = memref.load %x[%i] : memref<4xf32>
+    memref.store %v, %y[%i] : memref<4xf32>
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c4, %sy = %c1, %sz = %c1) {
+    %v = vector.load %x[%c0] : memref<4xf32>, vector<4xf32>
+    vector.store %v, %z[%c0] : memref<4xf32>, vector<4xf32>
+    gpu.terminator
+  }
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %v = memref.load %z[%i] : memref<4xf32>
+    memref.store %v, %w[%i] : memref<4xf32>
+  }
+  return %y, %z, %w : memref<4xf32>, memref<4xf32>, memref<4xf32>
 }
 
 // -----

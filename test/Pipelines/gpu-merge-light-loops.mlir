@@ -153,3 +153,91 @@ func.func @moves_down_to_host(%x: memref<2xf32>, %y: memref<6xf32>,
   memref.dealloc %b : memref<3xf32>
   return %a, %z : memref<2xf32>, memref<6xf32>
 }
+
+// -----
+
+// Across a kernel (a gpu.launch built before the loops) it is independent
+// of, as m0's q padding fills with matmul-precision=f16: the fill joins the
+// convolution before the kernel.
+// CHECK-LABEL: func.func @fill_across_kernel
+// CHECK:         scf.parallel {{.*}} to (%c4, %c4, %c4)
+// CHECK:           scf.if
+// CHECK:             memref.store %{{.*}} : memref<5x5x2xf32>
+// CHECK:         gpu.launch
+// CHECK-NOT:     scf.parallel
+// OFF-LABEL:   func.func @fill_across_kernel
+// OFF-COUNT-2: scf.parallel
+func.func @fill_across_kernel(%x: memref<4x4x4xf32>)
+    -> (memref<5x5x2xf32>, memref<4x4x4xf32>, memref<2xf32>, memref<2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c5 = arith.constant 5 : index
+  %zero = arith.constant 0.0 : f32
+  %pad = memref.alloc() : memref<5x5x2xf32>
+  %out = memref.alloc() : memref<4x4x4xf32>
+  %in = memref.alloc() : memref<2xf32>
+  %res = memref.alloc() : memref<2xf32>
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%c4, %c4, %c4) step (%c1, %c1, %c1) {
+    memref.store %zero, %out[%i, %j, %k] : memref<4x4x4xf32>
+    scf.for %t = %c0 to %c3 step %c1 {
+      %v = memref.load %x[%i, %j, %t] : memref<4x4x4xf32>
+      %acc = memref.load %out[%i, %j, %k] : memref<4x4x4xf32>
+      %s = arith.addf %acc, %v : f32
+      memref.store %s, %out[%i, %j, %k] : memref<4x4x4xf32>
+    }
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c2, %sy = %c1, %sz = %c1) {
+    %v = memref.load %in[%tx] : memref<2xf32>
+    memref.store %v, %res[%tx] : memref<2xf32>
+    gpu.terminator
+  }
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%c5, %c5, %c2) step (%c1, %c1, %c1) {
+    memref.store %zero, %pad[%i, %j, %k] : memref<5x5x2xf32>
+  }
+  return %pad, %out, %in, %res : memref<5x5x2xf32>, memref<4x4x4xf32>, memref<2xf32>, memref<2xf32>
+}
+
+// -----
+
+// Not across a kernel that reads what the fill writes (with a
+// vector.load: the kernel's ops are read by their memory effects).
+// CHECK-LABEL: func.func @fill_after_reader_kernel
+// CHECK:         scf.parallel {{.*}} to (%c4, %c4, %c4)
+// CHECK-NOT:       scf.if
+// CHECK:         gpu.launch
+// CHECK:         scf.parallel {{.*}} to (%c2)
+func.func @fill_after_reader_kernel(%x: memref<4x4x4xf32>)
+    -> (memref<4x4x4xf32>, memref<2xf32>, memref<2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %out = memref.alloc() : memref<4x4x4xf32>
+  %in = memref.alloc() : memref<2xf32>
+  %res = memref.alloc() : memref<2xf32>
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%c4, %c4, %c4) step (%c1, %c1, %c1) {
+    memref.store %zero, %out[%i, %j, %k] : memref<4x4x4xf32>
+    scf.for %t = %c0 to %c3 step %c1 {
+      %v = memref.load %x[%i, %j, %t] : memref<4x4x4xf32>
+      %acc = memref.load %out[%i, %j, %k] : memref<4x4x4xf32>
+      %s = arith.addf %acc, %v : f32
+      memref.store %s, %out[%i, %j, %k] : memref<4x4x4xf32>
+    }
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c2, %sy = %c1, %sz = %c1) {
+    %v = vector.load %in[%c0] : memref<2xf32>, vector<2xf32>
+    vector.store %v, %res[%c0] : memref<2xf32>, vector<2xf32>
+    gpu.terminator
+  }
+  scf.parallel (%i) = (%c0) to (%c2) step (%c1) {
+    memref.store %zero, %in[%i] : memref<2xf32>
+  }
+  return %out, %in, %res : memref<4x4x4xf32>, memref<2xf32>, memref<2xf32>
+}
