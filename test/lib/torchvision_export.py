@@ -41,6 +41,13 @@ def main(argv):
         torch.nn.init.normal_(model.heads.head.weight, std=0.2)
     else:
         model = getattr(torchvision.models, name)(weights=None).eval()
+    # ConvNeXt scales each block's branch by a layer scale initialized to
+    # 1e-6: the residual stream alone would make the output, and a
+    # comparison would check no block. Trained models have scales near 1.
+    for parameter_name, parameter in model.named_parameters():
+        if parameter_name.endswith("layer_scale"):
+            with torch.no_grad():
+                parameter.uniform_(0.5, 1.5)
     x = torch.randn(args.batch, 3, args.size, args.size)
     with torch.no_grad():
         y = model(x)
