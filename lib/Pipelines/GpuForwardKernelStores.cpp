@@ -11,6 +11,8 @@
 
 #include "uniform/Pipelines/Passes.h"
 
+#include "GpuLoopFusionUtils.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Dominance.h"
@@ -23,14 +25,6 @@ namespace uniform {
 } // namespace uniform
 
 using namespace mlir;
-
-/// The allocation `v` is, or is a view of; null for anything else (a
-/// function argument, a global).
-static memref::AllocOp rootAllocation(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v.getDefiningOp<memref::AllocOp>();
-}
 
 /// `root` and every view of it, transitively; fails when one may reach
 /// other ops some other way (an op that returns a memref without being a
@@ -118,7 +112,10 @@ LogicalResult uniform::forwardKernelStores(RewriterBase &rewriter,
     return rewriter.notifyMatchFailure(
         copy, "source not a buffer that one earlier op only stores into");
   Value target = copy.getTarget();
-  memref::AllocOp root = rootAllocation(target);
+  // Not a function argument or a global: those may alias the kernel's
+  // operands.
+  auto root =
+      uniform::detail::getBufferRoot(target).getDefiningOp<memref::AllocOp>();
   Block *block = copy->getBlock();
   DominanceInfo dominance(writer->getParentOp());
   if (!root || !dominance.properlyDominates(root.getOperation(), writer))
