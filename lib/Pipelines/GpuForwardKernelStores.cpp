@@ -17,6 +17,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace uniform {
@@ -27,8 +28,9 @@ namespace uniform {
 using namespace mlir;
 
 /// `root` and every view of it, transitively; fails when one may reach
-/// other ops some other way (an op that returns a memref without being a
-/// view, such as arith.select, or a terminator that yields it).
+/// other ops some other way: an op that returns a memref without being a
+/// view (arith.select), a terminator that yields it, or a pure op other
+/// than memref.dim (memref.extract_aligned_pointer_as_index).
 static FailureOr<llvm::SmallPtrSet<Value, 16>> aliasesOf(Value root) {
   llvm::SmallPtrSet<Value, 16> aliases = {root};
   SmallVector<Value> worklist = {root};
@@ -42,11 +44,13 @@ static FailureOr<llvm::SmallPtrSet<Value, 16>> aliasesOf(Value root) {
             worklist.push_back(result);
         continue;
       }
+      if (isa<func::ReturnOp, memref::DimOp>(user))
+        continue;
       bool returnsMemref = llvm::any_of(user->getResultTypes(), [](Type t) {
         return isa<BaseMemRefType>(t);
       });
-      if (returnsMemref || (user->hasTrait<OpTrait::IsTerminator>() &&
-                            !isa<func::ReturnOp>(user)))
+      if (returnsMemref || user->hasTrait<OpTrait::IsTerminator>() ||
+          isMemoryEffectFree(user))
         return failure();
     }
   }

@@ -150,3 +150,26 @@ func.func @target_escapes(%x: memref<8x8xf32>, %other: memref<10x10xf32>, %c: i1
   memref.copy %out, %view : memref<8x8xf32> to memref<8x8xf32, strided<[10, 1], offset: 11>>
   return %pad, %early : memref<10x10xf32>, f32
 }
+
+// -----
+
+// Left alone: the pad's address escapes (to code that could read it through
+// the pointer before the copy).
+// CHECK-LABEL: func.func @address_taken(
+// CHECK:         memref.copy
+func.func @address_taken(%x: memref<8x8xf32>) -> (memref<10x10xf32>, index) {
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %pad = memref.alloc() : memref<10x10xf32>
+  %address = memref.extract_aligned_pointer_as_index %pad : memref<10x10xf32> -> index
+  %out = memref.alloc() : memref<8x8xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c8, %sy = %c8, %sz = %c1) {
+    %v = memref.load %x[%tx, %ty] : memref<8x8xf32>
+    memref.store %v, %out[%tx, %ty] : memref<8x8xf32>
+    gpu.terminator
+  }
+  %view = memref.subview %pad[1, 1] [8, 8] [1, 1] : memref<10x10xf32> to memref<8x8xf32, strided<[10, 1], offset: 11>>
+  memref.copy %out, %view : memref<8x8xf32> to memref<8x8xf32, strided<[10, 1], offset: 11>>
+  return %pad, %address : memref<10x10xf32>, index
+}
