@@ -160,11 +160,6 @@ AffineMap TensorCoreContraction::writeMap(Value value) const {
   return g.getMatchingIndexingMap(g.getDpsInitOperand(0));
 }
 
-/// The op of `block` that holds `user` (itself, or an ancestor).
-static Operation *inBlock(Block *block, Operation *user) {
-  return block->findAncestorOpInBlock(*user);
-}
-
 /// Whether `g` can join `c`'s epilogue, whose kernel computes the values
 /// `fused`: elementwise over the result's loops, reading at least one
 /// fused value, each in the order it is written, and not writing into one.
@@ -204,7 +199,7 @@ static LogicalResult setOutputs(TensorCoreContraction &c) {
     for (Operation *user : v.getUsers()) {
       if (inKernel.contains(user))
         continue;
-      Operation *at = inBlock(block, user);
+      Operation *at = block->findAncestorOpInBlock(*user);
       if (!at || !last->isBeforeInBlock(at))
         return failure();
       used = true;
@@ -235,7 +230,7 @@ static void matchInitAndEpilogue(TensorCoreContraction &c) {
   auto take = [&](Value v) {
     fused.insert(v);
     for (Operation *user : v.getUsers())
-      if (Operation *at = inBlock(block, user);
+      if (Operation *at = block->findAncestorOpInBlock(*user);
           at && (!horizon || horizon->isBeforeInBlock(at)))
         horizon = at;
   };
