@@ -22,8 +22,11 @@ namespace uniform {
 /// `streamGroups` of them: H*Dv up to 2048 at the default chunk) are column
 /// groups of warps that share the block's queries and one probability tile
 /// per step (with fewer keys a step, then the value tile staged in passes,
-/// where those tiles would not fit in shared memory), or, with more chunks
-/// or where they never fit, blocks along grid z that each compute the
+/// where those tiles would not fit in shared memory). More chunks than 16
+/// (whose accumulators fill the register file) are taken in sets of column
+/// groups, each later set replaying the probabilities that the first kept
+/// in global memory; more than a `streamGroups` under 16, or chunks whose
+/// tiles never fit, are blocks along grid z that each compute the
 /// probabilities again. Registers grow with the keys
 /// per step (scores) and the chunk width (accumulators): the defaults keep
 /// every UniForm and ViT shape within 128 registers without spills on

@@ -82,17 +82,20 @@ def ConvertAttnToNVGPU : Pass<"convert-attn-to-nvgpu"> {
       most window-chunk or stream-chunk columns, 64 and 128, so that the
       accumulators stay in registers); a window's block loops over the
       chunks with the probabilities in registers; a stream's chunks (up to
-      stream-groups, 8) are column groups of warps that share the block's
+      stream-groups, 16) are column groups of warps that share the block's
       queries: some of them compute each step's scores, the others take
       the step's row maxima and probabilities through shared memory, and
       each multiplies its chunk, with fewer keys a step where the tiles
-      would exceed 48 KiB (more chunks, or not even 16 keys fitting: one
+      would exceed 48 KiB; past 16 chunks, sets of column groups, the later
+      ones replaying the probabilities the first kept in global scratch
+      (more chunks than a stream-groups under 16, or no tile fitting: one
       chunk per block along grid z, each computing the probabilities
       again); `attn.mha`: one block per head, its Dv in chunks alike;
     - a row whose keys are all masked (-inf) gives 0, not NaN.
 
-    The N x M matrix never goes to global memory. Inputs are rounded to f16
-    (accumulation and softmax stay f32), so this is the `precision=f16`
+    The N x M matrix goes to global memory only for sets of column groups.
+    Inputs are rounded to f16 (accumulation and softmax stay f32), so this
+    is the `precision=f16`
     path of `uniform-gpu-pipeline` (sm_80 and newer). Handled: static
     shapes, one batch dimension, any Dk (the Q and K tiles are padded with
     zero columns to a multiple of 16), Dv a multiple of 8,

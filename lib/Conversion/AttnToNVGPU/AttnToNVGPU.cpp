@@ -21,11 +21,15 @@
 // next key step while it computes this one, and as the online softmax's
 // accumulators must stay in registers, its chunks are column groups of
 // warps that share the block's queries and each step's probability tile
-// (FusedKernelSplit.cpp; a value tile over 48 KiB staged in passes), or,
-// beyond stream-groups chunks (16: H*Dv over 2048 at 128 columns a chunk,
-// where the accumulators would exceed the register file) or where the tiles
-// never fit, blocks along grid z. Rows whose keys are all masked give 0. The
-// N x M matrix never goes to global memory.
+// (FusedKernelSplit.cpp; a value tile over 48 KiB staged in passes). Past
+// 16 chunks (H*Dv over 2048 at 128 columns a chunk, where the accumulators
+// would exceed the register file) the block takes them in sets of column
+// groups: the first keeps each step's probability tile and corrections in
+// global scratch buffers, and the later sets replay them. Beyond a
+// stream-groups under 16, or where the tiles never fit, the chunks are
+// blocks along grid z. Rows whose keys are all masked give 0. The N x M
+// matrix goes to global memory only for the sets, a query block's rows at a
+// time, written and read by that block.
 //
 // Fragment layouts (PTX ISA, mma.m16n8k16 with f16 A/B and f32 C), with
 // g = lane / 4 and t = lane % 4:
@@ -102,7 +106,7 @@ static LogicalResult chooseStaging(KernelShape &s) {
   bool streaming = s.keySteps > 1;
   int64_t rows = s.blockRows();
   int64_t fixed = tileBytes(rows, s.dkTile);
-  if (s.colGroups > 1) // the probability tile and the statistics
+  if (s.sharesProbabilities()) // the probability tile and the statistics
     fixed += tileBytes(rows, s.keyTileRows) + 4 * rows * statsCols(s.colGroups);
   int64_t keys = tileBytes(s.keyTileRows, s.dkTile);
   int64_t values = tileBytes(s.keyTileRows, s.stagedCols());
@@ -145,20 +149,34 @@ static void chooseScoreWarps(KernelShape &s) {
 /// block computes each step's probabilities once for all of them.
 /// `rowGroups` bounds the row groups (16 queries each), and so does
 /// kMaxSplitWarps the warps, unless one row group has more column groups.
-/// Where the tiles do not fit in shared memory, the steps take fewer keys
-/// (down to 16), then the value tile is staged in 2, 4, ... passes a step
-/// (each warp's chunk split into that many narrower ones, the same
-/// accumulators in all), fewer keys again in each. Returns false, leaving
-/// `s` as it was, when there are more than `maxGroups` chunks or the tiles
-/// never fit.
+/// More chunks than kMaxColGroups (whose accumulators fill the register
+/// file) are done in the fewest equal sets of column groups, the later sets
+/// replaying the first one's probabilities (KernelShape::valueSets). Where
+/// the tiles do not fit in shared memory, the steps take fewer keys (down
+/// to 16), then the value tile is staged in 2, 4, ... passes a step (each
+/// warp's chunk split into that many narrower ones, the same accumulators
+/// in all), fewer keys again in each. Returns false, leaving `s` as it was,
+/// when there are more than `maxGroups` (under kMaxColGroups) chunks, or
+/// the tiles or the kept probabilities never fit.
 static bool splitColumns(KernelShape &s, int64_t rowGroups, int64_t maxGroups) {
-  if (s.chunks < 2 || s.chunks > maxGroups)
+  if (s.chunks < 2 || (s.chunks > maxGroups && maxGroups < kMaxColGroups))
+    return false;
+  int64_t sets = 1;
+  while (s.chunks % sets != 0 || s.chunks / sets > kMaxColGroups)
+    ++sets;
+  // The kept probabilities take B x (H) x N x M f16 with N and M rounded up
+  // to the blocks and steps: refuse what int64 cannot count.
+  int64_t kept;
+  if (sets > 1 && (llvm::MulOverflow(s.batch, s.reuse ? 1 : s.heads, kept) ||
+                   llvm::MulOverflow(kept, s.n + 127, kept) ||
+                   llvm::MulOverflow(kept, 2 * (s.m + 127), kept)))
     return false;
   KernelShape split = s;
-  split.colGroups = s.chunks;
+  split.valueSets = sets;
+  split.colGroups = s.chunks / sets;
   split.rowGroups =
-      std::clamp<int64_t>(std::min(rowGroups, kMaxSplitWarps / s.chunks), 1,
-                          llvm::divideCeil(s.n, 16));
+      std::clamp<int64_t>(std::min(rowGroups, kMaxSplitWarps / split.colGroups),
+                          1, llvm::divideCeil(s.n, 16));
   split.warps = split.rowGroups * split.colGroups;
   split.chunksOnGrid = false;
   // A chunk's accumulators take 64 registers at 128 columns: Q's fragments

@@ -133,7 +133,7 @@ SmallVector<memref::GlobalOp> KernelBuilder::createSharedTiles() {
                              f32, streaming));
     names.push_back("bias");
   }
-  if (s.colGroups > 1) {
+  if (s.sharesProbabilities()) {
     // The step's probabilities (f16, padded as Q's rows are) and one
     // statistic per row and column group.
     types.push_back(
@@ -165,7 +165,7 @@ Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
   qs = smem[0], ks = smem[1], vs = smem[2];
   size_t next = 3;
   bs = s.stageBias ? smem[next++] : Value();
-  if (s.colGroups > 1)
+  if (s.sharesProbabilities())
     ps = smem[next], stats = smem[next + 1];
   Value x = launch.getBlockIds().x, y = launch.getBlockIds().y,
         z = launch.getBlockIds().z;
@@ -198,7 +198,7 @@ Value KernelBuilder::setUpBlock(gpu::LaunchOp launch,
       b, arith::DivUIOp::create(b, lane, idx(16)), idx(8));
   // Warp w is column group w % colGroups of row group w / colGroups.
   Value rowGroup = arith::DivUIOp::create(b, tid, idx(32));
-  if (s.colGroups > 1) {
+  if (s.sharesProbabilities()) {
     colGroup = arith::RemUIOp::create(b, rowGroup, idx(s.colGroups));
     warpCol = arith::MulIOp::create(b, colGroup, idx(s.chunk));
     rowGroup = arith::DivUIOp::create(b, rowGroup, idx(s.colGroups));
@@ -646,6 +646,16 @@ Value KernelBuilder::build(Value query, Value key, Value value,
   biasBuf = s.bias ? buffer(s.bias) : Value();
   out = memref::AllocOp::create(
       b, MemRefType::get(resultType.getShape(), resultType.getElementType()));
+  if (s.valueSets > 1) {
+    // Indexed by image and (attn.mha) head, as the blocks are.
+    int64_t heads = s.reuse ? 1 : s.heads;
+    int64_t rows = s.queryBlocks * s.blockRows();
+    keptP = memref::AllocOp::create(
+        b, MemRefType::get({s.batch, heads, rows, s.keySteps * s.keyTileRows},
+                           f16));
+    keptCorr = memref::AllocOp::create(
+        b, MemRefType::get({s.batch, heads, rows, s.keySteps}, f32));
+  }
   SmallVector<memref::GlobalOp> globals = createSharedTiles();
   // One step over the keys: the chunks of the value tile loop in the block.
   // Several: each column group of warps does one chunk (its accumulators
@@ -664,7 +674,7 @@ Value KernelBuilder::build(Value query, Value key, Value value,
     Value colBase = setUpBlock(launch, globals);
     if (window)
       buildWindowKernel();
-    else if (s.colGroups > 1)
+    else if (s.sharesProbabilities())
       buildSplitStreamingKernel();
     else
       buildStreamingKernel(colBase);

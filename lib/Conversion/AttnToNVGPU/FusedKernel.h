@@ -54,6 +54,15 @@ struct KernelShape {
   // them one pass at a time: a value tile that does not fit in shared
   // memory whole still gets one probability tile per step (1 otherwise).
   int64_t valuePasses = 1;
+  // Sets of column groups: a value tile of more chunks than a block's
+  // registers hold accumulators for (kMaxColGroups) is done set by set,
+  // each set colGroups chunks (of valuePasses passes) wide. The first set
+  // runs the online softmax and keeps each step's probability tile (f16)
+  // and the rows' correction factors in global scratch buffers; every later
+  // set replays them (O * corr + P V per step) instead of computing the
+  // scores again, so the block still computes its probabilities once (1
+  // otherwise).
+  int64_t valueSets = 1;
   // A stream whose chunks do not fit as column groups gives each block one
   // chunk (grid z), and every block computes the probabilities again.
   bool chunksOnGrid;
@@ -95,6 +104,11 @@ struct KernelShape {
   int64_t stagedCols() const { return chunk * colGroups; }
   /// A warp's accumulators (16 x 8 tiles): its chunk in every pass.
   int64_t accumulatorTiles() const { return valuePasses * chunk / 8; }
+  /// Columns of the value tile that one set of column groups covers.
+  int64_t setCols() const { return valuePasses * stagedCols(); }
+  /// Whether the block's warps share each step's probabilities through the
+  /// shared probability tile (column groups, or sets of them).
+  bool sharesProbabilities() const { return colGroups > 1 || valueSets > 1; }
 };
 
 /// The most column groups a stream's block takes (16 warps of 128 columns:
@@ -206,9 +220,17 @@ private:
                                             bool isMax);
   /// The accumulators of pass `pass` among a warp's (`acc`).
   mlir::ValueRange passAccumulators(mlir::ValueRange acc, int64_t pass);
-  /// Stages pass `pass` (> 0) of the step's value tile over the previous
-  /// pass's, between barriers.
-  void stageValuePass(Value keyBase, int64_t pass, Value buffer);
+  /// Stages the value columns from `colBase` of a pass after the first (or
+  /// of a replayed step) over the previous pass's, between barriers.
+  void stageValuePass(Value keyBase, Value colBase, Value buffer);
+  /// The first set of value sets (s.valueSets > 1) keeps the step's
+  /// probability tile (complete in `ps`) and the rows' correction factors
+  /// `corr` in the scratch buffers, for the sets after it.
+  void keepProbabilities(Value keyBase, llvm::ArrayRef<Value> corr);
+  /// The sets after the first: each replays the kept probabilities and
+  /// corrections over every key step with its columns of the values, then
+  /// stores them divided by the rows' `sums`.
+  void replayValueSets(llvm::ArrayRef<Value> sums);
   /// Stores the lane's probabilities of the scoring warp's key tiles (from
   /// key `keyOffset` of the step) in the shared probability tile, as f16.
   void storeProbabilities(llvm::ArrayRef<std::array<Value, 4>> p,
@@ -333,6 +355,10 @@ private:
   // The kernel being built: buffers, shared tiles, block and lane
   // coordinates (set by build and setUpBlock).
   Value qBuf, kBuf, vBuf, biasBuf, out;
+  // Value sets: the kept probabilities [B, H or 1, rows of the query
+  // blocks, keys of the steps] (f16) and corrections [B, H or 1, rows, key
+  // steps] (f32); null otherwise.
+  Value keptP, keptCorr;
   Value qs, ks, vs, bs; // bs: the staged bias, or null
   Value batch, qBase, head, tid, lane;
   // ldmatrix addressing: lane % 8, and 8 times bit 0 and bit 1 of the

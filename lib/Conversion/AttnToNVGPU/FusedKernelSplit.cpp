@@ -20,7 +20,12 @@
 // is staged in passes (KernelShape::valuePasses): each warp holds one
 // narrower chunk's accumulators per pass, and every pass after the first
 // stages its values over the last one's (two more barriers) and multiplies
-// them with the same probability fragments.
+// them with the same probability fragments. More chunks than a block's
+// registers hold accumulators for (KernelShape::valueSets) are done in sets
+// of column groups: the first set, as above, also copies each step's
+// probability tile and the rows' corrections to global scratch buffers;
+// every later set replays the steps from them (stage the kept tile and its
+// values, O * corr + P V) without a score, a shuffle or an exp2.
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,14 +115,95 @@ ValueRange KernelBuilder::passAccumulators(ValueRange acc, int64_t pass) {
   return acc.slice(pass * tiles, tiles);
 }
 
-void KernelBuilder::stageValuePass(Value keyBase, int64_t pass, Value buffer) {
+void KernelBuilder::stageValuePass(Value keyBase, Value colBase, Value buffer) {
   // Everyone is done with the last pass's values: stage this pass's over
   // them.
   gpu::BarrierOp::create(b);
-  stageValues(keyBase, idx(pass * s.stagedCols()), buffer);
+  stageValues(keyBase, colBase, buffer);
   commitCopies();
   waitCopies(0);
   stagingBarrier();
+}
+
+void KernelBuilder::keepProbabilities(Value keyBase, ArrayRef<Value> corr) {
+  // Every thread copies 16-byte units of the tile, eight rows per eight
+  // threads as the staging stores them (no bank conflicts); the scratch
+  // covers whole query blocks and key steps, so no copy is guarded.
+  auto unitType = VectorType::get({8}, f16);
+  forEachUnit(s.blockRows(), s.keyTileRows, 8, [&](Value row, Value col) {
+    Value unit =
+        vector::LoadOp::create(b, unitType, ps, ValueRange{row, col},
+                               /*nontemporal=*/false, llvm::MaybeAlign(16));
+    vector::StoreOp::create(b, unit, keptP,
+                            ValueRange{batch, head,
+                                       arith::AddIOp::create(b, qBase, row),
+                                       arith::AddIOp::create(b, keyBase, col)},
+                            /*nontemporal=*/false, llvm::MaybeAlign(16));
+  });
+  // The rows' corrections are alike in every warp of a row group: the
+  // first lane of each quad of the first column group writes them.
+  Value writes = arith::AndIOp::create(
+      b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, t2, idx(0)),
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, colGroup, idx(0)));
+  OpBuilder::InsertionGuard guard(b);
+  auto ifOp = scf::IfOp::create(b, writes, /*withElse=*/false);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  Value step = arith::DivUIOp::create(b, keyBase, idx(s.keyTileRows));
+  for (int64_t r = 0; r < 2; ++r)
+    memref::StoreOp::create(b, corr[r], keptCorr,
+                            ValueRange{batch, head, gRow[r], step});
+}
+
+void KernelBuilder::replayValueSets(ArrayRef<Value> sums) {
+  Value zero = idx(0);
+  auto setLoop = scf::ForOp::create(b, idx(1), idx(s.valueSets), idx(1));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(setLoop.getBody());
+  Value setBase =
+      arith::MulIOp::create(b, setLoop.getInductionVar(), idx(s.setCols()));
+  SmallVector<Value> init(s.accumulatorTiles(), zeroAcc);
+  auto keyLoop = scf::ForOp::create(b, zero, idx(s.keySteps), idx(1), init);
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(keyLoop.getBody());
+    Value j = keyLoop.getInductionVar();
+    Value keyBase = arith::MulIOp::create(b, j, idx(s.keyTileRows));
+    // Everyone is done with the last step's (or set's) tiles: stage the
+    // kept probabilities and the first pass's values over them.
+    gpu::BarrierOp::create(b);
+    Value always = arith::ConstantIntOp::create(b, 1, 1);
+    stageVectors(
+        ps, Value(), s.blockRows(), s.keyTileRows, keptP,
+        [&](Value, Value) { return always; },
+        [&](Value row, Value col) -> SmallVector<Value> {
+          return {batch, head, arith::AddIOp::create(b, qBase, row),
+                  arith::AddIOp::create(b, keyBase, col)};
+        });
+    stageValues(keyBase, setBase, zero);
+    commitCopies();
+    waitCopies(0);
+    stagingBarrier();
+    Value corr[2];
+    for (int64_t r = 0; r < 2; ++r)
+      corr[r] = memref::LoadOp::create(b, keptCorr,
+                                       ValueRange{batch, head, gRow[r], j});
+    SmallVector<Value> pFrag = rowFragments(ps, s.keyTileRows);
+    Value corrV = correctionVector(corr);
+    ValueRange carried = keyLoop.getRegionIterArgs();
+    SmallVector<Value> yields;
+    for (int64_t pass = 0; pass < s.valuePasses; ++pass) {
+      if (pass > 0)
+        stageValuePass(keyBase, add(setBase, pass * s.stagedCols()), zero);
+      SmallVector<Value> o =
+          valueProduct(pFrag, passAccumulators(carried, pass), corrV, zero);
+      yields.append(o.begin(), o.end());
+    }
+    scf::YieldOp::create(b, yields);
+  }
+  Value warpBase = arith::AddIOp::create(b, setBase, warpCol);
+  for (int64_t pass = 0; pass < s.valuePasses; ++pass)
+    storeOutput(passAccumulators(keyLoop.getResults(), pass), sums,
+                add(warpBase, pass * s.stagedCols()));
 }
 
 void KernelBuilder::buildSplitStreamingKernel() {
@@ -172,12 +258,15 @@ void KernelBuilder::buildSplitStreamingKernel() {
       waitCopies(0);
     gpu::BarrierOp::create(b);
 
-    // 3. Every warp's chunk of P V, pass by pass.
+    // 3. Every warp's chunk of P V, pass by pass (the first set's, with
+    // value sets, which keeps P and the corrections for the others).
+    if (s.valueSets > 1)
+      keepProbabilities(keyBase, corr);
     SmallVector<Value> pFrag = rowFragments(ps, s.keyTileRows);
     Value corrV = correctionVector(corr);
     for (int64_t pass = 0; pass < s.valuePasses; ++pass) {
       if (pass > 0)
-        stageValuePass(keyBase, pass, buffer);
+        stageValuePass(keyBase, idx(pass * s.stagedCols()), buffer);
       SmallVector<Value> o = valueProduct(
           pFrag, passAccumulators(carried.drop_front(4), pass), corrV, buffer);
       yields.append(o.begin(), o.end());
@@ -192,4 +281,6 @@ void KernelBuilder::buildSplitStreamingKernel() {
   for (int64_t pass = 0; pass < s.valuePasses; ++pass)
     storeOutput(passAccumulators(results.drop_front(4), pass), sums,
                 add(warpCol, pass * s.stagedCols()));
+  if (s.valueSets > 1)
+    replayValueSets(sums);
 }

@@ -128,10 +128,45 @@ func.func @many_heads(%q: tensor<1x40x64xf16>, %k: tensor<1x150x64xf16>, %v: ten
 // GRID8:     gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c12{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c64{{[_0-9]*}},
 
 // @widest_values: H*Dv = 4096 is 32 chunks of 128, more than the 16
-// column groups whose accumulators fit a block's registers: grid z.
+// column groups whose accumulators fit a block's registers: two sets of 16
+// column groups (512 threads, one block per 16 queries, grid z 1), each
+// staging its 2048 columns in 2 passes of 16 x 64 over 10 steps of 16
+// keys. The first set keeps every step's probability tile (16 queries x 16
+// keys, f16) and the rows' corrections in scratch buffers covering the
+// 3 query blocks (48 rows) and 10 steps (160 keys); the second set (the
+// loop from 1 to 2) stages them back with cp.async, loads the corrections,
+// and multiplies its values without computing a score. Only a
+// stream-groups under 16 puts the chunks on grid z (@wide_values).
 // RUN: uniform-opt %s --convert-attn-to-nvgpu | FileCheck %s --check-prefix=WIDEST
 // WIDEST-LABEL: func.func @widest_values
-// WIDEST:     gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c32{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c64{{[_0-9]*}},
+// WIDEST:     %[[KEPT_P:.*]] = memref.alloc() : memref<1x1x48x160xf16>
+// WIDEST:     %[[KEPT_CORR:.*]] = memref.alloc() : memref<1x1x48x10xf32>
+// WIDEST:     gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c3{{[_0-9]*}}, {{.*}} = %c1{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c512{{[_0-9]*}},
+// WIDEST:       %[[P:.*]] = memref.get_global @__uniform_attn_smem_p{{[_0-9]*}} : memref<16x24xf16, #gpu.address_space<workgroup>>
+// WIDEST:       scf.for {{.*}} to %c10{{[_0-9]*}} step {{.*}} iter_args(
+// WIDEST:         nvgpu.mma.sync
+// WIDEST:         vector.store {{.*}}, %[[KEPT_P]][{{.*}}] {alignment = 16 : i64} : memref<1x1x48x160xf16>, vector<8xf16>
+// WIDEST:         memref.store {{.*}}, %[[KEPT_CORR]][{{.*}}] : memref<1x1x48x10xf32>
+// WIDEST:       scf.for {{.*}} = %c1{{[_0-9]*}} to %c2{{[_0-9]*}} step
+// WIDEST:         scf.for {{.*}} to %c10{{[_0-9]*}} step {{.*}} iter_args(
+// WIDEST-NOT:       gpu.shuffle
+// WIDEST:           nvgpu.device_async_copy %[[KEPT_P]][{{.*}}], %[[P]][{{.*}}], 8
+// WIDEST-NOT:       gpu.shuffle
+// WIDEST:           memref.load %[[KEPT_CORR]]
+// WIDEST-NOT:       gpu.shuffle
+// WIDEST:           nvgpu.ldmatrix %[[P]]
+// WIDEST-NOT:       gpu.shuffle
+// WIDEST:           nvgpu.mma.sync
+// WIDEST-NOT:       gpu.shuffle
+// WIDEST:   bufferization.to_tensor
+
+// An attn.mha of Dv 2560 (20 chunks of 128): two sets of 10 column groups
+// per head (grid z), the kept probabilities per image and head.
+// RUN: uniform-opt %s --convert-attn-to-nvgpu | FileCheck %s --check-prefix=MHA-SETS
+// MHA-SETS-LABEL: func.func @widest_mha
+// MHA-SETS:     memref.alloc() : memref<1x2x48x160xf16>
+// MHA-SETS:     memref.alloc() : memref<1x2x48x10xf32>
+// MHA-SETS:     gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c3{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c320{{[_0-9]*}},
 
 func.func @wide_values(%q: tensor<1x40x64xf16>, %k: tensor<1x150x64xf16>, %v: tensor<1x12x150x128xf16>)
     -> tensor<1x12x40x128xf16> {
@@ -145,6 +180,13 @@ func.func @widest_values(%q: tensor<1x40x64xf16>, %k: tensor<1x150x64xf16>, %v: 
   %0 = attn.reuse %q, %k, %v scale(0.125)
       : tensor<1x40x64xf16>, tensor<1x150x64xf16>, tensor<1x32x150x128xf16> -> tensor<1x32x40x128xf16>
   return %0 : tensor<1x32x40x128xf16>
+}
+
+func.func @widest_mha(%q: tensor<1x2x40x64xf16>, %k: tensor<1x2x150x64xf16>, %v: tensor<1x2x150x2560xf16>)
+    -> tensor<1x2x40x2560xf16> {
+  %0 = attn.mha %q, %k, %v scale(0.125)
+      : tensor<1x2x40x64xf16>, tensor<1x2x150x64xf16>, tensor<1x2x150x2560xf16> -> tensor<1x2x40x2560xf16>
+  return %0 : tensor<1x2x40x2560xf16>
 }
 
 // @heads_of_96: H*Dv = 384 over heads of 96. The widest divisor up to 128

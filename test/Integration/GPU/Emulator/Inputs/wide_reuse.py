@@ -3,9 +3,10 @@ from the examples and the attention corpus: one softmax(Q K^T) per image
 applied to 12 heads of 128 values (H*Dv 1536) by broadcasting it over the
 heads in one matmul, linear projections, 80 tokens (a stream: more than
 the 64 keys of a window). Exports it to ONNX (opset 17) and writes a
-random input and PyTorch's output.
+random input and PyTorch's output. --heads H sets the head count (H*Dv =
+128 H).
 
-Usage: wide_reuse.py OUT.onnx DIR
+Usage: wide_reuse.py OUT.onnx DIR [--heads H]
 """
 import sys
 
@@ -34,8 +35,13 @@ class WideReuse(torch.nn.Module):
 
 def main():
     onnx_path, out_dir = sys.argv[1], sys.argv[2]
+    heads = 12
+    if len(sys.argv) == 5 and sys.argv[3] == "--heads":
+        heads = int(sys.argv[4])
+    elif len(sys.argv) != 3:
+        sys.exit(__doc__)
     torch.manual_seed(7)
-    model = WideReuse().eval()
+    model = WideReuse(heads=heads).eval()
     x = torch.randn(1, 80, 64)
     torch.onnx.export(model, (x,), onnx_path, opset_version=17)
     np.save(f"{out_dir}/in0.npy", x.numpy())
