@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 using namespace uniform::emu;
 
@@ -40,6 +41,10 @@ struct LoadedModule {
 }
 
 char streamToken, eventToken;
+
+/// Set at exit, before the device memory's bookkeeping goes: modules'
+/// destructors then leave their constants' copies alone.
+bool exiting = false;
 
 /// Kernel timing (uniformCudaEnableKernelTiming): launches are synchronous,
 /// so the host's clock around each one times it.
@@ -188,6 +193,28 @@ void mgpuMemset16(void *dst, unsigned short value, size_t count, void *) {
   for (size_t i = 0; i < count; ++i)
     p[i] = value;
   markDeviceMemoryWritten(dst, 2 * count);
+}
+
+void *uniformCudaDeviceConstant(void **slot, const void *host,
+                                uint64_t sizeBytes) {
+  if (!*slot && sizeBytes) {
+    // Registered after the emulator's allocation map (created by the
+    // allocation): it runs before that map goes at exit.
+    static bool registered = [] {
+      std::atexit([] { exiting = true; });
+      return true;
+    }();
+    (void)registered;
+    *slot = allocateDeviceMemory(sizeBytes);
+    copyDeviceMemory(*slot, host, sizeBytes);
+  }
+  return *slot;
+}
+
+void uniformCudaReleaseDeviceConstant(void **slot) {
+  void *ptr = std::exchange(*slot, nullptr);
+  if (ptr && !exiting)
+    freeDeviceMemory(ptr);
 }
 
 void mgpuSetDefaultDevice(int32_t) {}

@@ -286,6 +286,8 @@ void copyDeviceMemory(void *dst, const void *src, uint64_t size) {
   std::memmove(dst, src, size);
   if (!to)
     return;
+  if (!from)
+    recordHostToDeviceCopy(size);
   for (uint64_t i = 0; i < size; ++i)
     to->initialized[d - dstStart + i] =
         !from || from->initialized[s - srcStart + i];

@@ -52,6 +52,9 @@ struct ProfileState {
   std::map<std::tuple<const Site *, uint32_t, uint32_t>, std::vector<Access>>
       requests;
   llvm::DenseMap<std::pair<uint32_t, const Site *>, uint32_t> occurrences;
+  // The host's copies into device memory (mgpuMemcpy from host memory, and
+  // the first use of a kept constant).
+  uint64_t hostCopies = 0, hostCopyBytes = 0;
 };
 
 ProfileState &state() {
@@ -170,6 +173,13 @@ void recordCollective(const Site &site) {
 void recordAsyncCopy() {
   if (state().enabled)
     ++state().current->asyncCopies;
+}
+
+void recordHostToDeviceCopy(uint64_t bytes) {
+  if (!state().enabled)
+    return;
+  ++state().hostCopies;
+  state().hostCopyBytes += bytes;
 }
 
 void recordBarrier() {
@@ -300,6 +310,8 @@ void printProfile(llvm::raw_ostream &os) {
     total.sharedIdeal += p.sharedIdeal;
   }
   row(total);
+  os << llvm::format("host to device: %llu copies, %.2f MB\n", s.hostCopies,
+                     s.hostCopyBytes / 1e6);
   printConflictingSites(os);
 }
 

@@ -9,7 +9,8 @@
 // - global memory: warp requests, bytes requested, and 32-byte sectors
 //   touched (coalescing is bytes requested / (32 * sectors));
 // - shared memory: warp requests and the wavefronts they take (one per
-//   128 bytes at best; a bank conflict adds wavefronts).
+//   128 bytes at best; a bank conflict adds wavefronts);
+// and, over the whole run, the host's copies into device memory.
 // A warp request groups the k-th execution of one instruction by each lane
 // of a warp, as SIMT hardware issues it when the warp is converged.
 //
@@ -53,6 +54,8 @@ void recordGlobalAccess(const Site &site, const EmuThread &by,
 /// A warp-level collective (mma, ldmatrix, shfl) completed at `site`.
 void recordCollective(const Site &site);
 void recordAsyncCopy();
+/// The host copied `bytes` of host memory into device memory.
+void recordHostToDeviceCopy(uint64_t bytes);
 void recordBarrier();
 /// A thread entered the basic block of `site`.
 void recordBasicBlock(const Site &site);

@@ -29,6 +29,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 // What a library from uniform-compile was built for (its compute capability,
@@ -468,6 +469,30 @@ void mgpuMemset16(void *dst, unsigned short value, size_t count,
   Driver &d = ready();
   CHECK(cuMemsetD16Async(reinterpret_cast<CUdeviceptr>(dst), value, count,
                          stream));
+}
+
+void *uniformCudaDeviceConstant(void **slot, const void *host,
+                                uint64_t sizeBytes) {
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (*slot || sizeBytes == 0)
+    return *slot;
+  Driver &d = ready();
+  // Outside the stream-ordered pool, and copied before any stream can use
+  // it: the copy outlives this call's stream and serves every later call.
+  CUdeviceptr ptr = 0;
+  CHECK(cuMemAlloc(&ptr, sizeBytes));
+  CHECK(cuMemcpyHtoD(ptr, host, sizeBytes));
+  *slot = reinterpret_cast<void *>(ptr);
+  return *slot;
+}
+
+void uniformCudaReleaseDeviceConstant(void **slot) {
+  void *ptr = std::exchange(*slot, nullptr);
+  if (!ptr || processExiting)
+    return;
+  Driver &d = ready();
+  CHECK(cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)));
 }
 
 void mgpuSetDefaultDevice(int32_t device) {

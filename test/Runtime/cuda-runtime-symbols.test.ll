@@ -1,6 +1,7 @@
 ; Every mgpu* function of MLIR 22's gpu-to-llvm lowering and GPU offloading
 ; translation for the operations uniform-gpu-pipeline can produce (launches,
-; streams, events, allocation, copies, fills, module loading).
+; streams, events, allocation, copies, fills, module loading), and the
+; uniformCuda* functions its own passes call (uniform-gpu-resident-constants).
 declare ptr @mgpuModuleLoad(ptr, i64)
 declare ptr @mgpuModuleLoadJIT(ptr, i32)
 declare void @mgpuModuleUnload(ptr)
@@ -20,3 +21,5 @@ declare void @mgpuMemcpy(ptr, ptr, i64, ptr)
 declare void @mgpuMemset32(ptr, i32, i64, ptr)
 declare void @mgpuMemset16(ptr, i16, i64, ptr)
 declare void @mgpuSetDefaultDevice(i32)
+declare ptr @uniformCudaDeviceConstant(ptr, ptr, i64)
+declare void @uniformCudaReleaseDeviceConstant(ptr)

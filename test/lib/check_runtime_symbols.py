@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks that a runtime library defines every mgpu* function that LLVM IR
-files declare.
+"""Checks that a runtime library defines every runtime function (mgpu*, and
+uniform's uniformCuda*) that LLVM IR files declare.
 
   check_runtime_symbols.py LIBRARY FILE.ll [FILE.ll ...]
 """
@@ -18,15 +18,15 @@ def main():
     needed = set()
     for path in modules:
         with open(path) as f:
-            needed |= set(re.findall(r"^declare .*@(mgpu\w+)\(", f.read(),
-                                     re.M))
+            needed |= set(re.findall(r"^declare .*@((?:mgpu|uniformCuda)\w+)\(",
+                                     f.read(), re.M))
     if not needed:
-        print("error: the modules declare no mgpu* function")
+        print("error: the modules declare no runtime function")
         return 1
     missing = sorted(needed - defined)
     for name in missing:
         print(f"missing: {name}")
-    print(f"{len(needed) - len(missing)} of {len(needed)} mgpu functions "
+    print(f"{len(needed) - len(missing)} of {len(needed)} runtime functions "
           "defined")
     return 1 if missing else 0
 

@@ -14,6 +14,7 @@
 #define UNIFORM_RUNTIME_CUDARUNTIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,6 +39,20 @@ void uniformCudaEnableKernelTiming(void);
 /// Waits for the timed launches, prints their times summed per kernel to
 /// stdout (the longest total first), and forgets them.
 void uniformCudaPrintKernelTimes(void);
+
+/// The device copy of `sizeBytes` of constant host data (a model's weights),
+/// made once per `slot`: the first call allocates device memory, copies
+/// `host` into it and stores the pointer in `*slot`; every later call
+/// returns `*slot`. Compiled host code keeps one slot per constant (a null
+/// pointer global, uniform-gpu-resident-constants), so that a model's
+/// weights are copied at its first call, not at every call. Thread-safe.
+void *uniformCudaDeviceConstant(void **slot, const void *host,
+                                uint64_t sizeBytes);
+
+/// Frees the device copy in `*slot`, if any, and nulls it (compiled host
+/// code calls it from its module's destructor; at process exit it leaves
+/// the memory to the driver).
+void uniformCudaReleaseDeviceConstant(void **slot);
 
 #ifdef __cplusplus
 }
