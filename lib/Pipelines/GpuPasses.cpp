@@ -175,10 +175,52 @@ struct GpuMapParallelLoopsPass
   }
 };
 
+/// Whether an op other than `fill` may write `buffer` or a view of it: one
+/// with a write effect on it or on unknown memory, or one without known
+/// effects that is not a view or a return.
+static bool mayBeWritten(Value buffer, Operation *fill) {
+  SmallVector<Value> worklist = {buffer};
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (Operation *user : value.getUsers()) {
+      if (user == fill || isa<func::ReturnOp>(user))
+        continue;
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user);
+          view && view.getViewSource() == value) {
+        llvm::append_range(worklist, user->getResults());
+        continue;
+      }
+      auto effects = dyn_cast<MemoryEffectOpInterface>(user);
+      if (!effects)
+        return true;
+      SmallVector<MemoryEffects::EffectInstance> instances;
+      effects.getEffects(instances);
+      for (const MemoryEffects::EffectInstance &e : instances)
+        if (isa<MemoryEffects::Write>(e.getEffect()) &&
+            (!e.getValue() || e.getValue() == value))
+          return true;
+    }
+  }
+  return false;
+}
+
+/// A device buffer of `source`'s type, with `source` copied into it.
+static gpu::MemcpyOp copyToNewDeviceBuffer(RewriterBase &rewriter, Location loc,
+                                           Value source) {
+  auto type = cast<MemRefType>(source.getType());
+  auto device = gpu::AllocOp::create(rewriter, loc, type, /*asyncToken=*/Type(),
+                                     ValueRange(), ValueRange(), ValueRange(),
+                                     /*hostShared=*/false);
+  return gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(),
+                               ValueRange(), device.getMemref(), source);
+}
+
 /// Kernels cannot read host memory (a GPU without HMM, such as Orin's, faults
 /// on it): gives the kernels a device copy of a constant `memref.global`,
 /// made where the host reads the global and freed before each return of
-/// `func`. Mutable globals would need their writes copied back: refused.
+/// `func`. No kernel writes that copy, which uniform-gpu-resident-constants
+/// then keeps from call to call: where one may, it gets a copy of its own.
+/// Mutable globals would need their writes copied back: refused.
 static LogicalResult copyGlobalToDevice(RewriterBase &rewriter,
                                         memref::GetGlobalOp get,
                                         func::FuncOp func) {
@@ -191,23 +233,28 @@ static LogicalResult copyGlobalToDevice(RewriterBase &rewriter,
                          "device memory)");
   Location loc = get.getLoc();
   rewriter.setInsertionPointAfter(get);
-  auto device = gpu::AllocOp::create(rewriter, loc, type, /*asyncToken=*/Type(),
-                                     ValueRange(), ValueRange(), ValueRange(),
-                                     /*hostShared=*/false);
-  auto copy = gpu::MemcpyOp::create(rewriter, loc, /*asyncToken=*/Type(),
-                                    ValueRange(), device.getMemref(), get);
-  bool returned = false;
-  rewriter.replaceUsesWithIf(get, device.getMemref(), [&](OpOperand &use) {
-    returned |= isa<func::ReturnOp>(use.getOwner());
-    return use.getOwner() != copy;
-  });
-  if (returned)
-    return success(); // the caller owns it now
-  func.walk([&](func::ReturnOp ret) {
-    rewriter.setInsertionPoint(ret);
-    gpu::DeallocOp::create(rewriter, loc, /*asyncToken=*/Type(), ValueRange(),
-                           device.getMemref());
-  });
+  SmallVector<Value> buffers;
+  gpu::MemcpyOp copy = copyToNewDeviceBuffer(rewriter, loc, get);
+  Value device = copy.getDst();
+  buffers.push_back(device);
+  rewriter.replaceUsesWithIf(
+      get, device, [&](OpOperand &use) { return use.getOwner() != copy; });
+  if (mayBeWritten(device, copy)) {
+    gpu::MemcpyOp own = copyToNewDeviceBuffer(rewriter, loc, device);
+    rewriter.replaceUsesWithIf(device, own.getDst(), [&](OpOperand &use) {
+      return use.getOwner() != copy && use.getOwner() != own;
+    });
+    buffers.push_back(own.getDst());
+  }
+  for (Value buffer : buffers) {
+    if (llvm::any_of(buffer.getUsers(), llvm::IsaPred<func::ReturnOp>))
+      continue; // the caller owns it now
+    func.walk([&](func::ReturnOp ret) {
+      rewriter.setInsertionPoint(ret);
+      gpu::DeallocOp::create(rewriter, loc, /*asyncToken=*/Type(), ValueRange(),
+                             buffer);
+    });
+  }
   return success();
 }
 

@@ -286,4 +286,7 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // On the final host code: weights copied to the device at the first call
+  // only.
+  pm.addPass(createGpuResidentConstants());
 }

@@ -73,6 +73,41 @@ func.func @constant_global(%out: memref<8xf32>) {
 
 // -----
 
+// A kernel that writes a constant's buffer (through a view) gets a copy of
+// its own, made from the device copy at every call: the device copy of the
+// global stays read-only, as uniform-gpu-resident-constants requires of
+// the copies it keeps from call to call.
+memref.global "private" constant @scratch_init : memref<8xf32> = dense<0.0>
+// CHECK-LABEL: func.func @written_constant
+// CHECK:         %[[HOST:.*]] = memref.get_global @scratch_init : memref<8xf32>
+// CHECK:         %[[DEV:.*]] = gpu.alloc () : memref<8xf32>
+// CHECK:         gpu.memcpy %[[DEV]], %[[HOST]] : memref<8xf32>, memref<8xf32>
+// CHECK:         %[[OWN:.*]] = gpu.alloc () : memref<8xf32>
+// CHECK:         gpu.memcpy %[[OWN]], %[[DEV]] : memref<8xf32>, memref<8xf32>
+// CHECK:         memref.subview %[[OWN]]
+// CHECK:         gpu.launch
+// CHECK:           memref.store
+// CHECK:         gpu.dealloc %[[DEV]] : memref<8xf32>
+// CHECK:         gpu.dealloc %[[OWN]] : memref<8xf32>
+// CHECK-NEXT:    return
+func.func @written_constant(%out: memref<8xf32>) {
+  %c1 = arith.constant 1 : index
+  %w = memref.get_global @scratch_init : memref<8xf32>
+  %half = memref.subview %w[4] [4] [1] : memref<8xf32> to memref<4xf32, strided<[1], offset: 4>>
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1)
+             threads(%tx, %ty, %tz) in (%u = %c1, %v = %c1, %w2 = %c1) {
+    %c0 = arith.constant 0 : index
+    %one = arith.constant 1.0 : f32
+    memref.store %one, %half[%c0] : memref<4xf32, strided<[1], offset: 4>>
+    %e = memref.load %w[%c0] : memref<8xf32>
+    memref.store %e, %out[%c0] : memref<8xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
 memref.global "private" @state : memref<8xf32> = dense<0.0>
 func.func @mutable_global() {
   // expected-error @below {{uniform-gpu-device-memory: kernels can only use constant, contiguous memref.globals (copied to device memory)}}

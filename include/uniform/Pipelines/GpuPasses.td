@@ -69,7 +69,9 @@ def GpuDeviceMemory
     `memref.global` the host function reads (`gpu.alloc` and `gpu.memcpy`
     where it is read, `gpu.dealloc` before each return): a GPU without
     heterogeneous memory management, such as Orin's, faults on a kernel that
-    reads host memory. Any other operation outside a `gpu.launch` that reads or
+    reads host memory. No kernel writes that copy (which
+    `uniform-gpu-resident-constants` then keeps from call to call): where an
+    op may write it, the kernels get a copy of it of their own. Any other operation outside a `gpu.launch` that reads or
     writes a buffer would dereference device memory on the host: it is
     reported as an error that names the operation.
   }];
@@ -94,6 +96,29 @@ def GpuCoalesceConstants
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect"];
+}
+
+def GpuResidentConstants
+    : Pass<"uniform-gpu-resident-constants", "::mlir::ModuleOp"> {
+  let summary = "Copy a model's constants to the device once, not per call";
+  let description = [{
+    `uniform-gpu-device-memory` gives kernels a device copy of each constant
+    global the host function reads; after `gpu-to-llvm` that is an
+    `mgpuMemAlloc`, an `mgpuMemcpy` from the global and an `mgpuMemFree`
+    before each return, so a model's weights crossed to the device at
+    every call. This pass, on the host code in the LLVM dialect, replaces
+    each such copy whose buffer is only read after it (kernel operands of
+    `gpu.launch_func`, the source of other copies) by a call of
+    `uniformCudaDeviceConstant(slot, global, bytes)` (uniform's CUDA
+    runtime and emulator) on a new internal null-pointer global, the slot:
+    the first call allocates and copies, every later one returns the
+    slot's pointer. A destructor in `llvm.mlir.global_dtors` releases the
+    slots (`uniformCudaReleaseDeviceConstant`) when the module is unloaded.
+    Kernels never write these copies: `uniform-gpu-device-memory` gives a
+    kernel that writes a constant's buffer a per-call copy of it. Runs at
+    the end of `uniform-gpu-pipeline`.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def GpuForwardKernelStores

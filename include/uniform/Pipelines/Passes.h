@@ -90,6 +90,16 @@ namespace uniform {
 /// (packConstantOperand).
 void populateGpuCoalesceConstantsPatterns(mlir::RewritePatternSet &patterns);
 
+/// The core of `uniform-gpu-resident-constants`: in `module`'s host code
+/// (LLVM dialect, after gpu-to-llvm), every device copy of a constant
+/// global (mgpuMemAlloc, mgpuMemcpy from the global, mgpuMemFree) whose
+/// buffer is only read after the copy (kernel operands, other copies'
+/// source) becomes one call of uniformCudaDeviceConstant on a new slot (a
+/// null pointer global): the copy is made at the first call and kept. A
+/// destructor registered in llvm.mlir.global_dtors releases the slots.
+/// Returns the number of copies kept.
+int64_t keepConstantCopiesResident(mlir::ModuleOp module);
+
 /// The core of `uniform-gpu-forward-kernel-stores`: when `copy`'s source is
 /// a buffer that only memref.stores inside one earlier op of its block (a
 /// kernel) write, and its target a view of an allocation made before that
