@@ -168,6 +168,7 @@ void *mgpuMemAlloc(uint64_t sizeBytes, void * /*stream*/,
                    bool /*isHostShared*/) {
   if (sizeBytes == 0)
     return nullptr;
+  recordDeviceAllocation();
   return allocateDeviceMemory(sizeBytes);
 }
 

@@ -55,6 +55,7 @@ struct ProfileState {
   // The host's copies into device memory (mgpuMemcpy from host memory, and
   // the first use of a kept constant).
   uint64_t hostCopies = 0, hostCopyBytes = 0;
+  uint64_t allocations = 0; // mgpuMemAlloc calls
 };
 
 ProfileState &state() {
@@ -180,6 +181,11 @@ void recordHostToDeviceCopy(uint64_t bytes) {
     return;
   ++state().hostCopies;
   state().hostCopyBytes += bytes;
+}
+
+void recordDeviceAllocation() {
+  if (state().enabled)
+    ++state().allocations;
 }
 
 void recordBarrier() {
@@ -310,8 +316,9 @@ void printProfile(llvm::raw_ostream &os) {
     total.sharedIdeal += p.sharedIdeal;
   }
   row(total);
-  os << llvm::format("host to device: %llu copies, %.2f MB\n", s.hostCopies,
-                     s.hostCopyBytes / 1e6);
+  os << llvm::format("host: %llu copies to the device (%.2f MB), %llu "
+                     "allocations (mgpuMemAlloc)\n",
+                     s.hostCopies, s.hostCopyBytes / 1e6, s.allocations);
   printConflictingSites(os);
 }
 

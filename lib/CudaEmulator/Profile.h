@@ -10,7 +10,8 @@
 //   touched (coalescing is bytes requested / (32 * sectors));
 // - shared memory: warp requests and the wavefronts they take (one per
 //   128 bytes at best; a bank conflict adds wavefronts);
-// and, over the whole run, the host's copies into device memory.
+// and, over the whole run, the host's copies into device memory and its
+// allocations of it.
 // A warp request groups the k-th execution of one instruction by each lane
 // of a warp, as SIMT hardware issues it when the warp is converged.
 //
@@ -56,6 +57,8 @@ void recordCollective(const Site &site);
 void recordAsyncCopy();
 /// The host copied `bytes` of host memory into device memory.
 void recordHostToDeviceCopy(uint64_t bytes);
+/// The host allocated device memory (mgpuMemAlloc).
+void recordDeviceAllocation();
 void recordBarrier();
 /// A thread entered the basic block of `site`.
 void recordBasicBlock(const Site &site);

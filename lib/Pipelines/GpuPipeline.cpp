@@ -223,6 +223,10 @@ void uniform::buildGpuPipeline(OpPassManager &pm,
   mapPm.addPass(createGpuMapParallelLoops(mapOptions));
   mapPm.addPass(createConvertParallelLoopToGpuPass());
   mapPm.addPass(createGpuDeviceMemory());
+  // A call's intermediate buffers: one allocation, shared where their
+  // lifetimes allow.
+  if (options.planBuffers)
+    mapPm.addPass(createGpuPlanBuffers());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Without the sink pass constants become kernel parameters; without

@@ -98,6 +98,35 @@ def GpuCoalesceConstants
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def GpuPlanBuffers : Pass<"uniform-gpu-plan-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Place a host function's intermediate device buffers in one "
+                "allocation";
+  let description = [{
+    After `uniform-gpu-device-memory`, a host function allocates and frees
+    each intermediate buffer at every call (`gpu.alloc`, `gpu.dealloc`):
+    two driver calls per buffer, UniForm-m0 has 222. Its kernels, copies
+    and fills then run in program order on one stream
+    (`gpu-async-region`), so buffers whose lifetimes do not overlap may
+    share memory. Every statically shaped, contiguous buffer allocated and
+    freed in the function's entry block, used only by kernels, copies,
+    fills and views, becomes a `memref.view` of one `gpu.alloc` (the arena)
+    made at the function's start and freed at its returns, at the lowest
+    256-byte aligned offset that no buffer live at the same time covers
+    (the largest placed first). A buffer's lifetime runs from the first to
+    the last op of the entry block that accesses it or a view of it (a
+    kernel, a copy, a fill), not from its allocation to its deallocation,
+    which loop fusion moves up and down across kernels. Returned buffers, buffers a host op reads (other than a copy or a
+    fill), and the device copies of constant globals, which
+    `uniform-gpu-resident-constants` keeps from call to call, keep their
+    own allocations. The CUDA emulator checks bounds per allocation: with
+    the arena, an access past one buffer that lands in another is not an
+    error, so `plan-buffers=false` in `uniform-gpu-pipeline` keeps each
+    buffer apart for that check.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def GpuResidentConstants
     : Pass<"uniform-gpu-resident-constants", "::mlir::ModuleOp"> {
   let summary = "Copy a model's constants to the device once, not per call";

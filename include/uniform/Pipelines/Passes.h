@@ -90,6 +90,15 @@ namespace uniform {
 /// (packConstantOperand).
 void populateGpuCoalesceConstantsPatterns(mlir::RewritePatternSet &patterns);
 
+/// The core of `uniform-gpu-plan-buffers`: gives every statically shaped
+/// gpu.alloc of `func`'s entry block that is freed there, and used only by
+/// kernels, copies, fills and views (not a constant global's device copy),
+/// an offset in one allocation made at the function's start and freed at
+/// its returns, so that buffers whose lifetimes in the block do not
+/// overlap share memory; each becomes a memref.view of it. Returns the
+/// number of buffers placed (none unless at least two can be).
+int64_t planDeviceBuffers(mlir::RewriterBase &rewriter, mlir::func::FuncOp func);
+
 /// The core of `uniform-gpu-resident-constants`: in `module`'s host code
 /// (LLVM dialect, after gpu-to-llvm), every device copy of a constant
 /// global (mgpuMemAlloc, mgpuMemcpy from the global, mgpuMemFree) whose

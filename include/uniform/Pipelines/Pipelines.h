@@ -220,6 +220,15 @@ struct GpuPipelineOptions
                      "(uniform-gpu-split-reductions); off until measured on "
                      "a GPU"),
       llvm::cl::init(false)};
+  Option<bool> planBuffers{
+      *this, "plan-buffers",
+      llvm::cl::desc("Place each host function's intermediate device "
+                     "buffers in one allocation per call, sharing memory "
+                     "between buffers that are not live at once "
+                     "(uniform-gpu-plan-buffers); false gives each its own "
+                     "allocation, which the CUDA emulator bounds-checks "
+                     "apart"),
+      llvm::cl::init(true)};
   Option<bool> registerTileWindows{
       *this, "register-tile-windows",
       llvm::cl::desc("Give each thread of a convolution's or pooling's "
