@@ -28,6 +28,9 @@ config.substitutions.append(("%uniform_src_root", config.uniform_src_root))
 config.substitutions.append(("%uniform_tools_dir", config.uniform_tools_dir))
 config.substitutions.append(("%uniform_obj_root", config.uniform_obj_root))
 config.substitutions.append(
+    ("%fake_cuda_dir", os.path.join(config.uniform_obj_root, "test", "Runtime", "FakeCudaDriver"))
+)
+config.substitutions.append(
     ("%uniform_plugin", os.path.join(config.uniform_obj_root, "lib", "UniformPlugin.so"))
 )
 # Debian's stock mlir-opt, for the plugin tests.
