@@ -83,12 +83,33 @@ static void count(const char *name) {
 
 static char token;
 
-CUresult cuInit(unsigned flags) { COUNT(); return 0; }
-CUresult cuDriverGetVersion(int *v) { COUNT(); *v = 13000; return 0; }
-CUresult cuGetErrorName(CUresult r, const char **s) { *s = "CUDA_ERROR_FAKE"; return 0; }
-CUresult cuGetErrorString(CUresult r, const char **s) { *s = "fake"; return 0; }
-CUresult cuDeviceGetCount(int *n) { COUNT(); *n = 1; return 0; }
-CUresult cuDeviceGet(int *d, int ordinal) { COUNT(); *d = 0; return 0; }
+CUresult cuInit(unsigned flags) {
+  COUNT();
+  return 0;
+}
+CUresult cuDriverGetVersion(int *v) {
+  COUNT();
+  *v = 13000;
+  return 0;
+}
+CUresult cuGetErrorName(CUresult r, const char **s) {
+  *s = "CUDA_ERROR_FAKE";
+  return 0;
+}
+CUresult cuGetErrorString(CUresult r, const char **s) {
+  *s = "fake";
+  return 0;
+}
+CUresult cuDeviceGetCount(int *n) {
+  COUNT();
+  *n = 1;
+  return 0;
+}
+CUresult cuDeviceGet(int *d, int ordinal) {
+  COUNT();
+  *d = 0;
+  return 0;
+}
 CUresult cuDeviceGetName(char *name, int size, int d) {
   COUNT();
   snprintf(name, size, "fake sm_87 device");
@@ -100,16 +121,29 @@ CUresult cuDeviceGetAttribute(int *v, int attribute, int d) {
   *v = attribute == 75 ? 8 : attribute == 76 ? 7 : 1;
   return 0;
 }
-CUresult cuDevicePrimaryCtxRetain(void **c, int d) { COUNT(); *c = &token; return 0; }
-CUresult cuCtxSetCurrent(void *c) { return 0; } /* every runtime call makes it */
-CUresult cuModuleLoadData(void **m, const void *image) { COUNT(); *m = &token; return 0; }
+CUresult cuDevicePrimaryCtxRetain(void **c, int d) {
+  COUNT();
+  *c = &token;
+  return 0;
+}
+CUresult cuCtxSetCurrent(void *c) {
+  return 0;
+} /* every runtime call makes it */
+CUresult cuModuleLoadData(void **m, const void *image) {
+  COUNT();
+  *m = &token;
+  return 0;
+}
 CUresult cuModuleLoadDataEx(void **m, const void *image, unsigned n, int *o,
                             void **v) {
   COUNT();
   *m = &token;
   return 0;
 }
-CUresult cuModuleUnload(void *m) { COUNT(); return 0; }
+CUresult cuModuleUnload(void *m) {
+  COUNT();
+  return 0;
+}
 CUresult cuModuleGetFunction(void **f, void *m, const char *name) {
   COUNT();
   *f = &token;
@@ -121,15 +155,45 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   COUNT();
   return 0;
 }
-CUresult cuStreamCreate(void **s, unsigned flags) { COUNT(); *s = &token; return 0; }
-CUresult cuStreamDestroy_v2(void *s) { COUNT(); return 0; }
-CUresult cuStreamSynchronize(void *s) { COUNT(); return 0; }
-CUresult cuStreamWaitEvent(void *s, void *e, unsigned flags) { COUNT(); return 0; }
-CUresult cuEventCreate(void **e, unsigned flags) { COUNT(); *e = &token; return 0; }
-CUresult cuEventDestroy_v2(void *e) { COUNT(); return 0; }
-CUresult cuEventSynchronize(void *e) { COUNT(); return 0; }
-CUresult cuEventRecord(void *e, void *s) { COUNT(); return 0; }
-CUresult cuEventElapsedTime(float *ms, void *a, void *b) { COUNT(); *ms = 0; return 0; }
+CUresult cuStreamCreate(void **s, unsigned flags) {
+  COUNT();
+  *s = &token;
+  return 0;
+}
+CUresult cuStreamDestroy_v2(void *s) {
+  COUNT();
+  return 0;
+}
+CUresult cuStreamSynchronize(void *s) {
+  COUNT();
+  return 0;
+}
+CUresult cuStreamWaitEvent(void *s, void *e, unsigned flags) {
+  COUNT();
+  return 0;
+}
+CUresult cuEventCreate(void **e, unsigned flags) {
+  COUNT();
+  *e = &token;
+  return 0;
+}
+CUresult cuEventDestroy_v2(void *e) {
+  COUNT();
+  return 0;
+}
+CUresult cuEventSynchronize(void *e) {
+  COUNT();
+  return 0;
+}
+CUresult cuEventRecord(void *e, void *s) {
+  COUNT();
+  return 0;
+}
+CUresult cuEventElapsedTime(float *ms, void *a, void *b) {
+  COUNT();
+  *ms = 0;
+  return 0;
+}
 
 static CUresult allocate(CUdeviceptr *p, size_t bytes) {
   void *memory = NULL;
@@ -138,7 +202,10 @@ static CUresult allocate(CUdeviceptr *p, size_t bytes) {
   *p = (CUdeviceptr)(uintptr_t)memory;
   return 0;
 }
-CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) { COUNT(); return allocate(p, bytes); }
+CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t bytes) {
+  COUNT();
+  return allocate(p, bytes);
+}
 CUresult cuMemAllocManaged(CUdeviceptr *p, size_t bytes, unsigned flags) {
   COUNT();
   return allocate(p, bytes);
@@ -147,13 +214,18 @@ CUresult cuMemAllocAsync(CUdeviceptr *p, size_t bytes, void *s) {
   COUNT();
   return allocate(p, bytes);
 }
-CUresult cuMemFree_v2(CUdeviceptr p) { COUNT(); free((void *)(uintptr_t)p); return 0; }
+CUresult cuMemFree_v2(CUdeviceptr p) {
+  COUNT();
+  free((void *)(uintptr_t)p);
+  return 0;
+}
 CUresult cuMemFreeAsync(CUdeviceptr p, void *s) {
   COUNT();
   free((void *)(uintptr_t)p);
   return 0;
 }
-CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t bytes, void *s) {
+CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t bytes,
+                       void *s) {
   COUNT();
   memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, bytes);
   return 0;
@@ -178,7 +250,11 @@ CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short value, size_t n,
     p[i] = value;
   return 0;
 }
-CUresult cuDeviceGetDefaultMemPool(void **pool, int d) { COUNT(); *pool = &token; return 0; }
+CUresult cuDeviceGetDefaultMemPool(void **pool, int d) {
+  COUNT();
+  *pool = &token;
+  return 0;
+}
 CUresult cuMemPoolSetAttribute(void *pool, int attribute, void *value) {
   COUNT();
   return 0;
