@@ -223,6 +223,17 @@ private:
   /// Stages the value columns from `colBase` of a pass after the first (or
   /// of a replayed step) over the previous pass's, between barriers.
   void stageValuePass(Value keyBase, Value colBase, Value buffer);
+  /// O * corr + P V for each pass of the staged value columns from
+  /// `colBase` (a warp's accumulators `acc`, pass by pass; every pass after
+  /// the first staged over the last); returns the updated accumulators.
+  llvm::SmallVector<Value> multiplyValuePasses(llvm::ArrayRef<Value> pFrag,
+                                               mlir::ValueRange acc,
+                                               Value corrV, Value keyBase,
+                                               Value colBase, Value buffer);
+  /// Stores a warp's accumulators of every pass of the value columns from
+  /// `colBase`, divided by the rows' `sums`.
+  void storeValuePasses(mlir::ValueRange acc, llvm::ArrayRef<Value> sums,
+                        Value colBase);
   /// The first set of value sets (s.valueSets > 1) keeps the step's
   /// probability tile (complete in `ps`) and the rows' correction factors
   /// `corr` in the scratch buffers, for the sets after it.

@@ -125,6 +125,28 @@ void KernelBuilder::stageValuePass(Value keyBase, Value colBase, Value buffer) {
   stagingBarrier();
 }
 
+SmallVector<Value>
+KernelBuilder::multiplyValuePasses(ArrayRef<Value> pFrag, ValueRange acc,
+                                   Value corrV, Value keyBase, Value colBase,
+                                   Value buffer) {
+  SmallVector<Value> updated;
+  for (int64_t pass = 0; pass < s.valuePasses; ++pass) {
+    if (pass > 0)
+      stageValuePass(keyBase, add(colBase, pass * s.stagedCols()), buffer);
+    llvm::append_range(updated, valueProduct(pFrag, passAccumulators(acc, pass),
+                                             corrV, buffer));
+  }
+  return updated;
+}
+
+void KernelBuilder::storeValuePasses(ValueRange acc, ArrayRef<Value> sums,
+                                     Value colBase) {
+  Value warpBase = arith::AddIOp::create(b, colBase, warpCol);
+  for (int64_t pass = 0; pass < s.valuePasses; ++pass)
+    storeOutput(passAccumulators(acc, pass), sums,
+                add(warpBase, pass * s.stagedCols()));
+}
+
 void KernelBuilder::keepProbabilities(Value keyBase, ArrayRef<Value> corr) {
   // Every thread copies 16-byte units of the tile, eight rows per eight
   // threads as the staging stores them (no bank conflicts); the scratch
@@ -189,21 +211,11 @@ void KernelBuilder::replayValueSets(ArrayRef<Value> sums) {
                                        ValueRange{batch, head, gRow[r], j});
     SmallVector<Value> pFrag = rowFragments(ps, s.keyTileRows);
     Value corrV = correctionVector(corr);
-    ValueRange carried = keyLoop.getRegionIterArgs();
-    SmallVector<Value> yields;
-    for (int64_t pass = 0; pass < s.valuePasses; ++pass) {
-      if (pass > 0)
-        stageValuePass(keyBase, add(setBase, pass * s.stagedCols()), zero);
-      SmallVector<Value> o =
-          valueProduct(pFrag, passAccumulators(carried, pass), corrV, zero);
-      yields.append(o.begin(), o.end());
-    }
-    scf::YieldOp::create(b, yields);
+    scf::YieldOp::create(b,
+                         multiplyValuePasses(pFrag, keyLoop.getRegionIterArgs(),
+                                             corrV, keyBase, setBase, zero));
   }
-  Value warpBase = arith::AddIOp::create(b, setBase, warpCol);
-  for (int64_t pass = 0; pass < s.valuePasses; ++pass)
-    storeOutput(passAccumulators(keyLoop.getResults(), pass), sums,
-                add(warpBase, pass * s.stagedCols()));
+  storeValuePasses(keyLoop.getResults(), sums, setBase);
 }
 
 void KernelBuilder::buildSplitStreamingKernel() {
@@ -264,13 +276,9 @@ void KernelBuilder::buildSplitStreamingKernel() {
       keepProbabilities(keyBase, corr);
     SmallVector<Value> pFrag = rowFragments(ps, s.keyTileRows);
     Value corrV = correctionVector(corr);
-    for (int64_t pass = 0; pass < s.valuePasses; ++pass) {
-      if (pass > 0)
-        stageValuePass(keyBase, idx(pass * s.stagedCols()), buffer);
-      SmallVector<Value> o = valueProduct(
-          pFrag, passAccumulators(carried.drop_front(4), pass), corrV, buffer);
-      yields.append(o.begin(), o.end());
-    }
+    llvm::append_range(yields,
+                       multiplyValuePasses(pFrag, carried.drop_front(4), corrV,
+                                           keyBase, idx(0), buffer));
     return yields;
   };
   ValueRange results = buildKeyLoop(idx(0), step).getResults();
@@ -278,9 +286,7 @@ void KernelBuilder::buildSplitStreamingKernel() {
   // may take it over.
   std::array<Value, 2> sums =
       combineAcrossColumns({results[2], results[3]}, /*isMax=*/false);
-  for (int64_t pass = 0; pass < s.valuePasses; ++pass)
-    storeOutput(passAccumulators(results.drop_front(4), pass), sums,
-                add(warpCol, pass * s.stagedCols()));
+  storeValuePasses(results.drop_front(4), sums, idx(0));
   if (s.valueSets > 1)
     replayValueSets(sums);
 }
