@@ -11,6 +11,12 @@
 // destructor releases them. uniform-gpu-device-memory guarantees that no
 // kernel writes such a copy (a written constant gets a per-call copy of it).
 //
+// It works on the LLVM dialect because nothing above it can say "a buffer
+// that outlives the call": a memref.global holds no device pointer, no
+// memref op makes a memref of one, and the gpu dialect's allocations end
+// with the function. The runtime calls it rewrites are the ABI that
+// gpu-to-llvm emits and that uniform's CUDA runtime and emulator define.
+//
 //===----------------------------------------------------------------------===//
 
 #include "uniform/Pipelines/Passes.h"
