@@ -71,8 +71,8 @@ std::optional<int64_t> arenaBytes(MemRefType type) {
   return bytes;
 }
 
-/// Whether `copy` fills its target from a memref.get_global (a constant's
-/// device copy, uniform-gpu-device-memory).
+/// Whether `op` is a gpu.memcpy that fills `target` from a
+/// memref.get_global (a constant's device copy, uniform-gpu-device-memory).
 bool copiesGlobal(Operation *op, Value target) {
   auto copy = dyn_cast<gpu::MemcpyOp>(op);
   return copy && copy.getDst() == target &&
